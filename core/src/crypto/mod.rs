@@ -1,0 +1,21 @@
+//! Signing and verification.
+//!
+//! Every home a key can have (an NCA key file, the phone's keystore, the ID
+//! card) is reached through one [`Signer`] trait, so the CSR and CMS code never
+//! knows where a key lives. RSA and ECDSA go through ring; GOST joins in its own
+//! submodule. [`verify_signature`] is the single place that checks a signature
+//! made by anybody (certificate chains, CSRs, applications).
+
+mod algorithm;
+mod keygen;
+mod public_key;
+mod signer;
+mod software;
+mod verify;
+
+pub use algorithm::SignatureAlgorithm;
+pub use keygen::{KeySpec, generate};
+pub use public_key::PublicKeyAlgorithm;
+pub use signer::{SignError, Signer};
+pub use software::{KeyError, SoftwareKey};
+pub use verify::{VerifyError, verify_signature};

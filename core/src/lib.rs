@@ -1,0 +1,14 @@
+//! qoltanba-core: everything a citizen's device needs to renew a Kazakh EDS.
+//!
+//! Modules follow the data flow of docs/architecture (top to bottom, each uses
+//! only those above it):
+//! - [`cert`]: X.509 certificates in the Kazakh profile, IIN/BIN, chain validation;
+//! - [`crypto`]: the [`crypto::Signer`] abstraction, signature verification, key generation;
+//! - [`keystore`]: where keys live; today NCA key files (PKCS#12);
+//! - [`reissue`]: CSRs and the signed reissue application.
+
+pub mod cert;
+pub mod crypto;
+pub mod keystore;
+pub mod oid;
+pub mod reissue;
