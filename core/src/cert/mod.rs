@@ -1,1 +1,20 @@
-//! Certificates.
+//! Certificates in the Kazakh profile.
+//!
+//! [`KzCertificate`] parses any NCA certificate (RSA, GOST 2004, GOST 2015),
+//! whatever its algorithm, and exposes what a citizen and the renewal flow ask:
+//! holder, IIN/BIN, purpose, roles, validity, where to check revocation.
+//! [`chain`] validates a certificate against trust anchors.
+
+pub mod chain;
+mod certificate;
+mod iin;
+mod name;
+mod profile;
+mod summary;
+
+pub use certificate::{CertError, KzCertificate, TimeStatus};
+pub use chain::{ChainError, TrustAnchors, validate};
+pub use iin::{Bin, IdNumberProblem, Iin, Sex, with_control_digit};
+pub use name::Holder;
+pub use profile::{Purpose, Role};
+pub use summary::CertificateSummary;
