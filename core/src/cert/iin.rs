@@ -263,7 +263,7 @@ mod tests {
 
     #[test]
     fn bin_rule() {
-        let bin = Bin::new(&with_control_digit("12345678902").unwrap());
+        let bin = Bin::new(&with_control_digit("04054000123").unwrap());
         assert!(bin.is_valid(), "{:?}", bin.problem());
         // The NCA test CEO certificate's BIN: month 34 does not exist.
         assert_eq!(
