@@ -136,18 +136,26 @@ impl KzCertificate {
                 }
                 oid::EXT_CERTIFICATE_POLICIES => {
                     let policies: CertificatePolicies = decode(value, "certificate policies")?;
-                    this.policies = policies.0.into_iter().map(|p| p.policy_identifier).collect();
+                    this.policies = policies
+                        .0
+                        .into_iter()
+                        .map(|p| p.policy_identifier)
+                        .collect();
                 }
                 oid::EXT_CRL_DISTRIBUTION_POINTS => {
-                    this.crl_urls = distribution_point_urls(decode(value, "CRL distribution points")?);
+                    this.crl_urls =
+                        distribution_point_urls(decode(value, "CRL distribution points")?);
                 }
                 EXT_FRESHEST_CRL => {
                     this.delta_crl_urls = distribution_point_urls(decode(value, "freshest CRL")?);
                 }
                 oid::EXT_AUTHORITY_INFO_ACCESS => {
-                    let aia: AuthorityInfoAccessSyntax = decode(value, "authority information access")?;
+                    let aia: AuthorityInfoAccessSyntax =
+                        decode(value, "authority information access")?;
                     for access in aia.0 {
-                        let Some(url) = uri(&access.access_location) else { continue };
+                        let Some(url) = uri(&access.access_location) else {
+                            continue;
+                        };
                         match access.access_method {
                             oid::AD_OCSP => this.ocsp_urls.push(url),
                             oid::AD_CA_ISSUERS => this.ca_issuer_urls.push(url),
@@ -164,7 +172,11 @@ impl KzCertificate {
         } else {
             Purpose::from_usage(this.key_usage.as_ref(), &this.extended_key_usage)
         };
-        this.roles = this.extended_key_usage.iter().filter_map(Role::from_oid).collect();
+        this.roles = this
+            .extended_key_usage
+            .iter()
+            .filter_map(Role::from_oid)
+            .collect();
         Ok(this)
     }
 

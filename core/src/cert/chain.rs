@@ -36,12 +36,22 @@ impl TrustAnchors {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChainError {
     #[error("the certificate of {subject} expired on {not_after}; renew the key")]
-    Expired { subject: String, not_after: OffsetDateTime },
-    #[error("the certificate of {subject} is not valid before {not_before}; check the device clock")]
-    NotYetValid { subject: String, not_before: OffsetDateTime },
+    Expired {
+        subject: String,
+        not_after: OffsetDateTime,
+    },
+    #[error(
+        "the certificate of {subject} is not valid before {not_before}; check the device clock"
+    )]
+    NotYetValid {
+        subject: String,
+        not_before: OffsetDateTime,
+    },
     #[error("the issuer {issuer} is not a trusted CA; add its certificate to the trust anchors")]
     UnknownIssuer { issuer: String },
-    #[error("the signature on the certificate of {subject} is not valid; the certificate is forged or damaged")]
+    #[error(
+        "the signature on the certificate of {subject} is not valid; the certificate is forged or damaged"
+    )]
     BadSignature { subject: String },
     #[error("{algorithm} certificates cannot be verified yet")]
     AlgorithmNotSupported { algorithm: String },
@@ -161,19 +171,21 @@ fn check_link(cert: &KzCertificate, issuer: &KzCertificate) -> Result<(), ChainE
             subject: cert.subject_name(),
         })?;
     let signature = inner.signature().raw_bytes();
-    verify_signature(issuer.public_key(), inner.signature_algorithm(), &tbs, signature).map_err(
-        |e| match e {
-            VerifyError::AlgorithmNotSupported(algorithm) => {
-                ChainError::AlgorithmNotSupported { algorithm }
-            }
-            VerifyError::UnknownAlgorithm(oid) => ChainError::AlgorithmNotSupported {
-                algorithm: oid.to_string(),
-            },
-            VerifyError::BadSignature | VerifyError::KeyMismatch { .. } => {
-                ChainError::BadSignature {
-                    subject: cert.subject_name(),
-                }
-            }
-        },
+    verify_signature(
+        issuer.public_key(),
+        inner.signature_algorithm(),
+        &tbs,
+        signature,
     )
+    .map_err(|e| match e {
+        VerifyError::AlgorithmNotSupported(algorithm) => {
+            ChainError::AlgorithmNotSupported { algorithm }
+        }
+        VerifyError::UnknownAlgorithm(oid) => ChainError::AlgorithmNotSupported {
+            algorithm: oid.to_string(),
+        },
+        VerifyError::BadSignature | VerifyError::KeyMismatch { .. } => ChainError::BadSignature {
+            subject: cert.subject_name(),
+        },
+    })
 }

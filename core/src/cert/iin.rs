@@ -246,7 +246,10 @@ mod tests {
         let good = with_control_digit("90031530123").unwrap();
         let last = good.as_bytes()[11] - b'0';
         let bad = format!("{}{}", &good[..11], (last + 1) % 10);
-        assert_eq!(Iin::new(&bad).problem(), Some(IdNumberProblem::ControlDigit));
+        assert_eq!(
+            Iin::new(&bad).problem(),
+            Some(IdNumberProblem::ControlDigit)
+        );
         assert_eq!(
             Iin::new("900230300000").problem(),
             Some(IdNumberProblem::BirthDate)

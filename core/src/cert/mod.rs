@@ -5,8 +5,8 @@
 //! holder, IIN/BIN, purpose, roles, validity, where to check revocation.
 //! [`chain`] validates a certificate against trust anchors.
 
-pub mod chain;
 mod certificate;
+pub mod chain;
 mod iin;
 mod name;
 mod profile;

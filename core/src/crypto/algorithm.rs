@@ -63,9 +63,7 @@ impl SignatureAlgorithm {
     /// RSA carries an explicit NULL parameter (RFC 4055); ECDSA and GOST none.
     pub fn identifier(self) -> AlgorithmIdentifierOwned {
         let parameters = match self {
-            Self::RsaPkcs1Sha256 | Self::RsaPkcs1Sha384 | Self::RsaPkcs1Sha512 => {
-                Some(Any::null())
-            }
+            Self::RsaPkcs1Sha256 | Self::RsaPkcs1Sha384 | Self::RsaPkcs1Sha512 => Some(Any::null()),
             _ => None,
         };
         AlgorithmIdentifierOwned {

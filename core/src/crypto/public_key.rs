@@ -9,16 +9,24 @@ use crate::oid;
 /// The algorithm and size of a public key, read from its SPKI.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum PublicKeyAlgorithm {
-    Rsa { bits: u32 },
+    Rsa {
+        bits: u32,
+    },
     EcP256,
     EcP384,
     /// An EC key on a curve qoltanba does not use.
-    Ec { curve: ObjectIdentifier },
+    Ec {
+        curve: ObjectIdentifier,
+    },
     /// GOST 2015 (GOST R 34.10-2012) with a 512- or 256-bit key.
-    Gost2015 { bits: u32 },
+    Gost2015 {
+        bits: u32,
+    },
     /// GOST 34.310-2004 (256-bit).
     Gost2004,
-    Unknown { oid: ObjectIdentifier },
+    Unknown {
+        oid: ObjectIdentifier,
+    },
 }
 
 impl PublicKeyAlgorithm {

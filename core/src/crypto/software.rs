@@ -78,9 +78,10 @@ impl SoftwareKey {
                 let spki = spki(
                     AlgorithmIdentifierOwned {
                         oid: oid::EC_PUBLIC_KEY,
-                        parameters: Some(der::asn1::Any::encode_from(&oid::SECP256R1).map_err(
-                            |_| KeyError::Malformed,
-                        )?),
+                        parameters: Some(
+                            der::asn1::Any::encode_from(&oid::SECP256R1)
+                                .map_err(|_| KeyError::Malformed)?,
+                        ),
                     },
                     pair.public_key().as_ref(),
                 )?;

@@ -61,7 +61,9 @@ pub fn verify_signature(
     };
     // Both RSA (PKCS#1 RSAPublicKey) and EC (uncompressed point) keys are
     // handed to ring as the raw subjectPublicKey bits.
-    debug_assert!(key.algorithm.oid == oid::RSA_ENCRYPTION || key.algorithm.oid == oid::EC_PUBLIC_KEY);
+    debug_assert!(
+        key.algorithm.oid == oid::RSA_ENCRYPTION || key.algorithm.oid == oid::EC_PUBLIC_KEY
+    );
     UnparsedPublicKey::new(ring_alg, key.subject_public_key.raw_bytes())
         .verify(message, signature)
         .map_err(|_| VerifyError::BadSignature)
