@@ -10,7 +10,7 @@ use super::asn1::{
 use super::cipher::Scheme;
 use super::kdf::KdfHash;
 use super::read::{CERT_BAG, SHROUDED_KEY_BAG, X509_CERTIFICATE};
-use super::{KeyFile, MODERN_ITERATIONS, NCA_ITERATIONS, Profile, mac};
+use super::{KeyFile, MODERN_ITERATIONS, MODERN_MAC_ITERATIONS, NCA_ITERATIONS, Profile, mac};
 use crate::keystore::KeyFileError;
 use crate::oid;
 
@@ -36,7 +36,7 @@ pub(super) fn write(
             Scheme::modern(MODERN_ITERATIONS)?,
             None,
             KdfHash::Sha256,
-            MODERN_ITERATIONS,
+            MODERN_MAC_ITERATIONS,
         ),
     };
     let attributes = attributes(file)?;
