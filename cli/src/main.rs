@@ -1,1 +1,81 @@
-fn main() {}
+//! `qoltanba`: the desktop face of the qoltanba core.
+
+mod application;
+mod error;
+mod keys;
+mod output;
+mod secret_input;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use time::OffsetDateTime;
+
+use crate::error::CliError;
+
+/// Renew a Kazakh EDS: inspect NCA key files, make new keys, build and verify
+/// reissue applications.
+#[derive(Parser)]
+#[command(name = "qoltanba", version, propagate_version = true)]
+struct Cli {
+    /// Print data as JSON.
+    #[arg(long, global = true)]
+    json: bool,
+    /// Judge validity at this instant (RFC 3339, e.g. 2024-06-01T00:00:00Z) instead of now.
+    #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_instant)]
+    at: Option<OffsetDateTime>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Key files: show, change password, make new keys.
+    #[command(subcommand)]
+    Keys(keys::KeysCommand),
+    /// Reissue applications: build and sign, verify.
+    #[command(subcommand)]
+    Application(application::ApplicationCommand),
+    /// Show a certificate file (DER or PEM).
+    Cert {
+        /// The certificate file.
+        file: PathBuf,
+    },
+}
+
+/// What every command gets besides its own arguments.
+pub struct Context {
+    pub json: bool,
+    pub at: OffsetDateTime,
+}
+
+fn parse_instant(s: &str) -> Result<OffsetDateTime, String> {
+    OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+        .map_err(|e| format!("not an RFC 3339 instant ({e}); write e.g. 2024-06-01T00:00:00Z"))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let ctx = Context {
+        json: cli.json,
+        at: cli.at.unwrap_or_else(OffsetDateTime::now_utc),
+    };
+    let result = match cli.command {
+        Command::Keys(cmd) => keys::run(cmd, &ctx),
+        Command::Application(cmd) => application::run(cmd, &ctx),
+        Command::Cert { file } => keys::show_certificate_file(&file, &ctx),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.code())
+        }
+    }
+}
+
+/// Read a whole file, with the path in the error.
+pub fn read_file(path: &std::path::Path) -> Result<Vec<u8>, CliError> {
+    std::fs::read(path).map_err(|e| CliError::io(&format!("reading {}", path.display()), e))
+}

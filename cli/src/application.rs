@@ -1,0 +1,216 @@
+//! `qoltanba application build|verify`.
+
+use std::path::{Path, PathBuf};
+
+use clap::{Subcommand, ValueEnum};
+use qoltanba_core::cert::{KzCertificate, Purpose, TrustAnchors, validate};
+use qoltanba_core::crypto::{KeySpec, Signer, SoftwareKey, generate};
+use qoltanba_core::keystore::{KeyFile, Profile, save_new};
+use qoltanba_core::reissue::{self, ApplicationDetails, StorageKind};
+use serde_json::json;
+
+use crate::error::CliError;
+use crate::keys::{current_password, new_password, save_csr, save_key};
+use crate::{Context, output, read_file};
+
+const APPLICATION_FILE: &str = "application.p7s";
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum Storage {
+    /// New keys in NCA key files (the only home the desktop CLI offers).
+    File,
+}
+
+#[derive(Subcommand)]
+pub enum ApplicationCommand {
+    /// Make new keys and a reissue application signed with the current SIGN key.
+    Build {
+        /// The current SIGN key file (RSA256_….p12).
+        #[arg(long, value_name = "FILE")]
+        sign_key: PathBuf,
+        /// The e-mail NCA writes to about this application.
+        #[arg(long)]
+        email: String,
+        /// The citizen's locality (city or village).
+        #[arg(long)]
+        locality: String,
+        /// Where the new keys go.
+        #[arg(long, value_enum)]
+        storage: Storage,
+        /// The folder for the new key files, their requests and application.p7s.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The new keys' algorithm: rsa2048, rsa3072 or p256.
+        #[arg(long, default_value = "rsa2048")]
+        algorithm: KeySpec,
+        /// The new key files' profile: nca (opens in NCALayer) or modern.
+        #[arg(long, default_value = "nca")]
+        profile: Profile,
+        /// Read the current key file's password from this file.
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+        /// Read the new key files' password from this file.
+        #[arg(long, value_name = "FILE")]
+        new_password_file: Option<PathBuf>,
+    },
+    /// Check an application: who signed it, when, what it asks for, valid or not.
+    Verify {
+        /// The application (application.p7s, DER or PEM).
+        file: PathBuf,
+        /// Trusted CA certificates; with them the signer's chain is checked too.
+        #[arg(long, value_name = "CERT")]
+        ca: Vec<PathBuf>,
+    },
+}
+
+pub fn run(cmd: ApplicationCommand, ctx: &Context) -> Result<(), CliError> {
+    match cmd {
+        ApplicationCommand::Build {
+            sign_key,
+            email,
+            locality,
+            storage: Storage::File,
+            out,
+            algorithm,
+            profile,
+            password_file,
+            new_password_file,
+        } => {
+            let target = out.join(APPLICATION_FILE);
+            if target.exists() {
+                return Err(CliError::failed(format!(
+                    "{} already exists; an application is never overwritten, choose another --out folder",
+                    target.display()
+                )));
+            }
+            let bytes = read_file(&sign_key)?;
+            let password = current_password(password_file.as_deref())?;
+            let file = KeyFile::from_bytes(&bytes, &password).map_err(CliError::failed)?;
+            let current =
+                KzCertificate::from_der(file.require_certificate().map_err(CliError::failed)?)
+                    .map_err(CliError::failed)?;
+            let signer =
+                SoftwareKey::from_pkcs8_der(file.private_key_pkcs8()).map_err(CliError::failed)?;
+            let new_password = new_password(new_password_file.as_deref())?;
+
+            // Everything is built and signed in memory first: a refusal
+            // (expired key, AUTH key, …) leaves no file behind.
+            let auth = generate(algorithm).map_err(CliError::failed)?;
+            let sign = generate(algorithm).map_err(CliError::failed)?;
+            let new_keys: [(Purpose, &dyn Signer); 2] =
+                [(Purpose::Auth, &auth), (Purpose::Sign, &sign)];
+            let details = ApplicationDetails {
+                email,
+                locality,
+                storage: StorageKind::File,
+            };
+            let signed = reissue::build_application(&current, &signer, &new_keys, &details, ctx.at)
+                .map_err(CliError::failed)?;
+
+            // New keys first, so a failure later never loses a key.
+            let mut written = Vec::new();
+            for ((purpose, key), csr) in [(Purpose::Auth, &auth), (Purpose::Sign, &sign)]
+                .into_iter()
+                .zip(&signed.csrs_der)
+            {
+                let key_file = save_key(key, purpose, &out, profile, &new_password)?;
+                let csr_file = save_csr(&out, &key_file, csr)?;
+                written.push(json!({ "purpose": purpose, "key_file": key_file, "csr": csr_file }));
+            }
+            let application =
+                save_new(&out, APPLICATION_FILE, &signed.p7s_der).map_err(CliError::failed)?;
+            if ctx.json {
+                return output::json(&json!({
+                    "application": application,
+                    "keys": written,
+                    "summary": signed.application.summary(),
+                }));
+            }
+            for w in &written {
+                println!(
+                    "New {} key: {}",
+                    w["purpose"].as_str().unwrap_or("").to_uppercase(),
+                    w["key_file"].as_str().unwrap_or("")
+                );
+            }
+            println!("Application: {}", application.display());
+            println!(
+                "Submit it to the registration authority, then install the issued certificates into the new key files."
+            );
+            Ok(())
+        }
+        ApplicationCommand::Verify { file, ca } => verify(&file, &ca, ctx),
+    }
+}
+
+fn verify(path: &Path, ca: &[PathBuf], ctx: &Context) -> Result<(), CliError> {
+    let verified = reissue::verify_application(&read_file(path)?).map_err(CliError::failed)?;
+    let chain = if ca.is_empty() {
+        Ok("not checked (give --ca to check it)".to_string())
+    } else {
+        let mut anchors = Vec::new();
+        for c in ca {
+            anchors.push(KzCertificate::parse(&read_file(c)?).map_err(CliError::failed)?);
+        }
+        validate(
+            &verified.signer,
+            &[],
+            &TrustAnchors::new(anchors),
+            verified.signing_time,
+            Some(Purpose::Sign),
+        )
+        .map(|_| "trusted".to_string())
+    };
+    let summary = verified.summary();
+    if ctx.json {
+        let mut value = serde_json::to_value(&summary).map_err(CliError::failed)?;
+        value["signature_valid"] = json!(true);
+        value["chain"] = json!(chain.as_ref().map(String::as_str).unwrap_or("untrusted"));
+        if let Err(e) = &chain {
+            value["chain_problem"] = json!(e.to_string());
+        }
+        output::json(&value)?;
+    } else {
+        let signer = verified.signer.holder();
+        let mut rows = vec![
+            ("Signed by", signer.full_name().unwrap_or_default()),
+            (
+                "Signer IIN",
+                signer
+                    .iin
+                    .as_ref()
+                    .map(|i| i.to_string())
+                    .unwrap_or_default(),
+            ),
+            ("Signed at", verified.signing_time.to_string()),
+            ("Signature", "valid".to_string()),
+            (
+                "Chain",
+                match &chain {
+                    Ok(s) => s.clone(),
+                    Err(e) => format!("NOT TRUSTED: {e}"),
+                },
+            ),
+        ];
+        let app = serde_json::to_value(&summary).map_err(CliError::failed)?;
+        for (label, key) in [
+            ("E-mail", "email"),
+            ("Locality", "locality"),
+            ("Storage", "storage"),
+        ] {
+            rows.push((label, app[key].as_str().unwrap_or("").to_string()));
+        }
+        for request in app["requests"].as_array().into_iter().flatten() {
+            rows.push((
+                "Requests",
+                format!(
+                    "{} key, {}",
+                    request["purpose"].as_str().unwrap_or("?").to_uppercase(),
+                    request["algorithm"].as_str().unwrap_or("?")
+                ),
+            ));
+        }
+        output::fields(&rows);
+    }
+    chain.map(|_| ()).map_err(CliError::failed)
+}

@@ -1,0 +1,236 @@
+//! `qoltanba keys …` and `qoltanba cert`.
+
+use std::path::{Path, PathBuf};
+
+use clap::Subcommand;
+use qoltanba_core::cert::{KzCertificate, Purpose};
+use qoltanba_core::crypto::{KeySpec, Signer, generate};
+use qoltanba_core::keystore::{
+    KeyFile, KeyFileKind, NewPassword, Password, Profile, change_password, file_name, key_id,
+    save_new,
+};
+use qoltanba_core::reissue;
+use serde_json::json;
+
+use crate::error::CliError;
+use crate::secret_input::PasswordSource;
+use crate::{Context, output, read_file};
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// Show who a key file belongs to, what it is for and when it expires.
+    Show {
+        /// The key file (.p12).
+        file: PathBuf,
+        /// Read the key file's password from this file.
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+    },
+    /// Change a key file's password (the new one must follow NCA's rule).
+    ChangePassword {
+        /// The key file (.p12); it is replaced only when the new file is complete.
+        file: PathBuf,
+        #[arg(long, value_name = "FILE")]
+        password_file: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        new_password_file: Option<PathBuf>,
+    },
+    /// Generate a new key into a new key file, with its certificate request.
+    New {
+        /// rsa2048, rsa3072 or p256.
+        #[arg(long)]
+        algorithm: KeySpec,
+        /// auth (log in) or sign (sign documents).
+        #[arg(long, value_parser = parse_purpose)]
+        purpose: Purpose,
+        /// The current certificate whose holder the request names.
+        #[arg(long, value_name = "CERT")]
+        subject_from: PathBuf,
+        /// The folder for the key file and the request.
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// The e-mail to put in the request (default: the certificate's).
+        #[arg(long)]
+        email: Option<String>,
+        /// nca (opens in NCALayer) or modern (PBES2/AES-256).
+        #[arg(long, default_value = "nca")]
+        profile: Profile,
+        #[arg(long, value_name = "FILE")]
+        new_password_file: Option<PathBuf>,
+    },
+}
+
+pub fn parse_purpose(s: &str) -> Result<Purpose, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "auth" => Ok(Purpose::Auth),
+        "sign" => Ok(Purpose::Sign),
+        other => Err(format!("unknown purpose '{other}'; use auth or sign")),
+    }
+}
+
+pub fn current_password(file: Option<&Path>) -> Result<Password, CliError> {
+    let text = PasswordSource {
+        file,
+        env: "QOLTANBA_PASSWORD",
+        prompt: "Key file password",
+        confirm: false,
+    }
+    .read()?;
+    Ok(Password::from(text))
+}
+
+pub fn new_password(file: Option<&Path>) -> Result<NewPassword, CliError> {
+    let text = PasswordSource {
+        file,
+        env: "QOLTANBA_NEW_PASSWORD",
+        prompt: "New key file password",
+        confirm: true,
+    }
+    .read()?;
+    NewPassword::new(Password::from(text)).map_err(CliError::failed)
+}
+
+pub fn run(cmd: KeysCommand, ctx: &Context) -> Result<(), CliError> {
+    match cmd {
+        KeysCommand::Show {
+            file,
+            password_file,
+        } => show(&file, password_file.as_deref(), ctx),
+        KeysCommand::ChangePassword {
+            file,
+            password_file,
+            new_password_file,
+        } => {
+            if !file.exists() {
+                return Err(CliError::io(
+                    &format!("reading {}", file.display()),
+                    std::io::ErrorKind::NotFound.into(),
+                ));
+            }
+            let old = current_password(password_file.as_deref())?;
+            let new = new_password(new_password_file.as_deref())?;
+            change_password(&file, &old, &new).map_err(CliError::failed)?;
+            if ctx.json {
+                output::json(&json!({ "file": file, "changed": true }))
+            } else {
+                println!("The password of {} was changed.", file.display());
+                Ok(())
+            }
+        }
+        KeysCommand::New {
+            algorithm,
+            purpose,
+            subject_from,
+            out,
+            email,
+            profile,
+            new_password_file,
+        } => {
+            let current =
+                KzCertificate::parse(&read_file(&subject_from)?).map_err(CliError::failed)?;
+            let password = new_password(new_password_file.as_deref())?;
+            let key = generate(algorithm).map_err(CliError::failed)?;
+            let subject =
+                reissue::renewal_subject(&current, email.as_deref()).map_err(CliError::failed)?;
+            let csr = reissue::build_csr(&key, &subject, purpose).map_err(CliError::failed)?;
+            let saved = save_key(&key, purpose, &out, profile, &password)?;
+            let csr_path = save_csr(&out, &saved, &csr)?;
+            if ctx.json {
+                output::json(
+                    &json!({ "key_file": saved, "csr": csr_path, "algorithm": algorithm.name(), "purpose": purpose }),
+                )
+            } else {
+                println!("New {} key: {}", purpose, saved.display());
+                println!("Certificate request: {}", csr_path.display());
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Save a new software key as a key-only file named as NCA names it.
+pub fn save_key(
+    key: &qoltanba_core::crypto::SoftwareKey,
+    purpose: Purpose,
+    out: &Path,
+    profile: Profile,
+    password: &NewPassword,
+) -> Result<PathBuf, CliError> {
+    let id = key_id(key.public_key());
+    let kind = KeyFileKind::for_key(&key.key_algorithm(), purpose).ok_or_else(|| {
+        CliError::usage(format!(
+            "{} keys cannot be saved in a key file",
+            key.key_algorithm()
+        ))
+    })?;
+    let bytes = KeyFile::new(key.pkcs8_der(), None, &id)
+        .to_bytes(profile, password)
+        .map_err(CliError::failed)?;
+    save_new(out, &file_name(kind, &id), &bytes).map_err(CliError::failed)
+}
+
+/// Save a CSR in PEM next to its key file, with the same stem.
+pub fn save_csr(out: &Path, key_file: &Path, csr_der: &[u8]) -> Result<PathBuf, CliError> {
+    let stem = key_file
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("request");
+    let pem = pem_encode("CERTIFICATE REQUEST", csr_der);
+    save_new(out, &format!("{stem}.csr"), pem.as_bytes()).map_err(CliError::failed)
+}
+
+pub fn pem_encode(label: &str, der: &[u8]) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut pem = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        pem.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
+        pem.push('\n');
+    }
+    pem.push_str(&format!("-----END {label}-----\n"));
+    pem
+}
+
+fn show(path: &Path, password_file: Option<&Path>, ctx: &Context) -> Result<(), CliError> {
+    let bytes = read_file(path)?;
+    let password = current_password(password_file)?;
+    let file = KeyFile::from_bytes(&bytes, &password).map_err(CliError::failed)?;
+    let cert = KzCertificate::from_der(file.require_certificate().map_err(CliError::failed)?)
+        .map_err(CliError::failed)?;
+    let summary = cert.summary(ctx.at);
+    if ctx.json {
+        return output::json(&json!({
+            "file": {
+                "path": path,
+                "profile": file.profile(),
+                "friendly_name": file.friendly_name(),
+                "chain": file.chain_der().len(),
+            },
+            "certificate": summary,
+        }));
+    }
+    let mut rows = output::certificate_rows(&summary);
+    rows.push((
+        "Key file",
+        format!(
+            "{} profile",
+            serde_json::to_value(file.profile())
+                .map_err(CliError::failed)?
+                .as_str()
+                .unwrap_or("?")
+        ),
+    ));
+    output::fields(&rows);
+    Ok(())
+}
+
+pub fn show_certificate_file(path: &Path, ctx: &Context) -> Result<(), CliError> {
+    let cert = KzCertificate::parse(&read_file(path)?).map_err(CliError::failed)?;
+    let summary = cert.summary(ctx.at);
+    if ctx.json {
+        output::json(&summary)
+    } else {
+        output::fields(&output::certificate_rows(&summary));
+        Ok(())
+    }
+}

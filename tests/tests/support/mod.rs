@@ -1,0 +1,214 @@
+//! Shared helpers of the end-to-end tests: the fixtures, the `qoltanba`
+//! binary, and a small NCA-like test PKI made with the real openssl binary.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const NCA_TEST_PASSWORD: &str = "Qwerty12";
+
+pub fn fixtures() -> PathBuf {
+    std::env::var_os("QOLTANBA_FIXTURES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures"))
+}
+
+pub fn nca(rel: &str) -> PathBuf {
+    fixtures().join("nca-test").join(rel)
+}
+
+/// The `qoltanba` binary with a clean environment for passwords.
+pub fn qoltanba() -> assert_cmd::Command {
+    let mut cmd = assert_cmd::Command::cargo_bin("qoltanba").expect("the qoltanba binary is built");
+    cmd.env_remove("QOLTANBA_PASSWORD")
+        .env_remove("QOLTANBA_NEW_PASSWORD");
+    cmd
+}
+
+pub fn write_secret(dir: &Path, name: &str, secret: &str) -> PathBuf {
+    let path = dir.join(name);
+    std::fs::write(&path, format!("{secret}\n")).unwrap();
+    path
+}
+
+pub fn openssl(dir: &Path, args: &[&str]) -> Output {
+    Command::new("openssl").current_dir(dir).args(args).output().unwrap_or_else(|e| {
+        panic!("the openssl binary is needed for interop tests ({e}); install it: apt-get install openssl")
+    })
+}
+
+pub fn openssl_ok(dir: &Path, args: &[&str]) -> String {
+    let out = openssl(dir, args);
+    assert!(
+        out.status.success(),
+        "openssl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A valid IIN (control digit and birth date check out): born 1990-01-01, male.
+pub const TEST_IIN: &str = "900101300811";
+
+/// Which NCA key an issued test certificate is.
+#[derive(Clone, Copy)]
+pub enum TestKey {
+    /// RSA SIGN: digitalSignature + nonRepudiation, emailProtection.
+    Sign,
+    /// RSA AUTH: digitalSignature + keyEncipherment, clientAuth.
+    Auth,
+}
+
+/// An RSA test CA in `dir` (ca.key, ca.pem), shaped like NCA's issuing CA.
+pub fn make_ca(dir: &Path) {
+    openssl_ok(
+        dir,
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            "ca.key",
+        ],
+    );
+    openssl_ok(
+        dir,
+        &[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            "ca.key",
+            "-utf8",
+            "-subj",
+            "/C=KZ/CN=ҰКО 3.0 (RSA TEST)",
+            "-days",
+            "3650",
+            "-out",
+            "ca.pem",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ],
+    );
+}
+
+/// Issue an NCA-like RSA certificate to a new key and pack both into an NCA
+/// profile key file (`openssl pkcs12 -legacy`), returning its path.
+/// `days_from`/`days_to` place the validity window relative to now.
+pub fn make_key_file(
+    dir: &Path,
+    name: &str,
+    key: TestKey,
+    days_from: i64,
+    days_to: i64,
+    password: &str,
+) -> PathBuf {
+    let (ku, eku, policy) = match key {
+        TestKey::Sign => (
+            "critical,digitalSignature,nonRepudiation",
+            "emailProtection,1.2.398.3.3.4.1.1",
+            "1.2.398.3.3.2.3",
+        ),
+        TestKey::Auth => (
+            "critical,digitalSignature,keyEncipherment",
+            "clientAuth,1.2.398.3.3.4.1.1",
+            "1.2.398.3.3.2.4",
+        ),
+    };
+    std::fs::write(
+        dir.join(format!("{name}.ext")),
+        format!("basicConstraints=CA:FALSE\nkeyUsage={ku}\nextendedKeyUsage={eku}\ncertificatePolicies={policy}\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"),
+    )
+    .unwrap();
+    openssl_ok(
+        dir,
+        &[
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+            &format!("{name}.key"),
+        ],
+    );
+    let subj = format!("/CN=ТЕСТОВ ТЕСТ/SN=ТЕСТОВ/serialNumber=IIN{TEST_IIN}/C=KZ/GN=ТЕСТОВИЧ");
+    openssl_ok(
+        dir,
+        &[
+            "req",
+            "-new",
+            "-utf8",
+            "-key",
+            &format!("{name}.key"),
+            "-subj",
+            &subj,
+            "-out",
+            &format!("{name}.csr"),
+        ],
+    );
+    let start =
+        (time::OffsetDateTime::now_utc() + time::Duration::days(days_from)).unix_timestamp();
+    let end = (time::OffsetDateTime::now_utc() + time::Duration::days(days_to)).unix_timestamp();
+    // openssl ca-less signing with explicit dates needs `openssl x509 -not_before`
+    // (3.4+); on 3.0 write the certificate through `openssl ca` instead.
+    std::fs::create_dir_all(dir.join("db")).unwrap();
+    std::fs::write(dir.join("db/index.txt"), "").unwrap();
+    std::fs::write(dir.join("ca.cnf"), format!(
+        "[ca]\ndefault_ca=test\n[test]\ndatabase={db}/index.txt\nnew_certs_dir={db}\nserial={db}/serial\nrand_serial=yes\ndefault_md=sha256\npolicy=any\nunique_subject=no\ncopy_extensions=none\nutf8=yes\nstring_mask=utf8only\npreserve=yes\n[any]\ncommonName=supplied\nsurname=optional\nserialNumber=optional\ncountryName=optional\ngivenName=optional\nemailAddress=optional\n",
+        db = dir.join("db").display()
+    )).unwrap();
+    let fmt = |t: i64| {
+        let t = time::OffsetDateTime::from_unix_timestamp(t).unwrap();
+        t.format(time::macros::format_description!(
+            "[year][month][day][hour][minute][second]Z"
+        ))
+        .unwrap()
+    };
+    openssl_ok(
+        dir,
+        &[
+            "ca",
+            "-batch",
+            "-config",
+            "ca.cnf",
+            "-cert",
+            "ca.pem",
+            "-keyfile",
+            "ca.key",
+            "-in",
+            &format!("{name}.csr"),
+            "-out",
+            &format!("{name}.pem"),
+            "-notext",
+            "-startdate",
+            &fmt(start),
+            "-enddate",
+            &fmt(end),
+            "-extfile",
+            &format!("{name}.ext"),
+        ],
+    );
+    let p12 = dir.join(format!("{name}.p12"));
+    openssl_ok(
+        dir,
+        &[
+            "pkcs12",
+            "-export",
+            "-legacy",
+            "-inkey",
+            &format!("{name}.key"),
+            "-in",
+            &format!("{name}.pem"),
+            "-out",
+            p12.to_str().unwrap(),
+            "-passout",
+            &format!("pass:{password}"),
+        ],
+    );
+    p12
+}
