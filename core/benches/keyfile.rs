@@ -20,12 +20,24 @@ fn measure(label: &str, runs: u32, mut f: impl FnMut()) {
 fn main() {
     let key = generate(KeySpec::P256).unwrap();
     let password = NewPassword::new(Password::new("Qwerty12")).unwrap();
-    let file = KeyFile::new(key.pkcs8_der(), None, b"id");
+    let mut file = KeyFile::new(key.pkcs8_der(), None, b"id");
+    // A certificate-sized blob, so the modern profile encrypts a second bag.
+    file.set_certificate(vec![0x30; 1500]);
     let nca = file.to_bytes(Profile::Nca, &password).unwrap();
     let modern = file.to_bytes(Profile::Modern, &password).unwrap();
     let open = Password::new("Qwerty12");
 
-    println!("key files (P-256 key, no certificate)");
+    println!("PBKDF2-HMAC-SHA256, one 32-byte key (the modern profile's KDF)");
+    for iterations in [2_048, 100_000, 210_000, 310_000, 600_000, 1_000_000] {
+        let runs = (2_000_000 / iterations).clamp(3, 50);
+        measure(&format!("{iterations} iterations"), runs, || {
+            let mut key = [0u8; 32];
+            pbkdf2::pbkdf2_hmac::<sha2::Sha256>(b"Qwerty12", &[7; 16], iterations, &mut key);
+            std::hint::black_box(key);
+        });
+    }
+
+    println!("key files (P-256 key and a 1.5 kB certificate)");
     measure("write, nca profile (1024 iterations)", 50, || {
         file.to_bytes(Profile::Nca, &password).unwrap();
     });

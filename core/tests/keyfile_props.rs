@@ -1,9 +1,9 @@
 //! Properties of key files: any valid password round-trips, no input panics.
 
-use std::path::Path;
+mod keyfile_support;
 
 use proptest::prelude::*;
-use qoltanba_core::keystore::{KeyFile, NewPassword, Password, Profile};
+use qoltanba_core::keystore::{KeyFile, NewPassword, Password, PasswordRuleError, Profile};
 
 fn p256_pkcs8() -> Vec<u8> {
     qoltanba_core::crypto::generate(qoltanba_core::crypto::KeySpec::P256)
@@ -12,23 +12,48 @@ fn p256_pkcs8() -> Vec<u8> {
         .to_vec()
 }
 
-/// Passwords that satisfy NCA's rule: upper, lower, digit, then 3..29 more.
+/// Passwords that satisfy NCA's rule: 6..=32 printable ASCII characters with
+/// an upper-case letter, a lower-case letter and a digit, in any position.
 fn valid_password() -> impl Strategy<Value = String> {
-    ("[A-Z]", "[a-z]", "[0-9]", "[!-~]{3,29}")
-        .prop_map(|(a, b, c, rest)| format!("{a}{rest}{b}{c}"))
+    (
+        "[A-Z]",
+        "[a-z]",
+        "[0-9]",
+        "[!-~]{3,29}",
+        any::<prop::sample::Index>(),
+    )
+        .prop_map(|(a, b, c, rest, at)| {
+            let mut p: Vec<char> = rest.chars().collect();
+            for ch in [a, b, c] {
+                let i = at.index(p.len() + 1);
+                p.insert(i, ch.chars().next().unwrap());
+            }
+            p.into_iter().collect()
+        })
+}
+
+fn round_trip(profile: Profile, password: String) -> Result<(), TestCaseError> {
+    let key = p256_pkcs8();
+    let new = NewPassword::new(Password::new(password.clone())).unwrap();
+    let bytes = KeyFile::new(&key, Some(b"not parsed".to_vec()), b"id")
+        .to_bytes(profile, &new)
+        .unwrap();
+    let back = KeyFile::from_bytes(&bytes, &Password::new(password)).unwrap();
+    prop_assert_eq!(back.profile(), profile);
+    prop_assert_eq!(back.private_key_pkcs8().as_slice(), key.as_slice());
+    prop_assert_eq!(back.certificate_der(), Some(&b"not parsed"[..]));
+    prop_assert_eq!(back.local_key_id(), Some(&b"id"[..]));
+    Ok(())
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+    // The KDFs dominate; the NCA profile is cheap, the modern one costs
+    // about a second per case in a debug build.
+    #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
 
     #[test]
     fn nca_profile_round_trips(password in valid_password()) {
-        let key = p256_pkcs8();
-        let new = NewPassword::new(Password::new(password.clone())).unwrap();
-        let bytes = KeyFile::new(&key, None, b"id").to_bytes(Profile::Nca, &new).unwrap();
-        let back = KeyFile::from_bytes(&bytes, &Password::new(password)).unwrap();
-        prop_assert_eq!(back.private_key_pkcs8().as_slice(), key.as_slice());
-        prop_assert_eq!(back.local_key_id(), Some(&b"id"[..]));
+        round_trip(Profile::Nca, password)?;
     }
 }
 
@@ -37,25 +62,27 @@ proptest! {
 
     #[test]
     fn modern_profile_round_trips(password in valid_password()) {
-        let key = p256_pkcs8();
-        let new = NewPassword::new(Password::new(password.clone())).unwrap();
-        let bytes = KeyFile::new(&key, None, b"id").to_bytes(Profile::Modern, &new).unwrap();
-        let back = KeyFile::from_bytes(&bytes, &Password::new(password)).unwrap();
-        prop_assert_eq!(back.profile(), Profile::Modern);
-        prop_assert_eq!(back.private_key_pkcs8().as_slice(), key.as_slice());
+        round_trip(Profile::Modern, password)?;
     }
 }
 
-fn nca_file() -> Vec<u8> {
-    let path = std::env::var_os("QOLTANBA_FIXTURES")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures"))
-        .join("nca-test/gokalkan/gost1.p12");
-    std::fs::read(path).unwrap()
-}
-
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// The rule accepts exactly NCALayer's regex on printable ASCII without
+    /// spaces: `^(?=.*[A-Z])(?=.*[a-z])(?=.*[0-9]).{6,32}$`.
+    #[test]
+    fn the_rule_is_ncalayers_regex(password in "[!-~]{0,40}") {
+        let regex_accepts = (6..=32).contains(&password.len())
+            && password.chars().any(|c| c.is_ascii_uppercase())
+            && password.chars().any(|c| c.is_ascii_lowercase())
+            && password.chars().any(|c| c.is_ascii_digit());
+        let result = NewPassword::new(Password::new(password.clone()));
+        prop_assert_eq!(result.is_ok(), regex_accepts, "{:?}", password);
+        if let Err(e) = result {
+            prop_assert!(!matches!(e, PasswordRuleError::Cyrillic | PasswordRuleError::NonAscii | PasswordRuleError::Whitespace));
+        }
+    }
 
     #[test]
     fn random_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
@@ -63,12 +90,17 @@ proptest! {
     }
 
     #[test]
-    fn damaged_nca_files_never_panic(cut in 0usize..1803, flip in 0usize..1803, bit in 0u8..8) {
+    fn damaged_nca_files_never_panic(cut in any::<prop::sample::Index>(), flip in any::<prop::sample::Index>(), bit in 0u8..8) {
         let mut bytes = nca_file();
+        let flip = flip.index(bytes.len());
         bytes[flip] ^= 1 << bit;
-        bytes.truncate(cut.max(1));
+        bytes.truncate(cut.index(bytes.len() + 1));
         // Whatever happens, a typed result and never a panic. A flip in the
         // outer MAC fields or the trailing bytes may leave the file readable.
         let _ = KeyFile::from_bytes(&bytes, &Password::new("Qwerty12"));
     }
+}
+
+fn nca_file() -> Vec<u8> {
+    std::fs::read(keyfile_support::nca("gokalkan/gost1.p12")).unwrap()
 }

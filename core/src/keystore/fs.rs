@@ -1,38 +1,80 @@
 //! Writing key files so that a crash never leaves half a key, and a new key
-//! file never replaces an existing one.
+//! file never replaces an existing one (a lost key cannot be recovered: NCA
+//! would have to revoke and re-issue).
 
 use std::fs::{self, File, OpenOptions};
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use super::KeyFileError;
 
-/// Write `bytes` as the new file `dir/name`. Fails with `AlreadyExists` if the
-/// name is taken; on any failure no file named `name` appears.
-pub fn save_new(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, KeyFileError> {
+/// Write `bytes` as the new file `dir/name` (mode 0600 on Unix) and return its
+/// path. Fails with `AlreadyExists` if the name is taken; never replaces a
+/// file.
+///
+/// The bytes go to a temporary file in `dir`, are synced, and the temporary
+/// file is then hard-linked to `name`: a link fails instead of replacing, so
+/// this is a rename that cannot clobber. File systems without hard links
+/// (FAT and exFAT USB sticks, Android's shared storage) get the next best
+/// thing: `name` is created exclusively and written in place, and removed
+/// again if the write fails.
+pub fn save_new(dir: impl AsRef<Path>, name: &str, bytes: &[u8]) -> Result<PathBuf, KeyFileError> {
+    save_new_with(dir.as_ref(), name, bytes, |from, to| {
+        fs::hard_link(from, to)
+    })
+}
+
+fn save_new_with(
+    dir: &Path,
+    name: &str,
+    bytes: &[u8],
+    link: impl FnOnce(&Path, &Path) -> io::Result<()>,
+) -> Result<PathBuf, KeyFileError> {
+    if Path::new(name).file_name() != Some(name.as_ref()) {
+        return Err(KeyFileError::io(
+            dir.join(name),
+            io::Error::new(io::ErrorKind::InvalidInput, "not a plain file name"),
+        ));
+    }
     fs::create_dir_all(dir).map_err(|e| KeyFileError::io(dir, e))?;
     let target = dir.join(name);
-    if target.exists() {
+    // symlink_metadata: a dangling link is a taken name too.
+    if target.symlink_metadata().is_ok() {
         return Err(KeyFileError::AlreadyExists(target));
     }
     let temp = write_temp(dir, name, bytes)?;
-    // A hard link never replaces an existing file: it is the no-clobber rename.
-    let linked = fs::hard_link(&temp, &target);
+    let linked = link(&temp, &target);
     let _ = fs::remove_file(&temp);
     match linked {
-        Ok(()) => {
-            sync_dir(dir);
-            Ok(target)
+        Ok(()) => {}
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            return Err(KeyFileError::AlreadyExists(target));
         }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-            Err(KeyFileError::AlreadyExists(target))
-        }
-        Err(e) => Err(KeyFileError::io(&target, e)),
+        Err(_) => write_in_place(&target, bytes)?,
     }
+    sync_dir(dir);
+    Ok(target)
 }
 
-/// Replace the existing file `path` with `bytes` in one step (temp + rename).
-pub fn replace(path: &Path, bytes: &[u8]) -> Result<(), KeyFileError> {
+/// Create `path` exclusively and write `bytes` to it; on failure remove it.
+fn write_in_place(path: &Path, bytes: &[u8]) -> Result<(), KeyFileError> {
+    let mut file = open_private(path).map_err(|e| match e.kind() {
+        io::ErrorKind::AlreadyExists => KeyFileError::AlreadyExists(path.to_path_buf()),
+        _ => KeyFileError::io(path, e),
+    })?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| {
+            drop(fs::remove_file(path));
+            KeyFileError::io(path, e)
+        })
+}
+
+/// Replace the existing file `path` with `bytes` in one step: a temporary
+/// file in the same directory, synced, then renamed over `path`. Readers see
+/// the old file or the new one, never a mix.
+pub fn replace(path: impl AsRef<Path>, bytes: &[u8]) -> Result<(), KeyFileError> {
+    let path = path.as_ref();
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -40,7 +82,7 @@ pub fn replace(path: &Path, bytes: &[u8]) -> Result<(), KeyFileError> {
     let name = path
         .file_name()
         .and_then(|n| n.to_str())
-        .ok_or_else(|| KeyFileError::io(path, std::io::ErrorKind::InvalidInput.into()))?;
+        .ok_or_else(|| KeyFileError::io(path, io::ErrorKind::InvalidInput.into()))?;
     let temp = write_temp(dir, name, bytes)?;
     fs::rename(&temp, path).map_err(|e| {
         let _ = fs::remove_file(&temp);
@@ -66,7 +108,7 @@ fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, KeyFileEr
 }
 
 /// Create a new file readable by its owner only.
-fn open_private(path: &Path) -> std::io::Result<File> {
+fn open_private(path: &Path) -> io::Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -88,6 +130,16 @@ fn sync_dir(dir: &Path) {
 mod tests {
     use super::*;
 
+    fn entries(dir: &Path) -> usize {
+        fs::read_dir(dir).unwrap().count()
+    }
+
+    #[cfg(unix)]
+    fn mode(path: &Path) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        fs::metadata(path).unwrap().permissions().mode() & 0o777
+    }
+
     #[test]
     fn save_new_never_overwrites_and_leaves_no_temp() {
         let dir = tempfile::tempdir().unwrap();
@@ -97,21 +149,67 @@ mod tests {
             Err(KeyFileError::AlreadyExists(_))
         ));
         assert_eq!(fs::read(&path).unwrap(), b"one");
-        assert_eq!(
-            fs::read_dir(dir.path()).unwrap().count(),
-            1,
-            "no temporary file left"
-        );
+        assert_eq!(entries(dir.path()), 1, "no temporary file left");
         #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            assert_eq!(
-                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
-                0o600
-            );
-        }
+        assert_eq!(mode(&path), 0o600);
         replace(&path, b"three").unwrap();
         assert_eq!(fs::read(&path).unwrap(), b"three");
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+        assert_eq!(entries(dir.path()), 1);
+    }
+
+    #[test]
+    fn a_name_taken_between_check_and_link_is_not_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("a.p12");
+        let result = save_new_with(dir.path(), "a.p12", b"mine", |from, to| {
+            fs::write(to, b"theirs")?; // someone else wins the race
+            fs::hard_link(from, to)
+        });
+        assert!(matches!(result, Err(KeyFileError::AlreadyExists(_))));
+        assert_eq!(fs::read(&target).unwrap(), b"theirs");
+        assert_eq!(entries(dir.path()), 1);
+    }
+
+    #[test]
+    fn without_hard_links_the_file_is_created_exclusively() {
+        let dir = tempfile::tempdir().unwrap();
+        let unsupported = |_: &Path, _: &Path| Err(io::Error::from(io::ErrorKind::Unsupported));
+        let path = save_new_with(dir.path(), "a.p12", b"one", unsupported).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"one");
+        assert_eq!(entries(dir.path()), 1, "no temporary file left");
+        #[cfg(unix)]
+        assert_eq!(mode(&path), 0o600);
+        // The fallback refuses a taken name as well.
+        assert!(matches!(
+            write_in_place(&path, b"two"),
+            Err(KeyFileError::AlreadyExists(_))
+        ));
+        assert_eq!(fs::read(&path).unwrap(), b"one");
+    }
+
+    #[test]
+    fn names_with_separators_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["../a.p12", "sub/a.p12", "", ".."] {
+            assert!(
+                matches!(
+                    save_new(dir.path(), name, b"x"),
+                    Err(KeyFileError::Io { .. })
+                ),
+                "{name}"
+            );
+        }
+        assert_eq!(entries(dir.path()), 0);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_dangling_symlink_counts_as_taken() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(dir.path().join("nowhere"), dir.path().join("a.p12")).unwrap();
+        assert!(matches!(
+            save_new(dir.path(), "a.p12", b"x"),
+            Err(KeyFileError::AlreadyExists(_))
+        ));
     }
 }

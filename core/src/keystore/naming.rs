@@ -46,9 +46,30 @@ impl KeyFileKind {
     }
 }
 
-/// `PREFIX_<key id hex>.p12`, the key id in lower case as NCA's friendlyName.
+/// `PREFIX_<key id hex>.p12`. The hex is lower case, as in the friendlyName
+/// NCA writes into its files (decoded from the real test files): NCALayer
+/// names a file after that label.
 pub fn file_name(kind: KeyFileKind, key_id: &[u8]) -> String {
     format!("{}{}.p12", kind.prefix(), hex::encode(key_id))
+}
+
+/// The kind and key id a key-file name gives, for listing a folder of key
+/// files without opening them. Case-insensitive (citizens rename files, and
+/// some file systems fold case); `None` for any other name.
+pub fn parse_file_name(name: &str) -> Option<(KeyFileKind, Vec<u8>)> {
+    let upper = name.to_ascii_uppercase();
+    let stem = upper.strip_suffix(".P12")?;
+    let kinds = [
+        KeyFileKind::AuthRsa,
+        KeyFileKind::AuthEcdsa,
+        KeyFileKind::SignEcdsa,
+        KeyFileKind::Gost512,
+        KeyFileKind::SignRsa,
+    ];
+    kinds.into_iter().find_map(|kind| {
+        let id = hex::decode(stem.strip_prefix(kind.prefix())?).ok()?;
+        (id.len() == 20).then_some((kind, id))
+    })
 }
 
 /// The key identifier of a public key when no certificate gives one: the
@@ -83,5 +104,28 @@ mod tests {
             KeyFileKind::for_key(&PublicKeyAlgorithm::Gost2004, Purpose::Sign),
             None
         );
+    }
+
+    #[test]
+    fn names_parse_back() {
+        let id = [0xab; 20];
+        for kind in [
+            KeyFileKind::AuthRsa,
+            KeyFileKind::SignRsa,
+            KeyFileKind::Gost512,
+            KeyFileKind::AuthEcdsa,
+            KeyFileKind::SignEcdsa,
+        ] {
+            let name = file_name(kind, &id);
+            assert_eq!(name.len(), kind.prefix().len() + 40 + 4);
+            assert_eq!(parse_file_name(&name), Some((kind, id.to_vec())));
+            assert_eq!(
+                parse_file_name(&name.to_uppercase()),
+                Some((kind, id.to_vec()))
+            );
+        }
+        assert_eq!(parse_file_name("GOST512_abcd.p12"), None);
+        assert_eq!(parse_file_name("gost1.p12"), None);
+        assert_eq!(parse_file_name(&format!("X_{}.p12", "ab".repeat(20))), None);
     }
 }

@@ -83,6 +83,15 @@ pub struct Pkcs12PbeParams {
     pub iterations: u32,
 }
 
+/// PBES2-params (RFC 8018 appendix A.4) with both parts left generic. Read
+/// first so that an unsupported KDF or cipher can be named by its OID; the
+/// typed form is `pkcs5::pbes2::Parameters`.
+#[derive(Clone, Debug, Sequence)]
+pub struct Pbes2Params {
+    pub key_derivation: AlgorithmIdentifierOwned,
+    pub encryption: AlgorithmIdentifierOwned,
+}
+
 /// EncryptedData (RFC 5652) as PKCS#12 uses it (no unprotected attributes).
 #[derive(Clone, Debug, Sequence)]
 pub struct EncryptedData {
@@ -98,6 +107,13 @@ pub struct EncryptedContentInfo {
     pub algorithm: AlgorithmIdentifierOwned,
     #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
     pub encrypted_content: Option<OctetString>,
+}
+
+/// Decode an ANY as `T`. Its value may hold BER (NCA's inner layers), so it
+/// goes through [`decode_ber`] rather than `Any::decode_as`.
+pub fn decode_any<T: for<'a> Decode<'a, Error = der::Error>>(any: &Any) -> der::Result<T> {
+    let der = der::Encode::to_der(any)?;
+    decode_ber(&der)
 }
 
 /// Decode `bytes` under BER, which also accepts every DER encoding.

@@ -5,17 +5,21 @@
 //!   under pbeWithSHAAnd3-KeyTripleDES-CBC, certificates under
 //!   pbeWithSHAAnd40BitRC2-CBC, HMAC-SHA1 MAC, 1024 iterations each. Weak,
 //!   kept only so the files open in NCALayer and `openssl pkcs12 -legacy`.
-//! - [`Profile::Modern`]: PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) for the key,
-//!   certificates unencrypted (they are public), HMAC-SHA256 MAC, with the
-//!   cost in [`MODERN_ITERATIONS`] (docs/key-files.md explains the figure).
+//! - [`Profile::Modern`]: PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) for the key
+//!   and the certificates (an NCA certificate names the citizen and their IIN,
+//!   which gives away the birth date), HMAC-SHA256 MAC, with the cost in
+//!   [`MODERN_ITERATIONS`] (docs/key-files.md explains the figure).
 //!
 //! Reading checks the MAC before decrypting anything. A file may hold a key
 //! without a certificate: that is a new key waiting for its certificate.
+//!
+//! Modules: [`asn1`] the RFC 7292 structures, `kdf` the PKCS#12 KDF and
+//! PBKDF2, `pbe` bag encryption, `mac` the integrity MAC, `read` and `write`.
 
 pub(crate) mod asn1;
-mod cipher;
 mod kdf;
 mod mac;
+mod pbe;
 mod read;
 mod write;
 
@@ -23,7 +27,7 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-pub use cipher::random;
+pub(crate) use pbe::random;
 
 use super::{KeyFileError, NewPassword, Password};
 
@@ -60,6 +64,20 @@ impl std::str::FromStr for Profile {
     }
 }
 
+/// How an opened file is protected, in the words of `openssl pkcs12 -info`
+/// (so a citizen's report and OpenSSL's output can be compared line by line).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Protection {
+    /// The integrity MAC, e.g. `sha1, Iteration 1024`.
+    pub mac: String,
+    /// The key's encryption, e.g. `pbeWithSHA1And3-KeyTripleDES-CBC, Iteration
+    /// 1024`; `None` if the key is stored unencrypted.
+    pub key: Option<String>,
+    /// The certificates' encryption, e.g. `pbeWithSHA1And40BitRC2-CBC,
+    /// Iteration 1024`; `None` if they are stored unencrypted or absent.
+    pub certificates: Option<String>,
+}
+
 /// The contents of a key file: one private key, its certificate (if issued
 /// yet) and any further certificates.
 pub struct KeyFile {
@@ -69,6 +87,7 @@ pub struct KeyFile {
     friendly_name: Option<String>,
     local_key_id: Option<Vec<u8>>,
     profile: Profile,
+    protection: Option<Protection>,
 }
 
 impl KeyFile {
@@ -83,6 +102,7 @@ impl KeyFile {
             friendly_name: Some(hex::encode(key_id)),
             local_key_id: Some(key_id.to_vec()),
             profile: Profile::Nca,
+            protection: None,
         }
     }
 
@@ -92,7 +112,8 @@ impl KeyFile {
     }
 
     /// Read a key file from disk.
-    pub fn open(path: &Path, password: &Password) -> Result<Self, KeyFileError> {
+    pub fn open(path: impl AsRef<Path>, password: &Password) -> Result<Self, KeyFileError> {
+        let path = path.as_ref();
         let bytes = std::fs::read(path).map_err(|e| KeyFileError::io(path, e))?;
         Self::from_bytes(&bytes, password)
     }
@@ -129,15 +150,26 @@ impl KeyFile {
     pub fn set_chain(&mut self, chain: Vec<Vec<u8>>) {
         self.chain = chain;
     }
+    /// The key's label (NCA: the key id in lower-case hex).
     pub fn friendly_name(&self) -> Option<&str> {
         self.friendly_name.as_deref()
     }
+    /// Change the key's label; `None` writes none.
+    pub fn set_friendly_name(&mut self, name: Option<String>) {
+        self.friendly_name = name;
+    }
+    /// The id pairing the key with its certificate (NCA: the key's SKI).
     pub fn local_key_id(&self) -> Option<&[u8]> {
         self.local_key_id.as_deref()
     }
-    /// The profile the file was read in (or `Nca` for a new one).
+    /// The profile the file was read in (or `Nca` for a new one): `Nca` if
+    /// the key is under one of PKCS#12's own schemes, `Modern` if under PBES2.
     pub fn profile(&self) -> Profile {
         self.profile
+    }
+    /// The algorithms the file was read with; `None` for a new file.
+    pub fn protection(&self) -> Option<&Protection> {
+        self.protection.as_ref()
     }
 }
 
@@ -155,7 +187,12 @@ impl std::fmt::Debug for KeyFile {
 /// Re-encrypt the key file at `path` under a new password, in the profile it
 /// already has. The file is replaced only once the new bytes are written and
 /// proven to open.
-pub fn change_password(path: &Path, old: &Password, new: &NewPassword) -> Result<(), KeyFileError> {
+pub fn change_password(
+    path: impl AsRef<Path>,
+    old: &Password,
+    new: &NewPassword,
+) -> Result<(), KeyFileError> {
+    let path = path.as_ref();
     let file = KeyFile::open(path, old)?;
     let bytes = file.to_bytes(file.profile(), new)?;
     let reread = KeyFile::from_bytes(&bytes, new.as_password())?;

@@ -1,4 +1,6 @@
-//! Writing a PKCS#12 file in one of the two profiles.
+//! Writing a PKCS#12 file in one of the two profiles. Both lay the file out
+//! as NCA does: the shrouded key bag in a plain Data content, then the
+//! certificates in an EncryptedData content, then the MAC.
 
 use der::Encode;
 use der::asn1::{Any, BmpString, OctetString, SetOfVec};
@@ -7,8 +9,8 @@ use super::asn1::{
     BagAttribute, CertBag, ContentInfo, EncryptedContentInfo, EncryptedData,
     EncryptedPrivateKeyInfo, Pfx, SafeBag,
 };
-use super::cipher::Scheme;
-use super::kdf::KdfHash;
+use super::kdf::{Hash, PasswordBytes};
+use super::pbe::{Keys, Scheme, random};
 use super::read::{CERT_BAG, SHROUDED_KEY_BAG, X509_CERTIFICATE};
 use super::{KeyFile, MODERN_ITERATIONS, MODERN_MAC_ITERATIONS, NCA_ITERATIONS, Profile, mac};
 use crate::keystore::KeyFileError;
@@ -23,21 +25,52 @@ pub(super) fn write(
     profile: Profile,
     password: &str,
 ) -> Result<Vec<u8>, KeyFileError> {
+    write_with(
+        file,
+        profile,
+        password,
+        ModernCost {
+            pbkdf2: MODERN_ITERATIONS,
+            mac: MODERN_MAC_ITERATIONS,
+        },
+    )
+}
+
+/// The modern profile's work factors; tests lower them to run fast.
+#[derive(Clone, Copy)]
+pub(super) struct ModernCost {
+    pub pbkdf2: u32,
+    pub mac: u32,
+}
+
+pub(super) fn write_with(
+    file: &KeyFile,
+    profile: Profile,
+    password: &str,
+    cost: ModernCost,
+) -> Result<Vec<u8>, KeyFileError> {
+    let password = PasswordBytes::new(password);
+    let mut keys = Keys::new(&password);
     let (key_scheme, cert_scheme, mac_hash, mac_iterations) = match profile {
         Profile::Nca => (
             Scheme::nca_key(NCA_ITERATIONS)?,
-            Some(Scheme::nca_certificates(NCA_ITERATIONS)?),
-            KdfHash::Sha1,
+            Scheme::nca_certificates(NCA_ITERATIONS)?,
+            Hash::Sha1,
             NCA_ITERATIONS,
         ),
-        // The MAC costs as much as the key's PBKDF2; otherwise the MAC would
-        // be the cheap way to test password guesses.
-        Profile::Modern => (
-            Scheme::modern(MODERN_ITERATIONS)?,
-            None,
-            KdfHash::Sha256,
-            MODERN_MAC_ITERATIONS,
-        ),
+        // Key and certificates share the PBKDF2 salt (each bag has its own
+        // IV), so the slow derivation runs once for both. The MAC costs as
+        // much as that derivation; otherwise it would be the cheap way to
+        // test password guesses.
+        Profile::Modern => {
+            let salt: [u8; 16] = random()?;
+            (
+                Scheme::modern(&salt, cost.pbkdf2)?,
+                Scheme::modern(&salt, cost.pbkdf2)?,
+                Hash::Sha256,
+                cost.mac,
+            )
+        }
     };
     let attributes = attributes(file)?;
 
@@ -46,7 +79,7 @@ pub(super) fn write(
         bag_value: Any::encode_from(&EncryptedPrivateKeyInfo {
             algorithm: key_scheme.identifier()?,
             encrypted_data: OctetString::new(
-                key_scheme.encrypt(password, file.private_key_pkcs8())?,
+                key_scheme.encrypt(&mut keys, file.private_key_pkcs8())?,
             )
             .map_err(malformed)?,
         })
@@ -74,14 +107,11 @@ pub(super) fn write(
     }
     if !cert_bags.is_empty() {
         let safe_contents = cert_bags.to_der().map_err(malformed)?;
-        contents.push(match cert_scheme {
-            Some(scheme) => encrypted(&scheme, password, &safe_contents)?,
-            None => data(&safe_contents)?,
-        });
+        contents.push(encrypted(&cert_scheme, &mut keys, &safe_contents)?);
     }
 
     let auth_safe = contents.to_der().map_err(malformed)?;
-    let mac_data = mac::make(mac_hash, password, mac_iterations, &auth_safe)?;
+    let mac_data = mac::make(mac_hash, &password, mac_iterations, &auth_safe)?;
     Pfx {
         version: 3,
         auth_safe: data(&auth_safe)?,
@@ -129,7 +159,7 @@ fn data(bytes: &[u8]) -> Result<ContentInfo, KeyFileError> {
 
 fn encrypted(
     scheme: &Scheme,
-    password: &str,
+    keys: &mut Keys<'_>,
     plaintext: &[u8],
 ) -> Result<ContentInfo, KeyFileError> {
     let encrypted = EncryptedData {
@@ -138,7 +168,7 @@ fn encrypted(
             content_type: oid::CT_DATA,
             algorithm: scheme.identifier()?,
             encrypted_content: Some(
-                OctetString::new(scheme.encrypt(password, plaintext)?).map_err(malformed)?,
+                OctetString::new(scheme.encrypt(keys, plaintext)?).map_err(malformed)?,
             ),
         },
     };
