@@ -141,7 +141,7 @@ fn change_password_round_trip_and_weak_password_named() {
         .arg(&weak)
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("upper"));
+        .stderr(predicate::str::contains("capital letter"));
     assert_eq!(
         std::fs::read(&file).unwrap(),
         before,
