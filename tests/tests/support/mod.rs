@@ -17,9 +17,43 @@ pub fn nca(rel: &str) -> PathBuf {
     fixtures().join("nca-test").join(rel)
 }
 
+/// The `qoltanba` binary, built once per test run. Cargo sets
+/// `CARGO_BIN_EXE_*` only for a package's own binaries, and this crate tests
+/// the CLI from outside, so it asks cargo to build the binary into the same
+/// target directory as the test itself.
+fn qoltanba_binary() -> &'static Path {
+    static BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BINARY.get_or_init(|| {
+        // target/<profile>/deps/<this test> → target/<profile>/qoltanba
+        let exe = std::env::current_exe().expect("the test knows its path");
+        let dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>");
+        let mut build = Command::new(env!("CARGO"));
+        build.args([
+            "build",
+            "--quiet",
+            "-p",
+            "qoltanba-cli",
+            "--bin",
+            "qoltanba",
+        ]);
+        if dir.ends_with("release") {
+            build.arg("--release");
+        }
+        let status = build
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the qoltanba binary failed");
+        dir.join(format!("qoltanba{}", std::env::consts::EXE_SUFFIX))
+    })
+}
+
 /// The `qoltanba` binary with a clean environment for passwords.
 pub fn qoltanba() -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::cargo_bin("qoltanba").expect("the qoltanba binary is built");
+    let mut cmd = assert_cmd::Command::new(qoltanba_binary());
     cmd.env_remove("QOLTANBA_PASSWORD")
         .env_remove("QOLTANBA_NEW_PASSWORD");
     cmd
