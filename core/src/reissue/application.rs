@@ -112,7 +112,9 @@ impl ApplicationDetails {
         let email = self.email.trim();
         let valid_email = email.len() <= 254
             && email.is_ascii()
-            && !email.chars().any(|c| c.is_ascii_whitespace() || c.is_ascii_control())
+            && !email
+                .chars()
+                .any(|c| c.is_ascii_whitespace() || c.is_ascii_control())
             && matches!(email.split_once('@'), Some((local, domain))
                 if !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
                     && !domain.ends_with('.') && !domain.contains('@'));
@@ -120,7 +122,10 @@ impl ApplicationDetails {
             return Err(ReissueError::BadEmail);
         }
         let locality = self.locality.trim();
-        if locality.is_empty() || locality.chars().count() > 100 || locality.chars().any(char::is_control) {
+        if locality.is_empty()
+            || locality.chars().count() > 100
+            || locality.chars().any(char::is_control)
+        {
             return Err(ReissueError::BadLocality);
         }
         Ok(())
@@ -146,7 +151,8 @@ impl ReissueApplication {
         }
         let holder = current.holder();
         let iin = holder.iin.as_ref().ok_or(ReissueError::NoIin)?;
-        let nonce: [u8; 32] = crate::keystore::pkcs12::random().map_err(|_| ReissueError::Random)?;
+        let nonce: [u8; 32] =
+            crate::keystore::pkcs12::random().map_err(|_| ReissueError::Random)?;
         Ok(Self {
             document: DOCUMENT.to_string(),
             version: VERSION,
@@ -174,7 +180,8 @@ impl ReissueApplication {
     }
 
     pub fn from_der(der: &[u8]) -> Result<Self, ReissueError> {
-        let app = <Self as Decode>::from_der(der).map_err(|_| ReissueError::MalformedApplication)?;
+        let app =
+            <Self as Decode>::from_der(der).map_err(|_| ReissueError::MalformedApplication)?;
         if app.document != DOCUMENT {
             return Err(ReissueError::NotAnApplication);
         }

@@ -31,10 +31,15 @@ pub fn renewal_subject(current: &KzCertificate, email: Option<&str>) -> Result<N
     let subject = current.inner().tbs_certificate().subject();
     let mut rdns: Vec<RelativeDistinguishedName> = Vec::new();
     for rdn in subject.iter_rdn() {
-        let kept: Vec<AttributeTypeAndValue> =
-            rdn.iter().filter(|atv| email.is_none() || atv.oid != oid::AT_EMAIL).cloned().collect();
+        let kept: Vec<AttributeTypeAndValue> = rdn
+            .iter()
+            .filter(|atv| email.is_none() || atv.oid != oid::AT_EMAIL)
+            .cloned()
+            .collect();
         if !kept.is_empty() {
-            rdns.push(RelativeDistinguishedName::try_from(kept).map_err(|_| ReissueError::Encoding)?);
+            rdns.push(
+                RelativeDistinguishedName::try_from(kept).map_err(|_| ReissueError::Encoding)?,
+            );
         }
     }
     if let Some(email) = email {
@@ -43,23 +48,36 @@ pub fn renewal_subject(current: &KzCertificate, email: Option<&str>) -> Result<N
             oid: oid::AT_EMAIL,
             value: Any::encode_from(&value).map_err(|_| ReissueError::Encoding)?,
         };
-        rdns.push(RelativeDistinguishedName::try_from(vec![atv]).map_err(|_| ReissueError::Encoding)?);
+        rdns.push(
+            RelativeDistinguishedName::try_from(vec![atv]).map_err(|_| ReissueError::Encoding)?,
+        );
     }
-    let der = RdnSequence::from(rdns).to_der().map_err(|_| ReissueError::Encoding)?;
+    let der = RdnSequence::from(rdns)
+        .to_der()
+        .map_err(|_| ReissueError::Encoding)?;
     Name::from_der(&der).map_err(|_| ReissueError::Encoding)
 }
 
 /// Key usage and EKU a request asks for, per purpose and key type.
-fn requested_extensions(purpose: Purpose, key: &PublicKeyAlgorithm) -> Result<Vec<Extension>, ReissueError> {
+fn requested_extensions(
+    purpose: Purpose,
+    key: &PublicKeyAlgorithm,
+) -> Result<Vec<Extension>, ReissueError> {
     let rsa = matches!(key, PublicKeyAlgorithm::Rsa { .. });
     let usage = match purpose {
         Purpose::Auth if rsa => KeyUsages::DigitalSignature | KeyUsages::KeyEncipherment,
         Purpose::Auth => KeyUsages::DigitalSignature | KeyUsages::KeyAgreement,
         Purpose::Sign => KeyUsages::DigitalSignature | KeyUsages::NonRepudiation,
-        Purpose::Both => KeyUsages::DigitalSignature | KeyUsages::NonRepudiation | KeyUsages::KeyAgreement,
+        Purpose::Both => {
+            KeyUsages::DigitalSignature | KeyUsages::NonRepudiation | KeyUsages::KeyAgreement
+        }
         Purpose::Neither => return Err(ReissueError::NoPurpose),
     };
-    let mut eku = vec![if purpose == Purpose::Auth { oid::KP_CLIENT_AUTH } else { oid::KP_EMAIL_PROTECTION }];
+    let mut eku = vec![if purpose == Purpose::Auth {
+        oid::KP_CLIENT_AUTH
+    } else {
+        oid::KP_EMAIL_PROTECTION
+    }];
     eku.push(oid::KZ_ROLE_INDIVIDUAL);
     Ok(vec![
         Extension {
@@ -70,7 +88,8 @@ fn requested_extensions(purpose: Purpose, key: &PublicKeyAlgorithm) -> Result<Ve
         Extension {
             extn_id: oid::EXT_EXTENDED_KEY_USAGE,
             critical: false,
-            extn_value: encode_octets(&ExtendedKeyUsage(eku)).map_err(|_| ReissueError::Encoding)?,
+            extn_value: encode_octets(&ExtendedKeyUsage(eku))
+                .map_err(|_| ReissueError::Encoding)?,
         },
     ])
 }
@@ -80,13 +99,19 @@ fn encode_octets(value: &impl Encode) -> der::Result<der::asn1::OctetString> {
 }
 
 /// Build a CSR for the key behind `signer`, signed by that key (proof of possession).
-pub fn build_csr(signer: &dyn Signer, subject: &Name, purpose: Purpose) -> Result<Vec<u8>, ReissueError> {
+pub fn build_csr(
+    signer: &dyn Signer,
+    subject: &Name,
+    purpose: Purpose,
+) -> Result<Vec<u8>, ReissueError> {
     let key = PublicKeyAlgorithm::of(signer.public_key());
     let extensions = requested_extensions(purpose, &key)?;
     let request = Attribute {
         oid: oid::ATTR_EXTENSION_REQUEST,
-        values: SetOfVec::try_from(vec![Any::encode_from(&extensions).map_err(|_| ReissueError::Encoding)?])
-            .map_err(|_| ReissueError::Encoding)?,
+        values: SetOfVec::try_from(vec![
+            Any::encode_from(&extensions).map_err(|_| ReissueError::Encoding)?,
+        ])
+        .map_err(|_| ReissueError::Encoding)?,
     };
     let info = CertReqInfo {
         version: Version::V1,
@@ -112,23 +137,44 @@ pub fn verify_csr(der: &[u8]) -> Result<VerifiedCsr, ReissueError> {
 }
 
 pub(crate) fn verify_request(request: &CertReq) -> Result<VerifiedCsr, ReissueError> {
-    let tbs = request.info.to_der().map_err(|_| ReissueError::MalformedCsr)?;
-    let signature = request.signature.as_bytes().ok_or(ReissueError::MalformedCsr)?;
-    verify_signature(&request.info.public_key, &request.algorithm, &tbs, signature)
-        .map_err(ReissueError::CsrSignature)?;
+    let tbs = request
+        .info
+        .to_der()
+        .map_err(|_| ReissueError::MalformedCsr)?;
+    let signature = request
+        .signature
+        .as_bytes()
+        .ok_or(ReissueError::MalformedCsr)?;
+    verify_signature(
+        &request.info.public_key,
+        &request.algorithm,
+        &tbs,
+        signature,
+    )
+    .map_err(ReissueError::CsrSignature)?;
     let mut key_usage = None;
     let mut eku = Vec::new();
-    for attribute in request.info.attributes.iter().filter(|a| a.oid == oid::ATTR_EXTENSION_REQUEST) {
+    for attribute in request
+        .info
+        .attributes
+        .iter()
+        .filter(|a| a.oid == oid::ATTR_EXTENSION_REQUEST)
+    {
         for value in attribute.values.iter() {
-            let extensions: Vec<Extension> = value.decode_as().map_err(|_| ReissueError::MalformedCsr)?;
+            let extensions: Vec<Extension> =
+                value.decode_as().map_err(|_| ReissueError::MalformedCsr)?;
             for ext in extensions {
                 let bytes = ext.extn_value.as_bytes();
                 match ext.extn_id {
                     oid::EXT_KEY_USAGE => {
-                        key_usage = Some(KeyUsage::from_der(bytes).map_err(|_| ReissueError::MalformedCsr)?)
+                        key_usage = Some(
+                            KeyUsage::from_der(bytes).map_err(|_| ReissueError::MalformedCsr)?,
+                        )
                     }
                     oid::EXT_EXTENDED_KEY_USAGE => {
-                        eku = ExtendedKeyUsage::from_der(bytes).map_err(|_| ReissueError::MalformedCsr)?.0
+                        eku = ExtendedKeyUsage::from_der(bytes)
+                            .map_err(|_| ReissueError::MalformedCsr)?
+                            .0
                     }
                     _ => {}
                 }
@@ -145,6 +191,7 @@ pub(crate) fn verify_request(request: &CertReq) -> Result<VerifiedCsr, ReissueEr
 
 /// The IIN digits in a subject's SERIALNUMBER, if any.
 pub(crate) fn subject_iin(name: &Name) -> Option<String> {
-    crate::cert::Holder::from_name(name).iin.map(|i| i.digits().to_string())
+    crate::cert::Holder::from_name(name)
+        .iin
+        .map(|i| i.digits().to_string())
 }
-

@@ -12,11 +12,13 @@ mod signed;
 use time::OffsetDateTime;
 
 pub use application::{
-    Applicant, ApplicantSummary, ApplicationDetails, ApplicationSummary, CONTENT_TYPE, KeyRequest,
-    DOCUMENT, ReissueApplication, RequestPurpose, RequestSummary, StorageKind,
+    Applicant, ApplicantSummary, ApplicationDetails, ApplicationSummary, CONTENT_TYPE, DOCUMENT,
+    KeyRequest, ReissueApplication, RequestPurpose, RequestSummary, StorageKind,
 };
 pub use csr::{VerifiedCsr, build_csr, renewal_subject, verify_csr};
-pub use signed::{SignerSummary, VerifiedApplication, VerifiedSummary, sign_application, verify_application};
+pub use signed::{
+    SignerSummary, VerifiedApplication, VerifiedSummary, sign_application, verify_application,
+};
 
 use crate::cert::{KzCertificate, Purpose, TimeStatus};
 use crate::crypto::{SignError, Signer, VerifyError};
@@ -24,11 +26,15 @@ use crate::crypto::{SignError, Signer, VerifyError};
 /// Why an application could not be built, signed or verified.
 #[derive(Debug, thiserror::Error)]
 pub enum ReissueError {
-    #[error("the signing key's certificate expired on {0}; renew it at a registration centre, online renewal needs a valid key")]
+    #[error(
+        "the signing key's certificate expired on {0}; renew it at a registration centre, online renewal needs a valid key"
+    )]
     Expired(OffsetDateTime),
     #[error("the signing key's certificate is not valid before {0}; check the device clock")]
     NotYetValid(OffsetDateTime),
-    #[error("this is an AUTH (login) key; sign the application with the SIGN key (RSA256_….p12 or GOST512_….p12)")]
+    #[error(
+        "this is an AUTH (login) key; sign the application with the SIGN key (RSA256_….p12 or GOST512_….p12)"
+    )]
     NotASigningKey,
     #[error("the private key does not belong to the certificate; the key file is inconsistent")]
     KeyMismatch,
@@ -56,7 +62,9 @@ pub enum ReissueError {
     SignerCount,
     #[error("the signer's certificate is not in the application; build it again")]
     SignerCertificateMissing,
-    #[error("the signingCertificateV2 attribute does not name the included certificate: the certificate was swapped")]
+    #[error(
+        "the signingCertificateV2 attribute does not name the included certificate: the certificate was swapped"
+    )]
     SignerCertificateMismatch,
     #[error("the signed attribute {0} is missing or repeated; build the application again")]
     MissingAttribute(&'static str),
@@ -70,7 +78,9 @@ pub enum ReissueError {
     IinMismatch,
     #[error("a certificate request is malformed; build it again")]
     MalformedCsr,
-    #[error("a certificate request's signature is not valid ({0}): it does not prove possession of its key")]
+    #[error(
+        "a certificate request's signature is not valid ({0}): it does not prove possession of its key"
+    )]
     CsrSignature(VerifyError),
     #[error("the system random number generator failed; try again")]
     Random,
@@ -80,7 +90,11 @@ pub enum ReissueError {
 
 /// The checks before any signature: a valid SIGN certificate with an IIN,
 /// matching the key that will sign.
-pub(crate) fn check_signer(signer: &dyn Signer, cert: &KzCertificate, at: OffsetDateTime) -> Result<(), ReissueError> {
+pub(crate) fn check_signer(
+    signer: &dyn Signer,
+    cert: &KzCertificate,
+    at: OffsetDateTime,
+) -> Result<(), ReissueError> {
     match cert.time_status(at) {
         TimeStatus::Expired => return Err(ReissueError::Expired(cert.not_after())),
         TimeStatus::NotYetValid => return Err(ReissueError::NotYetValid(cert.not_before())),
@@ -90,7 +104,9 @@ pub(crate) fn check_signer(signer: &dyn Signer, cert: &KzCertificate, at: Offset
         return Err(ReissueError::NotASigningKey);
     }
     let key = signer.public_key();
-    if key.algorithm.oid != cert.public_key().algorithm.oid || key.subject_public_key != cert.public_key().subject_public_key {
+    if key.algorithm.oid != cert.public_key().algorithm.oid
+        || key.subject_public_key != cert.public_key().subject_public_key
+    {
         return Err(ReissueError::KeyMismatch);
     }
     if cert.holder().iin.is_none() {
@@ -127,10 +143,17 @@ pub fn build_application(
         let purpose_tag = RequestPurpose::from_purpose(*purpose).ok_or(ReissueError::NoPurpose)?;
         let der = build_csr(*key, &subject, *purpose)?;
         let csr = der::Decode::from_der(&der).map_err(|_| ReissueError::Encoding)?;
-        requests.push(KeyRequest { purpose: purpose_tag, csr });
+        requests.push(KeyRequest {
+            purpose: purpose_tag,
+            csr,
+        });
         csrs_der.push(der);
     }
     let application = ReissueApplication::new(current, details, requests, at)?;
     let p7s_der = sign_application(&application, current_signer, current, at)?;
-    Ok(SignedApplication { application, csrs_der, p7s_der })
+    Ok(SignedApplication {
+        application,
+        csrs_der,
+        p7s_der,
+    })
 }

@@ -42,9 +42,12 @@ fn attribute(oid: ObjectIdentifier, value: &impl Encode) -> Result<Attribute, Re
     Ok(Attribute {
         oid,
         values: SetOfVec::try_from(vec![
-            value.to_der().and_then(|der| Any::from_der(&der)).map_err(|_| ReissueError::Encoding)?,
+            value
+                .to_der()
+                .and_then(|der| Any::from_der(&der))
+                .map_err(|_| ReissueError::Encoding)?,
         ])
-            .map_err(|_| ReissueError::Encoding)?,
+        .map_err(|_| ReissueError::Encoding)?,
     })
 }
 
@@ -57,21 +60,32 @@ pub fn sign_application(
 ) -> Result<Vec<u8>, ReissueError> {
     check_signer(signer, cert, at)?;
     let algorithm = signer.algorithm();
-    let digest_oid = algorithm.digest_oid().filter(|o| *o == oid::SHA256).ok_or_else(|| {
-        ReissueError::Sign(crate::crypto::SignError::UnsupportedAlgorithm(algorithm.name().into()))
-    })?;
+    let digest_oid = algorithm
+        .digest_oid()
+        .filter(|o| *o == oid::SHA256)
+        .ok_or_else(|| {
+            ReissueError::Sign(crate::crypto::SignError::UnsupportedAlgorithm(
+                algorithm.name().into(),
+            ))
+        })?;
     let content = application.to_der()?;
-    let signing_time = Time::try_from(std::time::SystemTime::from(at)).map_err(|_| ReissueError::Encoding)?;
+    let signing_time =
+        Time::try_from(std::time::SystemTime::from(at)).map_err(|_| ReissueError::Encoding)?;
     let signed_attrs = SetOfVec::try_from(vec![
         attribute(oid::ATTR_CONTENT_TYPE, &CONTENT_TYPE)?,
-        attribute(oid::ATTR_MESSAGE_DIGEST, &OctetString::new(Sha256::digest(&content).to_vec()).map_err(|_| ReissueError::Encoding)?)?,
+        attribute(
+            oid::ATTR_MESSAGE_DIGEST,
+            &OctetString::new(Sha256::digest(&content).to_vec())
+                .map_err(|_| ReissueError::Encoding)?,
+        )?,
         attribute(oid::ATTR_SIGNING_TIME, &signing_time)?,
         attribute(
             oid::ATTR_SIGNING_CERTIFICATE_V2,
             &SigningCertificateV2 {
                 certs: vec![EssCertIdV2 {
                     hash_algorithm: None,
-                    cert_hash: OctetString::new(Sha256::digest(cert.der()).to_vec()).map_err(|_| ReissueError::Encoding)?,
+                    cert_hash: OctetString::new(Sha256::digest(cert.der()).to_vec())
+                        .map_err(|_| ReissueError::Encoding)?,
                 }],
             },
         )?,
@@ -80,7 +94,10 @@ pub fn sign_application(
     let to_sign = signed_attrs.to_der().map_err(|_| ReissueError::Encoding)?;
     let signature = signer.sign(&to_sign)?;
 
-    let digest_alg = AlgorithmIdentifierOwned { oid: digest_oid, parameters: None };
+    let digest_alg = AlgorithmIdentifierOwned {
+        oid: digest_oid,
+        parameters: None,
+    };
     let tbs = cert.inner().tbs_certificate();
     let signer_info = SignerInfo {
         version: CmsVersion::V1,
@@ -96,17 +113,23 @@ pub fn sign_application(
     };
     let signed = SignedData {
         version: CmsVersion::V1,
-        digest_algorithms: SetOfVec::try_from(vec![digest_alg]).map_err(|_| ReissueError::Encoding)?,
+        digest_algorithms: SetOfVec::try_from(vec![digest_alg])
+            .map_err(|_| ReissueError::Encoding)?,
         encap_content_info: EncapsulatedContentInfo {
             econtent_type: CONTENT_TYPE,
-            econtent: Some(Any::encode_from(&OctetString::new(content).map_err(|_| ReissueError::Encoding)?).map_err(|_| ReissueError::Encoding)?),
+            econtent: Some(
+                Any::encode_from(&OctetString::new(content).map_err(|_| ReissueError::Encoding)?)
+                    .map_err(|_| ReissueError::Encoding)?,
+            ),
         },
         certificates: Some(CertificateSet(
             SetOfVec::try_from(vec![CertificateChoices::Certificate(cert.inner().clone())])
                 .map_err(|_| ReissueError::Encoding)?,
         )),
         crls: None,
-        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(|_| ReissueError::Encoding)?),
+        signer_infos: SignerInfos(
+            SetOfVec::try_from(vec![signer_info]).map_err(|_| ReissueError::Encoding)?,
+        ),
     };
     ContentInfo {
         content_type: oid::CT_SIGNED_DATA,
@@ -137,7 +160,10 @@ pub fn verify_application(bytes: &[u8]) -> Result<VerifiedApplication, ReissueEr
     if info.content_type != oid::CT_SIGNED_DATA {
         return Err(ReissueError::NotAnApplication);
     }
-    let signed: SignedData = info.content.decode_as().map_err(|_| ReissueError::NotAnApplication)?;
+    let signed: SignedData = info
+        .content
+        .decode_as()
+        .map_err(|_| ReissueError::NotAnApplication)?;
     if signed.encap_content_info.econtent_type != CONTENT_TYPE {
         return Err(ReissueError::NotAnApplication);
     }
@@ -171,14 +197,20 @@ pub fn verify_application(bytes: &[u8]) -> Result<VerifiedApplication, ReissueEr
             _ => None,
         })
         .ok_or(ReissueError::SignerCertificateMissing)?;
-    let signer = KzCertificate::from_certificate(cert).map_err(|_| ReissueError::SignerCertificateMissing)?;
+    let signer = KzCertificate::from_certificate(cert)
+        .map_err(|_| ReissueError::SignerCertificateMissing)?;
 
     // Signed attributes.
-    let attrs = signer_info.signed_attrs.as_ref().ok_or(ReissueError::MissingAttribute("signed attributes"))?;
+    let attrs = signer_info
+        .signed_attrs
+        .as_ref()
+        .ok_or(ReissueError::MissingAttribute("signed attributes"))?;
     let single = |oid: ObjectIdentifier, name: &'static str| -> Result<&Any, ReissueError> {
         let mut found = attrs.iter().filter(|a| a.oid == oid);
         match (found.next(), found.next()) {
-            (Some(a), None) if a.values.len() == 1 => Ok(a.values.iter().next().expect("one value")),
+            (Some(a), None) if a.values.len() == 1 => {
+                Ok(a.values.iter().next().expect("one value"))
+            }
             _ => Err(ReissueError::MissingAttribute(name)),
         }
     };
@@ -189,7 +221,9 @@ pub fn verify_application(bytes: &[u8]) -> Result<VerifiedApplication, ReissueEr
         return Err(ReissueError::NotAnApplication);
     }
     if signer_info.digest_alg.oid != oid::SHA256 {
-        return Err(ReissueError::UnsupportedDigest(signer_info.digest_alg.oid.to_string()));
+        return Err(ReissueError::UnsupportedDigest(
+            signer_info.digest_alg.oid.to_string(),
+        ));
     }
     let digest: OctetString = single(oid::ATTR_MESSAGE_DIGEST, "messageDigest")?
         .decode_as()
@@ -201,11 +235,18 @@ pub fn verify_application(bytes: &[u8]) -> Result<VerifiedApplication, ReissueEr
         .decode_as()
         .map_err(|_| ReissueError::MissingAttribute("signingTime"))?;
     let signing_time = OffsetDateTime::from(time.to_system_time());
-    let ess: SigningCertificateV2 = single(oid::ATTR_SIGNING_CERTIFICATE_V2, "signingCertificateV2")?
-        .decode_as()
-        .map_err(|_| ReissueError::MissingAttribute("signingCertificateV2"))?;
-    let first = ess.certs.first().ok_or(ReissueError::MissingAttribute("signingCertificateV2"))?;
-    let sha256_or_default = first.hash_algorithm.as_ref().is_none_or(|a| a.oid == oid::SHA256);
+    let ess: SigningCertificateV2 =
+        single(oid::ATTR_SIGNING_CERTIFICATE_V2, "signingCertificateV2")?
+            .decode_as()
+            .map_err(|_| ReissueError::MissingAttribute("signingCertificateV2"))?;
+    let first = ess
+        .certs
+        .first()
+        .ok_or(ReissueError::MissingAttribute("signingCertificateV2"))?;
+    let sha256_or_default = first
+        .hash_algorithm
+        .as_ref()
+        .is_none_or(|a| a.oid == oid::SHA256);
     if !sha256_or_default || first.cert_hash.as_bytes() != Sha256::digest(signer.der()).as_slice() {
         return Err(ReissueError::SignerCertificateMismatch);
     }
@@ -235,7 +276,12 @@ pub fn verify_application(bytes: &[u8]) -> Result<VerifiedApplication, ReissueEr
         }
         csrs.push(csr);
     }
-    Ok(VerifiedApplication { application, signer, signing_time, csrs })
+    Ok(VerifiedApplication {
+        application,
+        signer,
+        signing_time,
+        csrs,
+    })
 }
 
 impl VerifiedApplication {
