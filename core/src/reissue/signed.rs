@@ -220,10 +220,25 @@ pub fn verify_application(bytes: &[u8]) -> Result<VerifiedApplication, ReissueEr
     if content_type != CONTENT_TYPE {
         return Err(ReissueError::NotAnApplication);
     }
-    if signer_info.digest_alg.oid != oid::SHA256 {
+    // Every unsigned field must be exactly what qoltanba writes: nothing
+    // outside the signature may vary without being noticed.
+    if signer_info.digest_alg.oid != oid::SHA256 || signer_info.digest_alg.parameters.is_some() {
         return Err(ReissueError::UnsupportedDigest(
             signer_info.digest_alg.oid.to_string(),
         ));
+    }
+    let digest_listed = signed.digest_algorithms.len() == 1
+        && signed
+            .digest_algorithms
+            .iter()
+            .all(|a| a == &signer_info.digest_alg);
+    if !digest_listed
+        || signed.version != CmsVersion::V1
+        || signer_info.version != CmsVersion::V1
+        || signer_info.unsigned_attrs.is_some()
+        || signed.crls.is_some()
+    {
+        return Err(ReissueError::NotAnApplication);
     }
     let digest: OctetString = single(oid::ATTR_MESSAGE_DIGEST, "messageDigest")?
         .decode_as()
