@@ -1,21 +1,17 @@
 //! Chain validation over a three-level ECDSA hierarchy made by the real
 //! openssl binary: root → issuing CA → citizen, as NCA's hierarchy is shaped.
 
+mod support;
+
 use std::path::Path;
-use std::process::Command;
 
 use qoltanba_core::cert::{ChainError, KzCertificate, Purpose, TrustAnchors, validate};
 use time::OffsetDateTime;
 
+use support::openssl_ok;
+
 fn run(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl").current_dir(dir).args(args).output().unwrap_or_else(|e| {
-        panic!("the openssl binary is needed for interop tests ({e}); install it: apt-get install openssl")
-    });
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    openssl_ok(dir, args);
 }
 
 fn cert(dir: &Path, name: &str) -> KzCertificate {

@@ -1,9 +1,10 @@
 //! Every NCA test certificate parses, and what qoltanba reads matches what
 //! the real `openssl x509` prints for the same file.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use qoltanba_core::cert::{
     ChainError, IdNumberProblem, KzCertificate, Purpose, Role, TimeStatus, TrustAnchors, validate,
@@ -11,15 +12,7 @@ use qoltanba_core::cert::{
 use time::OffsetDateTime;
 use time::macros::datetime;
 
-fn fixtures() -> PathBuf {
-    std::env::var_os("QOLTANBA_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures"))
-}
-
-fn nca(rel: &str) -> PathBuf {
-    fixtures().join("nca-test").join(rel)
-}
+use support::{nca, openssl};
 
 fn load(rel: &str) -> KzCertificate {
     let bytes = std::fs::read(nca(rel)).unwrap_or_else(|e| panic!("fixture {rel}: {e}"));
@@ -37,13 +30,11 @@ const ALL_CERTS: &[&str] = &[
     "gokalkan/gost2.cer",
 ];
 
-fn openssl(args: &[&str]) -> String {
-    let out = Command::new("openssl").args(args).output().unwrap_or_else(|e| {
-        panic!("the openssl binary is needed for interop tests ({e}); install it: apt-get install openssl")
-    });
-    // openssl exits non-zero when it cannot load a GOST key, but still prints
-    // the fields asked for; only stdout matters here.
-    String::from_utf8(out.stdout).expect("openssl prints UTF-8 with -nameopt utf8")
+/// openssl's stdout. It exits non-zero when it cannot load a GOST key but
+/// still prints the fields asked for, so the status is not checked.
+fn openssl_stdout(args: &[&str]) -> String {
+    String::from_utf8(openssl(Path::new("."), args).stdout)
+        .expect("openssl prints UTF-8 with -nameopt utf8")
 }
 
 /// The fields openssl prints, keyed by name.
@@ -54,7 +45,7 @@ fn openssl_fields(path: &Path) -> BTreeMap<String, String> {
     } else {
         "DER"
     };
-    let text = openssl(&[
+    let text = openssl_stdout(&[
         "x509",
         "-inform",
         form,

@@ -1,13 +1,13 @@
 //! The real NCA key files (gokalkan's test files, as NCA issued them).
 
-mod keyfile_support;
+mod support;
 
-use keyfile_support::{assert_same_algorithms, nca, new_password, openssl_info, qwerty};
 use qoltanba_core::cert::KzCertificate;
 use qoltanba_core::keystore::{
     KeyFile, KeyFileError, KeyFileKind, Password, Profile, change_password, file_name,
     parse_file_name,
 };
+use support::{assert_same_algorithms, nca, new_password, openssl_info, qwerty};
 
 #[test]
 fn real_nca_files_open_and_match_their_certificates() {
@@ -130,7 +130,7 @@ fn change_password_keeps_the_nca_profile() {
     assert_eq!(file.local_key_id(), original.local_key_id());
     // openssl -legacy reads the re-written file the same way.
     let info = openssl_info(dir.path(), "gost1.p12", "N3wPassword", true);
-    keyfile_support::assert_same_algorithms(file.protection().unwrap(), &info);
+    support::assert_same_algorithms(file.protection().unwrap(), &info);
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
         1,

@@ -1,15 +1,15 @@
 //! Interop with the real openssl binary, both directions.
 
-mod keyfile_support;
+mod support;
 
 use std::path::Path;
 
-use keyfile_support::{
+use qoltanba_core::cert::KzCertificate;
+use qoltanba_core::keystore::{KeyFile, KeyFileError, Password, Profile, change_password};
+use support::{
     KeyType, assert_same_algorithms, new_password, openssl_extract, openssl_info,
     openssl_key_and_cert, openssl_ok,
 };
-use qoltanba_core::cert::KzCertificate;
-use qoltanba_core::keystore::{KeyFile, KeyFileError, Password, Profile, change_password};
 
 /// `openssl pkcs12 -export` of k.pem/c.pem in `dir` with extra options.
 fn export(dir: &Path, out: &str, password: &str, extra: &[&str]) {
@@ -267,7 +267,7 @@ fn files_we_write_open_in_openssl_in_both_profiles() {
                     );
                     // NCA's profile needs -legacy in OpenSSL 3, like NCA's files.
                     let pass = "pass:N3wPassword";
-                    let out = keyfile_support::openssl(
+                    let out = support::openssl(
                         d,
                         &[
                             "pkcs12", "-in", &name, "-nodes", "-passin", pass, "-out", "x.pem",

@@ -1,6 +1,6 @@
 //! Properties of key files: any valid password round-trips, no input panics.
 
-mod keyfile_support;
+mod support;
 
 use proptest::prelude::*;
 use qoltanba_core::keystore::{KeyFile, NewPassword, Password, PasswordRuleError, Profile};
@@ -102,5 +102,5 @@ proptest! {
 }
 
 fn nca_file() -> Vec<u8> {
-    std::fs::read(keyfile_support::nca("gokalkan/gost1.p12")).unwrap()
+    std::fs::read(support::nca("gokalkan/gost1.p12")).unwrap()
 }

@@ -1,16 +1,16 @@
 //! New key files: names, no-clobber saving, the password rule, and secrets
 //! staying out of every printed form.
 
-mod keyfile_support;
+mod support;
 
 use std::path::PathBuf;
 
-use keyfile_support::{nca, new_password, qwerty};
 use qoltanba_core::crypto::{KeySpec, Signer, generate};
 use qoltanba_core::keystore::{
     KeyFile, KeyFileError, KeyFileKind, NewPassword, Password, PasswordRuleError, Profile,
     file_name, key_id, parse_file_name, save_new,
 };
+use support::{nca, new_password, qwerty};
 
 #[test]
 fn new_key_files_are_named_and_never_overwrite() {

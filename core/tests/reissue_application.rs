@@ -1,7 +1,7 @@
 //! The signed reissue application: openssl accepts it, qoltanba verifies it,
 //! and every refusal and tampering has its own error.
 
-mod reissue_support;
+mod support;
 
 use cms::content_info::ContentInfo;
 use cms::signed_data::SignedData;
@@ -12,7 +12,8 @@ use qoltanba_core::crypto::{KeySpec, Signer, SoftwareKey, generate};
 use qoltanba_core::reissue::{
     ApplicationDetails, ReissueError, StorageKind, build_application, verify_application,
 };
-use reissue_support::*;
+use support::pki::*;
+use support::*;
 use time::OffsetDateTime;
 
 fn details() -> ApplicationDetails {

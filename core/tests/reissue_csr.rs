@@ -1,12 +1,13 @@
 //! CSRs for new keys: NCA subject order, requested purpose, proof of
 //! possession, and the real openssl as the judge.
 
-mod reissue_support;
+mod support;
 
 use qoltanba_core::cert::Purpose;
 use qoltanba_core::crypto::{KeySpec, generate};
 use qoltanba_core::reissue::{ReissueError, build_csr, renewal_subject, verify_csr};
-use reissue_support::*;
+use support::pki::*;
+use support::*;
 
 fn pem(der: &[u8]) -> String {
     use base64::Engine;

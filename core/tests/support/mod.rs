@@ -1,5 +1,8 @@
-//! Shared by the keyfile_* tests: fixtures, the openssl binary, test keys.
+//! Shared by the integration tests: fixtures, the openssl binary, test keys,
+//! and (in `pki`) a small NCA-like PKI made with openssl.
 #![allow(dead_code)] // each test file uses a different part
+
+pub mod pki;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -30,7 +33,7 @@ pub fn openssl(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .output()
         .unwrap_or_else(|e| {
-            panic!("the openssl binary is needed for the key-file interop tests ({e}); install it, e.g. apt-get install openssl")
+            panic!("the openssl binary is needed for the interop tests ({e}); install it, e.g. apt-get install openssl")
         })
 }
 

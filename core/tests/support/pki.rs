@@ -1,31 +1,15 @@
-//! A small NCA-like PKI made with the real openssl binary, for the reissue tests.
-#![allow(dead_code)]
+//! A small NCA-like PKI made with the real openssl binary.
 
 use std::path::Path;
-use std::process::Command;
 
 use qoltanba_core::cert::KzCertificate;
 use qoltanba_core::crypto::SoftwareKey;
 
+use super::openssl_ok;
+
 pub const IIN: &str = "900101300811";
 pub const NCA_SUBJECT: &str =
     "/CN=ТЕСТОВ ТЕСТ/SN=ТЕСТОВ/serialNumber=IIN900101300811/C=KZ/GN=ТЕСТОВИЧ";
-
-pub fn openssl(dir: &Path, args: &[&str]) -> std::process::Output {
-    Command::new("openssl").current_dir(dir).args(args).output().unwrap_or_else(|e| {
-        panic!("the openssl binary is needed for interop tests ({e}); install it: apt-get install openssl")
-    })
-}
-
-pub fn openssl_ok(dir: &Path, args: &[&str]) -> String {
-    let out = openssl(dir, args);
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
-}
 
 /// Key algorithms for test keys.
 #[derive(Clone, Copy)]
