@@ -1,8 +1,9 @@
 //! The reissue application document (docs/application-format.md).
 
-use der::asn1::{GeneralizedTime, Ia5String, ObjectIdentifier, OctetString, PrintableString};
+use der::asn1::{GeneralizedTime, Ia5String, OctetString, PrintableString};
 use der::{Decode, Encode, Enumerated, Sequence};
 use serde::Serialize;
+use sha1::{Digest, Sha1};
 use time::OffsetDateTime;
 use x509_cert::request::CertReq;
 
@@ -10,15 +11,6 @@ use super::ReissueError;
 use super::csr::verify_request;
 use crate::cert::{KzCertificate, Purpose};
 use crate::crypto::PublicKeyAlgorithm;
-use crate::keystore::key_id;
-
-/// The CMS eContentType: id-data, as NCA's own CMS signatures use. qoltanba
-/// has no OID arc of its own yet, so the document names itself in its first
-/// field ([`DOCUMENT`]) instead.
-pub const CONTENT_TYPE: ObjectIdentifier = crate::oid::CT_DATA;
-
-/// The first field of every application: what the signed bytes are.
-pub const DOCUMENT: &str = "qoltanba-reissue-application";
 
 /// The format version this code writes and reads.
 pub const VERSION: u8 = 1;
@@ -84,8 +76,6 @@ pub struct KeyRequest {
 /// The application: the citizen asks NCA to certify new keys.
 #[derive(Clone, Debug, PartialEq, Eq, Sequence)]
 pub struct ReissueApplication {
-    /// Always [`DOCUMENT`]: a signature over this can mean nothing else.
-    pub document: String,
     pub version: u8,
     pub applicant: Applicant,
     pub email: Ia5String,
@@ -151,10 +141,9 @@ impl ReissueApplication {
         }
         let holder = current.holder();
         let iin = holder.iin.as_ref().ok_or(ReissueError::NoIin)?;
-        let nonce: [u8; 32] =
-            crate::keystore::pkcs12::random().map_err(|_| ReissueError::Random)?;
+        let mut nonce = [0u8; 32];
+        getrandom::fill(&mut nonce).map_err(|_| ReissueError::Random)?;
         Ok(Self {
-            document: DOCUMENT.to_string(),
             version: VERSION,
             applicant: Applicant {
                 iin: PrintableString::new(iin.digits()).map_err(|_| ReissueError::NoIin)?,
@@ -182,9 +171,6 @@ impl ReissueApplication {
     pub fn from_der(der: &[u8]) -> Result<Self, ReissueError> {
         let app =
             <Self as Decode>::from_der(der).map_err(|_| ReissueError::MalformedApplication)?;
-        if app.document != DOCUMENT {
-            return Err(ReissueError::NotAnApplication);
-        }
         if app.version != VERSION {
             return Err(ReissueError::UnsupportedVersion(app.version));
         }
@@ -211,7 +197,7 @@ impl ReissueApplication {
                     RequestSummary {
                         purpose: r.purpose.purpose(),
                         algorithm: PublicKeyAlgorithm::of(key).name(),
-                        key_id: hex::encode(key_id(key)),
+                        key_id: hex::encode(Sha1::digest(key.subject_public_key.raw_bytes())),
                         proof_of_possession: verify_request(&r.csr).is_ok(),
                     }
                 })

@@ -8,12 +8,13 @@
 mod application;
 mod csr;
 mod signed;
+pub mod wire;
 
 use time::OffsetDateTime;
 
 pub use application::{
-    Applicant, ApplicantSummary, ApplicationDetails, ApplicationSummary, CONTENT_TYPE, DOCUMENT,
-    KeyRequest, ReissueApplication, RequestPurpose, RequestSummary, StorageKind,
+    Applicant, ApplicantSummary, ApplicationDetails, ApplicationSummary, KeyRequest,
+    ReissueApplication, RequestPurpose, RequestSummary, StorageKind, VERSION,
 };
 pub use csr::{VerifiedCsr, build_csr, renewal_subject, verify_csr};
 pub use signed::{

@@ -7,9 +7,7 @@
 
 use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
-use cms::signed_data::{
-    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
-};
+use cms::signed_data::{CertificateSet, SignerIdentifier, SignerInfo, SignerInfos};
 use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
 use der::{Decode, DecodePem, Encode, Sequence};
 use sha2::{Digest, Sha256};
@@ -18,8 +16,9 @@ use time::OffsetDateTime;
 use x509_cert::attr::Attribute;
 use x509_cert::time::Time;
 
-use super::application::{CONTENT_TYPE, ReissueApplication};
+use super::application::ReissueApplication;
 use super::csr::{VerifiedCsr, subject_iin, verify_request};
+use super::wire::{EncapsulatedContent, SignedData, content_type};
 use super::{ReissueError, check_signer};
 use crate::cert::KzCertificate;
 use crate::crypto::{Signer, verify_signature};
@@ -72,7 +71,7 @@ pub fn sign_application(
     let signing_time =
         Time::try_from(std::time::SystemTime::from(at)).map_err(|_| ReissueError::Encoding)?;
     let signed_attrs = SetOfVec::try_from(vec![
-        attribute(oid::ATTR_CONTENT_TYPE, &CONTENT_TYPE)?,
+        attribute(oid::ATTR_CONTENT_TYPE, &content_type())?,
         attribute(
             oid::ATTR_MESSAGE_DIGEST,
             &OctetString::new(Sha256::digest(&content).to_vec())
@@ -115,8 +114,8 @@ pub fn sign_application(
         version: CmsVersion::V1,
         digest_algorithms: SetOfVec::try_from(vec![digest_alg])
             .map_err(|_| ReissueError::Encoding)?,
-        encap_content_info: EncapsulatedContentInfo {
-            econtent_type: CONTENT_TYPE,
+        encap_content_info: EncapsulatedContent {
+            econtent_type: content_type(),
             econtent: Some(
                 Any::encode_from(&OctetString::new(content).map_err(|_| ReissueError::Encoding)?)
                     .map_err(|_| ReissueError::Encoding)?,
@@ -164,7 +163,7 @@ pub fn verify_application(bytes: &[u8]) -> Result<VerifiedApplication, ReissueEr
         .content
         .decode_as()
         .map_err(|_| ReissueError::NotAnApplication)?;
-    if signed.encap_content_info.econtent_type != CONTENT_TYPE {
+    if signed.encap_content_info.econtent_type != content_type() {
         return Err(ReissueError::NotAnApplication);
     }
     let content: OctetString = signed
@@ -214,10 +213,7 @@ pub fn verify_application(bytes: &[u8]) -> Result<VerifiedApplication, ReissueEr
             _ => Err(ReissueError::MissingAttribute(name)),
         }
     };
-    let content_type: ObjectIdentifier = single(oid::ATTR_CONTENT_TYPE, "contentType")?
-        .decode_as()
-        .map_err(|_| ReissueError::MissingAttribute("contentType"))?;
-    if content_type != CONTENT_TYPE {
+    if single(oid::ATTR_CONTENT_TYPE, "contentType")? != &content_type() {
         return Err(ReissueError::NotAnApplication);
     }
     // Every unsigned field must be exactly what qoltanba writes: nothing

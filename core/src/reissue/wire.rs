@@ -1,0 +1,75 @@
+//! The CMS shapes the application travels in, where they differ from the
+//! `cms` crate's.
+//!
+//! The application's content type, id-qoltanba-reissueApplication, is a
+//! UUID-derived OID (X.667: `2.25.<the UUID as one 128-bit integer>`). Its
+//! last arc does not fit the 32-bit arcs of `const-oid`, so neither
+//! `ObjectIdentifier` nor `cms`'s `EncapsulatedContentInfo` (whose
+//! eContentType is one) can hold or even decode it. The OID is therefore
+//! kept as its DER bytes, and `SignedData` is mirrored here with the
+//! eContentType as a raw value; everything else reuses the `cms` types.
+
+use cms::content_info::CmsVersion;
+use cms::revocation::RevocationInfoChoices;
+use cms::signed_data::{CertificateSet, DigestAlgorithmIdentifiers, SignerInfos};
+use der::asn1::Any;
+use der::{Sequence, Tag};
+
+/// `2.25.85281895167955195690542932090825711559`, the DER value (without
+/// tag and length) of id-qoltanba-reissueApplication.
+pub const CONTENT_TYPE_VALUE: [u8; 20] = [
+    0x69, 0x81, 0x80, 0xa8, 0xd9, 0x84, 0x8a, 0xea, 0xc2, 0x94, 0x9d, 0x8c, 0xb9, 0xd5, 0xc8, 0x89,
+    0xe9, 0xee, 0xbf, 0x47,
+];
+
+/// The dotted form, for people and documentation.
+pub const CONTENT_TYPE_DOTTED: &str = "2.25.85281895167955195690542932090825711559";
+
+/// id-qoltanba-reissueApplication as an ASN.1 value (tag OBJECT IDENTIFIER),
+/// ready for eContentType and the contentType attribute.
+pub fn content_type() -> Any {
+    Any::new(Tag::ObjectIdentifier, CONTENT_TYPE_VALUE.to_vec())
+        .expect("a 20-byte value always has a valid length")
+}
+
+/// RFC 5652 EncapsulatedContentInfo with the eContentType kept raw.
+#[derive(Clone, Debug, PartialEq, Eq, Sequence)]
+pub struct EncapsulatedContent {
+    pub econtent_type: Any,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    pub econtent: Option<Any>,
+}
+
+/// RFC 5652 SignedData, field for field as in `cms`, except the
+/// encapsulated content (see the module documentation).
+#[derive(Clone, Debug, PartialEq, Eq, Sequence)]
+pub struct SignedData {
+    pub version: CmsVersion,
+    pub digest_algorithms: DigestAlgorithmIdentifiers,
+    pub encap_content_info: EncapsulatedContent,
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    pub certificates: Option<CertificateSet>,
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    pub crls: Option<RevocationInfoChoices>,
+    pub signer_infos: SignerInfos,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use der::{Decode, Encode};
+
+    #[test]
+    fn the_content_type_bytes_are_the_uuid_oid() {
+        // Decode the base-128 arcs back into the dotted form.
+        let bytes = &CONTENT_TYPE_VALUE;
+        assert_eq!(bytes[0], 2 * 40 + 25);
+        let mut arc: u128 = 0;
+        for b in &bytes[1..] {
+            arc = (arc << 7) | u128::from(b & 0x7f);
+        }
+        assert_eq!(format!("2.25.{arc}"), CONTENT_TYPE_DOTTED);
+        let der = content_type().to_der().unwrap();
+        assert_eq!(Any::from_der(&der).unwrap(), content_type());
+    }
+}
