@@ -348,3 +348,93 @@ proptest! {
         }
     }
 }
+
+/// A new key that counts its signatures: refusals must come before any.
+struct Counting {
+    key: SoftwareKey,
+    signed: std::sync::atomic::AtomicUsize,
+}
+
+impl Signer for Counting {
+    fn algorithm(&self) -> qoltanba_core::crypto::SignatureAlgorithm {
+        self.key.algorithm()
+    }
+    fn public_key(&self) -> &spki::SubjectPublicKeyInfoOwned {
+        self.key.public_key()
+    }
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, qoltanba_core::crypto::SignError> {
+        self.signed
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.key.sign(message)
+    }
+}
+
+#[test]
+fn refusals_come_before_any_csr_is_signed() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    let (key, cert) = pki.issue("sign", Alg::P256, Kind::Sign, NCA_SUBJECT, "50");
+    let now = OffsetDateTime::now_utc();
+    let new = Counting {
+        key: generate(KeySpec::P256).unwrap(),
+        signed: 0.into(),
+    };
+    type Keys<'a> = Vec<(Purpose, &'a dyn Signer)>;
+    let cases: Vec<(Keys, OffsetDateTime)> = vec![
+        (
+            vec![(Purpose::Sign, &new)],
+            now + time::Duration::days(3650),
+        ),
+        (vec![(Purpose::Sign, &new), (Purpose::Sign, &new)], now),
+        (vec![(Purpose::Auth, &new), (Purpose::Neither, &new)], now),
+    ];
+    for (keys, at) in cases {
+        assert!(build_application(&cert, &key, &keys, &details(), at).is_err());
+    }
+    assert!(matches!(
+        build_application(
+            &cert,
+            &key,
+            &[(Purpose::Neither, &new as &dyn Signer)],
+            &details(),
+            now
+        ),
+        Err(ReissueError::NoPurpose)
+    ));
+    let bad_email = ApplicationDetails {
+        email: "nobody".into(),
+        ..details()
+    };
+    assert!(
+        build_application(
+            &cert,
+            &key,
+            &[(Purpose::Sign, &new as &dyn Signer)],
+            &bad_email,
+            now
+        )
+        .is_err()
+    );
+    assert_eq!(new.signed.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+#[test]
+fn the_iin_travels_as_the_certificate_has_it_and_the_new_email_replaces_the_old() {
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    // NCA's test certificates carry an IIN whose control digit fails.
+    let subject = "/CN=ТЕСТОВ ТЕСТ/SN=ТЕСТОВ/serialNumber=IIN123456789011/C=KZ/GN=ТЕСТОВИЧ/emailAddress=old@example.kz";
+    let (key, cert) = pki.issue("sign", Alg::Rsa, Kind::Sign, subject, "60");
+    let signed = build(&key, &cert, OffsetDateTime::now_utc()).unwrap();
+    assert_eq!(signed.application.applicant.iin.as_str(), "123456789011");
+    let verified = verify_application(&signed.p7s_der).unwrap();
+    for csr in &verified.csrs {
+        let name = csr.subject.to_string();
+        assert!(name.contains("testov@example.kz"), "{name}");
+        assert!(!name.contains("old@example.kz"), "{name}");
+    }
+    let summary = serde_json::to_value(verified.summary()).unwrap();
+    assert_eq!(summary["signer"]["iin"], "123456789011");
+    assert_eq!(summary["requests"][1]["purpose"], "sign");
+    assert_eq!(summary["requests"][0]["key_id"].as_str().unwrap().len(), 40);
+}

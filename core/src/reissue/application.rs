@@ -122,6 +122,25 @@ impl ApplicationDetails {
     }
 }
 
+/// At least one request, each for AUTH, SIGN or both, no purpose twice.
+/// Checked before any CSR is made, and again when the document is assembled.
+pub(crate) fn check_purposes(
+    purposes: impl IntoIterator<Item = Purpose>,
+) -> Result<(), ReissueError> {
+    let mut seen: Vec<RequestPurpose> = Vec::new();
+    for purpose in purposes {
+        let tag = RequestPurpose::from_purpose(purpose).ok_or(ReissueError::NoPurpose)?;
+        if seen.contains(&tag) {
+            return Err(ReissueError::DuplicatePurpose);
+        }
+        seen.push(tag);
+    }
+    if seen.is_empty() {
+        return Err(ReissueError::NoRequests);
+    }
+    Ok(())
+}
+
 impl ReissueApplication {
     /// Assemble an application from the current certificate, the form and the CSRs.
     pub fn new(
@@ -131,14 +150,7 @@ impl ReissueApplication {
         created_at: OffsetDateTime,
     ) -> Result<Self, ReissueError> {
         details.validate()?;
-        if requests.is_empty() {
-            return Err(ReissueError::NoRequests);
-        }
-        for (i, r) in requests.iter().enumerate() {
-            if requests[..i].iter().any(|other| other.purpose == r.purpose) {
-                return Err(ReissueError::DuplicatePurpose);
-            }
-        }
+        check_purposes(requests.iter().map(|r| r.purpose.purpose()))?;
         let holder = current.holder();
         let iin = holder.iin.as_ref().ok_or(ReissueError::NoIin)?;
         let mut nonce = [0u8; 32];

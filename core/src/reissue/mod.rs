@@ -137,6 +137,7 @@ pub fn build_application(
 ) -> Result<SignedApplication, ReissueError> {
     check_signer(current_signer, current, at)?;
     details.validate()?;
+    application::check_purposes(new_keys.iter().map(|(purpose, _)| *purpose))?;
     let subject = renewal_subject(current, Some(details.email.trim()))?;
     let mut requests = Vec::new();
     let mut csrs_der = Vec::new();
