@@ -87,6 +87,30 @@ fn rsa_and_ecdsa_signers_verify_in_openssl_and_in_qoltanba() {
             "{printed}"
         );
 
+        // PEM as `openssl cms` and `openssl pkcs7` write it verifies too.
+        for (tool, label) in [("cms", "CMS"), ("pkcs7", "PKCS7")] {
+            let pem = dir.path().join(format!("{name}.{tool}.pem"));
+            let mut args = vec![tool];
+            if tool == "cms" {
+                args.push("-cmsout");
+            }
+            args.extend([
+                "-inform",
+                "DER",
+                "-in",
+                p7s.to_str().unwrap(),
+                "-outform",
+                "PEM",
+                "-out",
+                pem.to_str().unwrap(),
+            ]);
+            openssl_ok(dir.path(), &args);
+            let pem = std::fs::read(&pem).unwrap();
+            assert!(pem.starts_with(format!("-----BEGIN {label}-----").as_bytes()));
+            let verified = verify_application(&pem).unwrap();
+            assert_eq!(verified.application, signed.application, "{tool}");
+        }
+
         let verified = verify_application(&signed.p7s_der).unwrap();
         assert_eq!(verified.application, signed.application);
         assert_eq!(verified.signer.der(), cert.der());

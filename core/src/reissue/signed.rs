@@ -9,7 +9,7 @@ use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
 use cms::content_info::{CmsVersion, ContentInfo};
 use cms::signed_data::{CertificateSet, SignerIdentifier, SignerInfo, SignerInfos};
 use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
-use der::{Decode, DecodePem, Encode, Sequence};
+use der::{Decode, Encode, Sequence};
 use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifierOwned;
 use time::OffsetDateTime;
@@ -148,14 +148,28 @@ pub struct VerifiedApplication {
     pub csrs: Vec<VerifiedCsr>,
 }
 
+/// DER as written, or PEM as openssl writes it: "CMS" (`openssl cms`) or
+/// "PKCS7" (`openssl pkcs7`, older tools); the same bytes either way.
+fn decode_content_info(bytes: &[u8]) -> Result<ContentInfo, ReissueError> {
+    let text = bytes.trim_ascii_start();
+    let der;
+    let der_bytes = if text.starts_with(b"-----BEGIN") {
+        let (label, decoded) =
+            der::pem::decode_vec(text).map_err(|_| ReissueError::NotAnApplication)?;
+        if label != "CMS" && label != "PKCS7" {
+            return Err(ReissueError::NotAnApplication);
+        }
+        der = decoded;
+        der.as_slice()
+    } else {
+        bytes
+    };
+    ContentInfo::from_der(der_bytes).map_err(|_| ReissueError::NotAnApplication)
+}
+
 /// Verify an application.p7s (DER or PEM "CMS"/"PKCS7").
 pub fn verify_application(bytes: &[u8]) -> Result<VerifiedApplication, ReissueError> {
-    let info = if bytes.trim_ascii_start().starts_with(b"-----BEGIN") {
-        ContentInfo::from_pem(bytes.trim_ascii_start())
-    } else {
-        ContentInfo::from_der(bytes)
-    }
-    .map_err(|_| ReissueError::NotAnApplication)?;
+    let info = decode_content_info(bytes)?;
     if info.content_type != oid::CT_SIGNED_DATA {
         return Err(ReissueError::NotAnApplication);
     }
