@@ -135,14 +135,18 @@ fn refusals_before_signing() {
     let dir = tempfile::tempdir().unwrap();
     let pki = Pki::new(dir.path());
     let (key, cert) = pki.issue("sign", Alg::P256, Kind::Sign, NCA_SUBJECT, "20");
+    let (auth_key, auth_cert) = pki.issue("auth", Alg::P256, Kind::Auth, NCA_SUBJECT, "21");
+    let (no_iin_key, no_iin) = pki.issue("noiin", Alg::P256, Kind::Sign, "/CN=Somebody/C=KZ", "22");
+    // Taken after every certificate is issued, so `now` is inside each window
+    // even when a second boundary passes while openssl runs.
     let now = OffsetDateTime::now_utc();
     let expired = build(&key, &cert, now + time::Duration::days(30)).unwrap_err();
     assert!(matches!(expired, ReissueError::Expired(_)), "{expired}");
     assert!(expired.to_string().contains("expired"));
     let early = build(&key, &cert, now - time::Duration::days(1)).unwrap_err();
     assert!(matches!(early, ReissueError::NotYetValid(_)), "{early}");
+    assert!(early.to_string().contains("not valid before"));
 
-    let (auth_key, auth_cert) = pki.issue("auth", Alg::P256, Kind::Auth, NCA_SUBJECT, "21");
     let err = build(&auth_key, &auth_cert, now).unwrap_err();
     assert!(matches!(err, ReissueError::NotASigningKey));
     assert!(err.to_string().contains("SIGN"));
@@ -153,7 +157,6 @@ fn refusals_before_signing() {
         Err(ReissueError::KeyMismatch)
     ));
 
-    let (no_iin_key, no_iin) = pki.issue("noiin", Alg::P256, Kind::Sign, "/CN=Somebody/C=KZ", "22");
     assert!(matches!(
         build(&no_iin_key, &no_iin, now),
         Err(ReissueError::NoIin)
