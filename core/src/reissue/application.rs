@@ -1,37 +1,48 @@
-//! The reissue application document (docs/application-format.md).
+//! The reissue application document: typed ASN.1, DER-encoded, the module
+//! written out in docs/application-format.md.
 
-use der::asn1::{GeneralizedTime, Ia5String, OctetString, PrintableString};
-use der::{Decode, Encode, Enumerated, Sequence};
+use der::asn1::{AnyRef, GeneralizedTime, Ia5String, OctetString, PrintableString};
+use der::{Decode, Encode, Enumerated, Reader, Sequence, SliceReader, Tag, Tagged};
 use serde::Serialize;
-use sha1::{Digest, Sha1};
 use time::OffsetDateTime;
 use x509_cert::request::CertReq;
 
 use super::ReissueError;
-use super::csr::verify_request;
+use super::details::{ApplicationDetails, check_email, check_locality};
 use crate::cert::{KzCertificate, Purpose};
-use crate::crypto::PublicKeyAlgorithm;
 
-/// The format version this code writes and reads.
+/// The format version this code writes and reads. A reader meets a newer
+/// version as `UnsupportedVersion`, never as a garbled document: the version
+/// is read before anything else.
 pub const VERSION: u8 = 1;
 
-/// Where the citizen keeps the new keys.
+/// How many random bytes make an application unique.
+pub const NONCE_LEN: usize = 32;
+
+/// Where the citizen keeps the new keys (the cabinet's "key storage" choice).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enumerated, Serialize)]
 #[repr(u8)]
 #[serde(rename_all = "kebab-case")]
 pub enum StorageKind {
+    /// An NCA key file (PKCS#12), 1-year certificates.
     File = 0,
+    /// The phone's keystore (Android Keystore, Apple Keychain).
     PlatformKeystore = 1,
+    /// The Kazakh ID card.
     IdCard = 2,
+    /// A hardware token (Kaztoken, eToken, JaCarta, aKey).
     Token = 3,
 }
 
-/// What one requested key is for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enumerated)]
+/// What one requested key is for. Unlike [`Purpose`] it has no "neither":
+/// every request is for something.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enumerated, Serialize)]
 #[repr(u8)]
+#[serde(rename_all = "lowercase")]
 pub enum RequestPurpose {
     Auth = 0,
     Sign = 1,
+    /// One key for AUTH and SIGN (GOST 2015).
     Both = 2,
 }
 
@@ -44,6 +55,7 @@ impl RequestPurpose {
             Purpose::Neither => None,
         }
     }
+
     pub fn purpose(self) -> Purpose {
         match self {
             Self::Auth => Purpose::Auth,
@@ -82,48 +94,15 @@ pub struct ReissueApplication {
     pub locality: String,
     pub storage: StorageKind,
     pub requests: Vec<KeyRequest>,
-    /// 32 random bytes: makes every application unique, so one cannot be replayed.
+    /// Random bytes that make every application unique, so the RA can
+    /// refuse a replayed one.
     pub nonce: OctetString,
     pub created_at: GeneralizedTime,
     pub client_version: String,
 }
 
-/// What the citizen enters in the form (seed, figure 10).
-#[derive(Clone, Debug)]
-pub struct ApplicationDetails {
-    pub email: String,
-    pub locality: String,
-    pub storage: StorageKind,
-}
-
-impl ApplicationDetails {
-    /// Check what the citizen typed.
-    pub fn validate(&self) -> Result<(), ReissueError> {
-        let email = self.email.trim();
-        let valid_email = email.len() <= 254
-            && email.is_ascii()
-            && !email
-                .chars()
-                .any(|c| c.is_ascii_whitespace() || c.is_ascii_control())
-            && matches!(email.split_once('@'), Some((local, domain))
-                if !local.is_empty() && domain.contains('.') && !domain.starts_with('.')
-                    && !domain.ends_with('.') && !domain.contains('@'));
-        if !valid_email {
-            return Err(ReissueError::BadEmail);
-        }
-        let locality = self.locality.trim();
-        if locality.is_empty()
-            || locality.chars().count() > 100
-            || locality.chars().any(char::is_control)
-        {
-            return Err(ReissueError::BadLocality);
-        }
-        Ok(())
-    }
-}
-
 /// At least one request, each for AUTH, SIGN or both, no purpose twice.
-/// Checked before any CSR is made, and again when the document is assembled.
+/// Checked before any CSR is made, and again on every document.
 pub(crate) fn check_purposes(
     purposes: impl IntoIterator<Item = Purpose>,
 ) -> Result<(), ReissueError> {
@@ -141,8 +120,27 @@ pub(crate) fn check_purposes(
     Ok(())
 }
 
+/// The version a DER document declares: its first element, read before the
+/// rest, so a future layout is reported as such.
+fn declared_version(der: &[u8]) -> Result<u64, ReissueError> {
+    let read = || -> der::Result<Option<u64>> {
+        let outer = AnyRef::from_der(der)?;
+        if outer.tag() != Tag::Sequence {
+            return Ok(None);
+        }
+        let mut fields = SliceReader::new(outer.value())?;
+        Ok(Some(fields.decode::<u64>()?))
+    };
+    read()
+        .ok()
+        .flatten()
+        .ok_or(ReissueError::MalformedApplication)
+}
+
 impl ReissueApplication {
-    /// Assemble an application from the current certificate, the form and the CSRs.
+    /// Assemble an application from the current certificate, the form and
+    /// the CSRs, with a fresh random nonce. The applicant (IIN and name) is
+    /// taken from the certificate, never typed.
     pub fn new(
         current: &KzCertificate,
         details: &ApplicationDetails,
@@ -150,12 +148,13 @@ impl ReissueApplication {
         created_at: OffsetDateTime,
     ) -> Result<Self, ReissueError> {
         details.validate()?;
-        check_purposes(requests.iter().map(|r| r.purpose.purpose()))?;
         let holder = current.holder();
         let iin = holder.iin.as_ref().ok_or(ReissueError::NoIin)?;
-        let mut nonce = [0u8; 32];
+        let mut nonce = [0u8; NONCE_LEN];
         getrandom::fill(&mut nonce).map_err(|_| ReissueError::Random)?;
-        Ok(Self {
+        let unix =
+            u64::try_from(created_at.unix_timestamp()).map_err(|_| ReissueError::Encoding)?;
+        let application = Self {
             version: VERSION,
             applicant: Applicant {
                 iin: PrintableString::new(iin.digits()).map_err(|_| ReissueError::NoIin)?,
@@ -168,88 +167,105 @@ impl ReissueApplication {
             storage: details.storage,
             requests,
             nonce: OctetString::new(nonce.to_vec()).map_err(|_| ReissueError::Encoding)?,
-            created_at: GeneralizedTime::from_unix_duration(std::time::Duration::from_secs(
-                u64::try_from(created_at.unix_timestamp()).map_err(|_| ReissueError::Encoding)?,
-            ))
-            .map_err(|_| ReissueError::Encoding)?,
+            created_at: GeneralizedTime::from_unix_duration(std::time::Duration::from_secs(unix))
+                .map_err(|_| ReissueError::Encoding)?,
             client_version: env!("CARGO_PKG_VERSION").to_string(),
-        })
+        };
+        application.validate()?;
+        Ok(application)
+    }
+
+    /// The document's own rules (those the ASN.1 types cannot say): version,
+    /// e-mail and locality syntax, requests, nonce length. CSR signatures and
+    /// IINs are checked with the CMS signature (`verify_application`).
+    pub fn validate(&self) -> Result<(), ReissueError> {
+        if self.version != VERSION {
+            return Err(ReissueError::UnsupportedVersion(self.version.into()));
+        }
+        check_email(self.email.as_str())?;
+        check_locality(&self.locality)?;
+        check_purposes(self.requests.iter().map(|r| r.purpose.purpose()))?;
+        if self.nonce.as_bytes().len() != NONCE_LEN {
+            return Err(ReissueError::MalformedApplication);
+        }
+        Ok(())
     }
 
     pub fn to_der(&self) -> Result<Vec<u8>, ReissueError> {
         Encode::to_der(self).map_err(|_| ReissueError::Encoding)
     }
 
+    /// Decode and validate a DER document. Only canonical DER is accepted:
+    /// the bytes must be exactly what encoding the decoded value gives, so
+    /// the signed bytes and the value the RA acts on cannot differ.
     pub fn from_der(der: &[u8]) -> Result<Self, ReissueError> {
-        let app =
+        let version = declared_version(der)?;
+        if version != u64::from(VERSION) {
+            return Err(ReissueError::UnsupportedVersion(version));
+        }
+        let application =
             <Self as Decode>::from_der(der).map_err(|_| ReissueError::MalformedApplication)?;
-        if app.version != VERSION {
-            return Err(ReissueError::UnsupportedVersion(app.version));
+        if application.to_der()? != der {
+            return Err(ReissueError::NotCanonical);
         }
-        Ok(app)
+        application.validate()?;
+        Ok(application)
     }
 
-    /// A flat view for people and JSON.
-    pub fn summary(&self) -> ApplicationSummary {
-        ApplicationSummary {
-            applicant: ApplicantSummary {
-                iin: self.applicant.iin.to_string(),
-                surname: self.applicant.surname.clone(),
-                first_name: self.applicant.first_name.clone(),
-                patronymic: self.applicant.patronymic.clone(),
-            },
-            email: self.email.to_string(),
-            locality: self.locality.clone(),
-            storage: self.storage,
-            requests: self
-                .requests
-                .iter()
-                .map(|r| {
-                    let key = &r.csr.info.public_key;
-                    RequestSummary {
-                        purpose: r.purpose.purpose(),
-                        algorithm: PublicKeyAlgorithm::of(key).name(),
-                        key_id: hex::encode(Sha1::digest(key.subject_public_key.raw_bytes())),
-                        proof_of_possession: verify_request(&r.csr).is_ok(),
-                    }
-                })
-                .collect(),
-            created_at: OffsetDateTime::from_unix_timestamp(
-                self.created_at.to_unix_duration().as_secs() as i64,
-            )
-            .unwrap_or(OffsetDateTime::UNIX_EPOCH),
-            client_version: self.client_version.clone(),
-            nonce: hex::encode(self.nonce.as_bytes()),
-        }
+    /// When the client built the application.
+    pub fn created_at(&self) -> OffsetDateTime {
+        i64::try_from(self.created_at.to_unix_duration().as_secs())
+            .ok()
+            .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())
+            .unwrap_or(OffsetDateTime::UNIX_EPOCH)
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct ApplicationSummary {
-    pub applicant: ApplicantSummary,
-    pub email: String,
-    pub locality: String,
-    pub storage: StorageKind,
-    pub requests: Vec<RequestSummary>,
-    #[serde(with = "time::serde::rfc3339")]
-    pub created_at: OffsetDateTime,
-    pub client_version: String,
-    pub nonce: String,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use der::asn1::Null;
 
-#[derive(Debug, Clone, Serialize)]
-pub struct ApplicantSummary {
-    pub iin: String,
-    pub surname: Option<String>,
-    pub first_name: Option<String>,
-    pub patronymic: Option<String>,
-}
+    #[test]
+    fn purposes_once_each_and_at_least_one() {
+        assert!(check_purposes([Purpose::Auth, Purpose::Sign]).is_ok());
+        assert!(check_purposes([Purpose::Both]).is_ok());
+        assert!(matches!(check_purposes([]), Err(ReissueError::NoRequests)));
+        assert!(matches!(
+            check_purposes([Purpose::Sign, Purpose::Sign]),
+            Err(ReissueError::DuplicatePurpose)
+        ));
+        assert!(matches!(
+            check_purposes([Purpose::Auth, Purpose::Neither]),
+            Err(ReissueError::NoPurpose)
+        ));
+    }
 
-#[derive(Debug, Clone, Serialize)]
-pub struct RequestSummary {
-    pub purpose: Purpose,
-    pub algorithm: String,
-    /// SHA-1 of the public key bits: the new key file's name and certificate SKI.
-    pub key_id: String,
-    pub proof_of_possession: bool,
+    #[test]
+    fn the_version_is_read_before_the_layout() {
+        // A future version with a different layout: SEQUENCE { 2, NULL }.
+        #[derive(Sequence)]
+        struct Future {
+            version: u64,
+            other: Null,
+        }
+        let future = Future {
+            version: 2,
+            other: Null,
+        }
+        .to_der()
+        .unwrap();
+        assert!(matches!(
+            ReissueApplication::from_der(&future),
+            Err(ReissueError::UnsupportedVersion(2))
+        ));
+        assert!(matches!(
+            ReissueApplication::from_der(&[0x30, 0x00]),
+            Err(ReissueError::MalformedApplication)
+        ));
+        assert!(matches!(
+            ReissueApplication::from_der(b""),
+            Err(ReissueError::MalformedApplication)
+        ));
+    }
 }

@@ -1,0 +1,107 @@
+//! What the citizen types into the form (seed, figure 10), and its checks.
+//!
+//! The same checks run when an application is built and when one is
+//! verified, so the RA never receives what the client would have refused.
+
+use super::ReissueError;
+use super::application::StorageKind;
+
+/// The longest locality accepted, in characters.
+pub const MAX_LOCALITY_CHARS: usize = 100;
+
+/// The longest e-mail address accepted, in bytes (RFC 5321's path limit).
+pub const MAX_EMAIL_LEN: usize = 254;
+
+/// The citizen's entries: where NCA writes, where they live, where the new
+/// keys will be kept.
+#[derive(Clone, Debug)]
+pub struct ApplicationDetails {
+    pub email: String,
+    pub locality: String,
+    pub storage: StorageKind,
+}
+
+impl ApplicationDetails {
+    /// Check the entries (surrounding spaces are ignored, as the form trims them).
+    pub fn validate(&self) -> Result<(), ReissueError> {
+        check_email(self.email.trim())?;
+        check_locality(self.locality.trim())
+    }
+}
+
+/// A deliberately simple syntax check: one `@`, a non-empty local part, a
+/// dotted domain, printable ASCII without spaces (the certificate's E is an
+/// IA5String). Whether the mailbox exists is NCA's business.
+pub(crate) fn check_email(email: &str) -> Result<(), ReissueError> {
+    let printable = email.bytes().all(|b| b.is_ascii_graphic());
+    let shaped = match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+                && !domain.contains("..")
+        }
+        None => false,
+    };
+    if email.len() <= MAX_EMAIL_LEN && printable && shaped {
+        Ok(())
+    } else {
+        Err(ReissueError::BadEmail)
+    }
+}
+
+/// One line of 1 to [`MAX_LOCALITY_CHARS`] characters, not only spaces.
+pub(crate) fn check_locality(locality: &str) -> Result<(), ReissueError> {
+    let chars = locality.chars().count();
+    if locality.trim().is_empty()
+        || chars > MAX_LOCALITY_CHARS
+        || locality.chars().any(char::is_control)
+    {
+        Err(ReissueError::BadLocality)
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails() {
+        for good in ["testov@example.kz", "a.b+c@mail.pki.gov.kz", "x@y.z"] {
+            assert!(check_email(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "no-at-sign",
+            "a@b",
+            "two@@example.kz",
+            "a@b@example.kz",
+            "space @example.kz",
+            "@example.kz",
+            "a@.example.kz",
+            "a@example.kz.",
+            "a@example..kz",
+            "тест@example.kz",
+            "a@example.kz\n",
+        ] {
+            assert!(check_email(bad).is_err(), "{bad:?}");
+        }
+        let long = format!("{}@example.kz", "a".repeat(MAX_EMAIL_LEN));
+        assert!(check_email(&long).is_err());
+    }
+
+    #[test]
+    fn localities() {
+        assert!(check_locality("Астана").is_ok());
+        assert!(check_locality("с. Қосшы, Ақмола облысы").is_ok());
+        assert!(check_locality(&"қ".repeat(MAX_LOCALITY_CHARS)).is_ok());
+        for bad in ["", "   ", "Астана\nАлматы", "\u{7}"] {
+            assert!(check_locality(bad).is_err(), "{bad:?}");
+        }
+        assert!(check_locality(&"x".repeat(MAX_LOCALITY_CHARS + 1)).is_err());
+    }
+}
