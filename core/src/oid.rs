@@ -32,6 +32,10 @@ pub const KZ_GOST2015_256_SIG: Oid = Oid::new_unwrap("1.2.398.3.10.1.1.2.3.1");
 pub const KZ_GOST2004_KEY: Oid = Oid::new_unwrap("1.2.398.3.10.1.1.1.1");
 /// GOST 34.310-2004 signature with GOST R 34.11-94.
 pub const KZ_GOST2004_SIG: Oid = Oid::new_unwrap("1.2.398.3.10.1.1.1.2");
+/// GOST 34.310-2004 key parameters: the CryptoPro-A curve (RFC 4357).
+pub const KZ_GOST2004_PARAMS_A: Oid = Oid::new_unwrap("1.2.398.3.10.1.1.1.1.1");
+/// GOST R 34.11-94 with the test S-box, as named in GOST 2004 key parameters.
+pub const KZ_GOST34311_95_TEST: Oid = Oid::new_unwrap("1.2.398.3.10.1.3.1.1.0");
 /// Streebog-512 digest in the Kazakh arc.
 pub const KZ_STREEBOG_512: Oid = Oid::new_unwrap("1.2.398.3.10.1.3.3");
 

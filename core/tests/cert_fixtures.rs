@@ -331,25 +331,56 @@ fn chain_failures_name_the_reason() {
 }
 
 #[test]
-fn gost_chains_say_not_yet_supported() {
-    let gost = load("gokalkan/gost1.cer");
+fn gost2015_chains_verify_under_the_nca_test_ca() {
     let anchor = TrustAnchors::new(vec![load("ncanode/ca/nca_gost2015_test.cer")]);
-    let err = validate(
-        &gost,
+    let at = datetime!(2024-06-01 00:00 UTC);
+    for rel in ["gokalkan/gost1.cer", "gokalkan/gost2.cer"] {
+        let cert = load(rel);
+        let path = validate(&cert, &[], &anchor, at, Some(Purpose::Sign))
+            .unwrap_or_else(|e| panic!("{rel}: {e}"));
+        assert_eq!(path.len(), 2, "{rel}");
+        validate(&cert, &[], &anchor, at, Some(Purpose::Auth)).unwrap();
+    }
+}
+
+#[test]
+fn gost2004_chain_verifies_under_the_nca_test_ca() {
+    let ceo = load("ncanode/certs/ceo_valid_sign_2004_gost.cer");
+    let anchor = TrustAnchors::new(vec![load("ncanode/ca/nca_gost_test.crt")]);
+    let path = validate(
+        &ceo,
         &[],
         &anchor,
-        datetime!(2024-06-01 00:00 UTC),
+        datetime!(2022-06-01 00:00 UTC),
         Some(Purpose::Sign),
     )
-    .unwrap_err();
-    assert_eq!(
-        err,
-        ChainError::AlgorithmNotSupported {
-            algorithm: "GOST2015-512".into()
-        }
-    );
-    assert_eq!(
-        err.to_string(),
-        "GOST2015-512 certificates cannot be verified yet"
-    );
+    .unwrap();
+    assert_eq!(path.len(), 2);
+}
+
+#[test]
+fn tampered_gost_certificates_are_refused() {
+    let anchor = TrustAnchors::new(vec![load("ncanode/ca/nca_gost2015_test.cer")]);
+    let at = datetime!(2024-06-01 00:00 UTC);
+    let good = load("gokalkan/gost1.cer").der().to_vec();
+    // The signature is the last 128 bytes: flip a bit in r, in s; then flip
+    // one in the subject (the signed part).
+    for at_byte in [good.len() - 100, good.len() - 1, 200] {
+        let mut der = good.clone();
+        der[at_byte] ^= 0x01;
+        let forged = KzCertificate::from_der(&der).unwrap();
+        assert!(
+            matches!(
+                validate(&forged, &[], &anchor, at, None),
+                Err(ChainError::BadSignature { .. })
+            ),
+            "byte {at_byte}"
+        );
+    }
+    // Signed by the other GOST CA: not its issuer.
+    let other = TrustAnchors::new(vec![load("ncanode/ca/nca_gost_test.crt")]);
+    assert!(matches!(
+        validate(&load("gokalkan/gost1.cer"), &[], &other, at, None),
+        Err(ChainError::UnknownIssuer { .. })
+    ));
 }

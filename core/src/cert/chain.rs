@@ -184,7 +184,14 @@ fn check_link(cert: &KzCertificate, issuer: &KzCertificate) -> Result<(), ChainE
         VerifyError::UnknownAlgorithm(oid) => ChainError::AlgorithmNotSupported {
             algorithm: oid.to_string(),
         },
-        VerifyError::BadSignature | VerifyError::KeyMismatch { .. } => ChainError::BadSignature {
+        // A key that is not on its curve, a malformed or out-of-range
+        // signature: all mean the same to the citizen.
+        VerifyError::BadSignature
+        | VerifyError::KeyMismatch { .. }
+        | VerifyError::MalformedPublicKey(_)
+        | VerifyError::PointNotOnCurve
+        | VerifyError::MalformedSignature(_)
+        | VerifyError::SignatureOutOfRange => ChainError::BadSignature {
             subject: cert.subject_name(),
         },
     })

@@ -7,6 +7,7 @@
 //! made by anybody (certificate chains, CSRs, applications).
 
 mod algorithm;
+pub mod gost;
 mod keygen;
 mod public_key;
 mod signer;

@@ -38,6 +38,8 @@ pub enum KeyError {
     Rejected(String),
     #[error("key generation failed: {0}")]
     Generation(String),
+    #[error("the private key is zero or not below the curve order; the key file is damaged")]
+    ScalarOutOfRange,
 }
 
 impl SoftwareKey {

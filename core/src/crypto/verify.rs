@@ -4,6 +4,7 @@ use der::asn1::ObjectIdentifier;
 use ring::signature::{self as ring_sig, UnparsedPublicKey, VerificationAlgorithm};
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 
+use super::gost::GostPublicKey;
 use super::{PublicKeyAlgorithm, SignatureAlgorithm};
 use crate::oid;
 
@@ -18,6 +19,16 @@ pub enum VerifyError {
     UnknownAlgorithm(ObjectIdentifier),
     #[error("a {signature} signature cannot come from a {key} key")]
     KeyMismatch { signature: String, key: String },
+    #[error("the public key is unreadable ({0}); the certificate or request is damaged")]
+    MalformedPublicKey(String),
+    #[error(
+        "the public key is not a point on its curve; the certificate or request is damaged or forged"
+    )]
+    PointNotOnCurve,
+    #[error("the signature is malformed ({0}); the document is damaged")]
+    MalformedSignature(String),
+    #[error("the signature's r or s lies outside 1..q-1; the document is damaged or forged")]
+    SignatureOutOfRange,
 }
 
 /// Verify `signature` over `message` made with `algorithm` by the holder of `key`.
@@ -46,12 +57,13 @@ pub fn verify_signature(
         (SignatureAlgorithm::EcdsaP384Sha384, PublicKeyAlgorithm::EcP384) => {
             &ring_sig::ECDSA_P384_SHA384_ASN1
         }
-        (
-            SignatureAlgorithm::Gost2015_512
-            | SignatureAlgorithm::Gost2015_256
-            | SignatureAlgorithm::Gost2004,
-            _,
-        ) => return Err(VerifyError::AlgorithmNotSupported(sig_alg.name().into())),
+        (SignatureAlgorithm::Gost2015_512, PublicKeyAlgorithm::Gost2015 { bits: 512 })
+        | (SignatureAlgorithm::Gost2004, PublicKeyAlgorithm::Gost2004) => {
+            return GostPublicKey::from_spki(key)?.verify(message, signature);
+        }
+        (SignatureAlgorithm::Gost2015_256, _) => {
+            return Err(VerifyError::AlgorithmNotSupported(sig_alg.name().into()));
+        }
         (_, key_alg) => {
             return Err(VerifyError::KeyMismatch {
                 signature: sig_alg.name().into(),
@@ -101,12 +113,17 @@ mod tests {
     }
 
     #[test]
-    fn gost_is_named_but_not_yet_verifiable() {
+    fn gost_signature_needs_a_gost_key() {
         let key = generate(KeySpec::P256).unwrap();
         let alg = SignatureAlgorithm::Gost2015_512.identifier();
+        assert!(matches!(
+            verify_signature(key.public_key(), &alg, b"m", b"s"),
+            Err(VerifyError::KeyMismatch { .. })
+        ));
+        let alg = SignatureAlgorithm::Gost2015_256.identifier();
         assert_eq!(
             verify_signature(key.public_key(), &alg, b"m", b"s"),
-            Err(VerifyError::AlgorithmNotSupported("GOST2015-512".into()))
+            Err(VerifyError::AlgorithmNotSupported("GOST2015-256".into()))
         );
     }
 }

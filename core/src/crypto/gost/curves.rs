@@ -1,0 +1,302 @@
+//! The GOST curves, as RustCrypto prime-order curves.
+//!
+//! Each curve gets Montgomery-form field and scalar types from `primefield`
+//! (constant-time crypto-bigint arithmetic) and its group law from
+//! `primeorder` (complete addition formulas, constant-time radix-16 scalar
+//! multiplication). This file only states the numbers; the `gost_curve!` macro
+//! wires them into the traits, the same way RustCrypto's own curve crates do.
+//!
+//! Constants are big-endian hex, as the standards print them. The Kazakh
+//! little-endian wire formats are a separate concern (see `encoding`).
+
+/// Define one curve in its own module: `$curve` (the curve marker type),
+/// `FieldElement`, `Scalar`, `AffinePoint`, `ProjectivePoint`.
+macro_rules! gost_curve {
+    (
+        $(#[$doc:meta])*
+        mod $module:ident, curve $curve:ident {
+            uint: $uint:ident,
+            bytes: $bytes:ident,
+            arithmetic: $arithmetic:ident,
+            p: $p:literal, p_non_residue: $p_gen:literal,
+            q: $q:literal, q_non_residue: $q_gen:literal,
+            a: $a:literal,
+            b: $b:literal,
+            x: $x:literal,
+            y: $y:literal $(,)?
+        }
+    ) => {
+        $(#[$doc])*
+        // primefield 0.14's macros call a crypto-bigint method deprecated in 0.7.11.
+        #[allow(deprecated)]
+        pub mod $module {
+            use elliptic_curve::bigint::{$uint, Odd};
+            use elliptic_curve::consts::$bytes;
+            use elliptic_curve::{CurveArithmetic, PrimeCurveArithmetic, hazmat::FieldArithmetic};
+            use primeorder::{PrimeCurveParams, point_arithmetic};
+
+            const ORDER_HEX: &str = $q;
+
+            /// The curve marker type.
+            #[derive(Copy, Clone, Debug, Default, Eq, PartialEq, PartialOrd, Ord)]
+            pub struct $curve;
+
+            impl elliptic_curve::Curve for $curve {
+                type FieldBytesSize = $bytes;
+                type Uint = $uint;
+                const ORDER: Odd<$uint> = Odd::<$uint>::from_be_hex(ORDER_HEX);
+            }
+
+            impl elliptic_curve::PrimeCurve for $curve {}
+
+            impl elliptic_curve::point::PointCompression for $curve {
+                const COMPRESS_POINTS: bool = false;
+            }
+
+            pub use field::FieldElement;
+            pub use scalar::Scalar;
+
+            mod field {
+                #[allow(unused_imports)]
+                use elliptic_curve::{
+                    bigint::$uint,
+                    ff::PrimeField,
+                    subtle::{Choice, ConstantTimeEq, CtOption},
+                };
+
+                primefield::monty_field_params! {
+                    name: FieldParams,
+                    modulus: $p,
+                    uint: $uint,
+                    byte_order: primefield::ByteOrder::BigEndian,
+                    multiplicative_generator: $p_gen,
+                    doc: "Montgomery parameters of the field modulus p"
+                }
+
+                primefield::monty_field_element! {
+                    name: FieldElement,
+                    params: FieldParams,
+                    uint: $uint,
+                    doc: "An element of the curve's base field (mod p)"
+                }
+
+                primefield::monty_field_arithmetic! {
+                    name: FieldElement,
+                    params: FieldParams,
+                    uint: $uint
+                }
+
+                impl elliptic_curve::ops::BatchInvert for FieldElement {}
+            }
+
+            mod scalar {
+                #[allow(unused_imports)]
+                use elliptic_curve::{
+                    Curve as _,
+                    bigint::$uint,
+                    ff::PrimeField,
+                    scalar::{FromUintUnchecked, IsHigh},
+                    subtle::{Choice, ConstantTimeEq, ConstantTimeGreater, CtOption},
+                };
+
+                use super::{$curve, ORDER_HEX};
+
+                primefield::monty_field_params! {
+                    name: ScalarParams,
+                    modulus: ORDER_HEX,
+                    uint: $uint,
+                    byte_order: primefield::ByteOrder::BigEndian,
+                    multiplicative_generator: $q_gen,
+                    doc: "Montgomery parameters of the group order q"
+                }
+
+                primefield::monty_field_element! {
+                    name: Scalar,
+                    params: ScalarParams,
+                    uint: $uint,
+                    doc: "An integer mod the group order q"
+                }
+
+                primefield::monty_field_arithmetic! {
+                    name: Scalar,
+                    params: ScalarParams,
+                    uint: $uint
+                }
+
+                primefield::monty_field_reduce! {
+                    name: Scalar,
+                    params: ScalarParams,
+                    uint: $uint,
+                }
+
+                elliptic_curve::scalar_impls!($curve, Scalar);
+                primeorder::wnaf::impl_wnaf_size_for_scalar!(Scalar);
+
+                impl AsRef<Scalar> for Scalar {
+                    fn as_ref(&self) -> &Scalar {
+                        self
+                    }
+                }
+
+                impl FromUintUnchecked for Scalar {
+                    type Uint = $uint;
+
+                    fn from_uint_unchecked(uint: Self::Uint) -> Self {
+                        Self::from_uint_unchecked(uint)
+                    }
+                }
+
+                impl IsHigh for Scalar {
+                    fn is_high(&self) -> Choice {
+                        let half = $curve::ORDER.as_ref().shr_vartime(1);
+                        self.to_canonical().ct_gt(&half)
+                    }
+                }
+            }
+
+            /// A point in affine coordinates.
+            pub type AffinePoint = primeorder::AffinePoint<$curve>;
+            /// A point in projective coordinates.
+            pub type ProjectivePoint = primeorder::ProjectivePoint<$curve>;
+
+            impl CurveArithmetic for $curve {
+                type AffinePoint = AffinePoint;
+                type ProjectivePoint = ProjectivePoint;
+                type Scalar = Scalar;
+            }
+
+            impl FieldArithmetic for $curve {
+                type FieldElement = FieldElement;
+            }
+
+            impl PrimeCurveArithmetic for $curve {
+                type CurveGroup = ProjectivePoint;
+            }
+
+            impl PrimeCurveParams for $curve {
+                type PointArithmetic = point_arithmetic::$arithmetic;
+                type Backend = primeorder::mul_backend::VariableOnly;
+                const EQUATION_A: FieldElement = FieldElement::from_hex_vartime($a);
+                const EQUATION_B: FieldElement = FieldElement::from_hex_vartime($b);
+                const GENERATOR: (FieldElement, FieldElement) = (
+                    FieldElement::from_hex_vartime($x),
+                    FieldElement::from_hex_vartime($y),
+                );
+            }
+
+            #[cfg(test)]
+            mod tests {
+                use super::{FieldElement, ProjectivePoint, Scalar};
+                use elliptic_curve::Group;
+                #[allow(unused_imports)]
+                use elliptic_curve::bigint::$uint;
+
+                mod field {
+                    use super::*;
+                    primefield::test_primefield!(FieldElement, $uint);
+                }
+
+                mod scalar {
+                    use super::*;
+                    primefield::test_primefield!(Scalar, $uint);
+                }
+
+                /// The generator lies on the curve and has order q:
+                /// (q-1)G = -G and (q-1)G + G = O.
+                #[test]
+                fn generator_has_order_q() {
+                    let g = ProjectivePoint::generator();
+                    let minus_one = -Scalar::ONE;
+                    assert_eq!(g * minus_one, -g);
+                    assert_eq!(g * minus_one + g, ProjectivePoint::IDENTITY);
+                    assert!(!bool::from((g * Scalar::ONE).is_identity()));
+                    let affine = g.to_affine();
+                    use elliptic_curve::point::AffineCoordinates;
+                    assert!(bool::from(
+                        <super::AffinePoint as AffineCoordinates>::from_coordinates(
+                            &affine.x(),
+                            &affine.y()
+                        )
+                        .is_some()
+                    ));
+                }
+            }
+        }
+    };
+}
+
+gost_curve! {
+    /// id-tc26-gost-3410-12-512-paramSetA (RFC 7836 §A.1; GOST R 34.10-2012
+    /// 512-bit): the curve of every GOST 2015 key NCA issues
+    /// (Kazakh parameter OID 1.2.398.3.10.1.1.2.2.1).
+    mod tc26_512a, curve Tc26Gost512A {
+        uint: U512,
+        bytes: U64,
+        arithmetic: EquationAIsMinusThree,
+        p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7",
+        p_non_residue: 5,
+        q: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF27E69532F48D89116FF22B8D4E0560609B4B38ABFAD2B85DCACDB1411F10B275",
+        q_non_residue: 2,
+        a: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC4",
+        b: "E8C2505DEDFC86DDC1BD0B2B6667F1DA34B82574761CB0E879BD081CFD0B6265EE3CB090F30D27614CB4574010DA90DD862EF9D4EBEE4761503190785A71C760",
+        x: "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000003",
+        y: "7503CFE87A836AE3A61B8816E25450E6CE5E1C93ACF1ABC1778064FDCBEFA921DF1626BE4FD036E93D75E6A50E3A41E98028FE5FC235F5B889A589CB5215F2A4",
+    }
+}
+
+gost_curve! {
+    /// id-GostR3410-2001-CryptoPro-A-ParamSet (RFC 4357 §11.4): the curve of
+    /// legacy GOST 34.310-2004 certificates (Kazakh parameter OID
+    /// 1.2.398.3.10.1.1.1.1.1). Verification only.
+    mod cryptopro_a, curve CryptoProA {
+        uint: U256,
+        bytes: U32,
+        arithmetic: EquationAIsMinusThree,
+        p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97",
+        p_non_residue: 7,
+        q: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF6C611070995AD10045841B09B761B893",
+        q_non_residue: 2,
+        a: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD94",
+        b: "00000000000000000000000000000000000000000000000000000000000000A6",
+        x: "0000000000000000000000000000000000000000000000000000000000000001",
+        y: "8D91E471E0989CDA27DF505A453F2B7635294F2DDF23E3B122ACC99C9E9F1E14",
+    }
+}
+
+#[cfg(test)]
+gost_curve! {
+    /// The 256-bit example curve of GOST R 34.10-2012 Appendix A.1 / RFC 7091
+    /// §7.1 (a = 7), only for the standard's worked example.
+    mod example_256, curve Example256 {
+        uint: U256,
+        bytes: U32,
+        arithmetic: EquationAIsGeneric,
+        p: "8000000000000000000000000000000000000000000000000000000000000431",
+        p_non_residue: 7,
+        q: "8000000000000000000000000000000150FE8A1892976154C59CFC193ACCF5B3",
+        q_non_residue: 2,
+        a: "0000000000000000000000000000000000000000000000000000000000000007",
+        b: "5FBFF498AA938CE739B8E022FBAFEF40563F6E6A3472FC2A514C0CE9DAE23B7E",
+        x: "0000000000000000000000000000000000000000000000000000000000000002",
+        y: "08E2A8A0E65147D4BD6316030E16D19C85C97F0A9CA267122B96ABBCEA7E8FC8",
+    }
+}
+
+#[cfg(test)]
+gost_curve! {
+    /// The 512-bit example curve of GOST R 34.10-2012 Appendix A.2 / RFC 7091
+    /// §7.2 (a = 7), only for the standard's worked example.
+    mod example_512, curve Example512 {
+        uint: U512,
+        bytes: U64,
+        arithmetic: EquationAIsGeneric,
+        p: "4531ACD1FE0023C7550D267B6B2FEE80922B14B2FFB90F04D4EB7C09B5D2D15DF1D852741AF4704A0458047E80E4546D35B8336FAC224DD81664BBF528BE6373",
+        p_non_residue: 2,
+        q: "4531ACD1FE0023C7550D267B6B2FEE80922B14B2FFB90F04D4EB7C09B5D2D15DA82F2D7ECB1DBAC719905C5EECC423F1D86E25EDBE23C595D644AAF187E6E6DF",
+        q_non_residue: 5,
+        a: "00000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000007",
+        b: "1CFF0806A31116DA29D8CFA54E57EB748BC5F377E49400FDD788B649ECA1AC4361834013B2AD7322480A89CA58E0CF74BC9E540C2ADD6897FAD0A3084F302ADC",
+        x: "24D19CC64572EE30F396BF6EBBFD7A6C5213B3B3D7057CC825F91093A68CD762FD60611262CD838DC6B60AA7EEE804E28BC849977FAC33B4B530F1B120248A9A",
+        y: "2BB312A43BD2CE6E0D020613C857ACDDCFBF061E91E5F2C3F32447C259F39B2C83AB156D77F1496BF7EB3351E1EE4E43DC1A18B91B24640B6DBB92CB1ADD371E",
+    }
+}
