@@ -53,7 +53,9 @@ pub enum ChainError {
         "the signature on the certificate of {subject} is not valid; the certificate is forged or damaged"
     )]
     BadSignature { subject: String },
-    #[error("{algorithm} certificates cannot be verified yet")]
+    #[error(
+        "{algorithm} certificates are not supported; qoltanba verifies GOST 2015-512, GOST 2004, RSA and ECDSA chains"
+    )]
     AlgorithmNotSupported { algorithm: String },
     #[error("{issuer} is not a CA and cannot issue certificates")]
     IssuerNotCa { issuer: String },

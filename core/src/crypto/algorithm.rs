@@ -3,6 +3,7 @@
 use der::asn1::{Any, ObjectIdentifier};
 use spki::AlgorithmIdentifierOwned;
 
+use super::DigestAlgorithm;
 use crate::oid;
 
 /// A signature algorithm qoltanba can name. Recognising an algorithm does not
@@ -60,11 +61,12 @@ impl SignatureAlgorithm {
     }
 
     /// The AlgorithmIdentifier to put in a CSR, certificate or SignerInfo.
-    /// RSA carries an explicit NULL parameter (RFC 4055); ECDSA and GOST none.
+    /// RSA carries an explicit NULL parameter (RFC 4055), and so does GOST, as
+    /// in every NCA certificate; ECDSA none (RFC 5758).
     pub fn identifier(self) -> AlgorithmIdentifierOwned {
         let parameters = match self {
-            Self::RsaPkcs1Sha256 | Self::RsaPkcs1Sha384 | Self::RsaPkcs1Sha512 => Some(Any::null()),
-            _ => None,
+            Self::EcdsaP256Sha256 | Self::EcdsaP384Sha384 => None,
+            _ => Some(Any::null()),
         };
         AlgorithmIdentifierOwned {
             oid: self.oid(),
@@ -72,15 +74,14 @@ impl SignatureAlgorithm {
         }
     }
 
-    /// The digest algorithm a CMS SignerInfo names for this signature, where
-    /// qoltanba knows the OID NCA uses for it.
-    pub fn digest_oid(self) -> Option<ObjectIdentifier> {
+    /// The digest a CMS SignerInfo names with this signature, for the
+    /// algorithms qoltanba signs documents with. (GOST 2015-256 and 2004 are
+    /// verified in certificates but never sign an application.)
+    pub fn digest(self) -> Option<DigestAlgorithm> {
         match self {
-            Self::RsaPkcs1Sha256 | Self::EcdsaP256Sha256 => Some(oid::SHA256),
-            Self::RsaPkcs1Sha384 | Self::EcdsaP384Sha384 => Some(oid::SHA384),
-            Self::RsaPkcs1Sha512 => Some(oid::SHA512),
-            Self::Gost2015_512 => Some(oid::KZ_STREEBOG_512),
-            Self::Gost2015_256 | Self::Gost2004 => None,
+            Self::RsaPkcs1Sha256 | Self::EcdsaP256Sha256 => Some(DigestAlgorithm::Sha256),
+            Self::Gost2015_512 => Some(DigestAlgorithm::Streebog512),
+            _ => None,
         }
     }
 

@@ -1,6 +1,6 @@
 //! Generating new software keys.
 //!
-//! P-256 comes from ring. ring cannot generate RSA keys, so RSA generation uses
+//! P-256 comes from ring, GOST 2015-512 from [`super::gost`]. ring cannot generate RSA keys, so RSA generation uses
 //! the RustCrypto `rsa` crate; the result is handed to ring as PKCS#8 at once
 //! and `rsa` never performs a private-key operation: its constant-time story
 //! for decryption/signing (RUSTSEC-2023-0071, the Marvin timing attack) is
@@ -11,6 +11,7 @@ use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair};
 use zeroize::Zeroizing;
 
+use super::gost::GostSigningKey;
 use super::{KeyError, SoftwareKey};
 
 /// What kind of key to generate.
@@ -19,6 +20,8 @@ pub enum KeySpec {
     Rsa2048,
     Rsa3072,
     P256,
+    /// GOST 2015-512 on TC26 paramSetA: what NCA issues today.
+    Gost512,
 }
 
 impl KeySpec {
@@ -27,6 +30,7 @@ impl KeySpec {
             Self::Rsa2048 => "rsa2048",
             Self::Rsa3072 => "rsa3072",
             Self::P256 => "p256",
+            Self::Gost512 => "gost512",
         }
     }
 }
@@ -38,8 +42,9 @@ impl std::str::FromStr for KeySpec {
             "rsa2048" | "rsa-2048" | "rsa" => Ok(Self::Rsa2048),
             "rsa3072" | "rsa-3072" => Ok(Self::Rsa3072),
             "p256" | "p-256" | "ecdsa-p256" => Ok(Self::P256),
+            "gost512" | "gost2015" | "gost2015-512" | "gost" => Ok(Self::Gost512),
             other => Err(format!(
-                "unknown key algorithm '{other}'; use rsa2048, rsa3072 or p256"
+                "unknown key algorithm '{other}'; use gost512, rsa2048, rsa3072 or p256"
             )),
         }
     }
@@ -64,6 +69,7 @@ pub fn generate(spec: KeySpec) -> Result<SoftwareKey, KeyError> {
                 .map_err(|e| KeyError::Generation(e.to_string()))?;
             Zeroizing::new(doc.as_bytes().to_vec())
         }
+        KeySpec::Gost512 => GostSigningKey::generate()?.to_pkcs8_der()?,
     };
     SoftwareKey::from_pkcs8_der(&pkcs8)
 }

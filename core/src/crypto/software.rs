@@ -1,4 +1,5 @@
 //! Keys held in memory: decrypted from a key file or freshly generated.
+//! RSA and P-256 sign through ring, GOST 2015-512 through [`super::gost`].
 
 use der::asn1::BitString;
 use der::{Decode, Encode};
@@ -8,14 +9,16 @@ use ring::signature::{self as ring_sig, KeyPair};
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use zeroize::Zeroizing;
 
+use super::gost::GostSigningKey;
 use super::{PublicKeyAlgorithm, SignError, SignatureAlgorithm, Signer};
 use crate::oid;
 
-/// A private key in memory, signing through ring.
+/// A private key in memory.
 ///
 /// The PKCS#8 encoding is kept (zeroized on drop) because it is what key files
 /// store. ring's own key schedule lives in ring's opaque types, which do not
-/// zeroize; that copy lives exactly as long as this value.
+/// zeroize; that copy lives exactly as long as this value. The GOST scalar is
+/// zeroized on drop.
 pub struct SoftwareKey {
     pkcs8: Zeroizing<Vec<u8>>,
     public_key: SubjectPublicKeyInfoOwned,
@@ -25,6 +28,7 @@ pub struct SoftwareKey {
 enum Inner {
     Rsa(ring_sig::RsaKeyPair),
     EcdsaP256(ring_sig::EcdsaKeyPair),
+    Gost2015_512(GostSigningKey),
 }
 
 /// Why a private key could not be used.
@@ -32,7 +36,7 @@ enum Inner {
 pub enum KeyError {
     #[error("the private key is not valid PKCS#8; the key file may be damaged")]
     Malformed,
-    #[error("{0} keys cannot be used for signing yet")]
+    #[error("{0} keys cannot sign here; use a GOST 2015-512, RSA or ECDSA P-256 key")]
     UnsupportedAlgorithm(String),
     #[error("the private key was rejected: {0}")]
     Rejected(String),
@@ -43,7 +47,8 @@ pub enum KeyError {
 }
 
 impl SoftwareKey {
-    /// Load an unencrypted PKCS#8 private key (RSA or ECDSA P-256).
+    /// Load an unencrypted PKCS#8 private key (RSA, ECDSA P-256, or GOST
+    /// 2015-512 in NCA's encoding).
     pub fn from_pkcs8_der(pkcs8: &[u8]) -> Result<Self, KeyError> {
         let info = PrivateKeyInfoRef::from_der(pkcs8).map_err(|_| KeyError::Malformed)?;
         let algorithm = info.algorithm.oid;
@@ -89,9 +94,13 @@ impl SoftwareKey {
                 )?;
                 (Inner::EcdsaP256(pair), spki)
             }
+            oid::KZ_GOST2015_512_KEY => {
+                let key = GostSigningKey::from_pkcs8_der(pkcs8)?;
+                let spki = key.public_key().clone();
+                (Inner::Gost2015_512(key), spki)
+            }
             other => {
                 let name = match other {
-                    oid::KZ_GOST2015_512_KEY => "GOST2015-512".to_string(),
                     oid::KZ_GOST2015_256_KEY => "GOST2015-256".to_string(),
                     oid::KZ_GOST2004_KEY => "GOST2004".to_string(),
                     other => other.to_string(),
@@ -138,6 +147,7 @@ impl Signer for SoftwareKey {
         match self.inner {
             Inner::Rsa(_) => SignatureAlgorithm::RsaPkcs1Sha256,
             Inner::EcdsaP256(_) => SignatureAlgorithm::EcdsaP256Sha256,
+            Inner::Gost2015_512(_) => SignatureAlgorithm::Gost2015_512,
         }
     }
 
@@ -158,6 +168,7 @@ impl Signer for SoftwareKey {
                 .sign(&rng, message)
                 .map(|s| s.as_ref().to_vec())
                 .map_err(|_| SignError::Random),
+            Inner::Gost2015_512(key) => key.sign(message),
         }
     }
 }

@@ -13,7 +13,9 @@ use crate::oid;
 pub enum VerifyError {
     #[error("the signature does not match the data and key")]
     BadSignature,
-    #[error("{0} signatures cannot be verified yet")]
+    #[error(
+        "{0} signatures are not supported; qoltanba verifies GOST 2015-512, GOST 2004, RSA and ECDSA"
+    )]
     AlgorithmNotSupported(String),
     #[error("unknown signature algorithm {0}")]
     UnknownAlgorithm(ObjectIdentifier),

@@ -34,7 +34,7 @@ pub enum ReissueError {
     )]
     NoIin,
     #[error(
-        "the key's algorithm {0} cannot sign an application yet; sign with an RSA or ECDSA P-256 key"
+        "the key's algorithm {0} cannot sign an application; sign with a GOST 2015, RSA or ECDSA P-256 key"
     )]
     UnsupportedSigner(String),
 

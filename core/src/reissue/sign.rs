@@ -4,7 +4,9 @@
 //! Profile (docs/application-format.md): content attached; signed attributes
 //! contentType, messageDigest, signingTime and signingCertificateV2 (RFC
 //! 5035); the signer's certificate included; sid = issuerAndSerialNumber;
-//! SHA-256 with the key's own signature algorithm. The structures are built
+//! the digest that goes with the key's signature algorithm (SHA-256 for RSA
+//! and P-256, Streebog-512 for GOST 2015); the signing certificate's hash in
+//! signingCertificateV2 is always SHA-256 (the attribute's default). The structures are built
 //! from the typed `cms`/`x509-cert` values directly rather than through their
 //! builders, because the key is a `dyn Signer` (file, keystore, ID card) that
 //! returns finished signatures in the algorithm's wire encoding.
@@ -23,20 +25,20 @@ use super::ReissueError;
 use super::application::ReissueApplication;
 use super::wire::{
     EncapsulatedContent, EssCertIdV2, SignedData, SigningCertificateV2, content_type,
-    sha256_identifier,
 };
 use crate::cert::{KzCertificate, TimeStatus};
-use crate::crypto::Signer;
+use crate::crypto::{DigestAlgorithm, Signer};
 use crate::oid;
 
 /// Everything that must hold before the current key signs anything: its
 /// certificate is valid at `at`, allows signing (not an AUTH-only key),
-/// belongs to this very key, names an IIN, and the key signs with SHA-256.
+/// belongs to this very key, names an IIN, and the key's algorithm is one
+/// applications are signed with. Returns the digest algorithm to use.
 pub(crate) fn check_signer(
     signer: &dyn Signer,
     cert: &KzCertificate,
     at: OffsetDateTime,
-) -> Result<(), ReissueError> {
+) -> Result<DigestAlgorithm, ReissueError> {
     match cert.time_status(at) {
         TimeStatus::Expired => return Err(ReissueError::Expired(cert.not_after())),
         TimeStatus::NotYetValid => return Err(ReissueError::NotYetValid(cert.not_before())),
@@ -57,10 +59,9 @@ pub(crate) fn check_signer(
         return Err(ReissueError::NoIin);
     }
     let algorithm = signer.algorithm();
-    if algorithm.digest_oid() != Some(oid::SHA256) {
-        return Err(ReissueError::UnsupportedSigner(algorithm.name().into()));
-    }
-    Ok(())
+    algorithm
+        .digest()
+        .ok_or_else(|| ReissueError::UnsupportedSigner(algorithm.name().into()))
 }
 
 /// An attribute with its one value.
@@ -74,6 +75,7 @@ fn attribute(oid: ObjectIdentifier, value: &(impl EncodeValue + Tagged)) -> der:
 /// The four signed attributes, as a DER SET OF (sorted by encoding).
 fn signed_attributes(
     content: &[u8],
+    digest: DigestAlgorithm,
     cert: &KzCertificate,
     at: OffsetDateTime,
 ) -> der::Result<Attributes> {
@@ -91,7 +93,7 @@ fn signed_attributes(
         attribute(oid::ATTR_CONTENT_TYPE, &content_type())?,
         attribute(
             oid::ATTR_MESSAGE_DIGEST,
-            &OctetString::new(Sha256::digest(content).to_vec())?,
+            &OctetString::new(digest.digest(content))?,
         )?,
         attribute(oid::ATTR_SIGNING_TIME, &signing_time)?,
         attribute(oid::ATTR_SIGNING_CERTIFICATE_V2, &signing_certificate)?,
@@ -106,26 +108,29 @@ pub fn sign_application(
     cert: &KzCertificate,
     at: OffsetDateTime,
 ) -> Result<Vec<u8>, ReissueError> {
-    check_signer(signer, cert, at)?;
+    let digest = check_signer(signer, cert, at)?;
     application.validate()?;
     let content = application.to_der()?;
-    let signed_attrs = signed_attributes(&content, cert, at).map_err(|_| ReissueError::Encoding)?;
+    let signed_attrs =
+        signed_attributes(&content, digest, cert, at).map_err(|_| ReissueError::Encoding)?;
     // RFC 5652 5.4: the signature covers the DER of the SET OF attributes
     // (tag SET), not the [0] IMPLICIT form they travel in.
     let to_sign = signed_attrs.to_der().map_err(|_| ReissueError::Encoding)?;
     let signature = signer.sign(&to_sign)?;
-    assemble(content, signed_attrs, signer, cert, signature).map_err(|_| ReissueError::Encoding)
+    assemble(content, digest, signed_attrs, signer, cert, signature)
+        .map_err(|_| ReissueError::Encoding)
 }
 
 /// Put the signed pieces into ContentInfo { SignedData }.
 fn assemble(
     content: Vec<u8>,
+    digest: DigestAlgorithm,
     signed_attrs: Attributes,
     signer: &dyn Signer,
     cert: &KzCertificate,
     signature: Vec<u8>,
 ) -> der::Result<Vec<u8>> {
-    let digest_alg = sha256_identifier();
+    let digest_alg = digest.identifier();
     let tbs = cert.inner().tbs_certificate();
     let signer_info = SignerInfo {
         version: CmsVersion::V1,

@@ -22,9 +22,9 @@ use super::ReissueError;
 use super::application::ReissueApplication;
 use super::csr::{VerifiedCsr, verify_request};
 use super::subject::subject_iin;
-use super::wire::{SignedData, SigningCertificateV2, content_type, sha256_identifier};
+use super::wire::{SignedData, SigningCertificateV2, content_type};
 use crate::cert::KzCertificate;
-use crate::crypto::{SignatureAlgorithm, verify_signature};
+use crate::crypto::{DigestAlgorithm, SignatureAlgorithm, verify_signature};
 use crate::oid;
 
 /// An application whose structure, signature, attributes and CSRs all check
@@ -88,14 +88,15 @@ pub fn verify_application(bytes: &[u8]) -> Result<VerifiedApplication, ReissueEr
         .decode_as()
         .map_err(|_| ReissueError::NotAnApplication)?;
     let signer_info = only_signer(&signed)?;
-    check_unsigned_fields(&signed, signer_info)?;
+    let digest_algorithm = check_unsigned_fields(&signed, signer_info)?;
     let signer = signer_certificate(&signed, signer_info)?;
 
     let attrs = signer_info
         .signed_attrs
         .as_ref()
         .ok_or(ReissueError::MissingAttribute("signed attributes"))?;
-    let signing_time = check_signed_attributes(attrs, content.as_bytes(), &signer)?;
+    let signing_time =
+        check_signed_attributes(attrs, content.as_bytes(), digest_algorithm, &signer)?;
     check_signature(signer_info, attrs, &signer)?;
 
     let application = ReissueApplication::from_der(content.as_bytes())?;
@@ -117,13 +118,15 @@ fn only_signer(signed: &SignedData) -> Result<&SignerInfo, ReissueError> {
 }
 
 /// Every field outside the signature is exactly what qoltanba writes, so
-/// nothing unsigned can vary unnoticed.
-fn check_unsigned_fields(signed: &SignedData, signer: &SignerInfo) -> Result<(), ReissueError> {
-    if signer.digest_alg != sha256_identifier() {
-        return Err(ReissueError::UnsupportedDigest(
-            signer.digest_alg.oid.to_string(),
-        ));
-    }
+/// nothing unsigned can vary unnoticed. Returns the digest algorithm.
+fn check_unsigned_fields(
+    signed: &SignedData,
+    signer: &SignerInfo,
+) -> Result<DigestAlgorithm, ReissueError> {
+    let digest = [DigestAlgorithm::Sha256, DigestAlgorithm::Streebog512]
+        .into_iter()
+        .find(|d| d.identifier() == signer.digest_alg)
+        .ok_or_else(|| ReissueError::UnsupportedDigest(signer.digest_alg.oid.to_string()))?;
     let digests_listed = signed.digest_algorithms.len() == 1
         && signed
             .digest_algorithms
@@ -139,7 +142,7 @@ fn check_unsigned_fields(signed: &SignedData, signer: &SignerInfo) -> Result<(),
     {
         return Err(ReissueError::NotAnApplication);
     }
-    Ok(())
+    Ok(digest)
 }
 
 /// The included certificate the sid names by issuer and serial.
@@ -188,6 +191,7 @@ fn single<'a>(
 fn check_signed_attributes(
     attrs: &Attributes,
     content: &[u8],
+    digest_algorithm: DigestAlgorithm,
     signer: &KzCertificate,
 ) -> Result<OffsetDateTime, ReissueError> {
     if single(attrs, oid::ATTR_CONTENT_TYPE, "contentType")? != &content_type() {
@@ -196,7 +200,7 @@ fn check_signed_attributes(
     let digest: OctetString = single(attrs, oid::ATTR_MESSAGE_DIGEST, "messageDigest")?
         .decode_as()
         .map_err(|_| ReissueError::MissingAttribute("messageDigest"))?;
-    if digest.as_bytes() != Sha256::digest(content).as_slice() {
+    if digest.as_bytes() != digest_algorithm.digest(content).as_slice() {
         return Err(ReissueError::DigestMismatch);
     }
     let time: Time = single(attrs, oid::ATTR_SIGNING_TIME, "signingTime")?
@@ -231,7 +235,8 @@ fn check_signed_attributes(
 }
 
 /// The signature over the DER SET OF signed attributes (RFC 5652 5.4), made
-/// with a SHA-256 algorithm written exactly as qoltanba writes it.
+/// with an algorithm written exactly as qoltanba writes it and paired with
+/// the SignerInfo's digest algorithm.
 fn check_signature(
     signer_info: &SignerInfo,
     attrs: &Attributes,
@@ -239,7 +244,10 @@ fn check_signature(
 ) -> Result<(), ReissueError> {
     let written = &signer_info.signature_algorithm;
     let algorithm = SignatureAlgorithm::from_identifier(written)
-        .filter(|a| a.digest_oid() == Some(oid::SHA256) && &a.identifier() == written)
+        .filter(|a| {
+            a.digest().map(DigestAlgorithm::identifier).as_ref() == Some(&signer_info.digest_alg)
+                && &a.identifier() == written
+        })
         .ok_or_else(|| ReissueError::AlgorithmMismatch(written.oid.to_string()))?;
     let signed_bytes = attrs.to_der().map_err(|_| ReissueError::NotAnApplication)?;
     verify_signature(
