@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace on a fresh machine.
-# Installs what the tests need as real interop peers (the openssl binary).
+# Installs what the tests need as real interop peers: the openssl binary, and
+# gostcrypto (PyPI) as an independent GOST R 34.10-2012 implementation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 fi
+
+if ! python3 -c "import gostcrypto" >/dev/null 2>&1; then
+    echo "installing: gostcrypto (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check gostcrypto==1.2.5
+fi
+# Interop tests fail, rather than skip, when a peer is missing.
+export QOLTANBA_REQUIRE_PEERS=1
 
 if [ ! -d ../shared/fixtures ] && [ -z "${QOLTANBA_FIXTURES:-}" ]; then
     echo "error: the NCA test fixtures are expected in ../shared/fixtures (or set QOLTANBA_FIXTURES)" >&2
