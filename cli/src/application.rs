@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Subcommand, ValueEnum};
 use qoltanba_core::cert::{KzCertificate, Purpose, TrustAnchors, validate};
-use qoltanba_core::crypto::{KeySpec, Signer, SoftwareKey, generate};
+use qoltanba_core::crypto::{KeySpec, PublicKeyAlgorithm, Signer, SoftwareKey, generate};
 use qoltanba_core::keystore::{KeyFile, Profile, save_new};
 use qoltanba_core::reissue::{self, ApplicationDetails, StorageKind};
 use serde_json::json;
@@ -25,7 +25,7 @@ pub enum Storage {
 pub enum ApplicationCommand {
     /// Make new keys and a reissue application signed with the current SIGN key.
     Build {
-        /// The current SIGN key file (RSA256_….p12).
+        /// The current SIGN key file (GOST512_….p12 or RSA256_….p12).
         #[arg(long, value_name = "FILE")]
         sign_key: PathBuf,
         /// The e-mail NCA writes to about this application.
@@ -40,9 +40,11 @@ pub enum ApplicationCommand {
         /// The folder for the new key files, their requests and application.p7s.
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
-        /// The new keys' algorithm: rsa2048, rsa3072 or p256.
-        #[arg(long, default_value = "rsa2048")]
-        algorithm: KeySpec,
+        /// The new keys' algorithm: gost512 (one key for AUTH and SIGN, what
+        /// NCA issues today), rsa2048, rsa3072 or p256. Default: the current
+        /// key's.
+        #[arg(long)]
+        algorithm: Option<KeySpec>,
         /// The new key files' profile: nca (opens in NCALayer) or modern.
         #[arg(long, default_value = "nca")]
         profile: Profile,
@@ -95,25 +97,24 @@ pub fn run(cmd: ApplicationCommand, ctx: &Context) -> Result<(), CliError> {
 
             // Everything is built and signed in memory first: a refusal
             // (expired key, AUTH key, …) leaves no file behind.
-            let auth = generate(algorithm).map_err(CliError::failed)?;
-            let sign = generate(algorithm).map_err(CliError::failed)?;
-            let new_keys: [(Purpose, &dyn Signer); 2] =
-                [(Purpose::Auth, &auth), (Purpose::Sign, &sign)];
+            let algorithm = algorithm.unwrap_or_else(|| same_kind_as(&signer));
+            let new_keys = new_keys(algorithm)?;
+            let requests: Vec<(Purpose, &dyn Signer)> = new_keys
+                .iter()
+                .map(|(purpose, key)| (*purpose, key as &dyn Signer))
+                .collect();
             let details = ApplicationDetails {
                 email,
                 locality,
                 storage: StorageKind::File,
             };
-            let signed = reissue::build_application(&current, &signer, &new_keys, &details, ctx.at)
+            let signed = reissue::build_application(&current, &signer, &requests, &details, ctx.at)
                 .map_err(CliError::failed)?;
 
             // New keys first, so a failure later never loses a key.
             let mut written = Vec::new();
-            for ((purpose, key), csr) in [(Purpose::Auth, &auth), (Purpose::Sign, &sign)]
-                .into_iter()
-                .zip(&signed.csrs_der)
-            {
-                let key_file = save_key(key, purpose, &out, profile, &new_password)?;
+            for ((purpose, key), csr) in new_keys.iter().zip(&signed.csrs_der) {
+                let key_file = save_key(key, *purpose, &out, profile, &new_password)?;
                 let csr_file = save_csr(&out, &key_file, csr)?;
                 written.push(json!({ "purpose": purpose, "key_file": key_file, "csr": csr_file }));
             }
@@ -129,7 +130,7 @@ pub fn run(cmd: ApplicationCommand, ctx: &Context) -> Result<(), CliError> {
             for w in &written {
                 println!(
                     "New {} key: {}",
-                    w["purpose"].as_str().unwrap_or("").to_uppercase(),
+                    purpose_label(w["purpose"].as_str().unwrap_or("")),
                     w["key_file"].as_str().unwrap_or("")
                 );
             }
@@ -140,6 +141,37 @@ pub fn run(cmd: ApplicationCommand, ctx: &Context) -> Result<(), CliError> {
             Ok(())
         }
         ApplicationCommand::Verify { file, ca } => verify(&file, &ca, ctx),
+    }
+}
+
+/// "AUTH", "SIGN" or "AUTH+SIGN" for a purpose as JSON spells it.
+fn purpose_label(json_name: &str) -> String {
+    match json_name {
+        "both" => "AUTH+SIGN".into(),
+        other => other.to_uppercase(),
+    }
+}
+
+/// The new keys of a renewal: GOST 2015 has one key for both purposes
+/// (NCA's GOST512_ file), RSA and P-256 a separate AUTH and SIGN key.
+fn new_keys(algorithm: KeySpec) -> Result<Vec<(Purpose, SoftwareKey)>, CliError> {
+    let purposes: &[Purpose] = match algorithm {
+        KeySpec::Gost512 => &[Purpose::Both],
+        KeySpec::Rsa2048 | KeySpec::Rsa3072 | KeySpec::P256 => &[Purpose::Auth, Purpose::Sign],
+    };
+    purposes
+        .iter()
+        .map(|purpose| Ok((*purpose, generate(algorithm).map_err(CliError::failed)?)))
+        .collect()
+}
+
+/// The algorithm a renewal keeps when none is asked for: the current key's.
+fn same_kind_as(current: &SoftwareKey) -> KeySpec {
+    match current.key_algorithm() {
+        PublicKeyAlgorithm::Gost2015 { .. } => KeySpec::Gost512,
+        PublicKeyAlgorithm::EcP256 => KeySpec::P256,
+        PublicKeyAlgorithm::Rsa { bits } if bits >= 3072 => KeySpec::Rsa3072,
+        _ => KeySpec::Rsa2048,
     }
 }
 
@@ -205,7 +237,7 @@ fn verify(path: &Path, ca: &[PathBuf], ctx: &Context) -> Result<(), CliError> {
                 "Requests",
                 format!(
                     "{} key, {}",
-                    request["purpose"].as_str().unwrap_or("?").to_uppercase(),
+                    purpose_label(request["purpose"].as_str().unwrap_or("?")),
                     request["algorithm"].as_str().unwrap_or("?")
                 ),
             ));

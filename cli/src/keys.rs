@@ -37,10 +37,10 @@ pub enum KeysCommand {
     },
     /// Generate a new key into a new key file, with its certificate request.
     New {
-        /// rsa2048, rsa3072 or p256.
+        /// gost512, rsa2048, rsa3072 or p256.
         #[arg(long)]
         algorithm: KeySpec,
-        /// auth (log in) or sign (sign documents).
+        /// auth (log in), sign (sign documents) or both (a GOST 2015 key).
         #[arg(long, value_parser = parse_purpose)]
         purpose: Purpose,
         /// The current certificate whose holder the request names.
@@ -64,7 +64,8 @@ pub fn parse_purpose(s: &str) -> Result<Purpose, String> {
     match s.to_ascii_lowercase().as_str() {
         "auth" => Ok(Purpose::Auth),
         "sign" => Ok(Purpose::Sign),
-        other => Err(format!("unknown purpose '{other}'; use auth or sign")),
+        "both" => Ok(Purpose::Both),
+        other => Err(format!("unknown purpose '{other}'; use auth, sign or both")),
     }
 }
 

@@ -295,3 +295,87 @@ fn wrong_current_password_is_refused() {
                 .and(predicate::str::contains("NotTh3Password").not()),
         );
 }
+
+/// The done-when of the GOST issue: NCA's own GOST 2015 key file signs a
+/// renewal that asks for one new GOST key, and the application verifies,
+/// chain included, under NCA's GOST test CA.
+#[test]
+fn the_real_nca_gost_key_file_signs_a_gost_renewal() {
+    let dir = tempfile::tempdir().unwrap();
+    let current_pw = write_secret(dir.path(), "current.pw", "Qwerty12");
+    let new_pw = write_secret(dir.path(), "new.pw", NEW_PASSWORD);
+    let out = dir.path().join("out");
+    let assert = qoltanba()
+        .args([
+            "--json",
+            "--at",
+            "2024-06-01T00:00:00Z",
+            "application",
+            "build",
+        ])
+        .arg("--sign-key")
+        .arg(nca("gokalkan/gost1.p12"))
+        .args(["--email", "testov@example.kz", "--locality", "Астана"])
+        .args(["--storage", "file", "--out"])
+        .arg(&out)
+        .arg("--password-file")
+        .arg(&current_pw)
+        .arg("--new-password-file")
+        .arg(&new_pw)
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&assert.get_output().stdout).unwrap();
+    assert_eq!(v["keys"].as_array().unwrap().len(), 1, "{v}");
+    assert_eq!(v["keys"][0]["purpose"], "both");
+    let names = files_in(&out);
+    assert_eq!(names.len(), 3, "{names:?}");
+    assert!(
+        names
+            .iter()
+            .any(|n| n.starts_with("GOST512_") && n.ends_with(".p12")),
+        "{names:?}"
+    );
+
+    let p7s = out.join("application.p7s");
+    let verify = qoltanba()
+        .args(["--json", "application", "verify"])
+        .arg(&p7s)
+        .arg("--ca")
+        .arg(nca("ncanode/ca/nca_gost2015_test.cer"))
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&verify.get_output().stdout).unwrap();
+    assert_eq!(v["signature_valid"], true, "{v}");
+    assert_eq!(v["chain"], "trusted", "{v}");
+    assert_eq!(v["signer"]["key_algorithm"], "GOST2015-512", "{v}");
+    assert_eq!(v["requests"][0]["purpose"], "both", "{v}");
+    assert_eq!(v["requests"][0]["algorithm"], "GOST2015-512", "{v}");
+
+    // Under the RSA test CA the GOST signer is not trusted, and it says so.
+    let other = qoltanba()
+        .args(["--json", "application", "verify"])
+        .arg(&p7s)
+        .arg("--ca")
+        .arg(nca("ncanode/ca/nca_rsa_test.crt"))
+        .assert();
+    let v: serde_json::Value = serde_json::from_slice(&other.get_output().stdout).unwrap();
+    assert_ne!(v["chain"], "trusted", "{v}");
+
+    // The same key after its certificate expired: refused, nothing written.
+    let late = dir.path().join("late");
+    qoltanba()
+        .args(["--at", "2024-12-01T00:00:00Z", "application", "build"])
+        .arg("--sign-key")
+        .arg(nca("gokalkan/gost1.p12"))
+        .args(["--email", "testov@example.kz", "--locality", "Астана"])
+        .args(["--storage", "file", "--out"])
+        .arg(&late)
+        .arg("--password-file")
+        .arg(&current_pw)
+        .arg("--new-password-file")
+        .arg(&new_pw)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("expired"));
+    assert!(files_in(&late).is_empty());
+}

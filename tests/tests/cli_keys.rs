@@ -265,3 +265,48 @@ fn keys_new_writes_an_nca_named_file_and_a_csr_openssl_accepts() {
         ],
     );
 }
+
+#[test]
+fn keys_new_makes_a_gost512_key_for_both_purposes() {
+    let dir = tempfile::tempdir().unwrap();
+    let new = write_secret(dir.path(), "new", "N3wPassword");
+    let out_dir = dir.path().join("out");
+    let out = qoltanba()
+        .args(["--json", "keys", "new", "--algorithm", "gost512"])
+        .args(["--purpose", "both", "--subject-from"])
+        .arg(nca("gokalkan/gost1.cer"))
+        .arg("--out")
+        .arg(&out_dir)
+        .arg("--new-password-file")
+        .arg(&new)
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["algorithm"], "gost512");
+    let key_file = std::path::PathBuf::from(v["key_file"].as_str().unwrap());
+    let name = key_file.file_name().unwrap().to_str().unwrap();
+    assert!(
+        name.starts_with("GOST512_") && name.len() == "GOST512_".len() + 40 + 4,
+        "{name}"
+    );
+    // The request is signed with the Kazakh GOST 2015 signature OID and
+    // carries the GOST key (openssl parses it, it cannot verify GOST).
+    let csr = v["csr"].as_str().unwrap();
+    let asn1 = openssl_ok(dir.path(), &["asn1parse", "-in", csr]);
+    assert!(asn1.contains("1.2.398.3.10.1.1.2.3.2"), "{asn1}");
+    assert!(asn1.contains("1.2.398.3.10.1.1.2.2.1"), "{asn1}");
+    // The key-only file is a valid NCA-profile container.
+    openssl_ok(
+        dir.path(),
+        &[
+            "pkcs12",
+            "-legacy",
+            "-info",
+            "-noout",
+            "-in",
+            key_file.to_str().unwrap(),
+            "-passin",
+            "pass:N3wPassword",
+        ],
+    );
+}
