@@ -301,3 +301,31 @@ fn gost_key_files_are_written_named_and_read_back() {
         cert("gokalkan/gost1.cer").public_key()
     );
 }
+
+#[test]
+fn the_gost_private_key_never_prints() {
+    let file = KeyFile::open(nca("gokalkan/gost1.p12"), &qwerty()).unwrap();
+    let pkcs8 = file.private_key_pkcs8();
+    let scalar_le = &pkcs8[pkcs8.len() - 64..];
+    let mut scalar_be = scalar_le.to_vec();
+    scalar_be.reverse();
+    let key = SoftwareKey::from_pkcs8_der(pkcs8).unwrap();
+    let mut bad = pkcs8.to_vec();
+    let n = bad.len();
+    bad[n - 64..].fill(0xFF);
+    let error = SoftwareKey::from_pkcs8_der(&bad).unwrap_err();
+    let printed = [
+        format!("{key:?}"),
+        format!("{error:?}"),
+        error.to_string(),
+        format!("{:?}", key.public_key()),
+    ];
+    for text in printed {
+        for secret in [scalar_le, &scalar_be[..]] {
+            for form in [hex::encode(secret), hex::encode_upper(secret)] {
+                assert!(!text.contains(&form[..16]), "{text}");
+            }
+            assert!(!text.contains(&format!("{:?}", &secret[..8])), "{text}");
+        }
+    }
+}
