@@ -5,10 +5,12 @@
 //! - [`cert`]: X.509 certificates in the Kazakh profile, IIN/BIN, chain validation;
 //! - [`crypto`]: the [`crypto::Signer`] abstraction, signature verification, key generation;
 //! - [`keystore`]: where keys live; today NCA key files (PKCS#12);
-//! - [`reissue`]: CSRs and the signed reissue application.
+//! - [`reissue`]: CSRs and the signed reissue application;
+//! - [`signed_message`]: small signed CMS messages (login challenge, revocation request).
 
 pub mod cert;
 pub mod crypto;
 pub mod keystore;
 pub mod oid;
 pub mod reissue;
+pub mod signed_message;

@@ -1,0 +1,300 @@
+//! Signed messages: small CMS SignedData documents (content type id-data,
+//! content attached) that prove who holds a key. The registration authority's
+//! login challenge comes back as one (signed with the AUTH key), and so does a
+//! revocation request.
+//!
+//! Unlike the reissue application (`reissue`), whose every byte is pinned, a
+//! signed message is read leniently: any single signer with signed attributes,
+//! as `openssl cms -sign` writes it too, so a citizen or an operator can log
+//! in with nothing but openssl. What is checked is what matters: the
+//! messageDigest, the signature over the signed attributes with the signer's
+//! certificate, and that the contentType attribute matches. Trust in the
+//! certificate (chain, validity, revocation, purpose) is the caller's.
+
+use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
+use cms::content_info::{CmsVersion, ContentInfo};
+use cms::signed_data::{
+    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
+};
+use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
+use der::{Decode, Encode};
+use spki::AlgorithmIdentifierOwned;
+use time::OffsetDateTime;
+use x509_cert::attr::{Attribute, Attributes};
+use x509_cert::ext::pkix::SubjectKeyIdentifier;
+use x509_cert::time::Time;
+
+use crate::cert::KzCertificate;
+use crate::crypto::{
+    DigestAlgorithm, SignError, SignatureAlgorithm, Signer, VerifyError, verify_signature,
+};
+use crate::oid;
+
+/// Why a signed message could not be made or read.
+#[derive(Debug, thiserror::Error)]
+pub enum SignedMessageError {
+    #[error("this is not a CMS signed message (DER or PEM); send the signed bytes unchanged")]
+    Malformed,
+    #[error("the signed message has no content; sign with the content attached")]
+    Detached,
+    #[error("the signed message must have exactly one signer")]
+    SignerCount,
+    #[error("the signer's certificate is not in the message; include it when signing")]
+    SignerCertificateMissing,
+    #[error("the signed message lacks its {0} attribute; sign with signed attributes")]
+    MissingAttribute(&'static str),
+    #[error("the content does not match its messageDigest; the message was altered")]
+    DigestMismatch,
+    #[error("digest algorithm {0} is not accepted; use SHA-256 or Streebog-512")]
+    UnsupportedDigest(String),
+    #[error("signature algorithm {0} is not accepted here")]
+    UnsupportedSignature(String),
+    #[error("the signature does not verify: {0}")]
+    BadSignature(VerifyError),
+    #[error("the key cannot sign a message: {0}")]
+    Sign(#[from] SignError),
+    #[error(
+        "the key's algorithm {0} cannot sign a message; use a GOST 2015, RSA or ECDSA P-256 key"
+    )]
+    UnsupportedSigner(String),
+    #[error("the signing certificate does not belong to this key")]
+    KeyMismatch,
+}
+
+/// A signed message that checked out.
+#[derive(Debug, Clone)]
+pub struct VerifiedMessage {
+    pub content: Vec<u8>,
+    /// The signer's certificate, for the caller's trust decision.
+    pub signer: KzCertificate,
+    /// The signingTime attribute, when present.
+    pub signing_time: Option<OffsetDateTime>,
+}
+
+/// Sign `content` as an attached id-data CMS message with `signer`, whose
+/// certificate is `cert`, at `at`. DER output.
+pub fn sign_message(
+    content: &[u8],
+    signer: &dyn Signer,
+    cert: &KzCertificate,
+    at: OffsetDateTime,
+) -> Result<Vec<u8>, SignedMessageError> {
+    let (key, certified) = (signer.public_key(), cert.public_key());
+    if key.algorithm.oid != certified.algorithm.oid
+        || key.subject_public_key != certified.subject_public_key
+    {
+        return Err(SignedMessageError::KeyMismatch);
+    }
+    let algorithm = signer.algorithm();
+    let digest = algorithm
+        .digest()
+        .ok_or_else(|| SignedMessageError::UnsupportedSigner(algorithm.name().into()))?;
+    let encode = |_| SignedMessageError::Malformed;
+    let signing_time = Time::try_from(std::time::SystemTime::from(at)).map_err(encode)?;
+    let attrs: Attributes = SetOfVec::try_from(vec![
+        attribute(oid::ATTR_CONTENT_TYPE, &oid::CT_DATA).map_err(encode)?,
+        attribute(
+            oid::ATTR_MESSAGE_DIGEST,
+            &OctetString::new(digest.digest(content)).map_err(encode)?,
+        )
+        .map_err(encode)?,
+        attribute(oid::ATTR_SIGNING_TIME, &signing_time).map_err(encode)?,
+    ])
+    .map_err(encode)?;
+    let signature = signer.sign(&attrs.to_der().map_err(encode)?)?;
+    let tbs = cert.inner().tbs_certificate();
+    let signer_info = SignerInfo {
+        version: CmsVersion::V1,
+        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
+            issuer: tbs.issuer().clone(),
+            serial_number: tbs.serial_number().clone(),
+        }),
+        digest_alg: digest.identifier(),
+        signed_attrs: Some(attrs),
+        signature_algorithm: algorithm.identifier(),
+        signature: OctetString::new(signature).map_err(encode)?,
+        unsigned_attrs: None,
+    };
+    let signed = SignedData {
+        version: CmsVersion::V1,
+        digest_algorithms: SetOfVec::try_from(vec![digest.identifier()]).map_err(encode)?,
+        encap_content_info: EncapsulatedContentInfo {
+            econtent_type: oid::CT_DATA,
+            econtent: Some(
+                Any::encode_from(&OctetString::new(content).map_err(encode)?).map_err(encode)?,
+            ),
+        },
+        certificates: Some(CertificateSet(
+            SetOfVec::try_from(vec![CertificateChoices::Certificate(cert.inner().clone())])
+                .map_err(encode)?,
+        )),
+        crls: None,
+        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(encode)?),
+    };
+    ContentInfo {
+        content_type: oid::CT_SIGNED_DATA,
+        content: Any::encode_from(&signed).map_err(encode)?,
+    }
+    .to_der()
+    .map_err(encode)
+}
+
+/// Verify a signed message (DER, or PEM labelled CMS or PKCS7).
+pub fn verify_message(bytes: &[u8]) -> Result<VerifiedMessage, SignedMessageError> {
+    let der = der_of(bytes)?;
+    let info = ContentInfo::from_der(&der).map_err(|_| SignedMessageError::Malformed)?;
+    if info.content_type != oid::CT_SIGNED_DATA {
+        return Err(SignedMessageError::Malformed);
+    }
+    let signed: SignedData = info
+        .content
+        .decode_as()
+        .map_err(|_| SignedMessageError::Malformed)?;
+    let content: OctetString = signed
+        .encap_content_info
+        .econtent
+        .as_ref()
+        .ok_or(SignedMessageError::Detached)?
+        .decode_as()
+        .map_err(|_| SignedMessageError::Malformed)?;
+    let mut infos = signed.signer_infos.0.iter();
+    let signer_info = match (infos.next(), infos.next()) {
+        (Some(info), None) => info,
+        _ => return Err(SignedMessageError::SignerCount),
+    };
+    let signer = signer_certificate(&signed, signer_info)?;
+    let attrs = signer_info
+        .signed_attrs
+        .as_ref()
+        .ok_or(SignedMessageError::MissingAttribute("signed attributes"))?;
+
+    let content_type: ObjectIdentifier = single(attrs, oid::ATTR_CONTENT_TYPE, "contentType")?
+        .decode_as()
+        .map_err(|_| SignedMessageError::MissingAttribute("contentType"))?;
+    if content_type != signed.encap_content_info.econtent_type {
+        return Err(SignedMessageError::MissingAttribute("contentType"));
+    }
+    let digest = digest_algorithm(&signer_info.digest_alg)?;
+    let message_digest: OctetString = single(attrs, oid::ATTR_MESSAGE_DIGEST, "messageDigest")?
+        .decode_as()
+        .map_err(|_| SignedMessageError::MissingAttribute("messageDigest"))?;
+    if message_digest.as_bytes() != digest.digest(content.as_bytes()).as_slice() {
+        return Err(SignedMessageError::DigestMismatch);
+    }
+    let signing_time = attrs
+        .iter()
+        .find(|a| a.oid == oid::ATTR_SIGNING_TIME)
+        .and_then(|a| a.values.iter().next())
+        .and_then(|v| v.decode_as::<Time>().ok())
+        .map(|t| OffsetDateTime::from(t.to_system_time()));
+
+    let algorithm = signature_algorithm(&signer_info.signature_algorithm, digest)?;
+    let signed_bytes = attrs.to_der().map_err(|_| SignedMessageError::Malformed)?;
+    verify_signature(
+        signer.public_key(),
+        &algorithm.identifier(),
+        &signed_bytes,
+        signer_info.signature.as_bytes(),
+    )
+    .map_err(SignedMessageError::BadSignature)?;
+    Ok(VerifiedMessage {
+        content: content.as_bytes().to_vec(),
+        signer,
+        signing_time,
+    })
+}
+
+fn attribute(
+    oid: ObjectIdentifier,
+    value: &(impl der::EncodeValue + der::Tagged),
+) -> der::Result<Attribute> {
+    Ok(Attribute {
+        oid,
+        values: SetOfVec::try_from(vec![Any::encode_from(value)?])?,
+    })
+}
+
+fn der_of(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, SignedMessageError> {
+    let text = bytes.trim_ascii_start();
+    if !text.starts_with(b"-----BEGIN") {
+        return Ok(bytes.into());
+    }
+    let (label, der) = der::pem::decode_vec(text).map_err(|_| SignedMessageError::Malformed)?;
+    if label != "CMS" && label != "PKCS7" {
+        return Err(SignedMessageError::Malformed);
+    }
+    Ok(der.into())
+}
+
+fn single<'a>(
+    attrs: &'a Attributes,
+    oid: ObjectIdentifier,
+    name: &'static str,
+) -> Result<&'a Any, SignedMessageError> {
+    let mut found = attrs.iter().filter(|a| a.oid == oid);
+    match (found.next(), found.next()) {
+        (Some(attribute), None) if attribute.values.len() == 1 => attribute
+            .values
+            .iter()
+            .next()
+            .ok_or(SignedMessageError::MissingAttribute(name)),
+        _ => Err(SignedMessageError::MissingAttribute(name)),
+    }
+}
+
+/// The included certificate the sid names, by issuer and serial or by
+/// subject key identifier.
+fn signer_certificate(
+    signed: &SignedData,
+    signer: &SignerInfo,
+) -> Result<KzCertificate, SignedMessageError> {
+    let certs = signed
+        .certificates
+        .iter()
+        .flat_map(|set| set.0.iter())
+        .filter_map(|choice| match choice {
+            CertificateChoices::Certificate(cert) => Some(cert),
+            _ => None,
+        });
+    for cert in certs {
+        let kz = KzCertificate::from_certificate(cert.clone())
+            .map_err(|_| SignedMessageError::SignerCertificateMissing)?;
+        let named = match &signer.sid {
+            SignerIdentifier::IssuerAndSerialNumber(sid) => {
+                let tbs = cert.tbs_certificate();
+                tbs.issuer() == &sid.issuer && tbs.serial_number() == &sid.serial_number
+            }
+            SignerIdentifier::SubjectKeyIdentifier(SubjectKeyIdentifier(ski)) => {
+                kz.subject_key_id().is_some_and(|id| id == ski.as_bytes())
+            }
+        };
+        if named {
+            return Ok(kz);
+        }
+    }
+    Err(SignedMessageError::SignerCertificateMissing)
+}
+
+fn digest_algorithm(id: &AlgorithmIdentifierOwned) -> Result<DigestAlgorithm, SignedMessageError> {
+    [DigestAlgorithm::Sha256, DigestAlgorithm::Streebog512]
+        .into_iter()
+        .find(|d| d.oid() == id.oid)
+        .ok_or_else(|| SignedMessageError::UnsupportedDigest(id.oid.to_string()))
+}
+
+/// The signature algorithm, read as CMS writers spell it: openssl names an
+/// RSA signature by the key's OID (rsaEncryption) and leaves the hash to the
+/// digest algorithm (RFC 3370 §3.2).
+fn signature_algorithm(
+    id: &AlgorithmIdentifierOwned,
+    digest: DigestAlgorithm,
+) -> Result<SignatureAlgorithm, SignedMessageError> {
+    let algorithm = if id.oid == oid::RSA_ENCRYPTION && digest == DigestAlgorithm::Sha256 {
+        Some(SignatureAlgorithm::RsaPkcs1Sha256)
+    } else {
+        SignatureAlgorithm::from_identifier(id)
+    };
+    algorithm
+        .filter(|a| a.digest() == Some(digest))
+        .ok_or_else(|| SignedMessageError::UnsupportedSignature(id.oid.to_string()))
+}
