@@ -39,7 +39,7 @@ pub struct VerifiedCsr {
 /// The key usage NCA gives a key of `purpose`: AUTH keys log in (RSA by key
 /// transport, EC and GOST by key agreement), SIGN keys sign with
 /// nonRepudiation, and a GOST 2015 key does both.
-fn requested_key_usage(purpose: Purpose, key: &PublicKeyAlgorithm) -> Option<KeyUsage> {
+pub fn requested_key_usage(purpose: Purpose, key: &PublicKeyAlgorithm) -> Option<KeyUsage> {
     let rsa = matches!(key, PublicKeyAlgorithm::Rsa { .. });
     Some(KeyUsage(match purpose {
         Purpose::Auth if rsa => KeyUsages::DigitalSignature | KeyUsages::KeyEncipherment,
@@ -54,7 +54,7 @@ fn requested_key_usage(purpose: Purpose, key: &PublicKeyAlgorithm) -> Option<Key
 
 /// The EKU NCA gives: clientAuth for login keys, emailProtection for signing
 /// keys, each with the "individual" role 1.2.398.3.3.4.1.1.
-fn requested_eku(purpose: Purpose) -> ExtendedKeyUsage {
+pub fn requested_eku(purpose: Purpose) -> ExtendedKeyUsage {
     let usage = if purpose == Purpose::Auth {
         oid::KP_CLIENT_AUTH
     } else {

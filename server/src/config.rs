@@ -1,0 +1,206 @@
+//! The server's configuration: `config.toml` in its home, written by `init`
+//! with every default spelled out so an operator sees what can be changed.
+
+use std::net::SocketAddr;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Where `serve` listens unless `--listen` says otherwise.
+    pub listen: SocketAddr,
+    /// The base URL clients reach the server at; it goes into certificates
+    /// (CRL distribution point, OCSP and CA-issuer addresses).
+    pub public_url: String,
+    /// HTTPS with the server's own TLS certificate. `false` serves plain
+    /// HTTP, which `serve` allows only on a loopback address.
+    #[serde(default = "yes")]
+    pub tls: bool,
+    #[serde(default)]
+    pub policy: Policy,
+    #[serde(default)]
+    pub limits: Limits,
+    #[serde(default)]
+    pub notices: Notices,
+    #[serde(default)]
+    pub senders: Senders,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// What the RA accepts and how it decides.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Policy {
+    /// Approve confirmed applications at once; otherwise an operator runs
+    /// `qoltanba-ra applications approve N`.
+    pub auto_approve: bool,
+    /// Key algorithms new certificates may have: gost2015, rsa, p256.
+    pub algorithms: Vec<String>,
+    pub min_rsa_bits: u32,
+    /// Validity of issued certificates.
+    pub validity_days: u32,
+    /// Tries at the one-time code before the application is locked.
+    pub code_tries: u32,
+    pub code_ttl_seconds: u64,
+    pub challenge_ttl_seconds: u64,
+    pub session_ttl_seconds: u64,
+    /// A certificate is "expiring" this many days before its end.
+    pub expiring_days: u32,
+    /// What a deferred answer asks the client to wait (Retry-After).
+    pub retry_after_seconds: u64,
+}
+
+impl Default for Policy {
+    fn default() -> Self {
+        Self {
+            auto_approve: true,
+            algorithms: vec!["gost2015".into(), "rsa".into(), "p256".into()],
+            min_rsa_bits: 2048,
+            validity_days: 365,
+            code_tries: 3,
+            code_ttl_seconds: 600,
+            challenge_ttl_seconds: 120,
+            session_ttl_seconds: 900,
+            expiring_days: 30,
+            retry_after_seconds: 5,
+        }
+    }
+}
+
+/// Abuse limits.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest request body accepted, in bytes.
+    pub max_body_bytes: usize,
+    /// Login attempts per client address per minute.
+    pub logins_per_minute: u32,
+    /// Code entries per IIN per minute.
+    pub codes_per_minute: u32,
+    /// Applications per IIN per hour.
+    pub submissions_per_hour: u32,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 256 * 1024,
+            logins_per_minute: 30,
+            codes_per_minute: 10,
+            submissions_per_hour: 20,
+        }
+    }
+}
+
+/// When expiry notices go out, in days before a certificate's end.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Notices {
+    pub email_days: Vec<u32>,
+    pub sms_days: Vec<u32>,
+    pub push_days: Vec<u32>,
+    /// How often the scheduler looks for due notices, in seconds.
+    pub interval_seconds: u64,
+}
+
+impl Default for Notices {
+    fn default() -> Self {
+        Self {
+            email_days: vec![30, 14, 7],
+            sms_days: vec![10],
+            push_days: vec![30, 14, 10, 7, 3, 1],
+            interval_seconds: 3600,
+        }
+    }
+}
+
+/// Where messages go. Every channel defaults to the outbox (a table in the
+/// database, shown by `qoltanba-ra outbox`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Senders {
+    pub email: Option<SmtpConfig>,
+    pub sms: Option<SmsGatewayConfig>,
+    pub fcm: Option<FcmConfig>,
+    pub apns: Option<ApnsConfig>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub from: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmsGatewayConfig {
+    /// POSTed JSON `{ "to": "+7…", "text": "…" }`.
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FcmConfig {
+    /// e.g. https://fcm.googleapis.com
+    pub base_url: String,
+    pub project_id: String,
+    /// File holding the OAuth bearer token to send with each request.
+    pub token_file: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApnsConfig {
+    /// e.g. https://api.push.apple.com
+    pub base_url: String,
+    pub team_id: String,
+    pub key_id: String,
+    pub topic: String,
+    /// The ES256 provider key (PKCS#8 PEM) that signs the JWT.
+    pub key_file: String,
+}
+
+impl Config {
+    pub fn new(listen: SocketAddr, tls: bool) -> Self {
+        let scheme = if tls { "https" } else { "http" };
+        Self {
+            listen,
+            public_url: format!("{scheme}://{listen}"),
+            tls,
+            policy: Policy::default(),
+            limits: Limits::default(),
+            notices: Notices::default(),
+            senders: Senders::default(),
+        }
+    }
+
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string())
+    }
+
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("the configuration always serialises")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_rejects_unknown_keys() {
+        let config = Config::new("127.0.0.1:8443".parse().unwrap(), true);
+        let text = config.to_toml();
+        let back = Config::from_toml(&text).unwrap();
+        assert_eq!(back.public_url, "https://127.0.0.1:8443");
+        assert_eq!(back.notices.push_days, vec![30, 14, 10, 7, 3, 1]);
+        let err = Config::from_toml(&format!("{text}\nlisten_typo = 1\n")).unwrap_err();
+        assert!(err.contains("listen_typo"), "{err}");
+    }
+}

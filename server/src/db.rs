@@ -1,0 +1,241 @@
+//! The server's SQLite database: one file in its home, WAL mode, schema
+//! migrations by `PRAGMA user_version`.
+//!
+//! Times are Unix seconds (UTC). Every state change also writes an `audit`
+//! row in the same transaction.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// Each entry moves the schema one version up; never edit a shipped one.
+const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    r#"
+    CREATE TABLE citizens (
+        iin          TEXT PRIMARY KEY,
+        surname      TEXT NOT NULL,
+        name         TEXT NOT NULL,
+        patronymic   TEXT,
+        email        TEXT,
+        phone        TEXT,
+        created_at   INTEGER NOT NULL
+    );
+    CREATE TABLE certificates (
+        id             INTEGER PRIMARY KEY,
+        serial         TEXT NOT NULL UNIQUE,      -- hex, upper case
+        iin            TEXT NOT NULL REFERENCES citizens(iin),
+        ca             TEXT NOT NULL,             -- rsa | ecdsa | gost
+        purpose        TEXT NOT NULL,             -- auth | sign | both
+        algorithm      TEXT NOT NULL,             -- e.g. GOST2015-512
+        not_before     INTEGER NOT NULL,
+        not_after      INTEGER NOT NULL,
+        der            BLOB NOT NULL,
+        application_id INTEGER REFERENCES applications(id),
+        replaced_at    INTEGER,                   -- a reissue issued its successor
+        revoked_at     INTEGER,
+        revocation_reason INTEGER
+    );
+    CREATE INDEX certificates_iin ON certificates(iin);
+    CREATE INDEX certificates_not_after ON certificates(not_after);
+    CREATE TABLE applications (
+        id              INTEGER PRIMARY KEY,
+        iin             TEXT NOT NULL REFERENCES citizens(iin),
+        state           TEXT NOT NULL,            -- awaiting_code | locked | confirmed | approved | issued | rejected
+        p7s             BLOB NOT NULL,
+        email           TEXT NOT NULL,
+        locality        TEXT NOT NULL,
+        signer_serial   TEXT NOT NULL,
+        idempotency_key TEXT,
+        code_hash       BLOB,
+        code_expires_at INTEGER,
+        code_tries_left INTEGER NOT NULL,
+        created_at      INTEGER NOT NULL,
+        updated_at      INTEGER NOT NULL,
+        UNIQUE (iin, idempotency_key)
+    );
+    CREATE TABLE challenges (
+        nonce       TEXT PRIMARY KEY,
+        expires_at  INTEGER NOT NULL,
+        used        INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE TABLE sessions (
+        token_hash  BLOB PRIMARY KEY,
+        iin         TEXT NOT NULL,
+        expires_at  INTEGER NOT NULL
+    );
+    CREATE TABLE devices (
+        id          INTEGER PRIMARY KEY,
+        iin         TEXT NOT NULL REFERENCES citizens(iin),
+        platform    TEXT NOT NULL,                -- android | ios
+        token       TEXT NOT NULL,
+        locale      TEXT NOT NULL,
+        created_at  INTEGER NOT NULL,
+        UNIQUE (platform, token)
+    );
+    CREATE TABLE notices (
+        certificate_id INTEGER NOT NULL REFERENCES certificates(id),
+        channel        TEXT NOT NULL,             -- email | sms | push
+        days_before    INTEGER NOT NULL,
+        sent_at        INTEGER NOT NULL,
+        PRIMARY KEY (certificate_id, channel, days_before)
+    );
+    CREATE TABLE outbox (
+        id          INTEGER PRIMARY KEY,
+        channel     TEXT NOT NULL,                -- email | sms | push
+        recipient   TEXT NOT NULL,
+        subject     TEXT,
+        body        TEXT NOT NULL,
+        created_at  INTEGER NOT NULL
+    );
+    CREATE TABLE crl_numbers (
+        ca          TEXT PRIMARY KEY,
+        next        INTEGER NOT NULL
+    );
+    CREATE TABLE audit (
+        id          INTEGER PRIMARY KEY,
+        at          INTEGER NOT NULL,
+        actor       TEXT NOT NULL,                -- an IIN, "operator" or "scheduler"
+        action      TEXT NOT NULL,
+        subject     TEXT NOT NULL,
+        detail      TEXT
+    );
+    "#,
+];
+
+/// The database, shared by the server's tasks. rusqlite connections are not
+/// `Sync`, and SQLite serialises writers anyway, so one connection behind a
+/// mutex is the honest model; every use is a short transaction.
+#[derive(Clone)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("the database {path} cannot be opened: {source}")]
+    Open {
+        path: String,
+        source: rusqlite::Error,
+    },
+    #[error("the database is newer (schema {found}) than this server (schema {known}); upgrade qoltanba-ra")]
+    TooNew { found: i64, known: i64 },
+    #[error("database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+}
+
+impl Db {
+    /// Open (creating if needed) and migrate the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, DbError> {
+        let conn = Connection::open(path).map_err(|source| DbError::Open {
+            path: path.display().to_string(),
+            source,
+        })?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&conn)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// The connection, for one short unit of work.
+    pub fn lock(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite consistent (the
+        // transaction rolls back on drop), so a poisoned lock is still usable.
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+fn migrate(conn: &Connection) -> Result<(), DbError> {
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    let known = MIGRATIONS.len() as i64;
+    if version > known {
+        return Err(DbError::TooNew {
+            found: version,
+            known,
+        });
+    }
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", (i + 1) as i64)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// Record a state change.
+pub fn audit(
+    conn: &Connection,
+    at: i64,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: Option<&str>,
+) -> rusqlite::Result<()> {
+    conn.execute(
+        "INSERT INTO audit (at, actor, action, subject, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![at, actor, action, subject, detail],
+    )?;
+    Ok(())
+}
+
+/// A citizen as the registration centre recorded them.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Citizen {
+    pub iin: String,
+    pub surname: String,
+    pub name: String,
+    pub patronymic: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+}
+
+pub fn citizen(conn: &Connection, iin: &str) -> rusqlite::Result<Option<Citizen>> {
+    conn.query_row(
+        "SELECT iin, surname, name, patronymic, email, phone FROM citizens WHERE iin = ?1",
+        [iin],
+        |r| {
+            Ok(Citizen {
+                iin: r.get(0)?,
+                surname: r.get(1)?,
+                name: r.get(2)?,
+                patronymic: r.get(3)?,
+                email: r.get(4)?,
+                phone: r.get(5)?,
+            })
+        },
+    )
+    .optional()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrates_once_and_refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ra.db");
+        Db::open(&path).unwrap();
+        // Opening again is a no-op.
+        let db = Db::open(&path).unwrap();
+        let version: i64 = db
+            .lock()
+            .pragma_query_value(None, "user_version", |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, MIGRATIONS.len() as i64);
+        db.lock()
+            .pragma_update(None, "user_version", 99)
+            .unwrap();
+        drop(db);
+        assert!(matches!(
+            Db::open(&path),
+            Err(DbError::TooNew { found: 99, .. })
+        ));
+    }
+}
