@@ -8,11 +8,14 @@
 //! - [`home`]: the server's directory, configuration and operator passphrase;
 //! - [`db`]: the SQLite database and its migrations;
 //! - [`ca`]: the CA hierarchy, certificate issuance, CRLs;
-//! - [`api`]: the HTTPS API (axum), one module per resource.
+//! - [`api`]: the HTTPS API (axum), one module per resource;
+//! - [`notify`]: expiry notices and the senders (SMTP, SMS gateway, FCM,
+//!   APNs, outbox).
 
 pub mod api;
 pub mod ca;
 pub mod config;
 pub mod db;
 pub mod home;
+pub mod notify;
 pub mod tls;

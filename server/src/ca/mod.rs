@@ -6,6 +6,7 @@
 
 mod certificate;
 pub mod crl;
+pub mod ocsp;
 mod profile;
 
 use std::path::{Path, PathBuf};

@@ -1,0 +1,1 @@
+//! OCSP responder (being written).

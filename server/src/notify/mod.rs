@@ -1,0 +1,1 @@
+//! Expiry notices (being written).
