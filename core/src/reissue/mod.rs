@@ -32,7 +32,7 @@ pub use csr::{VerifiedCsr, build_csr, requested_eku, requested_key_usage, verify
 pub use details::{ApplicationDetails, MAX_EMAIL_LEN, MAX_LOCALITY_CHARS};
 pub use error::ReissueError;
 pub use sign::sign_application;
-pub use subject::renewal_subject;
+pub use subject::{individual_subject, renewal_subject};
 pub use summary::{
     ApplicantSummary, ApplicationSummary, RequestSummary, SignerSummary, VerifiedSummary,
 };

@@ -70,3 +70,56 @@ pub fn renewal_subject(current: &KzCertificate, email: Option<&str>) -> Result<N
 pub(crate) fn subject_iin(name: &Name) -> Option<String> {
     Holder::from_name(name).iin.map(|i| i.digits().to_string())
 }
+
+/// The subject NCA gives an individual, in its encoded order: CN = "SURNAME
+/// NAME", SURNAME, SERIALNUMBER = "IIN" + IIN, C = KZ, GIVENNAME = the
+/// patronymic, then E when known. Used where no current certificate exists to
+/// copy from (the registration centre's first enrolment).
+pub fn individual_subject(
+    surname: &str,
+    name: &str,
+    patronymic: Option<&str>,
+    iin: &str,
+    email: Option<&str>,
+) -> Result<Name, ReissueError> {
+    use der::asn1::{PrintableStringRef, Utf8StringRef};
+    let utf8 = |oid, text: &str| -> Result<AttributeTypeAndValue, ReissueError> {
+        let value = Utf8StringRef::new(text).map_err(|_| ReissueError::Encoding)?;
+        Ok(AttributeTypeAndValue {
+            oid,
+            value: Any::encode_from(&value).map_err(|_| ReissueError::Encoding)?,
+        })
+    };
+    let printable = |oid, text: &str| -> Result<AttributeTypeAndValue, ReissueError> {
+        let value = PrintableStringRef::new(text).map_err(|_| ReissueError::Encoding)?;
+        Ok(AttributeTypeAndValue {
+            oid,
+            value: Any::encode_from(&value).map_err(|_| ReissueError::Encoding)?,
+        })
+    };
+    let mut atvs = vec![
+        utf8(oid::AT_COMMON_NAME, &format!("{surname} {name}"))?,
+        utf8(oid::AT_SURNAME, surname)?,
+        printable(oid::AT_SERIAL_NUMBER, &format!("IIN{iin}"))?,
+        printable(oid::AT_COUNTRY, "KZ")?,
+    ];
+    if let Some(patronymic) = patronymic.filter(|p| !p.is_empty()) {
+        atvs.push(utf8(oid::AT_GIVEN_NAME, patronymic)?);
+    }
+    if let Some(email) = email {
+        let value = Ia5String::new(email).map_err(|_| ReissueError::BadEmail)?;
+        atvs.push(AttributeTypeAndValue {
+            oid: oid::AT_EMAIL,
+            value: Any::encode_from(&value).map_err(|_| ReissueError::Encoding)?,
+        });
+    }
+    let rdns = atvs
+        .into_iter()
+        .map(|atv| RelativeDistinguishedName::try_from(vec![atv]))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| ReissueError::Encoding)?;
+    let der = RdnSequence::from(rdns)
+        .to_der()
+        .map_err(|_| ReissueError::Encoding)?;
+    Name::from_der(&der).map_err(|_| ReissueError::Encoding)
+}
