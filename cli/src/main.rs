@@ -3,6 +3,7 @@
 mod application;
 mod error;
 mod keys;
+mod message;
 mod output;
 mod secret_input;
 
@@ -37,6 +38,9 @@ enum Command {
     /// Reissue applications: build and sign, verify.
     #[command(subcommand)]
     Application(application::ApplicationCommand),
+    /// Small signed messages: the RA's login challenge, revocation requests.
+    #[command(subcommand)]
+    Message(message::MessageCommand),
     /// Show a certificate file (DER or PEM).
     Cert {
         /// The certificate file.
@@ -64,6 +68,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Keys(cmd) => keys::run(cmd, &ctx),
         Command::Application(cmd) => application::run(cmd, &ctx),
+        Command::Message(cmd) => message::run(cmd, &ctx),
         Command::Cert { file } => keys::show_certificate_file(&file, &ctx),
     };
     match result {

@@ -310,3 +310,42 @@ fn keys_new_makes_a_gost512_key_for_both_purposes() {
         ],
     );
 }
+
+#[test]
+fn message_sign_and_verify_with_the_real_gost_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let pw = write_secret(dir.path(), "pw", "Qwerty12");
+    std::fs::write(dir.path().join("nonce"), "challenge-42").unwrap();
+    let signed = dir.path().join("login.p7s");
+    qoltanba()
+        .args(["--at", "2024-06-01T00:00:00Z", "message", "sign", "--key"])
+        .arg(nca("gokalkan/gost1.p12"))
+        .arg("--in")
+        .arg(dir.path().join("nonce"))
+        .arg("--out")
+        .arg(&signed)
+        .arg("--password-file")
+        .arg(&pw)
+        .assert()
+        .success();
+    let out = qoltanba()
+        .args(["--json", "message", "verify"])
+        .arg(&signed)
+        .assert()
+        .success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    assert_eq!(v["content"], "challenge-42");
+    assert_eq!(v["signer"]["key_algorithm"], "GOST2015-512");
+    // Never overwritten.
+    qoltanba()
+        .args(["message", "sign", "--key"])
+        .arg(nca("gokalkan/gost1.p12"))
+        .arg("--in")
+        .arg(dir.path().join("nonce"))
+        .arg("--out")
+        .arg(&signed)
+        .arg("--password-file")
+        .arg(&pw)
+        .assert()
+        .code(1);
+}
