@@ -1,0 +1,198 @@
+//! Apple Push Notification service with token-based (JWT) authentication.
+//!
+//! The provider token is an ES256 JWT `{alg, kid}.{iss, iat}` signed with
+//! the team's P-256 key (the `.p8` file Apple hands out, PKCS#8 PEM). Apple
+//! refuses tokens older than an hour and throttles ones renewed more often
+//! than every 20 minutes, so one token is cached and renewed after 40.
+//!
+//! ureq speaks HTTP/1.1. That is what the local fakes in the tests speak;
+//! Apple's production and sandbox gateways require HTTP/2, so a real
+//! deployment must point `base_url` at an HTTP/1.1-to-HTTP/2 relay (or this
+//! sender must move to an HTTP/2 client, which needs a new dependency).
+
+use std::sync::Mutex;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use ring::rand::SystemRandom;
+use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+use serde_json::{Value, json};
+
+use super::http::{base_url, post_json};
+use super::{Push, SendError};
+use crate::config::ApnsConfig;
+use crate::notify::{NotifyError, redact};
+
+const SENDER: &str = "APNs";
+
+/// Renew the provider token after this many seconds (Apple: 20 to 60 min).
+const TOKEN_LIFETIME: u64 = 40 * 60;
+
+pub(crate) struct Apns {
+    agent: ureq::Agent,
+    base: String,
+    topic: String,
+    team_id: String,
+    key_id: String,
+    key: EcdsaKeyPair,
+    rng: SystemRandom,
+    /// The cached provider token and its `iat`.
+    jwt: Mutex<Option<(u64, String)>>,
+}
+
+impl Apns {
+    pub fn new(config: &ApnsConfig, agent: ureq::Agent) -> Result<Self, NotifyError> {
+        let base = base_url("apns.base_url", &config.base_url)?;
+        for (what, value) in [
+            ("apns.team_id", &config.team_id),
+            ("apns.key_id", &config.key_id),
+        ] {
+            if value.is_empty() || !value.chars().all(|c| c.is_ascii_alphanumeric()) {
+                return Err(NotifyError::Config {
+                    what,
+                    why: format!("{value:?} is not an Apple identifier (letters and digits)"),
+                });
+            }
+        }
+        let topic = config.topic.trim();
+        if topic.is_empty() || topic.chars().any(|c| c.is_control() || c == ' ') {
+            return Err(NotifyError::Config {
+                what: "apns.topic",
+                why: format!("{topic:?} is not a bundle id such as kz.qoltanba.app"),
+            });
+        }
+        let rng = SystemRandom::new();
+        let key = read_key(&config.key_file, &rng).map_err(|why| NotifyError::Config {
+            what: "apns.key_file",
+            why,
+        })?;
+        Ok(Self {
+            agent,
+            base,
+            topic: topic.to_owned(),
+            team_id: config.team_id.clone(),
+            key_id: config.key_id.clone(),
+            key,
+            rng,
+            jwt: Mutex::new(None),
+        })
+    }
+
+    /// The current provider token, signing a new one when the cached one is
+    /// due for renewal.
+    fn provider_token(&self) -> Result<String, SendError> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        let mut cached = self.jwt.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((iat, token)) = cached.as_ref()
+            && now.saturating_sub(*iat) < TOKEN_LIFETIME
+            && *iat <= now
+        {
+            return Ok(token.clone());
+        }
+        let header =
+            URL_SAFE_NO_PAD.encode(json!({"alg": "ES256", "kid": self.key_id}).to_string());
+        let claims = URL_SAFE_NO_PAD.encode(json!({"iss": self.team_id, "iat": now}).to_string());
+        let input = format!("{header}.{claims}");
+        let signature = self
+            .key
+            .sign(&self.rng, input.as_bytes())
+            .map_err(|_| SendError::new(SENDER, "the provider token could not be signed"))?;
+        let token = format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref()));
+        *cached = Some((now, token.clone()));
+        Ok(token)
+    }
+
+    fn forget_token(&self) {
+        *self.jwt.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    }
+
+    pub async fn send(&self, push: &Push<'_>) -> Result<(), SendError> {
+        // Device tokens are hex; anything else must not reach the URL path.
+        if push.token.is_empty()
+            || push.token.len() > 200
+            || !push.token.chars().all(|c| c.is_ascii_hexdigit())
+        {
+            return Err(SendError::new(
+                SENDER,
+                format!("device token {} is not hex", redact::token(push.token)),
+            ));
+        }
+        let jwt = self.provider_token()?;
+        let mut body = json!({
+            "aps": {
+                "alert": { "title": push.title, "body": push.body },
+                "sound": "default",
+            }
+        });
+        if let Value::Object(map) = &mut body {
+            for (k, v) in push.data {
+                map.insert((*k).to_owned(), Value::String(v.clone()));
+            }
+        }
+        let answer = post_json(
+            SENDER,
+            &self.agent,
+            format!("{}/3/device/{}", self.base, push.token),
+            vec![
+                ("authorization", format!("bearer {jwt}")),
+                ("apns-topic", self.topic.clone()),
+                ("apns-push-type", "alert".to_owned()),
+                ("apns-priority", "10".to_owned()),
+            ],
+            body,
+            vec![jwt.clone(), push.token.to_owned()],
+        )
+        .await?;
+        if answer.status == 200 {
+            return Ok(());
+        }
+        // {"reason": "BadDeviceToken"}
+        let reason = serde_json::from_str::<Value>(&answer.body)
+            .ok()
+            .and_then(|v| {
+                Some(
+                    v.get("reason")?
+                        .as_str()?
+                        .chars()
+                        .take(64)
+                        .collect::<String>(),
+                )
+            })
+            .unwrap_or_default();
+        if answer.status == 403 {
+            // ExpiredProviderToken, InvalidProviderToken: sign afresh next time.
+            self.forget_token();
+        }
+        Err(SendError::new(
+            SENDER,
+            format!(
+                "it answered HTTP {} {reason} for device {}",
+                answer.status,
+                redact::token(push.token)
+            )
+            .replace("  ", " "),
+        ))
+    }
+}
+
+/// Read the provider key: a PKCS#8 PEM holding a P-256 key with its public
+/// key (as Apple's `.p8` files do). The message never quotes the file.
+fn read_key(path: &str, rng: &SystemRandom) -> Result<EcdsaKeyPair, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{path} cannot be read ({e})"))?;
+    let (begin, end) = ("-----BEGIN PRIVATE KEY-----", "-----END PRIVATE KEY-----");
+    let body = text
+        .split_once(begin)
+        .and_then(|(_, rest)| rest.split_once(end))
+        .map(|(b64, _)| b64)
+        .ok_or_else(|| format!("{path} is not a PKCS#8 PEM file ({begin} … {end})"))?;
+    let der = STANDARD
+        .decode(body.split_whitespace().collect::<String>())
+        .map_err(|_| format!("{path} has a damaged PEM body (not base64)"))?;
+    EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &der, rng).map_err(|e| {
+        format!("{path} is not a P-256 PKCS#8 key with its public key ({e}); use the .p8 key Apple issued")
+    })
+}

@@ -1,0 +1,207 @@
+//! The senders, one per kind of message, chosen by `[senders]` in
+//! config.toml. A channel without a configured service goes to the outbox
+//! (a table plus a log line), so a fresh server works without any external
+//! service and `qoltanba-ra outbox` shows what it would have sent.
+//!
+//! Senders are enums rather than trait objects: the set is closed, each is
+//! built and checked once from the configuration (a broken key file stops
+//! the server at start, not at the first expiring certificate), and tests
+//! plug in real local peers through the same configuration the operator uses.
+
+mod apns;
+mod http;
+mod outbox;
+mod smtp;
+
+use crate::config;
+use crate::db::Db;
+
+use super::NotifyError;
+use super::plan::Channel;
+use super::redact;
+
+/// Why one message did not go out. `why` is safe to log: it never holds the
+/// message text, a bearer token or a full device token.
+#[derive(Debug, Clone)]
+pub(crate) struct SendError {
+    pub sender: &'static str,
+    pub why: String,
+}
+
+impl SendError {
+    pub fn new(sender: &'static str, why: impl Into<String>) -> Self {
+        Self {
+            sender,
+            why: why.into(),
+        }
+    }
+}
+
+impl From<SendError> for NotifyError {
+    fn from(e: SendError) -> Self {
+        NotifyError::Send {
+            sender: e.sender,
+            why: e.why,
+        }
+    }
+}
+
+/// One push notification for one device.
+#[derive(Debug, Clone)]
+pub(crate) struct Push<'a> {
+    pub token: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    /// Extra key/value data for the app (which certificate, when it ends).
+    pub data: &'a [(&'a str, String)],
+}
+
+enum EmailSender {
+    Smtp(smtp::SmtpSender),
+    Outbox,
+}
+
+enum SmsSender {
+    Gateway(http::SmsGateway),
+    Outbox,
+}
+
+/// Every sender the server uses, built once from the configuration and
+/// shared by the scheduler and the API (for one-time codes).
+pub struct Senders {
+    email: EmailSender,
+    sms: SmsSender,
+    fcm: Option<http::Fcm>,
+    apns: Option<apns::Apns>,
+    /// One scheduler run at a time per process: two overlapping runs would
+    /// both see a notice as due and send it twice.
+    pub(crate) run_lock: tokio::sync::Mutex<()>,
+}
+
+impl std::fmt::Debug for Senders {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Names only: no relay addresses, no key material.
+        f.debug_struct("Senders")
+            .field("email", &self.describe(Channel::Email))
+            .field("sms", &self.describe(Channel::Sms))
+            .field("push", &self.describe(Channel::Push))
+            .finish()
+    }
+}
+
+impl Senders {
+    /// Build and check every configured sender: addresses parse, the FCM
+    /// token file is readable, the APNs key is a P-256 PKCS#8 key, and the
+    /// database the outbox sender writes to has its table. (Each operation
+    /// then writes the outbox through the database handle it is given.)
+    pub fn from_config(config: &config::Senders, db: Db) -> Result<Senders, NotifyError> {
+        db.lock()
+            .prepare("SELECT id, channel, recipient, subject, body, created_at FROM outbox")
+            .map(drop)
+            .map_err(NotifyError::db("checking the outbox table"))?;
+        let agent = http::agent();
+        let email = match &config.email {
+            Some(c) => EmailSender::Smtp(smtp::SmtpSender::new(c)?),
+            None => EmailSender::Outbox,
+        };
+        let sms = match &config.sms {
+            Some(c) => SmsSender::Gateway(http::SmsGateway::new(c, agent.clone())?),
+            None => SmsSender::Outbox,
+        };
+        let fcm = match &config.fcm {
+            Some(c) => Some(http::Fcm::new(c, agent.clone())?),
+            None => None,
+        };
+        let apns = match &config.apns {
+            Some(c) => Some(apns::Apns::new(c, agent)?),
+            None => None,
+        };
+        Ok(Senders {
+            email,
+            sms,
+            fcm,
+            apns,
+            run_lock: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// Where a channel's messages go, for the start-up log line.
+    pub fn describe(&self, channel: Channel) -> &'static str {
+        match channel {
+            Channel::Email => match self.email {
+                EmailSender::Smtp(_) => "smtp",
+                EmailSender::Outbox => "outbox",
+            },
+            Channel::Sms => match self.sms {
+                SmsSender::Gateway(_) => "sms-gateway",
+                SmsSender::Outbox => "outbox",
+            },
+            Channel::Push => match (&self.fcm, &self.apns) {
+                (Some(_), Some(_)) => "fcm+apns",
+                (Some(_), None) => "fcm+outbox",
+                (None, Some(_)) => "outbox+apns",
+                (None, None) => "outbox",
+            },
+        }
+    }
+
+    pub(crate) async fn email(
+        &self,
+        db: &Db,
+        to: &str,
+        subject: &str,
+        body: &str,
+        at: i64,
+    ) -> Result<(), SendError> {
+        match &self.email {
+            EmailSender::Smtp(s) => s.send(to, subject, body).await,
+            EmailSender::Outbox => {
+                outbox::record(db, Channel::Email, to, Some(subject), body, at).map(|_| ())
+            }
+        }
+    }
+
+    pub(crate) async fn sms(
+        &self,
+        db: &Db,
+        to: &str,
+        text: &str,
+        at: i64,
+    ) -> Result<(), SendError> {
+        match &self.sms {
+            SmsSender::Gateway(g) => g.send(to, text).await,
+            SmsSender::Outbox => outbox::record(db, Channel::Sms, to, None, text, at).map(|_| ()),
+        }
+    }
+
+    /// A push to one device; `platform` is `android` (FCM) or `ios` (APNs).
+    pub(crate) async fn push(
+        &self,
+        db: &Db,
+        platform: &str,
+        push: &Push<'_>,
+        at: i64,
+    ) -> Result<(), SendError> {
+        match (platform, &self.fcm, &self.apns) {
+            ("android", Some(fcm), _) => fcm.send(push).await,
+            ("ios", _, Some(apns)) => apns.send(push).await,
+            ("android" | "ios", _, _) => outbox::record(
+                db,
+                Channel::Push,
+                &format!("{platform}:{}", push.token),
+                Some(push.title),
+                push.body,
+                at,
+            )
+            .map(|_| ()),
+            _ => Err(SendError::new(
+                "push",
+                format!(
+                    "unknown device platform {:?} (token {})",
+                    platform.chars().take(16).collect::<String>(),
+                    redact::token(push.token)
+                ),
+            )),
+        }
+    }
+}
