@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace on a fresh machine.
-# Installs what the tests need as real interop peers: the openssl binary, and
-# gostcrypto (PyPI) as an independent GOST R 34.10-2012 implementation.
+# Installs what the tests need as real interop peers: the openssl binary,
+# gostcrypto (PyPI) as an independent GOST R 34.10-2012 implementation, and
+# Debian's python3-aiosmtpd as a real SMTP server for the RA's e-mail notices.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+/usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}"
     if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
