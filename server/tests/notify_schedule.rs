@@ -363,3 +363,31 @@ async fn configuration_mistakes_are_one_line_errors() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn run_forever_sends_by_the_real_clock() {
+    let (_dir, db) = database();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    citizen(&db, "900101300001", Some("aigul@mail.kz"), None);
+    certificate(&db, 1, "900101300001", now + 29 * DAY, "valid");
+    let senders = Senders::from_config(&SendersConfig::default(), db.clone()).unwrap();
+    let every_second = Notices {
+        interval_seconds: 1,
+        ..Notices::default()
+    };
+    let task = tokio::spawn(notify::run_forever(db.clone(), every_second, senders));
+    let mut seen = BTreeSet::new();
+    for _ in 0..100 {
+        seen = notices(&db);
+        if !seen.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    // A few more runs pass: still the one e-mail.
+    tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
+    task.abort();
+    assert_eq!(seen, BTreeSet::from([n("5E0001", "email", 30)]));
+    assert_eq!(notices(&db), seen);
+    assert_eq!(outbox_counts(&db), (1, 0, 0));
+}
