@@ -391,3 +391,18 @@ async fn run_forever_sends_by_the_real_clock() {
     assert_eq!(notices(&db), seen);
     assert_eq!(outbox_counts(&db), (1, 0, 0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overlapping_runs_through_cloned_senders_send_once() {
+    let (_dir, db) = database();
+    population(&db);
+    let senders = Senders::from_config(&SendersConfig::default(), db.clone()).unwrap();
+    let (first, second) = (senders.clone(), senders.clone());
+    let notices = Notices::default();
+    let (a, b) = tokio::join!(
+        notify::run_once(&db, &notices, &first, at(END - 30 * DAY)),
+        notify::run_once(&db, &notices, &second, at(END - 30 * DAY)),
+    );
+    assert_eq!(a.unwrap().sent + b.unwrap().sent, 3);
+    assert_eq!(outbox_counts(&db), (1, 0, 3));
+}

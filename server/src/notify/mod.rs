@@ -194,7 +194,7 @@ pub async fn run_once(
     senders: &Senders,
     now: OffsetDateTime,
 ) -> Result<RunReport, NotifyError> {
-    let _running = senders.run_lock.lock().await;
+    let _running = senders.lock_run().await;
     let schedule = Schedule::from_config(notices)?;
     let now = now.unix_timestamp();
     // Planning reads up to every valid certificate: off the async workers.

@@ -13,6 +13,8 @@ mod http;
 mod outbox;
 mod smtp;
 
+use std::sync::Arc;
+
 use crate::config;
 use crate::db::Db;
 
@@ -67,15 +69,22 @@ enum SmsSender {
 }
 
 /// Every sender the server uses, built once from the configuration and
-/// shared by the scheduler and the API (for one-time codes).
+/// shared by the scheduler and the API (for one-time codes). Cloning is
+/// cheap and shares everything: the HTTP connection pool, the cached APNs
+/// provider token and the scheduler's run lock.
+#[derive(Clone)]
 pub struct Senders {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     email: EmailSender,
     sms: SmsSender,
     fcm: Option<http::Fcm>,
     apns: Option<apns::Apns>,
     /// One scheduler run at a time per process: two overlapping runs would
     /// both see a notice as due and send it twice.
-    pub(crate) run_lock: tokio::sync::Mutex<()>,
+    run_lock: tokio::sync::Mutex<()>,
 }
 
 impl std::fmt::Debug for Senders {
@@ -90,6 +99,11 @@ impl std::fmt::Debug for Senders {
 }
 
 impl Senders {
+    /// Held for the whole of a scheduler run.
+    pub(crate) async fn lock_run(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.inner.run_lock.lock().await
+    }
+
     /// Build and check every configured sender: addresses parse, the FCM
     /// token file is readable, the APNs key is a P-256 PKCS#8 key, and the
     /// database the outbox sender writes to has its table. (Each operation
@@ -117,26 +131,28 @@ impl Senders {
             None => None,
         };
         Ok(Senders {
-            email,
-            sms,
-            fcm,
-            apns,
-            run_lock: tokio::sync::Mutex::new(()),
+            inner: Arc::new(Inner {
+                email,
+                sms,
+                fcm,
+                apns,
+                run_lock: tokio::sync::Mutex::new(()),
+            }),
         })
     }
 
     /// Where a channel's messages go, for the start-up log line.
     pub fn describe(&self, channel: Channel) -> &'static str {
         match channel {
-            Channel::Email => match self.email {
+            Channel::Email => match self.inner.email {
                 EmailSender::Smtp(_) => "smtp",
                 EmailSender::Outbox => "outbox",
             },
-            Channel::Sms => match self.sms {
+            Channel::Sms => match self.inner.sms {
                 SmsSender::Gateway(_) => "sms-gateway",
                 SmsSender::Outbox => "outbox",
             },
-            Channel::Push => match (&self.fcm, &self.apns) {
+            Channel::Push => match (&self.inner.fcm, &self.inner.apns) {
                 (Some(_), Some(_)) => "fcm+apns",
                 (Some(_), None) => "fcm+outbox",
                 (None, Some(_)) => "outbox+apns",
@@ -153,7 +169,7 @@ impl Senders {
         body: &str,
         at: i64,
     ) -> Result<(), SendError> {
-        match &self.email {
+        match &self.inner.email {
             EmailSender::Smtp(s) => s.send(to, subject, body).await,
             EmailSender::Outbox => {
                 outbox::record(db, Channel::Email, to, Some(subject), body, at).map(|_| ())
@@ -168,7 +184,7 @@ impl Senders {
         text: &str,
         at: i64,
     ) -> Result<(), SendError> {
-        match &self.sms {
+        match &self.inner.sms {
             SmsSender::Gateway(g) => g.send(to, text).await,
             SmsSender::Outbox => outbox::record(db, Channel::Sms, to, None, text, at).map(|_| ()),
         }
@@ -182,7 +198,7 @@ impl Senders {
         push: &Push<'_>,
         at: i64,
     ) -> Result<(), SendError> {
-        match (platform, &self.fcm, &self.apns) {
+        match (platform, &self.inner.fcm, &self.inner.apns) {
             ("android", Some(fcm), _) => fcm.send(push).await,
             ("ios", _, Some(apns)) => apns.send(push).await,
             ("android" | "ios", _, _) => outbox::record(
