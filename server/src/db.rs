@@ -102,6 +102,8 @@ const MIGRATIONS: &[&str] = &[
         detail      TEXT
     );
     "#,
+    // 2: the scheduler finds a citizen's devices by IIN.
+    "CREATE INDEX devices_iin ON devices(iin);",
 ];
 
 /// The database, shared by the server's tasks. rusqlite connections are not
@@ -119,7 +121,9 @@ pub enum DbError {
         path: String,
         source: rusqlite::Error,
     },
-    #[error("the database is newer (schema {found}) than this server (schema {known}); upgrade qoltanba-ra")]
+    #[error(
+        "the database is newer (schema {found}) than this server (schema {known}); upgrade qoltanba-ra"
+    )]
     TooNew { found: i64, known: i64 },
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
@@ -229,9 +233,7 @@ mod tests {
             .pragma_query_value(None, "user_version", |r| r.get(0))
             .unwrap();
         assert_eq!(version, MIGRATIONS.len() as i64);
-        db.lock()
-            .pragma_update(None, "user_version", 99)
-            .unwrap();
+        db.lock().pragma_update(None, "user_version", 99).unwrap();
         drop(db);
         assert!(matches!(
             Db::open(&path),

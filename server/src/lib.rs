@@ -18,4 +18,5 @@ pub mod config;
 pub mod db;
 pub mod home;
 pub mod notify;
+pub mod registry;
 pub mod tls;

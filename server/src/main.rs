@@ -1,1 +1,383 @@
-fn main() {}
+//! `qoltanba-ra`: the reference registration authority's command line.
+//!
+//! Exit codes: 0 success, 1 refused or failed (one line on stderr saying what
+//! to do), 2 usage.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use qoltanba_core::crypto::KeySpec;
+use qoltanba_core::keystore::{NewPassword, Password};
+use qoltanba_ra::api::{self, AppState};
+use qoltanba_ra::home::Home;
+use qoltanba_ra::registry::{self, Enrolment};
+use qoltanba_ra::{notify, tls};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+#[derive(Parser)]
+#[command(
+    name = "qoltanba-ra",
+    version,
+    about = "The qoltanba reference registration authority"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+// Parsed once per run; the size difference between commands costs nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Subcommand)]
+enum Command {
+    /// Create a server in an empty directory: CAs, TLS identity, database, config.
+    Init {
+        #[arg(long)]
+        dir: PathBuf,
+        /// The address `serve` will listen on (goes into the TLS certificate).
+        #[arg(long, default_value = "127.0.0.1:8443")]
+        listen: SocketAddr,
+        /// Serve plain HTTP (allowed on loopback only) instead of HTTPS.
+        #[arg(long)]
+        plain_http: bool,
+        /// Read the operator passphrase from this file (else a prompt).
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Register a citizen and issue their first certificates into key files.
+    Enroll {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        iin: String,
+        #[arg(long)]
+        surname: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        patronymic: Option<String>,
+        #[arg(long)]
+        email: Option<String>,
+        #[arg(long)]
+        phone: Option<String>,
+        /// rsa, p256 or gost2015.
+        #[arg(long, default_value = "gost2015")]
+        algorithm: String,
+        /// Start of validity (RFC 3339); default now.
+        #[arg(long)]
+        valid_from: Option<String>,
+        #[arg(long, default_value_t = 365)]
+        valid_days: u32,
+        /// The file holding the citizen's new key-file password.
+        #[arg(long)]
+        password_file: PathBuf,
+        /// Where the key files go.
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
+    /// Serve the API.
+    Serve {
+        #[arg(long)]
+        dir: PathBuf,
+        /// Override the configured listen address (port 0 picks a free port).
+        #[arg(long)]
+        listen: Option<SocketAddr>,
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+        /// Stop when standard input closes (for supervisors and tests that
+        /// must not leave a server behind).
+        #[arg(long)]
+        stop_on_stdin_eof: bool,
+    },
+    /// Operator work on applications.
+    Applications {
+        #[command(subcommand)]
+        command: ApplicationsCommand,
+    },
+    /// What the outbox sender recorded (e-mail, SMS, push).
+    Outbox {
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand)]
+enum ApplicationsCommand {
+    /// List applications (newest first).
+    List {
+        #[arg(long)]
+        dir: PathBuf,
+    },
+    /// Approve a confirmed application and issue its certificates.
+    Approve {
+        number: i64,
+        #[arg(long)]
+        dir: PathBuf,
+        #[arg(long)]
+        passphrase_file: Option<PathBuf>,
+    },
+}
+
+fn fail(message: impl std::fmt::Display) -> String {
+    message.to_string()
+}
+
+fn passphrase(file: Option<&Path>) -> Result<Password, String> {
+    let text = match file {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the passphrase file {}: {e}", path.display()))?,
+        None => rpassword::prompt_password("Operator passphrase: ")
+            .map_err(|e| format!("cannot read the passphrase: {e}; use --passphrase-file"))?,
+    };
+    Ok(Password::new(text.trim_end_matches(['\r', '\n'])))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("QOLTANBA_RA_LOG")
+                .unwrap_or_else(|_| "info".into())
+                // At trace level the HTTP client dumps whole requests (bearer
+                // tokens, SMS bodies with codes): never below warn.
+                .add_directive("ureq=warn".parse().expect("a valid directive"))
+                .add_directive("ureq_proto=warn".parse().expect("a valid directive")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    match run(cli.command) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<(), String> {
+    match command {
+        Command::Init {
+            dir,
+            listen,
+            plain_http,
+            passphrase_file,
+        } => {
+            if plain_http && !listen.ip().is_loopback() {
+                return Err(
+                    "plain HTTP is allowed on a loopback address only; drop --plain-http".into(),
+                );
+            }
+            let pass = NewPassword::new(passphrase(passphrase_file.as_deref())?)
+                .map_err(|e| format!("the operator passphrase is too weak: {e}"))?;
+            let home = Home::init(&dir, listen, !plain_http, &pass, OffsetDateTime::now_utc())
+                .map_err(fail)?;
+            println!("Server created in {}", home.dir.display());
+            println!("HTTPS clients trust {}", Home::tls_ca_path(&dir).display());
+            Ok(())
+        }
+        Command::Enroll {
+            dir,
+            iin,
+            surname,
+            name,
+            patronymic,
+            email,
+            phone,
+            algorithm,
+            valid_from,
+            valid_days,
+            password_file,
+            out,
+            passphrase_file,
+        } => {
+            let algorithm = match algorithm.as_str() {
+                "rsa" => KeySpec::Rsa2048,
+                "p256" => KeySpec::P256,
+                "gost2015" => KeySpec::Gost512,
+                other => {
+                    return Err(format!(
+                        "unknown algorithm '{other}'; use rsa, p256 or gost2015"
+                    ));
+                }
+            };
+            let now = OffsetDateTime::now_utc();
+            let valid_from = match valid_from {
+                Some(t) => OffsetDateTime::parse(&t, &Rfc3339)
+                    .map_err(|e| format!("--valid-from '{t}' is not RFC 3339 ({e})"))?,
+                None => now,
+            };
+            let password_text = std::fs::read_to_string(&password_file).map_err(|e| {
+                format!(
+                    "cannot read the password file {}: {e}",
+                    password_file.display()
+                )
+            })?;
+            let password =
+                NewPassword::new(Password::new(password_text.trim_end_matches(['\r', '\n'])))
+                    .map_err(|e| format!("the citizen's password is refused: {e}"))?;
+            let home = Home::open(&dir).map_err(fail)?;
+            let cas = home
+                .unlock_cas(&passphrase(passphrase_file.as_deref())?)
+                .map_err(fail)?;
+            let written = registry::enroll(
+                &home.db,
+                &cas,
+                &home.config.public_url,
+                &Enrolment {
+                    iin: &iin,
+                    surname: &surname,
+                    name: &name,
+                    patronymic: patronymic.as_deref(),
+                    email: email.as_deref(),
+                    phone: phone.as_deref(),
+                    algorithm,
+                    valid_from,
+                    valid_days,
+                },
+                &password,
+                &out,
+                now,
+            )
+            .map_err(fail)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&serde_json::json!({ "iin": iin, "keys": written }))
+                    .unwrap_or_default()
+            );
+            Ok(())
+        }
+        Command::Serve {
+            dir,
+            listen,
+            passphrase_file,
+            stop_on_stdin_eof,
+        } => {
+            let home = Home::open(&dir).map_err(fail)?;
+            let pass = passphrase(passphrase_file.as_deref())?;
+            let cas = home.unlock_cas(&pass).map_err(fail)?;
+            let identity = home.unlock_tls(&pass).map_err(fail)?;
+            let listen = listen.unwrap_or(home.config.listen);
+            if !home.config.tls && !listen.ip().is_loopback() {
+                return Err(
+                    "plain HTTP is configured, which is allowed on a loopback address only".into(),
+                );
+            }
+            let runtime = tokio::runtime::Runtime::new().map_err(fail)?;
+            runtime.block_on(async move {
+                let senders = notify::Senders::from_config(&home.config.senders, home.db.clone())
+                    .map_err(fail)?;
+                // Clones share connections and the run lock.
+                let notices_senders = senders.clone();
+                let tls_enabled = home.config.tls;
+                let notices = home.config.notices.clone();
+                let state = AppState::new(home.config, home.db.clone(), cas, senders);
+                tokio::spawn(notify::run_forever(
+                    home.db.clone(),
+                    notices,
+                    notices_senders,
+                ));
+                let tcp = tokio::net::TcpListener::bind(listen)
+                    .await
+                    .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+                let local = tcp.local_addr().map_err(fail)?;
+                let (stdin_closed, closed) = tokio::sync::oneshot::channel::<()>();
+                if stop_on_stdin_eof {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+                        let _ = stdin_closed.send(());
+                    });
+                } else {
+                    std::mem::forget(stdin_closed);
+                }
+                let shutdown = async move {
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = closed => {}
+                    }
+                };
+                if tls_enabled {
+                    let config = tls::server_config(&identity).map_err(fail)?;
+                    println!("listening on https://{local}");
+                    use std::io::Write as _;
+                    let _ = std::io::stdout().flush();
+                    let listener = tls::TlsListener::new(tcp, config).map_err(fail)?;
+                    api::serve(listener, state, shutdown).await.map_err(fail)
+                } else {
+                    println!("listening on http://{local}");
+                    use std::io::Write as _;
+                    let _ = std::io::stdout().flush();
+                    api::serve(tcp, state, shutdown).await.map_err(fail)
+                }
+            })
+        }
+        Command::Applications { command } => match command {
+            ApplicationsCommand::List { dir } => {
+                let home = Home::open(&dir).map_err(fail)?;
+                let conn = home.db.lock();
+                let mut stmt = conn
+                    .prepare("SELECT id, iin, state, created_at FROM applications ORDER BY id DESC")
+                    .map_err(fail)?;
+                let rows = stmt
+                    .query_map([], |r| {
+                        Ok((
+                            r.get::<_, i64>(0)?,
+                            r.get::<_, String>(1)?,
+                            r.get::<_, String>(2)?,
+                            r.get::<_, i64>(3)?,
+                        ))
+                    })
+                    .map_err(fail)?;
+                for row in rows {
+                    let (id, iin, state, created) = row.map_err(fail)?;
+                    let created = registry::from_unix(created)
+                        .format(&Rfc3339)
+                        .unwrap_or_default();
+                    println!("{id}\t{iin}\t{state}\t{created}");
+                }
+                Ok(())
+            }
+            ApplicationsCommand::Approve {
+                number,
+                dir,
+                passphrase_file,
+            } => {
+                let home = Home::open(&dir).map_err(fail)?;
+                let cas = home
+                    .unlock_cas(&passphrase(passphrase_file.as_deref())?)
+                    .map_err(fail)?;
+                registry::approve(
+                    &home.db,
+                    &cas,
+                    &home.config.public_url,
+                    &home.config.policy,
+                    number,
+                    "operator",
+                    OffsetDateTime::now_utc(),
+                )
+                .map_err(fail)?;
+                println!("Application {number} approved and issued.");
+                Ok(())
+            }
+        },
+        Command::Outbox { dir, limit, json } => {
+            let home = Home::open(&dir).map_err(fail)?;
+            let entries = notify::outbox(&home.db, limit).map_err(fail)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&entries).map_err(fail)?);
+            } else {
+                for e in entries {
+                    println!("{e:?}");
+                }
+            }
+            Ok(())
+        }
+    }
+}

@@ -1,1 +1,148 @@
+//! The HTTPS API, v1 (docs/protocol.md; the OpenAPI document is
+//! server/openapi.json, served at /v1/openapi.json).
+//!
+//! One module per resource; each handler only adapts HTTP to `registry`.
+//! Errors are RFC 9457 problem details with a stable `code`.
 
+mod applications;
+mod auth;
+mod certificates;
+mod devices;
+mod problem;
+mod rate_limit;
+mod status;
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::extract::connect_info::Connected;
+use axum::routing::{delete, get, post};
+use axum::serve::IncomingStream;
+use time::OffsetDateTime;
+
+use crate::ca::{CaKind, CaSet};
+use crate::config::Config;
+use crate::db::Db;
+use crate::notify::Senders;
+
+pub use problem::Problem;
+pub use rate_limit::RateLimiter;
+
+/// The OpenAPI 3 document, kept in the repository.
+pub const OPENAPI: &str = include_str!("../../openapi.json");
+
+/// Everything a handler needs.
+pub struct AppState {
+    pub config: Config,
+    pub db: Db,
+    pub cas: CaSet,
+    pub senders: Senders,
+    pub limiter: RateLimiter,
+    /// The current CRL of each issuing CA (DER), regenerated on revocation.
+    pub crls: RwLock<HashMap<CaKind, Vec<u8>>>,
+    /// The clock; tests may pin it.
+    pub clock: Box<dyn Fn() -> OffsetDateTime + Send + Sync>,
+}
+
+impl AppState {
+    pub fn new(config: Config, db: Db, cas: CaSet, senders: Senders) -> Arc<Self> {
+        let limiter = RateLimiter::new(&config.limits);
+        let state = Arc::new(Self {
+            config,
+            db,
+            cas,
+            senders,
+            limiter,
+            crls: RwLock::new(HashMap::new()),
+            clock: Box::new(OffsetDateTime::now_utc),
+        });
+        for kind in CaKind::ISSUING {
+            if let Err(e) = status::publish_crl(&state, kind) {
+                tracing::error!("cannot publish the {} CRL: {e}", kind.name());
+            }
+        }
+        state
+    }
+
+    pub fn now(&self) -> OffsetDateTime {
+        (self.clock)()
+    }
+}
+
+/// The API's routes.
+pub fn router(state: Arc<AppState>) -> Router {
+    let max_body = state.config.limits.max_body_bytes;
+    Router::new()
+        .route(
+            "/v1/health",
+            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+        )
+        .route("/v1/openapi.json", get(openapi))
+        .route("/v1/auth/challenge", post(auth::challenge))
+        .route("/v1/auth/login", post(auth::login))
+        .route("/v1/certificates", get(certificates::list))
+        .route(
+            "/v1/applications",
+            post(applications::submit).get(applications::list),
+        )
+        .route("/v1/applications/{number}", get(applications::show))
+        .route(
+            "/v1/applications/{number}/confirm",
+            post(applications::confirm),
+        )
+        .route(
+            "/v1/applications/{number}/certificates",
+            get(applications::certificates),
+        )
+        .route("/v1/revocations", post(status::revoke))
+        .route("/v1/crl/{file}", get(status::crl))
+        .route("/v1/ca/{file}", get(status::ca_certificate))
+        .route("/v1/devices", post(devices::register))
+        .route("/v1/devices/{id}", delete(devices::remove))
+        .fallback(|| async { Problem::not_found("no such endpoint; see /v1/openapi.json") })
+        .layer(DefaultBodyLimit::max(max_body))
+        .with_state(state)
+}
+
+async fn openapi() -> impl axum::response::IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        OPENAPI,
+    )
+}
+
+/// The client's address, for rate limits: axum provides connection info
+/// for its own TCP listener only, so this type covers the TLS listener too.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub SocketAddr);
+
+impl Connected<IncomingStream<'_, tokio::net::TcpListener>> for PeerAddr {
+    fn connect_info(stream: IncomingStream<'_, tokio::net::TcpListener>) -> Self {
+        Self(*stream.remote_addr())
+    }
+}
+
+impl Connected<IncomingStream<'_, crate::tls::TlsListener>> for PeerAddr {
+    fn connect_info(stream: IncomingStream<'_, crate::tls::TlsListener>) -> Self {
+        Self(*stream.remote_addr())
+    }
+}
+
+/// Serve the API on `listener` (TLS or plain) until `shutdown` resolves.
+pub async fn serve<L>(
+    listener: L,
+    state: Arc<AppState>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()>
+where
+    L: axum::serve::Listener<Addr = SocketAddr>,
+    PeerAddr: for<'a> Connected<IncomingStream<'a, L>>,
+{
+    let app = router(state).into_make_service_with_connect_info::<PeerAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -173,8 +173,7 @@ impl CaSet {
                 public_key: root_key.public_key().clone(),
                 not_before: now - Duration::minutes(5),
                 not_after: now + Duration::days(3650),
-                extensions: profile::ca(root_key.public_key(), None)
-                    .map_err(IssueError::from)?,
+                extensions: profile::ca(root_key.public_key(), None).map_err(IssueError::from)?,
             },
             &root_name,
             &root_key,
@@ -280,7 +279,8 @@ impl CaSet {
         public_url: &str,
     ) -> Result<(CaKind, KzCertificate), CaError> {
         let algorithm = PublicKeyAlgorithm::of(&csr.public_key);
-        let kind = CaKind::for_key(&algorithm).ok_or_else(|| CaError::NoIssuer(algorithm.name()))?;
+        let kind =
+            CaKind::for_key(&algorithm).ok_or_else(|| CaError::NoIssuer(algorithm.name()))?;
         let issuer = self.get(kind);
         let urls = StatusUrls {
             crl: format!("{public_url}/v1/crl/{}.crl", kind.name()),

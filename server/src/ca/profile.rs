@@ -69,7 +69,11 @@ pub fn ca(
             true,
             &BasicConstraints {
                 ca: true,
-                path_len_constraint: if issuer_key_id.is_some() { Some(0) } else { None },
+                path_len_constraint: if issuer_key_id.is_some() {
+                    Some(0)
+                } else {
+                    None
+                },
             },
         )?,
         extension(
@@ -142,8 +146,12 @@ pub fn tls_server(
     let names = hosts
         .iter()
         .map(|h| match h.parse::<IpAddr>() {
-            Ok(IpAddr::V4(ip)) => OctetString::new(ip.octets().to_vec()).map(GeneralName::IpAddress),
-            Ok(IpAddr::V6(ip)) => OctetString::new(ip.octets().to_vec()).map(GeneralName::IpAddress),
+            Ok(IpAddr::V4(ip)) => {
+                OctetString::new(ip.octets().to_vec()).map(GeneralName::IpAddress)
+            }
+            Ok(IpAddr::V6(ip)) => {
+                OctetString::new(ip.octets().to_vec()).map(GeneralName::IpAddress)
+            }
             Err(_) => Ia5String::new(h).map(GeneralName::DnsName),
         })
         .collect::<der::Result<Vec<_>>>()?;

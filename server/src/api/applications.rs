@@ -1,0 +1,415 @@
+//! Reissue applications: submit, confirm with the one-time code, follow,
+//! download the issued certificates.
+//!
+//! States: awaiting_code → confirmed → approved → issued, or locked (too many
+//! wrong codes). Deferred states (confirmed, approved) answer 202 with
+//! Retry-After.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use qoltanba_core::cert::Purpose;
+use qoltanba_core::reissue::verify_application;
+use rusqlite::{OptionalExtension, params};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use subtle::ConstantTimeEq;
+use time::Duration;
+
+use super::auth::Session;
+use super::rate_limit::Bucket;
+use super::{AppState, Problem};
+use crate::ca::CaKind;
+use crate::db;
+use crate::registry::{self, RegistryError, from_unix, unix};
+
+fn rfc3339(t: i64) -> String {
+    from_unix(t)
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+/// "+7*******4567": enough for the citizen to recognise the number.
+fn masked(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    let keep = 4.min(chars.len());
+    let head: String = chars.iter().take(2.min(chars.len() - keep)).collect();
+    let tail: String = chars[chars.len() - keep..].iter().collect();
+    format!(
+        "{head}{}{tail}",
+        "*".repeat(chars.len() - keep - head.chars().count())
+    )
+}
+
+struct Row {
+    id: i64,
+    iin: String,
+    state: String,
+    code_hash: Option<Vec<u8>>,
+    code_expires_at: Option<i64>,
+    code_tries_left: u32,
+    created_at: i64,
+    updated_at: i64,
+}
+
+fn load(state: &AppState, iin: &str, id: i64) -> Result<Row, Problem> {
+    let row = state
+        .db
+        .lock()
+        .query_row(
+            "SELECT id, iin, state, code_hash, code_expires_at, code_tries_left, created_at, updated_at
+             FROM applications WHERE id = ?1",
+            [id],
+            |r| {
+                Ok(Row {
+                    id: r.get(0)?,
+                    iin: r.get(1)?,
+                    state: r.get(2)?,
+                    code_hash: r.get(3)?,
+                    code_expires_at: r.get(4)?,
+                    code_tries_left: r.get(5)?,
+                    created_at: r.get(6)?,
+                    updated_at: r.get(7)?,
+                })
+            },
+        )
+        .optional()?;
+    // Another citizen's application is indistinguishable from none.
+    row.filter(|r| r.iin == iin)
+        .ok_or_else(|| RegistryError::NoSuchApplication(id).into())
+}
+
+fn status_body(row: &Row) -> Value {
+    json!({
+        "number": row.id,
+        "state": row.state,
+        "created_at": rfc3339(row.created_at),
+        "updated_at": rfc3339(row.updated_at),
+    })
+}
+
+fn deferred(state: &AppState, body: Value) -> Response {
+    let mut response = (StatusCode::ACCEPTED, Json(body)).into_response();
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(state.config.policy.retry_after_seconds),
+    );
+    response
+}
+
+fn location(id: i64) -> HeaderValue {
+    HeaderValue::from_str(&format!("/v1/applications/{id}")).expect("ASCII")
+}
+
+pub async fn submit(
+    State(state): State<Arc<AppState>>,
+    session: Session,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, Problem> {
+    let now = state.now();
+    let idempotency_key = headers
+        .get("idempotency-key")
+        .map(|v| {
+            v.to_str()
+                .ok()
+                .filter(|k| !k.is_empty() && k.len() <= 200)
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    Problem::bad_request(
+                        "invalid-input",
+                        "Idempotency-Key must be 1-200 visible ASCII characters",
+                    )
+                })
+        })
+        .transpose()?;
+    // A retry with the same key returns the application it made.
+    if let Some(key) = &idempotency_key {
+        let existing: Option<(i64, Vec<u8>)> = state
+            .db
+            .lock()
+            .query_row(
+                "SELECT id, p7s FROM applications WHERE iin = ?1 AND idempotency_key = ?2",
+                params![session.iin, key],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?;
+        if let Some((id, p7s)) = existing {
+            if p7s != body.as_ref() {
+                return Err(Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "idempotency-key-reused",
+                    "this Idempotency-Key was used for another application; use a new key",
+                ));
+            }
+            let row = load(&state, &session.iin, id)?;
+            let mut response = (StatusCode::OK, Json(status_body(&row))).into_response();
+            response
+                .headers_mut()
+                .insert(header::LOCATION, location(id));
+            return Ok(response);
+        }
+    }
+    state
+        .limiter
+        .check(Bucket::Submit, &session.iin)
+        .map_err(Problem::too_many)?;
+
+    let verified = verify_application(&body)
+        .map_err(|e| Problem::bad_request("bad-application", e.to_string()))?;
+    let (signer_iin, record) =
+        registry::check_presented(&state.db, &state.cas, &verified.signer, Purpose::Sign, now)?;
+    if signer_iin != session.iin || verified.application.applicant.iin.as_str() != session.iin {
+        return Err(RegistryError::OtherPerson.into());
+    }
+    registry::check_policy(&verified, &state.config.policy)?;
+    let citizen = db::citizen(&state.db.lock(), &session.iin)?
+        .ok_or_else(|| RegistryError::UnknownCitizen(session.iin.clone()))?;
+    let phone = citizen.phone.clone().ok_or(RegistryError::NoPhone)?;
+
+    let code = registry::new_code();
+    let expires = now + Duration::seconds(state.config.policy.code_ttl_seconds as i64);
+    let id = {
+        let mut conn = state.db.lock();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO applications (iin, state, p7s, email, locality, signer_serial, idempotency_key,
+                 code_expires_at, code_tries_left, created_at, updated_at)
+             VALUES (?1, 'awaiting_code', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+            params![
+                session.iin,
+                body.as_ref(),
+                verified.application.email.as_str(),
+                verified.application.locality.as_str(),
+                record.serial,
+                idempotency_key,
+                unix(expires),
+                state.config.policy.code_tries,
+                unix(now),
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "UPDATE applications SET code_hash = ?1 WHERE id = ?2",
+            params![registry::code_hash(id, &code), id],
+        )?;
+        db::audit(
+            &tx,
+            unix(now),
+            &session.iin,
+            "submit",
+            &id.to_string(),
+            Some(&record.serial),
+        )?;
+        tx.commit()?;
+        id
+    };
+    let text = format!("qoltanba: application {id}, code {}", code.as_str());
+    crate::notify::send_code(&state.senders, &state.db, &phone, &text)
+        .await
+        .map_err(|e| {
+            tracing::error!("the code of application {id} was not sent: {e}");
+            Problem::new(
+                StatusCode::BAD_GATEWAY,
+                "code-not-sent",
+                "the one-time code could not be sent; submit again in a few minutes",
+            )
+        })?;
+    let mut response = (
+        StatusCode::ACCEPTED,
+        Json(json!({
+            "number": id,
+            "state": "awaiting_code",
+            "code_sent_to": masked(&phone),
+            "code_expires_at": rfc3339(unix(expires)),
+        })),
+    )
+        .into_response();
+    response
+        .headers_mut()
+        .insert(header::LOCATION, location(id));
+    Ok(response)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Confirmation {
+    code: String,
+}
+
+pub async fn confirm(
+    State(state): State<Arc<AppState>>,
+    session: Session,
+    Path(id): Path<i64>,
+    Json(confirmation): Json<Confirmation>,
+) -> Result<Response, Problem> {
+    state
+        .limiter
+        .check(Bucket::Code, &session.iin)
+        .map_err(Problem::too_many)?;
+    let code = zeroize::Zeroizing::new(confirmation.code);
+    let now = state.now();
+    let row = load(&state, &session.iin, id)?;
+    match row.state.as_str() {
+        "awaiting_code" => {}
+        "locked" => return Err(RegistryError::Locked.into()),
+        other => return Err(RegistryError::WrongState(other.into()).into()),
+    }
+    if row.code_expires_at.is_none_or(|t| t <= unix(now)) {
+        return Err(RegistryError::CodeExpired.into());
+    }
+    let expected = row.code_hash.clone().unwrap_or_default();
+    let given = registry::code_hash(id, code.trim());
+    if !bool::from(expected.ct_eq(&given)) {
+        let left = row.code_tries_left.saturating_sub(1);
+        let conn = state.db.lock();
+        if left == 0 {
+            conn.execute(
+                "UPDATE applications SET state = 'locked', code_hash = NULL, code_tries_left = 0, updated_at = ?1 WHERE id = ?2",
+                params![unix(now), id],
+            )?;
+            db::audit(
+                &conn,
+                unix(now),
+                &session.iin,
+                "lock",
+                &id.to_string(),
+                None,
+            )?;
+            return Err(RegistryError::Locked.into());
+        }
+        conn.execute(
+            "UPDATE applications SET code_tries_left = ?1, updated_at = ?2 WHERE id = ?3",
+            params![left, unix(now), id],
+        )?;
+        return Err(RegistryError::WrongCode(left).into());
+    }
+    {
+        let conn = state.db.lock();
+        conn.execute(
+            "UPDATE applications SET state = 'confirmed', code_hash = NULL, updated_at = ?1 WHERE id = ?2",
+            params![unix(now), id],
+        )?;
+        db::audit(
+            &conn,
+            unix(now),
+            &session.iin,
+            "confirm",
+            &id.to_string(),
+            None,
+        )?;
+    }
+    if state.config.policy.auto_approve {
+        registry::approve(
+            &state.db,
+            &state.cas,
+            &state.config.public_url,
+            &state.config.policy,
+            id,
+            "policy",
+            now,
+        )?;
+    }
+    let row = load(&state, &session.iin, id)?;
+    Ok(respond_with_state(&state, &row))
+}
+
+fn respond_with_state(state: &AppState, row: &Row) -> Response {
+    match row.state.as_str() {
+        "confirmed" | "approved" => deferred(state, status_body(row)),
+        _ => (StatusCode::OK, Json(status_body(row))).into_response(),
+    }
+}
+
+pub async fn show(
+    State(state): State<Arc<AppState>>,
+    session: Session,
+    Path(id): Path<i64>,
+) -> Result<Response, Problem> {
+    let row = load(&state, &session.iin, id)?;
+    Ok(respond_with_state(&state, &row))
+}
+
+pub async fn list(
+    State(state): State<Arc<AppState>>,
+    session: Session,
+) -> Result<Json<Value>, Problem> {
+    let conn = state.db.lock();
+    let mut stmt = conn.prepare(
+        "SELECT id, state, created_at, updated_at FROM applications WHERE iin = ?1 ORDER BY id DESC",
+    )?;
+    let rows = stmt
+        .query_map([&session.iin], |r| {
+            Ok(json!({
+                "number": r.get::<_, i64>(0)?,
+                "state": r.get::<_, String>(1)?,
+                "created_at": rfc3339(r.get(2)?),
+                "updated_at": rfc3339(r.get(3)?),
+            }))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Json(json!({ "applications": rows })))
+}
+
+pub async fn certificates(
+    State(state): State<Arc<AppState>>,
+    session: Session,
+    Path(id): Path<i64>,
+) -> Result<Response, Problem> {
+    let row = load(&state, &session.iin, id)?;
+    match row.state.as_str() {
+        "issued" => {}
+        "confirmed" | "approved" => return Ok(deferred(&state, status_body(&row))),
+        other => return Err(RegistryError::WrongState(other.into()).into()),
+    }
+    let conn = state.db.lock();
+    let mut stmt = conn.prepare(
+        "SELECT serial, purpose, ca, der FROM certificates WHERE application_id = ?1 ORDER BY id",
+    )?;
+    let certificates = stmt
+        .query_map([row.id], |r| {
+            let ca: String = r.get(2)?;
+            let der: Vec<u8> = r.get(3)?;
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, ca, der))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .map(|(serial, purpose, ca, der)| {
+            let kind = CaKind::from_name(&ca).unwrap_or(CaKind::Rsa);
+            let chain: Vec<String> = state
+                .cas
+                .chain(kind)
+                .into_iter()
+                .map(|c| registry::pem(c.der()))
+                .collect();
+            json!({
+                "serial": serial,
+                "purpose": purpose,
+                "certificate": registry::base64_std(&der),
+                "pem": registry::pem(&der),
+                "chain": chain,
+            })
+        })
+        .collect::<Vec<_>>();
+    drop(stmt);
+    Ok((
+        StatusCode::OK,
+        Json(json!({ "number": row.id, "certificates": certificates })),
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::masked;
+
+    #[test]
+    fn phone_numbers_are_masked() {
+        assert_eq!(masked("+77011234567"), "+7******4567");
+        assert_eq!(masked("1234"), "1234");
+    }
+}
