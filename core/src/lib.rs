@@ -6,11 +6,13 @@
 //! - [`crypto`]: the [`crypto::Signer`] abstraction, signature verification, key generation;
 //! - [`keystore`]: where keys live; today NCA key files (PKCS#12);
 //! - [`reissue`]: CSRs and the signed reissue application;
-//! - [`signed_message`]: small signed CMS messages (login challenge, revocation request).
+//! - [`signed_message`]: small signed CMS messages (login challenge, revocation request);
+//! - [`reminders`]: the local expiry-reminder schedule and the RA's push payloads.
 
 pub mod cert;
 pub mod crypto;
 pub mod keystore;
 pub mod oid;
 pub mod reissue;
+pub mod reminders;
 pub mod signed_message;
