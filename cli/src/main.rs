@@ -1,10 +1,13 @@
 //! `qoltanba`: the desktop face of the qoltanba core.
 
 mod application;
+mod demo;
 mod error;
 mod keys;
 mod message;
 mod output;
+mod reminders_cmd;
+mod renew;
 mod secret_input;
 
 use std::path::PathBuf;
@@ -41,6 +44,14 @@ enum Command {
     /// Small signed messages: the RA's login challenge, revocation requests.
     #[command(subcommand)]
     Message(message::MessageCommand),
+    /// Renew against a registration authority (resumable).
+    Renew(renew::RenewArgs),
+    /// The renewals and certificates this device knows.
+    Status,
+    /// The reminders due now.
+    Reminders,
+    /// The whole renewal against an embedded reference RA.
+    Demo,
     /// Show a certificate file (DER or PEM).
     Cert {
         /// The certificate file.
@@ -66,6 +77,14 @@ fn main() -> ExitCode {
         at: cli.at.unwrap_or_else(OffsetDateTime::now_utc),
     };
     let result = match cli.command {
+        Command::Renew(args) => match renew::run_renew(args, &ctx) {
+            Ok(0) => Ok(()),
+            Ok(code) => return ExitCode::from(code),
+            Err(e) => Err(e),
+        },
+        Command::Status => renew::run_status(&ctx),
+        Command::Reminders => reminders_cmd::run(&ctx),
+        Command::Demo => demo::run(&ctx),
         Command::Keys(cmd) => keys::run(cmd, &ctx),
         Command::Application(cmd) => application::run(cmd, &ctx),
         Command::Message(cmd) => message::run(cmd, &ctx),

@@ -7,12 +7,18 @@
 //! - [`keystore`]: where keys live; today NCA key files (PKCS#12);
 //! - [`reissue`]: CSRs and the signed reissue application;
 //! - [`signed_message`]: small signed CMS messages (login challenge, revocation request);
+//! - [`ra`]: the typed client of the RA protocol;
+//! - [`store`]: the local database (known certificates, renewals, settings);
+//! - [`renewal`]: the resumable renewal flow the UIs drive;
 //! - [`reminders`]: the local expiry-reminder schedule and the RA's push payloads.
 
 pub mod cert;
 pub mod crypto;
 pub mod keystore;
 pub mod oid;
+pub mod ra;
 pub mod reissue;
 pub mod reminders;
+pub mod renewal;
 pub mod signed_message;
+pub mod store;

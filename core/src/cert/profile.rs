@@ -10,7 +10,7 @@ use crate::oid;
 ///
 /// NCA marks signing keys with nonRepudiation and login keys with
 /// keyEncipherment (RSA) or keyAgreement (GOST 2015, one key for both).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Purpose {
     Auth,

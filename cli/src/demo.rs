@@ -1,0 +1,223 @@
+//! `qoltanba demo`: the whole renewal against an embedded reference RA.
+//!
+//! In a temporary directory: a `qoltanba-ra` home (CAs, TLS, database) served
+//! over HTTPS on loopback inside this process, a test citizen enrolled with
+//! GOST 2015 keys that expire in 7 days, the reminders that are due, then the
+//! core's renewal flow run non-interactively (the one-time code is read from
+//! the RA's outbox, as a phone would receive it), ending with the verified
+//! summary.
+
+use std::time::Instant;
+
+use qoltanba_core::cert::KzCertificate;
+use qoltanba_core::crypto::KeySpec;
+use qoltanba_core::keystore::{KeyFile, NewPassword, Password};
+use qoltanba_core::ra::{RaClient, RaConfig};
+use qoltanba_core::renewal::{Outcome, Renewal, RenewalRequest, RenewalUi, Step};
+use qoltanba_core::store::Store;
+use qoltanba_ra::api::{self, AppState};
+use qoltanba_ra::home::Home;
+use qoltanba_ra::notify::Senders;
+use qoltanba_ra::registry::{self, Enrolment};
+use qoltanba_ra::tls;
+use time::{Duration, OffsetDateTime};
+
+use crate::Context;
+use crate::error::CliError;
+use crate::renew::print_summary;
+
+/// A password generated for the demo only (meets NCA's rule).
+fn random_password(prefix: &str) -> String {
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).expect("the OS random number generator works");
+    format!("{prefix}{}9Q", hex::encode(bytes))
+}
+
+struct DemoUi {
+    current: Password,
+    new: NewPassword,
+    outbox: qoltanba_ra::db::Db,
+    started: Instant,
+    json: bool,
+}
+
+impl RenewalUi for DemoUi {
+    fn current_password(&mut self, _file: &std::path::Path) -> Option<Password> {
+        Some(self.current.clone())
+    }
+    fn new_password(&mut self) -> Option<NewPassword> {
+        Some(self.new.clone())
+    }
+    fn code(&mut self, number: i64, _sent_to: Option<&str>) -> Option<String> {
+        // The SMS the RA's outbox recorded for this application.
+        let body: String = self
+            .outbox
+            .lock()
+            .query_row(
+                "SELECT body FROM outbox WHERE channel = 'sms' AND body LIKE ?1 ORDER BY id DESC LIMIT 1",
+                [format!("qoltanba: application {number},%")],
+                |r| r.get::<_, String>(0),
+            )
+            .ok()?;
+        let code = body.rsplit(' ').next()?.to_string();
+        self.progress("the one-time code arrived by SMS (read from the demo RA's outbox)");
+        Some(code)
+    }
+    fn progress(&mut self, message: &str) {
+        if !self.json {
+            println!(
+                "  [{:>5.1} s] {message}",
+                self.started.elapsed().as_secs_f64()
+            );
+        }
+    }
+    fn committed(&mut self, step: Step) {
+        if !self.json && step != Step::Done {
+            println!(
+                "  [{:>5.1} s] committed: {}",
+                self.started.elapsed().as_secs_f64(),
+                step.name()
+            );
+        }
+    }
+}
+
+pub fn run(ctx: &Context) -> Result<(), CliError> {
+    let started = Instant::now();
+    let work =
+        tempfile::tempdir().map_err(|e| CliError::io("creating a temporary directory", e))?;
+    let say = |m: &str| {
+        if !ctx.json {
+            println!("{m}");
+        }
+    };
+    say(&format!("qoltanba demo in {}", work.path().display()));
+
+    // 1. The RA: CAs, TLS identity, database; served on a free loopback port.
+    let passphrase =
+        NewPassword::new(Password::new(random_password("Ra"))).map_err(CliError::failed)?;
+    let listener =
+        std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| CliError::io("binding", e))?;
+    let addr = listener
+        .local_addr()
+        .map_err(|e| CliError::io("binding", e))?;
+    drop(listener);
+    let now = OffsetDateTime::now_utc();
+    let home = Home::init(&work.path().join("ra"), addr, true, &passphrase, now)
+        .map_err(CliError::failed)?;
+    let cas = home
+        .unlock_cas(passphrase.as_password())
+        .map_err(CliError::failed)?;
+    let identity = home
+        .unlock_tls(passphrase.as_password())
+        .map_err(CliError::failed)?;
+    let root_der = cas.root.cert.der().to_vec();
+    say(&format!(
+        "1. reference RA created (root, RSA, ECDSA and GOST 2015 CAs), serving https://{addr}"
+    ));
+
+    // 2. A citizen whose GOST 2015 keys expire in 7 days.
+    let citizen_password = Password::new(random_password("Kz"));
+    let iin = qoltanba_core::cert::with_control_digit("90010130001")
+        .ok_or_else(|| CliError::failed("no IIN"))?;
+    let keys_dir = work.path().join("citizen");
+    let enrolled = registry::enroll(
+        &home.db,
+        &cas,
+        &home.config.public_url,
+        &Enrolment {
+            iin: &iin,
+            surname: "ТЕСТОВ",
+            name: "ТЕСТ",
+            patronymic: Some("ТЕСТОВИЧ"),
+            email: Some("testov@example.kz"),
+            phone: Some("+77011234567"),
+            algorithm: KeySpec::Gost512,
+            valid_from: now - Duration::days(358) + Duration::hours(1),
+            valid_days: 365,
+        },
+        &NewPassword::new(citizen_password.clone()).map_err(CliError::failed)?,
+        &keys_dir,
+        now,
+    )
+    .map_err(CliError::failed)?;
+    let key_file = enrolled[0].file.clone();
+    let current = KzCertificate::from_der(
+        KeyFile::open(&key_file, &citizen_password)
+            .map_err(CliError::failed)?
+            .require_certificate()
+            .map_err(CliError::failed)?,
+    )
+    .map_err(CliError::failed)?;
+    say(&format!(
+        "2. citizen {iin} enrolled: {} (GOST 2015-512, AUTH+SIGN), valid until {} — {} days left",
+        key_file.file_name().and_then(|n| n.to_str()).unwrap_or(""),
+        current.not_after().date(),
+        current.days_left(now)
+    ));
+
+    // 3. The device's local store and the reminders due now.
+    let store = Store::open(&work.path().join("qoltanba.db")).map_err(CliError::failed)?;
+    store
+        .remember_certificate(&current, &format!("file:{}", key_file.display()))
+        .map_err(CliError::failed)?;
+    say("3. reminders due on this device:");
+    for line in crate::reminders_cmd::due_lines(&store, now).map_err(CliError::failed)? {
+        say(&format!("     {line}"));
+    }
+
+    // 4. Serve, and run the renewal.
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::io("starting", e))?;
+    let senders =
+        Senders::from_config(&Default::default(), home.db.clone()).map_err(CliError::failed)?;
+    let state = AppState::new(home.config.clone(), home.db.clone(), cas, senders);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = runtime.spawn(async move {
+        let tcp = tokio::net::TcpListener::bind(addr).await?;
+        let config = tls::server_config(&identity).map_err(std::io::Error::other)?;
+        let listener = tls::TlsListener::new(tcp, config)?;
+        api::serve(listener, state, async {
+            let _ = stopped.await;
+        })
+        .await
+    });
+    say("4. renewing:");
+    let client = RaClient::new(RaConfig::new(format!("https://{addr}"), root_der))
+        .map_err(CliError::failed)?;
+    let mut ui = DemoUi {
+        current: citizen_password,
+        new: NewPassword::new(Password::new(random_password("New"))).map_err(CliError::failed)?,
+        outbox: home.db.clone(),
+        started,
+        json: ctx.json,
+    };
+    let request = RenewalRequest {
+        key_files: vec![key_file],
+        email: "testov@example.kz".into(),
+        locality: "Астана".into(),
+        new_keys_dir: work.path().join("new-keys"),
+    };
+    let mut renewal = Renewal::start(&store, client, request, &mut ui).map_err(CliError::failed)?;
+    let outcome = runtime
+        .block_on(renewal.run(&mut ui))
+        .map_err(CliError::failed);
+    let _ = stop.send(());
+    let _ = runtime.block_on(server);
+    match outcome? {
+        Outcome::Done(summary) => {
+            say("5. done:");
+            print_summary(&summary, ctx)?;
+            say(&format!(
+                "Reminders now: {} (the old certificate is replaced). Total {:.1} s.",
+                crate::reminders_cmd::due_lines(&store, OffsetDateTime::now_utc())
+                    .map_err(CliError::failed)?
+                    .len(),
+                started.elapsed().as_secs_f64()
+            ));
+            Ok(())
+        }
+        Outcome::NeedCode { number } => Err(CliError::failed(format!(
+            "the demo RA sent no code for application {number}"
+        ))),
+    }
+}

@@ -1,0 +1,309 @@
+//! `qoltanba renew`, `status`, `revoke`: the renewal flow of the core, on the
+//! desktop. The flow itself lives in `qoltanba_core::renewal`; this file
+//! only supplies passwords, the code and progress, and prints.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use clap::Args;
+use qoltanba_core::cert::KzCertificate;
+use qoltanba_core::keystore::{NewPassword, Password};
+use qoltanba_core::ra::{RaClient, RaConfig};
+use qoltanba_core::renewal::{Outcome, Renewal, RenewalRequest, RenewalUi, Step, Summary};
+use qoltanba_core::store::Store;
+use serde_json::json;
+
+use crate::error::CliError;
+use crate::keys::{current_password, new_password};
+use crate::{Context, output, read_file};
+
+/// Exit code of a renewal waiting for its one-time code.
+pub const EXIT_NEEDS_CODE: u8 = 4;
+
+#[derive(Args)]
+pub struct RenewArgs {
+    /// The RA's base URL, e.g. https://127.0.0.1:8443.
+    #[arg(long)]
+    server: Option<String>,
+    /// The RA's root certificate (PEM or DER): the only one trusted for HTTPS.
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+    /// The current key files (one GOST512_ file, or the AUTH_ and SIGN files).
+    #[arg(long, num_args = 1..)]
+    keys: Vec<PathBuf>,
+    /// The e-mail for the new certificates (default: the current one's).
+    #[arg(long)]
+    email: Option<String>,
+    #[arg(long, default_value = "Астана")]
+    locality: String,
+    /// Where the new key files go.
+    #[arg(long, default_value = "new-keys")]
+    new_keys_dir: PathBuf,
+    /// The current key files' password.
+    #[arg(long, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+    /// The new key files' password.
+    #[arg(long, value_name = "FILE")]
+    new_password_file: Option<PathBuf>,
+    /// The one-time code (else asked at a prompt; without a terminal the
+    /// renewal pauses and `--resume --code` continues it).
+    #[arg(long)]
+    code: Option<String>,
+    /// Continue the unfinished renewal (or the one numbered N).
+    #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "0")]
+    resume: Option<i64>,
+}
+
+/// The local database: `QOLTANBA_DB`, else `~/.local/share/qoltanba/qoltanba.db`.
+pub fn open_store() -> Result<Store, CliError> {
+    let path = match std::env::var_os("QOLTANBA_DB") {
+        Some(p) => PathBuf::from(p),
+        None => {
+            let home = std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| ".".into());
+            home.join(".local/share/qoltanba/qoltanba.db")
+        }
+    };
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| CliError::io(&format!("creating {}", parent.display()), e))?;
+    }
+    Store::open(&path).map_err(CliError::failed)
+}
+
+fn der_of(bytes: Vec<u8>) -> Vec<u8> {
+    KzCertificate::parse(&bytes)
+        .map(|c| c.der().to_vec())
+        .unwrap_or(bytes)
+}
+
+/// The CLI's side of the flow.
+pub struct CliUi {
+    pub password_file: Option<PathBuf>,
+    pub new_password_file: Option<PathBuf>,
+    pub code: Option<String>,
+    pub json: bool,
+}
+
+impl RenewalUi for CliUi {
+    fn current_password(&mut self, _file: &Path) -> Option<Password> {
+        current_password(self.password_file.as_deref()).ok()
+    }
+
+    fn new_password(&mut self) -> Option<NewPassword> {
+        match new_password(self.new_password_file.as_deref()) {
+            Ok(p) => Some(p),
+            Err(e) => {
+                eprintln!("{e}");
+                None
+            }
+        }
+    }
+
+    fn code(&mut self, number: i64, _sent_to: Option<&str>) -> Option<String> {
+        if let Some(code) = self.code.take() {
+            return Some(code);
+        }
+        if !std::io::stdin().is_terminal() {
+            return None;
+        }
+        rpassword::prompt_password(format!("One-time code for application {number}: ")).ok()
+    }
+
+    fn progress(&mut self, message: &str) {
+        if !self.json {
+            println!("  · {message}");
+        }
+    }
+
+    fn committed(&mut self, step: Step) {
+        // The crash tests' hook: die right after this commit, as a killed
+        // app would.
+        if std::env::var("QOLTANBA_TEST_ABORT_AFTER").ok().as_deref() == Some(step.name()) {
+            std::process::abort();
+        }
+    }
+}
+
+pub fn print_summary(summary: &Summary, ctx: &Context) -> Result<(), CliError> {
+    if ctx.json {
+        return output::json(&json!({ "done": true, "summary": summary }));
+    }
+    println!(
+        "Renewed (renewal {}, application {}).",
+        summary.renewal, summary.application
+    );
+    println!("  replaced: {}", summary.old_serials.join(", "));
+    for c in &summary.new {
+        println!(
+            "  new {} certificate {} ({}), valid {} .. {}",
+            c.purpose, c.serial, c.algorithm, c.not_before, c.not_after
+        );
+        println!("      key file: {}", c.file.display());
+    }
+    Ok(())
+}
+
+pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
+    let store = open_store()?;
+    let mut ui = CliUi {
+        password_file: args.password_file.clone(),
+        new_password_file: args.new_password_file.clone(),
+        code: args.code.clone(),
+        json: ctx.json,
+    };
+    // Where the RA is: from the flags, else from the last renewal.
+    let server = match &args.server {
+        Some(s) => {
+            store
+                .set_setting("ra.base_url", s)
+                .map_err(CliError::failed)?;
+            s.clone()
+        }
+        None => store
+            .setting("ra.base_url")
+            .map_err(CliError::failed)?
+            .ok_or_else(|| CliError::usage("give --server URL (and --ca-cert FILE)"))?,
+    };
+    let ca = match &args.ca_cert {
+        Some(path) => {
+            let der = der_of(read_file(path)?);
+            store
+                .set_setting("ra.ca_cert", &B64.encode(&der))
+                .map_err(CliError::failed)?;
+            der
+        }
+        None => B64
+            .decode(
+                store
+                    .setting("ra.ca_cert")
+                    .map_err(CliError::failed)?
+                    .ok_or_else(|| {
+                        CliError::usage("give --ca-cert FILE, the RA's root certificate")
+                    })?,
+            )
+            .map_err(CliError::failed)?,
+    };
+    let client = RaClient::new(RaConfig::new(server, ca)).map_err(CliError::failed)?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::io("starting", e))?;
+
+    let mut renewal = match args.resume {
+        Some(n) => {
+            let id = if n > 0 {
+                n
+            } else {
+                store
+                    .unfinished_renewals()
+                    .map_err(CliError::failed)?
+                    .last()
+                    .map(|r| r.id)
+                    .ok_or_else(|| CliError::failed("no unfinished renewal to resume; start one with qoltanba renew --keys …"))?
+            };
+            if !ctx.json {
+                println!("Resuming renewal {id}.");
+            }
+            Renewal::resume(&store, client, id).map_err(CliError::failed)?
+        }
+        None => {
+            if args.keys.is_empty() {
+                return Err(CliError::usage(
+                    "give the current key files with --keys FILE…",
+                ));
+            }
+            let email = match &args.email {
+                Some(e) => e.clone(),
+                None => current_email(&args.keys, &mut ui)?,
+            };
+            let request = RenewalRequest {
+                key_files: args.keys.clone(),
+                email,
+                locality: args.locality.clone(),
+                new_keys_dir: args.new_keys_dir.clone(),
+            };
+            let renewal =
+                Renewal::start(&store, client, request, &mut ui).map_err(CliError::failed)?;
+            if !ctx.json {
+                println!("Renewal {} started.", renewal.id());
+            }
+            renewal
+        }
+    };
+    match runtime
+        .block_on(renewal.run(&mut ui))
+        .map_err(CliError::failed)?
+    {
+        Outcome::Done(summary) => {
+            print_summary(&summary, ctx)?;
+            Ok(0)
+        }
+        Outcome::NeedCode { number } => {
+            if ctx.json {
+                output::json(
+                    &json!({ "done": false, "needs_code": number, "renewal": renewal.id() }),
+                )?;
+            } else {
+                println!(
+                    "Application {number} waits for the one-time code sent to your phone; run: qoltanba renew --resume --code CODE"
+                );
+            }
+            Ok(EXIT_NEEDS_CODE)
+        }
+    }
+}
+
+/// The e-mail of the current certificate, when the citizen gives none.
+fn current_email(keys: &[PathBuf], ui: &mut CliUi) -> Result<String, CliError> {
+    let password = ui
+        .current_password(&keys[0])
+        .ok_or_else(|| CliError::usage("no password for the current key file"))?;
+    let file =
+        qoltanba_core::keystore::KeyFile::open(&keys[0], &password).map_err(CliError::failed)?;
+    let cert = KzCertificate::from_der(file.require_certificate().map_err(CliError::failed)?)
+        .map_err(CliError::failed)?;
+    cert.holder()
+        .email
+        .clone()
+        .ok_or_else(|| CliError::usage("the certificate names no e-mail; give --email"))
+}
+
+/// `qoltanba status`: the renewals and the certificates this device knows.
+pub fn run_status(ctx: &Context) -> Result<(), CliError> {
+    let store = open_store()?;
+    let latest = store.latest_renewal().map_err(CliError::failed)?;
+    let certs = store.certificates().map_err(CliError::failed)?;
+    let now = ctx.at.unix_timestamp();
+    if ctx.json {
+        return output::json(&json!({
+            "latest_renewal": latest.as_ref().map(|r| json!({"id": r.id, "step": r.step, "finished": r.finished})),
+            "certificates": certs,
+        }));
+    }
+    match latest {
+        Some(r) => println!(
+            "Renewal {}: {}{}",
+            r.id,
+            r.step,
+            if r.finished {
+                ""
+            } else {
+                " (unfinished: qoltanba renew --resume)"
+            }
+        ),
+        None => println!("No renewal yet."),
+    }
+    for c in certs {
+        let days = (c.not_after - now).div_euclid(86_400);
+        let state = if c.replaced {
+            "replaced".to_string()
+        } else if days < 0 {
+            "expired".to_string()
+        } else {
+            format!("{days} days left")
+        };
+        println!("  {} {} {} ({})", c.serial, c.purpose, c.location, state);
+    }
+    Ok(())
+}
