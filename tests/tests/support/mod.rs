@@ -21,7 +21,7 @@ pub fn nca(rel: &str) -> PathBuf {
 /// `CARGO_BIN_EXE_*` only for a package's own binaries, and this crate tests
 /// the CLI from outside, so it asks cargo to build the binary into the same
 /// target directory as the test itself.
-fn qoltanba_binary() -> &'static Path {
+pub fn qoltanba_binary() -> &'static Path {
     static BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     BINARY.get_or_init(|| {
         // target/<profile>/deps/<this test> → target/<profile>/qoltanba
@@ -48,6 +48,36 @@ fn qoltanba_binary() -> &'static Path {
             .expect("cargo runs");
         assert!(status.success(), "building the qoltanba binary failed");
         dir.join(format!("qoltanba{}", std::env::consts::EXE_SUFFIX))
+    })
+}
+
+/// The `qoltanba-ra` binary, built like `qoltanba`.
+pub fn ra_binary() -> &'static Path {
+    static BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BINARY.get_or_init(|| {
+        let exe = std::env::current_exe().expect("the test knows its path");
+        let dir = exe
+            .parent()
+            .and_then(Path::parent)
+            .expect("target/<profile>");
+        let mut build = Command::new(env!("CARGO"));
+        build.args([
+            "build",
+            "--quiet",
+            "-p",
+            "qoltanba-ra",
+            "--bin",
+            "qoltanba-ra",
+        ]);
+        if dir.ends_with("release") {
+            build.arg("--release");
+        }
+        let status = build
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the qoltanba-ra binary failed");
+        dir.join(format!("qoltanba-ra{}", std::env::consts::EXE_SUFFIX))
     })
 }
 

@@ -1,0 +1,448 @@
+//! `qoltanba renew` end to end against a real `qoltanba-ra` on loopback:
+//! the full renewal, a crash after every committed step then `--resume`
+//! (exactly one application, the same final certificates), the server's 202
+//! path with operator approval, an unreachable server, a wrong code, two
+//! renewals of one key, and no secret in any output.
+
+mod support;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use support::*;
+
+const PASSPHRASE: &str = "Operat0rPass";
+const CURRENT: &str = "Curr3ntPass";
+const NEW: &str = "N3wPassw0rd";
+
+struct Ra {
+    dir: tempfile::TempDir,
+    url: String,
+    child: Child,
+}
+
+impl Drop for Ra {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn run_ra(args: &[&str]) -> String {
+    let out = Command::new(ra_binary()).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "qoltanba-ra {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+impl Ra {
+    fn start(auto_approve: bool) -> Ra {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pass"), PASSPHRASE).unwrap();
+        std::fs::write(dir.path().join("current.pw"), CURRENT).unwrap();
+        std::fs::write(dir.path().join("new.pw"), NEW).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let home = dir.path().join("ra");
+        let pass = dir.path().join("pass");
+        run_ra(&[
+            "init",
+            "--dir",
+            home.to_str().unwrap(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+        ]);
+        if !auto_approve {
+            let config = home.join("config.toml");
+            let text = std::fs::read_to_string(&config)
+                .unwrap()
+                .replace("auto_approve = true", "auto_approve = false");
+            std::fs::write(config, text).unwrap();
+        }
+        let mut child = Command::new(ra_binary())
+            .args(["serve", "--stop-on-stdin-eof", "--dir"])
+            .arg(&home)
+            .arg("--passphrase-file")
+            .arg(&pass)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("the RA started")
+            .to_string();
+        Ra { dir, url, child }
+    }
+
+    fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Enrol a citizen; the key files.
+    fn enroll(&self, seq: u32, algorithm: &str) -> Vec<PathBuf> {
+        let iin = (0..)
+            .find_map(|k: u32| {
+                qoltanba_core::cert::with_control_digit(&format!(
+                    "9001013{:04}",
+                    (seq + k * 7919) % 10_000
+                ))
+            })
+            .unwrap();
+        let out = self.path(&format!("keys-{seq}"));
+        let printed = run_ra(&[
+            "enroll",
+            "--dir",
+            self.path("ra").to_str().unwrap(),
+            "--iin",
+            &iin,
+            "--surname",
+            "ТЕСТОВ",
+            "--name",
+            "ТЕСТ",
+            "--phone",
+            "+77011234567",
+            "--email",
+            "t@example.kz",
+            "--algorithm",
+            algorithm,
+            "--password-file",
+            self.path("current.pw").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--passphrase-file",
+            self.path("pass").to_str().unwrap(),
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&printed).unwrap();
+        v["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| PathBuf::from(k["file"].as_str().unwrap()))
+            .collect()
+    }
+
+    fn code(&self, number: i64) -> String {
+        let conn = rusqlite::Connection::open(self.path("ra/ra.db")).unwrap();
+        let body: String = conn
+            .query_row(
+                "SELECT body FROM outbox WHERE channel = 'sms' AND body LIKE ?1 ORDER BY id DESC LIMIT 1",
+                [format!("qoltanba: application {number},%")],
+                |r| r.get(0),
+            )
+            .unwrap();
+        body.rsplit(' ').next().unwrap().to_string()
+    }
+
+    fn applications(&self) -> i64 {
+        let conn = rusqlite::Connection::open(self.path("ra/ra.db")).unwrap();
+        conn.query_row("SELECT COUNT(*) FROM applications", [], |r| r.get(0))
+            .unwrap()
+    }
+}
+
+/// `qoltanba --json renew …` with a device database and the password files.
+fn renew(ra: &Ra, db: &Path, extra: &[&str]) -> assert_cmd::Command {
+    let mut cmd = qoltanba();
+    cmd.env("QOLTANBA_DB", db)
+        .args(["--json", "renew", "--server", &ra.url, "--ca-cert"])
+        .arg(ra.path("ra/tls/ca.pem"))
+        .arg("--password-file")
+        .arg(ra.path("current.pw"))
+        .arg("--new-password-file")
+        .arg(ra.path("new.pw"))
+        .args(extra);
+    cmd
+}
+
+fn json(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+#[test]
+fn renew_pauses_for_the_code_and_resumes_to_verified_certificates() {
+    let ra = Ra::start(true);
+    for (seq, algorithm, expect) in [(11, "gost2015", 1), (12, "p256", 2), (13, "rsa", 2)] {
+        let keys = ra.enroll(seq, algorithm);
+        let db = ra.path(&format!("device-{seq}.db"));
+        let new_dir = ra.path(&format!("new-{seq}"));
+        let mut args = vec!["--new-keys-dir", new_dir.to_str().unwrap(), "--keys"];
+        let key_args: Vec<String> = keys
+            .iter()
+            .map(|k| k.to_str().unwrap().to_string())
+            .collect();
+        args.extend(key_args.iter().map(String::as_str));
+        let out = renew(&ra, &db, &args).assert().code(4).get_output().clone();
+        let paused = json(&out);
+        let number = paused["needs_code"].as_i64().unwrap();
+        let code = ra.code(number);
+        // A wrong code first: still waiting.
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        renew(&ra, &db, &["--resume", "--code", wrong])
+            .assert()
+            .code(4);
+        let out = renew(&ra, &db, &["--resume", "--code", &code])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let done = json(&out);
+        let new = done["summary"]["new"].as_array().unwrap();
+        assert_eq!(new.len(), expect, "{done}");
+        for c in new {
+            // The installed file opens with the new password and holds the
+            // certificate: qoltanba keys show verifies key and certificate.
+            let shown = qoltanba()
+                .args(["--json", "keys", "show"])
+                .arg(c["file"].as_str().unwrap())
+                .env("QOLTANBA_PASSWORD", NEW)
+                .assert()
+                .success()
+                .get_output()
+                .clone();
+            let shown = json(&shown);
+            assert_eq!(shown["certificate"]["serial"], c["serial"], "{shown}");
+        }
+        // No secret in anything the CLI printed.
+        for text in [
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        ] {
+            for secret in [CURRENT, NEW, code.as_str()] {
+                assert!(!text.contains(secret), "output holds a secret");
+            }
+        }
+        let status = qoltanba()
+            .env("QOLTANBA_DB", &db)
+            .args(["--json", "status"])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let status = json(&status);
+        assert_eq!(status["latest_renewal"]["step"], "done");
+    }
+    assert_eq!(ra.applications(), 3);
+}
+
+#[test]
+fn a_crash_after_every_step_resumes_to_one_application() {
+    let ra = Ra::start(true);
+    let steps = [
+        "started",
+        "keys_generated",
+        "signed",
+        "submitted",
+        "confirmed",
+        "issued",
+        "installed",
+    ];
+    for (i, step) in steps.iter().enumerate() {
+        let seq = 100 + i as u32;
+        let keys = ra.enroll(seq, "gost2015");
+        let db = ra.path(&format!("crash-{seq}.db"));
+        let new_dir = ra.path(&format!("crash-new-{seq}"));
+        let before = ra.applications();
+        // The code is known only after submitting; the first run is told
+        // a placeholder and is killed before it matters, or pauses.
+        let first = renew(
+            &ra,
+            &db,
+            &[
+                "--new-keys-dir",
+                new_dir.to_str().unwrap(),
+                "--keys",
+                keys[0].to_str().unwrap(),
+            ],
+        )
+        .env("QOLTANBA_TEST_ABORT_AFTER", step)
+        .assert()
+        .get_output()
+        .clone();
+        // Killed (aborted) right after the commit, or paused for the code.
+        assert!(
+            first.status.code() != Some(0) && first.status.code() != Some(1),
+            "{step}: {}",
+            String::from_utf8_lossy(&first.stderr)
+        );
+        // Resume until done: the code when asked.
+        let mut done = None;
+        for _ in 0..4 {
+            let number = ra.applications() - before;
+            let code = if number > 0 {
+                ra.code(ra.applications())
+            } else {
+                "000000".into()
+            };
+            let out = renew(&ra, &db, &["--resume", "--code", &code])
+                .assert()
+                .get_output()
+                .clone();
+            if out.status.success() {
+                done = Some(json(&out));
+                break;
+            }
+            assert_eq!(
+                out.status.code(),
+                Some(4),
+                "{step}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let done = done.unwrap_or_else(|| panic!("{step}: never finished"));
+        assert_eq!(
+            ra.applications() - before,
+            1,
+            "{step}: exactly one application"
+        );
+        let files: Vec<_> = std::fs::read_dir(&new_dir).unwrap().collect();
+        // One key file (and no stray one) for the GOST key.
+        assert_eq!(files.len(), 1, "{step}: {files:?}");
+        assert_eq!(
+            done["summary"]["new"].as_array().unwrap().len(),
+            1,
+            "{step}"
+        );
+    }
+}
+
+#[test]
+fn two_renewals_of_one_key_and_an_unreachable_server() {
+    let ra = Ra::start(true);
+    let keys = ra.enroll(300, "gost2015");
+    let db = ra.path("two.db");
+    let key = keys[0].to_str().unwrap();
+    renew(
+        &ra,
+        &db,
+        &[
+            "--new-keys-dir",
+            ra.path("two-a").to_str().unwrap(),
+            "--keys",
+            key,
+        ],
+    )
+    .assert()
+    .code(4);
+    let second = renew(
+        &ra,
+        &db,
+        &[
+            "--new-keys-dir",
+            ra.path("two-b").to_str().unwrap(),
+            "--keys",
+            key,
+        ],
+    )
+    .assert()
+    .code(1)
+    .get_output()
+    .clone();
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(err.contains("already in progress"), "{err}");
+
+    // Nothing listens on this port.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let out = qoltanba()
+        .env("QOLTANBA_DB", ra.path("dead.db"))
+        .args(["renew", "--server", &format!("https://{dead}"), "--ca-cert"])
+        .arg(ra.path("ra/tls/ca.pem"))
+        .arg("--password-file")
+        .arg(ra.path("current.pw"))
+        .arg("--new-password-file")
+        .arg(ra.path("new.pw"))
+        .args([
+            "--new-keys-dir",
+            ra.path("dead-new").to_str().unwrap(),
+            "--keys",
+            key,
+        ])
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("cannot be reached"), "{err}");
+}
+
+#[test]
+fn the_servers_202_path_waits_for_the_operator() {
+    let ra = Ra::start(false);
+    let keys = ra.enroll(400, "gost2015");
+    let db = ra.path("wait.db");
+    let out = renew(
+        &ra,
+        &db,
+        &[
+            "--new-keys-dir",
+            ra.path("wait-new").to_str().unwrap(),
+            "--keys",
+            keys[0].to_str().unwrap(),
+        ],
+    )
+    .assert()
+    .code(4)
+    .get_output()
+    .clone();
+    let number = json(&out)["needs_code"].as_i64().unwrap();
+    let code = ra.code(number);
+    // The CLI waits (202 + Retry-After) while the operator approves.
+    let mut waiting = Command::new(qoltanba_binary())
+        .env("QOLTANBA_DB", &db)
+        .args([
+            "--json",
+            "renew",
+            "--resume",
+            "--code",
+            &code,
+            "--password-file",
+        ])
+        .arg(ra.path("current.pw"))
+        .arg("--new-password-file")
+        .arg(ra.path("new.pw"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    assert!(
+        waiting.try_wait().unwrap().is_none(),
+        "the renewal should be waiting"
+    );
+    run_ra(&[
+        "applications",
+        "approve",
+        &number.to_string(),
+        "--dir",
+        ra.path("ra").to_str().unwrap(),
+        "--passphrase-file",
+        ra.path("pass").to_str().unwrap(),
+    ]);
+    let out = waiting.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let done: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(done["done"], true);
+}
