@@ -652,6 +652,21 @@ fn public_endpoints() {
         assert_eq!(status, 200);
         assert!(KzCertificate::from_der(&der).unwrap().is_ca());
     }
+    // The OCSP responder answers even garbage with a DER OCSPResponse
+    // (malformedRequest).
+    let (status, headers, der) = s.request(
+        "POST",
+        "/v1/ocsp",
+        None,
+        &[("content-type", "application/ocsp-request")],
+        Some(b"garbage"),
+    );
+    assert_eq!(status, 200);
+    assert_eq!(
+        header(&headers, "content-type"),
+        Some("application/ocsp-response")
+    );
+    assert_eq!(qoltanba_ra::ca::ocsp::response_status(&der), Some(1));
     let (status, body) = s.json("GET", "/v1/nothing-here", None, None);
     assert_eq!((status, body["code"].as_str()), (404, Some("not-found")));
 }

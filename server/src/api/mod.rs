@@ -100,6 +100,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/revocations", post(status::revoke))
         .route("/v1/crl/{file}", get(status::crl))
         .route("/v1/ca/{file}", get(status::ca_certificate))
+        .route("/v1/ocsp", post(status::ocsp))
         .route("/v1/devices", post(devices::register))
         .route("/v1/devices/{id}", delete(devices::remove))
         .fallback(|| async { Problem::not_found("no such endpoint; see /v1/openapi.json") })

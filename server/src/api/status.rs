@@ -1,4 +1,5 @@
-//! Certificate status: revocation requests, CRLs and the CA certificates (the URLs issued certificates point to).
+//! Certificate status: revocation requests, CRLs, the OCSP responder and the
+//! CA certificates (the URLs issued certificates point to).
 
 use std::sync::Arc;
 
@@ -14,9 +15,10 @@ use serde_json::json;
 
 use super::auth::Session;
 use super::{AppState, Problem};
-use crate::ca::CaKind;
 use crate::ca::crl::{RevocationReason, build_crl};
-use crate::registry::{self, RegistryError};
+use crate::ca::ocsp::{CertStatus, respond};
+use crate::ca::{CaKind, CaSet};
+use crate::registry::{self, RegistryError, from_unix};
 
 /// Regenerate and publish the CRL of `kind` (valid one day; regenerated on
 /// every revocation and at start).
@@ -141,4 +143,39 @@ pub async fn ca_certificate(
         "application/pkix-cert",
         state.cas.get(kind).cert.der().to_vec(),
     ))
+}
+
+/// `POST /v1/ocsp` (RFC 6960, application/ocsp-request).
+pub async fn ocsp(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+    let now = state.now();
+    let db = state.db.clone();
+    let cas: &CaSet = &state.cas;
+    let status_of = |kind: CaKind, serial: &[u8]| -> CertStatus {
+        let record = registry::certificate_by_serial(&db.lock(), &hex::encode_upper(serial));
+        match record {
+            Ok(Some(r)) if r.ca == kind => match r.revoked_at {
+                None => CertStatus::Good,
+                Some(at) => {
+                    let reason: Option<u8> = db
+                        .lock()
+                        .query_row(
+                            "SELECT revocation_reason FROM certificates WHERE id = ?1",
+                            [r.id],
+                            |row| row.get(0),
+                        )
+                        .ok()
+                        .flatten();
+                    CertStatus::Revoked {
+                        at: from_unix(at),
+                        reason: reason.and_then(RevocationReason::from_code),
+                    }
+                }
+            },
+            _ => CertStatus::Unknown,
+        }
+    };
+    der_response(
+        "application/ocsp-response",
+        respond(&body, cas, status_of, now),
+    )
 }
