@@ -15,33 +15,22 @@ use qoltanba_core::keystore::{KeyFile, NewPassword, Password};
 use qoltanba_core::ra::{RaClient, RaConfig};
 use qoltanba_core::renewal::{Outcome, Renewal, RenewalRequest, RenewalUi, Step};
 use qoltanba_core::store::Store;
-use qoltanba_ra::api::{self, AppState};
-use qoltanba_ra::home::Home;
-use qoltanba_ra::notify::Senders;
-use qoltanba_ra::registry::{self, Enrolment};
-use qoltanba_ra::tls;
-use time::{Duration, OffsetDateTime};
+use qoltanba_ra::embedded::{EmbeddedRa, random_password};
+use time::OffsetDateTime;
 
 use crate::Context;
 use crate::error::CliError;
 use crate::renew::print_summary;
 
-/// A password generated for the demo only (meets NCA's rule).
-fn random_password(prefix: &str) -> String {
-    let mut bytes = [0u8; 6];
-    getrandom::fill(&mut bytes).expect("the OS random number generator works");
-    format!("{prefix}{}9Q", hex::encode(bytes))
-}
-
-struct DemoUi {
+struct DemoUi<'a> {
     current: Password,
     new: NewPassword,
-    outbox: qoltanba_ra::db::Db,
+    ra: &'a EmbeddedRa,
     started: Instant,
     json: bool,
 }
 
-impl RenewalUi for DemoUi {
+impl RenewalUi for DemoUi<'_> {
     fn current_password(&mut self, _file: &std::path::Path) -> Option<Password> {
         Some(self.current.clone())
     }
@@ -50,16 +39,7 @@ impl RenewalUi for DemoUi {
     }
     fn code(&mut self, number: i64, _sent_to: Option<&str>) -> Option<String> {
         // The SMS the RA's outbox recorded for this application.
-        let body: String = self
-            .outbox
-            .lock()
-            .query_row(
-                "SELECT body FROM outbox WHERE channel = 'sms' AND body LIKE ?1 ORDER BY id DESC LIMIT 1",
-                [format!("qoltanba: application {number},%")],
-                |r| r.get::<_, String>(0),
-            )
-            .ok()?;
-        let code = body.rsplit(' ').next()?.to_string();
+        let code = self.ra.code_for(number)?;
         self.progress("the one-time code arrived by SMS (read from the demo RA's outbox)");
         Some(code)
     }
@@ -94,54 +74,28 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
     say(&format!("qoltanba demo in {}", work.path().display()));
 
     // 1. The RA: CAs, TLS identity, database; served on a free loopback port.
-    let passphrase =
-        NewPassword::new(Password::new(random_password("Ra"))).map_err(CliError::failed)?;
-    let listener =
-        std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| CliError::io("binding", e))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| CliError::io("binding", e))?;
-    drop(listener);
-    let now = OffsetDateTime::now_utc();
-    let home = Home::init(&work.path().join("ra"), addr, true, &passphrase, now)
-        .map_err(CliError::failed)?;
-    let cas = home
-        .unlock_cas(passphrase.as_password())
-        .map_err(CliError::failed)?;
-    let identity = home
-        .unlock_tls(passphrase.as_password())
-        .map_err(CliError::failed)?;
-    let root_der = cas.root.cert.der().to_vec();
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::io("starting", e))?;
+    let ra = EmbeddedRa::start(&work.path().join("ra"), &runtime).map_err(CliError::failed)?;
     say(&format!(
-        "1. reference RA created (root, RSA, ECDSA and GOST 2015 CAs), serving https://{addr}"
+        "1. reference RA created (root, RSA, ECDSA and GOST 2015 CAs), serving {}",
+        ra.base_url
     ));
 
     // 2. A citizen whose GOST 2015 keys expire in 7 days.
     let citizen_password = Password::new(random_password("Kz"));
     let iin = qoltanba_core::cert::with_control_digit("90010130001")
         .ok_or_else(|| CliError::failed("no IIN"))?;
-    let keys_dir = work.path().join("citizen");
-    let enrolled = registry::enroll(
-        &home.db,
-        &cas,
-        &home.config.public_url,
-        &Enrolment {
-            iin: &iin,
-            surname: "ТЕСТОВ",
-            name: "ТЕСТ",
-            patronymic: Some("ТЕСТОВИЧ"),
-            email: Some("testov@example.kz"),
-            phone: Some("+77011234567"),
-            algorithm: KeySpec::Gost512,
-            valid_from: now - Duration::days(358) + Duration::hours(1),
-            valid_days: 365,
-        },
-        &NewPassword::new(citizen_password.clone()).map_err(CliError::failed)?,
-        &keys_dir,
-        now,
-    )
-    .map_err(CliError::failed)?;
+    let enrolled = ra
+        .enroll_expiring(
+            &iin,
+            KeySpec::Gost512,
+            7,
+            &NewPassword::new(citizen_password.clone()).map_err(CliError::failed)?,
+            &work.path().join("citizen"),
+        )
+        .map_err(CliError::failed)?;
     let key_file = enrolled[0].file.clone();
+    let now = OffsetDateTime::now_utc();
     let current = KzCertificate::from_der(
         KeyFile::open(&key_file, &citizen_password)
             .map_err(CliError::failed)?
@@ -150,7 +104,7 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
     )
     .map_err(CliError::failed)?;
     say(&format!(
-        "2. citizen {iin} enrolled: {} (GOST 2015-512, AUTH+SIGN), valid until {} — {} days left",
+        "2. citizen {iin} enrolled: {} (GOST 2015-512, AUTH+SIGN), valid until {} ({} days left)",
         key_file.file_name().and_then(|n| n.to_str()).unwrap_or(""),
         current.not_after().date(),
         current.days_left(now)
@@ -166,28 +120,14 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
         say(&format!("     {line}"));
     }
 
-    // 4. Serve, and run the renewal.
-    let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::io("starting", e))?;
-    let senders =
-        Senders::from_config(&Default::default(), home.db.clone()).map_err(CliError::failed)?;
-    let state = AppState::new(home.config.clone(), home.db.clone(), cas, senders);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = runtime.spawn(async move {
-        let tcp = tokio::net::TcpListener::bind(addr).await?;
-        let config = tls::server_config(&identity).map_err(std::io::Error::other)?;
-        let listener = tls::TlsListener::new(tcp, config)?;
-        api::serve(listener, state, async {
-            let _ = stopped.await;
-        })
-        .await
-    });
+    // 4. The renewal, as the app would run it.
     say("4. renewing:");
-    let client = RaClient::new(RaConfig::new(format!("https://{addr}"), root_der))
+    let client = RaClient::new(RaConfig::new(ra.base_url.clone(), ra.root_der.clone()))
         .map_err(CliError::failed)?;
     let mut ui = DemoUi {
         current: citizen_password,
         new: NewPassword::new(Password::new(random_password("New"))).map_err(CliError::failed)?,
-        outbox: home.db.clone(),
+        ra: &ra,
         started,
         json: ctx.json,
     };
@@ -198,17 +138,15 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
         new_keys_dir: work.path().join("new-keys"),
     };
     let mut renewal = Renewal::start(&store, client, request, &mut ui).map_err(CliError::failed)?;
-    let outcome = runtime
+    match runtime
         .block_on(renewal.run(&mut ui))
-        .map_err(CliError::failed);
-    let _ = stop.send(());
-    let _ = runtime.block_on(server);
-    match outcome? {
+        .map_err(CliError::failed)?
+    {
         Outcome::Done(summary) => {
             say("5. done:");
             print_summary(&summary, ctx)?;
             say(&format!(
-                "Reminders now: {} (the old certificate is replaced). Total {:.1} s.",
+                "Reminders due now: {} (the old certificate is replaced). Total {:.1} s.",
                 crate::reminders_cmd::due_lines(&store, OffsetDateTime::now_utc())
                     .map_err(CliError::failed)?
                     .len(),

@@ -16,6 +16,7 @@ pub mod api;
 pub mod ca;
 pub mod config;
 pub mod db;
+pub mod embedded;
 pub mod home;
 pub mod notify;
 pub mod registry;
