@@ -52,6 +52,8 @@ enum Command {
     Reminders,
     /// The whole renewal against an embedded reference RA.
     Demo,
+    /// Ask the RA to revoke one of your certificates.
+    Revoke(renew::RevokeArgs),
     /// Show a certificate file (DER or PEM).
     Cert {
         /// The certificate file.
@@ -85,6 +87,7 @@ fn main() -> ExitCode {
         Command::Status => renew::run_status(&ctx),
         Command::Reminders => reminders_cmd::run(&ctx),
         Command::Demo => demo::run(&ctx),
+        Command::Revoke(args) => renew::run_revoke(args, &ctx),
         Command::Keys(cmd) => keys::run(cmd, &ctx),
         Command::Application(cmd) => application::run(cmd, &ctx),
         Command::Message(cmd) => message::run(cmd, &ctx),

@@ -307,3 +307,79 @@ pub fn run_status(ctx: &Context) -> Result<(), CliError> {
     }
     Ok(())
 }
+
+#[derive(Args)]
+pub struct RevokeArgs {
+    /// The serial (hex) of the certificate to revoke.
+    #[arg(long)]
+    serial: String,
+    /// RFC 5280 reason: keyCompromise, affiliationChanged, superseded, cessationOfOperation, …
+    #[arg(long, default_value = "keyCompromise")]
+    reason: String,
+    /// A current key file (GOST512_ or AUTH_): it logs in and signs the request.
+    #[arg(long)]
+    key: PathBuf,
+    #[arg(long)]
+    server: Option<String>,
+    #[arg(long, value_name = "FILE")]
+    ca_cert: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    password_file: Option<PathBuf>,
+}
+
+/// `qoltanba revoke`: log in with the key and ask the RA to revoke `serial`.
+pub fn run_revoke(args: RevokeArgs, ctx: &Context) -> Result<(), CliError> {
+    use qoltanba_core::crypto::SoftwareKey;
+    use qoltanba_core::keystore::KeyFile;
+    use qoltanba_core::signed_message::sign_message;
+
+    let store = open_store()?;
+    let server = match &args.server {
+        Some(s) => s.clone(),
+        None => store
+            .setting("ra.base_url")
+            .map_err(CliError::failed)?
+            .ok_or_else(|| CliError::usage("give --server URL and --ca-cert FILE"))?,
+    };
+    let ca = match &args.ca_cert {
+        Some(path) => der_of(read_file(path)?),
+        None => B64
+            .decode(
+                store
+                    .setting("ra.ca_cert")
+                    .map_err(CliError::failed)?
+                    .ok_or_else(|| {
+                        CliError::usage("give --ca-cert FILE, the RA's root certificate")
+                    })?,
+            )
+            .map_err(CliError::failed)?,
+    };
+    let password = current_password(args.password_file.as_deref())?;
+    let file = KeyFile::open(&args.key, &password).map_err(CliError::failed)?;
+    let cert = KzCertificate::from_der(file.require_certificate().map_err(CliError::failed)?)
+        .map_err(CliError::failed)?;
+    let key = SoftwareKey::from_pkcs8_der(file.private_key_pkcs8()).map_err(CliError::failed)?;
+    let client = RaClient::new(RaConfig::new(server, ca)).map_err(CliError::failed)?;
+    let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::io("starting", e))?;
+    let request = json!({ "serial": args.serial, "reason": args.reason }).to_string();
+    let revoked = runtime
+        .block_on(async {
+            let challenge = client.challenge().await?;
+            let login = sign_message(challenge.nonce.as_bytes(), &key, &cert, ctx.at)
+                .map_err(|e| qoltanba_core::ra::RaError::Protocol(e.to_string()))?;
+            let session = client.login(login).await?;
+            let signed = sign_message(request.as_bytes(), &key, &cert, ctx.at)
+                .map_err(|e| qoltanba_core::ra::RaError::Protocol(e.to_string()))?;
+            client.revoke(&session, signed).await
+        })
+        .map_err(CliError::failed)?;
+    if ctx.json {
+        output::json(&revoked)
+    } else {
+        println!(
+            "Certificate {} revoked ({}) at {}.",
+            revoked.serial, revoked.reason, revoked.revoked_at
+        );
+        Ok(())
+    }
+}

@@ -446,3 +446,41 @@ fn the_servers_202_path_waits_for_the_operator() {
     let done: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(done["done"], true);
 }
+
+#[test]
+fn revoke_from_the_cli() {
+    let ra = Ra::start(true);
+    let keys = ra.enroll(500, "gost2015");
+    let shown = qoltanba()
+        .args(["--json", "keys", "show"])
+        .arg(&keys[0])
+        .env("QOLTANBA_PASSWORD", CURRENT)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let serial = json(&shown)["certificate"]["serial"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let revoke = || {
+        let mut cmd = qoltanba();
+        cmd.env("QOLTANBA_DB", ra.path("revoke.db"))
+            .args(["--json", "revoke", "--server", &ra.url, "--ca-cert"])
+            .arg(ra.path("ra/tls/ca.pem"))
+            .arg("--key")
+            .arg(&keys[0])
+            .arg("--password-file")
+            .arg(ra.path("current.pw"))
+            .args(["--serial", &serial, "--reason", "superseded"]);
+        cmd
+    };
+    let out = revoke().assert().success().get_output().clone();
+    let v = json(&out);
+    assert_eq!(v["serial"], serial.as_str());
+    assert_eq!(v["reason"], "superseded");
+    // Revoked: the key can no longer even log in to ask again.
+    let out = revoke().assert().code(1).get_output().clone();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("revoked"), "{err}");
+}
