@@ -1,1 +1,0 @@
-//! Reminders (being written).

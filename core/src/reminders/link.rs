@@ -1,0 +1,87 @@
+//! The deep link a reminder opens: `qoltanba://renew?serial=HEX`.
+//!
+//! A link can come from anywhere (another app, a web page, a QR code), so it
+//! is parsed strictly: exactly this scheme, action and one query parameter,
+//! nothing percent-encoded, no fragment. Whatever else arrives is refused
+//! with a typed error, and the app opens nothing.
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::{SerialProblem, normalise_serial};
+
+/// The scheme the apps register.
+pub const SCHEME: &str = "qoltanba";
+
+/// Longer input is refused before it is looked at.
+const MAX_LINK: usize = 256;
+
+/// Something a `qoltanba://` link asks the app to do.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum DeepLink {
+    /// Open the renewal of the certificate with this serial (upper-case hex).
+    Renew { serial: String },
+}
+
+/// Why a link was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeepLinkError {
+    #[error("the link is longer than {MAX_LINK} characters")]
+    TooLong,
+    #[error("not a qoltanba link (expected qoltanba://…)")]
+    NotQoltanba,
+    #[error("the link asks for {0}, which this app does not know (expected renew)")]
+    UnknownAction(String),
+    #[error("the link must carry exactly serial=HEX and nothing else")]
+    BadQuery,
+    #[error("the link's serial number is not usable: {0}")]
+    BadSerial(SerialProblem),
+}
+
+impl DeepLink {
+    /// Parse a link such as `qoltanba://renew?serial=4A1B`. The scheme is
+    /// compared without regard to case (RFC 3986 3.1); the rest is exact,
+    /// except that the serial may be lower-case hex.
+    pub fn parse(link: &str) -> Result<Self, DeepLinkError> {
+        if link.len() > MAX_LINK {
+            return Err(DeepLinkError::TooLong);
+        }
+        let rest = link
+            .split_once("://")
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case(SCHEME))
+            .map(|(_, rest)| rest)
+            .ok_or(DeepLinkError::NotQoltanba)?;
+        let (action, query) = rest.split_once('?').unwrap_or((rest, ""));
+        if action != "renew" {
+            return Err(DeepLinkError::UnknownAction(super::push::shown(action)));
+        }
+        let serial = query
+            .strip_prefix("serial=")
+            .filter(|s| !s.contains(['&', '#', '=', '%', ';']))
+            .ok_or(DeepLinkError::BadQuery)?;
+        let serial = normalise_serial(serial).map_err(DeepLinkError::BadSerial)?;
+        Ok(DeepLink::Renew { serial })
+    }
+
+    /// The serial the link is about.
+    pub fn serial(&self) -> &str {
+        match self {
+            DeepLink::Renew { serial } => serial,
+        }
+    }
+}
+
+impl FromStr for DeepLink {
+    type Err = DeepLinkError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s)
+    }
+}
+
+impl fmt::Display for DeepLink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DeepLink::Renew { serial } => write!(f, "{SCHEME}://renew?serial={serial}"),
+        }
+    }
+}
