@@ -1,7 +1,9 @@
 //! Push notices through FCM HTTP v1 and APNs, against local HTTP fakes that
 //! record each request: method, path, headers (the FCM bearer token from
 //! its file, apns-topic, apns-push-type, a provider JWT that verifies with
-//! the team key's public half) and the JSON body.
+//! the team key's public half) and the JSON body, whose data payload the
+//! core's `reminders::parse_push` reads back as the reminder the device
+//! schedules locally (docs/protocol.md, "Push payload").
 
 #[path = "notify_fakes.rs"]
 mod fakes;
@@ -9,6 +11,10 @@ mod fakes;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use fakes::{DAY, END, HttpFake, at, certificate, citizen, database, device};
+use qoltanba_core::cert::Purpose;
+use qoltanba_core::reminders::{
+    DEFAULT_OFFSETS, Reminder, ReminderKind, TrackedCertificate, parse_push, schedule,
+};
 use qoltanba_ra::config::{ApnsConfig, FcmConfig, Notices, Senders as SendersConfig};
 use qoltanba_ra::db::Db;
 use qoltanba_ra::notify::{self, NotifyError, Senders};
@@ -99,6 +105,16 @@ fn setup() -> Setup {
     }
 }
 
+/// The reminder the device itself schedules for the test certificate
+/// (5E0001, SIGN, ending at END) `days` days before its end.
+fn local_reminder(days: u32) -> Reminder {
+    let cert = TrackedCertificate::new("5E0001", Purpose::Sign, at(END));
+    schedule([&cert], at(END - 31 * DAY), &DEFAULT_OFFSETS)
+        .into_iter()
+        .find(|r| r.kind == ReminderKind::DaysLeft(days))
+        .expect("a default offset")
+}
+
 fn decode(part: &str) -> Value {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(part).unwrap()).unwrap()
 }
@@ -155,8 +171,26 @@ async fn push_goes_to_fcm_and_apns_with_the_right_requests() {
         title.contains("күн") && text.contains("5E0001"),
         "{title} / {text}"
     );
-    assert_eq!(message["data"]["serial"], "5E0001");
-    assert_eq!(message["data"]["not_after"], "2030-01-01T00:00:00Z");
+    // The data payload: every value a string, as FCM requires.
+    assert_eq!(
+        message["data"],
+        json!({
+            "qoltanba": "1",
+            "kind": "expiry",
+            "serial": "5E0001",
+            "purpose": "sign",
+            "not_after": "2030-01-01T00:00:00Z",
+            "days_left": "30",
+        })
+    );
+    // What the app receives reads back as the reminder it scheduled itself.
+    let expected = local_reminder(30);
+    assert_eq!(parse_push(&request.body).unwrap(), expected);
+    assert_eq!(
+        parse_push(message["data"].to_string().as_bytes()).unwrap(),
+        expected
+    );
+    assert_eq!(expected.deep_link(), "qoltanba://renew?serial=5E0001");
 
     let apns = s.apns.requests();
     assert_eq!(apns.len(), 1);
@@ -174,7 +208,19 @@ async fn push_goes_to_fcm_and_apns_with_the_right_requests() {
         "{body}"
     );
     assert!(alert["body"].as_str().unwrap().contains("5E0001"), "{body}");
-    assert_eq!(body["serial"], "5E0001");
+    assert_eq!(
+        body["qoltanba"],
+        json!({
+            "v": 1,
+            "kind": "expiry",
+            "serial": "5E0001",
+            "purpose": "sign",
+            "not_after": "2030-01-01T00:00:00Z",
+            "days_left": 30,
+        })
+    );
+    assert!(request.body.len() <= 4096, "APNs carries at most 4 KiB");
+    assert_eq!(parse_push(&request.body).unwrap(), expected);
 
     // Once only.
     let report = notify::run_once(&s.db, &push_only(), &senders, at(END - 30 * DAY + 600))
@@ -192,6 +238,14 @@ async fn push_goes_to_fcm_and_apns_with_the_right_requests() {
     assert_eq!(
         s.fcm.requests()[1].header("authorization"),
         Some("Bearer ya29.second-token")
+    );
+    // The 14-day notice carries its own days_left on both platforms.
+    for body in [&s.fcm.requests()[1].body, &s.apns.requests()[1].body] {
+        assert_eq!(parse_push(body).unwrap(), local_reminder(14));
+    }
+    assert_eq!(
+        s.fcm.requests()[1].json()["message"]["data"]["days_left"],
+        "14"
     );
     let second = check_jwt(
         s.apns.requests()[1].header("authorization").unwrap(),

@@ -34,7 +34,8 @@ impl Facts<'_> {
     }
 
     /// Whole days left, rounded up: a certificate ending in 6.5 days has 7.
-    fn days_left(&self) -> i64 {
+    /// The push payload's `days_left` is this number, so text and data agree.
+    pub fn days_left(&self) -> i64 {
         let left = self.not_after.saturating_sub(self.now).max(0);
         (left + DAY - 1) / DAY
     }

@@ -34,6 +34,8 @@ mod send;
 
 use std::time::Duration;
 
+use qoltanba_core::cert::Purpose;
+use qoltanba_core::reminders::ExpiryPush;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -470,11 +472,7 @@ async fn deliver(db: &Db, senders: &Senders, job: &Job, now: i64) -> Result<Stri
             .map(|()| redact::phone(number))
             .map_err(|e| format!("{}: {}", e.sender, e.why)),
         Recipients::Devices(devices) => {
-            let data = [
-                ("kind", "certificate-expiry".to_owned()),
-                ("serial", job.serial.clone()),
-                ("not_after", rfc3339(job.due.not_after)),
-            ];
+            let data = expiry_push(job, &facts);
             let (mut delivered, mut errors) = (0usize, Vec::new());
             for device in devices {
                 let (title, body) = message::push(&facts, &device.locale);
@@ -482,7 +480,7 @@ async fn deliver(db: &Db, senders: &Senders, job: &Job, now: i64) -> Result<Stri
                     token: &device.token,
                     title: &title,
                     body: &body,
-                    data: &data,
+                    data: data.as_ref(),
                 };
                 match senders.push(db, &device.platform, &push, now).await {
                     Ok(()) => delivered += 1,
@@ -504,6 +502,33 @@ async fn deliver(db: &Db, senders: &Senders, job: &Job, now: i64) -> Result<Stri
             }
         }
     }
+}
+
+/// The push payload's facts (docs/protocol.md, "Push payload"). A row the
+/// payload cannot express (a purpose other than auth/sign/both, a serial
+/// that is not hex) still gets the human notice, without data, and a warning.
+fn expiry_push(job: &Job, facts: &message::Facts<'_>) -> Option<ExpiryPush> {
+    let purpose = match job.purpose.as_str() {
+        "auth" => Some(Purpose::Auth),
+        "sign" => Some(Purpose::Sign),
+        "both" => Some(Purpose::Both),
+        _ => None,
+    };
+    let not_after = OffsetDateTime::from_unix_timestamp(job.due.not_after).ok();
+    let days_left = u32::try_from(facts.days_left()).unwrap_or(u32::MAX);
+    let made = match (purpose, not_after) {
+        (Some(purpose), Some(not_after)) => {
+            ExpiryPush::new(&job.serial, purpose, not_after, days_left).map_err(|e| e.to_string())
+        }
+        _ => Err(format!(
+            "purpose {:?} or end {} unusable",
+            job.purpose, job.due.not_after
+        )),
+    };
+    made.map_err(|why| {
+        tracing::warn!(serial = %job.serial, error = %why, "push sent without its data payload")
+    })
+    .ok()
 }
 
 /// Record a sent notice, the offsets it made redundant and an audit row, in

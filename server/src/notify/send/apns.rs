@@ -15,6 +15,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use qoltanba_core::reminders::push::KEY as PAYLOAD_KEY;
 use ring::rand::SystemRandom;
 use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 use serde_json::{Value, json};
@@ -128,10 +129,9 @@ impl Apns {
                 "sound": "default",
             }
         });
-        if let Value::Object(map) = &mut body {
-            for (k, v) in push.data {
-                map.insert((*k).to_owned(), Value::String(v.clone()));
-            }
+        if let (Some(data), Value::Object(map)) = (push.data, &mut body) {
+            // Beside `aps`, where Apple leaves custom keys to the app.
+            map.insert(PAYLOAD_KEY.to_owned(), data.apns_value());
         }
         let answer = post_json(
             SENDER,

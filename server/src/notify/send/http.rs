@@ -161,18 +161,15 @@ impl Fcm {
             .await
             .map_err(|e| SendError::new(SENDER, format!("the sending task failed: {e}")))?
             .map_err(|why| SendError::new(SENDER, why))?;
-        let data: serde_json::Map<String, Value> = push
-            .data
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), Value::String(v.clone())))
-            .collect();
-        let body = json!({
-            "message": {
-                "token": push.token,
-                "notification": { "title": push.title, "body": push.body },
-                "data": data,
-            }
+        let mut message = json!({
+            "token": push.token,
+            "notification": { "title": push.title, "body": push.body },
         });
+        if let (Some(data), Value::Object(map)) = (push.data, &mut message) {
+            // FCM data values must be strings; fcm_data() holds only strings.
+            map.insert("data".to_owned(), Value::Object(data.fcm_data()));
+        }
+        let body = json!({ "message": message });
         let answer = post_json(
             SENDER,
             &self.agent,

@@ -15,6 +15,8 @@ mod smtp;
 
 use std::sync::Arc;
 
+use qoltanba_core::reminders::ExpiryPush;
+
 use crate::config;
 use crate::db::Db;
 
@@ -54,8 +56,10 @@ pub(crate) struct Push<'a> {
     pub token: &'a str,
     pub title: &'a str,
     pub body: &'a str,
-    /// Extra key/value data for the app (which certificate, when it ends).
-    pub data: &'a [(&'a str, String)],
+    /// The facts for the app (docs/protocol.md, "Push payload"), so it
+    /// acts without reading the human text; `None` only when the
+    /// certificate's row cannot be expressed in the payload.
+    pub data: Option<&'a ExpiryPush>,
 }
 
 enum EmailSender {
