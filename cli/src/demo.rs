@@ -104,10 +104,10 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
     )
     .map_err(CliError::failed)?;
     say(&format!(
-        "2. citizen {iin} enrolled: {} (GOST 2015-512, AUTH+SIGN), valid until {} ({} days left)",
+        "2. citizen {iin} enrolled: {} (GOST 2015-512, AUTH+SIGN), valid until {} (about {} days left)",
         key_file.file_name().and_then(|n| n.to_str()).unwrap_or(""),
         current.not_after().date(),
-        current.days_left(now)
+        ((current.not_after() - now).whole_minutes() as f64 / 1440.0).round()
     ));
 
     // 3. The device's local store and the reminders due now.

@@ -1,5 +1,8 @@
-//! `qoltanba reminders`: what this device should remind the citizen of.
+//! `qoltanba reminders`: what this device reminds the citizen of, computed
+//! by `core::reminders` from the certificates the local store knows.
 
+use qoltanba_core::cert::KzCertificate;
+use qoltanba_core::reminders::{DEFAULT_OFFSETS, Reminder, TrackedCertificate, due, schedule};
 use qoltanba_core::store::{Store, StoreError};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -7,41 +10,60 @@ use time::OffsetDateTime;
 use crate::error::CliError;
 use crate::{Context, output};
 
-/// Reminder lines for the certificates the store knows that expire within
-/// 30 days (or have expired) and are not replaced.
+fn tracked(store: &Store) -> Result<Vec<TrackedCertificate>, StoreError> {
+    Ok(store
+        .certificates()?
+        .into_iter()
+        .filter_map(|known| {
+            let cert = KzCertificate::from_der(&known.der).ok()?;
+            let mut t = TrackedCertificate::from(&cert);
+            t.replaced = known.replaced;
+            Some(t)
+        })
+        .collect())
+}
+
+fn line(r: &Reminder) -> String {
+    format!("{} | {} ({})", r.title, r.body, r.deep_link())
+}
+
+/// The reminders due now, one line each.
 pub fn due_lines(store: &Store, now: OffsetDateTime) -> Result<Vec<String>, StoreError> {
-    let mut lines = Vec::new();
-    for c in store.certificates()? {
-        if c.replaced {
-            continue;
-        }
-        let days = (c.not_after - now.unix_timestamp()).div_euclid(86_400);
-        if days < 0 {
-            lines.push(format!(
-                "{} certificate {} has expired: renew it",
-                c.purpose, c.serial
-            ));
-        } else if days <= 30 {
-            lines.push(format!(
-                "{} certificate {} expires in {days} days: renew it (qoltanba://renew?serial={})",
-                c.purpose, c.serial, c.serial
-            ));
-        }
-    }
-    Ok(lines)
+    Ok(due(&tracked(store)?, now, &DEFAULT_OFFSETS)
+        .iter()
+        .map(line)
+        .collect())
 }
 
 pub fn run(ctx: &Context) -> Result<(), CliError> {
     let store = crate::renew::open_store()?;
-    let lines = due_lines(&store, ctx.at).map_err(CliError::failed)?;
+    let certs = tracked(&store).map_err(CliError::failed)?;
+    let now_due = due(&certs, ctx.at, &DEFAULT_OFFSETS);
+    let upcoming = schedule(&certs, ctx.at, &DEFAULT_OFFSETS);
     if ctx.json {
-        return output::json(&json!({ "due": lines }));
+        let view = |r: &Reminder| {
+            json!({
+                "id": r.id(),
+                "serial": r.serial,
+                "fire_at": r.fire_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                "title": r.title,
+                "body": r.body,
+                "deep_link": r.deep_link(),
+            })
+        };
+        return output::json(&json!({
+            "due": now_due.iter().map(view).collect::<Vec<_>>(),
+            "scheduled": upcoming.iter().map(view).collect::<Vec<_>>(),
+        }));
     }
-    if lines.is_empty() {
-        println!("Nothing to renew soon.");
+    if now_due.is_empty() {
+        println!("Nothing is due now.");
     }
-    for line in lines {
-        println!("{line}");
+    for r in &now_due {
+        println!("due: {}", line(r));
+    }
+    for r in upcoming.iter().take(6) {
+        println!("scheduled {}: {}", r.fire_at.date(), r.title);
     }
     Ok(())
 }

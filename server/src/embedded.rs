@@ -111,7 +111,9 @@ impl EmbeddedRa {
                 email: Some("testov@example.kz"),
                 phone: Some("+77011234567"),
                 algorithm,
-                valid_from: now - Duration::days(365 - days_left) + Duration::hours(1),
+                // A minute short of the full days, so the reminder for
+                // `days_left` has just come due.
+                valid_from: now - Duration::days(365 - days_left) - Duration::minutes(1),
                 valid_days: 365,
             },
             password,
