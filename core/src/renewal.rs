@@ -147,7 +147,7 @@ pub enum RenewalError {
     Application(String),
     #[error("the issued certificate does not check out: {0}; nothing was installed")]
     BadIssue(String),
-    #[error("the renewal failed earlier: {0}; start a new one")]
+    #[error("the renewal ended without new certificates: {0}; start a new one")]
     Failed(String),
     #[error("the stored renewal is unreadable ({0}); start a new one")]
     Corrupt(String),

@@ -124,6 +124,14 @@ enum ApplicationsCommand {
         #[arg(long)]
         passphrase_file: Option<PathBuf>,
     },
+    /// Reject an application; the citizen's renewal ends with the reason.
+    Reject {
+        number: i64,
+        #[arg(long)]
+        reason: String,
+        #[arg(long)]
+        dir: PathBuf,
+    },
 }
 
 fn fail(message: impl std::fmt::Display) -> String {
@@ -342,6 +350,23 @@ fn run(command: Command) -> Result<(), String> {
                         .unwrap_or_default();
                     println!("{id}\t{iin}\t{state}\t{created}");
                 }
+                Ok(())
+            }
+            ApplicationsCommand::Reject {
+                number,
+                reason,
+                dir,
+            } => {
+                let home = Home::open(&dir).map_err(fail)?;
+                registry::reject(
+                    &home.db,
+                    number,
+                    &reason,
+                    "operator",
+                    OffsetDateTime::now_utc(),
+                )
+                .map_err(fail)?;
+                println!("Application {number} rejected.");
                 Ok(())
             }
             ApplicationsCommand::Approve {

@@ -517,6 +517,35 @@ pub fn issue_application(
     Ok(())
 }
 
+/// Reject a confirmed application (the operator's decision), with a reason
+/// the citizen sees.
+pub fn reject(db: &Db, id: i64, reason: &str, actor: &str, now: OffsetDateTime) -> Result<()> {
+    let conn = db.lock();
+    let state: Option<String> = conn
+        .query_row("SELECT state FROM applications WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    match state.as_deref() {
+        None => return Err(RegistryError::NoSuchApplication(id)),
+        Some("confirmed") | Some("awaiting_code") => {}
+        Some(other) => return Err(RegistryError::WrongState(other.into())),
+    }
+    conn.execute(
+        "UPDATE applications SET state = 'rejected', updated_at = ?1 WHERE id = ?2",
+        params![unix(now), id],
+    )?;
+    db::audit(
+        &conn,
+        unix(now),
+        actor,
+        "reject",
+        &id.to_string(),
+        Some(reason),
+    )?;
+    Ok(())
+}
+
 /// Approve a confirmed application (operator or auto-approval), then issue.
 pub fn approve(
     db: &Db,

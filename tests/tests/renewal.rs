@@ -484,3 +484,74 @@ fn revoke_from_the_cli() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("revoked"), "{err}");
 }
+
+#[test]
+fn a_rejected_application_ends_the_renewal_clearly() {
+    let ra = Ra::start(false);
+    let keys = ra.enroll(600, "gost2015");
+    let db = ra.path("reject.db");
+    let out = renew(
+        &ra,
+        &db,
+        &[
+            "--new-keys-dir",
+            ra.path("reject-new").to_str().unwrap(),
+            "--keys",
+            keys[0].to_str().unwrap(),
+        ],
+    )
+    .assert()
+    .code(4)
+    .get_output()
+    .clone();
+    let number = json(&out)["needs_code"].as_i64().unwrap();
+    let code = ra.code(number);
+    let waiting = Command::new(qoltanba_binary())
+        .env("QOLTANBA_DB", &db)
+        .args(["renew", "--resume", "--code", &code, "--password-file"])
+        .arg(ra.path("current.pw"))
+        .arg("--new-password-file")
+        .arg(ra.path("new.pw"))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    run_ra(&[
+        "applications",
+        "reject",
+        &number.to_string(),
+        "--reason",
+        "the photo does not match",
+        "--dir",
+        ra.path("ra").to_str().unwrap(),
+    ]);
+    let out = waiting.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("rejected") && err.contains("without new certificates"),
+        "{err}"
+    );
+    // The renewal is over; the key may be renewed again.
+    let status = qoltanba()
+        .env("QOLTANBA_DB", &db)
+        .args(["--json", "status"])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(json(&status)["latest_renewal"]["step"], "failed");
+    renew(
+        &ra,
+        &db,
+        &[
+            "--new-keys-dir",
+            ra.path("reject-again").to_str().unwrap(),
+            "--keys",
+            keys[0].to_str().unwrap(),
+        ],
+    )
+    .assert()
+    .code(4);
+}
