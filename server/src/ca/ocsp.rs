@@ -7,19 +7,21 @@ use der::asn1::{Any, BitString, GeneralizedTime, Null, ObjectIdentifier, OctetSt
 use der::{Choice, Decode, Encode, Enumerated, Sequence};
 use qoltanba_core::crypto::Signer;
 use sha1::Sha1;
-use sha2::{Digest, Sha256};
+use sha2::{Digest, Sha256, Sha384, Sha512};
 use spki::AlgorithmIdentifierOwned;
 use time::OffsetDateTime;
 use x509_cert::ext::Extension;
 use x509_cert::serial_number::SerialNumber;
 
 use super::crl::RevocationReason;
-use super::{CaKind, CaSet};
+use super::{Authority, CaKind, CaSet};
 
 const OCSP_BASIC: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.1");
 const OCSP_NONCE: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1.2");
 const SHA1_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
 const SHA256_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.1");
+const SHA384_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.2");
+const SHA512_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.16.840.1.101.3.4.2.3");
 
 /// What the RA's records say about one certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,7 +134,10 @@ struct BasicOcspResponse {
     signature: BitString,
 }
 
+/// An OCSPResponse without responseBytes (every status but successful).
 fn status_only(status: ResponseStatus) -> Vec<u8> {
+    // Encoding one ENUMERATED cannot fail; the fallback is the same DER
+    // written out, so that the error paths of the responder cannot panic.
     OcspResponse {
         response_status: status,
         response_bytes: None,
@@ -148,23 +153,38 @@ fn generalized(t: OffsetDateTime) -> der::Result<GeneralizedTime> {
 }
 
 /// Whether `id` names `issuer` (hash of its subject DN and of its key bits).
-fn names(id: &CertId, issuer: &super::Authority) -> bool {
+fn names(id: &CertId, issuer: &Authority) -> bool {
     let tbs = issuer.cert.inner().tbs_certificate();
     let Ok(name) = tbs.subject().to_der() else {
         return false;
     };
     let key = tbs.subject_public_key_info().subject_public_key.raw_bytes();
+    fn both<D: Digest>(name: &[u8], key: &[u8]) -> (Vec<u8>, Vec<u8>) {
+        (D::digest(name).to_vec(), D::digest(key).to_vec())
+    }
+    // SHA-1 is what openssl and most clients send; the SHA-2 family for
+    // clients that have moved on. Any other algorithm names no CA of ours.
     let (name_hash, key_hash) = match id.hash_algorithm.oid {
-        SHA1_OID => (Sha1::digest(&name).to_vec(), Sha1::digest(key).to_vec()),
-        SHA256_OID => (Sha256::digest(&name).to_vec(), Sha256::digest(key).to_vec()),
+        SHA1_OID => both::<Sha1>(&name, key),
+        SHA256_OID => both::<Sha256>(&name, key),
+        SHA384_OID => both::<Sha384>(&name, key),
+        SHA512_OID => both::<Sha512>(&name, key),
         _ => return false,
     };
     id.issuer_name_hash.as_bytes() == name_hash && id.issuer_key_hash.as_bytes() == key_hash
 }
 
-/// Answer an OCSP request (DER). Always a complete OCSPResponse: a
-/// malformed request gets malformedRequest, one for no CA of ours
-/// unauthorized.
+/// Answer an OCSP request (DER). Always a complete OCSPResponse, never a
+/// panic, since the bytes come straight from the network:
+///
+/// - not an OCSPRequest (or an empty request list): malformedRequest;
+/// - no entry names one of our issuing CAs: unauthorized, as RFC 6960 §2.3
+///   says for a responder that is not authoritative for any of it;
+/// - entries naming two different CAs of ours: malformedRequest, because a
+///   response carries one signature and RFC 6960 §4.2.2.2 lets a CA sign
+///   only for the certificates it issued;
+/// - otherwise the CA they name signs, and any entry naming a CA we do not
+///   have is answered unknown (RFC 6960 §2.2: "unrecognized issuer").
 pub fn respond(
     request_der: &[u8],
     cas: &CaSet,
@@ -178,15 +198,18 @@ pub fn respond(
     if list.is_empty() {
         return status_only(ResponseStatus::MalformedRequest);
     }
-    // One signature per response: every entry must name the same CA.
-    let issuer = cas.issuing.iter().find(|ca| names(&list[0].req_cert, ca));
-    let Some(issuer) = issuer else {
+    let named: Vec<Option<&Authority>> = list
+        .iter()
+        .map(|r| cas.issuing.iter().find(|ca| names(&r.req_cert, ca)))
+        .collect();
+    let mut ours = named.iter().flatten();
+    let Some(issuer) = ours.next().copied() else {
         return status_only(ResponseStatus::Unauthorized);
     };
-    if !list.iter().all(|r| names(&r.req_cert, issuer)) {
+    if ours.any(|ca| ca.kind != issuer.kind) {
         return status_only(ResponseStatus::MalformedRequest);
     }
-    match sign_response(&request, issuer, &status_of, now) {
+    match sign_response(&request, &named, issuer, &status_of, now) {
         Ok(der) => der,
         Err(e) => {
             tracing::error!("OCSP response failed: {e}");
@@ -195,9 +218,12 @@ pub fn respond(
     }
 }
 
+/// The signed answer of `issuer`; `named[i]` is the CA entry `i` names, if
+/// it is one of ours (then it is `issuer`).
 fn sign_response(
     request: &OcspRequest,
-    issuer: &super::Authority,
+    named: &[Option<&Authority>],
+    issuer: &Authority,
     status_of: &impl Fn(CaKind, &[u8]) -> CertStatus,
     now: OffsetDateTime,
 ) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
@@ -207,9 +233,14 @@ fn sign_response(
         .tbs_request
         .request_list
         .iter()
-        .map(|r| {
+        .zip(named)
+        .map(|(r, ca)| {
             let serial = r.req_cert.serial_number.as_bytes();
-            let cert_status = match status_of(issuer.kind, serial) {
+            let status = match ca {
+                Some(_) => status_of(issuer.kind, serial),
+                None => CertStatus::Unknown,
+            };
+            let cert_status = match status {
                 CertStatus::Good => Status::Good(Null),
                 CertStatus::Unknown => Status::Unknown(Null),
                 CertStatus::Revoked { at, reason } => Status::Revoked(RevokedInfo {
