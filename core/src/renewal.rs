@@ -196,28 +196,167 @@ fn random_key() -> String {
     hex::encode(bytes)
 }
 
-/// A current key file, opened.
+/// A current key's location and certificate. The key itself is opened
+/// again whenever it signs (the password is asked then), so no private key
+/// outlives the step that uses it.
 struct Current {
-    file: PathBuf,
-    key: SoftwareKey,
+    location: PathBuf,
     cert: KzCertificate,
 }
 
-fn open_current(path: &Path, ui: &mut dyn RenewalUi) -> Result<Current, RenewalError> {
-    let password = ui.current_password(path).ok_or(RenewalError::NoPassword)?;
-    let file = KeyFile::open(path, &password).map_err(|e| RenewalError::KeyFile(path.into(), e))?;
-    let cert_der = file
-        .certificate_der()
-        .ok_or_else(|| RenewalError::NoCertificate(path.into()))?;
-    let cert = KzCertificate::from_der(cert_der)
-        .map_err(|e| RenewalError::Key(format!("{}: {e}", path.display())))?;
-    let key = SoftwareKey::from_pkcs8_der(file.private_key_pkcs8())
-        .map_err(|e| RenewalError::Key(format!("{}: {e}", path.display())))?;
-    Ok(Current {
-        file: path.into(),
-        key,
-        cert,
-    })
+/// Where keys live, as the flow needs it: the current keys (opened to log in
+/// and sign), and the new ones (made and persisted before the application
+/// is signed, later given their certificates). NCA key files are
+/// [`FileHome`]; the platform keystore and the ID card implement the same
+/// trait. A location is what the home uses to find a key again after a
+/// restart (a path for key files, an alias or key reference elsewhere).
+pub trait KeyHome: Send {
+    /// How the application names this home.
+    fn storage(&self) -> StorageKind;
+    /// A current key and its certificate.
+    fn open_current(
+        &mut self,
+        location: &Path,
+        ui: &mut dyn RenewalUi,
+    ) -> Result<(Box<dyn Signer>, KzCertificate), RenewalError>;
+    /// Make and persist a new key; its location.
+    fn create(
+        &mut self,
+        spec: KeySpec,
+        purpose: Purpose,
+        ui: &mut dyn RenewalUi,
+    ) -> Result<PathBuf, RenewalError>;
+    /// A new key made by [`KeyHome::create`], possibly in an earlier run.
+    fn open_new(
+        &mut self,
+        location: &Path,
+        ui: &mut dyn RenewalUi,
+    ) -> Result<Box<dyn Signer>, RenewalError>;
+    /// Bind the issued certificate and its chain to the new key. The flow has
+    /// already checked that they belong to it and chain to the RA's root.
+    fn install(
+        &mut self,
+        location: &Path,
+        cert: &KzCertificate,
+        chain: &[KzCertificate],
+        ui: &mut dyn RenewalUi,
+    ) -> Result<(), RenewalError>;
+}
+
+/// NCA key files: current keys are read from their files; new keys go into
+/// new files (NCA profile, named as NCA names them) in `new_keys_dir`,
+/// encrypted under the new password, and get their certificates later.
+pub struct FileHome {
+    new_keys_dir: PathBuf,
+    new_password: Option<NewPassword>,
+}
+
+impl FileHome {
+    pub fn new(new_keys_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            new_keys_dir: new_keys_dir.into(),
+            new_password: None,
+        }
+    }
+
+    fn new_password(&mut self, ui: &mut dyn RenewalUi) -> Result<NewPassword, RenewalError> {
+        if let Some(p) = &self.new_password {
+            return Ok(p.clone());
+        }
+        let p = ui.new_password().ok_or(RenewalError::NoPassword)?;
+        self.new_password = Some(p.clone());
+        Ok(p)
+    }
+}
+
+impl KeyHome for FileHome {
+    fn storage(&self) -> StorageKind {
+        StorageKind::File
+    }
+
+    fn open_current(
+        &mut self,
+        path: &Path,
+        ui: &mut dyn RenewalUi,
+    ) -> Result<(Box<dyn Signer>, KzCertificate), RenewalError> {
+        let password = ui.current_password(path).ok_or(RenewalError::NoPassword)?;
+        let file =
+            KeyFile::open(path, &password).map_err(|e| RenewalError::KeyFile(path.into(), e))?;
+        let cert_der = file
+            .certificate_der()
+            .ok_or_else(|| RenewalError::NoCertificate(path.into()))?;
+        let cert = KzCertificate::from_der(cert_der)
+            .map_err(|e| RenewalError::Key(format!("{}: {e}", path.display())))?;
+        let key = SoftwareKey::from_pkcs8_der(file.private_key_pkcs8())
+            .map_err(|e| RenewalError::Key(format!("{}: {e}", path.display())))?;
+        Ok((Box::new(key), cert))
+    }
+
+    fn create(
+        &mut self,
+        spec: KeySpec,
+        purpose: Purpose,
+        ui: &mut dyn RenewalUi,
+    ) -> Result<PathBuf, RenewalError> {
+        let password = self.new_password(ui)?;
+        let dir = self.new_keys_dir.clone();
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| RenewalError::Key(format!("{}: {e}", dir.display())))?;
+        let key = generate(spec).map_err(|e| RenewalError::Key(e.to_string()))?;
+        let id = key_id(key.public_key());
+        let kind = KeyFileKind::for_key(&key.key_algorithm(), purpose)
+            .ok_or_else(|| RenewalError::Key("no key file kind".into()))?;
+        let bytes = KeyFile::new(key.pkcs8_der(), None, &id)
+            .to_bytes(Profile::Nca, &password)
+            .map_err(|e| RenewalError::KeyFile(dir.clone(), e))?;
+        save_new(&dir, &file_name(kind, &id), &bytes)
+            .map_err(|e| RenewalError::KeyFile(dir.clone(), e))
+    }
+
+    fn open_new(
+        &mut self,
+        path: &Path,
+        ui: &mut dyn RenewalUi,
+    ) -> Result<Box<dyn Signer>, RenewalError> {
+        let password = self.new_password(ui)?;
+        let file = KeyFile::open(path, password.as_password())
+            .map_err(|e| RenewalError::KeyFile(path.into(), e))?;
+        let key = SoftwareKey::from_pkcs8_der(file.private_key_pkcs8())
+            .map_err(|e| RenewalError::Key(e.to_string()))?;
+        Ok(Box::new(key))
+    }
+
+    fn install(
+        &mut self,
+        path: &Path,
+        cert: &KzCertificate,
+        chain: &[KzCertificate],
+        ui: &mut dyn RenewalUi,
+    ) -> Result<(), RenewalError> {
+        let password = self.new_password(ui)?;
+        let mut file = KeyFile::open(path, password.as_password())
+            .map_err(|e| RenewalError::KeyFile(path.into(), e))?;
+        file.set_certificate(cert.der().to_vec());
+        file.set_chain(chain.iter().map(|c| c.der().to_vec()).collect());
+        let bytes = file
+            .to_bytes(file.profile(), &password)
+            .map_err(|e| RenewalError::KeyFile(path.into(), e))?;
+        replace(path, &bytes).map_err(|e| RenewalError::KeyFile(path.into(), e))
+    }
+}
+
+/// A new key, opened for signing its CSR.
+type NewSigner = (Purpose, Box<dyn Signer>);
+
+/// How the store names where a key lives, e.g. `file:/path/GOST512_….p12`.
+fn location_name(home: &dyn KeyHome, location: &Path) -> String {
+    let scheme = match home.storage() {
+        StorageKind::File => "file",
+        StorageKind::PlatformKeystore => "keystore",
+        StorageKind::IdCard => "card",
+        StorageKind::Token => "token",
+    };
+    format!("{scheme}:{}", location.display())
 }
 
 /// The algorithm a renewal keeps: the current key's.
@@ -237,20 +376,39 @@ pub struct Renewal<'a> {
     id: i64,
     state: RenewalState,
     session: Option<Session>,
-    new_password: Option<NewPassword>,
+    home: Box<dyn KeyHome + 'a>,
 }
 
 impl<'a> Renewal<'a> {
-    /// Record a new renewal of the keys in `request.key_files`.
+    /// Record a new renewal of the key files in `request.key_files`, the
+    /// new keys going into files in `request.new_keys_dir`.
     pub fn start(
         store: &'a Store,
         client: RaClient,
         request: RenewalRequest,
         ui: &mut dyn RenewalUi,
     ) -> Result<Self, RenewalError> {
+        let home = Box::new(FileHome::new(request.new_keys_dir.clone()));
+        Self::start_with_home(store, client, home, request, ui)
+    }
+
+    /// Record a new renewal with the keys in `home` (key files, the platform
+    /// keystore, the ID card).
+    pub fn start_with_home(
+        store: &'a Store,
+        client: RaClient,
+        mut home: Box<dyn KeyHome + 'a>,
+        request: RenewalRequest,
+        ui: &mut dyn RenewalUi,
+    ) -> Result<Self, RenewalError> {
         let mut currents = Vec::new();
-        for path in &request.key_files {
-            currents.push(open_current(path, ui)?);
+        for location in &request.key_files {
+            // Opening checks the password now, not halfway through.
+            let (_key, cert) = home.open_current(location, ui)?;
+            currents.push(Current {
+                location: location.clone(),
+                cert,
+            });
         }
         let auth = currents
             .iter()
@@ -261,12 +419,12 @@ impl<'a> Renewal<'a> {
             .find(|c| c.cert.purpose().can_sign())
             .ok_or(RenewalError::WhichKeys)?;
         for c in &currents {
-            store.remember_certificate(&c.cert, &format!("file:{}", c.file.display()))?;
+            store.remember_certificate(&c.cert, &location_name(home.as_ref(), &c.location))?;
         }
         let state = RenewalState {
             step: Step::Started,
-            auth_file: auth.file.clone(),
-            sign_file: sign.file.clone(),
+            auth_file: auth.location.clone(),
+            sign_file: sign.location.clone(),
             old_serials: currents.iter().map(|c| serial(&c.cert)).collect(),
             algorithm: same_kind(&sign.cert.key_algorithm()).name().to_string(),
             request,
@@ -287,12 +445,26 @@ impl<'a> Renewal<'a> {
             id,
             state,
             session: None,
-            new_password: None,
+            home,
         })
     }
 
-    /// Continue renewal `id` from its last committed step.
+    /// Continue renewal `id` (of key files) from its last committed step.
     pub fn resume(store: &'a Store, client: RaClient, id: i64) -> Result<Self, RenewalError> {
+        let stored = store.renewal(id)?.ok_or(StoreError::NoSuchRenewal(id))?;
+        let state: RenewalState = serde_json::from_str(&stored.state)
+            .map_err(|e| RenewalError::Corrupt(e.to_string()))?;
+        let home = Box::new(FileHome::new(state.request.new_keys_dir.clone()));
+        Self::resume_with_home(store, client, home, id)
+    }
+
+    /// Continue renewal `id` with the keys in `home`.
+    pub fn resume_with_home(
+        store: &'a Store,
+        client: RaClient,
+        home: Box<dyn KeyHome + 'a>,
+        id: i64,
+    ) -> Result<Self, RenewalError> {
         let stored = store.renewal(id)?.ok_or(StoreError::NoSuchRenewal(id))?;
         let state: RenewalState = serde_json::from_str(&stored.state)
             .map_err(|e| RenewalError::Corrupt(e.to_string()))?;
@@ -305,7 +477,7 @@ impl<'a> Renewal<'a> {
             id,
             state,
             session: None,
-            new_password: None,
+            home,
         })
     }
 
@@ -341,12 +513,12 @@ impl<'a> Renewal<'a> {
             return Ok(s.clone());
         }
         ui.progress("logging in with the AUTH key");
-        let auth = open_current(&self.state.auth_file.clone(), ui)?;
+        let (auth_key, auth_cert) = self.home.open_current(&self.state.auth_file.clone(), ui)?;
         let challenge = self.client.challenge().await?;
         let signed = sign_message(
             challenge.nonce.as_bytes(),
-            &auth.key,
-            &auth.cert,
+            auth_key.as_ref(),
+            &auth_cert,
             OffsetDateTime::now_utc(),
         )
         .map_err(|e| RenewalError::Key(e.to_string()))?;
@@ -355,30 +527,10 @@ impl<'a> Renewal<'a> {
         Ok(session)
     }
 
-    fn new_password(&mut self, ui: &mut dyn RenewalUi) -> Result<NewPassword, RenewalError> {
-        if let Some(p) = &self.new_password {
-            return Ok(p.clone());
-        }
-        let p = ui.new_password().ok_or(RenewalError::NoPassword)?;
-        self.new_password = Some(p.clone());
-        Ok(p)
-    }
-
-    fn open_new_keys(
-        &mut self,
-        ui: &mut dyn RenewalUi,
-    ) -> Result<Vec<(Purpose, SoftwareKey)>, RenewalError> {
-        let password = self.new_password(ui)?;
-        self.state
-            .new_keys
-            .iter()
-            .map(|k| {
-                let file = KeyFile::open(&k.file, password.as_password())
-                    .map_err(|e| RenewalError::KeyFile(k.file.clone(), e))?;
-                let key = SoftwareKey::from_pkcs8_der(file.private_key_pkcs8())
-                    .map_err(|e| RenewalError::Key(e.to_string()))?;
-                Ok((k.purpose, key))
-            })
+    fn open_new_keys(&mut self, ui: &mut dyn RenewalUi) -> Result<Vec<NewSigner>, RenewalError> {
+        let keys = self.state.new_keys.clone();
+        keys.iter()
+            .map(|k| Ok((k.purpose, self.home.open_new(&k.file, ui)?)))
             .collect()
     }
 
@@ -434,10 +586,6 @@ impl<'a> Renewal<'a> {
             KeySpec::Gost512 => &[Purpose::Both],
             _ => &[Purpose::Auth, Purpose::Sign],
         };
-        let password = self.new_password(ui)?;
-        let dir = self.state.request.new_keys_dir.clone();
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| RenewalError::Key(format!("{}: {e}", dir.display())))?;
         let mut new_keys = Vec::new();
         for purpose in purposes {
             ui.progress(&format!(
@@ -445,15 +593,7 @@ impl<'a> Renewal<'a> {
                 purpose,
                 spec.name()
             ));
-            let key = generate(spec).map_err(|e| RenewalError::Key(e.to_string()))?;
-            let id = key_id(key.public_key());
-            let kind = KeyFileKind::for_key(&key.key_algorithm(), *purpose)
-                .ok_or_else(|| RenewalError::Key("no key file kind".into()))?;
-            let bytes = KeyFile::new(key.pkcs8_der(), None, &id)
-                .to_bytes(Profile::Nca, &password)
-                .map_err(|e| RenewalError::KeyFile(dir.clone(), e))?;
-            let file = save_new(&dir, &file_name(kind, &id), &bytes)
-                .map_err(|e| RenewalError::KeyFile(dir.clone(), e))?;
+            let file = self.home.create(spec, *purpose, ui)?;
             new_keys.push(NewKey {
                 purpose: *purpose,
                 file,
@@ -466,18 +606,18 @@ impl<'a> Renewal<'a> {
 
     fn sign(&mut self, ui: &mut dyn RenewalUi) -> Result<(), RenewalError> {
         ui.progress("signing the application with the current SIGN key");
-        let sign = open_current(&self.state.sign_file.clone(), ui)?;
+        let (sign_key, sign_cert) = self.home.open_current(&self.state.sign_file.clone(), ui)?;
         let new = self.open_new_keys(ui)?;
         let requests: Vec<(Purpose, &dyn Signer)> =
-            new.iter().map(|(p, k)| (*p, k as &dyn Signer)).collect();
+            new.iter().map(|(p, k)| (*p, k.as_ref())).collect();
         let details = ApplicationDetails {
             email: self.state.request.email.clone(),
             locality: self.state.request.locality.clone(),
-            storage: StorageKind::File,
+            storage: self.home.storage(),
         };
         let signed = build_application(
-            &sign.cert,
-            &sign.key,
+            &sign_cert,
+            sign_key.as_ref(),
             &requests,
             &details,
             OffsetDateTime::now_utc(),
@@ -588,8 +728,7 @@ impl<'a> Renewal<'a> {
     }
 
     fn install(&mut self, ui: &mut dyn RenewalUi) -> Result<(), RenewalError> {
-        ui.progress("installing the certificates into the new key files");
-        let password = self.new_password(ui)?;
+        ui.progress("installing the certificates with the new keys");
         let mut new_keys = self.state.new_keys.clone();
         for key in &mut new_keys {
             let (_, cert_b64, chain_pem) = self
@@ -611,13 +750,13 @@ impl<'a> Renewal<'a> {
                 .map(|p| KzCertificate::parse(p.as_bytes()))
                 .collect::<Result<_, _>>()
                 .map_err(|e| RenewalError::BadIssue(e.to_string()))?;
-            let mut file = KeyFile::open(&key.file, password.as_password())
-                .map_err(|e| RenewalError::KeyFile(key.file.clone(), e))?;
-            let software = SoftwareKey::from_pkcs8_der(file.private_key_pkcs8())
-                .map_err(|e| RenewalError::Key(e.to_string()))?;
+            let signer = self.home.open_new(&key.file, ui)?;
             // Key match and chain: the certificate is for our key, for the
             // purpose asked, from a CA that chains to the RA's root.
-            if !software.matches(cert.public_key()) {
+            let (ours, certified) = (signer.public_key(), cert.public_key());
+            if ours.algorithm.oid != certified.algorithm.oid
+                || ours.subject_public_key != certified.subject_public_key
+            {
                 return Err(RenewalError::BadIssue(
                     "the certificate is for another key".into(),
                 ));
@@ -631,14 +770,9 @@ impl<'a> Renewal<'a> {
                 Some(key.purpose),
             )
             .map_err(|e| RenewalError::BadIssue(e.to_string()))?;
-            file.set_certificate(der.clone());
-            file.set_chain(chain.iter().map(|c| c.der().to_vec()).collect());
-            let bytes = file
-                .to_bytes(file.profile(), &password)
-                .map_err(|e| RenewalError::KeyFile(key.file.clone(), e))?;
-            replace(&key.file, &bytes).map_err(|e| RenewalError::KeyFile(key.file.clone(), e))?;
+            self.home.install(&key.file, &cert, &chain, ui)?;
             self.store
-                .remember_certificate(&cert, &format!("file:{}", key.file.display()))?;
+                .remember_certificate(&cert, &location_name(self.home.as_ref(), &key.file))?;
             key.serial = Some(serial(&cert));
         }
         self.store.mark_replaced(&self.state.old_serials)?;
