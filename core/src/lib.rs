@@ -13,6 +13,7 @@
 //! - [`reminders`]: the local expiry-reminder schedule and the RA's push payloads.
 
 pub mod cert;
+mod cms_read;
 pub mod crypto;
 pub mod keystore;
 pub mod oid;

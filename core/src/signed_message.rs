@@ -25,6 +25,7 @@ use x509_cert::ext::pkix::SubjectKeyIdentifier;
 use x509_cert::time::Time;
 
 use crate::cert::KzCertificate;
+use crate::cms_read::{cms_der, single_value};
 use crate::crypto::{
     DigestAlgorithm, SignError, SignatureAlgorithm, Signer, VerifyError, verify_signature,
 };
@@ -141,7 +142,7 @@ pub fn sign_message(
 
 /// Verify a signed message (DER, or PEM labelled CMS or PKCS7).
 pub fn verify_message(bytes: &[u8]) -> Result<VerifiedMessage, SignedMessageError> {
-    let der = der_of(bytes)?;
+    let der = cms_der(bytes).ok_or(SignedMessageError::Malformed)?;
     let info = ContentInfo::from_der(&der).map_err(|_| SignedMessageError::Malformed)?;
     if info.content_type != oid::CT_SIGNED_DATA {
         return Err(SignedMessageError::Malformed);
@@ -214,32 +215,12 @@ fn attribute(
     })
 }
 
-fn der_of(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, SignedMessageError> {
-    let text = bytes.trim_ascii_start();
-    if !text.starts_with(b"-----BEGIN") {
-        return Ok(bytes.into());
-    }
-    let (label, der) = der::pem::decode_vec(text).map_err(|_| SignedMessageError::Malformed)?;
-    if label != "CMS" && label != "PKCS7" {
-        return Err(SignedMessageError::Malformed);
-    }
-    Ok(der.into())
-}
-
 fn single<'a>(
     attrs: &'a Attributes,
     oid: ObjectIdentifier,
     name: &'static str,
 ) -> Result<&'a Any, SignedMessageError> {
-    let mut found = attrs.iter().filter(|a| a.oid == oid);
-    match (found.next(), found.next()) {
-        (Some(attribute), None) if attribute.values.len() == 1 => attribute
-            .values
-            .iter()
-            .next()
-            .ok_or(SignedMessageError::MissingAttribute(name)),
-        _ => Err(SignedMessageError::MissingAttribute(name)),
-    }
+    single_value(attrs, oid).ok_or(SignedMessageError::MissingAttribute(name))
 }
 
 /// The included certificate the sid names, by issuer and serial or by

@@ -24,6 +24,7 @@ use super::csr::{VerifiedCsr, verify_request};
 use super::subject::subject_iin;
 use super::wire::{SignedData, SigningCertificateV2, content_type};
 use crate::cert::KzCertificate;
+use crate::cms_read::{cms_der, single_value};
 use crate::crypto::{DigestAlgorithm, SignatureAlgorithm, verify_signature};
 use crate::oid;
 
@@ -42,24 +43,10 @@ pub struct VerifiedApplication {
     pub csrs: Vec<VerifiedCsr>,
 }
 
-/// DER as written, or PEM as openssl writes it: "CMS" (`openssl cms`) or
-/// "PKCS7" (`openssl pkcs7`, older tools); the same bytes either way.
-fn der_of(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, ReissueError> {
-    let text = bytes.trim_ascii_start();
-    if !text.starts_with(b"-----BEGIN") {
-        return Ok(bytes.into());
-    }
-    let (label, der) = der::pem::decode_vec(text).map_err(|_| ReissueError::NotAnApplication)?;
-    if label != "CMS" && label != "PKCS7" {
-        return Err(ReissueError::NotAnApplication);
-    }
-    Ok(der.into())
-}
-
 /// Verify an application.p7s (DER, or PEM labelled CMS or PKCS7). Each
 /// failure has its own error; the order is in docs/application-format.md.
 pub fn verify_application(bytes: &[u8]) -> Result<VerifiedApplication, ReissueError> {
-    let der = der_of(bytes)?;
+    let der = cms_der(bytes).ok_or(ReissueError::NotAnApplication)?;
     let info = ContentInfo::from_der(&der).map_err(|_| ReissueError::NotAnApplication)?;
     if info.content_type != oid::CT_SIGNED_DATA {
         return Err(ReissueError::NotAnApplication);
@@ -175,15 +162,7 @@ fn single<'a>(
     oid: ObjectIdentifier,
     name: &'static str,
 ) -> Result<&'a Any, ReissueError> {
-    let mut found = attrs.iter().filter(|a| a.oid == oid);
-    match (found.next(), found.next()) {
-        (Some(attribute), None) if attribute.values.len() == 1 => attribute
-            .values
-            .iter()
-            .next()
-            .ok_or(ReissueError::MissingAttribute(name)),
-        _ => Err(ReissueError::MissingAttribute(name)),
-    }
+    single_value(attrs, oid).ok_or(ReissueError::MissingAttribute(name))
 }
 
 /// contentType, messageDigest, signingTime and signingCertificateV2; returns
