@@ -17,68 +17,39 @@ pub fn nca(rel: &str) -> PathBuf {
     fixtures().join("nca-test").join(rel)
 }
 
-/// The `qoltanba` binary, built once per test run. Cargo sets
-/// `CARGO_BIN_EXE_*` only for a package's own binaries, and this crate tests
-/// the CLI from outside, so it asks cargo to build the binary into the same
-/// target directory as the test itself.
-pub fn qoltanba_binary() -> &'static Path {
-    static BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BINARY.get_or_init(|| {
-        // target/<profile>/deps/<this test> → target/<profile>/qoltanba
-        let exe = std::env::current_exe().expect("the test knows its path");
-        let dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target/<profile>");
-        let mut build = Command::new(env!("CARGO"));
-        build.args([
-            "build",
-            "--quiet",
-            "-p",
-            "qoltanba-cli",
-            "--bin",
-            "qoltanba",
-        ]);
-        if dir.ends_with("release") {
-            build.arg("--release");
-        }
-        let status = build
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the qoltanba binary failed");
-        dir.join(format!("qoltanba{}", std::env::consts::EXE_SUFFIX))
-    })
+/// A binary of this workspace, built into the same target directory as the
+/// test itself. Cargo sets `CARGO_BIN_EXE_*` only for a package's own
+/// binaries, and this crate tests the binaries from outside.
+fn workspace_binary(package: &str, bin: &str) -> PathBuf {
+    // target/<profile>/deps/<this test> → target/<profile>/<bin>
+    let exe = std::env::current_exe().expect("the test knows its path");
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>");
+    let mut build = Command::new(env!("CARGO"));
+    build.args(["build", "--quiet", "-p", package, "--bin", bin]);
+    if dir.ends_with("release") {
+        build.arg("--release");
+    }
+    let status = build
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "building the {bin} binary failed");
+    dir.join(format!("{bin}{}", std::env::consts::EXE_SUFFIX))
 }
 
-/// The `qoltanba-ra` binary, built like `qoltanba`.
+/// The `qoltanba` binary, built once per test run.
+pub fn qoltanba_binary() -> &'static Path {
+    static BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    BINARY.get_or_init(|| workspace_binary("qoltanba-cli", "qoltanba"))
+}
+
+/// The `qoltanba-ra` binary, built once per test run.
 pub fn ra_binary() -> &'static Path {
     static BINARY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
-    BINARY.get_or_init(|| {
-        let exe = std::env::current_exe().expect("the test knows its path");
-        let dir = exe
-            .parent()
-            .and_then(Path::parent)
-            .expect("target/<profile>");
-        let mut build = Command::new(env!("CARGO"));
-        build.args([
-            "build",
-            "--quiet",
-            "-p",
-            "qoltanba-ra",
-            "--bin",
-            "qoltanba-ra",
-        ]);
-        if dir.ends_with("release") {
-            build.arg("--release");
-        }
-        let status = build
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the qoltanba-ra binary failed");
-        dir.join(format!("qoltanba-ra{}", std::env::consts::EXE_SUFFIX))
-    })
+    BINARY.get_or_init(|| workspace_binary("qoltanba-ra", "qoltanba-ra"))
 }
 
 /// The `qoltanba` binary with a clean environment for passwords.
