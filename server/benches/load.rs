@@ -17,12 +17,7 @@ use qoltanba_core::reissue::{
     ApplicationDetails, StorageKind, build_application, build_csr, individual_subject, verify_csr,
 };
 use qoltanba_core::signed_message::sign_message;
-use qoltanba_ra::api::{self, AppState};
-use qoltanba_ra::ca::CaSet;
-use qoltanba_ra::home::Home;
-use qoltanba_ra::notify::Senders;
-use qoltanba_ra::registry::{self, Enrolment};
-use qoltanba_ra::tls;
+use qoltanba_ra::embedded::EmbeddedRa;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -31,7 +26,6 @@ const CITIZEN_PASSWORD: &str = "Citiz3nPass";
 struct Client {
     agent: ureq::Agent,
     base: String,
-    db: std::path::PathBuf,
 }
 
 impl Client {
@@ -55,18 +49,6 @@ impl Client {
         let body = r.body_mut().read_to_vec().unwrap();
         (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
     }
-
-    fn code_of(&self, number: i64) -> String {
-        let conn = rusqlite::Connection::open(&self.db).unwrap();
-        let body: String = conn
-            .query_row(
-                "SELECT body FROM outbox WHERE channel = 'sms' AND body LIKE ?1 ORDER BY id DESC LIMIT 1",
-                [format!("qoltanba: application {number},%")],
-                |r| r.get(0),
-            )
-            .unwrap();
-        body.rsplit(' ').next().unwrap().to_string()
-    }
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -84,47 +66,16 @@ fn iin(seq: u32) -> String {
         .unwrap()
 }
 
-/// The server under test and how to reach it.
-struct Target<'a> {
-    home: &'a Home,
-    cas: &'a CaSet,
-    base: &'a str,
-    root_der: &'a [u8],
-}
-
-fn round(label: &str, spec: KeySpec, clients: usize, apps: usize, target: &Target<'_>) {
-    let Target {
-        home,
-        cas,
-        base,
-        root_der,
-    } = *target;
-    let enroll_spec = spec;
+fn round(label: &str, spec: KeySpec, clients: usize, apps: usize, ra: &EmbeddedRa) {
+    let (cas, base) = (&ra.cas, ra.base_url.as_str());
     let password = NewPassword::new(Password::new(CITIZEN_PASSWORD)).unwrap();
-    let keys_dir = home.dir.join(format!("keys-{label}"));
+    let keys_dir = ra.dir().join(format!("keys-{label}"));
     let mut citizens = Vec::new();
     for c in 0..clients {
         let id = iin(1000 + c as u32 + if spec == KeySpec::Gost512 { 500 } else { 0 });
-        let written = registry::enroll(
-            &home.db,
-            cas,
-            &home.config.public_url,
-            &Enrolment {
-                iin: &id,
-                surname: "ТЕСТОВ",
-                name: "ТЕСТ",
-                patronymic: None,
-                email: None,
-                phone: Some("+77011234567"),
-                algorithm: enroll_spec,
-                valid_from: OffsetDateTime::now_utc(),
-                valid_days: 365,
-            },
-            &password,
-            &keys_dir.join(&id),
-            OffsetDateTime::now_utc(),
-        )
-        .unwrap();
+        let written = ra
+            .enroll_expiring(&id, spec, 365, &password, &keys_dir.join(&id))
+            .unwrap();
         let open = |p: &std::path::Path| {
             let f = KeyFile::open(p, &Password::new(CITIZEN_PASSWORD)).unwrap();
             (
@@ -136,14 +87,13 @@ fn round(label: &str, spec: KeySpec, clients: usize, apps: usize, target: &Targe
         let sign = written.iter().find(|k| k.purpose != Purpose::Auth).unwrap();
         citizens.push((open(&auth.file), open(&sign.file)));
     }
-    let root = ureq::tls::Certificate::from_der(root_der).to_owned();
+    let root = ureq::tls::Certificate::from_der(&ra.root_der).to_owned();
     let started = Instant::now();
     let latencies: Vec<Duration> = std::thread::scope(|scope| {
         let handles: Vec<_> = citizens
             .iter()
             .map(|((auth_key, auth_cert), (sign_key, sign_cert))| {
                 let root = root.clone();
-                let db = home.dir.join("ra.db");
                 scope.spawn(move || {
                     let tls = ureq::tls::TlsConfig::builder()
                         .root_certs(ureq::tls::RootCerts::Specific(Arc::new(vec![root])))
@@ -155,7 +105,6 @@ fn round(label: &str, spec: KeySpec, clients: usize, apps: usize, target: &Targe
                             .build()
                             .new_agent(),
                         base: base.to_string(),
-                        db,
                     };
                     let (_, c) = client.call(
                         "POST",
@@ -212,7 +161,7 @@ fn round(label: &str, spec: KeySpec, clients: usize, apps: usize, target: &Targe
                         );
                         assert_eq!(status, 202, "{a}");
                         let number = a["number"].as_i64().unwrap();
-                        let code = client.code_of(number);
+                        let code = ra.code_for(number).expect("the outbox holds the code");
                         let (status, c) = client.call(
                             "POST",
                             &format!("/v1/applications/{number}/confirm"),
@@ -290,41 +239,8 @@ fn main() {
     let clients = args.first().copied().unwrap_or(8);
     let apps = args.get(1).copied().unwrap_or(10);
     let dir = tempfile::tempdir().unwrap();
-    let pass = NewPassword::new(Password::new("Operat0rPass")).unwrap();
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    let mut home = Home::init(dir.path(), addr, true, &pass, OffsetDateTime::now_utc()).unwrap();
-    home.config.limits.submissions_per_hour = u32::MAX;
-    home.config.limits.codes_per_minute = u32::MAX;
-    home.config.limits.logins_per_minute = u32::MAX;
-    let cas = home.unlock_cas(pass.as_password()).unwrap();
-    let cas_for_bench = home.unlock_cas(pass.as_password()).unwrap();
-    let identity = home.unlock_tls(pass.as_password()).unwrap();
-    let root_der = cas.root.cert.der().to_vec();
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let base = format!("https://{addr}");
-    let senders = Senders::from_config(&Default::default(), home.db.clone()).unwrap();
-    let state = AppState::new(home.config.clone(), home.db.clone(), cas, senders);
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = runtime.spawn(async move {
-        let tcp = tokio::net::TcpListener::bind(addr).await.unwrap();
-        let listener = tls::TlsListener::new(tcp, tls::server_config(&identity).unwrap()).unwrap();
-        api::serve(listener, state, async {
-            let _ = stopped.await;
-        })
-        .await
-        .unwrap();
-    });
-    std::thread::sleep(Duration::from_millis(200));
-    let target = Target {
-        home: &home,
-        cas: &cas_for_bench,
-        base: &base,
-        root_der: &root_der,
-    };
-    round("P-256", KeySpec::P256, clients, apps, &target);
-    round("GOST 2015-512", KeySpec::Gost512, clients, apps, &target);
-    let _ = stop.send(());
-    let _ = runtime.block_on(server);
+    let ra = EmbeddedRa::start(&dir.path().join("ra"), &runtime).unwrap();
+    round("P-256", KeySpec::P256, clients, apps, &ra);
+    round("GOST 2015-512", KeySpec::Gost512, clients, apps, &ra);
 }
