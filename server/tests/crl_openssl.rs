@@ -2,7 +2,9 @@
 //! revoked serials and reasons listed; the GOST CA's CRL checked with the
 //! core's GOST verifier (openssl has no GOST).
 
-use std::process::Command;
+mod support;
+
+use support::openssl;
 
 use der::{Decode, Encode};
 use qoltanba_core::crypto::verify_signature;
@@ -11,20 +13,6 @@ use qoltanba_ra::ca::crl::{RevocationReason, RevokedEntry, build_crl};
 use qoltanba_ra::ca::{CaKind, CaSet};
 use time::OffsetDateTime;
 use x509_cert::crl::CertificateList;
-
-fn openssl(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the openssl binary is needed (apt-get install openssl)");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
-}
 
 #[test]
 fn crls_verify_and_list_what_was_revoked() {

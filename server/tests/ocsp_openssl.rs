@@ -3,7 +3,9 @@
 //! echoed; malformed and foreign requests answered with their status; GOST
 //! responses verified with the core (openssl has no GOST).
 
-use std::process::Command;
+mod support;
+
+use support::openssl;
 
 use qoltanba_core::cert::Purpose;
 use qoltanba_core::crypto::{KeySpec, generate, verify_signature};
@@ -13,20 +15,6 @@ use qoltanba_ra::ca::crl::RevocationReason;
 use qoltanba_ra::ca::ocsp::{CertStatus, basic_response_parts, respond, response_status};
 use qoltanba_ra::ca::{CaKind, CaSet};
 use time::OffsetDateTime;
-
-fn openssl(dir: &std::path::Path, args: &[&str]) -> String {
-    let out = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the openssl binary is needed (apt-get install openssl)");
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
-}
 
 fn pem(der: &[u8]) -> String {
     der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, der).unwrap()

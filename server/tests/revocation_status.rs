@@ -10,8 +10,11 @@
 //! openssl is required: a missing binary fails the test instead of
 //! skipping it.
 
+mod support;
+
+use support::{openssl, run_openssl};
+
 use std::path::Path;
-use std::process::Command;
 use std::sync::OnceLock;
 
 use der::asn1::Any;
@@ -76,26 +79,6 @@ fn pem(der: &[u8]) -> String {
 fn write_pem(dir: &Path, file: &str, ders: &[&[u8]]) {
     let text: String = ders.iter().map(|d| pem(d)).collect();
     std::fs::write(dir.join(file), text).unwrap();
-}
-
-/// Run openssl in `dir`: whether it succeeded, and its stdout and stderr
-/// together (openssl ocsp prints "Response verify OK" on stderr).
-fn run_openssl(dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the openssl binary is needed (apt-get install openssl)");
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
-}
-
-/// Run openssl in `dir`; it must succeed.
-fn openssl(dir: &Path, args: &[&str]) -> String {
-    let (ok, text) = run_openssl(dir, args);
-    assert!(ok, "openssl {args:?}: {text}");
-    text
 }
 
 /// The status openssl reads in a response that carries no answer (it exits

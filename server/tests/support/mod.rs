@@ -391,3 +391,24 @@ fn validate_schema(doc: &Value, schema: &Value, value: &Value, at: &str) {
         }
     }
 }
+
+/// Run the real openssl binary in `dir`: whether it succeeded, and stdout
+/// then stderr. A missing binary fails the test: openssl is the independent
+/// peer these tests exist for.
+pub fn run_openssl(dir: &Path, args: &[&str]) -> (bool, String) {
+    let out = Command::new("openssl")
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .expect("the openssl binary is needed (apt-get install openssl)");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    (out.status.success(), text)
+}
+
+/// Run openssl in `dir`; it must succeed.
+pub fn openssl(dir: &Path, args: &[&str]) -> String {
+    let (ok, text) = run_openssl(dir, args);
+    assert!(ok, "openssl {args:?}: {text}");
+    text
+}
