@@ -12,6 +12,7 @@
 //! - [`renewal`]: the resumable renewal flow the UIs drive;
 //! - [`reminders`]: the local expiry-reminder schedule and the RA's push payloads.
 
+pub mod card;
 pub mod cert;
 mod cms_read;
 pub mod crypto;
