@@ -3,8 +3,14 @@
 //!
 //! - [`transport`]: bytes to and from the chip (NFC on phones, PC/SC on the desktop);
 //! - [`apdu`], [`tlv`]: ISO/IEC 7816-4 commands, responses, status words, BER-TLV;
+//! - [`profile`]: what a kind of card calls its files, keys and PIN (data, not code);
+//! - [`secret`]: CAN, PIN and PUK, zeroized and never printed;
+//! - [`keys`]: card public keys and signatures in the shapes certificates use;
 
 pub mod apdu;
+pub mod keys;
+pub mod profile;
+pub mod secret;
 pub mod tlv;
 pub mod transport;
 
