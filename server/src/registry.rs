@@ -168,6 +168,48 @@ pub fn enroll(
     out: &std::path::Path,
     now: OffsetDateTime,
 ) -> Result<Vec<EnrolledKey>> {
+    let purposes: &[Purpose] = match who.algorithm {
+        KeySpec::Gost512 => &[Purpose::Both],
+        _ => &[Purpose::Auth, Purpose::Sign],
+    };
+    // Keys and certificates first, in memory; then the database in one
+    // transaction; then the files. A failure leaves no half-enrolled citizen.
+    let mut keys = Vec::new();
+    for purpose in purposes {
+        let key = generate(who.algorithm).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+        keys.push((*purpose, key));
+    }
+    let signers: Vec<(Purpose, &dyn Signer)> =
+        keys.iter().map(|(p, k)| (*p, k as &dyn Signer)).collect();
+    let issued = enroll_keys(db, cas, public_url, who, &signers, now)?;
+    let mut written = Vec::new();
+    for ((purpose, key), (ca, cert)) in keys.iter().zip(issued) {
+        let file = write_key_file(key, &cert, cas, ca, *purpose, password, out)?;
+        written.push(EnrolledKey {
+            purpose: *purpose,
+            file,
+            serial: serial_hex(&cert),
+            not_after: cert
+                .not_after()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+        });
+    }
+    Ok(written)
+}
+
+/// Record the citizen and certify keys that live elsewhere (an ID card
+/// personalised at the centre): each key signs its own CSR, so the RA sees
+/// proof of possession, as for keys it generates itself. `who.algorithm` is
+/// ignored; the keys' own algorithms count.
+pub fn enroll_keys(
+    db: &Db,
+    cas: &CaSet,
+    public_url: &str,
+    who: &Enrolment<'_>,
+    keys: &[(Purpose, &dyn Signer)],
+    now: OffsetDateTime,
+) -> Result<Vec<(CaKind, KzCertificate)>> {
     let iin = qoltanba_core::cert::Iin::new(who.iin);
     if who.iin.len() != 12 || !who.iin.bytes().all(|b| b.is_ascii_digit()) {
         return Err(RegistryError::Invalid(format!(
@@ -183,20 +225,13 @@ pub fn enroll(
     }
     let subject = individual_subject(who.surname, who.name, who.patronymic, who.iin, who.email)
         .map_err(|e| RegistryError::Invalid(e.to_string()))?;
-    let purposes: &[Purpose] = match who.algorithm {
-        KeySpec::Gost512 => &[Purpose::Both],
-        _ => &[Purpose::Auth, Purpose::Sign],
-    };
-    // Keys and certificates first, in memory; then the database in one
-    // transaction; then the files. A failure leaves no half-enrolled citizen.
     let mut issued = Vec::new();
-    for purpose in purposes {
-        let key = generate(who.algorithm).map_err(|e| RegistryError::Invalid(e.to_string()))?;
-        let csr = build_csr(&key, &subject, *purpose)
+    for (purpose, key) in keys {
+        let csr = build_csr(*key, &subject, *purpose)
             .and_then(|der| verify_csr(&der))
             .map_err(|e| RegistryError::Invalid(e.to_string()))?;
         let (ca, cert) = cas.issue(&csr, who.valid_from, who.valid_days, public_url)?;
-        issued.push((*purpose, key, ca, cert));
+        issued.push((*purpose, ca, cert));
     }
     {
         let mut conn = db.lock();
@@ -216,7 +251,7 @@ pub fn enroll(
                 unix(now)
             ],
         )?;
-        for (purpose, _, ca, cert) in &issued {
+        for (purpose, ca, cert) in &issued {
             record_certificate(&tx, who.iin, *ca, *purpose, cert, None)?;
             db::audit(
                 &tx,
@@ -233,20 +268,7 @@ pub fn enroll(
         }
         tx.commit()?;
     }
-    let mut written = Vec::new();
-    for (purpose, key, ca, cert) in issued {
-        let file = write_key_file(&key, &cert, cas, ca, purpose, password, out)?;
-        written.push(EnrolledKey {
-            purpose,
-            file,
-            serial: serial_hex(&cert),
-            not_after: cert
-                .not_after()
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
-        });
-    }
-    Ok(written)
+    Ok(issued.into_iter().map(|(_, ca, cert)| (ca, cert)).collect())
 }
 
 fn write_key_file(
