@@ -9,10 +9,14 @@
 
 pub mod apdu;
 pub mod keys;
+pub mod pace;
 pub mod profile;
 pub mod secret;
+pub mod sm;
 pub mod tlv;
 pub mod transport;
 
 pub use apdu::{Command, Response, Status, StatusWord};
+pub use pace::PaceError;
+pub use sm::{SecureMessaging, SmError};
 pub use transport::{CardTransport, TransportError};
