@@ -39,12 +39,15 @@ pub mod pace;
 pub mod reference;
 pub mod sm;
 pub mod state;
+pub mod terminal;
 pub mod transport;
 pub mod vpcd;
 
-pub use card::SimCard;
+pub use card::{Role, SimCard, Work};
 pub use error::SimError;
 pub use keys::KeyAlg;
 
+pub use latency::{Interface, LatencyModel};
 pub use pace::{PaceCurve, PaceSuite, RandomSource, SystemRandom};
 pub use state::{CardState, KzSlots, Profile, SimConfig};
+pub use transport::{LossPoint, SimTransport, Stats, StatsHandle, TransportControl};

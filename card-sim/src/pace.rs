@@ -328,7 +328,7 @@ pub fn auth_token(k_mac: &[u8], oid: &[u8], point: &[u8]) -> Result<[u8; 8], Pac
 }
 
 /// A private key: 32 random bytes that are a valid non-zero scalar.
-fn random_scalar_bytes(
+pub(crate) fn random_scalar_bytes(
     curve: PaceCurve,
     rng: &mut dyn RandomSource,
 ) -> Result<Zeroizing<[u8; 32]>, PaceError> {
@@ -347,7 +347,7 @@ fn random_scalar_bytes(
 }
 
 /// A non-zero scalar from 32 big-endian bytes below the group order.
-fn scalar<C>(bytes: &[u8; 32]) -> Option<C::Scalar>
+pub(crate) fn scalar<C>(bytes: &[u8; 32]) -> Option<C::Scalar>
 where
     C: CurveArithmetic,
 {
