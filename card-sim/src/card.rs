@@ -53,14 +53,14 @@ impl Role {
 
 #[derive(Debug)]
 enum Volatile {
-    Ref(RefVolatile),
+    Ref(Box<RefVolatile>),
     Kz(KzVolatile),
 }
 
 impl Volatile {
     fn fresh(profile: &Profile) -> Self {
         match profile {
-            Profile::Reference { .. } => Volatile::Ref(RefVolatile::default()),
+            Profile::Reference { .. } => Volatile::Ref(Box::default()),
             Profile::KzIdCard { .. } => Volatile::Kz(KzVolatile::default()),
         }
     }
@@ -155,18 +155,14 @@ impl SimCard {
         };
         let (dirty, work) = (ctx.dirty, ctx.work);
         self.last_work = work;
-        if dirty {
-            if let Err(e) = self.persist() {
-                // The card "tore": go back to what is on disk, answer in clear.
-                eprintln!("qoltanba-card-sim: {e}");
-                if let Some(p) = &self.path {
-                    if let Ok(saved) = CardState::load(p) {
-                        self.state = saved;
-                    }
-                }
-                self.reset();
-                return status(sw::INTERNAL);
+        if dirty && let Err(e) = self.persist() {
+            // The card "tore": go back to what is on disk, answer in clear.
+            eprintln!("qoltanba-card-sim: {e}");
+            if let Some(saved) = self.path.as_deref().and_then(|p| CardState::load(p).ok()) {
+                self.state = saved;
             }
+            self.reset();
+            return status(sw::INTERNAL);
         }
         answer
     }

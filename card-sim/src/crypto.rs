@@ -95,7 +95,7 @@ pub fn cbc_decrypt_padded(
     iv: &[u8; 16],
     data: &[u8],
 ) -> Result<Option<Zeroizing<Vec<u8>>>, BadKey> {
-    if data.is_empty() || data.len() % 16 != 0 {
+    if data.is_empty() || !data.len().is_multiple_of(16) {
         return Ok(None);
     }
     by_key_len!(key, C => {

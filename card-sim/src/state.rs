@@ -245,10 +245,10 @@ impl CardState {
     /// The serial number bytes.
     pub fn serial_bytes(&self) -> [u8; 8] {
         let mut out = [0u8; 8];
-        if let Ok(v) = hex::decode(&self.serial) {
-            if v.len() == 8 {
-                out.copy_from_slice(&v);
-            }
+        if let Ok(v) = hex::decode(&self.serial)
+            && v.len() == 8
+        {
+            out.copy_from_slice(&v);
         }
         out
     }
