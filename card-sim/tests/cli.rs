@@ -94,7 +94,7 @@ fn new_and_show_without_secrets() {
     let kz = bin()
         .args(["new", "--profile", "kz", "--slots", "4"])
         .arg("--pin-file")
-        .arg(&f("kzpin", "1234"))
+        .arg(f("kzpin", "1234"))
         .arg(dir.path().join("kz.json"))
         .output()
         .unwrap();
