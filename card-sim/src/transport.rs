@@ -128,19 +128,24 @@ pub struct SimTransport {
 }
 
 impl SimTransport {
-    /// A transport to `card` with the default model (contactless 424
-    /// kbit/s), no sleeping.
+    /// A transport to `card`, no sleeping. The latency model follows the
+    /// profile's interface: contactless 424 kbit/s for `qoltanba-ref-1`,
+    /// contact T=1 at 115.2 kbit/s for `kz-idcard`.
     pub fn new(card: SimCard) -> Self {
         Self::shared(Arc::new(Mutex::new(card)))
     }
 
     /// A transport to a card someone else also holds.
     pub fn shared(card: Arc<Mutex<SimCard>>) -> Self {
+        let model = match lock(&card).profile() {
+            crate::state::Profile::Reference { .. } => LatencyModel::default(),
+            crate::state::Profile::KzIdCard { .. } => LatencyModel::contact(),
+        };
         SimTransport {
             card,
             stats: StatsHandle::default(),
             control: TransportControl::default(),
-            model: LatencyModel::default(),
+            model,
             realtime: false,
         }
     }
