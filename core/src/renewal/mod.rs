@@ -20,6 +20,10 @@ use base64::engine::general_purpose::STANDARD as B64;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+mod card_home;
+
+pub use card_home::CardHome;
+
 use crate::cert::{KzCertificate, Purpose, TrustAnchors, validate};
 use crate::crypto::{KeySpec, PublicKeyAlgorithm, Signer, SoftwareKey, generate};
 use crate::keystore::{
@@ -124,6 +128,11 @@ pub trait RenewalUi {
     fn progress(&mut self, message: &str);
     /// `step` was committed.
     fn committed(&mut self, _step: Step) {}
+    /// A yes/no question before something that cannot be undone (the ID
+    /// card erasing a key slot). Unanswered means no.
+    fn confirm(&mut self, _question: &str) -> bool {
+        false
+    }
 }
 
 /// Why a renewal stopped.

@@ -1,0 +1,146 @@
+//! The channel to a card: one command in, one complete response out.
+//!
+//! Above the raw transport it handles what ISO 7816-4 leaves to the
+//! terminal: `61xx` (fetch the rest with GET RESPONSE), `6Cxx` (re-send with
+//! the right Le), and, once PACE has run, secure messaging on every command.
+//! A secure-messaging failure ends the session for good: the card has
+//! dropped its keys too, so the only way on is a new PACE.
+
+use super::apdu::{ApduError, Command, Response, Status};
+use super::sm::{SecureMessaging, SmError};
+
+use super::transport::{CardTransport, TransportError};
+
+/// How many GET RESPONSE rounds one command may need before the card is
+/// considered broken (65536 bytes at 256 per round, with room to spare).
+const MAX_GET_RESPONSE: usize = 300;
+
+/// Why a command got no usable response.
+#[derive(Debug, thiserror::Error)]
+pub enum ChannelError {
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error("the card's answer is malformed: {0}")]
+    Apdu(#[from] ApduError),
+    #[error(
+        "secure messaging with the card failed ({0}); the session has ended, tap the card again"
+    )]
+    SecureMessaging(#[from] SmError),
+    #[error(
+        "the card answered a secure session in the clear; the session has ended, tap the card again"
+    )]
+    Unprotected,
+    #[error("the secure session with the card has ended; tap the card again")]
+    SessionEnded,
+    #[error("the card kept asking for GET RESPONSE; it is not working properly")]
+    EndlessResponse,
+    #[error("the card's answer is longer than the {0} bytes asked for")]
+    OverlongResponse(usize),
+}
+
+/// A card channel: the transport and, after PACE, the secure-messaging keys.
+pub struct Channel {
+    transport: Box<dyn CardTransport>,
+    sm: Option<SecureMessaging>,
+    /// Set when secure messaging failed: nothing more goes to the card.
+    broken: bool,
+}
+
+impl Channel {
+    pub fn new(transport: Box<dyn CardTransport>) -> Self {
+        Self {
+            transport,
+            sm: None,
+            broken: false,
+        }
+    }
+
+    pub fn transport(&mut self) -> &mut dyn CardTransport {
+        self.transport.as_mut()
+    }
+
+    /// Protect every later command with `sm` (after PACE).
+    pub fn start_secure_messaging(&mut self, sm: SecureMessaging) {
+        self.sm = Some(sm);
+        self.broken = false;
+    }
+
+    pub fn is_secure(&self) -> bool {
+        self.sm.is_some()
+    }
+
+    /// Send `command`; the whole response with its final status word.
+    pub fn transmit(&mut self, command: &Command) -> Result<Response, ChannelError> {
+        if self.broken {
+            return Err(ChannelError::SessionEnded);
+        }
+        let result = match self.sm.as_mut() {
+            Some(_) => self.transmit_secure(command),
+            None => self.transmit_plain(command),
+        };
+        if matches!(
+            result,
+            Err(ChannelError::SecureMessaging(_) | ChannelError::Unprotected)
+        ) {
+            self.sm = None;
+            self.broken = true;
+        }
+        result
+    }
+
+    fn transmit_secure(&mut self, command: &Command) -> Result<Response, ChannelError> {
+        let sm = self.sm.as_mut().expect("checked by the caller");
+        let protected = sm.protect(command)?;
+        let raw = self.transport.transmit(&protected.to_bytes()?)?;
+        let response = Response::parse(&raw)?;
+        let sm = self.sm.as_mut().expect("checked by the caller");
+        let inner = sm.unprotect(&response)?;
+        check_length(command, &inner)?;
+        Ok(inner)
+    }
+
+    fn transmit_plain(&mut self, command: &Command) -> Result<Response, ChannelError> {
+        let mut response = self.exchange(command)?;
+        // 6Cxx: the card wants this exact Le; once.
+        if let Status::WrongLe(le) = response.sw.status() {
+            let retry = command.clone().with_le(le);
+            response = self.exchange(&retry)?;
+        }
+        check_length(command, &response)?;
+        // 61xx: collect the rest.
+        let mut data = std::mem::take(&mut response.data);
+        let mut rounds = 0;
+        while let Status::MoreData(n) = response.sw.status() {
+            rounds += 1;
+            if rounds > MAX_GET_RESPONSE {
+                return Err(ChannelError::EndlessResponse);
+            }
+            let get = Command::new(command.cla & 0x03, 0xC0, 0, 0).with_le(n);
+            response = self.exchange(&get)?;
+            check_length(&get, &response)?;
+            data.append(&mut response.data);
+        }
+        Ok(Response {
+            data,
+            sw: response.sw,
+        })
+    }
+
+    fn exchange(&mut self, command: &Command) -> Result<Response, ChannelError> {
+        tracing::trace!(?command, "to card");
+        let raw = self.transport.transmit(&command.to_bytes()?)?;
+        let response = Response::parse(&raw)?;
+        tracing::trace!(?response, "from card");
+        Ok(response)
+    }
+}
+
+/// A response longer than its Le asked for is a card (or attacker) error,
+/// not data to trust. (GET RESPONSE rounds are checked one by one.)
+fn check_length(command: &Command, response: &Response) -> Result<(), ChannelError> {
+    let allowed = command.le.unwrap_or(0);
+    if response.data.len() > allowed {
+        return Err(ChannelError::OverlongResponse(allowed));
+    }
+    Ok(())
+}

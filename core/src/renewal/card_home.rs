@@ -1,0 +1,264 @@
+//! The ID card as the home of the current and the new keys.
+//!
+//! Locations are slot names (`slot-83-auth`): the flow stores them, and a
+//! resumed renewal finds the same keys on the card again. New keys go into
+//! slots without a current key ([`free_slot`]); on the reference card the
+//! issued certificates are written next to them and made current with one
+//! ACTIVATE KEYS, which the card refuses for an incomplete certificate. The
+//! kz-idcard cannot store certificates, so they are written to a directory.
+
+use std::path::{Path, PathBuf};
+
+use time::OffsetDateTime;
+
+use super::{KeyHome, RenewalError, RenewalUi};
+use crate::card::keystore::{CardKey, SharedSession, certified_slots, free_slot};
+use crate::card::profile::{CardAlgorithm, Dialect};
+use crate::card::session::{CardError, Role};
+use crate::cert::{KzCertificate, Purpose};
+use crate::crypto::{KeySpec, Signer};
+use crate::keystore::replace;
+use crate::reissue::StorageKind;
+
+/// Keys on an ID card, reached through one open session (PIN verified).
+/// Clones share the session.
+#[derive(Clone)]
+pub struct CardHome {
+    session: SharedSession,
+    /// The citizen's certificates known from outside the card (kz-idcard).
+    known: Vec<KzCertificate>,
+    /// Where certificates go that the card cannot store.
+    export_dir: PathBuf,
+    /// Slots given to new keys in this run.
+    taken: Vec<u8>,
+}
+
+impl CardHome {
+    pub fn new(
+        session: SharedSession,
+        known: Vec<KzCertificate>,
+        export_dir: impl Into<PathBuf>,
+    ) -> Self {
+        Self {
+            session,
+            known,
+            export_dir: export_dir.into(),
+            taken: Vec::new(),
+        }
+    }
+
+    /// The locations of the card's current keys, for [`super::RenewalRequest::key_files`].
+    pub fn current_locations(&self) -> Result<Vec<PathBuf>, RenewalError> {
+        let slots = certified_slots(&self.session, &self.known).map_err(card_error)?;
+        let mut out = Vec::new();
+        let dialect = self.dialect();
+        for s in slots {
+            // On the reference card only slots with a role are current.
+            if dialect == Dialect::Reference && s.roles.is_empty() {
+                continue;
+            }
+            let purpose = s.certificate.purpose();
+            if purpose.can_auth() || purpose.can_sign() {
+                out.push(location(s.slot, purpose));
+            }
+        }
+        Ok(out)
+    }
+
+    fn dialect(&self) -> Dialect {
+        self.session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .profile()
+            .dialect
+    }
+}
+
+/// `slot-83-auth`.
+fn location(slot: u8, purpose: Purpose) -> PathBuf {
+    let purpose = match purpose {
+        Purpose::Auth => "auth",
+        Purpose::Sign => "sign",
+        Purpose::Both | Purpose::Neither => "both",
+    };
+    PathBuf::from(format!("slot-{slot:02x}-{purpose}"))
+}
+
+fn parse_location(location: &Path) -> Result<(u8, Purpose), RenewalError> {
+    let bad = || RenewalError::Key(format!("{} is not a card key location", location.display()));
+    let text = location.to_str().ok_or_else(bad)?;
+    let rest = text.strip_prefix("slot-").ok_or_else(bad)?;
+    let (slot, purpose) = rest.split_once('-').ok_or_else(bad)?;
+    let slot = u8::from_str_radix(slot, 16).map_err(|_| bad())?;
+    let purpose = match purpose {
+        "auth" => Purpose::Auth,
+        "sign" => Purpose::Sign,
+        "both" => Purpose::Both,
+        _ => return Err(bad()),
+    };
+    Ok((slot, purpose))
+}
+
+fn card_error(e: CardError) -> RenewalError {
+    RenewalError::Key(format!("the ID card: {e}"))
+}
+
+/// Login keys sign with INTERNAL AUTHENTICATE, the others with PSO:CDS.
+fn for_login(purpose: Purpose) -> bool {
+    purpose == Purpose::Auth
+}
+
+impl KeyHome for CardHome {
+    fn storage(&self) -> StorageKind {
+        StorageKind::IdCard
+    }
+
+    fn open_current(
+        &mut self,
+        location: &Path,
+        _ui: &mut dyn RenewalUi,
+    ) -> Result<(Box<dyn Signer>, KzCertificate), RenewalError> {
+        let (slot, purpose) = parse_location(location)?;
+        let certified = certified_slots(&self.session, &self.known).map_err(card_error)?;
+        let found = certified
+            .into_iter()
+            .find(|c| c.slot == slot && c.certificate.purpose() == purpose)
+            .ok_or_else(|| {
+                RenewalError::Key(format!(
+                    "the ID card has no {purpose} certificate for key slot {slot:02X}"
+                ))
+            })?;
+        let key = CardKey::with_public_key(
+            &self.session,
+            slot,
+            for_login(purpose),
+            found.certificate.public_key().clone(),
+        )
+        .map_err(card_error)?;
+        if !self
+            .known
+            .iter()
+            .any(|k| k.der() == found.certificate.der())
+        {
+            self.known.push(found.certificate.clone());
+        }
+        Ok((Box::new(key), found.certificate))
+    }
+
+    fn create(
+        &mut self,
+        spec: KeySpec,
+        purpose: Purpose,
+        ui: &mut dyn RenewalUi,
+    ) -> Result<PathBuf, RenewalError> {
+        let algorithm = match spec {
+            KeySpec::Rsa2048 => CardAlgorithm::Rsa2048,
+            KeySpec::P256 => CardAlgorithm::P256,
+            other => {
+                return Err(RenewalError::Key(format!(
+                    "the ID card cannot hold {} keys",
+                    other.name()
+                )));
+            }
+        };
+        let slot = free_slot(
+            &self.session,
+            &self.taken,
+            &self.known,
+            OffsetDateTime::now_utc(),
+        )
+        .map_err(card_error)?;
+        if self.dialect() == Dialect::KzIdCard {
+            // GENERATE erases the slot: the citizen decides.
+            let question = format!(
+                "Generate the new {purpose} key in ID card key slot {slot:02X}? \
+                 Any key in that slot is erased; it holds no key of a valid certificate."
+            );
+            if !ui.confirm(&question) {
+                return Err(RenewalError::Key(format!(
+                    "generating a key in ID card slot {slot:02X} was not confirmed; nothing was changed"
+                )));
+            }
+        }
+        ui.progress(&format!(
+            "generating the key on the ID card (slot {slot:02X})"
+        ));
+        self.session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .generate(slot, algorithm)
+            .map_err(card_error)?;
+        self.taken.push(slot);
+        Ok(location(slot, purpose))
+    }
+
+    fn open_new(
+        &mut self,
+        location: &Path,
+        _ui: &mut dyn RenewalUi,
+    ) -> Result<Box<dyn Signer>, RenewalError> {
+        let (slot, purpose) = parse_location(location)?;
+        let key = CardKey::open(&self.session, slot, for_login(purpose)).map_err(card_error)?;
+        Ok(Box::new(key))
+    }
+
+    fn install(
+        &mut self,
+        location: &Path,
+        cert: &KzCertificate,
+        _chain: &[KzCertificate],
+        ui: &mut dyn RenewalUi,
+    ) -> Result<(), RenewalError> {
+        let (slot, purpose) = parse_location(location)?;
+        if self.dialect() == Dialect::KzIdCard {
+            std::fs::create_dir_all(&self.export_dir)
+                .map_err(|e| RenewalError::Key(format!("{}: {e}", self.export_dir.display())))?;
+            let path = self
+                .export_dir
+                .join(format!("card-slot-{slot:02x}-{purpose}.cer"));
+            replace(&path, cert.der()).map_err(|e| RenewalError::KeyFile(path.clone(), e))?;
+            ui.progress(&format!(
+                "the certificate of slot {slot:02X} is in {}",
+                path.display()
+            ));
+            return Ok(());
+        }
+        let mut roles = Vec::new();
+        if purpose.can_auth() {
+            roles.push((Role::Auth, slot));
+        }
+        if purpose.can_sign() {
+            roles.push((Role::Sign, slot));
+        }
+        ui.progress(&format!(
+            "writing the certificate into the ID card (slot {slot:02X})"
+        ));
+        let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        session
+            .write_certificate(slot, cert.der())
+            .map_err(card_error)?;
+        session.activate(&roles).map_err(card_error)?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn locations_round_trip() {
+        for (slot, purpose) in [
+            (0x81, Purpose::Auth),
+            (0x8a, Purpose::Sign),
+            (0x83, Purpose::Both),
+        ] {
+            assert_eq!(
+                parse_location(&location(slot, purpose)).unwrap(),
+                (slot, purpose)
+            );
+        }
+        assert!(parse_location(Path::new("slot-zz-auth")).is_err());
+        assert!(parse_location(Path::new("AUTH_RSA256.p12")).is_err());
+    }
+}
