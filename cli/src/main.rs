@@ -1,6 +1,7 @@
 //! `qoltanba`: the desktop face of the qoltanba core.
 
 mod application;
+mod card;
 mod demo;
 mod error;
 mod keys;
@@ -54,6 +55,13 @@ enum Command {
     Demo,
     /// Ask the RA to revoke one of your certificates.
     Revoke(renew::RevokeArgs),
+    /// The ID card: info, PIN management, signing, certificates.
+    Card {
+        #[command(flatten)]
+        args: card::CardArgs,
+        #[command(subcommand)]
+        command: card::CardCommand,
+    },
     /// Show a certificate file (DER or PEM).
     Cert {
         /// The certificate file.
@@ -91,6 +99,7 @@ fn main() -> ExitCode {
         Command::Keys(cmd) => keys::run(cmd, &ctx),
         Command::Application(cmd) => application::run(cmd, &ctx),
         Command::Message(cmd) => message::run(cmd, &ctx),
+        Command::Card { args, command } => card::run(args, command, &ctx),
         Command::Cert { file } => keys::show_certificate_file(&file, &ctx),
     };
     match result {

@@ -4,6 +4,7 @@
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -11,10 +12,13 @@ use clap::Args;
 use qoltanba_core::cert::KzCertificate;
 use qoltanba_core::keystore::{NewPassword, Password};
 use qoltanba_core::ra::{RaClient, RaConfig};
-use qoltanba_core::renewal::{Outcome, Renewal, RenewalRequest, RenewalUi, Step, Summary};
+use qoltanba_core::renewal::{
+    CardHome, Outcome, Renewal, RenewalRequest, RenewalUi, Step, Summary,
+};
 use qoltanba_core::store::Store;
 use serde_json::json;
 
+use crate::card::CardArgs;
 use crate::error::CliError;
 use crate::keys::{current_password, new_password};
 use crate::{Context, output, read_file};
@@ -54,6 +58,60 @@ pub struct RenewArgs {
     /// Continue the unfinished renewal (or the one numbered N).
     #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "0")]
     resume: Option<i64>,
+    /// The current and the new keys are on the ID card in this PC/SC reader.
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["keys", "card_simulator"])]
+    card_reader: Option<String>,
+    /// The current and the new keys are on this simulator card.
+    #[arg(long, value_name = "FILE", conflicts_with = "keys")]
+    card_simulator: Option<PathBuf>,
+    /// The card profile (found from the card when omitted).
+    #[arg(long, value_name = "NAME")]
+    card_profile: Option<String>,
+    /// A file holding the card's CAN.
+    #[arg(long, value_name = "FILE")]
+    can_file: Option<PathBuf>,
+    /// A file holding the card's PIN.
+    #[arg(long, value_name = "FILE")]
+    pin_file: Option<PathBuf>,
+    /// The current certificates, for a card that keeps none (kz-idcard).
+    #[arg(long = "card-cert", value_name = "FILE")]
+    card_certs: Vec<PathBuf>,
+    /// Answer yes to generating a key in a card slot (kz-idcard GENERATE erases the slot).
+    #[arg(long)]
+    yes: bool,
+}
+
+impl RenewArgs {
+    fn card(&self) -> Option<CardArgs> {
+        if self.card_reader.is_none() && self.card_simulator.is_none() {
+            return None;
+        }
+        Some(CardArgs {
+            reader: self.card_reader.clone(),
+            simulator: self.card_simulator.clone(),
+            profile: self.card_profile.clone(),
+            can_file: self.can_file.clone(),
+            pin_file: self.pin_file.clone(),
+        })
+    }
+}
+
+/// The ID card as the renewal's key home: open it, verify the PIN.
+fn card_home(args: &RenewArgs, card: &CardArgs) -> Result<CardHome, CliError> {
+    let session = crate::card::open_with_pin(card)?;
+    let known = args
+        .card_certs
+        .iter()
+        .map(|p| {
+            KzCertificate::parse(&read_file(p)?)
+                .map_err(|e| CliError::failed(format!("{}: {e}", p.display())))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(CardHome::new(
+        Arc::new(Mutex::new(session)),
+        known,
+        args.new_keys_dir.clone(),
+    ))
 }
 
 /// The local database: `QOLTANBA_DB`, else `~/.local/share/qoltanba/qoltanba.db`.
@@ -86,6 +144,8 @@ pub struct CliUi {
     pub new_password_file: Option<PathBuf>,
     pub code: Option<String>,
     pub json: bool,
+    /// `--yes`: confirm irreversible card steps without asking.
+    pub yes: bool,
 }
 
 impl RenewalUi for CliUi {
@@ -117,6 +177,19 @@ impl RenewalUi for CliUi {
         if !self.json {
             println!("  · {message}");
         }
+    }
+
+    fn confirm(&mut self, question: &str) -> bool {
+        if self.yes {
+            return true;
+        }
+        if !std::io::stdin().is_terminal() {
+            eprintln!("{question} (not confirmed: run in a terminal or pass --yes)");
+            return false;
+        }
+        println!("{question} [y/N]");
+        let mut answer = String::new();
+        std::io::stdin().read_line(&mut answer).is_ok() && answer.trim().eq_ignore_ascii_case("y")
     }
 
     fn committed(&mut self, step: Step) {
@@ -154,7 +227,9 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
         new_password_file: args.new_password_file.clone(),
         code: args.code.clone(),
         json: ctx.json,
+        yes: args.yes,
     };
+    let card = args.card();
     // Where the RA is: from the flags, else from the last renewal.
     let server = match &args.server {
         Some(s) => {
@@ -205,7 +280,35 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
             if !ctx.json {
                 println!("Resuming renewal {id}.");
             }
-            Renewal::resume(&store, client, id).map_err(CliError::failed)?
+            match &card {
+                Some(card) => {
+                    let home = card_home(&args, card)?;
+                    Renewal::resume_with_home(&store, client, Box::new(home), id)
+                        .map_err(CliError::failed)?
+                }
+                None => Renewal::resume(&store, client, id).map_err(CliError::failed)?,
+            }
+        }
+        None if card.is_some() => {
+            let home = card_home(&args, card.as_ref().expect("checked"))?;
+            let locations = home.current_locations().map_err(CliError::failed)?;
+            let email = match &args.email {
+                Some(e) => e.clone(),
+                None => card_email(&home, &locations, &mut ui)?,
+            };
+            let request = RenewalRequest {
+                key_files: locations,
+                email,
+                locality: args.locality.clone(),
+                new_keys_dir: args.new_keys_dir.clone(),
+            };
+            let renewal =
+                Renewal::start_with_home(&store, client, Box::new(home), request, &mut ui)
+                    .map_err(CliError::failed)?;
+            if !ctx.json {
+                println!("Renewal {} started (keys on the ID card).", renewal.id());
+            }
+            renewal
         }
         None => {
             if args.keys.is_empty() {
@@ -252,6 +355,24 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
             Ok(EXIT_NEEDS_CODE)
         }
     }
+}
+
+/// The e-mail of the card's current certificate, when the citizen gives none.
+fn card_email(home: &CardHome, locations: &[PathBuf], ui: &mut CliUi) -> Result<String, CliError> {
+    use qoltanba_core::renewal::KeyHome;
+    let mut home_ref = home.clone();
+    let location = locations.first().ok_or_else(|| {
+        CliError::failed(
+            "the ID card holds no current certificate; give --card-cert for a kz-idcard",
+        )
+    })?;
+    let (_, cert) = home_ref
+        .open_current(location, ui)
+        .map_err(CliError::failed)?;
+    cert.holder()
+        .email
+        .clone()
+        .ok_or_else(|| CliError::usage("the certificate names no e-mail; give --email"))
 }
 
 /// The e-mail of the current certificate, when the citizen gives none.
