@@ -349,7 +349,11 @@ fn info(args: &CardArgs, cert_files: &[PathBuf], ctx: &Context) -> Result<(), Cl
                     subject: c.certificate.subject_name(),
                     serial: c.certificate.serial_hex(),
                     purpose: c.certificate.purpose().to_string(),
-                    not_after: c.certificate.not_after().to_string(),
+                    not_after: c
+                        .certificate
+                        .not_after()
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .unwrap_or_default(),
                 }),
             }
         })

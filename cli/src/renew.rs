@@ -215,7 +215,7 @@ pub fn print_summary(summary: &Summary, ctx: &Context) -> Result<(), CliError> {
             "  new {} certificate {} ({}), valid {} .. {}",
             c.purpose, c.serial, c.algorithm, c.not_before, c.not_after
         );
-        println!("      key file: {}", c.file.display());
+        println!("      key: {}", c.file.display());
     }
     Ok(())
 }

@@ -70,14 +70,24 @@ enum Command {
         valid_from: Option<String>,
         #[arg(long, default_value_t = 365)]
         valid_days: u32,
-        /// The file holding the citizen's new key-file password.
-        #[arg(long)]
-        password_file: PathBuf,
-        /// Where the key files go.
+        /// The file holding the citizen's new key-file password (key files only).
+        #[arg(long, required_unless_present = "card_simulator")]
+        password_file: Option<PathBuf>,
+        /// Where the key files (or a kz-idcard's certificates) go.
         #[arg(long)]
         out: PathBuf,
         #[arg(long)]
         passphrase_file: Option<PathBuf>,
+        /// Put the keys on this simulator card instead of key files
+        /// (generated on the card, certificates stored on it and made current).
+        #[arg(long, value_name = "FILE")]
+        card_simulator: Option<PathBuf>,
+        /// The simulator card's CAN (qoltanba-ref-1).
+        #[arg(long, value_name = "FILE", requires = "card_simulator")]
+        can_file: Option<PathBuf>,
+        /// The simulator card's PIN.
+        #[arg(long, value_name = "FILE", requires = "card_simulator")]
+        card_pin_file: Option<PathBuf>,
     },
     /// Serve the API.
     Serve {
@@ -205,6 +215,9 @@ fn run(command: Command) -> Result<(), String> {
             password_file,
             out,
             passphrase_file,
+            card_simulator,
+            can_file,
+            card_pin_file,
         } => {
             let algorithm = match algorithm.as_str() {
                 "rsa" => KeySpec::Rsa2048,
@@ -222,6 +235,45 @@ fn run(command: Command) -> Result<(), String> {
                     .map_err(|e| format!("--valid-from '{t}' is not RFC 3339 ({e})"))?,
                 None => now,
             };
+            let who = Enrolment {
+                iin: &iin,
+                surname: &surname,
+                name: &name,
+                patronymic: patronymic.as_deref(),
+                email: email.as_deref(),
+                phone: phone.as_deref(),
+                algorithm,
+                valid_from,
+                valid_days,
+            };
+            if let Some(card) = card_simulator {
+                let session =
+                    open_simulator_card(&card, can_file.as_deref(), card_pin_file.as_deref())?;
+                let home = Home::open(&dir).map_err(fail)?;
+                let cas = home
+                    .unlock_cas(&passphrase(passphrase_file.as_deref())?)
+                    .map_err(fail)?;
+                let shared = std::sync::Arc::new(std::sync::Mutex::new(session));
+                let enrolled = registry::enroll_card(
+                    &home.db,
+                    &cas,
+                    &home.config.public_url,
+                    &who,
+                    &shared,
+                    &out,
+                    now,
+                )
+                .map_err(fail)?;
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({ "iin": iin, "card": card, "keys": enrolled })
+                    )
+                    .unwrap_or_default()
+                );
+                return Ok(());
+            }
+            let password_file = password_file.ok_or("give --password-file for the key files")?;
             let password_text = std::fs::read_to_string(&password_file).map_err(|e| {
                 format!(
                     "cannot read the password file {}: {e}",
@@ -239,17 +291,7 @@ fn run(command: Command) -> Result<(), String> {
                 &home.db,
                 &cas,
                 &home.config.public_url,
-                &Enrolment {
-                    iin: &iin,
-                    surname: &surname,
-                    name: &name,
-                    patronymic: patronymic.as_deref(),
-                    email: email.as_deref(),
-                    phone: phone.as_deref(),
-                    algorithm,
-                    valid_from,
-                    valid_days,
-                },
+                &who,
                 &password,
                 &out,
                 now,
@@ -405,4 +447,33 @@ fn run(command: Command) -> Result<(), String> {
             Ok(())
         }
     }
+}
+
+/// Open a simulator card the way a service-centre terminal would: PACE with
+/// the CAN where the card needs it, then the PIN.
+fn open_simulator_card(
+    file: &Path,
+    can_file: Option<&Path>,
+    pin_file: Option<&Path>,
+) -> Result<qoltanba_core::card::CardSession, String> {
+    use qoltanba_core::card::secret::{Can, Pin};
+    let read = |path: Option<&Path>, what: &str| -> Result<zeroize::Zeroizing<String>, String> {
+        let path = path
+            .ok_or_else(|| format!("give the card's {what} with --{}-file", what.to_lowercase()))?;
+        std::fs::read_to_string(path)
+            .map(zeroize::Zeroizing::new)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    let card = qoltanba_card_sim::SimCard::open(file).map_err(|e| e.to_string())?;
+    let transport = qoltanba_card_sim::transport::SimTransport::new(card);
+    let can = match can_file {
+        Some(path) => Some(Can::new(&read(Some(path), "CAN")?).map_err(|e| e.to_string())?),
+        None => None,
+    };
+    let mut session =
+        qoltanba_core::card::CardSession::open(Box::new(transport), None, can.as_ref())
+            .map_err(|e| e.to_string())?;
+    let pin = Pin::new(&read(pin_file, "card-PIN")?).map_err(|e| e.to_string())?;
+    session.verify_pin(&pin).map_err(|e| e.to_string())?;
+    Ok(session)
 }

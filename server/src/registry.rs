@@ -5,7 +5,7 @@
 use qoltanba_core::cert::{KzCertificate, Purpose, TrustAnchors, validate};
 use qoltanba_core::crypto::{KeySpec, PublicKeyAlgorithm, Signer, SoftwareKey, generate};
 use qoltanba_core::keystore::{
-    KeyFile, KeyFileKind, NewPassword, Profile, file_name, key_id, save_new,
+    KeyFile, KeyFileKind, NewPassword, Profile, file_name, key_id, replace, save_new,
 };
 use qoltanba_core::reissue::{VerifiedApplication, build_csr, individual_subject, verify_csr};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -174,6 +174,7 @@ pub fn enroll(
     };
     // Keys and certificates first, in memory; then the database in one
     // transaction; then the files. A failure leaves no half-enrolled citizen.
+    enrolment_subject(who)?;
     let mut keys = Vec::new();
     for purpose in purposes {
         let key = generate(who.algorithm).map_err(|e| RegistryError::Invalid(e.to_string()))?;
@@ -198,18 +199,9 @@ pub fn enroll(
     Ok(written)
 }
 
-/// Record the citizen and certify keys that live elsewhere (an ID card
-/// personalised at the centre): each key signs its own CSR, so the RA sees
-/// proof of possession, as for keys it generates itself. `who.algorithm` is
-/// ignored; the keys' own algorithms count.
-pub fn enroll_keys(
-    db: &Db,
-    cas: &CaSet,
-    public_url: &str,
-    who: &Enrolment<'_>,
-    keys: &[(Purpose, &dyn Signer)],
-    now: OffsetDateTime,
-) -> Result<Vec<(CaKind, KzCertificate)>> {
+/// The certificate subject for `who`, after checking the IIN; run before
+/// any key is made, so a typo costs nothing.
+fn enrolment_subject(who: &Enrolment<'_>) -> Result<x509_cert::name::Name> {
     let iin = qoltanba_core::cert::Iin::new(who.iin);
     if who.iin.len() != 12 || !who.iin.bytes().all(|b| b.is_ascii_digit()) {
         return Err(RegistryError::Invalid(format!(
@@ -223,8 +215,23 @@ pub fn enroll_keys(
             who.iin
         )));
     }
-    let subject = individual_subject(who.surname, who.name, who.patronymic, who.iin, who.email)
-        .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+    individual_subject(who.surname, who.name, who.patronymic, who.iin, who.email)
+        .map_err(|e| RegistryError::Invalid(e.to_string()))
+}
+
+/// Record the citizen and certify keys that live elsewhere (an ID card
+/// personalised at the centre): each key signs its own CSR, so the RA sees
+/// proof of possession, as for keys it generates itself. `who.algorithm` is
+/// ignored; the keys' own algorithms count.
+pub fn enroll_keys(
+    db: &Db,
+    cas: &CaSet,
+    public_url: &str,
+    who: &Enrolment<'_>,
+    keys: &[(Purpose, &dyn Signer)],
+    now: OffsetDateTime,
+) -> Result<Vec<(CaKind, KzCertificate)>> {
+    let subject = enrolment_subject(who)?;
     let mut issued = Vec::new();
     for (purpose, key) in keys {
         let csr = build_csr(*key, &subject, *purpose)
@@ -674,4 +681,122 @@ pub fn next_crl_number(db: &Db, ca: CaKind) -> Result<u64> {
 /// DER of a certificate list entry, for the download.
 pub fn pem(der: &[u8]) -> String {
     der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, der).unwrap_or_default()
+}
+
+/// One key an ID card got at enrolment.
+#[derive(Debug, Serialize)]
+pub struct EnrolledCardKey {
+    pub purpose: Purpose,
+    /// The card's key reference, e.g. "81".
+    pub slot: String,
+    pub serial: String,
+    pub not_after: String,
+    /// Where the certificate was written, for cards that cannot store it.
+    pub file: Option<std::path::PathBuf>,
+}
+
+/// Personalise an ID card as a service centre does, through the card's own
+/// commands (the session must be open with the PIN verified): generate an
+/// AUTH and a SIGN key on the card, let each key sign its CSR, issue the
+/// certificates, and store them on the card and make them current (the
+/// reference card), or write them to `out` (the kz-idcard keeps none).
+pub fn enroll_card(
+    db: &Db,
+    cas: &CaSet,
+    public_url: &str,
+    who: &Enrolment<'_>,
+    session: &qoltanba_core::card::keystore::SharedSession,
+    out: &std::path::Path,
+    now: OffsetDateTime,
+) -> Result<Vec<EnrolledCardKey>> {
+    use qoltanba_core::card::keystore::{CardKey, free_slot};
+    use qoltanba_core::card::profile::{CardAlgorithm, Dialect};
+    use qoltanba_core::card::session::Role;
+
+    let card_error =
+        |e: qoltanba_core::card::CardError| RegistryError::Invalid(format!("the ID card: {e}"));
+    let algorithm = match who.algorithm {
+        KeySpec::Rsa2048 => CardAlgorithm::Rsa2048,
+        KeySpec::P256 => CardAlgorithm::P256,
+        other => {
+            return Err(RegistryError::Invalid(format!(
+                "the ID card cannot hold {} keys; use rsa or p256",
+                other.name()
+            )));
+        }
+    };
+    enrolment_subject(who)?;
+    let dialect = session
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .profile()
+        .dialect;
+    let mut keys = Vec::new();
+    let mut taken = Vec::new();
+    for purpose in [Purpose::Auth, Purpose::Sign] {
+        let slot = free_slot(session, &taken, &[], now).map_err(card_error)?;
+        let spki = session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .generate(slot, algorithm)
+            .map_err(card_error)?;
+        taken.push(slot);
+        let key = CardKey::with_public_key(session, slot, purpose == Purpose::Auth, spki)
+            .map_err(card_error)?;
+        keys.push((purpose, key));
+    }
+    let signers: Vec<(Purpose, &dyn Signer)> =
+        keys.iter().map(|(p, k)| (*p, k as &dyn Signer)).collect();
+    let issued = enroll_keys(db, cas, public_url, who, &signers, now)?;
+    let mut enrolled = Vec::new();
+    let mut roles = Vec::new();
+    for ((purpose, key), (_, cert)) in keys.iter().zip(&issued) {
+        let file = match dialect {
+            Dialect::Reference => {
+                session
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .write_certificate(key.slot(), cert.der())
+                    .map_err(card_error)?;
+                roles.push((
+                    if *purpose == Purpose::Auth {
+                        Role::Auth
+                    } else {
+                        Role::Sign
+                    },
+                    key.slot(),
+                ));
+                None
+            }
+            Dialect::KzIdCard => {
+                std::fs::create_dir_all(out)
+                    .map_err(|e| RegistryError::Invalid(format!("{}: {e}", out.display())))?;
+                let path = out.join(format!(
+                    "card-slot-{:02x}-{}.cer",
+                    key.slot(),
+                    purpose_name(*purpose)
+                ));
+                replace(&path, cert.der()).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+                Some(path)
+            }
+        };
+        enrolled.push(EnrolledCardKey {
+            purpose: *purpose,
+            slot: format!("{:02X}", key.slot()),
+            serial: serial_hex(cert),
+            not_after: cert
+                .not_after()
+                .format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default(),
+            file,
+        });
+    }
+    if !roles.is_empty() {
+        session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .activate(&roles)
+            .map_err(card_error)?;
+    }
+    Ok(enrolled)
 }

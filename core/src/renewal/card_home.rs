@@ -215,7 +215,7 @@ impl KeyHome for CardHome {
                 .map_err(|e| RenewalError::Key(format!("{}: {e}", self.export_dir.display())))?;
             let path = self
                 .export_dir
-                .join(format!("card-slot-{slot:02x}-{purpose}.cer"));
+                .join(format!("card-{}.cer", location(slot, purpose).display()));
             replace(&path, cert.der()).map_err(|e| RenewalError::KeyFile(path.clone(), e))?;
             ui.progress(&format!(
                 "the certificate of slot {slot:02X} is in {}",
