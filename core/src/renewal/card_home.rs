@@ -59,7 +59,7 @@ impl CardHome {
             }
             let purpose = s.certificate.purpose();
             if purpose.can_auth() || purpose.can_sign() {
-                out.push(location(s.slot, purpose));
+                out.push(slot_location(s.slot, purpose));
             }
         }
         Ok(out)
@@ -75,7 +75,7 @@ impl CardHome {
 }
 
 /// `slot-83-auth`.
-fn location(slot: u8, purpose: Purpose) -> PathBuf {
+fn slot_location(slot: u8, purpose: Purpose) -> PathBuf {
     let purpose = match purpose {
         Purpose::Auth => "auth",
         Purpose::Sign => "sign",
@@ -189,7 +189,7 @@ impl KeyHome for CardHome {
             .generate(slot, algorithm)
             .map_err(card_error)?;
         self.taken.push(slot);
-        Ok(location(slot, purpose))
+        Ok(slot_location(slot, purpose))
     }
 
     fn open_new(
@@ -213,9 +213,10 @@ impl KeyHome for CardHome {
         if self.dialect() == Dialect::KzIdCard {
             std::fs::create_dir_all(&self.export_dir)
                 .map_err(|e| RenewalError::Key(format!("{}: {e}", self.export_dir.display())))?;
-            let path = self
-                .export_dir
-                .join(format!("card-{}.cer", location(slot, purpose).display()));
+            let path = self.export_dir.join(format!(
+                "card-{}.cer",
+                slot_location(slot, purpose).display()
+            ));
             replace(&path, cert.der()).map_err(|e| RenewalError::KeyFile(path.clone(), e))?;
             ui.progress(&format!(
                 "the certificate of slot {slot:02X} is in {}",
@@ -254,7 +255,7 @@ mod tests {
             (0x83, Purpose::Both),
         ] {
             assert_eq!(
-                parse_location(&location(slot, purpose)).unwrap(),
+                parse_location(&slot_location(slot, purpose)).unwrap(),
                 (slot, purpose)
             );
         }
