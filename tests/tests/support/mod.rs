@@ -5,6 +5,10 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod card_sim;
+
+pub mod ra;
+
 pub const NCA_TEST_PASSWORD: &str = "Qwerty12";
 
 pub fn fixtures() -> PathBuf {

@@ -1,0 +1,154 @@
+//! A real `qoltanba-ra` on loopback for end-to-end tests: a fresh home,
+//! `serve` in a child process, enrolment of test citizens (key files or a
+//! simulator card), and the one-time codes from its outbox.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+
+use super::ra_binary;
+
+pub const PASSPHRASE: &str = "Operat0rPass";
+pub const CURRENT: &str = "Curr3ntPass";
+pub const NEW: &str = "N3wPassw0rd";
+
+pub struct Ra {
+    pub dir: tempfile::TempDir,
+    pub url: String,
+    child: Child,
+}
+
+impl Drop for Ra {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn run_ra(args: &[&str]) -> String {
+    let out = Command::new(ra_binary()).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "qoltanba-ra {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+impl Ra {
+    pub fn start(auto_approve: bool) -> Ra {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("pass"), PASSPHRASE).unwrap();
+        std::fs::write(dir.path().join("current.pw"), CURRENT).unwrap();
+        std::fs::write(dir.path().join("new.pw"), NEW).unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let home = dir.path().join("ra");
+        let pass = dir.path().join("pass");
+        run_ra(&[
+            "init",
+            "--dir",
+            home.to_str().unwrap(),
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+        ]);
+        if !auto_approve {
+            let config = home.join("config.toml");
+            let text = std::fs::read_to_string(&config)
+                .unwrap()
+                .replace("auto_approve = true", "auto_approve = false");
+            std::fs::write(config, text).unwrap();
+        }
+        let mut child = Command::new(ra_binary())
+            .args(["serve", "--stop-on-stdin-eof", "--dir"])
+            .arg(&home)
+            .arg("--passphrase-file")
+            .arg(&pass)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .expect("the RA started")
+            .to_string();
+        Ra { dir, url, child }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Enrol a citizen; the key files.
+    pub fn enroll(&self, seq: u32, algorithm: &str) -> Vec<PathBuf> {
+        let iin = (0..)
+            .find_map(|k: u32| {
+                qoltanba_core::cert::with_control_digit(&format!(
+                    "9001013{:04}",
+                    (seq + k * 7919) % 10_000
+                ))
+            })
+            .unwrap();
+        let out = self.path(&format!("keys-{seq}"));
+        let printed = run_ra(&[
+            "enroll",
+            "--dir",
+            self.path("ra").to_str().unwrap(),
+            "--iin",
+            &iin,
+            "--surname",
+            "ТЕСТОВ",
+            "--name",
+            "ТЕСТ",
+            "--phone",
+            "+77011234567",
+            "--email",
+            "t@example.kz",
+            "--algorithm",
+            algorithm,
+            "--password-file",
+            self.path("current.pw").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--passphrase-file",
+            self.path("pass").to_str().unwrap(),
+        ]);
+        let v: serde_json::Value = serde_json::from_str(&printed).unwrap();
+        v["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| PathBuf::from(k["file"].as_str().unwrap()))
+            .collect()
+    }
+
+    pub fn code(&self, number: i64) -> String {
+        let conn = rusqlite::Connection::open(self.path("ra/ra.db")).unwrap();
+        let body: String = conn
+            .query_row(
+                "SELECT body FROM outbox WHERE channel = 'sms' AND body LIKE ?1 ORDER BY id DESC LIMIT 1",
+                [format!("qoltanba: application {number},%")],
+                |r| r.get(0),
+            )
+            .unwrap();
+        body.rsplit(' ').next().unwrap().to_string()
+    }
+
+    pub fn applications(&self) -> i64 {
+        let conn = rusqlite::Connection::open(self.path("ra/ra.db")).unwrap();
+        conn.query_row("SELECT COUNT(*) FROM applications", [], |r| r.get(0))
+            .unwrap()
+    }
+}
