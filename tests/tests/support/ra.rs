@@ -93,14 +93,7 @@ impl Ra {
 
     /// Enrol a citizen; the key files.
     pub fn enroll(&self, seq: u32, algorithm: &str) -> Vec<PathBuf> {
-        let iin = (0..)
-            .find_map(|k: u32| {
-                qoltanba_core::cert::with_control_digit(&format!(
-                    "9001013{:04}",
-                    (seq + k * 7919) % 10_000
-                ))
-            })
-            .unwrap();
+        let iin = iin(seq);
         let out = self.path(&format!("keys-{seq}"));
         let printed = run_ra(&[
             "enroll",
@@ -134,6 +127,51 @@ impl Ra {
             .collect()
     }
 
+    /// Personalise the simulator card in `card` for citizen `seq` through
+    /// `qoltanba-ra enroll --card-simulator`; the printed JSON.
+    pub fn enroll_card(
+        &self,
+        seq: u32,
+        card: &std::path::Path,
+        can_file: Option<&std::path::Path>,
+        pin_file: &std::path::Path,
+        algorithm: &str,
+    ) -> serde_json::Value {
+        let iin = iin(seq);
+        let out = self.path(&format!("card-certs-{seq}"));
+        let mut args = vec![
+            "enroll".to_string(),
+            "--dir".into(),
+            self.path("ra").to_str().unwrap().into(),
+            "--iin".into(),
+            iin,
+            "--surname".into(),
+            "ТЕСТОВ".into(),
+            "--name".into(),
+            "ТЕСТ".into(),
+            "--phone".into(),
+            "+77011234567".into(),
+            "--email".into(),
+            "t@example.kz".into(),
+            "--algorithm".into(),
+            algorithm.into(),
+            "--out".into(),
+            out.to_str().unwrap().into(),
+            "--passphrase-file".into(),
+            self.path("pass").to_str().unwrap().into(),
+            "--card-simulator".into(),
+            card.to_str().unwrap().into(),
+            "--card-pin-file".into(),
+            pin_file.to_str().unwrap().into(),
+        ];
+        if let Some(can) = can_file {
+            args.push("--can-file".into());
+            args.push(can.to_str().unwrap().into());
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        serde_json::from_str(&run_ra(&args)).unwrap()
+    }
+
     pub fn code(&self, number: i64) -> String {
         let conn = rusqlite::Connection::open(self.path("ra/ra.db")).unwrap();
         let body: String = conn
@@ -151,4 +189,16 @@ impl Ra {
         conn.query_row("SELECT COUNT(*) FROM applications", [], |r| r.get(0))
             .unwrap()
     }
+}
+
+/// A valid test IIN for citizen number `seq`.
+pub fn iin(seq: u32) -> String {
+    (0..)
+        .find_map(|k: u32| {
+            qoltanba_core::cert::with_control_digit(&format!(
+                "9001013{:04}",
+                (seq + k * 7919) % 10_000
+            ))
+        })
+        .unwrap()
 }
