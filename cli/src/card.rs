@@ -14,6 +14,7 @@ use qoltanba_core::card::secret::{Can, Pin, Puk};
 use qoltanba_core::card::session::{CardError, CardSession, PinStatus};
 use qoltanba_core::cert::KzCertificate;
 use qoltanba_core::signed_message::sign_message;
+use qoltanba_core::store::Store;
 use serde::Serialize;
 
 use crate::Context;
@@ -188,7 +189,15 @@ fn warn_last_try(session: &mut CardSession) {
     }
 }
 
+/// The `--cert` files and the card certificates this device's store knows.
 fn load_certs(paths: &[PathBuf]) -> Result<Vec<KzCertificate>, CliError> {
+    let mut certs = certificate_files(paths)?;
+    certs.extend(stored_card_certificates(&crate::renew::open_store()?)?);
+    Ok(certs)
+}
+
+/// Certificates from files (DER or PEM).
+pub fn certificate_files(paths: &[PathBuf]) -> Result<Vec<KzCertificate>, CliError> {
     paths
         .iter()
         .map(|p| {
@@ -197,6 +206,18 @@ fn load_certs(paths: &[PathBuf]) -> Result<Vec<KzCertificate>, CliError> {
                 .map_err(|e| CliError::failed(format!("{}: {e}", p.display())))
         })
         .collect()
+}
+
+/// Current card certificates recorded in the local store (installed by an
+/// earlier card renewal and not replaced since).
+pub fn stored_card_certificates(store: &Store) -> Result<Vec<KzCertificate>, CliError> {
+    Ok(store
+        .certificates()
+        .map_err(CliError::failed)?
+        .into_iter()
+        .filter(|c| c.location.starts_with("card:") && !c.replaced)
+        .filter_map(|c| KzCertificate::from_der(&c.der).ok())
+        .collect())
 }
 
 #[derive(Serialize)]

@@ -96,17 +96,13 @@ impl RenewArgs {
     }
 }
 
-/// The ID card as the renewal's key home: open it, verify the PIN.
-fn card_home(args: &RenewArgs, card: &CardArgs) -> Result<CardHome, CliError> {
+/// The ID card as the renewal's key home: open it, verify the PIN. A card
+/// that keeps no certificates (kz-idcard) gets them from `--card-cert` and
+/// from this device's store (the certificates an earlier card renewal installed).
+fn card_home(args: &RenewArgs, card: &CardArgs, store: &Store) -> Result<CardHome, CliError> {
     let session = crate::card::open_with_pin(card)?;
-    let known = args
-        .card_certs
-        .iter()
-        .map(|p| {
-            KzCertificate::parse(&read_file(p)?)
-                .map_err(|e| CliError::failed(format!("{}: {e}", p.display())))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let mut known = crate::card::certificate_files(&args.card_certs)?;
+    known.extend(crate::card::stored_card_certificates(store)?);
     Ok(CardHome::new(
         Arc::new(Mutex::new(session)),
         known,
@@ -282,7 +278,7 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
             }
             match &card {
                 Some(card) => {
-                    let home = card_home(&args, card)?;
+                    let home = card_home(&args, card, &store)?;
                     Renewal::resume_with_home(&store, client, Box::new(home), id)
                         .map_err(CliError::failed)?
                 }
@@ -290,7 +286,7 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
             }
         }
         None if card.is_some() => {
-            let home = card_home(&args, card.as_ref().expect("checked"))?;
+            let home = card_home(&args, card.as_ref().expect("checked"), &store)?;
             let locations = home.current_locations().map_err(CliError::failed)?;
             let email = match &args.email {
                 Some(e) => e.clone(),

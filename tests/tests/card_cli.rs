@@ -52,7 +52,9 @@ fn kz_card(dir: &Path, name: &str) -> CardFiles {
 /// `qoltanba --json card --simulator CARD --can-file CAN …`.
 fn card(files: &CardFiles, args: &[&str]) -> assert_cmd::Command {
     let mut cmd = qoltanba();
-    cmd.env_remove("QOLTANBA_CAN")
+    // The device store next to the card (it remembers card certificates).
+    cmd.env("QOLTANBA_DB", files.card.with_extension("db"))
+        .env_remove("QOLTANBA_CAN")
         .env_remove("QOLTANBA_PIN")
         .args(["--json", "card", "--simulator"])
         .arg(&files.card);
@@ -491,7 +493,8 @@ fn renewal_on_the_kz_idcard_asks_before_generating_and_exports_the_certificates(
     let mut args: Vec<&str> = cert_args.iter().map(String::as_str).collect();
     let new_dir = ra.path("kz-new");
     args.extend(["--new-keys-dir", new_dir.to_str().unwrap()]);
-    let db = ra.path("kz.db");
+    // The same device store as `card()` uses.
+    let db = files.card.with_extension("db");
 
     // Without a yes, GENERATE (which erases a slot) does not happen.
     let out = renew_card(&ra, &db, &files, &args)
@@ -566,4 +569,22 @@ fn renewal_on_the_kz_idcard_asks_before_generating_and_exports_the_certificates(
     assert_eq!(s[2].1, vec!["auth".to_string()]);
     assert_eq!(s[3].1, vec!["sign".to_string()]);
     assert!(s[2].2.is_some() && s[3].2.is_some());
+
+    // The device remembers the installed card certificates: without any
+    // --cert, `card info` matches the new keys from the store.
+    let info = json(
+        &card(&files, &["info"])
+            .assert()
+            .success()
+            .get_output()
+            .clone(),
+    );
+    let s = slots(&info);
+    assert_eq!(s[2].1, vec!["auth".to_string()]);
+    assert_eq!(s[3].1, vec!["sign".to_string()]);
+    assert_eq!(
+        s[0].1,
+        Vec::<String>::new(),
+        "replaced certificates are not current"
+    );
 }
