@@ -235,6 +235,22 @@ impl KeyHome for CardHome {
             "writing the certificate into the ID card (slot {slot:02X})"
         ));
         let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
+        // A resumed run after a lost tag: the card may have activated the
+        // slot already, and then refuses to overwrite its file.
+        let status = session.status().map_err(card_error)?;
+        let active = roles.iter().all(|(role, s)| match role {
+            Role::Auth => status.auth_slot == Some(*s),
+            Role::Sign => status.sign_slot == Some(*s),
+        });
+        if active
+            && session
+                .read_certificate(slot)
+                .map_err(card_error)?
+                .as_deref()
+                == Some(cert.der())
+        {
+            return Ok(());
+        }
         session
             .write_certificate(slot, cert.der())
             .map_err(card_error)?;
