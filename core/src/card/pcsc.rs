@@ -74,7 +74,18 @@ impl PcscTransport {
         let card = ctx
             .connect(name, pcsc::ShareMode::Exclusive, pcsc::Protocols::ANY)
             .map_err(map_error)?;
-        let atr = card.get_attribute_owned(pcsc::Attribute::AtrString).ok();
+        // SCardStatus knows the ATR whatever the driver; SCARD_ATTR_ATR_STRING
+        // is answered by the driver, and vsmartcard's vpcd gives none.
+        let atr = card
+            .status2_owned()
+            .ok()
+            .map(|s| s.atr().to_vec())
+            .filter(|atr| !atr.is_empty())
+            .or_else(|| {
+                card.get_attribute_owned(pcsc::Attribute::AtrString)
+                    .ok()
+                    .filter(|atr| !atr.is_empty())
+            });
         Ok(Self {
             card,
             atr,
