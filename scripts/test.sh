@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # Runs every check and test of the workspace on a fresh machine.
 # Installs what the tests need as real interop peers: the openssl binary,
-# gostcrypto (PyPI) as an independent GOST R 34.10-2012 implementation, and
-# Debian's python3-aiosmtpd as a real SMTP server for the RA's e-mail notices.
+# gostcrypto (PyPI) as an independent GOST R 34.10-2012 implementation,
+# Debian's python3-aiosmtpd as a real SMTP server for the RA's e-mail notices,
+# and a real PC/SC stack for the card: pcscd with vsmartcard's vpcd driver
+# (the simulator card plays the card in its reader "Virtual PCD 00 00") and
+# libpcsclite-dev + pkg-config, which `qoltanba --features pcsc` links.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 /usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+for pkg in pcscd libpcsclite-dev vsmartcard-vpcd pkg-config; do
+    installed "$pkg" || missing+=("$pkg")
+done
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}"
     if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
@@ -29,5 +37,9 @@ if [ ! -d ../shared/fixtures ] && [ -z "${QOLTANBA_FIXTURES:-}" ]; then
 fi
 
 cargo fmt --all --check
-cargo clippy --workspace --all-targets --locked -- -D warnings
-cargo test --workspace --locked
+# The plain build (no PC/SC, no libpcsclite needed), as the README's demo builds.
+cargo clippy --workspace --locked -- -D warnings
+# Everything with the PC/SC feature: `qoltanba card --reader`, and
+# tests/tests/card_pcsc.rs driving the simulator card through pcscd (as root).
+cargo clippy --workspace --all-targets --locked --features qoltanba-cli/pcsc -- -D warnings
+cargo test --workspace --locked --features qoltanba-cli/pcsc
