@@ -709,7 +709,7 @@ pub fn enroll_card(
     out: &std::path::Path,
     now: OffsetDateTime,
 ) -> Result<Vec<EnrolledCardKey>> {
-    use qoltanba_core::card::keystore::{CardKey, free_slot};
+    use qoltanba_core::card::keystore::{CardKey, generate_in_free_slot};
     use qoltanba_core::card::profile::{CardAlgorithm, Dialect};
     use qoltanba_core::card::session::Role;
 
@@ -734,12 +734,11 @@ pub fn enroll_card(
     let mut keys = Vec::new();
     let mut taken = Vec::new();
     for purpose in [Purpose::Auth, Purpose::Sign] {
-        let slot = free_slot(session, &taken, &[], now).map_err(card_error)?;
-        let spki = session
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .generate(slot, algorithm)
-            .map_err(card_error)?;
+        // The operator personalises a card the citizen hands over: no
+        // question per slot.
+        let (slot, spki) =
+            generate_in_free_slot(session, &taken, &[], now, algorithm, &mut |_| true)
+                .map_err(card_error)?;
         taken.push(slot);
         let key = CardKey::with_public_key(session, slot, purpose == Purpose::Auth, spki)
             .map_err(card_error)?;

@@ -151,6 +151,10 @@ fn a_tag_lost_at_every_installation_apdu_never_makes_a_bad_certificate_current()
             Ok(Outcome::NeedCode { .. }) => panic!("the code is given"),
             Err(e) => {
                 let text = e.to_string();
+                assert!(
+                    matches!(e, qoltanba_core::renewal::RenewalError::CardLost(_)),
+                    "n = {n}: {text}"
+                );
                 assert!(text.contains("card was lost"), "n = {n}: {text}");
                 roles_are_sound(&card, &format!("lost at installation APDU {n}"));
             }
@@ -158,7 +162,7 @@ fn a_tag_lost_at_every_installation_apdu_never_makes_a_bad_certificate_current()
         n += 1;
         assert!(n < 40, "the installation never got through");
         let (shared, control) = session(&card);
-        let point = if n % 2 == 0 {
+        let point = if n.is_multiple_of(2) {
             LossPoint::BeforeCard
         } else {
             LossPoint::AfterCard

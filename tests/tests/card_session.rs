@@ -14,11 +14,15 @@ use qoltanba_card_sim::{
 use qoltanba_core::card::apdu::{ApduError, Command};
 use qoltanba_core::card::channel::ChannelError;
 use qoltanba_core::card::keys;
-use qoltanba_core::card::keystore::{CardKey, SharedSession, certified_slots, free_slot};
+use qoltanba_core::card::keystore::{
+    CardKey, SharedSession, certified_slots, free_slot, generate_in_free_slot,
+};
 use qoltanba_core::card::profile::CardAlgorithm;
 use qoltanba_core::card::secret::{Can, Pin, Puk};
 use qoltanba_core::card::session::{CardStatus, PinStatus, Role};
-use qoltanba_core::card::{CardError, CardSession, PaceError, SmError, StatusWord, TransportError};
+use qoltanba_core::card::{
+    CardError, CardSession, CardTransport, PaceError, SmError, StatusWord, TransportError,
+};
 use qoltanba_core::cert::{KzCertificate, Purpose};
 use qoltanba_core::crypto::{DigestAlgorithm, SignatureAlgorithm, Signer, verify_signature};
 use qoltanba_core::oid;
@@ -427,6 +431,32 @@ fn wrong_missing_and_malformed_can() {
     // A wrong CAN costs nothing: the right one still opens, the PIN is untouched.
     let mut session = open(&card);
     assert_eq!(session.pin_status().unwrap(), PinStatus::TriesLeft(3));
+}
+
+/// A reader that reports no ATR (vsmartcard's vpcd gives none through
+/// SCARD_ATTR_ATR_STRING): the profile is found by asking the card.
+struct NoAtr(SimTransport);
+
+impl CardTransport for NoAtr {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        self.0.transmit(command)
+    }
+}
+
+#[test]
+fn without_an_atr_the_profile_is_found_by_asking_the_card() {
+    let card = reference_card();
+    let session = CardSession::open(
+        Box::new(NoAtr(SimTransport::shared(card))),
+        None,
+        Some(&can()),
+    )
+    .unwrap();
+    assert_eq!(session.profile().name, "qoltanba-ref-1");
+    let card = kz_card(KzSlots::Two);
+    let session =
+        CardSession::open(Box::new(NoAtr(SimTransport::shared(card))), None, None).unwrap();
+    assert_eq!(session.profile().name, "kz-idcard");
 }
 
 // ---- 3. PIN and PUK counters ---------------------------------------------------
@@ -1183,13 +1213,10 @@ fn kz_idcard_with_four_slots() {
     kz_profile(KzSlots::Four);
 }
 
-/// A 2-slot card whose slot 87 holds the key of a valid certificate and
-/// whose slot 88 holds a key without one (its certificate expired): the new
-/// key can only go into 88. `free_slot` offers 89 instead (READ PUBLIC KEY
-/// answers 6A82 for a slot the card does not have, as for an empty one), and
-/// GENERATE there fails with `NoSuchSlot`: a renewal on such a card stops.
+/// A 2-slot kz-idcard reads its absent slots 89/8A like empty ones, so
+/// `free_slot` offers them first; `generate_in_free_slot` learns from the
+/// card's 6900 and moves on to the slot whose certificate is no longer valid.
 #[test]
-#[ignore = "known limitation: free_slot offers the absent slots 89/8A of a 2-slot kz-idcard"]
 fn kz_two_slot_card_reuses_a_slot_without_a_valid_certificate() {
     let card = kz_card(KzSlots::Two);
     let transport = SimTransport::shared(card);
@@ -1207,13 +1234,40 @@ fn kz_two_slot_card_reuses_a_slot_without_a_valid_certificate() {
     }
     let valid = certify(&[(Purpose::Sign, &keys[0])]);
     let now = OffsetDateTime::now_utc();
-    let slot = free_slot(&session, &[], &valid, now).unwrap();
+    assert_eq!(
+        free_slot(&session, &[], &valid, now).unwrap(),
+        0x89,
+        "absent, reads as empty"
+    );
+    let mut asked = Vec::new();
+    let (slot, key) = generate_in_free_slot(
+        &session,
+        &[],
+        &valid,
+        now,
+        CardAlgorithm::Rsa2048,
+        &mut |s| {
+            asked.push(s);
+            true
+        },
+    )
+    .unwrap();
     assert_eq!(slot, 0x88, "the only slot a new key may go into");
-    session
-        .lock()
-        .unwrap()
-        .generate(slot, CardAlgorithm::Rsa2048)
-        .unwrap();
+    assert_ne!(&key, keys[1].public_key(), "a new key");
+    assert_eq!(asked, [0x89, 0x8A, 0x88]);
+    // Refused confirmation: nothing happens.
+    let before = session.lock().unwrap().public_key(0x88).unwrap();
+    let err = generate_in_free_slot(
+        &session,
+        &[],
+        &valid,
+        now,
+        CardAlgorithm::Rsa2048,
+        &mut |_| false,
+    )
+    .unwrap_err();
+    assert!(matches!(err, CardError::NotConfirmed(0x89)), "{err}");
+    assert_eq!(session.lock().unwrap().public_key(0x88).unwrap(), before);
 }
 
 // ---- 10. the logged real-card signatures ------------------------------------------------

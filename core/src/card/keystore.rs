@@ -96,7 +96,13 @@ impl Signer for CardKey {
         let input = keys::signature_input(self.algorithm, oid::SHA256, &digest);
         let raw = lock(&self.session)
             .sign_raw(self.slot, self.algorithm, self.for_login, &input)
-            .map_err(|e| SignError::Device(e.to_string()))?;
+            .map_err(|e| {
+                if e.is_tag_lost() {
+                    SignError::DeviceLost(e.to_string())
+                } else {
+                    SignError::Device(e.to_string())
+                }
+            })?;
         keys::signature_output(self.algorithm, &raw).map_err(|e| SignError::Device(e.to_string()))
     }
 }
@@ -237,6 +243,33 @@ pub fn free_slot(
                 .into(),
         )
     })
+}
+
+/// Generate a new key in a free slot ([`free_slot`]) and return the slot and
+/// its public key. `confirm` is asked first with the slot (GENERATE on the
+/// kz-idcard erases it); `false` stops with nothing changed. A slot that
+/// turns out not to exist (a 2-slot kz-idcard reads its absent slots like
+/// empty ones; GENERATE there answers 6900 and changes nothing) is skipped.
+pub fn generate_in_free_slot(
+    session: &SharedSession,
+    taken: &[u8],
+    citizen: &[KzCertificate],
+    now: OffsetDateTime,
+    algorithm: CardAlgorithm,
+    confirm: &mut dyn FnMut(u8) -> bool,
+) -> Result<(u8, SubjectPublicKeyInfoOwned), CardError> {
+    let mut skipped: Vec<u8> = taken.to_vec();
+    loop {
+        let slot = free_slot(session, &skipped, citizen, now)?;
+        if !confirm(slot) {
+            return Err(CardError::NotConfirmed(slot));
+        }
+        match lock(session).generate(slot, algorithm) {
+            Ok(key) => return Ok((slot, key)),
+            Err(CardError::NoSuchSlot(_)) => skipped.push(slot),
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// The card's algorithm for a new key like the citizen's current one.

@@ -62,6 +62,8 @@ pub enum CardError {
     SlotInUse(u8),
     #[error("the card does not support {0}")]
     Unsupported(String),
+    #[error("generating a key in slot {0:02X} was not confirmed; nothing was changed")]
+    NotConfirmed(u8),
     #[error(
         "the card refused the certificate for slot {0:02X}: it is missing, incomplete or not for that slot's key; write it again"
     )]
@@ -774,7 +776,8 @@ fn probe(channel: &mut Channel) -> Result<&'static CardProfile, CardError> {
             },
         };
         let r: Response = channel.transmit(&command)?;
-        if r.is_success() {
+        // EF.CardAccess may be shorter than asked: 6282 with its data.
+        if matches!(r.sw.status(), Status::Success | Status::EndOfFile) {
             return Ok(profile);
         }
     }

@@ -11,7 +11,9 @@
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TransportError {
     /// The card left the field (NFC) or was pulled from the reader.
-    #[error("the card was lost; hold the card still against the phone and try again")]
+    #[error(
+        "the card was lost (it left the phone's field or the reader); hold it still and try again"
+    )]
     TagLost,
     /// The card did not answer in time.
     #[error("the card did not answer in time; hold it still and try again")]

@@ -29,6 +29,10 @@ pub enum SignError {
     UnsupportedAlgorithm(String),
     #[error("the signing device failed: {0}")]
     Device(String),
+    /// The device went away mid-operation (the ID card left the NFC field);
+    /// the operation can be started again once it is back.
+    #[error("{0}")]
+    DeviceLost(String),
     #[error("the system random number generator failed; try again")]
     Random,
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 use super::{KeyHome, RenewalError, RenewalUi};
-use crate::card::keystore::{CardKey, SharedSession, certified_slots, free_slot};
+use crate::card::keystore::{CardKey, SharedSession, certified_slots, generate_in_free_slot};
 use crate::card::profile::{CardAlgorithm, Dialect};
 use crate::card::session::{CardError, Role};
 use crate::cert::{KzCertificate, Purpose};
@@ -100,7 +100,11 @@ fn parse_location(location: &Path) -> Result<(u8, Purpose), RenewalError> {
 }
 
 fn card_error(e: CardError) -> RenewalError {
-    RenewalError::Key(format!("the ID card: {e}"))
+    if e.is_tag_lost() {
+        RenewalError::CardLost(e.to_string())
+    } else {
+        RenewalError::Key(format!("the ID card: {e}"))
+    }
 }
 
 /// Login keys sign with INTERNAL AUTHENTICATE, the others with PSO:CDS.
@@ -161,33 +165,26 @@ impl KeyHome for CardHome {
                 )));
             }
         };
-        let slot = free_slot(
+        let kz = self.dialect() == Dialect::KzIdCard;
+        let mut confirm = |slot: u8| {
+            // GENERATE on the kz-idcard erases the slot: the citizen decides.
+            !kz || ui.confirm(&format!(
+                "Generate the new {purpose} key in ID card key slot {slot:02X}? \
+                 Any key in that slot is erased; it holds no key of a valid certificate."
+            ))
+        };
+        let (slot, _) = generate_in_free_slot(
             &self.session,
             &self.taken,
             &self.known,
             OffsetDateTime::now_utc(),
+            algorithm,
+            &mut confirm,
         )
         .map_err(card_error)?;
-        if self.dialect() == Dialect::KzIdCard {
-            // GENERATE erases the slot: the citizen decides.
-            let question = format!(
-                "Generate the new {purpose} key in ID card key slot {slot:02X}? \
-                 Any key in that slot is erased; it holds no key of a valid certificate."
-            );
-            if !ui.confirm(&question) {
-                return Err(RenewalError::Key(format!(
-                    "generating a key in ID card slot {slot:02X} was not confirmed; nothing was changed"
-                )));
-            }
-        }
         ui.progress(&format!(
-            "generating the key on the ID card (slot {slot:02X})"
+            "generated the key on the ID card (slot {slot:02X})"
         ));
-        self.session
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .generate(slot, algorithm)
-            .map_err(card_error)?;
         self.taken.push(slot);
         Ok(slot_location(slot, purpose))
     }

@@ -148,6 +148,9 @@ pub enum RenewalError {
     Key(String),
     #[error("a password is needed and none was given")]
     NoPassword,
+    /// The ID card left the field or stopped answering; resuming continues.
+    #[error("the ID card: {0}; resume the renewal to continue")]
+    CardLost(String),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]

@@ -33,6 +33,17 @@ fn workspace_binary(package: &str, bin: &str) -> PathBuf {
         .expect("target/<profile>");
     let mut build = Command::new(env!("CARGO"));
     build.args(["build", "--quiet", "-p", package, "--bin", bin]);
+    // The CLI with PC/SC wherever libpcsclite is there, as scripts/test.sh
+    // builds the workspace: one `qoltanba` binary, not two builds taking
+    // turns in the same file.
+    if package == "qoltanba-cli"
+        && Command::new("pkg-config")
+            .args(["--exists", "libpcsclite"])
+            .status()
+            .is_ok_and(|s| s.success())
+    {
+        build.args(["--features", "pcsc"]);
+    }
     if dir.ends_with("release") {
         build.arg("--release");
     }
