@@ -485,7 +485,7 @@ fn simulator_card_through_pcscd_and_vpcd() {
 
     // --- an enrolled card: the SIGN key signs a document ---------------------
     if let Some(enrolling) = enrolling {
-        let enrolled = enrolling
+        let (enrolled, ra_home, ra_pass) = enrolling
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         step(
@@ -545,13 +545,76 @@ fn simulator_card_through_pcscd_and_vpcd() {
             started,
             "enrolled card: card sign, verified by qoltanba and openssl",
         );
+
+        // --- a whole renewal with the keys on the card in the reader ---------
+        let (mut ra, url) = serve_ra(bins, &ra_home, &ra_pass);
+        let renew = |extra: &[&str]| {
+            Command::new(&bins.qoltanba)
+                .env("QOLTANBA_DB", dir.join("device.db"))
+                .args(["--json", "renew", "--server", &url, "--ca-cert"])
+                .arg(ra_home.join("tls/ca.pem"))
+                .args([
+                    "--card-reader",
+                    READER,
+                    "--can-file",
+                    can,
+                    "--pin-file",
+                    pin,
+                    "--email",
+                    "t@example.kz",
+                ])
+                .arg("--new-keys-dir")
+                .arg(dir.join("new-keys"))
+                .args(extra)
+                .output()
+                .unwrap()
+        };
+        let out = renew(&[]);
+        assert_eq!(
+            out.status.code(),
+            Some(4),
+            "renew: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let paused: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let code = code_for(&ra_home, paused["needs_code"].as_i64().unwrap());
+        let out = renew(&["--resume", "--code", &code]);
+        let _ = ra.kill();
+        let _ = ra.wait();
+        let done = ok(&out, "renew --resume --code over PC/SC");
+        let done: serde_json::Value = serde_json::from_str(&done).unwrap();
+        assert_eq!(
+            done["summary"]["new"].as_array().map(Vec::len),
+            Some(2),
+            "{done}"
+        );
+        let info = info_when_present(bins, &mut sim, &["--can-file", can], "qoltanba-ref-1");
+        let roles: Vec<(String, serde_json::Value)> = info["slots"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["slot"].as_str().unwrap().to_string(), s["roles"].clone()))
+            .collect();
+        assert!(
+            roles.contains(&("83".into(), serde_json::json!(["auth"])))
+                && roles.contains(&("84".into(), serde_json::json!(["sign"]))),
+            "the new keys are current: {info}"
+        );
+        step(started, "enrolled card: a whole renewal through the reader");
     }
 }
 
 /// A fresh qoltanba-ref-1 card personalised by the RA (keys generated on
 /// the card, certificates written and made current), RSA so that the
 /// card's answers need extended length through PC/SC.
-fn enroll_on_card(bins: &PcscBinaries, dir: &Path, can: &str, pin: &str, puk: &str) -> PathBuf {
+/// The card, the RA home and the operator passphrase file.
+fn enroll_on_card(
+    bins: &PcscBinaries,
+    dir: &Path,
+    can: &str,
+    pin: &str,
+    puk: &str,
+) -> (PathBuf, PathBuf, PathBuf) {
     let card = sim_new(
         bins,
         dir,
@@ -598,6 +661,8 @@ fn enroll_on_card(bins: &PcscBinaries, dir: &Path, can: &str, pin: &str, puk: &s
         "ТЕСТОВ",
         "--name",
         "ТЕСТ",
+        "--phone",
+        "+77011234567",
         "--algorithm",
         "rsa",
         "--out",
@@ -613,5 +678,43 @@ fn enroll_on_card(bins: &PcscBinaries, dir: &Path, can: &str, pin: &str, puk: &s
     ]);
     let v: serde_json::Value = serde_json::from_str(&printed).unwrap();
     assert_eq!(v["keys"].as_array().map(Vec::len), Some(2), "{printed}");
-    card
+    (card, home, pass)
+}
+
+/// `qoltanba-ra serve` on the home; the child and its base URL.
+fn serve_ra(bins: &PcscBinaries, home: &Path, pass: &Path) -> (Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(&bins.ra)
+        .args(["serve", "--stop-on-stdin-eof", "--dir"])
+        .arg(home)
+        .arg("--passphrase-file")
+        .arg(pass)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("the RA did not start: {line}"))
+        .to_string();
+    (child, url)
+}
+
+/// The one-time code the RA's outbox holds for application `number`.
+fn code_for(home: &Path, number: i64) -> String {
+    let conn = rusqlite::Connection::open(home.join("ra.db")).unwrap();
+    let body: String = conn
+        .query_row(
+            "SELECT body FROM outbox WHERE channel = 'sms' AND body LIKE ?1 ORDER BY id DESC LIMIT 1",
+            [format!("qoltanba: application {number},%")],
+            |r| r.get(0),
+        )
+        .unwrap();
+    body.rsplit(' ').next().unwrap().to_string()
 }
