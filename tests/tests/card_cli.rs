@@ -261,7 +261,7 @@ fn card_commands_on_a_personalised_reference_card() {
     .success();
 
     // Down to blocked (a warning before the last try), then the PUK.
-    for expected in ["2 tries left", "1 tries left", "blocked"] {
+    for expected in ["2 tries left", "1 try left", "blocked"] {
         let out = card(
             &files,
             &["--pin-file", wrong.to_str().unwrap(), "verify-pin"],
@@ -271,7 +271,7 @@ fn card_commands_on_a_personalised_reference_card() {
         .get_output()
         .clone();
         assert!(stderr(&out).contains(expected), "{}", stderr(&out));
-        if expected == "1 tries left" {
+        if expected == "1 try left" {
             assert!(stderr(&out).contains("blocks the card"), "{}", stderr(&out));
         }
     }

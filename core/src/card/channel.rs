@@ -144,3 +144,96 @@ fn check_length(command: &Command, response: &Response) -> Result<(), ChannelErr
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use hex_literal::hex;
+
+    /// A card that answers from a script and records what it was sent.
+    struct Scripted {
+        answers: std::collections::VecDeque<Vec<u8>>,
+        sent: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    }
+
+    impl CardTransport for Scripted {
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+            self.sent.lock().unwrap().push(command.to_vec());
+            self.answers.pop_front().ok_or(TransportError::TagLost)
+        }
+    }
+
+    fn channel(answers: &[&[u8]]) -> (Channel, std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>) {
+        let sent = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let t = Scripted {
+            answers: answers.iter().map(|a| a.to_vec()).collect(),
+            sent: sent.clone(),
+        };
+        (Channel::new(Box::new(t)), sent)
+    }
+
+    #[test]
+    fn get_response_collects_every_part() {
+        // 61 00 → 256 more; then 61 0F → 15 more; then 9000.
+        let first = [vec![0xAA; 10], hex!("6100").to_vec()].concat();
+        let second = [vec![0xBB; 256], hex!("610F").to_vec()].concat();
+        let third = [vec![0xCC; 15], hex!("9000").to_vec()].concat();
+        let (mut ch, sent) = channel(&[&first, &second, &third]);
+        let r = ch
+            .transmit(
+                &Command::new(0, 0xCB, 0x3F, 0xFF)
+                    .with_data([1])
+                    .with_le(256),
+            )
+            .unwrap();
+        assert!(r.is_success());
+        assert_eq!(r.data.len(), 10 + 256 + 15);
+        let sent = sent.lock().unwrap();
+        assert_eq!(sent[1], hex!("00C0000000"));
+        assert_eq!(sent[2], hex!("00C000000F"));
+    }
+
+    #[test]
+    fn wrong_le_is_sent_again_with_the_cards_le() {
+        let (mut ch, sent) = channel(&[&hex!("6C08"), &hex!("0102030405060708 9000")]);
+        let r = ch
+            .transmit(&Command::new(0, 0xB0, 0, 0).with_le(256))
+            .unwrap();
+        assert_eq!(r.data, hex!("0102030405060708"));
+        assert_eq!(sent.lock().unwrap()[1], hex!("00B0000008"));
+    }
+
+    #[test]
+    fn overlong_short_and_endless_answers_are_errors() {
+        // Data for a command that asked for none.
+        let (mut ch, _) = channel(&[&hex!("01 9000")]);
+        let e = ch
+            .transmit(&Command::new(0, 0x20, 0, 2).with_data([0x31]))
+            .unwrap_err();
+        assert!(matches!(e, ChannelError::OverlongResponse(0)), "{e}");
+        // One byte is not a response.
+        let (mut ch, _) = channel(&[&hex!("90")]);
+        let e = ch.transmit(&Command::new(0, 0xA4, 0, 0x0C)).unwrap_err();
+        assert!(
+            matches!(e, ChannelError::Apdu(ApduError::ResponseTooShort(1))),
+            "{e}"
+        );
+        // A card that never stops asking for GET RESPONSE.
+        let endless: Vec<Vec<u8>> = (0..=MAX_GET_RESPONSE + 1)
+            .map(|_| hex!("01 6101").to_vec())
+            .collect();
+        let refs: Vec<&[u8]> = endless.iter().map(Vec::as_slice).collect();
+        let (mut ch, _) = channel(&refs);
+        let e = ch
+            .transmit(&Command::new(0, 0xB0, 0, 0).with_le(1))
+            .unwrap_err();
+        assert!(matches!(e, ChannelError::EndlessResponse), "{e}");
+        // A lost tag stays a lost tag.
+        let (mut ch, _) = channel(&[]);
+        let e = ch.transmit(&Command::new(0, 0xA4, 0, 0x0C)).unwrap_err();
+        assert!(
+            matches!(e, ChannelError::Transport(TransportError::TagLost)),
+            "{e}"
+        );
+    }
+}

@@ -38,13 +38,13 @@ pub enum CardError {
         kind: &'static str,
         expected: String,
     },
-    #[error("wrong PIN; {tries_left} tries left{}", if *tries_left == 1 { " (the next wrong PIN blocks the card)" } else { "" })]
+    #[error("wrong PIN; {}", tries(*tries_left, "the next wrong PIN blocks the card"))]
     WrongPin { tries_left: u8 },
     #[error("the PIN is blocked; unblock it with the PUK")]
     PinBlocked,
     #[error("the PIN is blocked and this card has no known PUK; visit a public service centre")]
     PinBlockedNoPuk,
-    #[error("wrong PUK; {tries_left} tries left")]
+    #[error("wrong PUK; {}", tries(*tries_left, "the next wrong PUK blocks it for good"))]
     WrongPuk { tries_left: u8 },
     #[error(
         "the PUK is blocked; the card's keys can no longer be used; visit a public service centre"
@@ -84,6 +84,14 @@ pub enum CardError {
         operation: &'static str,
         detail: String,
     },
+}
+
+/// "2 tries left", "1 try left (warning)".
+fn tries(n: u8, last_warning: &str) -> String {
+    match n {
+        1 => format!("1 try left ({last_warning})"),
+        n => format!("{n} tries left"),
+    }
 }
 
 impl From<ChannelError> for CardError {

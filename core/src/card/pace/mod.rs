@@ -27,7 +27,7 @@ pub use info::{PaceCipher, PaceCurve, PaceInfo, PaceProtocol, choose, parse_card
 pub enum PaceError {
     #[error("wrong CAN; check the 6 digits printed on the front of the card")]
     WrongCan,
-    #[error("wrong PIN; {tries_left} tries left before the PIN is blocked")]
+    #[error("wrong PIN; {tries_left} {} left before the PIN is blocked", if *tries_left == 1 { "try" } else { "tries" })]
     WrongPin { tries_left: u8 },
     #[error("the PIN is blocked; unblock it with the PUK")]
     PinBlocked,
