@@ -1,0 +1,129 @@
+//! Test-only exports (feature `testing`): an in-process reference RA for
+//! whole renewals from Kotlin, and calls that panic, to prove a panic in
+//! Rust reaches the app as an error, never a crash.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use qoltanba_core::crypto::KeySpec;
+use qoltanba_core::keystore::{NewPassword, Password};
+use qoltanba_ra::embedded::EmbeddedRa;
+
+use crate::error::{QoltanbaError, guard};
+
+/// Panics inside a guarded call, as a core bug would: the app gets
+/// `QoltanbaError.Internal`.
+#[uniffi::export]
+pub fn testing_panic(message: String) -> Result<String, QoltanbaError> {
+    guard(|| panic!("{message}"))
+}
+
+/// Panics in an exported call with no guard of ours: what uniffi itself
+/// does with a panic (an internal-error exception, no crash).
+#[uniffi::export]
+pub fn testing_panic_unguarded(message: String) -> String {
+    panic!("{message}")
+}
+
+/// A reference RA (CAs, TLS, database) serving HTTPS on a free loopback
+/// port inside this process, in a temporary directory.
+#[derive(uniffi::Object)]
+pub struct EmbeddedServer {
+    ra: Mutex<Option<EmbeddedRa>>,
+    url: String,
+    root_der: Vec<u8>,
+    runtime: Mutex<Option<tokio::runtime::Runtime>>,
+    _dir: tempfile::TempDir,
+}
+
+impl EmbeddedServer {
+    fn ra(&self) -> MutexGuard<'_, Option<EmbeddedRa>> {
+        self.ra.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+#[uniffi::export]
+impl EmbeddedServer {
+    #[uniffi::constructor]
+    pub fn start() -> Result<Arc<Self>, QoltanbaError> {
+        guard(|| {
+            let dir = tempfile::tempdir().map_err(QoltanbaError::internal)?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .map_err(QoltanbaError::internal)?;
+            let ra = EmbeddedRa::start(&dir.path().join("ra"), &runtime)
+                .map_err(QoltanbaError::internal)?;
+            Ok(Arc::new(Self {
+                url: ra.base_url.clone(),
+                root_der: ra.root_der.clone(),
+                ra: Mutex::new(Some(ra)),
+                runtime: Mutex::new(Some(runtime)),
+                _dir: dir,
+            }))
+        })
+    }
+
+    /// `https://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        self.url.clone()
+    }
+
+    /// The root certificate (DER) the app pins.
+    pub fn root_der(&self) -> Vec<u8> {
+        self.root_der.clone()
+    }
+
+    /// Enrol a test citizen with `iin` (11 digits; the control digit is
+    /// added) and `algorithm` (`gost512`, `rsa2048`, `p256`) whose
+    /// certificates end in `days_left` days; the key files go into `out_dir`
+    /// under `password`. Their paths.
+    pub fn enroll(
+        &self,
+        iin11: String,
+        algorithm: String,
+        days_left: i64,
+        password: String,
+        out_dir: String,
+    ) -> Result<Vec<String>, QoltanbaError> {
+        guard(|| {
+            let iin = qoltanba_core::cert::with_control_digit(&iin11)
+                .ok_or_else(|| QoltanbaError::invalid("no IIN with these 11 digits"))?;
+            let spec: KeySpec = algorithm.parse().map_err(QoltanbaError::invalid)?;
+            let password = NewPassword::new(Password::from(password))?;
+            let ra = self.ra();
+            let ra = ra
+                .as_ref()
+                .ok_or_else(|| QoltanbaError::invalid("the server is stopped"))?;
+            let keys = ra
+                .enroll_expiring(&iin, spec, days_left, &password, Path::new(&out_dir))
+                .map_err(QoltanbaError::internal)?;
+            Ok(keys.iter().map(|k| k.file.display().to_string()).collect())
+        })
+    }
+
+    /// The one-time code the RA "sent by SMS" for application `number`.
+    pub fn code_for(&self, number: i64) -> Option<String> {
+        self.ra().as_ref().and_then(|ra| ra.code_for(number))
+    }
+
+    /// Stop serving (connections are refused from now on).
+    pub fn stop(&self) {
+        drop(self.ra().take());
+        if let Some(rt) = self
+            .runtime
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+        {
+            rt.shutdown_background();
+        }
+    }
+}
+
+impl Drop for EmbeddedServer {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
