@@ -20,6 +20,14 @@ const KZ_PIN: &str = "4827";
 const NEW_PIN: &str = "592604";
 const PUK: &str = "91736455";
 
+/// One RA for the whole file (its home, CAs and server take seconds to
+/// make); each test enrols its own citizen and card. The server stops when
+/// the test process ends (it watches its stdin).
+fn shared_ra() -> &'static Ra {
+    static RA: std::sync::OnceLock<Ra> = std::sync::OnceLock::new();
+    RA.get_or_init(|| Ra::start(true))
+}
+
 struct CardFiles {
     card: PathBuf,
     can: PathBuf,
@@ -108,7 +116,7 @@ fn no_secret(out: &std::process::Output) {
 
 #[test]
 fn card_commands_on_a_personalised_reference_card() {
-    let ra = Ra::start(true);
+    let ra = shared_ra();
     let files = reference_card(ra.dir.path(), "card");
     let enrolled = ra.enroll_card(1, &files.card, Some(&files.can), &files.pin, "p256");
     let serials: Vec<String> = enrolled["keys"]
@@ -347,7 +355,7 @@ fn renew_card(ra: &Ra, db: &Path, files: &CardFiles, extra: &[&str]) -> assert_c
 
 #[test]
 fn renewal_on_the_reference_card_survives_a_crash_after_every_step() {
-    let ra = Ra::start(true);
+    let ra = shared_ra();
     let files = reference_card(ra.dir.path(), "renew");
     let enrolled = ra.enroll_card(2, &files.card, Some(&files.can), &files.pin, "p256");
     let old: Vec<String> = enrolled["keys"]
@@ -357,7 +365,8 @@ fn renewal_on_the_reference_card_survives_a_crash_after_every_step() {
         .map(|k| k["serial"].as_str().unwrap().to_string())
         .collect();
     let db = ra.path("device.db");
-    let before = ra.applications();
+    // Other tests share the RA: count this citizen's applications only.
+    let iin = iin(2);
 
     // Killed right after each commit in turn; each run resumes the last.
     let steps = [
@@ -375,14 +384,12 @@ fn renewal_on_the_reference_card_survives_a_crash_after_every_step() {
         if started {
             args.push("--resume");
         }
-        let number = ra.applications() - before;
-        let code = if number > 0 {
-            ra.code(ra.applications())
-        } else {
-            "000000".into()
+        let code = match ra.applications_of(&iin).last() {
+            Some(number) => ra.code(*number),
+            None => "000000".into(),
         };
         args.extend(["--code", &code]);
-        let out = renew_card(&ra, &db, &files, &args)
+        let out = renew_card(ra, &db, &files, &args)
             .env("QOLTANBA_TEST_ABORT_AFTER", step)
             .assert()
             .get_output()
@@ -408,14 +415,14 @@ fn renewal_on_the_reference_card_survives_a_crash_after_every_step() {
             assert_eq!(s[1].1, vec!["sign".to_string()], "{step}");
         }
     }
-    let code = ra.code(ra.applications());
-    let out = renew_card(&ra, &db, &files, &["--resume", "--code", &code])
+    let code = ra.code(*ra.applications_of(&iin).last().unwrap());
+    let out = renew_card(ra, &db, &files, &["--resume", "--code", &code])
         .assert()
         .success()
         .get_output()
         .clone();
     let done = json(&out);
-    assert_eq!(ra.applications() - before, 1, "exactly one application");
+    assert_eq!(ra.applications_of(&iin).len(), 1, "exactly one application");
     let new: Vec<(String, String)> = done["summary"]["new"]
         .as_array()
         .unwrap()
@@ -476,7 +483,7 @@ fn renewal_on_the_reference_card_survives_a_crash_after_every_step() {
 
 #[test]
 fn renewal_on_the_kz_idcard_asks_before_generating_and_exports_the_certificates() {
-    let ra = Ra::start(true);
+    let ra = shared_ra();
     let files = kz_card(ra.dir.path(), "kz");
     let enrolled = ra.enroll_card(3, &files.card, None, &files.pin, "rsa");
     let certs: Vec<PathBuf> = enrolled["keys"]
@@ -497,7 +504,7 @@ fn renewal_on_the_kz_idcard_asks_before_generating_and_exports_the_certificates(
     let db = files.card.with_extension("db");
 
     // Without a yes, GENERATE (which erases a slot) does not happen.
-    let out = renew_card(&ra, &db, &files, &args)
+    let out = renew_card(ra, &db, &files, &args)
         .assert()
         .code(1)
         .get_output()
@@ -524,7 +531,7 @@ fn renewal_on_the_kz_idcard_asks_before_generating_and_exports_the_certificates(
     // With --yes: the new keys go into the free slots 89 and 8A.
     let mut resume = args.clone();
     resume.extend(["--resume", "--yes"]);
-    let out = renew_card(&ra, &db, &files, &resume)
+    let out = renew_card(ra, &db, &files, &resume)
         .assert()
         .code(4)
         .get_output()
@@ -533,7 +540,7 @@ fn renewal_on_the_kz_idcard_asks_before_generating_and_exports_the_certificates(
     let code = ra.code(number);
     let mut finish = args.clone();
     finish.extend(["--resume", "--code", &code]);
-    let out = renew_card(&ra, &db, &files, &finish)
+    let out = renew_card(ra, &db, &files, &finish)
         .assert()
         .success()
         .get_output()

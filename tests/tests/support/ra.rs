@@ -184,6 +184,18 @@ impl Ra {
         body.rsplit(' ').next().unwrap().to_string()
     }
 
+    /// The numbers of citizen `iin`'s applications, oldest first.
+    pub fn applications_of(&self, iin: &str) -> Vec<i64> {
+        let conn = rusqlite::Connection::open(self.path("ra/ra.db")).unwrap();
+        let mut stmt = conn
+            .prepare("SELECT id FROM applications WHERE iin = ?1 ORDER BY id")
+            .unwrap();
+        stmt.query_map([iin], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    }
+
     pub fn applications(&self) -> i64 {
         let conn = rusqlite::Connection::open(self.path("ra/ra.db")).unwrap();
         conn.query_row("SELECT COUNT(*) FROM applications", [], |r| r.get(0))
