@@ -158,8 +158,12 @@ fun main(args: Array<String>) {
         checkEq("123456789011", KeyFiles().use { it.show(gost1.path, FIXTURE_PASSWORD) }.iin, "after")
     }
 
+    // One reference RA for the renewal tests (starting one creates its CAs:
+    // most of these tests' time); the last test stops it.
+    val server by lazy { EmbeddedServer.start() }
+
     t.test("renewal: key files against the reference RA, wrong then right code") {
-        EmbeddedServer.start().use { server ->
+        run {
             val dir = tempDir("renewal")
             val password = "Citizen2026a"
             val files = server.enroll("90010130001", "gost512", 7L, password, File(dir, "citizen").path)
@@ -201,7 +205,6 @@ fun main(args: Array<String>) {
 
     t.test("renewal: a dropped server is RaUnreachable; bad inputs are InvalidInput") {
         val dir = tempDir("dropped")
-        val server = EmbeddedServer.start()
         val password = "Citizen2026a"
         val files = server.enroll("90010130002", "gost512", 7L, password, File(dir, "citizen").path)
         val url = server.url()
