@@ -23,14 +23,13 @@ while [ $# -gt 0 ]; do
     shift
 done
 
-# The generator is an unoptimised binary (feature `cli`); the library never
-# calls it. In a debug build both come from one cargo run (one feature set,
-# so nothing is compiled twice); a release library is built on its own.
+# The generator is an unoptimised binary (feature `cli`) that reads uniffi's
+# metadata out of a library. It reads the debug library, built in the same
+# cargo run (one feature set, nothing compiled twice): the release profile
+# strips the metadata symbols, and the bindings are the same for both.
+cargo build -p qoltanba-ffi --locked --features "cli${features:+,$features}" --lib --bin uniffi-bindgen
 if [ "$profile" = release ]; then
     cargo build -p qoltanba-ffi --locked --release --lib ${features:+--features "$features"}
-    cargo build -p qoltanba-ffi --locked --features "cli${features:+,$features}" --bin uniffi-bindgen
-else
-    cargo build -p qoltanba-ffi --locked --features "cli${features:+,$features}" --lib --bin uniffi-bindgen
 fi
 
 lib="target/$profile/libqoltanba_ffi.so"
@@ -39,8 +38,8 @@ out=target/bindings
 rm -rf "$out/kotlin" "$out/swift"
 # --no-format: ktlint and swiftformat are not on this machine. bindings/uniffi.toml
 # (package kz.qoltanba.core, module Qoltanba) is found through cargo metadata.
-"$bindgen" generate --library "$lib" --language kotlin --no-format --out-dir "$out/kotlin"
-"$bindgen" generate --library "$lib" --language swift --no-format --out-dir "$out/swift"
+"$bindgen" generate --library target/debug/libqoltanba_ffi.so --language kotlin --no-format --out-dir "$out/kotlin"
+"$bindgen" generate --library target/debug/libqoltanba_ffi.so --language swift --no-format --out-dir "$out/swift"
 
 # The Swift bindings: sources, header and modulemap, naming every export.
 swift="$out/swift"

@@ -8,9 +8,17 @@
 # `kotlin-compiler` (it also carries kotlinx-coroutines) into
 # target/tools/kotlin, and JNA from Debian's `libjna-java`. Needs Java 17+.
 #
-#   scripts/kotlin-tests.sh [name filter]
+#   scripts/kotlin-tests.sh [--release] [name filter]
+# --release: against the release library (the phones' profile: opt-level z,
+# fat LTO, stripped), which takes minutes longer to build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+profile=debug
+if [ "${1:-}" = --release ]; then
+    profile=release
+    shift
+fi
 
 KOTLIN_VERSION=2.4.20
 tools=target/tools/kotlin
@@ -36,7 +44,7 @@ if [ ! -d ../shared/fixtures ] && [ -z "${QOLTANBA_FIXTURES:-}" ]; then
 fi
 export QOLTANBA_FIXTURES="${QOLTANBA_FIXTURES:-$(cd ../shared/fixtures && pwd)}"
 
-scripts/bindings.sh --features testing
+scripts/bindings.sh --features testing $([ "$profile" = release ] && echo --release)
 
 coroutines="$kotlin_home/lib/kotlinx-coroutines-core-jvm.jar"
 out=target/kotlin-tests
@@ -48,6 +56,6 @@ mkdir -p "$out"
     target/bindings/kotlin/kz/qoltanba/core/qoltanba_ffi.kt bindings/tests/kotlin/*.kt
 
 # The deliberate panics of the panic test print their message, not a backtrace.
-RUST_BACKTRACE=0 java -Djna.library.path="$PWD/target/debug" \
+RUST_BACKTRACE=0 java -Djna.library.path="$PWD/target/$profile" \
     -cp "$out/tests.jar:$kotlin_home/lib/kotlin-stdlib.jar:$jna:$coroutines" \
     kz.qoltanba.tests.BindingsTestKt "$@"
