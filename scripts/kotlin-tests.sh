@@ -8,7 +8,9 @@
 # `kotlin-compiler` (it also carries kotlinx-coroutines) into
 # target/tools/kotlin, and JNA from Debian's `libjna-java`. Needs Java 17+.
 #
-#   scripts/kotlin-tests.sh [--release] [name filter]
+#   scripts/kotlin-tests.sh [--release] [name filter | --bench]
+# --bench: instead of the tests, the per-call overhead of a trivial call and
+# of a callback into a Kotlin CardTransport.
 # --release: against the release library (the phones' profile: opt-level z,
 # fat LTO, stripped), which takes minutes longer to build.
 set -euo pipefail

@@ -127,3 +127,28 @@ impl Drop for EmbeddedServer {
         self.stop();
     }
 }
+
+/// A trivial call, to measure the per-call overhead from the app's language.
+#[uniffi::export]
+pub fn testing_noop(value: u32) -> u32 {
+    value.wrapping_add(1)
+}
+
+/// Calls `transport.transmit` `times` times with a 5-byte command: the cost
+/// of a callback into the app's language, as the card layer pays it per APDU.
+#[uniffi::export]
+pub fn testing_call_transport(
+    transport: Arc<dyn crate::CardTransport>,
+    times: u32,
+) -> Result<u64, QoltanbaError> {
+    guard(|| {
+        let mut bytes = 0u64;
+        for _ in 0..times {
+            let answer = transport
+                .transmit(vec![0x00, 0xA4, 0x04, 0x0C, 0x00])
+                .map_err(qoltanba_core::card::TransportError::from)?;
+            bytes += answer.len() as u64;
+        }
+        Ok(bytes)
+    })
+}

@@ -42,6 +42,10 @@ class RecordingListener : RenewalListener {
 }
 
 fun main(args: Array<String>) {
+    if (args.firstOrNull() == "--bench") {
+        bench()
+        return
+    }
     check(gost1.isFile) { "the NCA fixture $gost1 is missing (set QOLTANBA_FIXTURES)" }
     val t = Runner(args.firstOrNull())
 
