@@ -73,6 +73,13 @@ fn card(files: &CardFiles, args: &[&str]) -> assert_cmd::Command {
     cmd
 }
 
+/// `card sign` of `doc` into `out` with the card's PIN.
+fn sign(files: &CardFiles, doc: &Path, out: &Path) -> assert_cmd::Command {
+    let mut cmd = card(files, &["--pin-file", files.pin.to_str().unwrap(), "sign"]);
+    cmd.arg("--in").arg(doc).arg("--out").arg(out);
+    cmd
+}
+
 fn json(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stdout)))
@@ -172,22 +179,11 @@ fn card_commands_on_a_personalised_reference_card() {
     let doc = ra.path("doc.txt");
     std::fs::write(&doc, "Заявление / application").unwrap();
     let p7s = ra.path("doc.p7s");
-    let out = card(
-        &files,
-        &[
-            "--pin-file",
-            files.pin.to_str().unwrap(),
-            "sign",
-            "--in",
-            doc.to_str().unwrap(),
-            "--out",
-            p7s.to_str().unwrap(),
-        ],
-    )
-    .assert()
-    .success()
-    .get_output()
-    .clone();
+    let out = sign(&files, &doc, &p7s)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
     assert_eq!(json(&out)["slot"], "82");
     let verified = qoltanba()
         .args(["--json", "message", "verify"])
@@ -212,20 +208,7 @@ fn card_commands_on_a_personalised_reference_card() {
     );
     assert_eq!(content, "Заявление / application");
     // --out is never overwritten.
-    card(
-        &files,
-        &[
-            "--pin-file",
-            files.pin.to_str().unwrap(),
-            "sign",
-            "--in",
-            doc.to_str().unwrap(),
-            "--out",
-            p7s.to_str().unwrap(),
-        ],
-    )
-    .assert()
-    .code(2);
+    sign(&files, &doc, &p7s).assert().code(2);
 
     // read-certs writes exactly the certificates the RA issued.
     let certs_dir = ra.path("read-certs");
@@ -462,22 +445,11 @@ fn renewal_on_the_reference_card_survives_a_crash_after_every_step() {
     let doc = ra.path("after.txt");
     std::fs::write(&doc, "after renewal").unwrap();
     let p7s = ra.path("after.p7s");
-    let out = card(
-        &files,
-        &[
-            "--pin-file",
-            files.pin.to_str().unwrap(),
-            "sign",
-            "--in",
-            doc.to_str().unwrap(),
-            "--out",
-            p7s.to_str().unwrap(),
-        ],
-    )
-    .assert()
-    .success()
-    .get_output()
-    .clone();
+    let out = sign(&files, &doc, &p7s)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
     assert_eq!(json(&out)["slot"], "84");
 }
 

@@ -547,7 +547,7 @@ fn simulator_card_through_pcscd_and_vpcd() {
         );
 
         // --- a whole renewal with the keys on the card in the reader ---------
-        let (mut ra, url) = serve_ra(bins, &ra_home, &ra_pass);
+        let (mut ra, url) = support::ra::serve(&bins.ra, &ra_home, &ra_pass);
         let renew = |extra: &[&str]| {
             Command::new(&bins.qoltanba)
                 .env("QOLTANBA_DB", dir.join("device.db"))
@@ -577,7 +577,7 @@ fn simulator_card_through_pcscd_and_vpcd() {
             String::from_utf8_lossy(&out.stderr)
         );
         let paused: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        let code = code_for(&ra_home, paused["needs_code"].as_i64().unwrap());
+        let code = support::ra::code_in(&ra_home, paused["needs_code"].as_i64().unwrap());
         let out = renew(&["--resume", "--code", &code]);
         let _ = ra.kill();
         let _ = ra.wait();
@@ -679,42 +679,4 @@ fn enroll_on_card(
     let v: serde_json::Value = serde_json::from_str(&printed).unwrap();
     assert_eq!(v["keys"].as_array().map(Vec::len), Some(2), "{printed}");
     (card, home, pass)
-}
-
-/// `qoltanba-ra serve` on the home; the child and its base URL.
-fn serve_ra(bins: &PcscBinaries, home: &Path, pass: &Path) -> (Child, String) {
-    use std::io::{BufRead, BufReader};
-    let mut child = Command::new(&bins.ra)
-        .args(["serve", "--stop-on-stdin-eof", "--dir"])
-        .arg(home)
-        .arg("--passphrase-file")
-        .arg(pass)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("the RA did not start: {line}"))
-        .to_string();
-    (child, url)
-}
-
-/// The one-time code the RA's outbox holds for application `number`.
-fn code_for(home: &Path, number: i64) -> String {
-    let conn = rusqlite::Connection::open(home.join("ra.db")).unwrap();
-    let body: String = conn
-        .query_row(
-            "SELECT body FROM outbox WHERE channel = 'sms' AND body LIKE ?1 ORDER BY id DESC LIMIT 1",
-            [format!("qoltanba: application {number},%")],
-            |r| r.get(0),
-        )
-        .unwrap();
-    body.rsplit(' ').next().unwrap().to_string()
 }

@@ -4,7 +4,7 @@
 #![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use super::ra_binary;
@@ -65,25 +65,7 @@ impl Ra {
                 .replace("auto_approve = true", "auto_approve = false");
             std::fs::write(config, text).unwrap();
         }
-        let mut child = Command::new(ra_binary())
-            .args(["serve", "--stop-on-stdin-eof", "--dir"])
-            .arg(&home)
-            .arg("--passphrase-file")
-            .arg(&pass)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .expect("the RA started")
-            .to_string();
+        let (child, url) = serve(ra_binary(), &home, &pass);
         Ra { dir, url, child }
     }
 
@@ -173,15 +155,7 @@ impl Ra {
     }
 
     pub fn code(&self, number: i64) -> String {
-        let conn = rusqlite::Connection::open(self.path("ra/ra.db")).unwrap();
-        let body: String = conn
-            .query_row(
-                "SELECT body FROM outbox WHERE channel = 'sms' AND body LIKE ?1 ORDER BY id DESC LIMIT 1",
-                [format!("qoltanba: application {number},%")],
-                |r| r.get(0),
-            )
-            .unwrap();
-        body.rsplit(' ').next().unwrap().to_string()
+        code_in(&self.path("ra"), number)
     }
 
     /// The numbers of citizen `iin`'s applications, oldest first.
@@ -213,4 +187,42 @@ pub fn iin(seq: u32) -> String {
             ))
         })
         .unwrap()
+}
+
+/// `qoltanba-ra serve` (the binary `ra`) on `home`, stopping when this
+/// process ends (it watches its stdin); the child and its base URL.
+pub fn serve(ra: &Path, home: &Path, pass: &Path) -> (Child, String) {
+    let mut child = Command::new(ra)
+        .args(["serve", "--stop-on-stdin-eof", "--dir"])
+        .arg(home)
+        .arg("--passphrase-file")
+        .arg(pass)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .trim()
+        .strip_prefix("listening on ")
+        .unwrap_or_else(|| panic!("the RA did not start: {line}"))
+        .to_string();
+    (child, url)
+}
+
+/// The one-time code the outbox of the RA home `home` holds for application `number`.
+pub fn code_in(home: &Path, number: i64) -> String {
+    let conn = rusqlite::Connection::open(home.join("ra.db")).unwrap();
+    let body: String = conn
+        .query_row(
+            "SELECT body FROM outbox WHERE channel = 'sms' AND body LIKE ?1 ORDER BY id DESC LIMIT 1",
+            [format!("qoltanba: application {number},%")],
+            |r| r.get(0),
+        )
+        .unwrap();
+    body.rsplit(' ').next().unwrap().to_string()
 }
