@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
-# Builds the qoltanba-ffi library and generates its Kotlin (JVM flavour) and
-# Swift bindings from the built cdylib (uniffi library mode):
-#   target/bindings/kotlin/kz/qoltanba/core/qoltanba_ffi.kt
-#   target/bindings/swift/{Qoltanba.swift,QoltanbaFFI.h,QoltanbaFFI.modulemap}
+# Builds the qoltanba-ffi library and generates its Kotlin and Swift bindings
+# from the built library (uniffi library mode), into target/bindings/:
+#   kotlin/kz/qoltanba/core/qoltanba_ffi.kt          the JVM flavour (JNA)
+#   kotlin-android/kz/qoltanba/core/qoltanba_ffi.kt  the Android flavour
+#                                  (bindings/uniffi-android.toml: Android cleaner)
+#   swift/{Qoltanba.swift,QoltanbaFFI.h,QoltanbaFFI.modulemap}
 # The generated code is build output, never committed.
 #
 #   scripts/bindings.sh [--release] [--features simulator,testing]
 #
-# Then checks the Swift output (no Swift toolchain here: header, modulemap and
-# every exported item present; compiling it needs macOS).
+# Then checks what can be checked without Android SDK or Swift toolchain: the
+# Android flavour differs from the JVM one exactly by the Android cleaner; the
+# Swift header, modulemap and sources name every export and nothing else; the
+# checksums all three flavours check at load time match the library. Compiling
+# the Swift needs macOS (scripts/apple.sh).
+#
+# Works on Linux (.so) and macOS (.dylib, used by scripts/apple.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +30,20 @@ while [ $# -gt 0 ]; do
     shift
 done
 
+# The host's shared library, and its exported symbols without the Mach-O
+# leading underscore.
+case "$(uname -s)" in
+    Darwin) dylib_ext=dylib ;;
+    *) dylib_ext=so ;;
+esac
+exported_symbols() {
+    if [ "$dylib_ext" = dylib ]; then
+        nm -gU "$1" | awk '{print $3}' | sed 's/^_//'
+    else
+        nm -D --defined-only "$1" | awk '{print $3}'
+    fi
+}
+
 # The generator is an unoptimised binary (feature `cli`) that reads uniffi's
 # metadata out of a library. It reads the debug library, built in the same
 # cargo run (one feature set, nothing compiled twice): the release profile
@@ -32,22 +53,58 @@ if [ "$profile" = release ]; then
     cargo build -p qoltanba-ffi --locked --release --lib ${features:+--features "$features"}
 fi
 
-lib="target/$profile/libqoltanba_ffi.so"
+lib="target/$profile/libqoltanba_ffi.$dylib_ext"
+metadata_lib="target/debug/libqoltanba_ffi.$dylib_ext"
 bindgen=target/debug/uniffi-bindgen
 out=target/bindings
-rm -rf "$out/kotlin" "$out/swift"
+rm -rf "$out/kotlin" "$out/kotlin-android" "$out/swift"
 # --no-format: ktlint and swiftformat are not on this machine. bindings/uniffi.toml
-# (package kz.qoltanba.core, module Qoltanba) is found through cargo metadata.
-"$bindgen" generate --library target/debug/libqoltanba_ffi.so --language kotlin --no-format --out-dir "$out/kotlin"
-"$bindgen" generate --library target/debug/libqoltanba_ffi.so --language swift --no-format --out-dir "$out/swift"
+# (package kz.qoltanba.core, module Qoltanba) is found through cargo metadata;
+# the Android config is merged over it.
+"$bindgen" generate --library "$metadata_lib" --language kotlin --no-format --out-dir "$out/kotlin"
+"$bindgen" generate --library "$metadata_lib" --language kotlin --no-format --out-dir "$out/kotlin-android" \
+    --config bindings/uniffi-android.toml
+"$bindgen" generate --library "$metadata_lib" --language swift --no-format --out-dir "$out/swift"
+
+fail() { echo "error: $*" >&2; exit 1; }
+
+# The Android flavour: same package and file, the Android cleaner
+# (android.system.SystemCleaner on API 34+, JNA's below), and no other
+# difference from the JVM flavour, which must not touch the Android SDK.
+kt="$out/kotlin/kz/qoltanba/core/qoltanba_ffi.kt"
+kt_android="$out/kotlin-android/kz/qoltanba/core/qoltanba_ffi.kt"
+[ -s "$kt" ] || fail "$kt was not generated"
+[ -s "$kt_android" ] || fail "$kt_android was not generated (package changed by the Android config?)"
+for marker in 'import android.os.Build' 'import androidx.annotation.RequiresApi' \
+    'class AndroidSystemCleaner' 'android.system.SystemCleaner.cleaner()' 'VERSION_CODES.UPSIDE_DOWN_CAKE'; do
+    grep -qF "$marker" "$kt_android" \
+        || fail "the Android flavour lacks '$marker' (bindings/uniffi-android.toml not applied?)"
+done
+if grep -qE '^import androidx?\.|android\.system\.' "$kt"; then
+    fail "the JVM flavour uses the Android SDK"
+fi
+grep -q 'class UniffiJnaCleaner' "$kt" || fail "the JVM flavour lacks JNA's cleaner"
+# Apart from the Android imports and the cleaner helper (private items from
+# UniffiCleaner.Companion.create() to the next public declaration), the two
+# flavours are the same line for line.
+strip_cleaner() {
+    awk '/^private fun UniffiCleaner\.Companion\.create\(\)/ { skip = 1 }
+        skip && /^(\/\*\*|public |internal |object |class |interface |fun )/ { skip = 0 }
+        !skip && !/^import androidx?\./ && NF' "$1"
+}
+if ! unexpected=$(diff <(strip_cleaner "$kt") <(strip_cleaner "$kt_android")); then
+    fail "the Android flavour differs beyond the cleaner:
+$unexpected"
+fi
 
 # The Swift bindings: sources, header and modulemap, naming every export.
 swift="$out/swift"
 for f in Qoltanba.swift QoltanbaFFI.h QoltanbaFFI.modulemap; do
-    [ -s "$swift/$f" ] || { echo "error: $swift/$f was not generated" >&2; exit 1; }
+    [ -s "$swift/$f" ] || fail "$swift/$f was not generated"
 done
-grep -q 'module QoltanbaFFI' "$swift/QoltanbaFFI.modulemap" \
-    || { echo "error: the modulemap does not declare QoltanbaFFI" >&2; exit 1; }
+grep -q 'module QoltanbaFFI' "$swift/QoltanbaFFI.modulemap" || fail "the modulemap does not declare QoltanbaFFI"
+grep -q 'header "QoltanbaFFI.h"' "$swift/QoltanbaFFI.modulemap" || fail "the modulemap does not name QoltanbaFFI.h"
+grep -q 'import QoltanbaFFI' "$swift/Qoltanba.swift" || fail "Qoltanba.swift does not import QoltanbaFFI"
 expected=(App CardSession KeyFiles CardTransport RenewalListener QoltanbaError
     TransportFailure RenewalState KeyFileInfo CardInfo errorCode)
 if [[ ",$features," == *",simulator,"* || ",$features," == *",testing,"* ]]; then
@@ -56,13 +113,53 @@ fi
 [[ ",$features," == *",testing,"* ]] && expected+=(EmbeddedServer testingPanic)
 for name in "${expected[@]}"; do
     grep -Eq "(class|protocol|enum|struct|func) $name\b" "$swift/Qoltanba.swift" \
-        || { echo "error: Qoltanba.swift does not define $name" >&2; exit 1; }
+        || fail "Qoltanba.swift does not define $name"
 done
-# Every scaffolding function the library exports is declared in the header.
+# Every scaffolding function the library exports is declared in the header,
+# and every one the header declares or the Swift calls is exported (the
+# static library of scripts/apple.sh has the same symbols).
 missing=0
+exports=$(exported_symbols "$lib" | grep -E '^(uniffi_qoltanba_ffi_|ffi_qoltanba_ffi_)' | sort -u)
+[ -n "$exports" ] || fail "$lib exports no scaffolding function"
 while read -r sym; do
     grep -q "\b$sym\b" "$swift/QoltanbaFFI.h" || { echo "error: $sym missing from the header" >&2; missing=1; }
-done < <(nm -D --defined-only "$lib" | awk '{print $3}' | grep -E '^(uniffi_qoltanba_ffi_|ffi_qoltanba_ffi_)')
+done <<<"$exports"
+while read -r sym; do
+    grep -qx "$sym" <<<"$exports" || { echo "error: $sym is used by the Swift side but not exported by $lib" >&2; missing=1; }
+done < <(grep -ohE '\b(uniffi_qoltanba_ffi_|ffi_qoltanba_ffi_)[A-Za-z0-9_]+' "$swift/QoltanbaFFI.h" "$swift/Qoltanba.swift" | sort -u)
 [ "$missing" -eq 0 ] || exit 1
 
-echo "bindings of $lib in $out/kotlin and $out/swift"
+# The load-time checks of the generated code, run here against $lib (for
+# --release: the release library, generated from the debug one): the contract
+# version and every API checksum. A mismatch would fail at the app's first call.
+if command -v python3 >/dev/null; then
+    python3 - "$lib" "$kt" "$kt_android" "$swift/Qoltanba.swift" <<'EOF'
+import ctypes, re, sys
+lib = ctypes.CDLL(sys.argv[1])
+bad = 0
+for path in sys.argv[2:]:
+    text = open(path, encoding="utf-8").read()
+    version = re.search(r"bindings_contract_version = (\d+)", text)
+    checks = re.findall(r"(uniffi_qoltanba_ffi_checksum_\w+)\(\)(?: and 0xFFFF\))? != (\d+)", text)
+    if not version or not checks:
+        print(f"error: no load-time checks found in {path}", file=sys.stderr)
+        bad += 1
+        continue
+    contract = getattr(lib, "ffi_qoltanba_ffi_uniffi_contract_version")
+    contract.restype = ctypes.c_uint32
+    if contract() != int(version.group(1)):
+        print(f"error: {path}: contract version {version.group(1)}, library {contract()}", file=sys.stderr)
+        bad += 1
+    for name, want in checks:
+        f = getattr(lib, name)
+        f.restype = ctypes.c_uint16
+        if f() != int(want):
+            print(f"error: {path}: {name} is {f()} in the library, {want} in the bindings", file=sys.stderr)
+            bad += 1
+sys.exit(1 if bad else 0)
+EOF
+else
+    echo "note: no python3, the checksums were not compared with $lib"
+fi
+
+echo "bindings of $lib in $out/kotlin (JVM), $out/kotlin-android (Android) and $out/swift"
