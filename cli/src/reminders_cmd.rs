@@ -1,8 +1,7 @@
 //! `qoltanba reminders`: what this device reminds the citizen of, computed
 //! by `core::reminders` from the certificates the local store knows.
 
-use qoltanba_core::cert::KzCertificate;
-use qoltanba_core::reminders::{DEFAULT_OFFSETS, Reminder, TrackedCertificate, due, schedule};
+use qoltanba_core::reminders::{DEFAULT_OFFSETS, Reminder, due, schedule};
 use qoltanba_core::store::{Store, StoreError};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -10,26 +9,13 @@ use time::OffsetDateTime;
 use crate::error::CliError;
 use crate::{Context, output};
 
-fn tracked(store: &Store) -> Result<Vec<TrackedCertificate>, StoreError> {
-    Ok(store
-        .certificates()?
-        .into_iter()
-        .filter_map(|known| {
-            let cert = KzCertificate::from_der(&known.der).ok()?;
-            let mut t = TrackedCertificate::from(&cert);
-            t.replaced = known.replaced;
-            Some(t)
-        })
-        .collect())
-}
-
 fn line(r: &Reminder) -> String {
     format!("{} | {} ({})", r.title, r.body, r.deep_link())
 }
 
 /// The reminders due now, one line each.
 pub fn due_lines(store: &Store, now: OffsetDateTime) -> Result<Vec<String>, StoreError> {
-    Ok(due(&tracked(store)?, now, &DEFAULT_OFFSETS)
+    Ok(due(&store.tracked_certificates()?, now, &DEFAULT_OFFSETS)
         .iter()
         .map(line)
         .collect())
@@ -37,7 +23,7 @@ pub fn due_lines(store: &Store, now: OffsetDateTime) -> Result<Vec<String>, Stor
 
 pub fn run(ctx: &Context) -> Result<(), CliError> {
     let store = crate::renew::open_store()?;
-    let certs = tracked(&store).map_err(CliError::failed)?;
+    let certs = store.tracked_certificates().map_err(CliError::failed)?;
     let now_due = due(&certs, ctx.at, &DEFAULT_OFFSETS);
     let upcoming = schedule(&certs, ctx.at, &DEFAULT_OFFSETS);
     if ctx.json {

@@ -24,3 +24,14 @@ pub mod reminders;
 pub mod renewal;
 pub mod signed_message;
 pub mod store;
+
+/// The NCA test fixtures (../shared/fixtures, or `QOLTANBA_FIXTURES`).
+#[cfg(test)]
+pub(crate) fn fixture_path(relative: &str) -> std::path::PathBuf {
+    std::env::var_os("QOLTANBA_FIXTURES")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures")
+        })
+        .join(relative)
+}

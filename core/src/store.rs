@@ -12,6 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
 use crate::cert::KzCertificate;
+use crate::reminders::TrackedCertificate;
 
 const MIGRATIONS: &[&str] = &[
     // 1
@@ -183,6 +184,21 @@ impl Store {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// The known certificates as the reminders track them; a row whose
+    /// certificate no longer parses is skipped (it cannot be renewed either).
+    pub fn tracked_certificates(&self) -> Result<Vec<TrackedCertificate>, StoreError> {
+        Ok(self
+            .certificates()?
+            .into_iter()
+            .filter_map(|known| {
+                let cert = KzCertificate::from_der(&known.der).ok()?;
+                let mut t = TrackedCertificate::from(&cert);
+                t.replaced = known.replaced;
+                Some(t)
+            })
+            .collect())
     }
 
     /// Start recording a renewal of the key whose SIGN certificate is

@@ -103,20 +103,31 @@ impl EmbeddedRa {
             &self.home.db,
             &self.cas,
             &self.home.config.public_url,
-            &Enrolment {
-                iin,
-                surname: "ТЕСТОВ",
-                name: "ТЕСТ",
-                patronymic: Some("ТЕСТОВИЧ"),
-                email: Some("testov@example.kz"),
-                phone: Some("+77011234567"),
-                algorithm,
-                // A minute short of the full days, so the reminder for
-                // `days_left` has just come due.
-                valid_from: now - Duration::days(365 - days_left) - Duration::minutes(1),
-                valid_days: 365,
-            },
+            &test_citizen(iin, algorithm, days_left, now),
             password,
+            out,
+            now,
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    /// Personalise the ID card behind `session` (PIN verified) for a test
+    /// citizen, as [`EmbeddedRa::enroll_expiring`] does for key files.
+    pub fn enroll_card_expiring(
+        &self,
+        iin: &str,
+        algorithm: KeySpec,
+        days_left: i64,
+        session: &qoltanba_core::card::keystore::SharedSession,
+        out: &Path,
+    ) -> Result<Vec<registry::EnrolledCardKey>, String> {
+        let now = OffsetDateTime::now_utc();
+        registry::enroll_card(
+            &self.home.db,
+            &self.cas,
+            &self.home.config.public_url,
+            &test_citizen(iin, algorithm, days_left, now),
+            session,
             out,
             now,
         )
@@ -148,5 +159,28 @@ impl Drop for EmbeddedRa {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+    }
+}
+
+/// The test citizen ТЕСТОВ ТЕСТ ТЕСТОВИЧ with `iin`, whose certificates end
+/// `days_left` days after `now`.
+fn test_citizen(
+    iin: &str,
+    algorithm: KeySpec,
+    days_left: i64,
+    now: OffsetDateTime,
+) -> Enrolment<'_> {
+    Enrolment {
+        iin,
+        surname: "ТЕСТОВ",
+        name: "ТЕСТ",
+        patronymic: Some("ТЕСТОВИЧ"),
+        email: Some("testov@example.kz"),
+        phone: Some("+77011234567"),
+        algorithm,
+        // A minute short of the full days, so the reminder for
+        // `days_left` has just come due.
+        valid_from: now - Duration::days(365 - days_left) - Duration::minutes(1),
+        valid_days: 365,
     }
 }

@@ -27,6 +27,7 @@
 //! key_id(&SubjectPublicKeyInfoOwned) -> [u8; 20]
 //! save_new(dir, name: &str, bytes: &[u8]) -> Result<PathBuf, KeyFileError> // never overwrites
 //! replace(path, bytes: &[u8]) -> Result<(), KeyFileError>                 // atomic
+//! import_key_file(source, &Password, dir) -> Result<ImportedKeyFile, KeyFileError> // checked copy
 //!
 //! // Passwords.
 //! Password::new(impl Into<String>) / From<String> / From<&str>
@@ -39,12 +40,14 @@
 
 mod error;
 mod fs;
+mod import;
 mod naming;
 mod password;
 pub mod pkcs12;
 
 pub use error::KeyFileError;
 pub use fs::{replace, save_new};
+pub use import::{ImportedKeyFile, import_key_file};
 pub use naming::{KeyFileKind, file_name, key_id, parse_file_name};
 pub use password::{NewPassword, Password, PasswordRuleError};
 pub use pkcs12::{KeyFile, Profile, Protection, change_password};

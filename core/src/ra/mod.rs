@@ -63,7 +63,9 @@ pub enum RaError {
     ServerError(u16),
     #[error("the registration authority answered something unexpected: {0}")]
     Protocol(String),
-    #[error("the RA's certificate (--ca-cert) is not a valid certificate")]
+    #[error(
+        "the RA's root certificate is not a valid DER certificate; use the root certificate the RA publishes"
+    )]
     BadTrustAnchor,
 }
 

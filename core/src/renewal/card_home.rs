@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use super::{KeyHome, RenewalError, RenewalUi};
 use crate::card::keystore::{CardKey, SharedSession, certified_slots, generate_in_free_slot};
 use crate::card::profile::{CardAlgorithm, Dialect};
-use crate::card::session::{CardError, Role};
+use crate::card::session::{CardError, PinStatus, Role};
 use crate::cert::{KzCertificate, Purpose};
 use crate::crypto::{KeySpec, Signer};
 use crate::keystore::replace;
@@ -44,6 +44,21 @@ impl CardHome {
             known,
             export_dir: export_dir.into(),
             taken: Vec::new(),
+        }
+    }
+
+    /// Refuses before anything is recorded when the card's PIN is not
+    /// verified in this session (the renewal signs at once), or the card is gone.
+    pub fn check_ready(&self) -> Result<(), RenewalError> {
+        let status = self
+            .session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pin_status()
+            .map_err(card_error)?;
+        match status {
+            PinStatus::Verified => Ok(()),
+            _ => Err(RenewalError::PinNotVerified),
         }
     }
 

@@ -24,6 +24,7 @@ mod card_home;
 
 pub use card_home::CardHome;
 
+use crate::card::keystore::SharedSession;
 use crate::cert::{KzCertificate, Purpose, TrustAnchors, validate};
 use crate::crypto::{KeySpec, PublicKeyAlgorithm, Signer, SoftwareKey, generate};
 use crate::keystore::{
@@ -133,6 +134,13 @@ pub trait RenewalUi {
     fn confirm(&mut self, _question: &str) -> bool {
         false
     }
+    /// Whether the person asked to stop. Asked before every step and while
+    /// waiting for issuance; the run then ends with
+    /// [`RenewalError::Cancelled`] at its last committed step, so a resume
+    /// continues from there.
+    fn cancelled(&mut self) -> bool {
+        false
+    }
 }
 
 /// Why a renewal stopped.
@@ -148,6 +156,9 @@ pub enum RenewalError {
     Key(String),
     #[error("a password is needed and none was given")]
     NoPassword,
+    /// A renewal on the ID card was asked for before its PIN was verified.
+    #[error("the ID card's PIN is not verified in this session; verify it, then start the renewal")]
+    PinNotVerified,
     /// The ID card left the field or stopped answering; resuming continues.
     #[error("the ID card: {0}; resume the renewal to continue")]
     CardLost(String),
@@ -163,6 +174,9 @@ pub enum RenewalError {
     Failed(String),
     #[error("the stored renewal is unreadable ({0}); start a new one")]
     Corrupt(String),
+    /// Stopped on request ([`RenewalUi::cancelled`]) after committing `step`.
+    #[error("the renewal was stopped after step {0}; resume it to continue")]
+    Cancelled(&'static str),
 }
 
 /// How a run ended.
@@ -381,6 +395,12 @@ fn same_kind(algorithm: &PublicKeyAlgorithm) -> KeySpec {
     }
 }
 
+/// The committed state of renewal `id`.
+fn stored_state(store: &Store, id: i64) -> Result<RenewalState, RenewalError> {
+    let stored = store.renewal(id)?.ok_or(StoreError::NoSuchRenewal(id))?;
+    serde_json::from_str(&stored.state).map_err(|e| RenewalError::Corrupt(e.to_string()))
+}
+
 /// One renewal, driven to its end (or to the code) by [`Renewal::run`].
 pub struct Renewal<'a> {
     store: &'a Store,
@@ -463,10 +483,23 @@ impl<'a> Renewal<'a> {
 
     /// Continue renewal `id` (of key files) from its last committed step.
     pub fn resume(store: &'a Store, client: RaClient, id: i64) -> Result<Self, RenewalError> {
-        let stored = store.renewal(id)?.ok_or(StoreError::NoSuchRenewal(id))?;
-        let state: RenewalState = serde_json::from_str(&stored.state)
-            .map_err(|e| RenewalError::Corrupt(e.to_string()))?;
+        let state = stored_state(store, id)?;
         let home = Box::new(FileHome::new(state.request.new_keys_dir.clone()));
+        Self::resume_with_home(store, client, home, id)
+    }
+
+    /// Continue renewal `id` with the keys on the ID card behind `session`
+    /// (PIN verified); certificates the card cannot store go where the
+    /// renewal's start put them.
+    pub fn resume_on_card(
+        store: &'a Store,
+        client: RaClient,
+        session: SharedSession,
+        known: Vec<KzCertificate>,
+        id: i64,
+    ) -> Result<Self, RenewalError> {
+        let state = stored_state(store, id)?;
+        let home = Box::new(CardHome::new(session, known, state.request.new_keys_dir));
         Self::resume_with_home(store, client, home, id)
     }
 
@@ -477,9 +510,7 @@ impl<'a> Renewal<'a> {
         home: Box<dyn KeyHome + 'a>,
         id: i64,
     ) -> Result<Self, RenewalError> {
-        let stored = store.renewal(id)?.ok_or(StoreError::NoSuchRenewal(id))?;
-        let state: RenewalState = serde_json::from_str(&stored.state)
-            .map_err(|e| RenewalError::Corrupt(e.to_string()))?;
+        let state = stored_state(store, id)?;
         if let Some(why) = &state.failure {
             return Err(RenewalError::Failed(why.clone()));
         }
@@ -549,7 +580,11 @@ impl<'a> Renewal<'a> {
     /// Drive the renewal until it is done or needs the one-time code.
     pub async fn run(&mut self, ui: &mut dyn RenewalUi) -> Result<Outcome, RenewalError> {
         loop {
-            match self.state.step {
+            let step = self.state.step;
+            if !matches!(step, Step::Done | Step::Failed) && ui.cancelled() {
+                return Err(RenewalError::Cancelled(step.name()));
+            }
+            match step {
                 Step::Started => self.generate_keys(ui).await?,
                 Step::KeysGenerated => self.sign(ui)?,
                 Step::Signed => self.submit(ui).await?,
@@ -729,7 +764,15 @@ impl<'a> Renewal<'a> {
                         "waiting for issuance (asking again in {} s)",
                         d.retry_after.as_secs()
                     ));
-                    tokio::time::sleep(d.retry_after).await;
+                    // In slices, so that a cancel is honoured within one.
+                    let until = tokio::time::Instant::now() + d.retry_after;
+                    while tokio::time::Instant::now() < until {
+                        if ui.cancelled() {
+                            return Err(RenewalError::Cancelled(self.state.step.name()));
+                        }
+                        let left = until - tokio::time::Instant::now();
+                        tokio::time::sleep(left.min(std::time::Duration::from_millis(200))).await;
+                    }
                 }
                 Err(RaError::Refused { code, detail, .. }) if code == "wrong-state" => {
                     return Err(self.fail(detail, ui));

@@ -268,12 +268,7 @@ mod tests {
     fn nca_fixture() -> &'static [u8] {
         static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
         BYTES.get_or_init(|| {
-            let root = std::env::var_os("QOLTANBA_FIXTURES")
-                .map(std::path::PathBuf::from)
-                .unwrap_or_else(|| {
-                    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures")
-                });
-            let path = root.join("nca-test/gokalkan/gost1.p12");
+            let path = crate::fixture_path("nca-test/gokalkan/gost1.p12");
             std::fs::read(&path).unwrap_or_else(|e| {
                 panic!(
                     "NCA fixture {} is needed ({e}); set QOLTANBA_FIXTURES",
