@@ -1,24 +1,33 @@
-//! The app state (local database, the RA) and the renewal flow.
+//! The app state (local database, the RA), the renewal flow, and what the
+//! device knows about its keys.
 //!
 //! The flow itself is the core's [`qoltanba_core::renewal::Renewal`]; each
-//! call here drives it until it is done, needs the one-time code, or fails,
-//! and answers with where it stands. Every step is committed to the local
-//! database before the next side effect, so after any error (a dropped
-//! server, a killed app) [`App::resume`] continues where it stopped.
+//! call here drives it until it is done, needs the one-time code, is
+//! cancelled, or fails, and answers with where it stands. Every step is
+//! committed to the local database before the next side effect, so after any
+//! error (a dropped server, a lost card, a cancel, a killed app)
+//! [`App::resume`] continues where it stopped.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use qoltanba_core::keystore::{NewPassword, Password};
+use qoltanba_core::cert::KzCertificate;
+use qoltanba_core::keystore::{NewPassword, Password, import_key_file};
 use qoltanba_core::ra::{RaClient, RaConfig};
-use qoltanba_core::renewal::{Outcome, Renewal, RenewalRequest, RenewalUi, Step};
+use qoltanba_core::reminders::{DEFAULT_OFFSETS, due, schedule};
+use qoltanba_core::renewal::{CardHome, Outcome, Renewal, RenewalRequest, RenewalUi, Step};
 use qoltanba_core::store::Store;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
-use crate::error::{QoltanbaError, panicked};
-use crate::keyfiles::KeyPurpose;
+use crate::card::CardSession;
+use crate::error::{QoltanbaError, guard, panicked};
+use crate::keys::{CertificateInfo, KeyPurpose, KnownKey};
+use crate::live::Live;
+use crate::reminders::{ReminderInfo, ReminderPlan};
 
 /// How far a renewal got (each step is committed before the next).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -57,7 +66,8 @@ pub struct NewCertificateInfo {
     pub serial: String,
     pub not_after: SystemTime,
     pub algorithm: String,
-    /// Where its key lives (the new key file's path).
+    /// Where its key lives: the new key file's path, or the card slot
+    /// (`slot-83-auth`).
     pub location: String,
 }
 
@@ -104,14 +114,77 @@ impl std::fmt::Debug for KeyFileRenewal {
     }
 }
 
-/// Progress of a long call, for the app's screen. Called on a background
-/// thread; keep it short.
+/// A renewal of the keys on the ID card: the new keys are generated on the
+/// card and the new certificates installed there.
+#[derive(Debug, Clone, uniffi::Record)]
+pub struct CardRenewal {
+    pub email: String,
+    pub locality: String,
+    /// Where certificates go that the card cannot store (the kz-idcard).
+    pub certificates_dir: String,
+}
+
+/// The keys a resumed renewal works with, asked again because secrets are
+/// never stored.
+#[derive(uniffi::Enum)]
+pub enum KeySource {
+    /// Key files: the current password, and the one for the new files.
+    KeyFiles {
+        password: String,
+        new_password: String,
+    },
+    /// The ID card, through a session whose PIN is verified.
+    Card { session: Arc<CardSession> },
+}
+
+impl std::fmt::Debug for KeySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::KeyFiles { .. } => "KeySource::KeyFiles(redacted)",
+            Self::Card { .. } => "KeySource::Card",
+        })
+    }
+}
+
+/// Progress of a renewal, for the app's screen, and the one question the
+/// flow may ask. Called on a background thread; keep it short.
 #[uniffi::export(with_foreign)]
 pub trait RenewalListener: Send + Sync {
     /// A line for the citizen ("submitting the application").
     fn progress(&self, message: String);
     /// `step` is committed: from here a resume continues.
     fn committed(&self, step: RenewalStep);
+    /// A yes/no question before something that cannot be undone (the
+    /// kz-idcard erasing a key slot). Blocking here to ask the citizen is
+    /// fine: the flow runs on a worker thread. `false` stops the renewal
+    /// with nothing changed.
+    fn confirm(&self, question: String) -> bool;
+}
+
+/// Stops a running renewal: [`CancelHandle::cancel`] from any thread, and
+/// the renewal ends with `Cancelled` at its next step boundary (or within
+/// 200 ms while it waits for issuance), resumable from its last committed
+/// step. Cancelling the coroutine or Swift task of the call does the same.
+#[derive(Debug, Default, uniffi::Object)]
+pub struct CancelHandle {
+    cancelled: Arc<AtomicBool>,
+    _live: Live,
+}
+
+#[uniffi::export]
+impl CancelHandle {
+    #[uniffi::constructor]
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    pub fn cancel(&self) {
+        self.cancelled.store(true, Ordering::Release);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.cancelled.load(Ordering::Acquire)
+    }
 }
 
 /// The app's state: the local database and the registration authority.
@@ -120,6 +193,9 @@ pub trait RenewalListener: Send + Sync {
 pub struct App {
     store: Arc<Store>,
     client: RaClient,
+    /// Renewals being driven right now: one driver each.
+    running: Arc<Mutex<HashSet<i64>>>,
+    _live: Live,
 }
 
 impl std::fmt::Debug for App {
@@ -130,19 +206,39 @@ impl std::fmt::Debug for App {
     }
 }
 
-/// The secrets a run may be asked for; never stored.
+/// The secrets and answers one run may need; never stored.
 struct Answers {
-    password: Password,
+    password: Option<Password>,
     new_password: Option<NewPassword>,
     code: Option<Zeroizing<String>>,
     /// The application the code was given for.
     answered: Option<i64>,
     listener: Option<Arc<dyn RenewalListener>>,
+    cancelled: Arc<AtomicBool>,
+    _live: Live,
+}
+
+impl Answers {
+    fn new(
+        keys: Option<(Password, NewPassword)>,
+        listener: Option<Arc<dyn RenewalListener>>,
+    ) -> Self {
+        let (password, new_password) = keys.unzip();
+        Self {
+            password,
+            new_password,
+            code: None,
+            answered: None,
+            listener,
+            cancelled: Arc::new(AtomicBool::new(false)),
+            _live: Live::new(),
+        }
+    }
 }
 
 impl RenewalUi for Answers {
     fn current_password(&mut self, _file: &Path) -> Option<Password> {
-        Some(self.password.clone())
+        self.password.clone()
     }
     fn new_password(&mut self) -> Option<NewPassword> {
         self.new_password.clone()
@@ -162,32 +258,121 @@ impl RenewalUi for Answers {
             l.committed(step.into());
         }
     }
+    fn confirm(&mut self, question: &str) -> bool {
+        self.listener
+            .as_ref()
+            .is_some_and(|l| l.confirm(question.to_string()))
+    }
+    fn cancelled(&mut self) -> bool {
+        self.cancelled.load(Ordering::Acquire)
+    }
+}
+
+/// Marks a renewal as driven until dropped.
+struct Driving {
+    running: Arc<Mutex<HashSet<i64>>>,
+    id: i64,
+}
+
+impl Driving {
+    fn enter(running: &Arc<Mutex<HashSet<i64>>>, id: i64) -> Result<Self, QoltanbaError> {
+        if !running.lock().unwrap_or_else(|p| p.into_inner()).insert(id) {
+            return Err(QoltanbaError::invalid(format!(
+                "renewal {id} is still running; wait for it or cancel it first"
+            )));
+        }
+        Ok(Self {
+            running: Arc::clone(running),
+            id,
+        })
+    }
+}
+
+impl Drop for Driving {
+    fn drop(&mut self) {
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.id);
+    }
+}
+
+/// Sets the cancel flag when the call's future is dropped unfinished (the
+/// Kotlin coroutine or Swift task was cancelled), so the worker stops too.
+struct CancelOnDrop(Option<Arc<AtomicBool>>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        if let Some(flag) = self.0.take() {
+            flag.store(true, Ordering::Release);
+        }
+    }
+}
+
+/// What a driver closure gets: the database, the RA, the running set.
+struct Ctx<'a> {
+    store: &'a Store,
+    client: RaClient,
+    running: &'a Arc<Mutex<HashSet<i64>>>,
 }
 
 impl App {
     /// Drive a renewal on a blocking thread of the runtime: the core's flow
     /// calls the UI synchronously, and its future borrows the store. A panic
     /// anywhere in it comes back as `Internal`.
-    async fn drive<F>(&self, f: F) -> Result<RenewalState, QoltanbaError>
+    async fn drive<F>(
+        &self,
+        mut ui: Answers,
+        cancel: Option<Arc<CancelHandle>>,
+        f: F,
+    ) -> Result<RenewalState, QoltanbaError>
     where
-        F: FnOnce(&Store, RaClient) -> Result<RenewalState, QoltanbaError> + Send + 'static,
+        F: FnOnce(Ctx<'_>, &mut Answers) -> Result<RenewalState, QoltanbaError> + Send + 'static,
     {
+        if let Some(handle) = cancel {
+            ui.cancelled = Arc::clone(&handle.cancelled);
+        }
+        let mut on_drop = CancelOnDrop(Some(Arc::clone(&ui.cancelled)));
         let store = Arc::clone(&self.store);
         let client = self.client.clone();
-        tokio::task::spawn_blocking(move || f(&store, client))
-            .await
-            .unwrap_or_else(|e| match e.try_into_panic() {
-                Ok(payload) => Err(panicked(payload)),
-                Err(e) => Err(QoltanbaError::internal(e)),
-            })
+        let running = Arc::clone(&self.running);
+        let result = tokio::task::spawn_blocking(move || {
+            let ctx = Ctx {
+                store: &store,
+                client,
+                running: &running,
+            };
+            f(ctx, &mut ui)
+        })
+        .await
+        .unwrap_or_else(|e| match e.try_into_panic() {
+            Ok(payload) => Err(panicked(payload)),
+            Err(e) => Err(QoltanbaError::internal(e)),
+        });
+        on_drop.0 = None;
+        result
+    }
+
+    /// The certificates of this device, for a card home to match its keys.
+    fn known_certificates(store: &Store) -> Result<Vec<KzCertificate>, QoltanbaError> {
+        Ok(store
+            .certificates()?
+            .iter()
+            .filter_map(|k| KzCertificate::from_der(&k.der).ok())
+            .collect())
     }
 }
 
 /// Run `renewal` to its end or to the code, on the current runtime.
-fn run(mut renewal: Renewal<'_>, ui: &mut Answers) -> Result<RenewalState, QoltanbaError> {
+fn run(
+    mut renewal: Renewal<'_>,
+    running: &Arc<Mutex<HashSet<i64>>>,
+    ui: &mut Answers,
+) -> Result<RenewalState, QoltanbaError> {
+    let id = renewal.id();
+    let _driving = Driving::enter(running, id)?;
     let handle = tokio::runtime::Handle::current();
     let outcome = handle.block_on(renewal.run(ui))?;
-    let id = renewal.id();
     Ok(match outcome {
         Outcome::Done(summary) => RenewalState {
             renewal_id: id,
@@ -243,8 +428,12 @@ fn parse_time(rfc3339: &str) -> SystemTime {
         .unwrap_or(SystemTime::UNIX_EPOCH)
 }
 
-fn new_password(text: String) -> Result<NewPassword, QoltanbaError> {
-    Ok(NewPassword::new(Password::from(text))?)
+fn key_file_secrets(
+    password: String,
+    new: String,
+) -> Result<(Password, NewPassword), QoltanbaError> {
+    let password = Password::from(password);
+    Ok((password, NewPassword::new(Password::from(new))?))
 }
 
 #[uniffi::export(async_runtime = "tokio")]
@@ -258,12 +447,14 @@ impl App {
         server_url: String,
         server_root_der: Vec<u8>,
     ) -> Result<Arc<Self>, QoltanbaError> {
-        crate::error::guard(|| {
+        guard(|| {
             let store = Store::open(Path::new(&database_path))?;
             let client = RaClient::new(RaConfig::new(server_url, server_root_der))?;
             Ok(Arc::new(Self {
                 store: Arc::new(store),
                 client,
+                running: Arc::default(),
+                _live: Live::new(),
             }))
         })
     }
@@ -273,48 +464,70 @@ impl App {
     pub async fn start_renewal_with_key_files(
         &self,
         request: KeyFileRenewal,
+        cancel: Option<Arc<CancelHandle>>,
         listener: Option<Arc<dyn RenewalListener>>,
     ) -> Result<RenewalState, QoltanbaError> {
         let KeyFileRenewal {
             key_files,
             password,
-            new_password: new,
+            new_password,
             email,
             locality,
             new_keys_dir,
         } = request;
-        let mut ui = Answers {
-            password: Password::from(password),
-            new_password: Some(new_password(new)?),
-            code: None,
-            answered: None,
-            listener,
-        };
+        let ui = Answers::new(Some(key_file_secrets(password, new_password)?), listener);
         let request = RenewalRequest {
             key_files: key_files.into_iter().map(PathBuf::from).collect(),
             email,
             locality,
             new_keys_dir: PathBuf::from(new_keys_dir),
         };
-        self.drive(move |store, client| {
-            let renewal = Renewal::start(store, client, request, &mut ui)?;
-            run(renewal, &mut ui)
+        self.drive(ui, cancel, move |ctx, ui| {
+            let renewal = Renewal::start(ctx.store, ctx.client, request, ui)?;
+            run(renewal, ctx.running, ui)
         })
         .await
     }
 
-    /// Continue renewal `renewal_id` of key files from its last committed
-    /// step (after an error or a restart); the passwords are asked again
-    /// because they are never stored.
+    /// Start renewing the keys on the ID card behind `session` (open, PIN
+    /// verified) and drive it until it is done or needs the one-time code.
+    /// A lost card is `CardLost`: open a new session and [`App::resume`].
+    pub async fn start_renewal_with_card(
+        &self,
+        session: Arc<CardSession>,
+        request: CardRenewal,
+        cancel: Option<Arc<CancelHandle>>,
+        listener: Option<Arc<dyn RenewalListener>>,
+    ) -> Result<RenewalState, QoltanbaError> {
+        let ui = Answers::new(None, listener);
+        let shared = session.shared();
+        self.drive(ui, cancel, move |ctx, ui| {
+            let known = Self::known_certificates(ctx.store)?;
+            let home = CardHome::new(shared, known, &request.certificates_dir);
+            home.check_ready()?;
+            let request = RenewalRequest {
+                key_files: home.current_locations()?,
+                email: request.email,
+                locality: request.locality,
+                new_keys_dir: PathBuf::from(request.certificates_dir),
+            };
+            let renewal =
+                Renewal::start_with_home(ctx.store, ctx.client, Box::new(home), request, ui)?;
+            run(renewal, ctx.running, ui)
+        })
+        .await
+    }
+
+    /// Continue renewal `renewal_id` from its last committed step (after an
+    /// error, a cancel or a restart), with its keys given again.
     pub async fn resume(
         &self,
         renewal_id: i64,
-        password: String,
-        new_password: String,
+        keys: KeySource,
+        cancel: Option<Arc<CancelHandle>>,
         listener: Option<Arc<dyn RenewalListener>>,
     ) -> Result<RenewalState, QoltanbaError> {
-        self.answer(renewal_id, password, new_password, None, listener)
-            .await
+        self.answer(renewal_id, keys, None, cancel, listener).await
     }
 
     /// Give the one-time code of the renewal's application and drive it on
@@ -323,23 +536,18 @@ impl App {
         &self,
         renewal_id: i64,
         code: String,
-        password: String,
-        new_password: String,
+        keys: KeySource,
+        cancel: Option<Arc<CancelHandle>>,
         listener: Option<Arc<dyn RenewalListener>>,
     ) -> Result<RenewalState, QoltanbaError> {
-        self.answer(
-            renewal_id,
-            password,
-            new_password,
-            Some(Zeroizing::new(code)),
-            listener,
-        )
-        .await
+        let code = Zeroizing::new(code);
+        self.answer(renewal_id, keys, Some(code), cancel, listener)
+            .await
     }
 
     /// Where renewal `renewal_id` stands, from the local database (no network).
     pub fn renewal_step(&self, renewal_id: i64) -> Result<RenewalStep, QoltanbaError> {
-        crate::error::guard(|| {
+        guard(|| {
             let stored = self
                 .store
                 .renewal(renewal_id)?
@@ -356,7 +564,7 @@ impl App {
 
     /// Unfinished renewals (to offer "continue" after a restart).
     pub fn unfinished_renewals(&self) -> Result<Vec<i64>, QoltanbaError> {
-        crate::error::guard(|| {
+        guard(|| {
             Ok(self
                 .store
                 .unfinished_renewals()?
@@ -365,27 +573,104 @@ impl App {
                 .collect())
         })
     }
+
+    /// The keys this device knows (key files it renewed or imported, card
+    /// slots), soonest end first, with their certificates' expiry.
+    pub fn keys(&self) -> Result<Vec<KnownKey>, QoltanbaError> {
+        guard(|| {
+            let now = OffsetDateTime::now_utc();
+            Ok(self
+                .store
+                .certificates()?
+                .into_iter()
+                .filter_map(|k| {
+                    let cert = KzCertificate::from_der(&k.der).ok()?;
+                    Some(KnownKey {
+                        certificate: CertificateInfo::of(&cert, now),
+                        location: k.location,
+                        replaced: k.replaced,
+                    })
+                })
+                .collect())
+        })
+    }
+
+    /// The expiry reminders at `now` (the clock when `None`): what to show
+    /// now, and the whole set to hand to the OS scheduler (replace what was
+    /// scheduled). Call it at start and after every renewal or import.
+    pub fn reminders(&self, now: Option<SystemTime>) -> Result<ReminderPlan, QoltanbaError> {
+        guard(|| {
+            let now = now.map_or_else(OffsetDateTime::now_utc, OffsetDateTime::from);
+            let certs = self.store.tracked_certificates()?;
+            Ok(ReminderPlan {
+                due: due(&certs, now, &DEFAULT_OFFSETS)
+                    .iter()
+                    .map(ReminderInfo::from)
+                    .collect(),
+                scheduled: schedule(&certs, now, &DEFAULT_OFFSETS)
+                    .iter()
+                    .map(ReminderInfo::from)
+                    .collect(),
+            })
+        })
+    }
+
+    /// Copy the key file at `path` (opened with `password`, which is
+    /// checked) into `into_dir` and remember its key: it then appears in
+    /// [`App::keys`] and gets reminders. Never overwrites a file.
+    pub fn import_key_file(
+        &self,
+        path: String,
+        password: String,
+        into_dir: String,
+    ) -> Result<KnownKey, QoltanbaError> {
+        let password = Password::from(password);
+        guard(|| {
+            let imported = import_key_file(Path::new(&path), &password, Path::new(&into_dir))?;
+            let cert = KzCertificate::from_der(&imported.certificate).map_err(|e| {
+                QoltanbaError::KeyFile {
+                    detail: format!("{path}: {e}"),
+                }
+            })?;
+            let location = format!("file:{}", imported.path.display());
+            self.store.remember_certificate(&cert, &location)?;
+            Ok(KnownKey {
+                certificate: CertificateInfo::of(&cert, OffsetDateTime::now_utc()),
+                location,
+                replaced: false,
+            })
+        })
+    }
 }
 
 impl App {
     async fn answer(
         &self,
         renewal_id: i64,
-        password: String,
-        new: String,
+        keys: KeySource,
         code: Option<Zeroizing<String>>,
+        cancel: Option<Arc<CancelHandle>>,
         listener: Option<Arc<dyn RenewalListener>>,
     ) -> Result<RenewalState, QoltanbaError> {
-        let mut ui = Answers {
-            password: Password::from(password),
-            new_password: Some(new_password(new)?),
-            code,
-            answered: None,
-            listener,
+        let (secrets, session) = match keys {
+            KeySource::KeyFiles {
+                password,
+                new_password,
+            } => (Some(key_file_secrets(password, new_password)?), None),
+            KeySource::Card { session } => (None, Some(session.shared())),
         };
-        self.drive(move |store, client| {
-            let renewal = Renewal::resume(store, client, renewal_id)?;
-            run(renewal, &mut ui)
+        let mut ui = Answers::new(secrets, listener);
+        ui.code = code;
+        self.drive(ui, cancel, move |ctx, ui| {
+            let renewal = match session {
+                None => Renewal::resume(ctx.store, ctx.client, renewal_id)?,
+                Some(session) => {
+                    let known = Self::known_certificates(ctx.store)?;
+                    CardHome::new(Arc::clone(&session), Vec::new(), "").check_ready()?;
+                    Renewal::resume_on_card(ctx.store, ctx.client, session, known, renewal_id)?
+                }
+            };
+            run(renewal, ctx.running, ui)
         })
         .await
     }

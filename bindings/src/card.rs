@@ -9,6 +9,7 @@ use qoltanba_core::card::{self as core_card, TransportError};
 use zeroize::Zeroizing;
 
 use crate::error::{QoltanbaError, guard};
+use crate::live::Live;
 
 /// Why the platform could not exchange an APDU with the card.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, uniffi::Error)]
@@ -56,7 +57,7 @@ pub trait CardTransport: Send + Sync {
 }
 
 /// The app's transport as the core's.
-struct Foreign(Arc<dyn CardTransport>);
+struct Foreign(Arc<dyn CardTransport>, Live);
 
 impl core_card::CardTransport for Foreign {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
@@ -111,6 +112,7 @@ pub struct CardInfo {
 #[derive(uniffi::Object)]
 pub struct CardSession {
     session: SharedSession,
+    _live: Live,
 }
 
 impl std::fmt::Debug for CardSession {
@@ -120,6 +122,11 @@ impl std::fmt::Debug for CardSession {
 }
 
 impl CardSession {
+    /// The core's session, for a renewal's card home.
+    pub(crate) fn shared(&self) -> SharedSession {
+        std::sync::Arc::clone(&self.session)
+    }
+
     fn lock(&self) -> MutexGuard<'_, core_card::CardSession> {
         self.session.lock().unwrap_or_else(|p| p.into_inner())
     }
@@ -137,10 +144,14 @@ impl CardSession {
         let can = can.map(Zeroizing::new);
         guard(|| {
             let can = can.as_deref().map(|c| Can::new(c)).transpose()?;
-            let session =
-                core_card::CardSession::open(Box::new(Foreign(transport)), None, can.as_ref())?;
+            let session = core_card::CardSession::open(
+                Box::new(Foreign(transport, Live::new())),
+                None,
+                can.as_ref(),
+            )?;
             Ok(Arc::new(Self {
                 session: Arc::new(Mutex::new(session)),
+                _live: Live::new(),
             }))
         })
     }

@@ -55,6 +55,9 @@ pub enum QoltanbaError {
     /// The renewal cannot go on (failed for good, or its result does not check out).
     #[error("{detail}")]
     RenewalFailed { detail: String },
+    /// The renewal was stopped on request; resume it to continue.
+    #[error("{detail}")]
+    Cancelled { detail: String },
     /// The local database.
     #[error("{detail}")]
     Storage { detail: String },
@@ -80,6 +83,7 @@ impl QoltanbaError {
             Self::KeyFile { .. } => "key_file",
             Self::Card { .. } => "card",
             Self::RenewalFailed { .. } => "renewal_failed",
+            Self::Cancelled { .. } => "cancelled",
             Self::Storage { .. } => "storage",
             Self::Internal { .. } => "internal",
         }
@@ -215,8 +219,11 @@ impl From<RenewalError> for QoltanbaError {
                 _ => Self::KeyFile { detail },
             },
             RenewalError::NoCertificate(_) | RenewalError::Key(_) => Self::KeyFile { detail },
-            RenewalError::WhichKeys | RenewalError::NoPassword => Self::InvalidInput { detail },
+            RenewalError::WhichKeys | RenewalError::NoPassword | RenewalError::PinNotVerified => {
+                Self::InvalidInput { detail }
+            }
             RenewalError::CardLost(_) => Self::CardLost { detail },
+            RenewalError::Cancelled(_) => Self::Cancelled { detail },
             RenewalError::Store(s) => s.into(),
             RenewalError::Ra(r) => r.into(),
             RenewalError::Application(_)

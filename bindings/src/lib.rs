@@ -10,7 +10,12 @@
 //! - [`KeyFiles`]: NCA key files (show, change the password);
 //! - [`CardTransport`] (implemented by the apps: IsoDep, NFCISO7816Tag) and
 //!   [`CardSession`] (CAN, PIN, card info);
-//! - [`App`]: the app state (local database, RA) and the renewal flow;
+//! - [`App`]: the app state (local database, RA), the renewal flow with key
+//!   files or the card (start, answer the code, cancel, resume), the keys
+//!   the device knows, key-file import, and the reminders to schedule;
+//! - [`reminder_from_push`], [`serial_from_deep_link`]: push payloads and
+//!   notification links;
+//! - [`LogSink`] and [`set_log_sink`]: the core's log in the app's logger;
 //! - `SimulatorCard` (feature `simulator`): a software ID card;
 //! - `EmbeddedServer` and panicking calls (feature `testing`): for the
 //!   Kotlin tests only.
@@ -21,15 +26,25 @@ mod app;
 mod card;
 mod error;
 mod keyfiles;
+mod keys;
+mod live;
+mod log;
+mod reminders;
 #[cfg(feature = "simulator")]
 mod simulator;
 #[cfg(feature = "testing")]
 mod testing;
 
-pub use app::{App, RenewalListener, RenewalState, RenewalStep, RenewalSummary};
+pub use app::{
+    App, CancelHandle, CardRenewal, KeyFileRenewal, KeySource, RenewalListener, RenewalState,
+    RenewalStep, RenewalSummary,
+};
 pub use card::{CardInfo, CardSession, CardSlot, CardTransport, PinState, TransportFailure};
 pub use error::QoltanbaError;
-pub use keyfiles::{KeyFileInfo, KeyFiles, KeyPurpose};
+pub use keyfiles::KeyFiles;
+pub use keys::{CertificateInfo, KeyPurpose, KnownKey};
+pub use log::{LogLevel, LogSink, set_log_sink};
+pub use reminders::{ReminderInfo, ReminderPlan, reminder_from_push, serial_from_deep_link};
 #[cfg(feature = "simulator")]
 pub use simulator::SimulatorCard;
 #[cfg(feature = "testing")]

@@ -11,6 +11,7 @@ use zeroize::Zeroizing;
 
 use crate::card::{CardTransport, TransportFailure};
 use crate::error::{QoltanbaError, guard};
+use crate::live::Live;
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
@@ -20,6 +21,15 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 #[derive(uniffi::Object)]
 pub struct SimulatorCard {
     card: Arc<Mutex<SimCard>>,
+    _live: Live,
+}
+
+impl SimulatorCard {
+    /// A fresh tap, as the core's transport.
+    #[cfg(feature = "testing")]
+    pub(crate) fn core_transport(&self) -> Box<dyn qoltanba_core::card::CardTransport + Send> {
+        Box::new(SimTransport::shared(Arc::clone(&self.card)))
+    }
 }
 
 #[uniffi::export]
@@ -45,6 +55,7 @@ impl SimulatorCard {
                 .map_err(QoltanbaError::invalid)?;
             Ok(Arc::new(Self {
                 card: Arc::new(Mutex::new(card)),
+                _live: Live::new(),
             }))
         })
     }
@@ -56,6 +67,7 @@ impl SimulatorCard {
             let card = SimCard::open(Path::new(&path)).map_err(QoltanbaError::invalid)?;
             Ok(Arc::new(Self {
                 card: Arc::new(Mutex::new(card)),
+                _live: Live::new(),
             }))
         })
     }
@@ -63,9 +75,10 @@ impl SimulatorCard {
     /// A transport to this card, for [`crate::CardSession::open`] (or for the
     /// app's own transport to forward to). Each is a fresh tap.
     pub fn transport(&self) -> Arc<dyn CardTransport> {
-        Arc::new(SimulatorTransport(Mutex::new(SimTransport::shared(
-            Arc::clone(&self.card),
-        ))))
+        Arc::new(SimulatorTransport(
+            Mutex::new(SimTransport::shared(Arc::clone(&self.card))),
+            Live::new(),
+        ))
     }
 
     /// A one-paragraph description of the card's state (slots, roles, counters).
@@ -74,7 +87,7 @@ impl SimulatorCard {
     }
 }
 
-struct SimulatorTransport(Mutex<SimTransport>);
+struct SimulatorTransport(Mutex<SimTransport>, Live);
 
 impl CardTransport for SimulatorTransport {
     fn transmit(&self, command: Vec<u8>) -> Result<Vec<u8>, TransportFailure> {

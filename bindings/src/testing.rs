@@ -103,6 +103,43 @@ impl EmbeddedServer {
         })
     }
 
+    /// Personalise the simulator card `card` for a test citizen, as a
+    /// service centre would: new keys in its slots, certificates ending in
+    /// `days_left` days written to it. The serials of the certificates.
+    pub fn enroll_card(
+        &self,
+        card: Arc<crate::SimulatorCard>,
+        can: String,
+        pin: String,
+        iin11: String,
+        algorithm: String,
+        days_left: i64,
+    ) -> Result<Vec<String>, QoltanbaError> {
+        let (can, pin) = (zeroize::Zeroizing::new(can), zeroize::Zeroizing::new(pin));
+        guard(|| {
+            use qoltanba_core::card::secret::{Can, Pin};
+            let iin = qoltanba_core::cert::with_control_digit(&iin11)
+                .ok_or_else(|| QoltanbaError::invalid("no IIN with these 11 digits"))?;
+            let spec: KeySpec = algorithm.parse().map_err(QoltanbaError::invalid)?;
+            let mut session = qoltanba_core::card::CardSession::open(
+                card.core_transport(),
+                None,
+                Some(&Can::new(&can)?),
+            )?;
+            session.verify_pin(&Pin::new(&pin)?)?;
+            let session = Arc::new(Mutex::new(session));
+            let ra = self.ra();
+            let ra = ra
+                .as_ref()
+                .ok_or_else(|| QoltanbaError::invalid("the server is stopped"))?;
+            let out = self._dir.path().join("card-certificates");
+            let keys = ra
+                .enroll_card_expiring(&iin, spec, days_left, &session, &out)
+                .map_err(QoltanbaError::internal)?;
+            Ok(keys.into_iter().map(|k| k.serial).collect())
+        })
+    }
+
     /// The one-time code the RA "sent by SMS" for application `number`.
     pub fn code_for(&self, number: i64) -> Option<String> {
         self.ra().as_ref().and_then(|ra| ra.code_for(number))
@@ -126,6 +163,20 @@ impl Drop for EmbeddedServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// How many of the library's objects (and the app's callbacks it holds)
+/// are alive: the Kotlin tests' leak check.
+#[uniffi::export]
+pub fn testing_live_objects() -> i64 {
+    crate::live::live_objects()
+}
+
+/// Bytes the library's Rust code holds on the heap: the leak check's
+/// measure (the JVM's own memory would drown a native leak).
+#[uniffi::export]
+pub fn testing_heap_bytes() -> i64 {
+    crate::live::heap_bytes()
 }
 
 /// A trivial call, to measure the per-call overhead from the app's language.

@@ -17,7 +17,7 @@ fun tempDir(prefix: String): File = Files.createTempDirectory("qoltanba-kt-$pref
 
 /** A Kotlin transport, as an app's IsoDep one would be: it forwards every APDU
  *  to another transport (here the simulator card's) and can lose the tag. */
-class ForwardingTransport(private val card: CardTransport) : CardTransport {
+class ForwardingTransport(private val card: CardTransport) : CardTransport, AutoCloseable {
     var transmits = 0
         private set
     /** The transmit (0-based, counted from now) that fails as a lost tag. */
@@ -32,13 +32,23 @@ class ForwardingTransport(private val card: CardTransport) : CardTransport {
     }
 
     override fun atr(): ByteArray? = card.atr()
+
+    /** Releases the transport it forwards to (a Rust object when it is the simulator's). */
+    override fun close() {
+        (card as? AutoCloseable)?.close()
+    }
 }
 
-class RecordingListener : RenewalListener {
+open class RecordingListener(private val answer: Boolean = true) : RenewalListener {
     val lines = java.util.Collections.synchronizedList(mutableListOf<String>())
     val steps = java.util.Collections.synchronizedList(mutableListOf<RenewalStep>())
+    val questions = java.util.Collections.synchronizedList(mutableListOf<String>())
     override fun progress(message: String) { lines += message }
     override fun committed(step: RenewalStep) { steps += step }
+    override fun confirm(question: String): Boolean {
+        questions += question
+        return answer
+    }
 }
 
 fun main(args: Array<String>) {
@@ -178,7 +188,7 @@ fun main(args: Array<String>) {
                     keyFiles = files, password = password, newPassword = "NewKeys2026b",
                     email = "testov@example.kz", locality = "Astana", newKeysDir = File(dir, "new").path,
                 )
-                val state = runBlocking { app.startRenewalWithKeyFiles(request, listener) }
+                val state = runBlocking { app.startRenewalWithKeyFiles(request, null, listener) }
                 val number = state.needsCode ?: throw CheckFailed("no code asked: $state")
                 checkEq(RenewalStep.SUBMITTED, state.step, "step")
                 checkEq(RenewalStep.SUBMITTED, app.renewalStep(state.renewalId), "stored step")
@@ -190,9 +200,9 @@ fun main(args: Array<String>) {
                 val code = server.codeFor(number) ?: throw CheckFailed("no SMS for $number")
                 val wrongCode = if (code == "000000") "111111" else "000000"
                 expectThrows<QoltanbaException.WrongCode>("wrong code") {
-                    runBlocking { app.submitCode(state.renewalId, wrongCode, password, "NewKeys2026b", null) }
+                    runBlocking { app.submitCode(state.renewalId, wrongCode, KeySource.KeyFiles(password, "NewKeys2026b"), null, null) }
                 }
-                val done = runBlocking { app.submitCode(state.renewalId, code, password, "NewKeys2026b", listener) }
+                val done = runBlocking { app.submitCode(state.renewalId, code, KeySource.KeyFiles(password, "NewKeys2026b"), null, listener) }
                 checkEq(RenewalStep.DONE, done.step, "step")
                 val summary = done.summary ?: throw CheckFailed("no summary")
                 checkEq(number, summary.application, "application")
@@ -207,6 +217,8 @@ fun main(args: Array<String>) {
         }
     }
 
+    flowTests(t) { server }
+
     t.test("renewal: a dropped server is RaUnreachable; bad inputs are InvalidInput") {
         val dir = tempDir("dropped")
         val password = "Citizen2026a"
@@ -218,20 +230,22 @@ fun main(args: Array<String>) {
         App.open(File(dir, "app.db").path, url, root).use { app ->
             val request = KeyFileRenewal(files, password, "NewKeys2026b", "a@b.kz", "Astana", File(dir, "new").path)
             val e = expectThrows<QoltanbaException.RaUnreachable>("stopped server") {
-                runBlocking { app.startRenewalWithKeyFiles(request, null) }
+                runBlocking { app.startRenewalWithKeyFiles(request, null, null) }
             }
             checkEq("ra_unreachable", errorCode(e), "code")
             expectThrows<QoltanbaException.InvalidInput>("weak new password") {
-                runBlocking { app.startRenewalWithKeyFiles(request.copy(newPassword = "weak"), null) }
+                runBlocking { app.startRenewalWithKeyFiles(request.copy(newPassword = "weak"), null, null) }
             }
             expectThrows<QoltanbaException.InvalidInput>("no such renewal") {
-                runBlocking { app.resume(9999L, password, "NewKeys2026b", null) }
+                runBlocking { app.resume(9999L, KeySource.KeyFiles(password, "NewKeys2026b"), null, null) }
             }
         }
         expectThrows<QoltanbaException.InvalidInput>("a root that is no certificate") {
             App.open(File(dir, "app2.db").path, url, byteArrayOf(1, 2, 3))
         }
     }
+
+    lifecycleTests(t)
 
     kotlin.system.exitProcess(t.finish())
 }
