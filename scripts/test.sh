@@ -6,6 +6,8 @@
 # and a real PC/SC stack for the card: pcscd with vsmartcard's vpcd driver
 # (the simulator card plays the card in its reader "Virtual PCD 00 00") and
 # libpcsclite-dev + pkg-config, which `qoltanba --features pcsc` links.
+# Then the bindings: scripts/kotlin-tests.sh installs kotlinc (npm) and JNA
+# (Debian's libjna-java) itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +42,12 @@ cargo fmt --all --check
 # The plain build (no PC/SC, no libpcsclite needed), as the README's demo builds.
 cargo clippy --workspace --locked -- -D warnings
 # Everything with the PC/SC feature: `qoltanba card --reader`, and
-# tests/tests/card_pcsc.rs driving the simulator card through pcscd (as root).
-cargo clippy --workspace --all-targets --locked --features qoltanba-cli/pcsc -- -D warnings
+# tests/tests/card_pcsc.rs driving the simulator card through pcscd (as root);
+# and the bindings' test-only exports and uniffi-bindgen binary.
+cargo clippy --workspace --all-targets --locked \
+    --features qoltanba-cli/pcsc,qoltanba-ffi/testing,qoltanba-ffi/cli -- -D warnings
 cargo test --workspace --locked --features qoltanba-cli/pcsc
+# The bindings: Kotlin (JVM and Android flavours) and Swift generated from the
+# library and checked, then the Kotlin tests on the JVM against the library.
+# Compiling the Swift needs macOS (scripts/apple.sh).
+scripts/kotlin-tests.sh
