@@ -10,7 +10,8 @@
 #   scripts/bindings.sh [--release] [--features simulator,testing]
 #
 # Then checks what can be checked without Android SDK or Swift toolchain: the
-# Android flavour differs from the JVM one exactly by the Android cleaner; the
+# Android flavour differs from the JVM one exactly by the Android cleaner, and
+# compiles when kotlinc is at hand (stand-ins for the SDK's names); the
 # Swift header, modulemap and sources name every export and nothing else; the
 # checksums all three flavours check at load time match the library. Compiling
 # the Swift needs macOS (scripts/apple.sh).
@@ -57,7 +58,7 @@ lib="target/$profile/libqoltanba_ffi.$dylib_ext"
 metadata_lib="target/debug/libqoltanba_ffi.$dylib_ext"
 bindgen=target/debug/uniffi-bindgen
 out=target/bindings
-rm -rf "$out/kotlin" "$out/kotlin-android" "$out/swift"
+rm -rf "$out/kotlin" "$out/kotlin-android" "$out/swift" "$out/android-stubs"
 # --no-format: ktlint and swiftformat are not on this machine. bindings/uniffi.toml
 # (package kz.qoltanba.core, module Qoltanba) is found through cargo metadata;
 # the Android config is merged over it.
@@ -95,6 +96,40 @@ strip_cleaner() {
 if ! unexpected=$(diff <(strip_cleaner "$kt") <(strip_cleaner "$kt_android")); then
     fail "the Android flavour differs beyond the cleaner:
 $unexpected"
+fi
+
+# And it compiles: with kotlinc and JNA where scripts/kotlin-tests.sh puts
+# them (or $KOTLINC), against stand-ins for the three Android SDK names it
+# uses (the SDK itself is not on this machine).
+kotlin_home=target/tools/kotlin/node_modules/kotlin-compiler
+kotlinc="${KOTLINC:-$kotlin_home/bin/kotlinc}"
+jna=/usr/share/java/jna.jar
+coroutines="$(dirname "$(dirname "$kotlinc")")/lib/kotlinx-coroutines-core-jvm.jar"
+if [ -x "$kotlinc" ] && [ -f "$jna" ] && [ -f "$coroutines" ]; then
+    stubs="$out/android-stubs"
+    mkdir -p "$stubs"
+    cat >"$stubs/Build.kt" <<'KT'
+package android.os
+object Build {
+    object VERSION { @JvmField val SDK_INT: Int = 0 }
+    object VERSION_CODES { const val UPSIDE_DOWN_CAKE: Int = 34 }
+}
+KT
+    cat >"$stubs/SystemCleaner.kt" <<'KT'
+package android.system
+object SystemCleaner { @JvmStatic fun cleaner(): java.lang.ref.Cleaner = java.lang.ref.Cleaner.create() }
+KT
+    cat >"$stubs/RequiresApi.kt" <<'KT'
+package androidx.annotation
+@Retention(AnnotationRetention.BINARY)
+annotation class RequiresApi(val value: Int = 1, val api: Int = 1)
+KT
+    "$kotlinc" -nowarn -jvm-target 17 -cp "$jna:$coroutines" -d "$out/android-check.jar" \
+        "$kt_android" "$stubs"/*.kt || fail "the Android flavour does not compile"
+    rm -rf "$stubs" "$out/android-check.jar"
+    echo "the Android flavour compiles (against stand-ins for android.os.Build, android.system.SystemCleaner, androidx.annotation.RequiresApi)"
+else
+    echo "note: no kotlinc (scripts/kotlin-tests.sh installs it): the Android flavour was not compiled"
 fi
 
 # The Swift bindings: sources, header and modulemap, naming every export.
@@ -152,7 +187,12 @@ for path in sys.argv[2:]:
         print(f"error: {path}: contract version {version.group(1)}, library {contract()}", file=sys.stderr)
         bad += 1
     for name, want in checks:
-        f = getattr(lib, name)
+        try:
+            f = getattr(lib, name)
+        except AttributeError:
+            print(f"error: {path}: {name} is not in the library", file=sys.stderr)
+            bad += 1
+            continue
         f.restype = ctypes.c_uint16
         if f() != int(want):
             print(f"error: {path}: {name} is {f()} in the library, {want} in the bindings", file=sys.stderr)
