@@ -16,7 +16,8 @@
 # checksums all three flavours check at load time match the library. Compiling
 # the Swift needs macOS (scripts/apple.sh).
 #
-# Works on Linux (.so) and macOS (.dylib, used by scripts/apple.sh).
+# Works on Linux (.so) and macOS (.dylib, used by scripts/apple.sh; BSD grep
+# and awk, bash 3.2).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -148,7 +149,7 @@ if [[ ",$features," == *",simulator,"* || ",$features," == *",testing,"* ]]; the
 fi
 [[ ",$features," == *",testing,"* ]] && expected+=(EmbeddedServer testingPanic)
 for name in "${expected[@]}"; do
-    grep -Eq "(class|protocol|enum|struct|func) $name\b" "$swift/Qoltanba.swift" \
+    grep -Eq "(class|protocol|enum|struct|func) $name([^A-Za-z0-9_]|\$)" "$swift/Qoltanba.swift" \
         || fail "Qoltanba.swift does not define $name"
 done
 # Every scaffolding function the library exports is declared in the header,
@@ -158,11 +159,11 @@ missing=0
 exports=$(exported_symbols "$lib" | grep -E '^(uniffi_qoltanba_ffi_|ffi_qoltanba_ffi_)' | sort -u)
 [ -n "$exports" ] || fail "$lib exports no scaffolding function"
 while read -r sym; do
-    grep -q "\b$sym\b" "$swift/QoltanbaFFI.h" || { echo "error: $sym missing from the header" >&2; missing=1; }
+    grep -qw "$sym" "$swift/QoltanbaFFI.h" || { echo "error: $sym missing from the header" >&2; missing=1; }
 done <<<"$exports"
 while read -r sym; do
     grep -qx "$sym" <<<"$exports" || { echo "error: $sym is used by the Swift side but not exported by $lib" >&2; missing=1; }
-done < <(grep -ohE '\b(uniffi_qoltanba_ffi_|ffi_qoltanba_ffi_)[A-Za-z0-9_]+' "$swift/QoltanbaFFI.h" "$swift/Qoltanba.swift" | sort -u)
+done < <(grep -ohE '(uniffi_qoltanba_ffi_|ffi_qoltanba_ffi_)[A-Za-z0-9_]+' "$swift/QoltanbaFFI.h" "$swift/Qoltanba.swift" | sort -u)
 [ "$missing" -eq 0 ] || exit 1
 
 # The load-time checks of the generated code, run here against $lib (for
