@@ -44,6 +44,7 @@ mod import;
 mod naming;
 mod password;
 pub mod pkcs12;
+pub mod platform;
 
 pub use error::KeyFileError;
 pub use fs::{replace, save_new};
