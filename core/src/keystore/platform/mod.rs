@@ -18,6 +18,7 @@
 //! purpose and random hex, so the store can be listed without touching keys
 //! that other code put there.
 
+pub mod attestation;
 mod software;
 pub mod wrapped;
 
