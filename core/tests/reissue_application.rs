@@ -614,6 +614,7 @@ fn request(
     KeyRequest {
         purpose: tag,
         csr: CertReq::from_der(&build_csr(key, subject, csr_purpose).unwrap()).unwrap(),
+        attestation: None,
     }
 }
 

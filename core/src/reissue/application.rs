@@ -5,6 +5,7 @@ use der::asn1::{AnyRef, GeneralizedTime, Ia5String, OctetString, PrintableString
 use der::{Decode, Encode, Enumerated, Reader, Sequence, SliceReader, Tag, Tagged};
 use serde::Serialize;
 use time::OffsetDateTime;
+use x509_cert::Certificate;
 use x509_cert::request::CertReq;
 
 use super::ReissueError;
@@ -78,11 +79,15 @@ pub struct Applicant {
     pub patronymic: Option<String>,
 }
 
-/// One new key: what it is for and its CSR (which proves possession).
+/// One new key: what it is for, its CSR (which proves possession), and,
+/// for a key made in a phone's keystore, the platform's attestation chain
+/// (leaf first) that tells the RA where the key lives.
 #[derive(Clone, Debug, PartialEq, Eq, Sequence)]
 pub struct KeyRequest {
     pub purpose: RequestPurpose,
     pub csr: CertReq,
+    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
+    pub attestation: Option<Vec<Certificate>>,
 }
 
 /// The application: the citizen asks NCA to certify new keys.

@@ -3,6 +3,7 @@
 
 use der::Decode;
 use time::OffsetDateTime;
+use x509_cert::Certificate;
 use x509_cert::request::CertReq;
 
 use super::ReissueError;
@@ -25,6 +26,16 @@ pub struct SignedApplication {
     pub p7s_der: Vec<u8>,
 }
 
+/// A new key for [`build_attested_application`].
+#[derive(Clone, Copy)]
+pub struct NewKeyEntry<'a> {
+    pub purpose: Purpose,
+    pub key: &'a dyn Signer,
+    /// The platform's attestation chain for the key, leaf first (DER);
+    /// empty for a key without one.
+    pub attestation: &'a [Vec<u8>],
+}
+
 /// Build and sign an application asking NCA to certify `new_keys`, signed
 /// with the current SIGN key at the instant `at`.
 ///
@@ -39,19 +50,50 @@ pub fn build_application(
     details: &ApplicationDetails,
     at: OffsetDateTime,
 ) -> Result<SignedApplication, ReissueError> {
+    let entries: Vec<NewKeyEntry<'_>> = new_keys
+        .iter()
+        .map(|(purpose, key)| NewKeyEntry {
+            purpose: *purpose,
+            key: *key,
+            attestation: &[],
+        })
+        .collect();
+    build_attested_application(current_sign_cert, current_signer, &entries, details, at)
+}
+
+/// [`build_application`] for keys that may carry their platform's
+/// attestation chain (keys in a phone's keystore).
+pub fn build_attested_application(
+    current_sign_cert: &KzCertificate,
+    current_signer: &dyn Signer,
+    new_keys: &[NewKeyEntry<'_>],
+    details: &ApplicationDetails,
+    at: OffsetDateTime,
+) -> Result<SignedApplication, ReissueError> {
     check_signer(current_signer, current_sign_cert, at)?;
     details.validate()?;
-    check_purposes(new_keys.iter().map(|(purpose, _)| *purpose))?;
+    check_purposes(new_keys.iter().map(|k| k.purpose))?;
     let subject = renewal_subject(current_sign_cert, Some(details.email.trim()))?;
     let mut requests = Vec::with_capacity(new_keys.len());
     let mut csrs_der = Vec::with_capacity(new_keys.len());
-    for (purpose, key) in new_keys {
-        let purpose_tag = RequestPurpose::from_purpose(*purpose).ok_or(ReissueError::NoPurpose)?;
-        let der = build_csr(*key, &subject, *purpose)?;
+    for entry in new_keys {
+        let purpose_tag =
+            RequestPurpose::from_purpose(entry.purpose).ok_or(ReissueError::NoPurpose)?;
+        let attestation = match entry.attestation {
+            [] => None,
+            chain => Some(
+                chain
+                    .iter()
+                    .map(|der| Certificate::from_der(der).map_err(|_| ReissueError::Encoding))
+                    .collect::<Result<Vec<_>, _>>()?,
+            ),
+        };
+        let der = build_csr(entry.key, &subject, entry.purpose)?;
         let csr = CertReq::from_der(&der).map_err(|_| ReissueError::Encoding)?;
         requests.push(KeyRequest {
             purpose: purpose_tag,
             csr,
+            attestation,
         });
         csrs_der.push(der);
     }

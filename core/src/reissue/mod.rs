@@ -27,7 +27,7 @@ pub mod wire;
 pub use application::{
     Applicant, KeyRequest, NONCE_LEN, ReissueApplication, RequestPurpose, StorageKind, VERSION,
 };
-pub use build::{SignedApplication, build_application};
+pub use build::{NewKeyEntry, SignedApplication, build_application, build_attested_application};
 pub use csr::{VerifiedCsr, build_csr, requested_eku, requested_key_usage, verify_csr};
 pub use details::{ApplicationDetails, MAX_EMAIL_LEN, MAX_LOCALITY_CHARS};
 pub use error::ReissueError;

@@ -21,8 +21,10 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 mod card_home;
+mod platform_home;
 
 pub use card_home::CardHome;
+pub use platform_home::PlatformHome;
 
 use crate::card::keystore::SharedSession;
 use crate::cert::{KzCertificate, Purpose, TrustAnchors, validate};
@@ -32,7 +34,7 @@ use crate::keystore::{
     save_new,
 };
 use crate::ra::{RaClient, RaError, Ready, Session};
-use crate::reissue::{ApplicationDetails, StorageKind, build_application};
+use crate::reissue::{ApplicationDetails, NewKeyEntry, StorageKind, build_attested_application};
 use crate::signed_message::sign_message;
 use crate::store::{Store, StoreError};
 
@@ -267,6 +269,34 @@ pub trait KeyHome: Send {
         chain: &[KzCertificate],
         ui: &mut dyn RenewalUi,
     ) -> Result<(), RenewalError>;
+    /// [`KeyHome::create`] with the challenge a platform binds into the new
+    /// key's attestation (the login challenge of the session); homes
+    /// without attestation ignore it.
+    fn create_attested(
+        &mut self,
+        spec: KeySpec,
+        purpose: Purpose,
+        _challenge: &[u8],
+        ui: &mut dyn RenewalUi,
+    ) -> Result<PathBuf, RenewalError> {
+        self.create(spec, purpose, ui)
+    }
+    /// The platform's attestation chain for a new key (leaf first), carried
+    /// in the application; empty where there is none.
+    fn attestation(&mut self, _location: &Path) -> Result<Vec<Vec<u8>>, RenewalError> {
+        Ok(Vec::new())
+    }
+    /// How the device store records a key's location (`file:/path`,
+    /// `card:slot-83-auth`, `keystore:qoltanba-sign-…`).
+    fn location_name(&self, location: &Path) -> String {
+        let scheme = match self.storage() {
+            StorageKind::File => "file",
+            StorageKind::PlatformKeystore => "keystore",
+            StorageKind::IdCard => "card",
+            StorageKind::Token => "token",
+        };
+        format!("{scheme}:{}", location.display())
+    }
 }
 
 /// NCA key files: current keys are read from their files; new keys go into
@@ -376,13 +406,7 @@ type NewSigner = (Purpose, Box<dyn Signer>);
 
 /// How the store names where a key lives, e.g. `file:/path/GOST512_….p12`.
 fn location_name(home: &dyn KeyHome, location: &Path) -> String {
-    let scheme = match home.storage() {
-        StorageKind::File => "file",
-        StorageKind::PlatformKeystore => "keystore",
-        StorageKind::IdCard => "card",
-        StorageKind::Token => "token",
-    };
-    format!("{scheme}:{}", location.display())
+    home.location_name(location)
 }
 
 /// The algorithm a renewal keeps: the current key's.
@@ -408,6 +432,9 @@ pub struct Renewal<'a> {
     id: i64,
     state: RenewalState,
     session: Option<Session>,
+    /// The challenge the session logged in with: bound into new keys'
+    /// attestation, so the RA can tell they were made for this citizen now.
+    login_challenge: Option<Vec<u8>>,
     home: Box<dyn KeyHome + 'a>,
 }
 
@@ -477,6 +504,7 @@ impl<'a> Renewal<'a> {
             id,
             state,
             session: None,
+            login_challenge: None,
             home,
         })
     }
@@ -520,6 +548,7 @@ impl<'a> Renewal<'a> {
             id,
             state,
             session: None,
+            login_challenge: None,
             home,
         })
     }
@@ -558,6 +587,7 @@ impl<'a> Renewal<'a> {
         ui.progress("logging in with the AUTH key");
         let (auth_key, auth_cert) = self.home.open_current(&self.state.auth_file.clone(), ui)?;
         let challenge = self.client.challenge().await?;
+        self.login_challenge = Some(challenge.nonce.as_bytes().to_vec());
         let signed = sign_message(
             challenge.nonce.as_bytes(),
             auth_key.as_ref(),
@@ -640,7 +670,8 @@ impl<'a> Renewal<'a> {
                 purpose,
                 spec.name()
             ));
-            let file = self.home.create(spec, *purpose, ui)?;
+            let challenge = self.login_challenge.clone().unwrap_or_default();
+            let file = self.home.create_attested(spec, *purpose, &challenge, ui)?;
             new_keys.push(NewKey {
                 purpose: *purpose,
                 file,
@@ -655,14 +686,25 @@ impl<'a> Renewal<'a> {
         ui.progress("signing the application with the current SIGN key");
         let (sign_key, sign_cert) = self.home.open_current(&self.state.sign_file.clone(), ui)?;
         let new = self.open_new_keys(ui)?;
-        let requests: Vec<(Purpose, &dyn Signer)> =
-            new.iter().map(|(p, k)| (*p, k.as_ref())).collect();
+        let mut attestations = Vec::with_capacity(new.len());
+        for key in self.state.new_keys.clone() {
+            attestations.push(self.home.attestation(&key.file)?);
+        }
+        let requests: Vec<NewKeyEntry<'_>> = new
+            .iter()
+            .zip(&attestations)
+            .map(|((purpose, key), attestation)| NewKeyEntry {
+                purpose: *purpose,
+                key: key.as_ref(),
+                attestation,
+            })
+            .collect();
         let details = ApplicationDetails {
             email: self.state.request.email.clone(),
             locality: self.state.request.locality.clone(),
             storage: self.home.storage(),
         };
-        let signed = build_application(
+        let signed = build_attested_application(
             &sign_cert,
             sign_key.as_ref(),
             &requests,
