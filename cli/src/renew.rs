@@ -10,10 +10,12 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use clap::Args;
 use qoltanba_core::cert::KzCertificate;
+use qoltanba_core::keystore::platform::SoftwareKeystore;
 use qoltanba_core::keystore::{NewPassword, Password};
 use qoltanba_core::ra::{RaClient, RaConfig};
 use qoltanba_core::renewal::{
-    CardHome, Outcome, Renewal, RenewalRequest, RenewalUi, Step, Summary,
+    CardHome, FileHome, KeyHome, Outcome, PlatformHome, Renewal, RenewalRequest, RenewalUi, Step,
+    Summary,
 };
 use qoltanba_core::store::Store;
 use serde_json::json;
@@ -79,6 +81,11 @@ pub struct RenewArgs {
     /// Answer yes to generating a key in a card slot (kz-idcard GENERATE erases the slot).
     #[arg(long)]
     yes: bool,
+    /// Put the new keys in the desktop keystore in DIR (software: sealed
+    /// under DIR/store.key) instead of key files; `--keys` may then also
+    /// name keys in it as keystore:ALIAS.
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["card_reader", "card_simulator"])]
+    keystore: Option<PathBuf>,
 }
 
 impl RenewArgs {
@@ -276,21 +283,48 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
             if !ctx.json {
                 println!("Resuming renewal {id}.");
             }
-            match &card {
-                Some(card) => {
+            match (&card, &args.keystore) {
+                (Some(card), _) => {
                     let home = card_home(&args, card, &store)?;
                     Renewal::resume_with_home(&store, client, Box::new(home), id)
                         .map_err(CliError::failed)?
                 }
-                None => Renewal::resume(&store, client, id).map_err(CliError::failed)?,
+                (None, Some(dir)) => {
+                    Renewal::resume_with_home(&store, client, Box::new(keystore_home(dir)?), id)
+                        .map_err(CliError::failed)?
+                }
+                (None, None) => Renewal::resume(&store, client, id).map_err(CliError::failed)?,
             }
         }
-        None if card.is_some() => {
-            let home = card_home(&args, card.as_ref().expect("checked"), &store)?;
-            let locations = home.current_locations().map_err(CliError::failed)?;
+        None => {
+            let (mut home, locations, kind): (Box<dyn KeyHome>, Vec<PathBuf>, &str) =
+                match (&card, &args.keystore) {
+                    (Some(card), _) => {
+                        let home = card_home(&args, card, &store)?;
+                        let locations = home.current_locations().map_err(CliError::failed)?;
+                        (Box::new(home), locations, " (keys on the ID card)")
+                    }
+                    (None, keystore) => {
+                        if args.keys.is_empty() {
+                            return Err(CliError::usage(
+                                "give the current key files with --keys FILE…",
+                            ));
+                        }
+                        let home: Box<dyn KeyHome> = match keystore {
+                            Some(dir) => Box::new(keystore_home(dir)?),
+                            None => Box::new(FileHome::new(args.new_keys_dir.clone())),
+                        };
+                        let kind = if keystore.is_some() {
+                            " (new keys in the keystore)"
+                        } else {
+                            ""
+                        };
+                        (home, args.keys.clone(), kind)
+                    }
+                };
             let email = match &args.email {
                 Some(e) => e.clone(),
-                None => card_email(&home, &locations, &mut ui)?,
+                None => current_email(home.as_mut(), &locations, &mut ui)?,
             };
             let request = RenewalRequest {
                 key_files: locations,
@@ -298,34 +332,10 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
                 locality: args.locality.clone(),
                 new_keys_dir: args.new_keys_dir.clone(),
             };
-            let renewal =
-                Renewal::start_with_home(&store, client, Box::new(home), request, &mut ui)
-                    .map_err(CliError::failed)?;
+            let renewal = Renewal::start_with_home(&store, client, home, request, &mut ui)
+                .map_err(CliError::failed)?;
             if !ctx.json {
-                println!("Renewal {} started (keys on the ID card).", renewal.id());
-            }
-            renewal
-        }
-        None => {
-            if args.keys.is_empty() {
-                return Err(CliError::usage(
-                    "give the current key files with --keys FILE…",
-                ));
-            }
-            let email = match &args.email {
-                Some(e) => e.clone(),
-                None => current_email(&args.keys, &mut ui)?,
-            };
-            let request = RenewalRequest {
-                key_files: args.keys.clone(),
-                email,
-                locality: args.locality.clone(),
-                new_keys_dir: args.new_keys_dir.clone(),
-            };
-            let renewal =
-                Renewal::start(&store, client, request, &mut ui).map_err(CliError::failed)?;
-            if !ctx.json {
-                println!("Renewal {} started.", renewal.id());
+                println!("Renewal {} started{kind}.", renewal.id());
             }
             renewal
         }
@@ -353,37 +363,26 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
     }
 }
 
-/// The e-mail of the card's current certificate, when the citizen gives none.
-fn card_email(home: &CardHome, locations: &[PathBuf], ui: &mut CliUi) -> Result<String, CliError> {
-    use qoltanba_core::renewal::KeyHome;
-    let mut home_ref = home.clone();
+/// The e-mail of the current certificate, when the citizen gives none.
+fn current_email(
+    home: &mut dyn KeyHome,
+    locations: &[PathBuf],
+    ui: &mut CliUi,
+) -> Result<String, CliError> {
     let location = locations.first().ok_or_else(|| {
-        CliError::failed(
-            "the ID card holds no current certificate; give --card-cert for a kz-idcard",
-        )
+        CliError::failed("no current certificate: give --keys, or --card-cert for a kz-idcard")
     })?;
-    let (_, cert) = home_ref
-        .open_current(location, ui)
-        .map_err(CliError::failed)?;
+    let (_, cert) = home.open_current(location, ui).map_err(CliError::failed)?;
     cert.holder()
         .email
         .clone()
         .ok_or_else(|| CliError::usage("the certificate names no e-mail; give --email"))
 }
 
-/// The e-mail of the current certificate, when the citizen gives none.
-fn current_email(keys: &[PathBuf], ui: &mut CliUi) -> Result<String, CliError> {
-    let password = ui
-        .current_password(&keys[0])
-        .ok_or_else(|| CliError::usage("no password for the current key file"))?;
-    let file =
-        qoltanba_core::keystore::KeyFile::open(&keys[0], &password).map_err(CliError::failed)?;
-    let cert = KzCertificate::from_der(file.require_certificate().map_err(CliError::failed)?)
-        .map_err(CliError::failed)?;
-    cert.holder()
-        .email
-        .clone()
-        .ok_or_else(|| CliError::usage("the certificate names no e-mail; give --email"))
+/// The desktop keystore in `dir` as the new keys' home.
+fn keystore_home(dir: &std::path::Path) -> Result<PlatformHome, CliError> {
+    let store = SoftwareKeystore::open(dir).map_err(CliError::failed)?;
+    Ok(PlatformHome::new(Arc::new(store)))
 }
 
 /// `qoltanba status`: the renewals and the certificates this device knows.
