@@ -18,7 +18,9 @@ use qoltanba_core::cert::KzCertificate;
 use qoltanba_core::keystore::{NewPassword, Password, import_key_file};
 use qoltanba_core::ra::{RaClient, RaConfig};
 use qoltanba_core::reminders::{DEFAULT_OFFSETS, due, schedule};
-use qoltanba_core::renewal::{CardHome, Outcome, Renewal, RenewalRequest, RenewalUi, Step};
+use qoltanba_core::renewal::{
+    CardHome, Outcome, PlatformHome, Renewal, RenewalRequest, RenewalUi, Step,
+};
 use qoltanba_core::store::Store;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
@@ -27,6 +29,7 @@ use crate::card::CardSession;
 use crate::error::{QoltanbaError, guard, panicked};
 use crate::keys::{CertificateInfo, KeyPurpose, KnownKey};
 use crate::live::Live;
+use crate::platform::PlatformKeys;
 use crate::reminders::{ReminderInfo, ReminderPlan};
 
 /// How far a renewal got (each step is committed before the next).
@@ -124,6 +127,27 @@ pub struct CardRenewal {
     pub certificates_dir: String,
 }
 
+/// A renewal whose new keys go into the platform keystore. The current
+/// keys are NCA key files (the first renewal on this phone) or keys in that
+/// keystore (`keystore:qoltanba-sign-…` from [`App::keys`]).
+#[derive(Clone, uniffi::Record)]
+pub struct KeystoreRenewal {
+    /// Key-file paths or `keystore:` locations.
+    pub current_keys: Vec<String>,
+    /// The key files' password (none when the current keys are in the keystore).
+    pub password: Option<String>,
+    pub email: String,
+    pub locality: String,
+}
+
+impl std::fmt::Debug for KeystoreRenewal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeystoreRenewal")
+            .field("current_keys", &self.current_keys)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The keys a resumed renewal works with, asked again because secrets are
 /// never stored.
 #[derive(uniffi::Enum)]
@@ -135,6 +159,11 @@ pub enum KeySource {
     },
     /// The ID card, through a session whose PIN is verified.
     Card { session: Arc<CardSession> },
+    /// New keys in the platform keystore; `password` for current key files.
+    Keystore {
+        keystore: Arc<PlatformKeys>,
+        password: Option<String>,
+    },
 }
 
 impl std::fmt::Debug for KeySource {
@@ -142,6 +171,7 @@ impl std::fmt::Debug for KeySource {
         f.write_str(match self {
             Self::KeyFiles { .. } => "KeySource::KeyFiles(redacted)",
             Self::Card { .. } => "KeySource::Card",
+            Self::Keystore { .. } => "KeySource::Keystore(redacted)",
         })
     }
 }
@@ -224,6 +254,14 @@ impl Answers {
         listener: Option<Arc<dyn RenewalListener>>,
     ) -> Self {
         let (password, new_password) = keys.unzip();
+        Self::with(password, new_password, listener)
+    }
+
+    fn with(
+        password: Option<Password>,
+        new_password: Option<NewPassword>,
+        listener: Option<Arc<dyn RenewalListener>>,
+    ) -> Self {
         Self {
             password,
             new_password,
@@ -518,6 +556,38 @@ impl App {
         .await
     }
 
+    /// Start a renewal whose new keys are generated in `keystore` (and
+    /// attested there, on Android), and drive it until it is done or needs
+    /// the one-time code.
+    pub async fn start_renewal_into_keystore(
+        &self,
+        keystore: Arc<PlatformKeys>,
+        request: KeystoreRenewal,
+        cancel: Option<Arc<CancelHandle>>,
+        listener: Option<Arc<dyn RenewalListener>>,
+    ) -> Result<RenewalState, QoltanbaError> {
+        let KeystoreRenewal {
+            current_keys,
+            password,
+            email,
+            locality,
+        } = request;
+        let ui = Answers::with(password.map(Password::from), None, listener);
+        let home = PlatformHome::new(keystore.keystore());
+        let request = RenewalRequest {
+            key_files: current_keys.into_iter().map(PathBuf::from).collect(),
+            email,
+            locality,
+            new_keys_dir: PathBuf::new(),
+        };
+        self.drive(ui, cancel, move |ctx, ui| {
+            let renewal =
+                Renewal::start_with_home(ctx.store, ctx.client, Box::new(home), request, ui)?;
+            run(renewal, ctx.running, ui)
+        })
+        .await
+    }
+
     /// Continue renewal `renewal_id` from its last committed step (after an
     /// error, a cancel or a restart), with its keys given again.
     pub async fn resume(
@@ -652,22 +722,39 @@ impl App {
         cancel: Option<Arc<CancelHandle>>,
         listener: Option<Arc<dyn RenewalListener>>,
     ) -> Result<RenewalState, QoltanbaError> {
-        let (secrets, session) = match keys {
+        /// Where the keys of the resumed renewal live.
+        enum Home {
+            Files,
+            Card(qoltanba_core::card::keystore::SharedSession),
+            Keystore(PlatformHome),
+        }
+        let (mut ui, home) = match keys {
             KeySource::KeyFiles {
                 password,
                 new_password,
-            } => (Some(key_file_secrets(password, new_password)?), None),
-            KeySource::Card { session } => (None, Some(session.shared())),
+            } => (
+                Answers::new(Some(key_file_secrets(password, new_password)?), listener),
+                Home::Files,
+            ),
+            KeySource::Card { session } => {
+                (Answers::new(None, listener), Home::Card(session.shared()))
+            }
+            KeySource::Keystore { keystore, password } => (
+                Answers::with(password.map(Password::from), None, listener),
+                Home::Keystore(PlatformHome::new(keystore.keystore())),
+            ),
         };
-        let mut ui = Answers::new(secrets, listener);
         ui.code = code;
         self.drive(ui, cancel, move |ctx, ui| {
-            let renewal = match session {
-                None => Renewal::resume(ctx.store, ctx.client, renewal_id)?,
-                Some(session) => {
+            let renewal = match home {
+                Home::Files => Renewal::resume(ctx.store, ctx.client, renewal_id)?,
+                Home::Card(session) => {
                     let known = Self::known_certificates(ctx.store)?;
                     CardHome::new(Arc::clone(&session), Vec::new(), "").check_ready()?;
                     Renewal::resume_on_card(ctx.store, ctx.client, session, known, renewal_id)?
+                }
+                Home::Keystore(home) => {
+                    Renewal::resume_with_home(ctx.store, ctx.client, Box::new(home), renewal_id)?
                 }
             };
             run(renewal, ctx.running, ui)

@@ -55,6 +55,13 @@ pub enum QoltanbaError {
     /// The renewal cannot go on (failed for good, or its result does not check out).
     #[error("{detail}")]
     RenewalFailed { detail: String },
+    /// The platform keystore needs the citizen to unlock (biometry or
+    /// device credential) before the key can be used; unlock and retry.
+    #[error("{detail}")]
+    UserNotAuthenticated { detail: String },
+    /// The platform keystore failed otherwise.
+    #[error("{detail}")]
+    Keystore { detail: String },
     /// The renewal was stopped on request; resume it to continue.
     #[error("{detail}")]
     Cancelled { detail: String },
@@ -83,6 +90,8 @@ impl QoltanbaError {
             Self::KeyFile { .. } => "key_file",
             Self::Card { .. } => "card",
             Self::RenewalFailed { .. } => "renewal_failed",
+            Self::UserNotAuthenticated { .. } => "user_not_authenticated",
+            Self::Keystore { .. } => "keystore",
             Self::Cancelled { .. } => "cancelled",
             Self::Storage { .. } => "storage",
             Self::Internal { .. } => "internal",

@@ -15,6 +15,7 @@
 //!   the device knows, key-file import, and the reminders to schedule;
 //! - [`reminder_from_push`], [`serial_from_deep_link`]: push payloads and
 //!   notification links;
+//! - [`PlatformKeys`]: the platform keystore a renewal can put new keys in;
 //! - [`LogSink`] and [`set_log_sink`]: the core's log in the app's logger;
 //! - `SimulatorCard` (feature `simulator`): a software ID card;
 //! - `EmbeddedServer` and panicking calls (feature `testing`): for the
@@ -29,6 +30,7 @@ mod keyfiles;
 mod keys;
 mod live;
 mod log;
+mod platform;
 mod reminders;
 #[cfg(feature = "simulator")]
 mod simulator;
@@ -36,14 +38,15 @@ mod simulator;
 mod testing;
 
 pub use app::{
-    App, CancelHandle, CardRenewal, KeyFileRenewal, KeySource, RenewalListener, RenewalState,
-    RenewalStep, RenewalSummary,
+    App, CancelHandle, CardRenewal, KeyFileRenewal, KeySource, KeystoreRenewal, RenewalListener,
+    RenewalState, RenewalStep, RenewalSummary,
 };
 pub use card::{CardInfo, CardSession, CardSlot, CardTransport, PinState, TransportFailure};
 pub use error::QoltanbaError;
 pub use keyfiles::KeyFiles;
 pub use keys::{CertificateInfo, KeyPurpose, KnownKey};
 pub use log::{LogLevel, LogSink, set_log_sink};
+pub use platform::{KeyLevel, PlatformKeyInfo, PlatformKeys};
 pub use reminders::{ReminderInfo, ReminderPlan, reminder_from_push, serial_from_deep_link};
 #[cfg(feature = "simulator")]
 pub use simulator::SimulatorCard;

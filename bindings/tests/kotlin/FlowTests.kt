@@ -181,6 +181,45 @@ fun flowTests(t: Runner, server: () -> EmbeddedServer) {
         }
     }
 
+    t.test("renewal: new keys into the platform keystore (software here), then from it") {
+        val dir = tempDir("keystore")
+        val password = "Citizen2026a"
+        val files = server().enroll("90010130015", "p256", 7L, password, File(dir, "citizen").path)
+        checkEq(2, files.size, "AUTH and SIGN key files")
+        expectThrows<QoltanbaException.InvalidInput>("no platform keystore on this JVM") {
+            PlatformKeys.system(File(dir, "sealed").path)
+        }
+        PlatformKeys.software(File(dir, "keystore").path).use { keystore ->
+            checkEq("software", keystore.platform(), "platform")
+            App.open(File(dir, "app.db").path, server().url(), server().rootDer()).use { app ->
+                val request = KeystoreRenewal(files, password, "testov@example.kz", "Astana")
+                val state = runBlocking { app.startRenewalIntoKeystore(keystore, request, null, null) }
+                val first = finishWithCode(server(), app, state, KeySource.Keystore(keystore, password))
+                checkEq(RenewalStep.DONE, first.step, "first renewal done")
+                val firstAliases = first.summary!!.newCertificates.map { it.location }
+                val listed = keystore.list()
+                checkEq(firstAliases.toSet(), listed.map { it.alias }.toSet(), "the new keys are in the keystore")
+                check(listed.all { it.level == KeyLevel.SOFTWARE && it.hasCertificate && it.algorithm == "p256" }) {
+                    "levels and certificates: $listed"
+                }
+                val signature = keystore.sign(firstAliases[0], "hello".toByteArray())
+                check(signature.isNotEmpty()) { "a signature" }
+                expectThrows<QoltanbaException.KeyFile>("a missing key") { keystore.sign("qoltanba-sign-00", byteArrayOf(1)) }
+                val locations = app.keys().filter { !it.replaced }.map { it.location }.toSet()
+                checkEq(firstAliases.map { "keystore:$it" }.toSet(), locations, "keys() shows the keystore")
+
+                // The next renewal starts from the keys in the keystore: no password.
+                val again = KeystoreRenewal(locations.toList(), null, "testov@example.kz", "Astana")
+                val second = runBlocking { app.startRenewalIntoKeystore(keystore, again, null, null) }
+                val done = finishWithCode(server(), app, second, KeySource.Keystore(keystore, null))
+                checkEq(RenewalStep.DONE, done.step, "second renewal done")
+                check(done.summary!!.newCertificates.none { it.location in firstAliases }) { "new keys again" }
+                for (alias in firstAliases) keystore.delete(alias)
+                checkEq(2, keystore.list().size, "the replaced keys deleted")
+            }
+        }
+    }
+
     t.test("keys: import a key file, list keys, reminders, push and deep link") {
         val dir = tempDir("keys")
         val password = "Citizen2026a"

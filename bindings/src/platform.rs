@@ -1,0 +1,173 @@
+//! The platform keystore, where a renewal can put the new keys: the
+//! Android Keystore or the Secure Enclave on phones, a software store in a
+//! directory on desktops and in tests.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use qoltanba_core::keystore::platform::{
+    PlatformError, PlatformKeystore, SecurityLevel, SoftwareKeystore,
+};
+
+use crate::error::{QoltanbaError, guard};
+use crate::live::Live;
+
+/// Where a key lives, as strong as the platform reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum KeyLevel {
+    /// Encrypted at rest in the app's files (desktop).
+    Software,
+    /// Encrypted under a hardware-held key, decrypted per use (GOST on phones).
+    HardwareWrapped,
+    /// Android's trusted execution environment.
+    TrustedEnvironment,
+    /// Android's StrongBox secure element.
+    StrongBox,
+    /// Apple's Secure Enclave.
+    SecureEnclave,
+}
+
+impl From<SecurityLevel> for KeyLevel {
+    fn from(l: SecurityLevel) -> Self {
+        match l {
+            SecurityLevel::Software => Self::Software,
+            SecurityLevel::HardwareWrapped => Self::HardwareWrapped,
+            SecurityLevel::TrustedEnvironment => Self::TrustedEnvironment,
+            SecurityLevel::StrongBox => Self::StrongBox,
+            SecurityLevel::SecureEnclave => Self::SecureEnclave,
+        }
+    }
+}
+
+/// A key of qoltanba's in the keystore.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PlatformKeyInfo {
+    /// The keystore's name for it (`qoltanba-sign-…`).
+    pub alias: String,
+    /// `p256`, `rsa2048`, `gost512`.
+    pub algorithm: String,
+    pub level: KeyLevel,
+    /// Whether its certificate is bound to it (a renewal finished).
+    pub has_certificate: bool,
+    /// Whether the platform attested it (Android).
+    pub attested: bool,
+}
+
+/// A platform keystore. Calls may block (the platform may ask the citizen
+/// to unlock): make them off the main thread.
+#[derive(uniffi::Object)]
+pub struct PlatformKeys {
+    store: Arc<dyn PlatformKeystore>,
+    _live: Live,
+}
+
+impl std::fmt::Debug for PlatformKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlatformKeys")
+            .field("platform", &self.store.platform())
+            .finish()
+    }
+}
+
+impl PlatformKeys {
+    pub(crate) fn keystore(&self) -> Arc<dyn PlatformKeystore> {
+        Arc::clone(&self.store)
+    }
+
+    fn of(store: Arc<dyn PlatformKeystore>) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            _live: Live::new(),
+        })
+    }
+}
+
+/// The platform's own keystore; `dir` keeps the sealed keys no platform
+/// keystore holds (GOST).
+fn system_keystore(dir: &Path) -> Result<Arc<dyn PlatformKeystore>, QoltanbaError> {
+    #[cfg(target_os = "android")]
+    {
+        let store = qoltanba_core::keystore::platform::android::AndroidKeystore::open(dir)?;
+        return Ok(Arc::new(store));
+    }
+    #[cfg(target_vendor = "apple")]
+    {
+        let store = qoltanba_core::keystore::platform::apple::AppleKeystore::open(dir)?;
+        return Ok(Arc::new(store));
+    }
+    #[allow(unreachable_code)]
+    {
+        let _ = dir;
+        Err(QoltanbaError::invalid(
+            "this system has no platform keystore; use PlatformKeys.software(dir)",
+        ))
+    }
+}
+
+#[uniffi::export]
+impl PlatformKeys {
+    /// The phone's keystore (Android Keystore, Secure Enclave); `dir`, in
+    /// the app's private files, keeps the sealed GOST keys.
+    #[uniffi::constructor]
+    pub fn system(dir: String) -> Result<Arc<Self>, QoltanbaError> {
+        guard(|| Ok(Self::of(system_keystore(Path::new(&dir))?)))
+    }
+
+    /// A software keystore in `dir` (desktop, tests): keys sealed under a
+    /// key in `dir/store.key`. Not hardware: anyone who can read `dir` has them.
+    #[uniffi::constructor]
+    pub fn software(dir: String) -> Result<Arc<Self>, QoltanbaError> {
+        guard(|| Ok(Self::of(Arc::new(SoftwareKeystore::open(dir)?))))
+    }
+
+    /// `android`, `apple` or `software`.
+    pub fn platform(&self) -> String {
+        self.store.platform().to_string()
+    }
+
+    /// qoltanba's keys in this keystore.
+    pub fn list(&self) -> Result<Vec<PlatformKeyInfo>, QoltanbaError> {
+        guard(|| {
+            Ok(self
+                .store
+                .list()?
+                .into_iter()
+                .map(|k| PlatformKeyInfo {
+                    alias: k.alias,
+                    algorithm: k.spec.name().to_string(),
+                    level: k.level.into(),
+                    has_certificate: k.certificate.is_some(),
+                    attested: !k.attestation.is_empty(),
+                })
+                .collect())
+        })
+    }
+
+    /// Sign `message` with key `alias` (for the app's own login to other
+    /// services); the signature in the certificate's encoding.
+    pub fn sign(&self, alias: String, message: Vec<u8>) -> Result<Vec<u8>, QoltanbaError> {
+        guard(|| {
+            let signer = self.store.signer(&alias)?;
+            signer.sign(&message).map_err(|e| QoltanbaError::Keystore {
+                detail: e.to_string(),
+            })
+        })
+    }
+
+    /// Delete key `alias` (nothing happens when it is absent).
+    pub fn delete(&self, alias: String) -> Result<(), QoltanbaError> {
+        guard(|| Ok(self.store.delete(&alias)?))
+    }
+}
+
+impl From<PlatformError> for QoltanbaError {
+    fn from(e: PlatformError) -> Self {
+        let detail = e.to_string();
+        match e {
+            PlatformError::UserNotAuthenticated => Self::UserNotAuthenticated { detail },
+            PlatformError::NoSuchKey(_) => Self::KeyFile { detail },
+            PlatformError::Unsupported(_) => Self::InvalidInput { detail },
+            PlatformError::Platform(_) | PlatformError::Storage { .. } => Self::Keystore { detail },
+        }
+    }
+}
