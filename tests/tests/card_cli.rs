@@ -81,8 +81,7 @@ fn sign(files: &CardFiles, doc: &Path, out: &Path) -> assert_cmd::Command {
 }
 
 fn json(out: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stdout)))
+    stdout_json(out)
 }
 
 fn stderr(out: &std::process::Output) -> String {
@@ -321,11 +320,8 @@ fn card_commands_on_a_personalised_reference_card() {
 
 /// `qoltanba --json renew` with the keys on the simulator card.
 fn renew_card(ra: &Ra, db: &Path, files: &CardFiles, extra: &[&str]) -> assert_cmd::Command {
-    let mut cmd = qoltanba();
-    cmd.env("QOLTANBA_DB", db)
-        .args(["--json", "renew", "--server", &ra.url, "--ca-cert"])
-        .arg(ra.path("ra/tls/ca.pem"))
-        .arg("--card-simulator")
+    let mut cmd = ra.renew_command(db);
+    cmd.arg("--card-simulator")
         .arg(&files.card)
         .arg("--pin-file")
         .arg(&files.pin)

@@ -18,11 +18,8 @@ fn shared_ra() -> &'static Ra {
 }
 
 fn renew(ra: &Ra, db: &Path, keystore: &Path, extra: &[&str]) -> assert_cmd::Command {
-    let mut cmd = qoltanba();
-    cmd.env("QOLTANBA_DB", db)
-        .args(["--json", "renew", "--server", &ra.url, "--ca-cert"])
-        .arg(ra.path("ra/tls/ca.pem"))
-        .arg("--password-file")
+    let mut cmd = ra.renew_command(db);
+    cmd.arg("--password-file")
         .arg(ra.path("current.pw"))
         .arg("--keystore")
         .arg(keystore)
@@ -31,8 +28,7 @@ fn renew(ra: &Ra, db: &Path, keystore: &Path, extra: &[&str]) -> assert_cmd::Com
 }
 
 fn json(out: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stdout)))
+    stdout_json(out)
 }
 
 /// Start a renewal of `keys`, give the code, and return the summary's new certificates.

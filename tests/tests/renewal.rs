@@ -14,11 +14,8 @@ use support::*;
 
 /// `qoltanba --json renew …` with a device database and the password files.
 fn renew(ra: &Ra, db: &Path, extra: &[&str]) -> assert_cmd::Command {
-    let mut cmd = qoltanba();
-    cmd.env("QOLTANBA_DB", db)
-        .args(["--json", "renew", "--server", &ra.url, "--ca-cert"])
-        .arg(ra.path("ra/tls/ca.pem"))
-        .arg("--password-file")
+    let mut cmd = ra.renew_command(db);
+    cmd.arg("--password-file")
         .arg(ra.path("current.pw"))
         .arg("--new-password-file")
         .arg(ra.path("new.pw"))
@@ -27,8 +24,7 @@ fn renew(ra: &Ra, db: &Path, extra: &[&str]) -> assert_cmd::Command {
 }
 
 fn json(out: &std::process::Output) -> serde_json::Value {
-    serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stdout)))
+    stdout_json(out)
 }
 
 #[test]

@@ -262,3 +262,9 @@ pub fn make_key_file(
     );
     p12
 }
+
+/// A command's stdout as JSON (what `--json` prints).
+pub fn stdout_json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("not JSON: {}", String::from_utf8_lossy(&out.stdout)))
+}

@@ -73,6 +73,15 @@ impl Ra {
         self.dir.path().join(rel)
     }
 
+    /// `qoltanba --json renew` against this RA, with the device database `db`.
+    pub fn renew_command(&self, db: &Path) -> assert_cmd::Command {
+        let mut cmd = super::qoltanba();
+        cmd.env("QOLTANBA_DB", db)
+            .args(["--json", "renew", "--server", &self.url, "--ca-cert"])
+            .arg(self.path("ra/tls/ca.pem"));
+        cmd
+    }
+
     /// Enrol a citizen; the key files.
     pub fn enroll(&self, seq: u32, algorithm: &str) -> Vec<PathBuf> {
         let iin = iin(seq);
