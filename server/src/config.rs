@@ -25,6 +25,8 @@ pub struct Config {
     pub notices: Notices,
     #[serde(default)]
     pub senders: Senders,
+    #[serde(default)]
+    pub attestation: Attestation,
 }
 
 fn yes() -> bool {
@@ -67,6 +69,56 @@ impl Default for Policy {
             session_ttl_seconds: 900,
             expiring_days: 30,
             retry_after_seconds: 5,
+        }
+    }
+}
+
+/// Whether a new key must come with its platform's attestation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AttestationPolicy {
+    /// A key without an attestation is accepted and recorded as "none"; an
+    /// attestation that is present must verify.
+    Optional,
+    /// Every new key must carry an attestation that verifies (so GOST keys,
+    /// which no phone keystore holds, and key files are refused).
+    Required,
+}
+
+/// Android key attestation of new keys (docs/protocol.md).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Attestation {
+    /// `optional` or `required`.
+    pub policy: AttestationPolicy,
+    /// Accept a key whose attestation says it lives in software rather
+    /// than the TEE or StrongBox (recorded as "software"). Off: such an
+    /// attestation contradicts what the app claims, and is what emulators
+    /// and tampered devices produce.
+    pub accept_software: bool,
+    /// How old a login may be whose challenge nonce a key's attestation
+    /// challenge equals (a renewal may be resumed in a later session).
+    pub challenge_window_seconds: u64,
+    /// The roots attestation chains must end in, pinned by public key: each
+    /// entry `spki:<base64 DER SubjectPublicKeyInfo>`, or the path of a
+    /// certificate file (PEM, one or more certificates, or DER), relative to
+    /// the server's directory. The defaults are Google's two roots.
+    pub roots: Vec<String>,
+}
+
+/// Google's RSA-4096 hardware attestation root (serialNumber f92009e853b6b045).
+pub const GOOGLE_RSA_ROOT: &str = "spki:MIICIjANBgkqhkiG9w0BAQEFAAOCAg8AMIICCgKCAgEAr7bHgiuxpwHsK7Qui8xUFmOr75gvMsd/dTEDDJdSSxtf6An7xyqpRR90PL2abxM1dEqlXnf2tqw1Ne4Xwl5jlRfdnJLmN0pTy/4lj4/7tv0Sk3iiKkypnEUtR6WfMgH0QZfKHM1+di+y9TFRtv6y//0rb+T+W8a9nsNL/ggjnar86461qO0rOs2cXjp3kOG1FEJ5MVmFmBGtnrKpa73XpXyTqRxB/M0n1n/W9nGqC4FSYa04T6N5RIZGBN2z2MT5IKGbFlbC8UrW0DxW7AYImQQcHtGl/m00QLVWutHQoVJYnFPlXTcHYvASLu+RhhsbDmxMgJJ0mcDpvsC4PjvB+TxywElgS70vE0XmLD+OJtvsBslHZvPBKCOdT0MS+tgSOIfga+z1Z1g7+DVagf7quvmag8jfPioyKvxnK/EgsTUVi2ghzq8wm27ud/mIM7AY2qEORR8Go3TVB4HzWQgpZrt3i5MIlCaY504LzSRiigHCzAPlHws+W0rB5N+er5/2pJKnfBSDiCiFAVtCLOZ7gLiMm0jhO2B6tUXHI/+MRPjy02i59lINMRRev56GKtcd9qO/0kUJWdZTdA2XoS82ixPvZtXQpUpuL12ab+9EaDK8Z4RHJYYfCT3Q5vNAXaiWQ+8PTWm2QgBR/bkwSWc+NpUFgNPN9PvQi8WEg5UmAGMCAwEAAQ==";
+
+/// Google's P-384 root of 2025, "Key Attestation CA1".
+pub const GOOGLE_EC_ROOT: &str = "spki:MHYwEAYHKoZIzj0CAQYFK4EEACIDYgAEI9ojcU7fPlsFCjxy6IRqzgeOoK0b+YsV9FPQywiyw8EQRTkJ9u3qwfnI4DGoSLlBqClTXJfgfCcZvs60FikNMHnu4fkRzObfgDkU2KNXezT9/RQ+XvNslxPHrHCowhGr";
+
+impl Default for Attestation {
+    fn default() -> Self {
+        Self {
+            policy: AttestationPolicy::Optional,
+            accept_software: false,
+            challenge_window_seconds: 24 * 3600,
+            roots: vec![GOOGLE_RSA_ROOT.into(), GOOGLE_EC_ROOT.into()],
         }
     }
 }
@@ -177,6 +229,7 @@ impl Config {
             limits: Limits::default(),
             notices: Notices::default(),
             senders: Senders::default(),
+            attestation: Attestation::default(),
         }
     }
 
@@ -202,5 +255,31 @@ mod tests {
         assert_eq!(back.notices.push_days, vec![30, 14, 10, 7, 3, 1]);
         let err = Config::from_toml(&format!("{text}\nlisten_typo = 1\n")).unwrap_err();
         assert!(err.contains("listen_typo"), "{err}");
+    }
+
+    #[test]
+    fn attestation_defaults_are_spelled_out_and_older_files_still_load() {
+        let config = Config::new("127.0.0.1:8443".parse().unwrap(), true);
+        let text = config.to_toml();
+        for line in [
+            "[attestation]",
+            "policy = \"optional\"",
+            "accept_software = false",
+            "challenge_window_seconds = 86400",
+            GOOGLE_EC_ROOT,
+        ] {
+            assert!(text.contains(line), "{line} missing from\n{text}");
+        }
+        // A configuration written before attestation existed.
+        let before = text.split("[attestation]").next().unwrap();
+        let old = Config::from_toml(before).unwrap();
+        assert_eq!(old.attestation.policy, AttestationPolicy::Optional);
+        assert_eq!(old.attestation.roots.len(), 2);
+        let required = text.replace("policy = \"optional\"", "policy = \"required\"");
+        assert_eq!(
+            Config::from_toml(&required).unwrap().attestation.policy,
+            AttestationPolicy::Required
+        );
+        assert!(Config::from_toml(&text.replace("\"optional\"", "\"sometimes\"")).is_err());
     }
 }

@@ -104,6 +104,20 @@ const MIGRATIONS: &[&str] = &[
     "#,
     // 2: the scheduler finds a citizen's devices by IIN.
     "CREATE INDEX devices_iin ON devices(iin);",
+    // 3: Android key attestation. The nonces of successful logins, so an
+    // attestation challenge can be matched to a recent login of the same
+    // citizen; and the per-key result recorded on each application.
+    r#"
+    CREATE TABLE login_nonces (
+        iin          TEXT NOT NULL,
+        nonce        TEXT NOT NULL,               -- as handed out, base64url
+        logged_in_at INTEGER NOT NULL,
+        PRIMARY KEY (iin, nonce)
+    );
+    CREATE INDEX login_nonces_logged_in_at ON login_nonces(logged_in_at);
+    -- JSON: one object per key request, in order (NULL before schema 3).
+    ALTER TABLE applications ADD COLUMN attestation TEXT;
+    "#,
 ];
 
 /// The database, shared by the server's tasks. rusqlite connections are not
@@ -239,5 +253,36 @@ mod tests {
             Db::open(&path),
             Err(DbError::TooNew { found: 99, .. })
         ));
+    }
+
+    #[test]
+    fn a_schema_2_database_gains_login_nonces_and_the_attestation_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ra.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..2] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 2).unwrap();
+            conn.execute_batch(
+                "INSERT INTO citizens (iin, surname, name, created_at) VALUES ('900101300017', 'A', 'B', 0);
+                 INSERT INTO applications (iin, state, p7s, email, locality, signer_serial,
+                     code_tries_left, created_at, updated_at)
+                 VALUES ('900101300017', 'issued', x'00', 'a@b.kz', 'Astana', '01', 3, 0, 0);",
+            )
+            .unwrap();
+        }
+        let db = Db::open(&path).unwrap();
+        let conn = db.lock();
+        let attestation: Option<String> = conn
+            .query_row("SELECT attestation FROM applications", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(attestation, None);
+        conn.execute(
+            "INSERT INTO login_nonces (iin, nonce, logged_in_at) VALUES ('900101300017', 'n', 1)",
+            [],
+        )
+        .unwrap();
     }
 }

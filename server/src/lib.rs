@@ -8,11 +8,13 @@
 //! - [`home`]: the server's directory, configuration and operator passphrase;
 //! - [`db`]: the SQLite database and its migrations;
 //! - [`ca`]: the CA hierarchy, certificate issuance, CRLs;
+//! - [`attestation`]: Android key attestation of new keys, and test chains;
 //! - [`api`]: the HTTPS API (axum), one module per resource;
 //! - [`notify`]: expiry notices and the senders (SMTP, SMS gateway, FCM,
 //!   APNs, outbox).
 
 pub mod api;
+pub mod attestation;
 pub mod ca;
 pub mod config;
 pub mod db;

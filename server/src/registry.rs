@@ -38,6 +38,12 @@ pub enum RegistryError {
     AlgorithmRefused(String, String),
     #[error("RSA keys must have at least {0} bits")]
     KeyTooSmall(u32),
+    #[error("the attestation of the new {purpose} key was refused: {reason}")]
+    AttestationFailed { purpose: String, reason: String },
+    #[error(
+        "this RA accepts only keys made in a phone's secure keystore with its attestation; the new {0} key has none"
+    )]
+    AttestationRequired(String),
     #[error("no application {0} of yours exists")]
     NoSuchApplication(i64),
     #[error("the application is {0}, so this cannot be done now")]
@@ -78,6 +84,8 @@ impl RegistryError {
             Self::OtherPerson => "other-person",
             Self::AlgorithmRefused(..) => "algorithm-refused",
             Self::KeyTooSmall(_) => "key-too-small",
+            Self::AttestationFailed { .. } => "attestation-failed",
+            Self::AttestationRequired(_) => "attestation-required",
             Self::NoSuchApplication(_) => "no-such-application",
             Self::WrongState(_) => "wrong-state",
             Self::WrongCode(_) => "wrong-code",

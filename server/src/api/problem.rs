@@ -89,9 +89,11 @@ impl From<RegistryError> for Problem {
                 StatusCode::FORBIDDEN
             }
             E::WrongKey(..) | E::OtherPerson => StatusCode::FORBIDDEN,
-            E::AlgorithmRefused(..) | E::KeyTooSmall(_) | E::Invalid(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            E::AlgorithmRefused(..)
+            | E::KeyTooSmall(_)
+            | E::AttestationFailed { .. }
+            | E::AttestationRequired(_)
+            | E::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             E::NoSuchApplication(_) | E::NoSuchCertificate(_) => StatusCode::NOT_FOUND,
             E::WrongState(_) | E::AlreadyRevoked(_) | E::NoPhone => StatusCode::CONFLICT,
             E::WrongCode(_) => StatusCode::UNPROCESSABLE_ENTITY,
