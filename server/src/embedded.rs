@@ -1,6 +1,9 @@
 //! The RA inside another program: `qoltanba demo`, the benches and tests
 //! start a complete server (home, CAs, HTTPS on a free loopback port) in their
-//! own tokio runtime, with a generated operator passphrase.
+//! own tokio runtime, with a generated operator passphrase. Besides Google's
+//! attestation roots it pins the root of its own test
+//! [`AttestationAuthority`], so a stand-in Android keystore can mint chains
+//! it accepts ([`EmbeddedRa::attestation_authority`]).
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -10,6 +13,7 @@ use qoltanba_core::keystore::{NewPassword, Password};
 use time::{Duration, OffsetDateTime};
 
 use crate::api::{self, AppState};
+use crate::attestation::testing::AttestationAuthority;
 use crate::ca::CaSet;
 use crate::db::Db;
 use crate::home::Home;
@@ -25,6 +29,7 @@ pub struct EmbeddedRa {
     pub base_url: String,
     /// The root certificate (DER) clients pin.
     pub root_der: Vec<u8>,
+    attestation: AttestationAuthority,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
@@ -49,6 +54,10 @@ impl EmbeddedRa {
         home.config.limits.logins_per_minute = u32::MAX;
         home.config.limits.codes_per_minute = u32::MAX;
         home.config.limits.submissions_per_hour = u32::MAX;
+        let attestation = AttestationAuthority::new().map_err(|e| e.to_string())?;
+        home.config.attestation.roots.push(attestation.pin_entry());
+        let attestation_roots =
+            crate::attestation::load_roots(&home.config.attestation.roots, &home.dir)?;
         let cas = home
             .unlock_cas(passphrase.as_password())
             .map_err(|e| e.to_string())?;
@@ -60,7 +69,13 @@ impl EmbeddedRa {
             .map_err(|e| e.to_string())?;
         let senders = Senders::from_config(&Default::default(), home.db.clone())
             .map_err(|e| e.to_string())?;
-        let state = AppState::new(home.config.clone(), home.db.clone(), serving, senders);
+        let state = AppState::new(
+            home.config.clone(),
+            home.db.clone(),
+            serving,
+            senders,
+            attestation_roots,
+        );
         let config = tls::server_config(&identity).map_err(|e| e.to_string())?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let listener = runtime.block_on(async {
@@ -80,12 +95,19 @@ impl EmbeddedRa {
             cas,
             base_url: format!("https://{addr}"),
             root_der,
+            attestation,
             stop: Some(stop),
         })
     }
 
     pub fn db(&self) -> &Db {
         &self.home.db
+    }
+
+    /// The test attestation authority whose root this RA pins: a stand-in
+    /// Android keystore mints its keys' chains with it.
+    pub fn attestation_authority(&self) -> &AttestationAuthority {
+        &self.attestation
     }
 
     /// Enrol a test citizen whose certificates end `days_left` days from now

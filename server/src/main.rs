@@ -13,7 +13,7 @@ use qoltanba_core::keystore::{NewPassword, Password};
 use qoltanba_ra::api::{self, AppState};
 use qoltanba_ra::home::Home;
 use qoltanba_ra::registry::{self, Enrolment};
-use qoltanba_ra::{notify, tls};
+use qoltanba_ra::{attestation, notify, tls};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -121,7 +121,9 @@ enum Command {
 
 #[derive(Subcommand)]
 enum ApplicationsCommand {
-    /// List applications (newest first).
+    /// List applications (newest first): number, IIN, state, created, and
+    /// each new key's attestation (e.g. `auth:tee sign:strongbox`; `none`
+    /// without one; `-` before attestation was recorded).
     List {
         #[arg(long)]
         dir: PathBuf,
@@ -315,6 +317,8 @@ fn run(command: Command) -> Result<(), String> {
             let cas = home.unlock_cas(&pass).map_err(fail)?;
             let identity = home.unlock_tls(&pass).map_err(fail)?;
             let listen = listen.unwrap_or(home.config.listen);
+            let attestation_roots =
+                attestation::load_roots(&home.config.attestation.roots, &home.dir)?;
             if !home.config.tls && !listen.ip().is_loopback() {
                 return Err(
                     "plain HTTP is configured, which is allowed on a loopback address only".into(),
@@ -328,7 +332,13 @@ fn run(command: Command) -> Result<(), String> {
                 let notices_senders = senders.clone();
                 let tls_enabled = home.config.tls;
                 let notices = home.config.notices.clone();
-                let state = AppState::new(home.config, home.db.clone(), cas, senders);
+                let state = AppState::new(
+                    home.config,
+                    home.db.clone(),
+                    cas,
+                    senders,
+                    attestation_roots,
+                );
                 tokio::spawn(notify::run_forever(
                     home.db.clone(),
                     notices,
@@ -373,7 +383,9 @@ fn run(command: Command) -> Result<(), String> {
                 let home = Home::open(&dir).map_err(fail)?;
                 let conn = home.db.lock();
                 let mut stmt = conn
-                    .prepare("SELECT id, iin, state, created_at FROM applications ORDER BY id DESC")
+                    .prepare(
+                        "SELECT id, iin, state, created_at, attestation FROM applications ORDER BY id DESC",
+                    )
                     .map_err(fail)?;
                 let rows = stmt
                     .query_map([], |r| {
@@ -382,15 +394,18 @@ fn run(command: Command) -> Result<(), String> {
                             r.get::<_, String>(1)?,
                             r.get::<_, String>(2)?,
                             r.get::<_, i64>(3)?,
+                            r.get::<_, Option<String>>(4)?,
                         ))
                     })
                     .map_err(fail)?;
                 for row in rows {
-                    let (id, iin, state, created) = row.map_err(fail)?;
+                    let (id, iin, state, created, keys) = row.map_err(fail)?;
                     let created = registry::from_unix(created)
                         .format(&Rfc3339)
                         .unwrap_or_default();
-                    println!("{id}\t{iin}\t{state}\t{created}");
+                    // The keys' attestation, e.g. "auth:tee sign:strongbox".
+                    let keys = attestation::summary(&attestation::from_column(keys.as_deref()));
+                    println!("{id}\t{iin}\t{state}\t{created}\t{keys}");
                 }
                 Ok(())
             }

@@ -158,6 +158,13 @@ fn operator_approval_outbox_and_refusals() {
         listed.contains(&format!("{number}\t{iin}\tconfirmed")),
         "{listed}"
     );
+    // The key came without an attestation (a key file): recorded as none.
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.starts_with(&format!("{number}\t")) && l.ends_with("\tboth:none")),
+        "{listed}"
+    );
     let approved = ra(&[
         "applications",
         "approve",

@@ -3,7 +3,8 @@
 //!
 //! States: awaiting_code → confirmed → approved → issued, or locked (too many
 //! wrong codes). Deferred states (confirmed, approved) answer 202 with
-//! Retry-After.
+//! Retry-After. On submit each new key's attestation is checked
+//! ([`crate::attestation`]) and the result recorded; the status shows it.
 
 use std::sync::Arc;
 
@@ -23,6 +24,7 @@ use time::Duration;
 use super::auth::Session;
 use super::rate_limit::Bucket;
 use super::{AppState, Problem};
+use crate::attestation;
 use crate::ca::CaKind;
 use crate::db;
 use crate::registry::{self, RegistryError, from_unix, unix};
@@ -54,6 +56,7 @@ struct Row {
     code_tries_left: u32,
     created_at: i64,
     updated_at: i64,
+    attestation: Option<String>,
 }
 
 fn load(state: &AppState, iin: &str, id: i64) -> Result<Row, Problem> {
@@ -61,7 +64,8 @@ fn load(state: &AppState, iin: &str, id: i64) -> Result<Row, Problem> {
         .db
         .lock()
         .query_row(
-            "SELECT id, iin, state, code_hash, code_expires_at, code_tries_left, created_at, updated_at
+            "SELECT id, iin, state, code_hash, code_expires_at, code_tries_left, created_at, updated_at,
+                 attestation
              FROM applications WHERE id = ?1",
             [id],
             |r| {
@@ -74,6 +78,7 @@ fn load(state: &AppState, iin: &str, id: i64) -> Result<Row, Problem> {
                     code_tries_left: r.get(5)?,
                     created_at: r.get(6)?,
                     updated_at: r.get(7)?,
+                    attestation: r.get(8)?,
                 })
             },
         )
@@ -89,6 +94,7 @@ fn status_body(row: &Row) -> Value {
         "state": row.state,
         "created_at": rfc3339(row.created_at),
         "updated_at": rfc3339(row.updated_at),
+        "attestation": attestation::from_column(row.attestation.as_deref()),
     })
 }
 
@@ -167,6 +173,19 @@ pub async fn submit(
         return Err(RegistryError::OtherPerson.into());
     }
     registry::check_policy(&verified, &state.config.policy)?;
+    let challenges = attestation::accepted_challenges(
+        &state.db.lock(),
+        &session.iin,
+        &state.config.attestation,
+        now,
+    )?;
+    let attested = attestation::check_application(
+        &verified,
+        &state.config.attestation,
+        &state.attestation_roots,
+        &challenges,
+        now,
+    )?;
     let citizen = db::citizen(&state.db.lock(), &session.iin)?
         .ok_or_else(|| RegistryError::UnknownCitizen(session.iin.clone()))?;
     let phone = citizen.phone.clone().ok_or(RegistryError::NoPhone)?;
@@ -178,8 +197,8 @@ pub async fn submit(
         let tx = conn.transaction()?;
         tx.execute(
             "INSERT INTO applications (iin, state, p7s, email, locality, signer_serial, idempotency_key,
-                 code_expires_at, code_tries_left, created_at, updated_at)
-             VALUES (?1, 'awaiting_code', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+                 code_expires_at, code_tries_left, created_at, updated_at, attestation)
+             VALUES (?1, 'awaiting_code', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
             params![
                 session.iin,
                 body.as_ref(),
@@ -190,6 +209,7 @@ pub async fn submit(
                 unix(expires),
                 state.config.policy.code_tries,
                 unix(now),
+                attestation::to_column(&attested),
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -226,6 +246,7 @@ pub async fn submit(
             "state": "awaiting_code",
             "code_sent_to": masked(&phone),
             "code_expires_at": rfc3339(unix(expires)),
+            "attestation": attested,
         })),
     )
         .into_response();
@@ -340,7 +361,7 @@ pub async fn list(
 ) -> Result<Json<Value>, Problem> {
     let conn = state.db.lock();
     let mut stmt = conn.prepare(
-        "SELECT id, state, created_at, updated_at FROM applications WHERE iin = ?1 ORDER BY id DESC",
+        "SELECT id, state, created_at, updated_at, attestation FROM applications WHERE iin = ?1 ORDER BY id DESC",
     )?;
     let rows = stmt
         .query_map([&session.iin], |r| {
@@ -349,6 +370,7 @@ pub async fn list(
                 "state": r.get::<_, String>(1)?,
                 "created_at": rfc3339(r.get(2)?),
                 "updated_at": rfc3339(r.get(3)?),
+                "attestation": attestation::from_column(r.get::<_, Option<String>>(4)?.as_deref()),
             }))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;

@@ -6,7 +6,9 @@
 //! `/v1/auth/login`. The server checks the nonce (known, unused, unexpired;
 //! it is burnt on the first try), the signature, the certificate (issued
 //! here, chains to the root now, not revoked, allows login) and answers with
-//! a short-lived bearer token bound to the certificate holder's IIN.
+//! a short-lived bearer token bound to the certificate holder's IIN. The
+//! nonce of a successful login is remembered for the IIN: a key the phone
+//! makes in this session carries it as its attestation challenge.
 
 use std::sync::Arc;
 
@@ -106,6 +108,9 @@ pub async fn login(
             params![token_hash(&token), iin, unix(expires)],
         )?;
         db::audit(&conn, unix(now), &iin, "login", &record.serial, None)?;
+        // The nonce a key made in this session carries as its attestation
+        // challenge.
+        crate::attestation::remember_login(&conn, &iin, &nonce, &state.config.attestation, now)?;
     }
     Ok(Json(json!({
         "token": token,

@@ -21,6 +21,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::extract::connect_info::Connected;
 use axum::routing::{delete, get, post};
 use axum::serve::IncomingStream;
+use spki::SubjectPublicKeyInfoOwned;
 use time::OffsetDateTime;
 
 use crate::ca::{CaKind, CaSet};
@@ -45,10 +46,20 @@ pub struct AppState {
     pub crls: RwLock<HashMap<CaKind, Vec<u8>>>,
     /// The clock; tests may pin it.
     pub clock: Box<dyn Fn() -> OffsetDateTime + Send + Sync>,
+    /// The pinned roots of Android key attestation (`attestation.roots`).
+    pub attestation_roots: Vec<SubjectPublicKeyInfoOwned>,
 }
 
 impl AppState {
-    pub fn new(config: Config, db: Db, cas: CaSet, senders: Senders) -> Arc<Self> {
+    /// `attestation_roots`: `config.attestation.roots` loaded
+    /// ([`crate::attestation::load_roots`]).
+    pub fn new(
+        config: Config,
+        db: Db,
+        cas: CaSet,
+        senders: Senders,
+        attestation_roots: Vec<SubjectPublicKeyInfoOwned>,
+    ) -> Arc<Self> {
         let limiter = RateLimiter::new(&config.limits);
         let state = Arc::new(Self {
             config,
@@ -58,6 +69,7 @@ impl AppState {
             limiter,
             crls: RwLock::new(HashMap::new()),
             clock: Box::new(OffsetDateTime::now_utc),
+            attestation_roots,
         });
         for kind in CaKind::ISSUING {
             if let Err(e) = status::publish_crl(&state, kind) {
