@@ -148,7 +148,8 @@ fn window(config: &Attestation) -> i64 {
 }
 
 /// The challenges a key of `iin` may carry at `now`: the UTF-8 bytes of the
-/// nonces of its logins within the window.
+/// nonces of its logins within the window, the newest 1000 (a bound on the
+/// work a submit does, far above what a renewal needs).
 pub fn accepted_challenges(
     conn: &Connection,
     iin: &str,
@@ -156,7 +157,8 @@ pub fn accepted_challenges(
     now: OffsetDateTime,
 ) -> rusqlite::Result<Vec<Vec<u8>>> {
     let mut stmt = conn.prepare(
-        "SELECT nonce FROM login_nonces WHERE iin = ?1 AND logged_in_at >= ?2 ORDER BY logged_in_at DESC",
+        "SELECT nonce FROM login_nonces WHERE iin = ?1 AND logged_in_at >= ?2
+         ORDER BY logged_in_at DESC LIMIT 1000",
     )?;
     let rows = stmt.query_map(
         params![iin, unix(now).saturating_sub(window(config))],
