@@ -19,6 +19,8 @@
 //! that other code put there.
 
 pub mod attestation;
+#[cfg(target_vendor = "apple")]
+pub mod apple;
 mod software;
 pub mod wrapped;
 
