@@ -18,9 +18,9 @@
 //! purpose and random hex, so the store can be listed without touching keys
 //! that other code put there.
 
-pub mod attestation;
 #[cfg(target_vendor = "apple")]
 pub mod apple;
+pub mod attestation;
 mod software;
 pub mod wrapped;
 
