@@ -1,11 +1,10 @@
 //! The reissue application document: typed ASN.1, DER-encoded, the module
 //! written out in docs/application-format.md.
 
-use der::asn1::{AnyRef, GeneralizedTime, Ia5String, OctetString, PrintableString};
+use der::asn1::{Any, AnyRef, GeneralizedTime, Ia5String, OctetString, PrintableString};
 use der::{Decode, Encode, Enumerated, Reader, Sequence, SliceReader, Tag, Tagged};
 use serde::Serialize;
 use time::OffsetDateTime;
-use x509_cert::Certificate;
 use x509_cert::request::CertReq;
 
 use super::ReissueError;
@@ -86,8 +85,10 @@ pub struct Applicant {
 pub struct KeyRequest {
     pub purpose: RequestPurpose,
     pub csr: CertReq,
+    /// Each certificate kept as received (`Any`), not re-encoded: its
+    /// signature covers the device's exact bytes.
     #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
-    pub attestation: Option<Vec<Certificate>>,
+    pub attestation: Option<Vec<Any>>,
 }
 
 /// The application: the citizen asks NCA to certify new keys.

@@ -84,7 +84,11 @@ pub fn build_attested_application(
             chain => Some(
                 chain
                     .iter()
-                    .map(|der| Certificate::from_der(der).map_err(|_| ReissueError::Encoding))
+                    .map(|der| {
+                        // A certificate, kept byte for byte.
+                        Certificate::from_der(der).map_err(|_| ReissueError::Encoding)?;
+                        der::Any::from_der(der).map_err(|_| ReissueError::Encoding)
+                    })
                     .collect::<Result<Vec<_>, _>>()?,
             ),
         };
