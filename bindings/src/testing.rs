@@ -140,6 +140,35 @@ impl EmbeddedServer {
         })
     }
 
+    /// An Android-like attestation chain (leaf first) for the key
+    /// `public_key_spki_der`, issued by a test authority this server pins:
+    /// what a stand-in AndroidKeyStore hands out. `level`: `tee`,
+    /// `strongbox` or `software`. The key's purposes are SIGN and VERIFY,
+    /// its origin GENERATED.
+    pub fn mint_attestation(
+        &self,
+        public_key_spki_der: Vec<u8>,
+        challenge: Vec<u8>,
+        level: String,
+    ) -> Result<Vec<Vec<u8>>, QoltanbaError> {
+        use qoltanba_core::keystore::platform::SecurityLevel;
+        guard(|| {
+            let level = match level.as_str() {
+                "tee" => SecurityLevel::TrustedEnvironment,
+                "strongbox" => SecurityLevel::StrongBox,
+                "software" => SecurityLevel::Software,
+                other => return Err(QoltanbaError::invalid(format!("no level {other}"))),
+            };
+            let ra = self.ra();
+            let ra = ra
+                .as_ref()
+                .ok_or_else(|| QoltanbaError::invalid("the server is stopped"))?;
+            ra.attestation_authority()
+                .mint(&public_key_spki_der, &challenge, level, &[2, 3], 0)
+                .map_err(QoltanbaError::internal)
+        })
+    }
+
     /// The one-time code the RA "sent by SMS" for application `number`.
     pub fn code_for(&self, number: i64) -> Option<String> {
         self.ra().as_ref().and_then(|ra| ra.code_for(number))
