@@ -18,6 +18,8 @@
 //! purpose and random hex, so the store can be listed without touching keys
 //! that other code put there.
 
+#[cfg(any(target_os = "android", feature = "jvm-keystore"))]
+pub mod android;
 #[cfg(target_vendor = "apple")]
 pub mod apple;
 pub mod attestation;
