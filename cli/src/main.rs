@@ -46,7 +46,7 @@ enum Command {
     #[command(subcommand)]
     Message(message::MessageCommand),
     /// Renew against a registration authority (resumable).
-    Renew(renew::RenewArgs),
+    Renew(Box<renew::RenewArgs>),
     /// The renewals and certificates this device knows.
     Status,
     /// The reminders due now.
@@ -87,7 +87,7 @@ fn main() -> ExitCode {
         at: cli.at.unwrap_or_else(OffsetDateTime::now_utc),
     };
     let result = match cli.command {
-        Command::Renew(args) => match renew::run_renew(args, &ctx) {
+        Command::Renew(args) => match renew::run_renew(*args, &ctx) {
             Ok(0) => Ok(()),
             Ok(code) => return ExitCode::from(code),
             Err(e) => Err(e),
