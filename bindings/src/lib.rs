@@ -23,6 +23,8 @@
 
 uniffi::setup_scaffolding!();
 
+#[cfg(any(target_os = "android", feature = "jvm-keystore"))]
+mod android;
 mod app;
 mod card;
 mod error;
@@ -36,6 +38,8 @@ mod reminders;
 mod simulator;
 #[cfg(feature = "testing")]
 mod testing;
+#[cfg(all(feature = "testing", feature = "jvm-keystore"))]
+mod testing_android;
 
 pub use app::{
     App, CancelHandle, CardRenewal, KeyFileRenewal, KeySource, KeystoreRenewal, RenewalListener,

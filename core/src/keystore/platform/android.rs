@@ -1213,22 +1213,6 @@ impl AndroidKeystore {
         })
         .map_err(|f| f.into_platform("deleting a key"))
     }
-
-    /// Sign `message` with the keystore key `alias` (what [`Signer::sign`]
-    /// of its signer does), with the error typed.
-    pub fn sign_in_keystore(&self, alias: &str, message: &[u8]) -> Result<Vec<u8>, PlatformError> {
-        let spec = match self.read_record(alias)? {
-            Some(record) => record.spec.parse().ok(),
-            None => None,
-        };
-        let spec = match spec {
-            Some(spec) => spec,
-            None => self.keystore_key(alias)?.spec,
-        };
-        let (_, java_algorithm) = signature_algorithm(spec)
-            .ok_or_else(|| PlatformError::Unsupported(spec.name().into()))?;
-        sign_with_keystore_key(alias, java_algorithm, message)
-    }
 }
 
 /// The level a new key has: what the attestation's KeyDescription states
