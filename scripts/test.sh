@@ -45,8 +45,10 @@ cargo clippy --workspace --locked -- -D warnings
 # tests/tests/card_pcsc.rs driving the simulator card through pcscd (as root);
 # and the bindings' test-only exports and uniffi-bindgen binary.
 cargo clippy --workspace --all-targets --locked \
-    --features qoltanba-cli/pcsc,qoltanba-ffi/testing,qoltanba-ffi/cli -- -D warnings
-cargo test --workspace --locked --features qoltanba-cli/pcsc
+    --features qoltanba-cli/pcsc,qoltanba-ffi/testing,qoltanba-ffi/cli,qoltanba-ffi/jvm-keystore \
+    -- -D warnings
+# jvm-keystore: the Android keystore code's unit tests (no JVM needed).
+cargo test --workspace --locked --features qoltanba-cli/pcsc,qoltanba-core/jvm-keystore
 # The bindings: Kotlin (JVM and Android flavours) and Swift generated from the
 # library and checked, then the Kotlin tests on the JVM against the library.
 # Compiling the Swift needs macOS (scripts/apple.sh).
