@@ -232,6 +232,7 @@ impl From<RenewalError> for QoltanbaError {
                 Self::InvalidInput { detail }
             }
             RenewalError::CardLost(_) => Self::CardLost { detail },
+            RenewalError::UserNotAuthenticated => Self::UserNotAuthenticated { detail },
             RenewalError::Cancelled(_) => Self::Cancelled { detail },
             RenewalError::Store(s) => s.into(),
             RenewalError::Ra(r) => r.into(),

@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use qoltanba_core::crypto::SignError;
 use qoltanba_core::keystore::platform::{
     PlatformError, PlatformKeystore, SecurityLevel, SoftwareKeystore,
 };
@@ -84,8 +85,12 @@ impl PlatformKeys {
 
 /// The platform's own keystore; `dir` keeps the sealed keys no platform
 /// keystore holds (GOST).
+///
+/// With feature `jvm-keystore` off Android this is the Android code on the
+/// desktop JVM, which needs the test stand-ins for `AndroidKeyStore`
+/// (bindings/tests/kotlin-android): only the Kotlin tests build it so.
 fn system_keystore(dir: &Path) -> Result<Arc<dyn PlatformKeystore>, QoltanbaError> {
-    #[cfg(target_os = "android")]
+    #[cfg(any(target_os = "android", feature = "jvm-keystore"))]
     {
         let store = qoltanba_core::keystore::platform::android::AndroidKeystore::open(dir)?;
         return Ok(Arc::new(store));
@@ -148,15 +153,23 @@ impl PlatformKeys {
     pub fn sign(&self, alias: String, message: Vec<u8>) -> Result<Vec<u8>, QoltanbaError> {
         guard(|| {
             let signer = self.store.signer(&alias)?;
-            signer.sign(&message).map_err(|e| QoltanbaError::Keystore {
-                detail: e.to_string(),
-            })
+            signer.sign(&message).map_err(keystore_sign_error)
         })
     }
 
     /// Delete key `alias` (nothing happens when it is absent).
     pub fn delete(&self, alias: String) -> Result<(), QoltanbaError> {
         guard(|| Ok(self.store.delete(&alias)?))
+    }
+}
+
+/// A keystore key that could not sign: the unlock keeps its kind (the app
+/// shows the prompt and retries), the rest is the keystore's failure.
+pub(crate) fn keystore_sign_error(e: SignError) -> QoltanbaError {
+    let detail = e.to_string();
+    match e {
+        SignError::UserNotAuthenticated => QoltanbaError::UserNotAuthenticated { detail },
+        _ => QoltanbaError::Keystore { detail },
     }
 }
 

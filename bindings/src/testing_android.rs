@@ -9,13 +9,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use qoltanba_core::cert::Purpose;
-use qoltanba_core::crypto::{KeySpec, SignError, verify_signature};
+use qoltanba_core::crypto::{KeySpec, verify_signature};
 use qoltanba_core::keystore::platform::android::{AndroidKeystore, forget_java_vm, java_vm_source};
-use qoltanba_core::keystore::platform::{
-    KeyRequest, PlatformError, PlatformKey, PlatformKeystore, SecurityLevel,
-};
+use qoltanba_core::keystore::platform::{KeyRequest, PlatformKey, PlatformKeystore, SecurityLevel};
 
 use crate::error::{QoltanbaError, guard};
+use crate::platform::keystore_sign_error;
 
 /// A key as `AndroidKeystore` lists it.
 #[derive(Debug, Clone, uniffi::Record)]
@@ -39,19 +38,6 @@ fn key_record(key: PlatformKey) -> TestingPlatformKey {
         level: key.level.name().to_string(),
         certificate: key.certificate,
         attestation: key.attestation,
-    }
-}
-
-/// A signature failure, typed as far as `SignError` lets: the keystore's
-/// "unlock first" is recognised by its text until `SignError` carries it.
-fn sign_error(e: SignError) -> QoltanbaError {
-    match e {
-        SignError::Device(inner) if inner == PlatformError::UserNotAuthenticated.to_string() => {
-            QoltanbaError::UserNotAuthenticated { detail: inner }
-        }
-        e => QoltanbaError::Keystore {
-            detail: e.to_string(),
-        },
     }
 }
 
@@ -153,7 +139,7 @@ impl TestingAndroidKeystore {
     pub fn sign(&self, alias: String, message: Vec<u8>) -> Result<Vec<u8>, QoltanbaError> {
         self.run(|store| {
             let signer = store.signer(&alias)?;
-            signer.sign(&message).map_err(sign_error)
+            signer.sign(&message).map_err(keystore_sign_error)
         })
     }
 

@@ -33,6 +33,11 @@ pub enum SignError {
     /// the operation can be started again once it is back.
     #[error("{0}")]
     DeviceLost(String),
+    /// The key lives behind the device's lock (a keystore key made with
+    /// user authentication) and the user has not unlocked recently: unlock,
+    /// then sign again.
+    #[error("unlock the phone (fingerprint, face or passcode) to use the key, then try again")]
+    UserNotAuthenticated,
     #[error("the system random number generator failed; try again")]
     Random,
 }

@@ -28,14 +28,16 @@ pub use platform_home::PlatformHome;
 
 use crate::card::keystore::SharedSession;
 use crate::cert::{KzCertificate, Purpose, TrustAnchors, validate};
-use crate::crypto::{KeySpec, PublicKeyAlgorithm, Signer, SoftwareKey, generate};
+use crate::crypto::{KeySpec, PublicKeyAlgorithm, SignError, Signer, SoftwareKey, generate};
 use crate::keystore::{
     KeyFile, KeyFileError, KeyFileKind, NewPassword, Password, Profile, file_name, key_id, replace,
     save_new,
 };
 use crate::ra::{RaClient, RaError, Ready, Session};
-use crate::reissue::{ApplicationDetails, NewKeyEntry, StorageKind, build_attested_application};
-use crate::signed_message::sign_message;
+use crate::reissue::{
+    ApplicationDetails, NewKeyEntry, ReissueError, StorageKind, build_attested_application,
+};
+use crate::signed_message::{SignedMessageError, sign_message};
 use crate::store::{Store, StoreError};
 
 /// How far a renewal got. Each is committed before the next side effect.
@@ -164,6 +166,10 @@ pub enum RenewalError {
     /// The ID card left the field or stopped answering; resuming continues.
     #[error("the ID card: {0}; resume the renewal to continue")]
     CardLost(String),
+    /// A keystore key needs the device unlocked (fingerprint, face or
+    /// passcode); after the unlock, resuming continues.
+    #[error("unlock the phone (fingerprint, face or passcode), then resume the renewal")]
+    UserNotAuthenticated,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -179,6 +185,17 @@ pub enum RenewalError {
     /// Stopped on request ([`RenewalUi::cancelled`]) after committing `step`.
     #[error("the renewal was stopped after step {0}; resume it to continue")]
     Cancelled(&'static str),
+}
+
+/// A key that could not sign: a card that left the field and a keystore
+/// waiting for the unlock keep their kind (resuming continues after the tap
+/// or the unlock); anything else is the key's failure.
+fn signing_error(e: SignError) -> RenewalError {
+    match e {
+        SignError::DeviceLost(why) => RenewalError::CardLost(why),
+        SignError::UserNotAuthenticated => RenewalError::UserNotAuthenticated,
+        e => RenewalError::Key(e.to_string()),
+    }
 }
 
 /// How a run ended.
@@ -594,7 +611,10 @@ impl<'a> Renewal<'a> {
             &auth_cert,
             OffsetDateTime::now_utc(),
         )
-        .map_err(|e| RenewalError::Key(e.to_string()))?;
+        .map_err(|e| match e {
+            SignedMessageError::Sign(e) => signing_error(e),
+            e => RenewalError::Key(e.to_string()),
+        })?;
         let session = self.client.login(signed).await?;
         self.session = Some(session.clone());
         Ok(session)
@@ -711,7 +731,10 @@ impl<'a> Renewal<'a> {
             &details,
             OffsetDateTime::now_utc(),
         )
-        .map_err(|e| RenewalError::Application(e.to_string()))?;
+        .map_err(|e| match e {
+            ReissueError::Sign(e) => signing_error(e),
+            e => RenewalError::Application(e.to_string()),
+        })?;
         self.state.application = Some(B64.encode(&signed.p7s_der));
         self.state.idempotency_key = Some(random_key());
         self.commit(Step::Signed, ui)

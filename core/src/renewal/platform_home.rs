@@ -44,7 +44,10 @@ fn alias(location: &Path) -> Option<&str> {
 }
 
 fn keystore_error(e: PlatformError) -> RenewalError {
-    RenewalError::Key(e.to_string())
+    match e {
+        PlatformError::UserNotAuthenticated => RenewalError::UserNotAuthenticated,
+        e => RenewalError::Key(e.to_string()),
+    }
 }
 
 impl KeyHome for PlatformHome {

@@ -1500,8 +1500,7 @@ impl Signer for AndroidSigner {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
         // Java answers what the certificate wants: DER ECDSA-Sig-Value for
         // SHA256withECDSA, the PKCS#1 v1.5 block for SHA256withRSA.
-        sign_with_keystore_key(&self.alias, self.java_algorithm, message)
-            .map_err(|e| SignError::Device(e.to_string()))
+        sign_with_keystore_key(&self.alias, self.java_algorithm, message).map_err(SignError::from)
     }
 }
 

@@ -799,9 +799,7 @@ impl Signer for AppleSigner {
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
         self.key
             .create_signature(self.sec_algorithm, message)
-            .map_err(|e| {
-                SignError::Device(KeychainError::from(e).into_platform("signing").to_string())
-            })
+            .map_err(|e| SignError::from(KeychainError::from(e).into_platform("signing")))
     }
 }
 

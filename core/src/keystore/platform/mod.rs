@@ -108,6 +108,18 @@ pub enum PlatformError {
     Storage { path: String, detail: String },
 }
 
+/// What a keystore key's [`Signer`](crate::crypto::Signer) reports: the
+/// unlock keeps its kind (the app shows the unlock prompt and retries),
+/// the rest is the device's failure.
+impl From<PlatformError> for crate::crypto::SignError {
+    fn from(e: PlatformError) -> Self {
+        match e {
+            PlatformError::UserNotAuthenticated => Self::UserNotAuthenticated,
+            e => Self::Device(e.to_string()),
+        }
+    }
+}
+
 /// A platform's keystore. Implementations are cheap handles; every call
 /// may block (the platform may show an unlock prompt): call off the UI thread.
 pub trait PlatformKeystore: Send + Sync {

@@ -301,10 +301,7 @@ impl Signer for WrappedSigner {
     }
 
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
-        let key = self
-            .store
-            .unseal(&self.alias)
-            .map_err(|e| SignError::Device(e.to_string()))?;
+        let key = self.store.unseal(&self.alias).map_err(SignError::from)?;
         key.sign(message)
     }
 }
