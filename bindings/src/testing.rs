@@ -174,6 +174,15 @@ impl EmbeddedServer {
         self.ra().as_ref().and_then(|ra| ra.code_for(number))
     }
 
+    /// What the RA recorded of application `number`'s key attestations, as
+    /// the operator's CLI shows it: `auth:strongbox sign:tee`, `-` when
+    /// none is recorded; null once the server is stopped.
+    pub fn attestation_of(&self, number: i64) -> Option<String> {
+        use qoltanba_ra::attestation::{from_column, summary};
+        let column = self.ra().as_ref()?.attestation_of(number);
+        Some(summary(&from_column(column.as_deref())))
+    }
+
     /// Stop serving (connections are refused from now on).
     pub fn stop(&self) {
         drop(self.ra().take());

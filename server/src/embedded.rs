@@ -171,6 +171,21 @@ impl EmbeddedRa {
         body.rsplit(' ').next().map(str::to_string)
     }
 
+    /// What the RA recorded of application `number`'s key attestations
+    /// (the JSON of its `attestation` column), if it checked any.
+    pub fn attestation_of(&self, number: i64) -> Option<String> {
+        self.home
+            .db
+            .lock()
+            .query_row(
+                "SELECT attestation FROM applications WHERE id = ?1",
+                [number],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .ok()
+            .flatten()
+    }
+
     pub fn dir(&self) -> PathBuf {
         self.home.dir.clone()
     }

@@ -111,15 +111,7 @@ fn a_stand_in_keystore_minting_with_the_embedded_authority_is_accepted() {
     };
 
     let submitted = submit(ra.attestation_authority(), "first").unwrap();
-    let recorded: String = ra
-        .db()
-        .lock()
-        .query_row(
-            "SELECT attestation FROM applications WHERE id = ?1",
-            [submitted.number],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let recorded = ra.attestation_of(submitted.number).unwrap();
     let recorded: serde_json::Value = serde_json::from_str(&recorded).unwrap();
     assert_eq!(recorded[0]["level"], "strongbox", "{recorded}");
     assert_eq!(recorded[1]["level"], "strongbox", "{recorded}");
