@@ -21,6 +21,8 @@ import kz.qoltanba.tests.Runner
 import kz.qoltanba.tests.check
 import kz.qoltanba.tests.checkEq
 import kz.qoltanba.tests.expectThrows
+import kz.qoltanba.tests.finishWithCode
+import kotlinx.coroutines.runBlocking
 import kz.qoltanba.tests.tempDir
 
 fun x509(der: ByteArray): X509Certificate =
@@ -324,6 +326,66 @@ fun main(args: Array<String>) {
                 if (i % 50 == 0) checkEq(3, keystore.list().size, "listed")
             }
             keys.forEach { keystore.delete(it.alias) }
+        }
+    }
+
+    // The whole renewal through PlatformKeys.system (the Android code here)
+    // against the reference RA, which checks and records the attestations.
+    tests += "renewal into AndroidKeyStore: locked phone, unlock, resume; attested StrongBox keys checked by the RA" to {
+        StandIn.reset()
+        EmbeddedServer.start().use { server ->
+            // The stand-in's chains come from the authority this RA pins.
+            StandIn.minter = { publicKey, challenge, level -> server.mintAttestation(publicKey, challenge, level) }
+            val dir = tempDir("android-renewal")
+            val password = "Citizen2026a"
+            val files = server.enroll("90010130016", "p256", 7L, password, File(dir, "citizen").path)
+            PlatformKeys.system(File(dir, "keystore").path).use { keystore ->
+                checkEq("android", keystore.platform(), "PlatformKeys.system is the Android code")
+                App.open(File(dir, "app.db").path, server.url(), server.rootDer()).use { app ->
+                    // Locked: the new keys are made, but cannot sign the application.
+                    StandIn.userAuthenticated = false
+                    val request = KeystoreRenewal(files, password, "testov@example.kz", "Astana")
+                    val e = expectThrows<QoltanbaException.UserNotAuthenticated>("the phone is locked") {
+                        runBlocking { app.startRenewalIntoKeystore(keystore, request, null, null) }
+                    }
+                    checkEq("user_not_authenticated", errorCode(e), "code")
+                    check(e.detail.contains("unlock")) { e.detail }
+                    val made = StandIn.entries.filterKeys { it.startsWith("qoltanba-") }
+                    checkEq(2, made.size, "AUTH and SIGN keys made while locked")
+                    check(made.values.all { it.spec.isUserAuthenticationRequired && it.strongBox }) {
+                        "user authentication and StrongBox asked for: ${made.values.map { it.spec }}"
+                    }
+                    check(made.values.all { it.spec.attestationChallenge?.isNotEmpty() == true }) {
+                        "an attestation challenge (the login's nonce)"
+                    }
+                    val id = app.unfinishedRenewals().singleOrNull() ?: throw CheckFailed("one unfinished renewal")
+
+                    // Unlocked: resuming signs with the keys made before (a
+                    // new login; the RA still accepts the first login's nonce).
+                    StandIn.userAuthenticated = true
+                    val state = runBlocking { app.resume(id, KeySource.Keystore(keystore, password), null, null) }
+                    val number = state.needsCode ?: throw CheckFailed("no code asked: $state")
+                    val done = finishWithCode(server, app, state, KeySource.Keystore(keystore, password))
+                    checkEq(RenewalStep.DONE, done.step, "renewed")
+                    checkEq("auth:strongbox sign:strongbox", server.attestationOf(number), "the RA's record")
+
+                    val aliases = done.summary!!.newCertificates.map { it.location }
+                    checkEq(made.keys, aliases.toSet(), "the certificates belong to the keys made while locked")
+                    val listed = keystore.list()
+                    checkEq(made.keys, listed.map { it.alias }.toSet(), "listed")
+                    check(listed.all { it.level == KeyLevel.STRONG_BOX && it.attested && it.hasCertificate }) {
+                        "levels, attestations and certificates: $listed"
+                    }
+                    // The keystore holds the issued certificate now; its key verifies a signature.
+                    for (alias in aliases) {
+                        val issued = StandIn.entry(alias)!!.chain!![0] as X509Certificate
+                        check(jvmVerifies(issued, "SHA256withECDSA", message, keystore.sign(alias, message))) {
+                            "$alias signs under its issued certificate"
+                        }
+                    }
+                    checkEq(aliases.map { "keystore:$it" }.toSet(), app.keys().filter { !it.replaced }.map { it.location }.toSet(), "keys()")
+                }
+            }
         }
     }
 
