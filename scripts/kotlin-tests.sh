@@ -70,6 +70,7 @@ run_java() {
 classpath="$out/tests.jar:$kotlin_home/lib/kotlin-stdlib.jar:$jna:$coroutines"
 if [ "${1:-}" = --bench ]; then
     run_java -cp "$classpath" kz.qoltanba.tests.BindingsTestKt "$@"
+    run_java -cp "$classpath" kz.qoltanba.tests.android.AndroidKeystoreTestsKt "$@"
     exit 0
 fi
 

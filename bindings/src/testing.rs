@@ -151,14 +151,8 @@ impl EmbeddedServer {
         challenge: Vec<u8>,
         level: String,
     ) -> Result<Vec<Vec<u8>>, QoltanbaError> {
-        use qoltanba_core::keystore::platform::SecurityLevel;
         guard(|| {
-            let level = match level.as_str() {
-                "tee" => SecurityLevel::TrustedEnvironment,
-                "strongbox" => SecurityLevel::StrongBox,
-                "software" => SecurityLevel::Software,
-                other => return Err(QoltanbaError::invalid(format!("no level {other}"))),
-            };
+            let level = attested_level(&level)?;
             let ra = self.ra();
             let ra = ra
                 .as_ref()
@@ -200,6 +194,19 @@ impl EmbeddedServer {
 impl Drop for EmbeddedServer {
     fn drop(&mut self) {
         self.stop();
+    }
+}
+
+/// A level as the tests name it: `tee`, `strongbox` or `software`.
+pub(crate) fn attested_level(
+    level: &str,
+) -> Result<qoltanba_core::keystore::platform::SecurityLevel, QoltanbaError> {
+    use qoltanba_core::keystore::platform::SecurityLevel;
+    match level {
+        "tee" => Ok(SecurityLevel::TrustedEnvironment),
+        "strongbox" => Ok(SecurityLevel::StrongBox),
+        "software" => Ok(SecurityLevel::Software),
+        other => Err(QoltanbaError::invalid(format!("no level {other}"))),
     }
 }
 

@@ -11,10 +11,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use qoltanba_core::cert::Purpose;
 use qoltanba_core::crypto::{KeySpec, verify_signature};
 use qoltanba_core::keystore::platform::android::{AndroidKeystore, forget_java_vm, java_vm_source};
-use qoltanba_core::keystore::platform::{KeyRequest, PlatformKey, PlatformKeystore, SecurityLevel};
+use qoltanba_core::keystore::platform::{KeyRequest, PlatformKey, PlatformKeystore};
 
 use crate::error::{QoltanbaError, guard};
 use crate::platform::keystore_sign_error;
+use crate::testing::attested_level;
 
 /// A key as `AndroidKeystore` lists it.
 #[derive(Debug, Clone, uniffi::Record)]
@@ -226,12 +227,7 @@ impl TestingAttestationAuthority {
         level: String,
     ) -> Result<Vec<Vec<u8>>, QoltanbaError> {
         guard(|| {
-            let level = match level.as_str() {
-                "tee" => SecurityLevel::TrustedEnvironment,
-                "strongbox" => SecurityLevel::StrongBox,
-                "software" => SecurityLevel::Software,
-                other => return Err(QoltanbaError::invalid(format!("no level {other}"))),
-            };
+            let level = attested_level(&level)?;
             // KeyMint's purpose SIGN (2), origin GENERATED (0).
             self.authority
                 .mint(&public_key, &challenge, level, &[2], 0)

@@ -53,6 +53,10 @@ fun main(args: Array<String>) {
     // System.loadLibrary); JNA then opens the same file for uniffi's calls.
     System.loadLibrary("qoltanba_ffi")
     StandIn.install()
+    if (filter == "--bench") {
+        bench()
+        return
+    }
 
     val tests = mutableListOf<Pair<String, () -> Unit>>()
     val message = "qoltanba: the reissue application".toByteArray()
@@ -413,4 +417,47 @@ fun main(args: Array<String>) {
     opened.forEach { it.close() }
     authority.close()
     kotlin.system.exitProcess(t.finish())
+}
+
+
+/**
+ * The cost of the core's keystore calls through JNI on the JVM
+ * (scripts/kotlin-tests.sh --release --bench): what the JNI layer and the
+ * thread attachment add on top of the stand-in's JCA work (SunEC,
+ * SunRsaSign, SunJCE). A phone's TEE and StrongBox are far slower; these are
+ * not its figures.
+ */
+fun bench() {
+    val message = "qoltanba: the reissue application".toByteArray()
+    val authority = TestingAttestationAuthority()
+    StandIn.reset()
+    StandIn.minter = { publicKey, challenge, level -> authority.mint(publicKey, challenge, level) }
+    fun perCall(label: String, calls: Int, block: () -> Unit) {
+        repeat(calls / 5) { block() } // warm-up (JIT, JNA, the VM's method lookups)
+        val best = (1..5).minOf {
+            val started = System.nanoTime()
+            repeat(calls) { block() }
+            System.nanoTime() - started
+        }
+        println("%-58s %9.1f µs per call (best of 5 × %d)".format(label, best / 1000.0 / calls, calls))
+    }
+    val dir = tempDir("android-bench")
+    TestingAndroidKeystore.open(File(dir, "keys").path).use { keystore ->
+        val p256 = keystore.generate("p256", "sign", null, false).alias
+        val rsa = keystore.generate("rsa2048", "sign", null, false).alias
+        val gost = keystore.generate("gost512", "both", null, false).alias
+        for (newThreads in listOf(false, true)) {
+            keystore.setNewThreads(newThreads)
+            val where = if (newThreads) "a new thread, attached per call" else "a Java thread"
+            perCall("JNI sign P-256 ($where)", 2_000) { keystore.sign(p256, message) }
+        }
+        keystore.setNewThreads(false)
+        perCall("JNI sign RSA-2048 (a Java thread)", 500) { keystore.sign(rsa, message) }
+        perCall("JNI sign GOST-512: unseal (AES-GCM) + sign", 500) { keystore.sign(gost, message) }
+        perCall("JNI list (3 keys)", 2_000) { keystore.list() }
+        perCall("JNI generate P-256 with attestation, then delete", 200) {
+            keystore.delete(keystore.generate("p256", "sign", "challenge".toByteArray(), false).alias)
+        }
+    }
+    authority.close()
 }
