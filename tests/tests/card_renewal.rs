@@ -1,7 +1,8 @@
 //! The renewal flow in-process with the keys on a simulator card and the
-//! card leaving the field at every APDU of the installation: each resumed
-//! run (a new card session) writes again, and at no point does a role point
-//! at a slot whose certificate is incomplete or belongs to another key.
+//! card leaving the field at every APDU of the signing and of the
+//! installation: each loss is `CardLost`, each resumed run (a new card
+//! session) goes on, and at no point does a role point at a slot whose
+//! certificate is incomplete or belongs to another key.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -80,8 +81,12 @@ fn roles_are_sound(card: &Arc<Mutex<SimCard>>, context: &str) -> (u8, u8) {
     (slots[0], slots[1])
 }
 
-#[test]
-fn a_tag_lost_at_every_installation_apdu_never_makes_a_bad_certificate_current() {
+/// Renews the card's keys, losing the tag at the first APDU after step
+/// `after` is committed, then on each resumed run one APDU later
+/// (alternating whether the card ran the command), until a run gets
+/// through. Returns how many runs lost the tag; every loss must be
+/// `CardLost` and leave the roles sound.
+fn renew_losing_the_tag_after(after: Step) -> u64 {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ra = EmbeddedRa::start(&dir.path().join("ra"), &runtime).unwrap();
@@ -124,7 +129,7 @@ fn a_tag_lost_at_every_installation_apdu_never_makes_a_bad_certificate_current()
     let locations = home.current_locations().unwrap();
     let mut ui = TestUi {
         ra: &ra,
-        arm: Some((Step::Issued, control, 0, LossPoint::BeforeCard)),
+        arm: Some((after, control, 0, LossPoint::BeforeCard)),
     };
     let mut renewal = Renewal::start_with_home(
         &store,
@@ -140,9 +145,6 @@ fn a_tag_lost_at_every_installation_apdu_never_makes_a_bad_certificate_current()
     )
     .unwrap();
     let id = renewal.id();
-    // The first run loses the tag at the first installation APDU; each
-    // resumed run loses it one APDU later (alternating whether the card ran
-    // the command), until the installation gets through.
     let mut n = 0u64;
     let outcome = loop {
         let result = runtime.block_on(renewal.run(&mut ui));
@@ -156,18 +158,18 @@ fn a_tag_lost_at_every_installation_apdu_never_makes_a_bad_certificate_current()
                     "n = {n}: {text}"
                 );
                 assert!(text.contains("card was lost"), "n = {n}: {text}");
-                roles_are_sound(&card, &format!("lost at installation APDU {n}"));
+                roles_are_sound(&card, &format!("lost at APDU {n} after {after:?}"));
             }
         }
         n += 1;
-        assert!(n < 40, "the installation never got through");
+        assert!(n < 120, "the renewal never got through");
         let (shared, control) = session(&card);
         let point = if n.is_multiple_of(2) {
             LossPoint::BeforeCard
         } else {
             LossPoint::AfterCard
         };
-        // Resuming from `issued` does not commit `issued` again: arm now.
+        // A resumed run does not commit `after` again: arm now.
         control.fail_at_point(n / 2, TransportError::TagLost, point);
         ui.arm = None;
         renewal = Renewal::resume_with_home(
@@ -178,11 +180,29 @@ fn a_tag_lost_at_every_installation_apdu_never_makes_a_bad_certificate_current()
         )
         .unwrap();
     };
-    assert!(
-        n >= 4,
-        "the installation has several APDUs, each was interrupted (n = {n})"
-    );
     assert_eq!(outcome.new.len(), 2);
     // The new keys are current, in the slots the renewal chose.
     assert_eq!(roles_are_sound(&card, "done"), (0x83, 0x84));
+    n
+}
+
+#[test]
+fn a_tag_lost_at_every_installation_apdu_never_makes_a_bad_certificate_current() {
+    let losses = renew_losing_the_tag_after(Step::Issued);
+    assert!(
+        losses >= 4,
+        "the installation has several APDUs, each was interrupted (losses = {losses})"
+    );
+}
+
+/// Reading the current certificate, then the card's signatures (the new
+/// keys' proofs of possession, the application): a loss at any of them is
+/// `CardLost` and the resumed run signs again.
+#[test]
+fn a_tag_lost_at_every_signing_apdu_is_card_lost_and_resumes() {
+    let losses = renew_losing_the_tag_after(Step::KeysGenerated);
+    assert!(
+        losses >= 8,
+        "signing and installing have several APDUs, each was interrupted (losses = {losses})"
+    );
 }
