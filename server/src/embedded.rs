@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use qoltanba_core::crypto::KeySpec;
-use qoltanba_core::keystore::{NewPassword, Password};
+use qoltanba_core::keystore::{NewPassword, Password, Profile};
 use time::{Duration, OffsetDateTime};
 
 use crate::api::{self, AppState};
@@ -48,8 +48,20 @@ impl EmbeddedRa {
         let probe = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
         let addr: SocketAddr = probe.local_addr().map_err(|e| e.to_string())?;
         drop(probe);
-        let mut home = Home::init(dir, addr, true, &passphrase, OffsetDateTime::now_utc())
-            .map_err(|e| e.to_string())?;
+        // A throwaway home: a temporary directory and a random passphrase
+        // nobody keeps. Its key files use NCA's cheap profile (1024
+        // iterations) rather than the modern one (600 000, for a real
+        // operator's disk), which made every start take half a minute in
+        // the tests' debug builds.
+        let mut home = Home::init_in_profile(
+            dir,
+            addr,
+            true,
+            &passphrase,
+            OffsetDateTime::now_utc(),
+            Profile::Nca,
+        )
+        .map_err(|e| e.to_string())?;
         // One machine, many clients: the abuse limits are not the point here.
         home.config.limits.logins_per_minute = u32::MAX;
         home.config.limits.codes_per_minute = u32::MAX;

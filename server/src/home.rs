@@ -87,7 +87,8 @@ impl Home {
     }
 
     /// Create a server in `dir`: configuration, database, CA hierarchy and
-    /// TLS identity for the listen address (plus `localhost`).
+    /// TLS identity for the listen address (plus `localhost`), the keys in
+    /// modern-profile key files.
     pub fn init(
         dir: &Path,
         listen: SocketAddr,
@@ -95,11 +96,24 @@ impl Home {
         passphrase: &NewPassword,
         now: OffsetDateTime,
     ) -> Result<Home, HomeError> {
+        Self::init_in_profile(dir, listen, tls, passphrase, now, Profile::Modern)
+    }
+
+    /// [`Self::init`] with the key files in `profile`: `Nca` (cheap to open)
+    /// only for a throwaway home, the embedded test RA's.
+    pub fn init_in_profile(
+        dir: &Path,
+        listen: SocketAddr,
+        tls: bool,
+        passphrase: &NewPassword,
+        now: OffsetDateTime,
+        profile: Profile,
+    ) -> Result<Home, HomeError> {
         if Self::config_path(dir).exists() {
             return Err(HomeError::AlreadyInitialised(dir.to_path_buf()));
         }
         let config = Config::new(listen, tls);
-        let cas = CaSet::create(dir, passphrase, now)?;
+        let cas = CaSet::create_in_profile(dir, passphrase, now, profile)?;
         let hosts = vec![listen.ip().to_string(), "localhost".to_string()];
         let (key, cert) = cas.issue_tls(&hosts, now)?;
         let mut file = KeyFile::new(
@@ -109,7 +123,7 @@ impl Home {
         );
         file.set_friendly_name(Some("qoltanba-ra TLS".into()));
         let bytes = file
-            .to_bytes(Profile::Modern, passphrase)
+            .to_bytes(profile, passphrase)
             .map_err(|e| HomeError::Write {
                 path: Self::tls_key_path(dir),
                 detail: e.to_string(),

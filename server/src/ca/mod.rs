@@ -147,11 +147,23 @@ impl CaSet {
     }
 
     /// Create the hierarchy in `home/ca`: keys, certificates (valid 10 years
-    /// for the root, 5 for the issuing CAs), key files under `passphrase`.
+    /// for the root, 5 for the issuing CAs), key files under `passphrase`
+    /// in the modern profile.
     pub fn create(
         home: &Path,
         passphrase: &NewPassword,
         now: OffsetDateTime,
+    ) -> Result<Self, CaError> {
+        Self::create_in_profile(home, passphrase, now, Profile::Modern)
+    }
+
+    /// [`Self::create`] with the key files in `profile`: `Nca` (cheap to
+    /// open) only for a throwaway hierarchy, the embedded test RA's.
+    pub fn create_in_profile(
+        home: &Path,
+        passphrase: &NewPassword,
+        now: OffsetDateTime,
+        profile: Profile,
     ) -> Result<Self, CaError> {
         let dir = Self::dir(home);
         if dir.exists() {
@@ -203,7 +215,7 @@ impl CaSet {
         }
         let set = Self { root, issuing };
         for authority in set.all() {
-            set.save(home, authority, passphrase)?;
+            set.save(home, authority, passphrase, profile)?;
         }
         Ok(set)
     }
@@ -213,6 +225,7 @@ impl CaSet {
         home: &Path,
         authority: &Authority,
         passphrase: &NewPassword,
+        profile: Profile,
     ) -> Result<(), CaError> {
         let kind = authority.kind;
         let mut file = KeyFile::new(
@@ -228,7 +241,7 @@ impl CaSet {
             })
         };
         let bytes = file
-            .to_bytes(Profile::Modern, passphrase)
+            .to_bytes(profile, passphrase)
             .map_err(|e| CaError::Key(kind.name(), e.to_string()))?;
         write(Self::key_path(home, kind), &bytes)?;
         write(Self::cert_path(home, kind), authority.cert.der())
