@@ -14,7 +14,7 @@
 #    (Tests/QoltanbaTests) against a macOS library with feature `testing`
 #    (EmbeddedServer, SimulatorCard, panicking calls): the release one when
 #    --features has `testing`, else the debug host library. The NCA fixtures
-#    are expected in ../shared/fixtures or $QOLTANBA_FIXTURES.
+#    are the repository's testdata/ (or $QOLTANBA_FIXTURES).
 #
 # The Swift package gets the library and sources it was last tested (or, with
 # --no-test, built) with: bindings/swift/QoltanbaFFI.xcframework and
@@ -58,11 +58,7 @@ if [ "$test" -eq 1 ]; then
     fi
     # Checked before the long builds.
     if [ -z "${QOLTANBA_FIXTURES:-}" ]; then
-        [ -d ../shared/fixtures ] || {
-            echo "error: the NCA test fixtures are expected in ../shared/fixtures (or set QOLTANBA_FIXTURES)" >&2
-            exit 1
-        }
-        QOLTANBA_FIXTURES="$(cd ../shared/fixtures && pwd)"
+        QOLTANBA_FIXTURES="$PWD/testdata"
     fi
     export QOLTANBA_FIXTURES
 fi

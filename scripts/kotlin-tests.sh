@@ -44,11 +44,8 @@ if [ ! -f "$jna" ]; then
 fi
 command -v java >/dev/null || { echo "error: java (17 or later) is needed" >&2; exit 1; }
 
-if [ ! -d ../shared/fixtures ] && [ -z "${QOLTANBA_FIXTURES:-}" ]; then
-    echo "error: the NCA test fixtures are expected in ../shared/fixtures (or set QOLTANBA_FIXTURES)" >&2
-    exit 1
-fi
-export QOLTANBA_FIXTURES="${QOLTANBA_FIXTURES:-$(cd ../shared/fixtures && pwd)}"
+# The NCA test fixtures: the repository's testdata/ unless set.
+export QOLTANBA_FIXTURES="${QOLTANBA_FIXTURES:-$PWD/testdata}"
 
 scripts/bindings.sh --features testing,jvm-keystore $([ "$profile" = release ] && echo --release)
 

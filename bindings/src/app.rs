@@ -14,14 +14,14 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
-use qoltanba_core::cert::KzCertificate;
-use qoltanba_core::keystore::{NewPassword, Password, import_key_file};
 use qoltanba_core::ra::{RaClient, RaConfig};
 use qoltanba_core::reminders::{DEFAULT_OFFSETS, due, schedule};
 use qoltanba_core::renewal::{
     CardHome, Outcome, PlatformHome, Renewal, RenewalRequest, RenewalUi, Step,
 };
 use qoltanba_core::store::Store;
+use qoltanba_pki::cert::KzCertificate;
+use qoltanba_pki::keyfile::{NewPassword, Password, import_key_file};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
@@ -725,7 +725,7 @@ impl App {
         /// Where the keys of the resumed renewal live.
         enum Home {
             Files,
-            Card(qoltanba_core::card::keystore::SharedSession),
+            Card(qoltanba_card::keystore::SharedSession),
             Keystore(PlatformHome),
         }
         let (mut ui, home) = match keys {

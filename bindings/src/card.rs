@@ -2,10 +2,10 @@
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use qoltanba_core::card::keystore::SharedSession;
-use qoltanba_core::card::secret::{Can, Pin};
-use qoltanba_core::card::session::PinStatus;
-use qoltanba_core::card::{self as core_card, TransportError};
+use qoltanba_card::keystore::SharedSession;
+use qoltanba_card::secret::{Can, Pin};
+use qoltanba_card::session::PinStatus;
+use qoltanba_card::{self as core_card, TransportError};
 use zeroize::Zeroizing;
 
 use crate::error::{QoltanbaError, guard};

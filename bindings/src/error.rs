@@ -3,13 +3,13 @@
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use qoltanba_core::card::pace::PaceError;
-use qoltanba_core::card::secret::SecretFormatError;
-use qoltanba_core::card::{CardError, TransportError};
-use qoltanba_core::keystore::{KeyFileError, PasswordRuleError};
+use qoltanba_card::pace::PaceError;
+use qoltanba_card::secret::SecretFormatError;
+use qoltanba_card::{CardError, TransportError};
 use qoltanba_core::ra::RaError;
 use qoltanba_core::renewal::RenewalError;
 use qoltanba_core::store::StoreError;
+use qoltanba_pki::keyfile::{KeyFileError, PasswordRuleError};
 
 /// Why a call failed. The variant is the stable code (see [`QoltanbaError::code`]);
 /// `detail` is the core's one-line message for the citizen: what is wrong

@@ -1,7 +1,7 @@
 //! NCA key files: what one holds, and changing its password.
 
-use qoltanba_core::cert::KzCertificate;
-use qoltanba_core::keystore::{KeyFile, NewPassword, Password, change_password};
+use qoltanba_pki::cert::KzCertificate;
+use qoltanba_pki::keyfile::{KeyFile, NewPassword, Password, change_password};
 use std::sync::Arc;
 use time::OffsetDateTime;
 

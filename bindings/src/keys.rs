@@ -2,7 +2,7 @@
 
 use std::time::SystemTime;
 
-use qoltanba_core::cert::{KzCertificate, Purpose};
+use qoltanba_pki::cert::{KzCertificate, Purpose};
 use time::OffsetDateTime;
 
 /// What a key is for.

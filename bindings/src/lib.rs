@@ -1,30 +1,7 @@
-//! qoltanba-ffi: the qoltanba core for Kotlin and Swift, through uniffi.
-//!
-//! Thin adapters only: every exported item converts its arguments into the
-//! core's types (secrets at once into the core's zeroizing types), calls
-//! `qoltanba-core`, and converts the answer back. docs/bindings.md shows
-//! the surface from Kotlin and Swift.
-//!
-//! - [`QoltanbaError`]: the one error of every call, with stable codes; a
-//!   panic in the core comes back as [`QoltanbaError::Internal`];
-//! - [`KeyFiles`]: NCA key files (show, change the password);
-//! - [`CardTransport`] (implemented by the apps: IsoDep, NFCISO7816Tag) and
-//!   [`CardSession`] (CAN, PIN, card info);
-//! - [`App`]: the app state (local database, RA), the renewal flow with key
-//!   files or the card (start, answer the code, cancel, resume), the keys
-//!   the device knows, key-file import, and the reminders to schedule;
-//! - [`reminder_from_push`], [`serial_from_deep_link`]: push payloads and
-//!   notification links;
-//! - [`PlatformKeys`]: the platform keystore a renewal can put new keys in;
-//! - [`LogSink`] and [`set_log_sink`]: the core's log in the app's logger;
-//! - `SimulatorCard` (feature `simulator`): a software ID card;
-//! - `EmbeddedServer` and panicking calls (feature `testing`): for the
-//!   Kotlin tests only.
+#![doc = include_str!("../README.md")]
 
 uniffi::setup_scaffolding!();
 
-#[cfg(any(target_os = "android", feature = "jvm-keystore"))]
-mod android;
 mod app;
 mod card;
 mod error;

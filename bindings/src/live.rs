@@ -39,59 +39,15 @@ pub(crate) fn live_objects() -> i64 {
 
 /// With feature `testing`, the library's heap is counted: bytes allocated
 /// and not yet freed by Rust code in this library (SQLite's own allocations
-/// go to libc directly and are not counted). The leak test reads it.
+/// go to libc directly and are not counted). The leak test reads it. The
+/// counting allocator is the `cap` crate's, wrapping the system allocator
+/// unchanged (no limit), so this crate holds no `unsafe` of its own.
 #[cfg(feature = "testing")]
-mod heap {
-    use std::alloc::{GlobalAlloc, Layout, System};
-    use std::sync::atomic::{AtomicI64, Ordering};
-
-    pub(super) static BYTES: AtomicI64 = AtomicI64::new(0);
-
-    struct Counting;
-
-    // SAFETY: every call is forwarded to `System` unchanged; only a counter
-    // is updated besides.
-    unsafe impl GlobalAlloc for Counting {
-        unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-            // SAFETY: the caller's contract is System's.
-            let p = unsafe { System.alloc(layout) };
-            if !p.is_null() {
-                BYTES.fetch_add(layout.size() as i64, Ordering::Relaxed);
-            }
-            p
-        }
-
-        unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-            // SAFETY: as above.
-            let p = unsafe { System.alloc_zeroed(layout) };
-            if !p.is_null() {
-                BYTES.fetch_add(layout.size() as i64, Ordering::Relaxed);
-            }
-            p
-        }
-
-        unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-            // SAFETY: as above.
-            unsafe { System.dealloc(ptr, layout) };
-            BYTES.fetch_sub(layout.size() as i64, Ordering::Relaxed);
-        }
-
-        unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-            // SAFETY: as above.
-            let p = unsafe { System.realloc(ptr, layout, new_size) };
-            if !p.is_null() {
-                BYTES.fetch_add(new_size as i64 - layout.size() as i64, Ordering::Relaxed);
-            }
-            p
-        }
-    }
-
-    #[global_allocator]
-    static COUNTING: Counting = Counting;
-}
+#[global_allocator]
+static HEAP: cap::Cap<std::alloc::System> = cap::Cap::new(std::alloc::System, usize::MAX);
 
 /// Bytes the library's Rust code holds on the heap now.
 #[cfg(feature = "testing")]
 pub(crate) fn heap_bytes() -> i64 {
-    heap::BYTES.load(std::sync::atomic::Ordering::Relaxed)
+    i64::try_from(HEAP.allocated()).unwrap_or(i64::MAX)
 }

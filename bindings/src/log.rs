@@ -42,7 +42,7 @@ impl LogLevel {
 /// never call back into qoltanba from it.
 #[uniffi::export(with_foreign)]
 pub trait LogSink: Send + Sync {
-    /// One event: `target` is the core module (`qoltanba_core::card::channel`).
+    /// One event: `target` is the core module (`qoltanba_card::channel`).
     fn log(&self, level: LogLevel, target: String, message: String);
 }
 

@@ -5,10 +5,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use qoltanba_core::crypto::SignError;
-use qoltanba_core::keystore::platform::{
-    PlatformError, PlatformKeystore, SecurityLevel, SoftwareKeystore,
-};
+use qoltanba_core::keystore::{PlatformError, PlatformKeystore, SecurityLevel, SoftwareKeystore};
+use qoltanba_pki::crypto::SignError;
 
 use crate::error::{QoltanbaError, guard};
 use crate::live::Live;
@@ -92,12 +90,12 @@ impl PlatformKeys {
 fn system_keystore(dir: &Path) -> Result<Arc<dyn PlatformKeystore>, QoltanbaError> {
     #[cfg(any(target_os = "android", feature = "jvm-keystore"))]
     {
-        let store = qoltanba_core::keystore::platform::android::AndroidKeystore::open(dir)?;
+        let store = qoltanba_keystore_android::AndroidKeystore::open(dir)?;
         return Ok(Arc::new(store));
     }
     #[cfg(target_vendor = "apple")]
     {
-        let store = qoltanba_core::keystore::platform::apple::AppleKeystore::open(dir)?;
+        let store = qoltanba_keystore_apple::AppleKeystore::open(dir)?;
         return Ok(Arc::new(store));
     }
     #[allow(unreachable_code)]

@@ -5,8 +5,8 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use qoltanba_card::CardTransport as _;
 use qoltanba_card_sim::{SimCard, SimConfig, SimTransport};
-use qoltanba_core::card::CardTransport as _;
 use zeroize::Zeroizing;
 
 use crate::card::{CardTransport, TransportFailure};
@@ -27,7 +27,7 @@ pub struct SimulatorCard {
 impl SimulatorCard {
     /// A fresh tap, as the core's transport.
     #[cfg(feature = "testing")]
-    pub(crate) fn core_transport(&self) -> Box<dyn qoltanba_core::card::CardTransport + Send> {
+    pub(crate) fn core_transport(&self) -> Box<dyn qoltanba_card::CardTransport + Send> {
         Box::new(SimTransport::shared(Arc::clone(&self.card)))
     }
 }
@@ -92,11 +92,9 @@ struct SimulatorTransport(Mutex<SimTransport>, Live);
 impl CardTransport for SimulatorTransport {
     fn transmit(&self, command: Vec<u8>) -> Result<Vec<u8>, TransportFailure> {
         lock(&self.0).transmit(&command).map_err(|e| match e {
-            qoltanba_core::card::TransportError::TagLost => TransportFailure::TagLost,
-            qoltanba_core::card::TransportError::Timeout => TransportFailure::Timeout,
-            qoltanba_core::card::TransportError::Other(detail) => {
-                TransportFailure::Other { detail }
-            }
+            qoltanba_card::TransportError::TagLost => TransportFailure::TagLost,
+            qoltanba_card::TransportError::Timeout => TransportFailure::Timeout,
+            qoltanba_card::TransportError::Other(detail) => TransportFailure::Other { detail },
         })
     }
 

@@ -5,9 +5,9 @@
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use qoltanba_core::crypto::KeySpec;
-use qoltanba_core::keystore::{NewPassword, Password};
-use qoltanba_ra::embedded::EmbeddedRa;
+use qoltanba_pki::crypto::KeySpec;
+use qoltanba_pki::keyfile::{NewPassword, Password};
+use qoltanba_testkit::embedded::EmbeddedRa;
 
 use crate::error::{QoltanbaError, guard};
 
@@ -88,7 +88,7 @@ impl EmbeddedServer {
         out_dir: String,
     ) -> Result<Vec<String>, QoltanbaError> {
         guard(|| {
-            let iin = qoltanba_core::cert::with_control_digit(&iin11)
+            let iin = qoltanba_pki::cert::with_control_digit(&iin11)
                 .ok_or_else(|| QoltanbaError::invalid("no IIN with these 11 digits"))?;
             let spec: KeySpec = algorithm.parse().map_err(QoltanbaError::invalid)?;
             let password = NewPassword::new(Password::from(password))?;
@@ -117,11 +117,11 @@ impl EmbeddedServer {
     ) -> Result<Vec<String>, QoltanbaError> {
         let (can, pin) = (zeroize::Zeroizing::new(can), zeroize::Zeroizing::new(pin));
         guard(|| {
-            use qoltanba_core::card::secret::{Can, Pin};
-            let iin = qoltanba_core::cert::with_control_digit(&iin11)
+            use qoltanba_card::secret::{Can, Pin};
+            let iin = qoltanba_pki::cert::with_control_digit(&iin11)
                 .ok_or_else(|| QoltanbaError::invalid("no IIN with these 11 digits"))?;
             let spec: KeySpec = algorithm.parse().map_err(QoltanbaError::invalid)?;
-            let mut session = qoltanba_core::card::CardSession::open(
+            let mut session = qoltanba_card::CardSession::open(
                 card.core_transport(),
                 None,
                 Some(&Can::new(&can)?),
@@ -200,8 +200,8 @@ impl Drop for EmbeddedServer {
 /// A level as the tests name it: `tee`, `strongbox` or `software`.
 pub(crate) fn attested_level(
     level: &str,
-) -> Result<qoltanba_core::keystore::platform::SecurityLevel, QoltanbaError> {
-    use qoltanba_core::keystore::platform::SecurityLevel;
+) -> Result<qoltanba_core::keystore::SecurityLevel, QoltanbaError> {
+    use qoltanba_core::keystore::SecurityLevel;
     match level {
         "tee" => Ok(SecurityLevel::TrustedEnvironment),
         "strongbox" => Ok(SecurityLevel::StrongBox),
@@ -242,7 +242,7 @@ pub fn testing_call_transport(
         for _ in 0..times {
             let answer = transport
                 .transmit(vec![0x00, 0xA4, 0x04, 0x0C, 0x00])
-                .map_err(qoltanba_core::card::TransportError::from)?;
+                .map_err(qoltanba_card::TransportError::from)?;
             bytes += answer.len() as u64;
         }
         Ok(bytes)

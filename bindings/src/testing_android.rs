@@ -8,10 +8,10 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use qoltanba_core::cert::Purpose;
-use qoltanba_core::crypto::{KeySpec, verify_signature};
-use qoltanba_core::keystore::platform::android::{AndroidKeystore, forget_java_vm, java_vm_source};
-use qoltanba_core::keystore::platform::{KeyRequest, PlatformKey, PlatformKeystore};
+use qoltanba_core::keystore::{KeyRequest, PlatformKey, PlatformKeystore};
+use qoltanba_keystore_android::{AndroidKeystore, forget_java_vm, java_vm_source};
+use qoltanba_pki::cert::Purpose;
+use qoltanba_pki::crypto::{KeySpec, verify_signature};
 
 use crate::error::{QoltanbaError, guard};
 use crate::platform::keystore_sign_error;
@@ -197,7 +197,7 @@ pub fn testing_forget_java_vm() {
 /// Android's KeyDescription), for the stand-in keystore to hand out.
 #[derive(uniffi::Object)]
 pub struct TestingAttestationAuthority {
-    authority: qoltanba_ra::attestation::testing::AttestationAuthority,
+    authority: qoltanba_testkit::attestation::AttestationAuthority,
 }
 
 impl std::fmt::Debug for TestingAttestationAuthority {
@@ -211,7 +211,7 @@ impl TestingAttestationAuthority {
     #[uniffi::constructor]
     pub fn new() -> Result<Arc<Self>, QoltanbaError> {
         guard(|| {
-            let authority = qoltanba_ra::attestation::testing::AttestationAuthority::new()
+            let authority = qoltanba_testkit::attestation::AttestationAuthority::new()
                 .map_err(QoltanbaError::internal)?;
             Ok(Arc::new(Self { authority }))
         })
@@ -239,11 +239,11 @@ impl TestingAttestationAuthority {
     /// authority's root pinned, `challenge` accepted: the attested level.
     pub fn verify(&self, chain: Vec<Vec<u8>>, challenge: Vec<u8>) -> Result<String, QoltanbaError> {
         guard(|| {
-            use qoltanba_core::keystore::platform::attestation::verify_android_attestation;
+            use qoltanba_pki::attestation::verify_android_attestation;
             let leaf = chain
                 .first()
                 .ok_or_else(|| QoltanbaError::invalid("an empty chain"))?;
-            let leaf = qoltanba_core::cert::KzCertificate::from_der(leaf)
+            let leaf = qoltanba_pki::cert::KzCertificate::from_der(leaf)
                 .map_err(QoltanbaError::invalid)?
                 .public_key()
                 .clone();

@@ -4,26 +4,27 @@
 //! terminal + simulator. `cargo bench -p qoltanba-card-sim --bench card_cost`
 //! prints a markdown table; nothing here asserts a time.
 //!
-//! The terminal is the product's: `qoltanba_core::card::CardSession` and
+//! The terminal is the product's: `qoltanba_card::CardSession` and
 //! `CardKey` (as a `Signer`), over `SimTransport`. "Simulated" is the
 //! model's time (frames, turnarounds, assumed card computation); "floor" is
 //! the model's `physical_floor` (bytes × 8 / bit rate + one turnaround per
 //! APDU); "radio" is the model's transfer time alone (framing and
 //! turnarounds included), so simulated − radio is the assumed card compute.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use der::{Decode, DecodePem, Encode};
+use qoltanba_card::keystore::{CardKey, SharedSession};
+use qoltanba_card::profile::{CardAlgorithm, CardProfile, KZ_IDCARD, QOLTANBA_REF_1};
+use qoltanba_card::secret::{Can, Pin};
+use qoltanba_card::session::Role as CardRole;
+use qoltanba_card::{CardSession, CardTransport, TransportError};
 use qoltanba_card_sim::{
     KeyAlg, KzSlots, LatencyModel, Role, SimCard, SimConfig, SimTransport, Stats,
 };
-use qoltanba_core::card::keystore::{CardKey, SharedSession};
-use qoltanba_core::card::profile::{CardAlgorithm, CardProfile, KZ_IDCARD, QOLTANBA_REF_1};
-use qoltanba_core::card::secret::{Can, Pin};
-use qoltanba_core::card::session::Role as CardRole;
-use qoltanba_core::card::{CardSession, CardTransport, TransportError};
-use qoltanba_core::crypto::Signer;
+use qoltanba_pki::crypto::Signer;
 use spki::SubjectPublicKeyInfoOwned;
 
 const CAN: &str = "123456";
@@ -36,8 +37,7 @@ const RUNS: usize = 31;
 const RSA_KEYGEN_RUNS: usize = 5;
 /// A real NCA test certificate (RSA-2048, 1535 bytes DER): its key is
 /// replaced by the slot's so ACTIVATE KEYS accepts it.
-const FIXTURE_CERT: &str =
-    "../../shared/fixtures/nca-test/ncanode/certs/individual_valid_sign_2004_rsa.cer";
+const FIXTURE_CERT: &str = "nca-test/ncanode/certs/individual_valid_sign_2004_rsa.cer";
 
 /// What the terminal signs for a reissue application: a DER SET OF signed
 /// attributes, about 300 bytes (as in core/benches/signatures.rs).
@@ -224,7 +224,7 @@ fn kz_pin_sign(card: &Card, model: LatencyModel, slot: u8, pin: &Pin) -> Vec<Sam
 /// `spki_der`, lengths fixed up. The issuer's signature no longer verifies;
 /// the card checks structure and key only.
 fn certificate_for(spki_der: &[u8]) -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE_CERT);
+    let path = qoltanba_testkit::fixtures::path(FIXTURE_CERT);
     let pem = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let cert = x509_cert::Certificate::from_pem(pem.as_bytes()).unwrap();
     let der = cert.to_der().unwrap();

@@ -8,7 +8,7 @@
 
 use crate::card::SimCard;
 use crate::latency::LatencyModel;
-use qoltanba_core::card::{CardTransport, TransportError};
+use qoltanba_card::{CardTransport, TransportError};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};

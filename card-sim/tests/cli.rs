@@ -1,4 +1,5 @@
 //! The binary: new, show, error exits; secrets never printed.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 use std::process::Command;
 

@@ -1,6 +1,7 @@
 //! `kz-idcard` through APDUs, following NCA's key-slot test utility and its
 //! logs (fixtures/kz-idcard/): select, verify, generate, read the public
 //! key with GET RESPONSE, sign SHA-1("test").
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 mod support;
 

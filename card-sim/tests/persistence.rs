@@ -1,5 +1,6 @@
 //! A card saved to a file keeps counters, keys, certificates and roles;
 //! volatile state does not survive reopening.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 mod support;
 

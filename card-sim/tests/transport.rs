@@ -1,10 +1,11 @@
 //! SimTransport through qoltanba-core's CardTransport trait: statistics,
 //! latency, and every injected fault.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 mod support;
 
+use qoltanba_card::{CardTransport, TransportError};
 use qoltanba_card_sim::{LatencyModel, LossPoint, SimTransport};
-use qoltanba_core::card::{CardTransport, TransportError};
 use std::time::Duration;
 use support::*;
 

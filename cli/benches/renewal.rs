@@ -3,15 +3,16 @@
 //! round trips to the server, and the cold start of the app (open the local
 //! database, load a renewal's state). Prints a table; asserts no time.
 //! `cargo bench -p qoltanba-cli --bench renewal`
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 use std::time::{Duration, Instant};
 
-use qoltanba_core::crypto::KeySpec;
-use qoltanba_core::keystore::{NewPassword, Password};
 use qoltanba_core::ra::{RaClient, RaConfig};
 use qoltanba_core::renewal::{Outcome, Renewal, RenewalRequest, RenewalUi, Step};
 use qoltanba_core::store::Store;
-use qoltanba_ra::embedded::{EmbeddedRa, random_password};
+use qoltanba_pki::crypto::KeySpec;
+use qoltanba_pki::keyfile::{NewPassword, Password};
+use qoltanba_testkit::embedded::{EmbeddedRa, random_password};
 
 struct Timing<'a> {
     current: Password,
@@ -63,7 +64,7 @@ fn main() {
         ("ECDSA P-256", KeySpec::P256, "3"),
     ] {
         let password = Password::new(random_password("Kz"));
-        let iin = qoltanba_core::cert::with_control_digit(&format!("9001013000{seq}")).unwrap();
+        let iin = qoltanba_pki::cert::with_control_digit(&format!("9001013000{seq}")).unwrap();
         let keys = ra
             .enroll_expiring(
                 &iin,

@@ -3,10 +3,10 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Subcommand, ValueEnum};
-use qoltanba_core::cert::{KzCertificate, Purpose, TrustAnchors, validate};
-use qoltanba_core::crypto::{KeySpec, PublicKeyAlgorithm, Signer, SoftwareKey, generate};
-use qoltanba_core::keystore::{KeyFile, Profile, save_new};
-use qoltanba_core::reissue::{self, ApplicationDetails, StorageKind};
+use qoltanba_pki::cert::{KzCertificate, Purpose, TrustAnchors, validate};
+use qoltanba_pki::crypto::{KeySpec, PublicKeyAlgorithm, Signer, SoftwareKey, generate};
+use qoltanba_pki::keyfile::{KeyFile, Profile, save_new};
+use qoltanba_pki::reissue::{self, ApplicationDetails, StorageKind};
 use serde_json::json;
 
 use crate::error::CliError;

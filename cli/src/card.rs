@@ -7,14 +7,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use clap::{Args, Subcommand};
-use qoltanba_core::card::CardTransport;
-use qoltanba_core::card::keystore::{CardKey, SharedSession, certified_slots};
-use qoltanba_core::card::profile::CardProfile;
-use qoltanba_core::card::secret::{Can, Pin, Puk};
-use qoltanba_core::card::session::{CardError, CardSession, PinStatus};
-use qoltanba_core::cert::KzCertificate;
-use qoltanba_core::signed_message::sign_message;
+use qoltanba_card::CardTransport;
+use qoltanba_card::keystore::{CardKey, SharedSession, certified_slots};
+use qoltanba_card::profile::CardProfile;
+use qoltanba_card::secret::{Can, Pin, Puk};
+use qoltanba_card::session::{CardError, CardSession, PinStatus};
 use qoltanba_core::store::Store;
+use qoltanba_pki::cert::KzCertificate;
+use qoltanba_pki::signed_message::sign_message;
 use serde::Serialize;
 
 use crate::Context;
@@ -110,7 +110,7 @@ pub fn transport(args: &CardArgs) -> Result<Box<dyn CardTransport>, CliError> {
 
 #[cfg(feature = "pcsc")]
 fn pcsc_transport(reader: &str) -> Result<Box<dyn CardTransport>, CliError> {
-    let t = qoltanba_core::card::pcsc::PcscTransport::connect(reader).map_err(CliError::failed)?;
+    let t = qoltanba_card::pcsc::PcscTransport::connect(reader).map_err(CliError::failed)?;
     Ok(Box::new(t))
 }
 
@@ -314,7 +314,7 @@ fn say(ctx: &Context, text: &str, json: serde_json::Value) {
 
 #[cfg(feature = "pcsc")]
 fn readers(ctx: &Context) -> Result<(), CliError> {
-    let names = qoltanba_core::card::pcsc::readers().map_err(CliError::failed)?;
+    let names = qoltanba_card::pcsc::readers().map_err(CliError::failed)?;
     if ctx.json {
         println!("{}", serde_json::json!({ "readers": names }));
     } else if names.is_empty() {

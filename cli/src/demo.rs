@@ -9,13 +9,13 @@
 
 use std::time::Instant;
 
-use qoltanba_core::cert::KzCertificate;
-use qoltanba_core::crypto::KeySpec;
-use qoltanba_core::keystore::{KeyFile, NewPassword, Password};
 use qoltanba_core::ra::{RaClient, RaConfig};
 use qoltanba_core::renewal::{Outcome, Renewal, RenewalRequest, RenewalUi, Step};
 use qoltanba_core::store::Store;
-use qoltanba_ra::embedded::{EmbeddedRa, random_password};
+use qoltanba_pki::cert::KzCertificate;
+use qoltanba_pki::crypto::KeySpec;
+use qoltanba_pki::keyfile::{KeyFile, NewPassword, Password};
+use qoltanba_testkit::embedded::{EmbeddedRa, random_password};
 use time::OffsetDateTime;
 
 use crate::Context;
@@ -83,7 +83,7 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
 
     // 2. A citizen whose GOST 2015 keys expire in 7 days.
     let citizen_password = Password::new(random_password("Kz"));
-    let iin = qoltanba_core::cert::with_control_digit("90010130001")
+    let iin = qoltanba_pki::cert::with_control_digit("90010130001")
         .ok_or_else(|| CliError::failed("no IIN"))?;
     let enrolled = ra
         .enroll_expiring(

@@ -3,13 +3,13 @@
 use std::path::{Path, PathBuf};
 
 use clap::Subcommand;
-use qoltanba_core::cert::{KzCertificate, Purpose};
-use qoltanba_core::crypto::{KeySpec, Signer, generate};
-use qoltanba_core::keystore::{
+use qoltanba_pki::cert::{KzCertificate, Purpose};
+use qoltanba_pki::crypto::{KeySpec, Signer, generate};
+use qoltanba_pki::keyfile::{
     KeyFile, KeyFileKind, NewPassword, Password, Profile, change_password, file_name, key_id,
     save_new,
 };
-use qoltanba_core::reissue;
+use qoltanba_pki::reissue;
 use serde_json::json;
 
 use crate::error::CliError;
@@ -151,7 +151,7 @@ pub fn run(cmd: KeysCommand, ctx: &Context) -> Result<(), CliError> {
 
 /// Save a new software key as a key-only file named as NCA names it.
 pub fn save_key(
-    key: &qoltanba_core::crypto::SoftwareKey,
+    key: &qoltanba_pki::crypto::SoftwareKey,
     purpose: Purpose,
     out: &Path,
     profile: Profile,

@@ -1,7 +1,8 @@
-//! `qoltanba`: the desktop face of the qoltanba core.
+#![doc = include_str!("../README.md")]
 
 mod application;
 mod card;
+#[cfg(feature = "demo")]
 mod demo;
 mod error;
 mod keys;
@@ -52,6 +53,7 @@ enum Command {
     /// The reminders due now.
     Reminders,
     /// The whole renewal against an embedded reference RA.
+    #[cfg(feature = "demo")]
     Demo,
     /// Ask the RA to revoke one of your certificates.
     Revoke(renew::RevokeArgs),
@@ -94,6 +96,7 @@ fn main() -> ExitCode {
         },
         Command::Status => renew::run_status(&ctx),
         Command::Reminders => reminders_cmd::run(&ctx),
+        #[cfg(feature = "demo")]
         Command::Demo => demo::run(&ctx),
         Command::Revoke(args) => renew::run_revoke(args, &ctx),
         Command::Keys(cmd) => keys::run(cmd, &ctx),

@@ -5,10 +5,10 @@
 use std::path::PathBuf;
 
 use clap::Subcommand;
-use qoltanba_core::cert::KzCertificate;
-use qoltanba_core::crypto::SoftwareKey;
-use qoltanba_core::keystore::{KeyFile, save_new};
-use qoltanba_core::signed_message::{sign_message, verify_message};
+use qoltanba_pki::cert::KzCertificate;
+use qoltanba_pki::crypto::SoftwareKey;
+use qoltanba_pki::keyfile::{KeyFile, save_new};
+use qoltanba_pki::signed_message::{sign_message, verify_message};
 use serde_json::json;
 
 use crate::error::CliError;

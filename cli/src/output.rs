@@ -1,6 +1,6 @@
 //! Printing data for people and for machines.
 
-use qoltanba_core::cert::{CertificateSummary, TimeStatus};
+use qoltanba_pki::cert::{CertificateSummary, TimeStatus};
 use serde::Serialize;
 
 use crate::error::CliError;

@@ -9,15 +9,15 @@ use std::sync::{Arc, Mutex};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
 use clap::Args;
-use qoltanba_core::cert::KzCertificate;
-use qoltanba_core::keystore::platform::SoftwareKeystore;
-use qoltanba_core::keystore::{NewPassword, Password};
+use qoltanba_core::keystore::SoftwareKeystore;
 use qoltanba_core::ra::{RaClient, RaConfig};
 use qoltanba_core::renewal::{
     CardHome, FileHome, KeyHome, Outcome, PlatformHome, Renewal, RenewalRequest, RenewalUi, Step,
     Summary,
 };
 use qoltanba_core::store::Store;
+use qoltanba_pki::cert::KzCertificate;
+use qoltanba_pki::keyfile::{NewPassword, Password};
 use serde_json::json;
 
 use crate::card::CardArgs;
@@ -445,9 +445,9 @@ pub struct RevokeArgs {
 
 /// `qoltanba revoke`: log in with the key and ask the RA to revoke `serial`.
 pub fn run_revoke(args: RevokeArgs, ctx: &Context) -> Result<(), CliError> {
-    use qoltanba_core::crypto::SoftwareKey;
-    use qoltanba_core::keystore::KeyFile;
-    use qoltanba_core::signed_message::sign_message;
+    use qoltanba_pki::crypto::SoftwareKey;
+    use qoltanba_pki::keyfile::KeyFile;
+    use qoltanba_pki::signed_message::sign_message;
 
     let store = open_store()?;
     let server = match &args.server {

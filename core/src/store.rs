@@ -11,8 +11,8 @@ use std::sync::{Mutex, MutexGuard};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
-use crate::cert::KzCertificate;
 use crate::reminders::TrackedCertificate;
+use qoltanba_pki::cert::KzCertificate;
 
 const MIGRATIONS: &[&str] = &[
     // 1

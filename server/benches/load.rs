@@ -6,18 +6,19 @@
 //! outbox, confirm (auto-approval issues two certificates), download. Then the
 //! same CA issues certificates directly, without HTTP, in the same run: the
 //! ratio of the two rates is the server's overhead. A GOST round follows.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use qoltanba_core::cert::{KzCertificate, Purpose};
-use qoltanba_core::crypto::{KeySpec, Signer, SoftwareKey, generate};
-use qoltanba_core::keystore::{KeyFile, NewPassword, Password};
-use qoltanba_core::reissue::{
+use qoltanba_pki::cert::{KzCertificate, Purpose};
+use qoltanba_pki::crypto::{KeySpec, Signer, SoftwareKey, generate};
+use qoltanba_pki::keyfile::{KeyFile, NewPassword, Password};
+use qoltanba_pki::reissue::{
     ApplicationDetails, StorageKind, build_application, build_csr, individual_subject, verify_csr,
 };
-use qoltanba_core::signed_message::sign_message;
-use qoltanba_ra::embedded::EmbeddedRa;
+use qoltanba_pki::signed_message::sign_message;
+use qoltanba_testkit::embedded::EmbeddedRa;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
@@ -58,7 +59,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 fn iin(seq: u32) -> String {
     (0..)
         .find_map(|k: u32| {
-            qoltanba_core::cert::with_control_digit(&format!(
+            qoltanba_pki::cert::with_control_digit(&format!(
                 "9001013{:04}",
                 (seq + k * 7919) % 10_000
             ))

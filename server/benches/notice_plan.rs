@@ -15,6 +15,7 @@
 //! steady state), and the pure decision rule over N certificates in memory.
 //! Finally one real `run_once` with the outbox senders over the spread
 //! population, which sends and records every notice due.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 use std::time::Instant;
 

@@ -15,9 +15,9 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use qoltanba_core::cert::KzCertificate;
-use qoltanba_core::crypto::{Signer, SoftwareKey};
-use qoltanba_core::keystore::{KeyFile, NewPassword, Password, Profile, key_id};
+use qoltanba_pki::cert::KzCertificate;
+use qoltanba_pki::crypto::{Signer, SoftwareKey};
+use qoltanba_pki::keyfile::{KeyFile, NewPassword, Password, Profile, key_id};
 use time::OffsetDateTime;
 
 use crate::ca::{CaError, CaSet};
@@ -66,7 +66,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), HomeError> {
             detail: e.to_string(),
         })?;
     }
-    qoltanba_core::keystore::replace(path, bytes).map_err(|e| HomeError::Write {
+    qoltanba_pki::keyfile::replace(path, bytes).map_err(|e| HomeError::Write {
         path: path.to_path_buf(),
         detail: e.to_string(),
     })

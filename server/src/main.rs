@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use qoltanba_core::crypto::KeySpec;
-use qoltanba_core::keystore::{NewPassword, Password};
+use qoltanba_pki::crypto::KeySpec;
+use qoltanba_pki::keyfile::{NewPassword, Password};
 use qoltanba_ra::api::{self, AppState};
 use qoltanba_ra::home::Home;
 use qoltanba_ra::registry::{self, Enrolment};
@@ -249,31 +249,39 @@ fn run(command: Command) -> Result<(), String> {
                 valid_days,
             };
             if let Some(card) = card_simulator {
-                let session =
-                    open_simulator_card(&card, can_file.as_deref(), card_pin_file.as_deref())?;
-                let home = Home::open(&dir).map_err(fail)?;
-                let cas = home
-                    .unlock_cas(&passphrase(passphrase_file.as_deref())?)
-                    .map_err(fail)?;
-                let shared = std::sync::Arc::new(std::sync::Mutex::new(session));
-                let enrolled = registry::enroll_card(
-                    &home.db,
-                    &cas,
-                    &home.config.public_url,
-                    &who,
-                    &shared,
-                    &out,
-                    now,
-                )
-                .map_err(fail)?;
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(
-                        &serde_json::json!({ "iin": iin, "card": card, "keys": enrolled })
+                #[cfg(not(feature = "card-enrolment"))]
+                {
+                    let _ = (card, can_file, card_pin_file);
+                    return Err("this qoltanba-ra was built without card enrolment; build it with --features card-enrolment".into());
+                }
+                #[cfg(feature = "card-enrolment")]
+                {
+                    let session =
+                        open_simulator_card(&card, can_file.as_deref(), card_pin_file.as_deref())?;
+                    let home = Home::open(&dir).map_err(fail)?;
+                    let cas = home
+                        .unlock_cas(&passphrase(passphrase_file.as_deref())?)
+                        .map_err(fail)?;
+                    let shared = std::sync::Arc::new(std::sync::Mutex::new(session));
+                    let enrolled = registry::enroll_card(
+                        &home.db,
+                        &cas,
+                        &home.config.public_url,
+                        &who,
+                        &shared,
+                        &out,
+                        now,
                     )
-                    .unwrap_or_default()
-                );
-                return Ok(());
+                    .map_err(fail)?;
+                    println!(
+                        "{}",
+                        serde_json::to_string_pretty(
+                            &serde_json::json!({ "iin": iin, "card": card, "keys": enrolled })
+                        )
+                        .unwrap_or_default()
+                    );
+                    return Ok(());
+                }
             }
             let password_file = password_file.ok_or("give --password-file for the key files")?;
             let password_text = std::fs::read_to_string(&password_file).map_err(|e| {
@@ -464,14 +472,15 @@ fn run(command: Command) -> Result<(), String> {
     }
 }
 
+#[cfg(feature = "card-enrolment")]
 /// Open a simulator card the way a service-centre terminal would: PACE with
 /// the CAN where the card needs it, then the PIN.
 fn open_simulator_card(
     file: &Path,
     can_file: Option<&Path>,
     pin_file: Option<&Path>,
-) -> Result<qoltanba_core::card::CardSession, String> {
-    use qoltanba_core::card::secret::{Can, Pin};
+) -> Result<qoltanba_card::CardSession, String> {
+    use qoltanba_card::secret::{Can, Pin};
     let read = |path: Option<&Path>, what: &str| -> Result<zeroize::Zeroizing<String>, String> {
         let path = path
             .ok_or_else(|| format!("give the card's {what} with --{}-file", what.to_lowercase()))?;
@@ -485,9 +494,8 @@ fn open_simulator_card(
         Some(path) => Some(Can::new(&read(Some(path), "CAN")?).map_err(|e| e.to_string())?),
         None => None,
     };
-    let mut session =
-        qoltanba_core::card::CardSession::open(Box::new(transport), None, can.as_ref())
-            .map_err(|e| e.to_string())?;
+    let mut session = qoltanba_card::CardSession::open(Box::new(transport), None, can.as_ref())
+        .map_err(|e| e.to_string())?;
     let pin = Pin::new(&read(pin_file, "card-PIN")?).map_err(|e| e.to_string())?;
     session.verify_pin(&pin).map_err(|e| e.to_string())?;
     Ok(session)

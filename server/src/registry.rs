@@ -2,12 +2,12 @@
 //! recording and issuing certificates, the life of an application, revocation.
 //! The API (`api`) and the operator commands (`main.rs`) both call these.
 
-use qoltanba_core::cert::{KzCertificate, Purpose, TrustAnchors, validate};
-use qoltanba_core::crypto::{KeySpec, PublicKeyAlgorithm, Signer, SoftwareKey, generate};
-use qoltanba_core::keystore::{
+use qoltanba_pki::cert::{KzCertificate, Purpose, TrustAnchors, validate};
+use qoltanba_pki::crypto::{KeySpec, PublicKeyAlgorithm, Signer, SoftwareKey, generate};
+use qoltanba_pki::keyfile::{
     KeyFile, KeyFileKind, NewPassword, Profile, file_name, key_id, replace, save_new,
 };
-use qoltanba_core::reissue::{VerifiedApplication, build_csr, individual_subject, verify_csr};
+use qoltanba_pki::reissue::{VerifiedApplication, build_csr, individual_subject, verify_csr};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -210,7 +210,7 @@ pub fn enroll(
 /// The certificate subject for `who`, after checking the IIN; run before
 /// any key is made, so a typo costs nothing.
 fn enrolment_subject(who: &Enrolment<'_>) -> Result<x509_cert::name::Name> {
-    let iin = qoltanba_core::cert::Iin::new(who.iin);
+    let iin = qoltanba_pki::cert::Iin::new(who.iin);
     if who.iin.len() != 12 || !who.iin.bytes().all(|b| b.is_ascii_digit()) {
         return Err(RegistryError::Invalid(format!(
             "the IIN must be 12 digits, not '{}'",
@@ -509,7 +509,7 @@ pub fn issue_application(
     if state != "approved" {
         return Err(RegistryError::WrongState(state));
     }
-    let verified = qoltanba_core::reissue::verify_application(&p7s)
+    let verified = qoltanba_pki::reissue::verify_application(&p7s)
         .map_err(|e| RegistryError::Invalid(e.to_string()))?;
     let mut issued = Vec::new();
     for csr in &verified.csrs {
@@ -692,6 +692,7 @@ pub fn pem(der: &[u8]) -> String {
 }
 
 /// One key an ID card got at enrolment.
+#[cfg(feature = "card-enrolment")]
 #[derive(Debug, Serialize)]
 pub struct EnrolledCardKey {
     pub purpose: Purpose,
@@ -703,6 +704,7 @@ pub struct EnrolledCardKey {
     pub file: Option<std::path::PathBuf>,
 }
 
+#[cfg(feature = "card-enrolment")]
 /// Personalise an ID card as a service centre does, through the card's own
 /// commands (the session must be open with the PIN verified): generate an
 /// AUTH and a SIGN key on the card, let each key sign its CSR, issue the
@@ -713,16 +715,16 @@ pub fn enroll_card(
     cas: &CaSet,
     public_url: &str,
     who: &Enrolment<'_>,
-    session: &qoltanba_core::card::keystore::SharedSession,
+    session: &qoltanba_card::keystore::SharedSession,
     out: &std::path::Path,
     now: OffsetDateTime,
 ) -> Result<Vec<EnrolledCardKey>> {
-    use qoltanba_core::card::keystore::{CardKey, generate_in_free_slot};
-    use qoltanba_core::card::profile::{CardAlgorithm, Dialect};
-    use qoltanba_core::card::session::Role;
+    use qoltanba_card::keystore::{CardKey, generate_in_free_slot};
+    use qoltanba_card::profile::{CardAlgorithm, Dialect};
+    use qoltanba_card::session::Role;
 
     let card_error =
-        |e: qoltanba_core::card::CardError| RegistryError::Invalid(format!("the ID card: {e}"));
+        |e: qoltanba_card::CardError| RegistryError::Invalid(format!("the ID card: {e}"));
     let algorithm = match who.algorithm {
         KeySpec::Rsa2048 => CardAlgorithm::Rsa2048,
         KeySpec::P256 => CardAlgorithm::P256,

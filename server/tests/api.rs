@@ -1,16 +1,17 @@
 //! The cabinet path over real HTTPS on loopback, from login to revocation, and
 //! every refusal the issue names. One server is shared by the tests of this
 //! file; each test enrols its own citizens.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 mod support;
 
 use std::sync::OnceLock;
 
 use der::Decode;
-use qoltanba_core::cert::{KzCertificate, Purpose, TrustAnchors, validate};
-use qoltanba_core::crypto::{KeySpec, Signer, SoftwareKey, generate};
-use qoltanba_core::reissue::{ApplicationDetails, StorageKind, build_application};
-use qoltanba_core::signed_message::sign_message;
+use qoltanba_pki::cert::{KzCertificate, Purpose, TrustAnchors, validate};
+use qoltanba_pki::crypto::{KeySpec, Signer, SoftwareKey, generate};
+use qoltanba_pki::reissue::{ApplicationDetails, StorageKind, build_application};
+use qoltanba_pki::signed_message::sign_message;
 use serde_json::{Value, json};
 use support::*;
 use time::OffsetDateTime;

@@ -1,23 +1,24 @@
 //! Android key attestation over real HTTPS on loopback: applications whose
 //! new keys carry chains minted by a test authority (shaped like a phone's,
-//! `qoltanba_ra::attestation::testing`), pinned through config.toml. One
+//! `qoltanba_testkit::attestation`), pinned through config.toml. One
 //! server with the default policy (optional, software keys refused), one
 //! with `policy = "required"` and `accept_software = true`.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 mod support;
 
 use std::sync::OnceLock;
 
 use der::Encode;
-use qoltanba_core::cert::{KzCertificate, Purpose};
-use qoltanba_core::crypto::{KeySpec, Signer, SoftwareKey, generate};
-use qoltanba_core::keystore::platform::SecurityLevel;
-use qoltanba_core::keystore::platform::attestation::{origin, purpose};
-use qoltanba_core::reissue::{
+use qoltanba_pki::attestation::SecurityLevel;
+use qoltanba_pki::attestation::{origin, purpose};
+use qoltanba_pki::cert::{KzCertificate, Purpose};
+use qoltanba_pki::crypto::{KeySpec, Signer, SoftwareKey, generate};
+use qoltanba_pki::reissue::{
     ApplicationDetails, NewKeyEntry, StorageKind, build_attested_application,
 };
-use qoltanba_core::signed_message::sign_message;
-use qoltanba_ra::attestation::testing::AttestationAuthority;
+use qoltanba_pki::signed_message::sign_message;
+use qoltanba_testkit::attestation::AttestationAuthority;
 use serde_json::{Value, json};
 use support::*;
 use time::OffsetDateTime;

@@ -1,14 +1,15 @@
 //! The operator's command line: init, enroll, serve refusals, operator
 //! approval, the outbox.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 mod support;
 
 use std::process::Command;
 
-use qoltanba_core::cert::Purpose;
-use qoltanba_core::crypto::{KeySpec, Signer, generate};
-use qoltanba_core::reissue::{ApplicationDetails, StorageKind, build_application};
-use qoltanba_core::signed_message::sign_message;
+use qoltanba_pki::cert::Purpose;
+use qoltanba_pki::crypto::{KeySpec, Signer, generate};
+use qoltanba_pki::reissue::{ApplicationDetails, StorageKind, build_application};
+use qoltanba_pki::signed_message::sign_message;
 use serde_json::json;
 use support::*;
 use time::OffsetDateTime;

@@ -1,14 +1,15 @@
 //! The RA's CRLs as openssl reads them: signature valid under the CA, the
 //! revoked serials and reasons listed; the GOST CA's CRL checked with the
 //! core's GOST verifier (openssl has no GOST).
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 mod support;
 
 use support::openssl;
 
 use der::{Decode, Encode};
-use qoltanba_core::crypto::verify_signature;
-use qoltanba_core::keystore::{NewPassword, Password};
+use qoltanba_pki::crypto::verify_signature;
+use qoltanba_pki::keyfile::{NewPassword, Password};
 use qoltanba_ra::ca::crl::{RevocationReason, RevokedEntry, build_crl};
 use qoltanba_ra::ca::{CaKind, CaSet};
 use time::OffsetDateTime;

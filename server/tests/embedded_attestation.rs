@@ -2,22 +2,23 @@
 //! Android keystore that mints its chains with
 //! `EmbeddedRa::attestation_authority()` gets its keys accepted and
 //! recorded, through the core's RA client; another authority's are refused.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 mod support;
 
 use der::Encode;
-use qoltanba_core::cert::{KzCertificate, Purpose};
-use qoltanba_core::crypto::{KeySpec, Signer, SoftwareKey, generate};
-use qoltanba_core::keystore::platform::SecurityLevel;
-use qoltanba_core::keystore::platform::attestation::{origin, purpose};
-use qoltanba_core::keystore::{KeyFile, NewPassword, Password};
 use qoltanba_core::ra::{RaClient, RaConfig, RaError};
-use qoltanba_core::reissue::{
+use qoltanba_pki::attestation::SecurityLevel;
+use qoltanba_pki::attestation::{origin, purpose};
+use qoltanba_pki::cert::{KzCertificate, Purpose};
+use qoltanba_pki::crypto::{KeySpec, Signer, SoftwareKey, generate};
+use qoltanba_pki::keyfile::{KeyFile, NewPassword, Password};
+use qoltanba_pki::reissue::{
     ApplicationDetails, NewKeyEntry, StorageKind, build_attested_application,
 };
-use qoltanba_core::signed_message::sign_message;
-use qoltanba_ra::attestation::testing::AttestationAuthority;
-use qoltanba_ra::embedded::{EmbeddedRa, random_password};
+use qoltanba_pki::signed_message::sign_message;
+use qoltanba_testkit::attestation::AttestationAuthority;
+use qoltanba_testkit::embedded::{EmbeddedRa, random_password};
 use time::OffsetDateTime;
 
 fn open(file: &std::path::Path, password: &NewPassword) -> (SoftwareKey, KzCertificate) {

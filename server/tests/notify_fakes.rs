@@ -4,6 +4,7 @@
 //! citizens, certificates and devices the tests talk about. Built on its
 //! own it only tests the fake.
 #![allow(dead_code)]
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};

@@ -4,6 +4,7 @@
 //! the team key's public half) and the JSON body, whose data payload the
 //! core's `reminders::parse_push` reads back as the reminder the device
 //! schedules locally (docs/protocol.md, "Push payload").
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 #[path = "notify_fakes.rs"]
 mod fakes;
@@ -11,10 +12,10 @@ mod fakes;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use fakes::{DAY, END, HttpFake, at, certificate, citizen, database, device};
-use qoltanba_core::cert::Purpose;
 use qoltanba_core::reminders::{
     DEFAULT_OFFSETS, Reminder, ReminderKind, TrackedCertificate, parse_push, schedule,
 };
+use qoltanba_pki::cert::Purpose;
 use qoltanba_ra::config::{ApnsConfig, FcmConfig, Notices, Senders as SendersConfig};
 use qoltanba_ra::db::Db;
 use qoltanba_ra::notify::{self, NotifyError, Senders};

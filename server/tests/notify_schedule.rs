@@ -2,6 +2,7 @@
 //! notices at each instant, each once, across a restart; nothing for
 //! revoked, replaced or expired certificates; no e-mail or SMS without an
 //! address; the catch-up rule after downtime; failed sends retried.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 #[path = "notify_fakes.rs"]
 mod fakes;

@@ -5,6 +5,7 @@
 //! subscriber at TRACE, the `log` records of the HTTP client included
 //! except ureq's own TRACE wire dump (ureq and ureq_proto at DEBUG), which
 //! hex-dumps whole requests and must stay off in production, too.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 #[path = "notify_fakes.rs"]
 mod fakes;

@@ -3,6 +3,7 @@
 //! small script that saves each message, decoded by Python's own e-mail
 //! parser, as JSON. Without aiosmtpd the test says SKIPPED, unless
 //! QOLTANBA_REQUIRE_PEERS is set, which makes the absence a failure.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 #[path = "notify_fakes.rs"]
 mod fakes;

@@ -2,15 +2,16 @@
 //! (with reason) and unknown answers that verify under the CA, the nonce
 //! echoed; malformed and foreign requests answered with their status; GOST
 //! responses verified with the core (openssl has no GOST).
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 mod support;
 
 use support::openssl;
 
-use qoltanba_core::cert::Purpose;
-use qoltanba_core::crypto::{KeySpec, generate, verify_signature};
-use qoltanba_core::keystore::{NewPassword, Password};
-use qoltanba_core::reissue::{build_csr, individual_subject, verify_csr};
+use qoltanba_pki::cert::Purpose;
+use qoltanba_pki::crypto::{KeySpec, generate, verify_signature};
+use qoltanba_pki::keyfile::{NewPassword, Password};
+use qoltanba_pki::reissue::{build_csr, individual_subject, verify_csr};
 use qoltanba_ra::ca::crl::RevocationReason;
 use qoltanba_ra::ca::ocsp::{CertStatus, basic_response_parts, respond, response_status};
 use qoltanba_ra::ca::{CaKind, CaSet};
@@ -31,7 +32,7 @@ fn openssl_gets_good_revoked_and_unknown_answers() {
         now,
     )
     .unwrap();
-    let iin = qoltanba_core::cert::with_control_digit("90010130001").unwrap();
+    let iin = qoltanba_pki::cert::with_control_digit("90010130001").unwrap();
     let subject = individual_subject("ТЕСТОВ", "ТЕСТ", None, &iin, None).unwrap();
     let issue = |spec| {
         let key = generate(spec).unwrap();

@@ -1,10 +1,11 @@
 //! The RA's decisions below HTTP: which presented certificates pass for
 //! which act, and the key policy.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
-use qoltanba_core::cert::{KzCertificate, Purpose};
-use qoltanba_core::crypto::{KeySpec, Signer, SoftwareKey, generate};
-use qoltanba_core::keystore::{KeyFile, NewPassword, Password};
-use qoltanba_core::reissue::{
+use qoltanba_pki::cert::{KzCertificate, Purpose};
+use qoltanba_pki::crypto::{KeySpec, Signer, SoftwareKey, generate};
+use qoltanba_pki::keyfile::{KeyFile, NewPassword, Password};
+use qoltanba_pki::reissue::{
     ApplicationDetails, StorageKind, build_application, verify_application,
 };
 use qoltanba_ra::ca::CaSet;
@@ -32,7 +33,7 @@ fn presented_certificates_and_policy() {
     )
     .unwrap();
     let db = Db::open(&dir.path().join("ra.db")).unwrap();
-    let iin = qoltanba_core::cert::with_control_digit("90010130001").unwrap();
+    let iin = qoltanba_pki::cert::with_control_digit("90010130001").unwrap();
     let enrol = |algorithm, out: &str| {
         registry::enroll(
             &db,
@@ -83,13 +84,9 @@ fn presented_certificates_and_policy() {
         Err(RegistryError::WrongKey("log in", _))
     ));
     // A certificate this RA did not issue (NCA's own test certificate).
-    let foreign = KzCertificate::parse(
-        &std::fs::read(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-                .join("../../shared/fixtures/nca-test/gokalkan/gost1.cer"),
-        )
-        .unwrap(),
-    )
+    let foreign = KzCertificate::parse(&qoltanba_testkit::fixtures::read(
+        "nca-test/gokalkan/gost1.cer",
+    ))
     .unwrap();
     assert!(matches!(
         registry::check_presented(&db, &cas, &foreign, Purpose::Auth, now),

@@ -9,6 +9,7 @@
 //!
 //! openssl is required: a missing binary fails the test instead of
 //! skipping it.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 mod support;
 
@@ -19,10 +20,10 @@ use std::sync::OnceLock;
 
 use der::asn1::Any;
 use der::{Decode, Encode, Sequence};
-use qoltanba_core::cert::{KzCertificate, Purpose, with_control_digit};
-use qoltanba_core::crypto::{KeySpec, Signer, generate, verify_signature};
-use qoltanba_core::keystore::{NewPassword, Password};
-use qoltanba_core::reissue::{build_csr, individual_subject, verify_csr};
+use qoltanba_pki::cert::{KzCertificate, Purpose, with_control_digit};
+use qoltanba_pki::crypto::{KeySpec, Signer, generate, verify_signature};
+use qoltanba_pki::keyfile::{NewPassword, Password};
+use qoltanba_pki::reissue::{build_csr, individual_subject, verify_csr};
 use qoltanba_ra::ca::crl::{RevocationReason, RevokedEntry, build_crl};
 use qoltanba_ra::ca::ocsp::{CertStatus, basic_response_parts, respond, response_status};
 use qoltanba_ra::ca::{CaKind, CaSet};

@@ -6,6 +6,7 @@
 //! Needs root, pcscd, vsmartcard-vpcd and libpcsclite-dev (scripts/test.sh
 //! installs them). Without them the test says why and passes, unless
 //! QOLTANBA_REQUIRE_PEERS=1, when it fails.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 mod support;
 

@@ -3,23 +3,24 @@
 //! installation: each loss is `CardLost`, each resumed run (a new card
 //! session) goes on, and at no point does a role point at a slot whose
 //! certificate is incomplete or belongs to another key.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
+use qoltanba_card::keystore::SharedSession;
+use qoltanba_card::secret::{Can, Pin};
+use qoltanba_card::{CardSession, TransportError};
 use qoltanba_card_sim::transport::{LossPoint, SimTransport, TransportControl};
 use qoltanba_card_sim::{SimCard, SimConfig};
-use qoltanba_core::card::keystore::SharedSession;
-use qoltanba_core::card::secret::{Can, Pin};
-use qoltanba_core::card::{CardSession, TransportError};
-use qoltanba_core::cert::KzCertificate;
-use qoltanba_core::crypto::KeySpec;
-use qoltanba_core::keystore::{NewPassword, Password};
 use qoltanba_core::ra::{RaClient, RaConfig};
 use qoltanba_core::renewal::{CardHome, Outcome, Renewal, RenewalRequest, RenewalUi, Step};
 use qoltanba_core::store::Store;
-use qoltanba_ra::embedded::EmbeddedRa;
+use qoltanba_pki::cert::KzCertificate;
+use qoltanba_pki::crypto::KeySpec;
+use qoltanba_pki::keyfile::{NewPassword, Password};
 use qoltanba_ra::registry::{Enrolment, enroll_card};
+use qoltanba_testkit::embedded::EmbeddedRa;
 
 const CAN: &str = "739182";
 const PIN: &str = "482713";
@@ -104,7 +105,7 @@ fn renew_losing_the_tag_after(after: Step) -> u64 {
         &ra.cas,
         &ra.home.config.public_url,
         &Enrolment {
-            iin: &qoltanba_core::cert::with_control_digit("90010130042").unwrap(),
+            iin: &qoltanba_pki::cert::with_control_digit("90010130042").unwrap(),
             surname: "ТЕСТОВ",
             name: "ТЕСТ",
             patronymic: None,

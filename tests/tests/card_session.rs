@@ -2,30 +2,31 @@
 //! `free_slot`) against the simulator card in-process: both profiles, every
 //! PACE suite, PIN/PUK counters, lost tags at every APDU, broken answers,
 //! the logged real-card signatures, and secrets that never leak.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use qoltanba_card::apdu::{ApduError, Command};
+use qoltanba_card::channel::ChannelError;
+use qoltanba_card::keys;
+use qoltanba_card::keystore::{
+    CardKey, SharedSession, certified_slots, free_slot, generate_in_free_slot,
+};
+use qoltanba_card::profile::CardAlgorithm;
+use qoltanba_card::secret::{Can, Pin, Puk};
+use qoltanba_card::session::{CardStatus, PinStatus, Role};
+use qoltanba_card::{
+    CardError, CardSession, CardTransport, PaceError, SmError, StatusWord, TransportError,
+};
 use qoltanba_card_sim::crypto::AesBits;
 use qoltanba_card_sim::{
     KeyAlg, KzSlots, LossPoint, PaceCurve, PaceSuite, Profile, SimCard, SimConfig, SimTransport,
 };
-use qoltanba_core::card::apdu::{ApduError, Command};
-use qoltanba_core::card::channel::ChannelError;
-use qoltanba_core::card::keys;
-use qoltanba_core::card::keystore::{
-    CardKey, SharedSession, certified_slots, free_slot, generate_in_free_slot,
-};
-use qoltanba_core::card::profile::CardAlgorithm;
-use qoltanba_core::card::secret::{Can, Pin, Puk};
-use qoltanba_core::card::session::{CardStatus, PinStatus, Role};
-use qoltanba_core::card::{
-    CardError, CardSession, CardTransport, PaceError, SmError, StatusWord, TransportError,
-};
-use qoltanba_core::cert::{KzCertificate, Purpose};
-use qoltanba_core::crypto::{DigestAlgorithm, SignatureAlgorithm, Signer, verify_signature};
-use qoltanba_core::oid;
+use qoltanba_pki::cert::{KzCertificate, Purpose};
+use qoltanba_pki::crypto::{DigestAlgorithm, SignatureAlgorithm, Signer, verify_signature};
+use qoltanba_pki::oid;
 use qoltanba_ra::home::Home;
 use qoltanba_ra::registry::{Enrolment, enroll_keys};
 use rsa::pkcs8::DecodePublicKey;
@@ -107,10 +108,12 @@ struct Issuer {
 fn issuer() -> &'static Mutex<Issuer> {
     static ISSUER: OnceLock<Mutex<Issuer>> = OnceLock::new();
     ISSUER.get_or_init(|| {
-        use qoltanba_core::keystore::{NewPassword, Password};
+        use qoltanba_pki::keyfile::{NewPassword, Password};
         let dir = tempfile::tempdir().unwrap();
-        let passphrase =
-            NewPassword::new(Password::new(qoltanba_ra::embedded::random_password("Ra"))).unwrap();
+        let passphrase = NewPassword::new(Password::new(
+            qoltanba_testkit::embedded::random_password("Ra"),
+        ))
+        .unwrap();
         let home = Home::init(
             &dir.path().join("ra"),
             "127.0.0.1:1".parse().unwrap(),
@@ -139,7 +142,7 @@ fn certify(keys: &[(Purpose, &dyn Signer)]) -> Vec<KzCertificate> {
         patronymic: None,
         email: None,
         phone: None,
-        algorithm: qoltanba_core::crypto::KeySpec::P256,
+        algorithm: qoltanba_pki::crypto::KeySpec::P256,
         valid_from: now - Duration::days(1),
         valid_days: 365,
     };
@@ -1272,11 +1275,8 @@ fn kz_two_slot_card_reuses_a_slot_without_a_valid_certificate() {
 
 // ---- 10. the logged real-card signatures ------------------------------------------------
 
-/// `shared/fixtures` next to the workspace, or `$QOLTANBA_FIXTURES` (as in `support`).
 fn fixtures() -> PathBuf {
-    std::env::var_os("QOLTANBA_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures"))
+    qoltanba_testkit::fixtures::root()
 }
 
 /// (slot, modulus, signature) of every slot that answered in a

@@ -1,4 +1,5 @@
 //! `qoltanba application build|verify` end to end, with openssl as the peer.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 mod support;
 

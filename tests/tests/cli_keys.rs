@@ -1,4 +1,5 @@
 //! `qoltanba keys …` and `qoltanba cert` as a user runs them.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 mod support;
 

@@ -3,13 +3,14 @@
 //! fake HTTPS server (the RA's own TLS identity) plays each part and counts
 //! the attempts: reads and the idempotent submit are retried with backoff,
 //! a login is not.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use qoltanba_core::keystore::{NewPassword, Password};
 use qoltanba_core::ra::{RaClient, RaConfig, RaError, Session};
+use qoltanba_pki::keyfile::{NewPassword, Password};
 use qoltanba_ra::home::Home;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -72,7 +73,7 @@ fn misbehaving_networks_and_servers() {
         time::OffsetDateTime::now_utc(),
     )
     .unwrap();
-    let root = qoltanba_core::cert::KzCertificate::parse(
+    let root = qoltanba_pki::cert::KzCertificate::parse(
         &std::fs::read(Home::tls_ca_path(&dir.path().join("ra"))).unwrap(),
     )
     .unwrap()

@@ -3,6 +3,7 @@
 //! (exactly one application, the same final certificates), the server's 202
 //! path with operator approval, an unreachable server, a wrong code, two
 //! renewals of one key, and no secret in any output.
+#![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 mod support;
 

@@ -9,7 +9,7 @@ import java.time.Instant
 import kotlinx.coroutines.runBlocking
 import kz.qoltanba.core.*
 
-val fixtures: File = File(System.getenv("QOLTANBA_FIXTURES") ?: "../shared/fixtures")
+val fixtures: File = File(System.getenv("QOLTANBA_FIXTURES") ?: "testdata")
 val gost1: File = File(fixtures, "nca-test/gokalkan/gost1.p12")
 const val FIXTURE_PASSWORD = "Qwerty12"
 

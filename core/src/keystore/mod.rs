@@ -1,54 +1,131 @@
-//! Where keys live. Today: NCA key files (PKCS#12); the platform keystore and
-//! the ID card join behind the same `Signer` in their own issues.
+//! Keys in the platform's keystore: generated inside the device's hardware
+//! (Android's TEE or StrongBox, Apple's Secure Enclave), never exportable,
+//! used only after the citizen unlocks where the platform supports it.
 //!
-//! # Key files
-//! ```text
-//! // Open (any password text; NCA's rule applies to new passwords only).
-//! KeyFile::open(path: impl AsRef<Path>, &Password) -> Result<KeyFile, KeyFileError>
-//! KeyFile::from_bytes(&[u8], &Password) -> Result<KeyFile, KeyFileError>
-//! file.private_key_pkcs8() -> &Zeroizing<Vec<u8>>   // PKCS#8 DER
-//! file.certificate_der() -> Option<&[u8]>            // the key's certificate
-//! file.require_certificate() -> Result<&[u8], KeyFileError> // or NoCertificate
-//! file.chain_der() -> &[Vec<u8>]                     // the other certificates
-//! file.friendly_name() -> Option<&str>               // NCA: SKI in lower-case hex
-//! file.local_key_id() -> Option<&[u8]>
-//! file.profile() -> Profile                          // Nca | Modern
-//! file.protection() -> Option<&Protection>           // algorithms, as openssl names them
+//! One trait, [`PlatformKeystore`], for every platform, so the renewal flow
+//! ([`crate::renewal::PlatformHome`]) behaves the same everywhere:
+//! - Android (`target_os = "android"`, and on the desktop JVM with feature
+//!   `jvm-keystore`): `android.rs`, through JNI to `AndroidKeyStore`;
+//! - Apple (`target_vendor = "apple"`): `apple.rs`, security-framework;
+//! - everywhere: [`SoftwareKeystore`], keys encrypted in a directory, for the
+//!   desktop, the CLI and the tests.
 //!
-//! // Write (only under a password that passed NCA's rule).
-//! KeyFile::new(pkcs8: &[u8], certificate: Option<Vec<u8>>, key_id: &[u8]) -> KeyFile
-//! file.set_certificate(Vec<u8>); file.set_chain(Vec<Vec<u8>>); file.set_friendly_name(Option<String>)
-//! file.to_bytes(Profile, &NewPassword) -> Result<Vec<u8>, KeyFileError>
-//! change_password(path, old: &Password, new: &NewPassword) -> Result<(), KeyFileError>
+//! GOST keys, which no platform keystore holds, are kept by [`wrapped`]:
+//! encrypted under a wrapping key the platform holds in hardware, decrypted
+//! in memory for one operation only.
 //!
-//! // Names and files.
-//! file_name(KeyFileKind, key_id: &[u8]) -> String    // GOST512_<40 hex>.p12, ...
-//! parse_file_name(&str) -> Option<(KeyFileKind, Vec<u8>)>
-//! key_id(&SubjectPublicKeyInfoOwned) -> [u8; 20]
-//! save_new(dir, name: &str, bytes: &[u8]) -> Result<PathBuf, KeyFileError> // never overwrites
-//! replace(path, bytes: &[u8]) -> Result<(), KeyFileError>                 // atomic
-//! import_key_file(source, &Password, dir) -> Result<ImportedKeyFile, KeyFileError> // checked copy
-//!
-//! // Passwords.
-//! Password::new(impl Into<String>) / From<String> / From<&str>
-//! NewPassword::new(Password) -> Result<NewPassword, PasswordRuleError>
-//! ```
-//!
-//! Every error is a [`KeyFileError`] whose message is one line: what is wrong
-//! and what to do. None carries a password or key bytes. docs/key-files.md
-//! has the algorithms, profiles and measured costs.
+//! Aliases are the keystore's names for keys: `qoltanba-` followed by the
+//! purpose and random hex, so the store can be listed without touching keys
+//! that other code put there.
 
-mod error;
-mod fs;
-mod import;
-mod naming;
-mod password;
-pub mod pkcs12;
-pub mod platform;
+mod software;
+pub mod wrapped;
 
-pub use error::KeyFileError;
-pub use fs::{replace, save_new};
-pub use import::{ImportedKeyFile, import_key_file};
-pub use naming::{KeyFileKind, file_name, key_id, parse_file_name};
-pub use password::{NewPassword, Password, PasswordRuleError};
-pub use pkcs12::{KeyFile, Profile, Protection, change_password};
+use qoltanba_pki::cert::Purpose;
+use qoltanba_pki::crypto::{KeySpec, Signer};
+use spki::SubjectPublicKeyInfoOwned;
+
+pub use qoltanba_pki::attestation::SecurityLevel;
+pub use software::SoftwareKeystore;
+
+/// Every alias qoltanba makes starts with this.
+pub const ALIAS_PREFIX: &str = "qoltanba-";
+
+/// What the renewal asks a keystore to make.
+#[derive(Debug, Clone)]
+pub struct KeyRequest<'a> {
+    pub spec: KeySpec,
+    pub purpose: Purpose,
+    /// Bound into the key's attestation (Android), so the RA can tell the
+    /// key was made for this renewal: the login challenge of the session.
+    pub attestation_challenge: Option<&'a [u8]>,
+    /// Use only after the citizen unlocks (biometry or device credential),
+    /// where the platform supports it.
+    pub user_authentication: bool,
+}
+
+/// A key in the keystore, as listed.
+#[derive(Debug, Clone)]
+pub struct PlatformKey {
+    pub alias: String,
+    pub spec: KeySpec,
+    pub level: SecurityLevel,
+    pub public_key: SubjectPublicKeyInfoOwned,
+    /// The certificate bound to the key (DER), once issued.
+    pub certificate: Option<Vec<u8>>,
+    /// The platform's attestation chain for the key, leaf first (DER);
+    /// empty where the platform gives none.
+    pub attestation: Vec<Vec<u8>>,
+}
+
+/// Why a keystore operation failed. No variant carries key material.
+#[derive(Debug, thiserror::Error)]
+pub enum PlatformError {
+    #[error("no key {0} in the device's keystore; it was deleted or the app was reinstalled")]
+    NoSuchKey(String),
+    #[error("unlock the phone (fingerprint, face or passcode) to use the key, then try again")]
+    UserNotAuthenticated,
+    #[error("the device's keystore cannot hold {0} keys")]
+    Unsupported(String),
+    #[error("the device's keystore failed: {0}")]
+    Platform(String),
+    #[error("the key store at {path}: {detail}")]
+    Storage { path: String, detail: String },
+}
+
+/// What a keystore key's [`Signer`](qoltanba_pki::crypto::Signer) reports: the
+/// unlock keeps its kind (the app shows the unlock prompt and retries),
+/// the rest is the device's failure.
+impl From<PlatformError> for qoltanba_pki::crypto::SignError {
+    fn from(e: PlatformError) -> Self {
+        match e {
+            PlatformError::UserNotAuthenticated => Self::UserNotAuthenticated,
+            e => Self::Device(e.to_string()),
+        }
+    }
+}
+
+/// A platform's keystore. Implementations are cheap handles; every call
+/// may block (the platform may show an unlock prompt): call off the UI thread.
+pub trait PlatformKeystore: Send + Sync {
+    /// `android`, `apple`, `software`.
+    fn platform(&self) -> &'static str;
+    /// Whether this keystore can make keys of `spec`.
+    fn supports(&self, spec: KeySpec) -> bool;
+    /// qoltanba's keys in the store.
+    fn list(&self) -> Result<Vec<PlatformKey>, PlatformError>;
+    /// Make a new key for `request`; it is persisted before this returns.
+    fn generate(&self, request: &KeyRequest<'_>) -> Result<PlatformKey, PlatformError>;
+    /// The key `alias`, as a signer (each signature may ask for the unlock).
+    fn signer(&self, alias: &str) -> Result<Box<dyn Signer>, PlatformError>;
+    /// The key `alias` as listed.
+    fn key(&self, alias: &str) -> Result<PlatformKey, PlatformError> {
+        self.list()?
+            .into_iter()
+            .find(|k| k.alias == alias)
+            .ok_or_else(|| PlatformError::NoSuchKey(alias.to_string()))
+    }
+    /// Bind the issued certificate (and its chain, leaf first excluded) to `alias`.
+    fn bind_certificate(
+        &self,
+        alias: &str,
+        certificate: &[u8],
+        chain: &[Vec<u8>],
+    ) -> Result<(), PlatformError>;
+    /// Delete `alias` (a no-op when it is absent).
+    fn delete(&self, alias: &str) -> Result<(), PlatformError>;
+}
+
+/// A new alias for a key of `purpose`: `qoltanba-sign-<16 hex>`.
+pub fn new_alias(purpose: Purpose) -> Result<String, PlatformError> {
+    let mut random = [0u8; 8];
+    getrandom::fill(&mut random)
+        .map_err(|_| PlatformError::Platform("the random number generator failed".into()))?;
+    let purpose = match purpose {
+        Purpose::Auth => "auth",
+        Purpose::Sign => "sign",
+        Purpose::Both => "both",
+        Purpose::Neither => "key",
+    };
+    Ok(format!("{ALIAS_PREFIX}{purpose}-{}", hex::encode(random)))
+}

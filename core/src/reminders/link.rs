@@ -8,7 +8,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use super::{SerialProblem, normalise_serial};
+use qoltanba_pki::cert::{SerialProblem, normalise_serial};
 
 /// The scheme the apps register.
 pub const SCHEME: &str = "qoltanba";
@@ -53,7 +53,9 @@ impl DeepLink {
             .ok_or(DeepLinkError::NotQoltanba)?;
         let (action, query) = rest.split_once('?').unwrap_or((rest, ""));
         if action != "renew" {
-            return Err(DeepLinkError::UnknownAction(super::push::shown(action)));
+            return Err(DeepLinkError::UnknownAction(
+                qoltanba_pki::protocol::push::shown(action),
+            ));
         }
         let serial = query
             .strip_prefix("serial=")

@@ -23,7 +23,7 @@
 //! reminders on every platform and in every test.
 
 mod link;
-pub mod push;
+mod push;
 mod text;
 
 use std::collections::HashSet;
@@ -32,17 +32,13 @@ use serde::Serialize;
 use serde::ser::SerializeStruct;
 use time::{Duration, OffsetDateTime};
 
-use crate::cert::{KzCertificate, Purpose};
+use qoltanba_pki::cert::{KzCertificate, Purpose, normalise_serial};
 
 pub use link::{DeepLink, DeepLinkError};
-pub use push::{ExpiryPush, PushError, parse_push};
+pub use push::{parse_push, reminder_of};
 
 /// Days before the end at which a reminder fires, besides the one at the end.
 pub const DEFAULT_OFFSETS: [u32; 6] = [30, 14, 10, 7, 3, 1];
-
-/// The longest serial accepted, in hex digits: RFC 5280 allows 20 octets,
-/// and DER adds a leading zero octet when the top bit is set.
-pub const MAX_SERIAL_HEX: usize = 42;
 
 /// A certificate the device knows, as the reminders need it. The store's
 /// rows and parsed [`KzCertificate`]s both become this, so the schedule does
@@ -183,30 +179,6 @@ impl Serialize for Reminder {
         st.serialize_field("body", &self.body)?;
         st.serialize_field("deep_link", &self.deep_link())?;
         st.end()
-    }
-}
-
-/// Why a serial number was refused.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-pub enum SerialProblem {
-    #[error("it is empty")]
-    Empty,
-    #[error("it is longer than {MAX_SERIAL_HEX} hex digits")]
-    TooLong,
-    #[error("it holds a character other than 0-9 and A-F")]
-    NotHex,
-}
-
-/// A serial number as reminders carry it: hex, upper-case.
-pub(crate) fn normalise_serial(serial: &str) -> Result<String, SerialProblem> {
-    if serial.is_empty() {
-        Err(SerialProblem::Empty)
-    } else if serial.len() > MAX_SERIAL_HEX {
-        Err(SerialProblem::TooLong)
-    } else if !serial.bytes().all(|b| b.is_ascii_hexdigit()) {
-        Err(SerialProblem::NotHex)
-    } else {
-        Ok(serial.to_ascii_uppercase())
     }
 }
 

@@ -4,7 +4,8 @@ use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
 use super::*;
-use crate::cert::Purpose;
+use qoltanba_pki::cert::{Purpose, SerialProblem};
+use qoltanba_pki::protocol::push::{self, ExpiryPush, PushError};
 
 const END: OffsetDateTime = datetime!(2030-01-01 00:00 UTC);
 
@@ -504,7 +505,7 @@ proptest! {
         prop_assert_eq!(ExpiryPush::parse(fcm.as_bytes()).unwrap(), n.clone());
         let apns = json!({"aps": {}, "qoltanba": n.apns_value()}).to_string();
         prop_assert_eq!(ExpiryPush::parse(apns.as_bytes()).unwrap(), n.clone());
-        let r = n.reminder();
+        let r = reminder_of(&n);
         prop_assert_eq!(r.fire_at, end - Duration::days(i64::from(left)));
     }
 

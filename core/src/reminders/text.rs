@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use time::macros::{format_description, offset};
 
 use super::ReminderKind;
-use crate::cert::Purpose;
+use qoltanba_pki::cert::Purpose;
 
 /// The notification's title.
 pub(super) fn title(kind: ReminderKind) -> String {

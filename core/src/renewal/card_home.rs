@@ -12,13 +12,13 @@ use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 use super::{KeyHome, RenewalError, RenewalUi};
-use crate::card::keystore::{CardKey, SharedSession, certified_slots, generate_in_free_slot};
-use crate::card::profile::{CardAlgorithm, Dialect};
-use crate::card::session::{CardError, PinStatus, Role};
-use crate::cert::{KzCertificate, Purpose};
-use crate::crypto::{KeySpec, Signer};
-use crate::keystore::replace;
-use crate::reissue::StorageKind;
+use qoltanba_card::keystore::{CardKey, SharedSession, certified_slots, generate_in_free_slot};
+use qoltanba_card::profile::{CardAlgorithm, Dialect};
+use qoltanba_card::session::{CardError, PinStatus, Role};
+use qoltanba_pki::cert::{KzCertificate, Purpose};
+use qoltanba_pki::crypto::{KeySpec, Signer};
+use qoltanba_pki::keyfile::replace;
+use qoltanba_pki::reissue::StorageKind;
 
 /// Keys on an ID card, reached through one open session (PIN verified).
 /// Clones share the session.

@@ -26,19 +26,19 @@ mod platform_home;
 pub use card_home::CardHome;
 pub use platform_home::PlatformHome;
 
-use crate::card::keystore::SharedSession;
-use crate::cert::{KzCertificate, Purpose, TrustAnchors, validate};
-use crate::crypto::{KeySpec, PublicKeyAlgorithm, SignError, Signer, SoftwareKey, generate};
-use crate::keystore::{
+use crate::ra::{RaClient, RaError, Ready, Session};
+use crate::store::{Store, StoreError};
+use qoltanba_card::keystore::SharedSession;
+use qoltanba_pki::cert::{KzCertificate, Purpose, TrustAnchors, validate};
+use qoltanba_pki::crypto::{KeySpec, PublicKeyAlgorithm, SignError, Signer, SoftwareKey, generate};
+use qoltanba_pki::keyfile::{
     KeyFile, KeyFileError, KeyFileKind, NewPassword, Password, Profile, file_name, key_id, replace,
     save_new,
 };
-use crate::ra::{RaClient, RaError, Ready, Session};
-use crate::reissue::{
+use qoltanba_pki::reissue::{
     ApplicationDetails, NewKeyEntry, ReissueError, StorageKind, build_attested_application,
 };
-use crate::signed_message::{SignedMessageError, sign_message};
-use crate::store::{Store, StoreError};
+use qoltanba_pki::signed_message::{SignedMessageError, sign_message};
 
 /// How far a renewal got. Each is committed before the next side effect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,10 +14,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::{FileHome, KeyHome, RenewalError, RenewalUi};
-use crate::cert::{KzCertificate, Purpose};
-use crate::crypto::{KeySpec, Signer};
-use crate::keystore::platform::{ALIAS_PREFIX, KeyRequest, PlatformError, PlatformKeystore};
-use crate::reissue::StorageKind;
+use crate::keystore::{ALIAS_PREFIX, KeyRequest, PlatformError, PlatformKeystore};
+use qoltanba_pki::cert::{KzCertificate, Purpose};
+use qoltanba_pki::crypto::{KeySpec, Signer};
+use qoltanba_pki::reissue::StorageKind;
 
 /// New keys in a platform keystore; current keys in key files or in it.
 pub struct PlatformHome {

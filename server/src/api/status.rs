@@ -8,8 +8,8 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use qoltanba_core::cert::Purpose;
-use qoltanba_core::signed_message::verify_message;
+use qoltanba_pki::cert::Purpose;
+use qoltanba_pki::signed_message::verify_message;
 use serde::Deserialize;
 use serde_json::json;
 

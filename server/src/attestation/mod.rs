@@ -10,19 +10,15 @@
 //! (`attestation.policy`, `attestation.accept_software`) decides the rest,
 //! and the per-key result is recorded on the application (docs/protocol.md).
 //!
-//! [`testing::AttestationAuthority`] mints chains shaped like Android's for
-//! tests and stand-in keystores.
-
-pub mod testing;
+//! The test kit's `AttestationAuthority` (qoltanba-testkit) mints chains
+//! shaped like Android's for tests and stand-in keystores.
 
 use std::path::Path;
 
 use base64::Engine;
 use der::{Decode, Encode};
-use qoltanba_core::keystore::platform::attestation::{
-    AttestationError, AttestationResult, verify_android_attestation,
-};
-use qoltanba_core::reissue::VerifiedApplication;
+use qoltanba_pki::attestation::{AttestationError, AttestationResult, verify_android_attestation};
+use qoltanba_pki::reissue::VerifiedApplication;
 use rusqlite::{Connection, params};
 use serde::{Deserialize, Serialize};
 use spki::SubjectPublicKeyInfoOwned;
@@ -246,7 +242,7 @@ mod tests {
     #[test]
     fn roots_load_from_spki_pem_and_der_and_errors_name_the_entry() {
         let dir = tempfile::tempdir().unwrap();
-        let authority = testing::AttestationAuthority::new().unwrap();
+        let authority = qoltanba_testkit::attestation::AttestationAuthority::new().unwrap();
         let der = authority.root_certificate_der().to_vec();
         std::fs::write(dir.path().join("root.cer"), &der).unwrap();
         let pem = der::pem::encode_string("CERTIFICATE", der::pem::LineEnding::LF, &der).unwrap();

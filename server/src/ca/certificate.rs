@@ -8,8 +8,8 @@
 
 use der::asn1::{Any, BitString};
 use der::{Decode, Encode, Sequence};
-use qoltanba_core::cert::KzCertificate;
-use qoltanba_core::crypto::Signer;
+use qoltanba_pki::cert::KzCertificate;
+use qoltanba_pki::crypto::Signer;
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use x509_cert::ext::Extension;
 use x509_cert::name::Name;
@@ -59,7 +59,7 @@ pub enum IssueError {
     #[error("the certificate cannot be encoded: {0}")]
     Encoding(#[from] der::Error),
     #[error("the CA key failed to sign: {0}")]
-    Sign(#[from] qoltanba_core::crypto::SignError),
+    Sign(#[from] qoltanba_pki::crypto::SignError),
     #[error("the issued certificate does not parse: {0}")]
     Parse(String),
 }

@@ -12,7 +12,7 @@ use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::Time;
 
 use super::{Authority, IssueError};
-use qoltanba_core::crypto::Signer;
+use qoltanba_pki::crypto::Signer;
 
 const EXT_CRL_NUMBER: const_oid::ObjectIdentifier =
     const_oid::ObjectIdentifier::new_unwrap("2.5.29.20");
@@ -134,7 +134,7 @@ pub fn build_crl(
                 &CrlNumber(der::asn1::Uint::new(&crl_number.to_be_bytes())?),
             )?,
             extension(
-                qoltanba_core::oid::EXT_AUTHORITY_KEY_ID,
+                qoltanba_pki::oid::EXT_AUTHORITY_KEY_ID,
                 &AuthorityKeyIdentifier {
                     key_identifier: Some(OctetString::new(issuer.key_id())?),
                     authority_cert_issuer: None,

@@ -12,10 +12,10 @@ mod profile;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use qoltanba_core::cert::{KzCertificate, Purpose};
-use qoltanba_core::crypto::{KeySpec, PublicKeyAlgorithm, Signer, SoftwareKey, generate};
-use qoltanba_core::keystore::{KeyFile, NewPassword, Password, Profile, key_id};
-use qoltanba_core::reissue::VerifiedCsr;
+use qoltanba_pki::cert::{KzCertificate, Purpose};
+use qoltanba_pki::crypto::{KeySpec, PublicKeyAlgorithm, Signer, SoftwareKey, generate};
+use qoltanba_pki::keyfile::{KeyFile, NewPassword, Password, Profile, key_id};
+use qoltanba_pki::reissue::VerifiedCsr;
 use time::{Duration, OffsetDateTime};
 use x509_cert::name::Name;
 
@@ -235,7 +235,7 @@ impl CaSet {
         );
         file.set_friendly_name(Some(kind.common_name().to_string()));
         let write = |path: PathBuf, bytes: &[u8]| {
-            qoltanba_core::keystore::replace(&path, bytes).map_err(|e| CaError::Write {
+            qoltanba_pki::keyfile::replace(&path, bytes).map_err(|e| CaError::Write {
                 path,
                 detail: e.to_string(),
             })
@@ -360,7 +360,7 @@ pub fn purpose_name(purpose: Purpose) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use qoltanba_core::cert::{TrustAnchors, validate};
+    use qoltanba_pki::cert::{TrustAnchors, validate};
 
     fn passphrase() -> NewPassword {
         NewPassword::new(Password::new("Operat0rPass")).unwrap()

@@ -5,7 +5,7 @@
 
 use der::asn1::{Any, BitString, GeneralizedTime, Null, ObjectIdentifier, OctetString};
 use der::{Choice, Decode, Encode, Enumerated, Sequence};
-use qoltanba_core::crypto::Signer;
+use qoltanba_pki::crypto::Signer;
 use sha1::Sha1;
 use sha2::{Digest, Sha256, Sha384, Sha512};
 use spki::AlgorithmIdentifierOwned;

@@ -34,8 +34,8 @@ mod send;
 
 use std::time::Duration;
 
-use qoltanba_core::cert::Purpose;
-use qoltanba_core::reminders::ExpiryPush;
+use qoltanba_pki::cert::Purpose;
+use qoltanba_pki::protocol::push::ExpiryPush;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use time::OffsetDateTime;

@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
 
-use qoltanba_core::cert::KzCertificate;
-use qoltanba_core::crypto::SoftwareKey;
-use qoltanba_core::keystore::{KeyFile, Password};
+use qoltanba_pki::cert::KzCertificate;
+use qoltanba_pki::crypto::SoftwareKey;
+use qoltanba_pki::keyfile::{KeyFile, Password};
 use serde_json::Value;
 
 pub const PASSPHRASE: &str = "Operat0rPass";
@@ -278,7 +278,7 @@ pub fn iin(seq: u32) -> String {
     (0..)
         .find_map(|k: u32| {
             let eleven = format!("9001013{:04}", (seq + k * 7919) % 10_000);
-            qoltanba_core::cert::with_control_digit(&eleven)
+            qoltanba_pki::cert::with_control_digit(&eleven)
         })
         .expect("some sequence number has a control digit")
 }

@@ -111,7 +111,7 @@ fn build_pcsc_binaries() -> PcscBinaries {
             "-p",
             "qoltanba-ra",
             "--features",
-            "qoltanba-cli/pcsc",
+            "qoltanba-cli/pcsc,qoltanba-ra/card-enrolment",
             "--bins",
         ]);
         if dir.ends_with("release") {

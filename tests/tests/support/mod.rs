@@ -12,9 +12,7 @@ pub mod ra;
 pub const NCA_TEST_PASSWORD: &str = "Qwerty12";
 
 pub fn fixtures() -> PathBuf {
-    std::env::var_os("QOLTANBA_FIXTURES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures"))
+    qoltanba_testkit::fixtures::root()
 }
 
 pub fn nca(rel: &str) -> PathBuf {
@@ -43,6 +41,11 @@ fn workspace_binary(package: &str, bin: &str) -> PathBuf {
             .is_ok_and(|s| s.success())
     {
         build.args(["--features", "pcsc"]);
+    }
+    // The RA as the workspace's tests build it (the test kit turns on its
+    // service-centre enrolment): `enroll --card-simulator` works.
+    if package == "qoltanba-ra" {
+        build.args(["--features", "card-enrolment"]);
     }
     if dir.ends_with("release") {
         build.arg("--release");

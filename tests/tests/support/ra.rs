@@ -190,7 +190,7 @@ impl Ra {
 pub fn iin(seq: u32) -> String {
     (0..)
         .find_map(|k: u32| {
-            qoltanba_core::cert::with_control_digit(&format!(
+            qoltanba_pki::cert::with_control_digit(&format!(
                 "9001013{:04}",
                 (seq + k * 7919) % 10_000
             ))

@@ -4,7 +4,7 @@
 // through a Swift CardTransport, panics, renewals against the embedded
 // reference RA, cancel and resume, keys and reminders, the log sink, object
 // release. The NCA fixtures come from $QOLTANBA_FIXTURES (else
-// ../shared/fixtures next to the repository).
+// the repository's testdata/).
 import Foundation
 import Qoltanba
 import XCTest
@@ -15,10 +15,10 @@ let fixtures: URL = {
     if let path = ProcessInfo.processInfo.environment["QOLTANBA_FIXTURES"], !path.isEmpty {
         return URL(fileURLWithPath: path)
     }
-    // <repo>/bindings/swift/Tests/QoltanbaTests/QoltanbaTests.swift → <repo>/../shared/fixtures
+    // <repo>/bindings/swift/Tests/QoltanbaTests/QoltanbaTests.swift → <repo>/testdata
     var url = URL(fileURLWithPath: #filePath)
-    for _ in 0..<6 { url.deleteLastPathComponent() }
-    return url.appendingPathComponent("shared/fixtures")
+    for _ in 0..<5 { url.deleteLastPathComponent() }
+    return url.appendingPathComponent("testdata")
 }()
 
 let fixturePassword = "Qwerty12"

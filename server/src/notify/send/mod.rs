@@ -15,7 +15,7 @@ mod smtp;
 
 use std::sync::Arc;
 
-use qoltanba_core::reminders::ExpiryPush;
+use qoltanba_pki::protocol::push::ExpiryPush;
 
 use crate::config;
 use crate::db::Db;

@@ -1,0 +1,11 @@
+#![doc = include_str!("../README.md")]
+
+pub mod attestation;
+pub mod cert;
+mod cms_read;
+pub mod crypto;
+pub mod keyfile;
+pub mod oid;
+pub mod protocol;
+pub mod reissue;
+pub mod signed_message;

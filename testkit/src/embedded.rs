@@ -1,0 +1,235 @@
+//! The RA inside another program: `qoltanba demo`, the benches and tests
+//! start a complete server (home, CAs, HTTPS on a free loopback port) in their
+//! own tokio runtime, with a generated operator passphrase. Besides Google's
+//! attestation roots it pins the root of its own test
+//! [`AttestationAuthority`], so a stand-in Android keystore can mint chains
+//! it accepts ([`EmbeddedRa::attestation_authority`]).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use qoltanba_pki::crypto::KeySpec;
+use qoltanba_pki::keyfile::{NewPassword, Password, Profile};
+use time::{Duration, OffsetDateTime};
+
+use crate::attestation::AttestationAuthority;
+use qoltanba_ra::api::{self, AppState};
+use qoltanba_ra::ca::CaSet;
+use qoltanba_ra::db::Db;
+use qoltanba_ra::home::Home;
+use qoltanba_ra::notify::Senders;
+use qoltanba_ra::registry::{self, EnrolledKey, Enrolment};
+use qoltanba_ra::tls;
+
+/// A running embedded RA. Dropping it stops the server.
+pub struct EmbeddedRa {
+    pub home: Home,
+    /// Unlocked CAs, for enrolment.
+    pub cas: CaSet,
+    pub base_url: String,
+    /// The root certificate (DER) clients pin.
+    pub root_der: Vec<u8>,
+    attestation: AttestationAuthority,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// A password meeting NCA's rule, random, for generated identities.
+pub fn random_password(prefix: &str) -> String {
+    let mut bytes = [0u8; 6];
+    getrandom::fill(&mut bytes).expect("the OS random number generator works");
+    format!("{prefix}{}9Q", hex::encode(bytes))
+}
+
+impl EmbeddedRa {
+    /// Create a home in `dir` and serve it over HTTPS on `runtime`.
+    pub fn start(dir: &Path, runtime: &tokio::runtime::Runtime) -> Result<Self, String> {
+        let passphrase =
+            NewPassword::new(Password::new(random_password("Ra"))).map_err(|e| e.to_string())?;
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
+        let addr: SocketAddr = probe.local_addr().map_err(|e| e.to_string())?;
+        drop(probe);
+        // A throwaway home: a temporary directory and a random passphrase
+        // nobody keeps. Its key files use NCA's cheap profile (1024
+        // iterations) rather than the modern one (600 000, for a real
+        // operator's disk), which made every start take half a minute in
+        // the tests' debug builds.
+        let mut home = Home::init_in_profile(
+            dir,
+            addr,
+            true,
+            &passphrase,
+            OffsetDateTime::now_utc(),
+            Profile::Nca,
+        )
+        .map_err(|e| e.to_string())?;
+        // One machine, many clients: the abuse limits are not the point here.
+        home.config.limits.logins_per_minute = u32::MAX;
+        home.config.limits.codes_per_minute = u32::MAX;
+        home.config.limits.submissions_per_hour = u32::MAX;
+        let attestation = AttestationAuthority::new().map_err(|e| e.to_string())?;
+        home.config.attestation.roots.push(attestation.pin_entry());
+        let attestation_roots =
+            qoltanba_ra::attestation::load_roots(&home.config.attestation.roots, &home.dir)?;
+        let cas = home
+            .unlock_cas(passphrase.as_password())
+            .map_err(|e| e.to_string())?;
+        let serving = home
+            .unlock_cas(passphrase.as_password())
+            .map_err(|e| e.to_string())?;
+        let identity = home
+            .unlock_tls(passphrase.as_password())
+            .map_err(|e| e.to_string())?;
+        let senders = Senders::from_config(&Default::default(), home.db.clone())
+            .map_err(|e| e.to_string())?;
+        let state = AppState::new(
+            home.config.clone(),
+            home.db.clone(),
+            serving,
+            senders,
+            attestation_roots,
+        );
+        let config = tls::server_config(&identity).map_err(|e| e.to_string())?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let listener = runtime.block_on(async {
+            let tcp = tokio::net::TcpListener::bind(addr).await?;
+            tls::TlsListener::new(tcp, config)
+        });
+        let listener = listener.map_err(|e| e.to_string())?;
+        runtime.spawn(async move {
+            let _ = api::serve(listener, state, async {
+                let _ = stopped.await;
+            })
+            .await;
+        });
+        let root_der = cas.root.cert.der().to_vec();
+        Ok(Self {
+            home,
+            cas,
+            base_url: format!("https://{addr}"),
+            root_der,
+            attestation,
+            stop: Some(stop),
+        })
+    }
+
+    pub fn db(&self) -> &Db {
+        &self.home.db
+    }
+
+    /// The test attestation authority whose root this RA pins: a stand-in
+    /// Android keystore mints its keys' chains with it.
+    pub fn attestation_authority(&self) -> &AttestationAuthority {
+        &self.attestation
+    }
+
+    /// Enrol a test citizen whose certificates end `days_left` days from now
+    /// (valid for a year before that).
+    pub fn enroll_expiring(
+        &self,
+        iin: &str,
+        algorithm: KeySpec,
+        days_left: i64,
+        password: &NewPassword,
+        out: &Path,
+    ) -> Result<Vec<EnrolledKey>, String> {
+        let now = OffsetDateTime::now_utc();
+        registry::enroll(
+            &self.home.db,
+            &self.cas,
+            &self.home.config.public_url,
+            &test_citizen(iin, algorithm, days_left, now),
+            password,
+            out,
+            now,
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    /// Personalise the ID card behind `session` (PIN verified) for a test
+    /// citizen, as [`EmbeddedRa::enroll_expiring`] does for key files.
+    pub fn enroll_card_expiring(
+        &self,
+        iin: &str,
+        algorithm: KeySpec,
+        days_left: i64,
+        session: &qoltanba_card::keystore::SharedSession,
+        out: &Path,
+    ) -> Result<Vec<registry::EnrolledCardKey>, String> {
+        let now = OffsetDateTime::now_utc();
+        registry::enroll_card(
+            &self.home.db,
+            &self.cas,
+            &self.home.config.public_url,
+            &test_citizen(iin, algorithm, days_left, now),
+            session,
+            out,
+            now,
+        )
+        .map_err(|e| e.to_string())
+    }
+
+    /// The one-time code the outbox holds for application `number`.
+    pub fn code_for(&self, number: i64) -> Option<String> {
+        let body: String = self
+            .home
+            .db
+            .lock()
+            .query_row(
+                "SELECT body FROM outbox WHERE channel = 'sms' AND body LIKE ?1 ORDER BY id DESC LIMIT 1",
+                [format!("qoltanba: application {number},%")],
+                |r| r.get(0),
+            )
+            .ok()?;
+        body.rsplit(' ').next().map(str::to_string)
+    }
+
+    /// What the RA recorded of application `number`'s key attestations
+    /// (the JSON of its `attestation` column), if it checked any.
+    pub fn attestation_of(&self, number: i64) -> Option<String> {
+        self.home
+            .db
+            .lock()
+            .query_row(
+                "SELECT attestation FROM applications WHERE id = ?1",
+                [number],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .ok()
+            .flatten()
+    }
+
+    pub fn dir(&self) -> PathBuf {
+        self.home.dir.clone()
+    }
+}
+
+impl Drop for EmbeddedRa {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// The test citizen ТЕСТОВ ТЕСТ ТЕСТОВИЧ with `iin`, whose certificates end
+/// `days_left` days after `now`.
+fn test_citizen(
+    iin: &str,
+    algorithm: KeySpec,
+    days_left: i64,
+    now: OffsetDateTime,
+) -> Enrolment<'_> {
+    Enrolment {
+        iin,
+        surname: "ТЕСТОВ",
+        name: "ТЕСТ",
+        patronymic: Some("ТЕСТОВИЧ"),
+        email: Some("testov@example.kz"),
+        phone: Some("+77011234567"),
+        algorithm,
+        // A minute short of the full days, so the reminder for
+        // `days_left` has just come due.
+        valid_from: now - Duration::days(365 - days_left) - Duration::minutes(1),
+        valid_days: 365,
+    }
+}
