@@ -9,3 +9,4 @@ pub mod oid;
 pub mod protocol;
 pub mod reissue;
 pub mod signed_message;
+pub mod timestamp;

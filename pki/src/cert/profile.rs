@@ -49,6 +49,30 @@ impl Purpose {
         matches!(self, Purpose::Sign | Purpose::Both)
     }
 
+    /// The lowercase token that the wire protocol, the databases, key
+    /// locations and aliases use, as serde writes it: `auth`, `sign`,
+    /// `both`, `neither`.
+    pub fn token(self) -> &'static str {
+        match self {
+            Purpose::Auth => "auth",
+            Purpose::Sign => "sign",
+            Purpose::Both => "both",
+            Purpose::Neither => "neither",
+        }
+    }
+
+    /// The purpose a [`token`](Self::token) names; `None` for anything
+    /// else, so each caller says in its own words what was wrong.
+    pub fn from_token(token: &str) -> Option<Self> {
+        match token {
+            "auth" => Some(Purpose::Auth),
+            "sign" => Some(Purpose::Sign),
+            "both" => Some(Purpose::Both),
+            "neither" => Some(Purpose::Neither),
+            _ => None,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Purpose::Auth => "AUTH",
