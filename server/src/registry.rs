@@ -5,7 +5,7 @@
 use qoltanba_pki::cert::{KzCertificate, Purpose, TrustAnchors, validate};
 use qoltanba_pki::crypto::{KeySpec, PublicKeyAlgorithm, Signer, SoftwareKey, generate};
 use qoltanba_pki::keyfile::{
-    KeyFile, KeyFileKind, NewPassword, Profile, file_name, key_id, replace, save_new,
+    KeyFile, KeyFileKind, NewPassword, Profile, file_name, key_id, save_new,
 };
 use qoltanba_pki::reissue::{VerifiedApplication, build_csr, individual_subject, verify_csr};
 use rusqlite::{Connection, OptionalExtension, params};
@@ -785,7 +785,8 @@ pub fn enroll_card(
                     key.slot(),
                     purpose_name(*purpose)
                 ));
-                replace(&path, cert.der()).map_err(|e| RegistryError::Invalid(e.to_string()))?;
+                qoltanba_pki::keyfile::replace(&path, cert.der())
+                    .map_err(|e| RegistryError::Invalid(e.to_string()))?;
                 Some(path)
             }
         };

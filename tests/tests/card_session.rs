@@ -1430,7 +1430,7 @@ fn secrets_never_reach_messages_debug_output_or_logs() {
         // The card stack and the card, at TRACE; not the RA that certifies
         // other tests' keys (random serial numbers are digits too).
         .with_env_filter(tracing_subscriber::EnvFilter::new(
-            "qoltanba_core=trace,qoltanba_card_sim=trace",
+            "qoltanba_core=trace,qoltanba_card=trace,qoltanba_card_sim=trace",
         ))
         .with_writer(move || writer.clone())
         .with_ansi(false)

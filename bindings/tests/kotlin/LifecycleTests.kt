@@ -99,7 +99,7 @@ fun lifecycleTests(t: Runner) {
             setLogSink(null, LogLevel.ERROR)
         }
         val lines = sink.lines.toList()
-        check(lines.any { it.startsWith("TRACE qoltanba_core::card") }) { "APDU trace lines: ${lines.take(5)}" }
+        check(lines.any { it.startsWith("TRACE qoltanba_card") }) { "APDU trace lines: ${lines.take(5)}" }
         check(lines.any { it.contains("card session open") }) { "the session's debug line: ${lines.take(5)}" }
         val secrets = listOf(PIN, "8765", CAN, PUK, FIXTURE_PASSWORD)
         val hex = secrets.map { s -> s.toByteArray().joinToString("") { "%02x".format(it) } }

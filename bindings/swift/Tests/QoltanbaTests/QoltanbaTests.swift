@@ -629,7 +629,7 @@ final class QoltanbaTests: XCTestCase {
             _ = try KeyFiles().show(path: gost1(), password: fixturePassword)
         }
         let lines = sink.lines
-        XCTAssertTrue(lines.contains { $0.hasPrefix("trace qoltanba_core::card") }, "APDU trace lines: \(lines.prefix(5))")
+        XCTAssertTrue(lines.contains { $0.hasPrefix("trace qoltanba_card") }, "APDU trace lines: \(lines.prefix(5))")
         XCTAssertTrue(lines.contains { $0.contains("card session open") }, "the session's debug line: \(lines.prefix(5))")
         let secrets = [pin, "8765", can, puk, fixturePassword]
         let hex = secrets.map { s in
