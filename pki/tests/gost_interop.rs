@@ -10,8 +10,6 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use der::asn1::{BitString, OctetString};
 use der::{Decode, Encode};
@@ -22,45 +20,7 @@ use qoltanba_pki::keyfile::KeyFile;
 use spki::SubjectPublicKeyInfoOwned;
 use support::{nca, qwerty};
 
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/gost_peer.py")
-}
-
-/// Whether the peer can run; `false` (with a message) only outside CI.
-fn peer_available() -> bool {
-    let ok = Command::new("python3")
-        .args(["-c", "import gostcrypto"])
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
-    if !ok {
-        assert!(
-            std::env::var_os("QOLTANBA_REQUIRE_PEERS").is_none(),
-            "the GOST peer (python3 + gostcrypto) is required here but missing; run: python3 -m pip install gostcrypto==1.2.5"
-        );
-        eprintln!(
-            "SKIPPED: the independent GOST peer is not installed; run: python3 -m pip install gostcrypto==1.2.5"
-        );
-    }
-    ok
-}
-
-fn peer(args: &[&str]) -> (bool, String) {
-    let out = Command::new("python3")
-        .arg(script())
-        .args(args)
-        .output()
-        .expect("python3 runs");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.code().is_some_and(|c| c <= 1),
-        "gost_peer.py {args:?} failed: {stderr}"
-    );
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).trim().to_string(),
-    )
-}
+use qoltanba_testkit::gost_peer::{available as peer_available, run as peer};
 
 /// x ‖ y (Kazakh little-endian) from a GOST SPKI.
 fn public_le(spki: &SubjectPublicKeyInfoOwned) -> Vec<u8> {

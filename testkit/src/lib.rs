@@ -1,5 +1,9 @@
 #![doc = include_str!("../README.md")]
 
 pub mod attestation;
+pub mod citizen;
 pub mod embedded;
 pub mod fixtures;
+pub mod gost_peer;
+pub mod openssl;
+pub mod ra_process;

@@ -5,7 +5,7 @@
 pub mod pki;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use qoltanba_pki::keyfile::{NewPassword, Password, Protection};
 
@@ -23,24 +23,12 @@ pub fn nca(rel: &str) -> PathBuf {
 /// Run openssl in `dir`. A missing binary fails the test: interop is the
 /// point of these tests, so they must never pass without it.
 pub fn openssl(dir: &Path, args: &[&str]) -> Output {
-    Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| {
-            panic!("the openssl binary is needed for the interop tests ({e}); install it, e.g. apt-get install openssl")
-        })
+    qoltanba_testkit::openssl::run(dir, args)
 }
 
 /// Run openssl and return stdout + stderr, failing the test if it fails.
 pub fn openssl_ok(dir: &Path, args: &[&str]) -> String {
-    let out = openssl(dir, args);
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr)
+    qoltanba_testkit::openssl::text(&qoltanba_testkit::openssl::ok(dir, args))
 }
 
 /// `openssl pkcs12 -info` for `file` (relative to `dir`).

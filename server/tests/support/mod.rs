@@ -4,9 +4,8 @@
 //! its standard input.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin};
 use std::sync::{Arc, Mutex};
 
 use qoltanba_pki::cert::KzCertificate;
@@ -14,7 +13,8 @@ use qoltanba_pki::crypto::SoftwareKey;
 use qoltanba_pki::keyfile::{KeyFile, Password};
 use serde_json::Value;
 
-pub const PASSPHRASE: &str = "Operat0rPass";
+#[allow(unused_imports)] // not every test file of this crate uses each helper
+pub use qoltanba_testkit::ra_process::OPERATOR_PASSPHRASE as PASSPHRASE;
 pub const CITIZEN_PASSWORD: &str = "Citiz3nPass";
 
 pub struct Server {
@@ -30,23 +30,9 @@ fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_qoltanba-ra"))
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Run `qoltanba-ra args…` to completion; stdout on success, panic otherwise.
 pub fn ra(args: &[&str]) -> String {
-    let out = Command::new(bin()).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "qoltanba-ra {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    qoltanba_testkit::ra_process::run(&bin(), args)
 }
 
 impl Server {
@@ -56,44 +42,20 @@ impl Server {
         let pass = dir.path().join("passphrase");
         std::fs::write(&pass, PASSPHRASE).unwrap();
         let home = dir.path().join("home");
-        let listen = format!("127.0.0.1:{}", free_port());
-        ra(&[
-            "init",
-            "--dir",
-            home.to_str().unwrap(),
-            "--listen",
-            &listen,
-            "--passphrase-file",
-            pass.to_str().unwrap(),
-        ]);
+        qoltanba_testkit::ra_process::init(&bin(), &home, &pass);
         let config_path = home.join("config.toml");
         let mut config = std::fs::read_to_string(&config_path).unwrap();
         tune(&mut config);
         std::fs::write(&config_path, config).unwrap();
 
-        let mut child = Command::new(bin())
-            .args(["serve", "--stop-on-stdin-eof", "--dir"])
-            .arg(&home)
-            .arg("--passphrase-file")
-            .arg(&pass)
-            // Everything the server logs, at its most talkative, goes to a
-            // file the tests scan for secrets.
-            .env("QOLTANBA_RA_LOG", "debug")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(dir.path().join("server.log")).unwrap())
-            .spawn()
-            .unwrap();
+        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+        let (mut child, base) =
+            qoltanba_testkit::ra_process::serve(&bin(), &home, &pass, |serve| {
+                // Everything the server logs, at its most talkative, goes to a
+                // file the tests scan for secrets.
+                serve.env("QOLTANBA_RA_LOG", "debug").stderr(log);
+            });
         let stdin = child.stdin.take().unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let base = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("the server did not start: {line:?}"))
-            .to_string();
         let root = std::fs::read(home.join("tls/ca.pem")).unwrap();
         let (_, root_der) = der::pem::decode_vec(&root).unwrap();
         let tls = ureq::tls::TlsConfig::builder()
@@ -273,15 +235,8 @@ pub fn open_key(path: &Path) -> (SoftwareKey, KzCertificate) {
     (key, cert)
 }
 
-/// A valid IIN: born 1990-01-01 (sex/century digit 3), then `seq` padded.
-pub fn iin(seq: u32) -> String {
-    (0..)
-        .find_map(|k: u32| {
-            let eleven = format!("9001013{:04}", (seq + k * 7919) % 10_000);
-            qoltanba_pki::cert::with_control_digit(&eleven)
-        })
-        .expect("some sequence number has a control digit")
-}
+#[allow(unused_imports)] // not every test file of this crate uses each helper
+pub use qoltanba_testkit::citizen::iin;
 
 /// The repository's OpenAPI document.
 fn openapi() -> &'static Value {
@@ -396,19 +351,11 @@ fn validate_schema(doc: &Value, schema: &Value, value: &Value, at: &str) {
 /// then stderr. A missing binary fails the test: openssl is the independent
 /// peer these tests exist for.
 pub fn run_openssl(dir: &Path, args: &[&str]) -> (bool, String) {
-    let out = Command::new("openssl")
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .expect("the openssl binary is needed (apt-get install openssl)");
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    (out.status.success(), text)
+    let out = qoltanba_testkit::openssl::run(dir, args);
+    (out.status.success(), qoltanba_testkit::openssl::text(&out))
 }
 
 /// Run openssl in `dir`; it must succeed.
 pub fn openssl(dir: &Path, args: &[&str]) -> String {
-    let (ok, text) = run_openssl(dir, args);
-    assert!(ok, "openssl {args:?}: {text}");
-    text
+    qoltanba_testkit::openssl::text(&qoltanba_testkit::openssl::ok(dir, args))
 }

@@ -85,18 +85,12 @@ pub fn write_secret(dir: &Path, name: &str, secret: &str) -> PathBuf {
 }
 
 pub fn openssl(dir: &Path, args: &[&str]) -> Output {
-    Command::new("openssl").current_dir(dir).args(args).output().unwrap_or_else(|e| {
-        panic!("the openssl binary is needed for interop tests ({e}); install it: apt-get install openssl")
-    })
+    qoltanba_testkit::openssl::run(dir, args)
 }
 
+/// openssl's standard output; it must succeed.
 pub fn openssl_ok(dir: &Path, args: &[&str]) -> String {
-    let out = openssl(dir, args);
-    assert!(
-        out.status.success(),
-        "openssl {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out = qoltanba_testkit::openssl::ok(dir, args);
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 

@@ -3,13 +3,13 @@
 //! simulator card), and the one-time codes from its outbox.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 
 use super::ra_binary;
 
-pub const PASSPHRASE: &str = "Operat0rPass";
+#[allow(unused_imports)] // not every test file of this crate uses each helper
+pub use qoltanba_testkit::ra_process::OPERATOR_PASSPHRASE as PASSPHRASE;
 pub const CURRENT: &str = "Curr3ntPass";
 pub const NEW: &str = "N3wPassw0rd";
 
@@ -27,13 +27,7 @@ impl Drop for Ra {
 }
 
 pub fn run_ra(args: &[&str]) -> String {
-    let out = Command::new(ra_binary()).args(args).output().unwrap();
-    assert!(
-        out.status.success(),
-        "qoltanba-ra {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    qoltanba_testkit::ra_process::run(ra_binary(), args)
 }
 
 impl Ra {
@@ -42,22 +36,9 @@ impl Ra {
         std::fs::write(dir.path().join("pass"), PASSPHRASE).unwrap();
         std::fs::write(dir.path().join("current.pw"), CURRENT).unwrap();
         std::fs::write(dir.path().join("new.pw"), NEW).unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
         let home = dir.path().join("ra");
         let pass = dir.path().join("pass");
-        run_ra(&[
-            "init",
-            "--dir",
-            home.to_str().unwrap(),
-            "--listen",
-            &format!("127.0.0.1:{port}"),
-            "--passphrase-file",
-            pass.to_str().unwrap(),
-        ]);
+        qoltanba_testkit::ra_process::init(ra_binary(), &home, &pass);
         if !auto_approve {
             let config = home.join("config.toml");
             let text = std::fs::read_to_string(&config)
@@ -186,52 +167,14 @@ impl Ra {
     }
 }
 
-/// A valid test IIN for citizen number `seq`.
-pub fn iin(seq: u32) -> String {
-    (0..)
-        .find_map(|k: u32| {
-            qoltanba_pki::cert::with_control_digit(&format!(
-                "9001013{:04}",
-                (seq + k * 7919) % 10_000
-            ))
-        })
-        .unwrap()
-}
+#[allow(unused_imports)] // not every test file of this crate uses each helper
+pub use qoltanba_testkit::citizen::iin;
+
+#[allow(unused_imports)] // not every test file of this crate uses each helper
+pub use qoltanba_testkit::ra_process::code_in;
 
 /// `qoltanba-ra serve` (the binary `ra`) on `home`, stopping when this
 /// process ends (it watches its stdin); the child and its base URL.
 pub fn serve(ra: &Path, home: &Path, pass: &Path) -> (Child, String) {
-    let mut child = Command::new(ra)
-        .args(["serve", "--stop-on-stdin-eof", "--dir"])
-        .arg(home)
-        .arg("--passphrase-file")
-        .arg(pass)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let url = line
-        .trim()
-        .strip_prefix("listening on ")
-        .unwrap_or_else(|| panic!("the RA did not start: {line}"))
-        .to_string();
-    (child, url)
-}
-
-/// The one-time code the outbox of the RA home `home` holds for application `number`.
-pub fn code_in(home: &Path, number: i64) -> String {
-    let conn = rusqlite::Connection::open(home.join("ra.db")).unwrap();
-    let body: String = conn
-        .query_row(
-            "SELECT body FROM outbox WHERE channel = 'sms' AND body LIKE ?1 ORDER BY id DESC LIMIT 1",
-            [format!("qoltanba: application {number},%")],
-            |r| r.get(0),
-        )
-        .unwrap();
-    body.rsplit(' ').next().unwrap().to_string()
+    qoltanba_testkit::ra_process::serve(ra, home, pass, |_| {})
 }
