@@ -10,7 +10,6 @@
 
 mod support;
 
-
 use der::asn1::{BitString, OctetString};
 use der::{Decode, Encode};
 use qoltanba_pki::crypto::{

@@ -100,7 +100,8 @@ impl Home {
     }
 
     /// [`Self::init`] with the key files in `profile`: `Nca` (cheap to open)
-    /// only for a throwaway home, the embedded test RA's.
+    /// only for a throwaway home (the embedded test RA's, the tests' and
+    /// demos' `init --key-file-profile nca`).
     pub fn init_in_profile(
         dir: &Path,
         listen: SocketAddr,

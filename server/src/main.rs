@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use qoltanba_pki::crypto::KeySpec;
-use qoltanba_pki::keyfile::{NewPassword, Password};
+use qoltanba_pki::keyfile::{NewPassword, Password, Profile};
 use qoltanba_ra::api::{self, AppState};
 use qoltanba_ra::home::Home;
 use qoltanba_ra::registry::{self, Enrolment};
@@ -45,6 +45,12 @@ enum Command {
         /// Read the operator passphrase from this file (else a prompt).
         #[arg(long)]
         passphrase_file: Option<PathBuf>,
+        /// How the CA and TLS key files are protected: `modern` (PBES2,
+        /// 600 000 PBKDF2 iterations) for every real home; `nca` (NCA's
+        /// legacy profile, cheap to open) only for a throwaway home, such as
+        /// a test's or a demo's.
+        #[arg(long, value_name = "PROFILE", default_value = "modern")]
+        key_file_profile: String,
     },
     /// Register a citizen and issue their first certificates into key files.
     Enroll {
@@ -189,7 +195,17 @@ fn run(command: Command) -> Result<(), String> {
             listen,
             plain_http,
             passphrase_file,
+            key_file_profile,
         } => {
+            let profile = match key_file_profile.as_str() {
+                "modern" => Profile::Modern,
+                "nca" => Profile::Nca,
+                other => {
+                    return Err(format!(
+                        "unknown key-file profile '{other}'; use modern (real homes) or nca (throwaway homes)"
+                    ));
+                }
+            };
             if plain_http && !listen.ip().is_loopback() {
                 return Err(
                     "plain HTTP is allowed on a loopback address only; drop --plain-http".into(),
@@ -197,8 +213,15 @@ fn run(command: Command) -> Result<(), String> {
             }
             let pass = NewPassword::new(passphrase(passphrase_file.as_deref())?)
                 .map_err(|e| format!("the operator passphrase is too weak: {e}"))?;
-            let home = Home::init(&dir, listen, !plain_http, &pass, OffsetDateTime::now_utc())
-                .map_err(fail)?;
+            let home = Home::init_in_profile(
+                &dir,
+                listen,
+                !plain_http,
+                &pass,
+                OffsetDateTime::now_utc(),
+                profile,
+            )
+            .map_err(fail)?;
             println!("Server created in {}", home.dir.display());
             println!("HTTPS clients trust {}", Home::tls_ca_path(&dir).display());
             Ok(())

@@ -6,4 +6,5 @@ pub mod embedded;
 pub mod fixtures;
 pub mod gost_peer;
 pub mod openssl;
+pub mod pki;
 pub mod ra_process;

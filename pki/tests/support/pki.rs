@@ -5,6 +5,8 @@ use std::path::Path;
 use qoltanba_pki::cert::{KzCertificate, with_control_digit};
 use qoltanba_pki::crypto::{KeySpec, SoftwareKey, generate};
 
+use qoltanba_testkit::pki::{CaKey, make_ca};
+
 use super::openssl_ok;
 
 /// A valid IIN (control digit computed, not typed): born 1990-01-01, male.
@@ -52,39 +54,7 @@ pub struct Pki<'a> {
 impl<'a> Pki<'a> {
     /// A CA (ca.key, ca.pem) in `dir`, valid 30 days from now.
     pub fn new(dir: &'a Path) -> Self {
-        openssl_ok(
-            dir,
-            &[
-                "genpkey",
-                "-algorithm",
-                "EC",
-                "-pkeyopt",
-                "ec_paramgen_curve:P-256",
-                "-out",
-                "ca.key",
-            ],
-        );
-        openssl_ok(
-            dir,
-            &[
-                "req",
-                "-x509",
-                "-new",
-                "-key",
-                "ca.key",
-                "-utf8",
-                "-subj",
-                "/C=KZ/CN=ҰКО TEST",
-                "-days",
-                "30",
-                "-out",
-                "ca.pem",
-                "-addext",
-                "basicConstraints=critical,CA:TRUE",
-                "-addext",
-                "keyUsage=critical,keyCertSign,cRLSign",
-            ],
-        );
+        make_ca(dir, CaKey::P256, "/C=KZ/CN=ҰКО TEST", 30);
         Self { dir }
     }
 

@@ -108,39 +108,8 @@ pub enum TestKey {
 
 /// An RSA test CA in `dir` (ca.key, ca.pem), shaped like NCA's issuing CA.
 pub fn make_ca(dir: &Path) {
-    openssl_ok(
-        dir,
-        &[
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-            "ca.key",
-        ],
-    );
-    openssl_ok(
-        dir,
-        &[
-            "req",
-            "-x509",
-            "-new",
-            "-key",
-            "ca.key",
-            "-utf8",
-            "-subj",
-            "/C=KZ/CN=ҰКО 3.0 (RSA TEST)",
-            "-days",
-            "3650",
-            "-out",
-            "ca.pem",
-            "-addext",
-            "basicConstraints=critical,CA:TRUE",
-            "-addext",
-            "keyUsage=critical,keyCertSign,cRLSign",
-        ],
-    );
+    use qoltanba_testkit::pki::CaKey;
+    qoltanba_testkit::pki::make_ca(dir, CaKey::Rsa2048, "/C=KZ/CN=ҰКО 3.0 (RSA TEST)", 3650);
 }
 
 /// Issue an NCA-like RSA certificate to a new key and pack both into an NCA
