@@ -1,15 +1,29 @@
 #!/usr/bin/env bash
-# Runs every check and test of the workspace on a fresh machine.
+# Runs every check and test of the workspace on a fresh machine; CI runs
+# exactly this (.ci/run). Needs only Rust, gcc, Python, Node and Java 17:
+# it installs the rest.
+#
 # Installs what the tests need as real interop peers: the openssl binary,
 # gostcrypto (PyPI) as an independent GOST R 34.10-2012 implementation,
 # Debian's python3-aiosmtpd as a real SMTP server for the RA's e-mail notices,
 # and a real PC/SC stack for the card: pcscd with vsmartcard's vpcd driver
 # (the simulator card plays the card in its reader "Virtual PCD 00 00") and
 # libpcsclite-dev + pkg-config, which `qoltanba --features pcsc` links.
-# Then the bindings: scripts/kotlin-tests.sh installs kotlinc (npm) and JNA
-# (Debian's libjna-java) itself.
+# cargo-deny (scripts/deny.sh), the MSRV toolchain (scripts/msrv.sh), kotlinc
+# and JNA (scripts/kotlin-tests.sh) are installed by their scripts.
+#
+# The order: the cheap checks first (format, licences and bans, notices,
+# MSRV of the dependencies), then clippy, then the tests (cargo-nextest runs
+# the test binaries in parallel; doctests separately), then the bindings.
+# Each stage prints its time; the whole run ends with the total.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+started=$SECONDS
+stage() {
+    echo
+    echo "== $1 (at $((SECONDS - started)) s)"
+}
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
@@ -30,26 +44,47 @@ if ! python3 -c "import gostcrypto" >/dev/null 2>&1; then
     echo "installing: gostcrypto (PyPI)"
     python3 -m pip install --quiet --disable-pip-version-check gostcrypto==1.2.5
 fi
+if ! cargo nextest --version >/dev/null 2>&1; then
+    echo "installing: cargo-nextest (crates.io)"
+    cargo install --locked --quiet cargo-nextest
+fi
 # Interop tests fail, rather than skip, when a peer is missing.
 export QOLTANBA_REQUIRE_PEERS=1
+# The NCA test fixtures: the repository's own testdata/.
+export QOLTANBA_FIXTURES="${QOLTANBA_FIXTURES:-$PWD/testdata}"
 
-if [ ! -d ../shared/fixtures ] && [ -z "${QOLTANBA_FIXTURES:-}" ]; then
-    echo "error: the NCA test fixtures are expected in ../shared/fixtures (or set QOLTANBA_FIXTURES)" >&2
-    exit 1
-fi
+# Everything the tests build: PC/SC for `qoltanba card --reader` and
+# tests/tests/card_pcsc.rs (pcscd, as root); the bindings' test-only exports,
+# uniffi-bindgen and the Android keystore code on the desktop JVM.
+features=qoltanba-cli/pcsc,qoltanba-ffi/testing,qoltanba-ffi/cli,qoltanba-ffi/jvm-keystore
 
+stage "format"
 cargo fmt --all --check
+
+stage "dependencies: licences, bans (no product crate links the test kit), sources, advisories"
+scripts/deny.sh
+scripts/third-party-notices.sh --check
+
+stage "MSRV"
+scripts/msrv.sh
+
+stage "clippy"
 # The plain build (no PC/SC, no libpcsclite needed), as the README's demo builds.
 cargo clippy --workspace --locked -- -D warnings
-# Everything with the PC/SC feature: `qoltanba card --reader`, and
-# tests/tests/card_pcsc.rs driving the simulator card through pcscd (as root);
-# and the bindings' test-only exports and uniffi-bindgen binary.
-cargo clippy --workspace --all-targets --locked \
-    --features qoltanba-cli/pcsc,qoltanba-ffi/testing,qoltanba-ffi/cli,qoltanba-ffi/jvm-keystore \
-    -- -D warnings
-# jvm-keystore: the Android keystore code's unit tests (no JVM needed).
-cargo test --workspace --locked --features qoltanba-cli/pcsc,qoltanba-core/jvm-keystore
-# The bindings: Kotlin (JVM and Android flavours) and Swift generated from the
-# library and checked, then the Kotlin tests on the JVM against the library.
-# Compiling the Swift needs macOS (scripts/apple.sh).
+# The RA alone, without its card-enrolment feature: it must build without
+# the card stack.
+cargo clippy -p qoltanba-ra --locked -- -D warnings
+cargo clippy --workspace --all-targets --locked --features "$features" -- -D warnings
+
+stage "tests"
+cargo nextest run --workspace --locked --features "$features" --no-fail-fast
+cargo test --workspace --locked --features "$features" --doc
+
+stage "bindings"
+# Kotlin (JVM and Android flavours) and Swift generated from the library and
+# checked, then the Kotlin tests on the JVM against the library. Compiling
+# the Swift needs macOS (scripts/apple.sh).
 scripts/kotlin-tests.sh
+
+echo
+echo "all checks and tests passed in $((SECONDS - started)) s"
