@@ -20,7 +20,8 @@ fn crls_verify_and_list_what_was_revoked() {
     let dir = tempfile::tempdir().unwrap();
     let now = OffsetDateTime::now_utc();
     let pass = NewPassword::new(Password::new("Operat0rPass")).unwrap();
-    let cas = CaSet::create(dir.path(), &pass, now).unwrap();
+    let cas = CaSet::create_in_profile(dir.path(), &pass, now, qoltanba_pki::keyfile::Profile::Nca)
+        .unwrap();
     let revoked = vec![
         RevokedEntry {
             serial: vec![0x12, 0x34, 0x56],

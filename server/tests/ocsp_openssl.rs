@@ -26,10 +26,11 @@ fn openssl_gets_good_revoked_and_unknown_answers() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let now = OffsetDateTime::now_utc();
-    let cas = CaSet::create(
+    let cas = CaSet::create_in_profile(
         d,
         &NewPassword::new(Password::new("Operat0rPass")).unwrap(),
         now,
+        qoltanba_pki::keyfile::Profile::Nca,
     )
     .unwrap();
     let iin = qoltanba_pki::cert::with_control_digit("90010130001").unwrap();

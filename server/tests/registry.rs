@@ -26,10 +26,11 @@ fn open(path: &std::path::Path) -> (SoftwareKey, KzCertificate) {
 fn presented_certificates_and_policy() {
     let dir = tempfile::tempdir().unwrap();
     let now = OffsetDateTime::now_utc();
-    let cas = CaSet::create(
+    let cas = CaSet::create_in_profile(
         dir.path(),
         &NewPassword::new(Password::new("Operat0rPass")).unwrap(),
         now,
+        qoltanba_pki::keyfile::Profile::Nca,
     )
     .unwrap();
     let db = Db::open(&dir.path().join("ra.db")).unwrap();

@@ -51,7 +51,13 @@ fn cas() -> &'static CaSet {
     CAS.get_or_init(|| {
         let home = tempfile::tempdir().unwrap();
         let pass = NewPassword::new(Password::new("Operat0rPass")).unwrap();
-        CaSet::create(home.path(), &pass, OffsetDateTime::now_utc()).unwrap()
+        CaSet::create_in_profile(
+            home.path(),
+            &pass,
+            OffsetDateTime::now_utc(),
+            qoltanba_pki::keyfile::Profile::Nca,
+        )
+        .unwrap()
     })
 }
 

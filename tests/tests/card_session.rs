@@ -114,12 +114,14 @@ fn issuer() -> &'static Mutex<Issuer> {
             qoltanba_testkit::embedded::random_password("Ra"),
         ))
         .unwrap();
-        let home = Home::init(
+        // A throwaway home: key files in NCA's cheap profile.
+        let home = Home::init_in_profile(
             &dir.path().join("ra"),
             "127.0.0.1:1".parse().unwrap(),
             true,
             &passphrase,
             OffsetDateTime::now_utc(),
+            qoltanba_pki::keyfile::Profile::Nca,
         )
         .unwrap();
         let cas = home.unlock_cas(passphrase.as_password()).unwrap();
