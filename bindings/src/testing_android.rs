@@ -112,12 +112,9 @@ impl TestingAndroidKeystore {
     ) -> Result<TestingPlatformKey, QoltanbaError> {
         self.run(|store| {
             let spec: KeySpec = algorithm.parse().map_err(QoltanbaError::invalid)?;
-            let purpose = match purpose.as_str() {
-                "auth" => Purpose::Auth,
-                "sign" => Purpose::Sign,
-                "both" => Purpose::Both,
-                other => return Err(QoltanbaError::invalid(format!("no purpose {other}"))),
-            };
+            let purpose = Purpose::from_token(&purpose)
+                .filter(|p| *p != Purpose::Neither)
+                .ok_or_else(|| QoltanbaError::invalid(format!("no purpose {purpose}")))?;
             let key = store.generate(&KeyRequest {
                 spec,
                 purpose,

@@ -3,6 +3,7 @@
 //! personalisation API (not reachable through APDUs).
 
 use crate::apdu::{status, sw};
+use crate::command::{Ctx, Work};
 use crate::error::SimError;
 use crate::keys::{CardKey, KeyAlg};
 use crate::kz::{self, KzVolatile};
@@ -11,26 +12,6 @@ use crate::reference::{self, RefVolatile};
 use crate::state::{CERT_FILE_LEN, CardState, Profile, SimConfig};
 use std::path::{Path, PathBuf};
 use zeroize::Zeroizing;
-
-/// Card computation a command caused, for the latency model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Work {
-    /// PACE elliptic-curve point multiplications.
-    PacePointMul(u32),
-    RsaSign,
-    EcSign,
-    RsaKeygen,
-    EcKeygen,
-}
-
-/// What a command's processing may touch.
-pub(crate) struct Ctx<'a> {
-    pub state: &'a mut CardState,
-    pub rng: &'a mut dyn RandomSource,
-    /// Set when the persistent state changed and must be saved.
-    pub dirty: bool,
-    pub work: Vec<Work>,
-}
 
 /// A key role of `qoltanba-ref-1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

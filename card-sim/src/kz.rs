@@ -10,7 +10,7 @@
 //! the DF need not be selected before key commands.
 
 use crate::apdu::{Command, response, status, sw, tlv};
-use crate::card::{Ctx, Work};
+use crate::command::{Ctx, Work};
 use crate::keys::{CardKey, KeyAlg};
 use crate::state::{CardState, PIN_TRIES};
 use subtle::ConstantTimeEq;

@@ -22,7 +22,7 @@
 //!   generation 100 ms, and 2 ms for any other command (file access, SM
 //!   cryptography).
 
-use crate::card::Work;
+use crate::command::Work;
 use std::time::Duration;
 
 /// The physical interface.

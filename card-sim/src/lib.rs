@@ -2,6 +2,7 @@
 
 pub mod apdu;
 pub mod card;
+pub mod command;
 pub mod crypto;
 pub mod error;
 pub mod keys;
@@ -15,7 +16,8 @@ pub mod terminal;
 pub mod transport;
 pub mod vpcd;
 
-pub use card::{Role, SimCard, Work};
+pub use card::{Role, SimCard};
+pub use command::Work;
 pub use error::SimError;
 pub use keys::KeyAlg;
 

@@ -10,7 +10,7 @@
 //! other than SELECT of a certificate file.
 
 use crate::apdu::{Command, response, status, sw, tlv};
-use crate::card::{Ctx, Work};
+use crate::command::{Ctx, Work};
 use crate::crypto;
 use crate::keys::{CardKey, KeyAlg, certificate_matches};
 use crate::pace::{PaceChip, PaceError};

@@ -2,6 +2,7 @@
 
 pub mod apdu;
 pub mod channel;
+pub mod cipher;
 pub mod keys;
 pub mod keystore;
 pub mod pace;

@@ -14,8 +14,7 @@ use zeroize::{Zeroize, Zeroizing};
 use super::apdu::{
     Command, EXTENDED_LE_MAX, Response, SHORT_LE_MAX, SHORT_MAX, Status, StatusWord,
 };
-use super::pace::PaceCipher;
-use super::pace::crypto::{Aes, BLOCK, cmac};
+use super::cipher::{Aes, BLOCK, PaceCipher, cmac};
 use super::tlv;
 
 /// Length of the MAC in DO8E.

@@ -192,7 +192,7 @@ fn warn_last_try(session: &mut CardSession) {
 /// The `--cert` files and the card certificates this device's store knows.
 fn load_certs(paths: &[PathBuf]) -> Result<Vec<KzCertificate>, CliError> {
     let mut certs = certificate_files(paths)?;
-    certs.extend(stored_card_certificates(&crate::renew::open_store()?)?);
+    certs.extend(stored_card_certificates(&crate::store::open_store()?)?);
     Ok(certs)
 }
 

@@ -61,11 +61,10 @@ pub enum KeysCommand {
 }
 
 pub fn parse_purpose(s: &str) -> Result<Purpose, String> {
-    match s.to_ascii_lowercase().as_str() {
-        "auth" => Ok(Purpose::Auth),
-        "sign" => Ok(Purpose::Sign),
-        "both" => Ok(Purpose::Both),
-        other => Err(format!("unknown purpose '{other}'; use auth, sign or both")),
+    let lower = s.to_ascii_lowercase();
+    match Purpose::from_token(&lower) {
+        Some(p) if p != Purpose::Neither => Ok(p),
+        _ => Err(format!("unknown purpose '{lower}'; use auth, sign or both")),
     }
 }
 

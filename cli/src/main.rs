@@ -11,6 +11,7 @@ mod output;
 mod reminders_cmd;
 mod renew;
 mod secret_input;
+mod store;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

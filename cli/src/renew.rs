@@ -23,6 +23,7 @@ use serde_json::json;
 use crate::card::CardArgs;
 use crate::error::CliError;
 use crate::keys::{current_password, new_password};
+use crate::store::open_store;
 use crate::{Context, output, read_file};
 
 /// Exit code of a renewal waiting for its one-time code.
@@ -115,24 +116,6 @@ fn card_home(args: &RenewArgs, card: &CardArgs, store: &Store) -> Result<CardHom
         known,
         args.new_keys_dir.clone(),
     ))
-}
-
-/// The local database: `QOLTANBA_DB`, else `~/.local/share/qoltanba/qoltanba.db`.
-pub fn open_store() -> Result<Store, CliError> {
-    let path = match std::env::var_os("QOLTANBA_DB") {
-        Some(p) => PathBuf::from(p),
-        None => {
-            let home = std::env::var_os("HOME")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| ".".into());
-            home.join(".local/share/qoltanba/qoltanba.db")
-        }
-    };
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent)
-            .map_err(|e| CliError::io(&format!("creating {}", parent.display()), e))?;
-    }
-    Store::open(&path).map_err(CliError::failed)
 }
 
 fn der_of(bytes: Vec<u8>) -> Vec<u8> {

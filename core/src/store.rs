@@ -139,7 +139,7 @@ impl Store {
         cert: &KzCertificate,
         location: &str,
     ) -> Result<(), StoreError> {
-        let serial = hex::encode_upper(cert.inner().tbs_certificate().serial_number().as_bytes());
+        let serial = cert.serial_hex();
         self.lock().execute(
             "INSERT INTO certificates (serial, purpose, not_after, location, der, added_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)

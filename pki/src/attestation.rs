@@ -658,11 +658,6 @@ fn verify_chain_signature(
     }
 }
 
-fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_else(|_| t.to_string())
-}
-
 fn spki_der(spki: &SubjectPublicKeyInfoOwned) -> Option<Vec<u8>> {
     spki.to_der().ok()
 }
@@ -724,7 +719,7 @@ pub fn verify_android_attestation(
         let not_after = validity.not_after.to_unix_duration().as_secs();
         let at = |secs: u64| {
             OffsetDateTime::from_unix_timestamp(i64::try_from(secs).unwrap_or(i64::MAX))
-                .map(rfc3339)
+                .map(crate::timestamp::rfc3339)
                 .unwrap_or_else(|_| format!("{secs} s after 1970"))
         };
         if i64::try_from(not_before).map_or(true, |nb| now_unix < nb) {

@@ -4,6 +4,7 @@
 pub mod attestation;
 pub mod cert;
 mod cms_read;
+mod cms_write;
 pub mod crypto;
 pub mod keyfile;
 pub mod oid;

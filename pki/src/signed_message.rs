@@ -11,21 +11,20 @@
 //! certificate, and that the contentType attribute matches. Trust in the
 //! certificate (chain, validity, revocation, purpose) is the caller's.
 
-use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
-use cms::content_info::{CmsVersion, ContentInfo};
-use cms::signed_data::{
-    CertificateSet, EncapsulatedContentInfo, SignedData, SignerIdentifier, SignerInfo, SignerInfos,
-};
+use cms::cert::CertificateChoices;
+use cms::content_info::ContentInfo;
+use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
 use der::{Decode, Encode};
 use spki::AlgorithmIdentifierOwned;
 use time::OffsetDateTime;
-use x509_cert::attr::{Attribute, Attributes};
+use x509_cert::attr::Attributes;
 use x509_cert::ext::pkix::SubjectKeyIdentifier;
 use x509_cert::time::Time;
 
 use crate::cert::KzCertificate;
 use crate::cms_read::{cms_der, single_value};
+use crate::cms_write::{CmsWriteError, attribute, sign_attached, signing_time};
 use crate::crypto::{
     DigestAlgorithm, SignError, SignatureAlgorithm, Signer, VerifyError, verify_signature,
 };
@@ -91,7 +90,6 @@ pub fn sign_message(
         .digest()
         .ok_or_else(|| SignedMessageError::UnsupportedSigner(algorithm.name().into()))?;
     let encode = |_| SignedMessageError::Malformed;
-    let signing_time = Time::try_from(std::time::SystemTime::from(at)).map_err(encode)?;
     let attrs: Attributes = SetOfVec::try_from(vec![
         attribute(oid::ATTR_CONTENT_TYPE, &oid::CT_DATA).map_err(encode)?,
         attribute(
@@ -99,45 +97,14 @@ pub fn sign_message(
             &OctetString::new(digest.digest(content)).map_err(encode)?,
         )
         .map_err(encode)?,
-        attribute(oid::ATTR_SIGNING_TIME, &signing_time).map_err(encode)?,
+        signing_time(at).map_err(encode)?,
     ])
     .map_err(encode)?;
-    let signature = signer.sign(&attrs.to_der().map_err(encode)?)?;
-    let tbs = cert.inner().tbs_certificate();
-    let signer_info = SignerInfo {
-        version: CmsVersion::V1,
-        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
-            issuer: tbs.issuer().clone(),
-            serial_number: tbs.serial_number().clone(),
-        }),
-        digest_alg: digest.identifier(),
-        signed_attrs: Some(attrs),
-        signature_algorithm: algorithm.identifier(),
-        signature: OctetString::new(signature).map_err(encode)?,
-        unsigned_attrs: None,
-    };
-    let signed = SignedData {
-        version: CmsVersion::V1,
-        digest_algorithms: SetOfVec::try_from(vec![digest.identifier()]).map_err(encode)?,
-        encap_content_info: EncapsulatedContentInfo {
-            econtent_type: oid::CT_DATA,
-            econtent: Some(
-                Any::encode_from(&OctetString::new(content).map_err(encode)?).map_err(encode)?,
-            ),
-        },
-        certificates: Some(CertificateSet(
-            SetOfVec::try_from(vec![CertificateChoices::Certificate(cert.inner().clone())])
-                .map_err(encode)?,
-        )),
-        crls: None,
-        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info]).map_err(encode)?),
-    };
-    ContentInfo {
-        content_type: oid::CT_SIGNED_DATA,
-        content: Any::encode_from(&signed).map_err(encode)?,
-    }
-    .to_der()
-    .map_err(encode)
+    let content_type = Any::encode_from(&oid::CT_DATA).map_err(encode)?;
+    sign_attached(content, content_type, digest, attrs, signer, cert).map_err(|e| match e {
+        CmsWriteError::Sign(e) => SignedMessageError::Sign(e),
+        CmsWriteError::Encoding => SignedMessageError::Malformed,
+    })
 }
 
 /// Verify a signed message (DER, or PEM labelled CMS or PKCS7).
@@ -202,16 +169,6 @@ pub fn verify_message(bytes: &[u8]) -> Result<VerifiedMessage, SignedMessageErro
         content: content.as_bytes().to_vec(),
         signer,
         signing_time,
-    })
-}
-
-fn attribute(
-    oid: ObjectIdentifier,
-    value: &(impl der::EncodeValue + der::Tagged),
-) -> der::Result<Attribute> {
-    Ok(Attribute {
-        oid,
-        values: SetOfVec::try_from(vec![Any::encode_from(value)?])?,
     })
 }
 

@@ -1,12 +1,10 @@
 //! The pure steps of PACE Generic Mapping (ICAO 9303-11 §4.4), each small
-//! enough to check against the published worked example on its own, and the
-//! AES primitives secure messaging shares with them.
+//! enough to check against the published worked example on its own; the AES
+//! primitives they share with secure messaging are in [`crate::cipher`].
 //!
 //! Everything here is generic over the two curves the profile allows; the
 //! runtime choice between them is made once, in [`super::establish`].
 
-use aes::cipher::{BlockCipherDecrypt, BlockCipherEncrypt, KeyInit};
-use cmac::{Cmac, Mac};
 use elliptic_curve::ff::{Field, PrimeField};
 use elliptic_curve::point::AffineCoordinates;
 use elliptic_curve::{FieldBytes, Scalar};
@@ -17,7 +15,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::PaceError;
-use super::info::PaceCipher;
+use crate::cipher::{Aes, BLOCK, PaceCipher, cmac};
 use crate::tlv;
 
 /// Length of one coordinate of the profile's 256-bit curves.
@@ -26,8 +24,6 @@ pub const COORDINATE_LEN: usize = 32;
 pub const POINT_LEN: usize = 1 + 2 * COORDINATE_LEN;
 /// Length of the authentication tokens T_PCD and T_PICC.
 pub const TOKEN_LEN: usize = 8;
-/// The AES block.
-pub const BLOCK: usize = 16;
 
 /// KDF(K, c) of ICAO 9303-11 §9.7.1: SHA-1 cut to 16 bytes for AES-128,
 /// SHA-256 cut to 24 or 32 bytes for AES-192/256.
@@ -60,102 +56,6 @@ pub fn k_pi(password: &[u8], cipher: PaceCipher) -> Zeroizing<Vec<u8>> {
 /// the published vector uses it.
 pub fn mrz_password(mrz_information: &str) -> Zeroizing<Vec<u8>> {
     Zeroizing::new(Sha1::digest(mrz_information.as_bytes()).to_vec())
-}
-
-/// An AES key of any of the three sizes; the cipher state zeroizes on drop.
-pub(crate) enum Aes {
-    A128(aes::Aes128),
-    A192(aes::Aes192),
-    A256(aes::Aes256),
-}
-
-impl Aes {
-    /// `None` unless `key` is 16, 24 or 32 bytes.
-    pub(crate) fn new(key: &[u8]) -> Option<Self> {
-        match key.len() {
-            16 => aes::Aes128::new_from_slice(key).ok().map(Self::A128),
-            24 => aes::Aes192::new_from_slice(key).ok().map(Self::A192),
-            32 => aes::Aes256::new_from_slice(key).ok().map(Self::A256),
-            _ => None,
-        }
-    }
-
-    pub(crate) fn encrypt_block(&self, block: &mut [u8; BLOCK]) {
-        let mut b = aes::Block::from(*block);
-        match self {
-            Self::A128(c) => c.encrypt_block(&mut b),
-            Self::A192(c) => c.encrypt_block(&mut b),
-            Self::A256(c) => c.encrypt_block(&mut b),
-        }
-        *block = b.into();
-    }
-
-    fn decrypt_block(&self, block: &mut [u8; BLOCK]) {
-        let mut b = aes::Block::from(*block);
-        match self {
-            Self::A128(c) => c.decrypt_block(&mut b),
-            Self::A192(c) => c.decrypt_block(&mut b),
-            Self::A256(c) => c.decrypt_block(&mut b),
-        }
-        *block = b.into();
-        zeroize::Zeroize::zeroize(b.as_mut_slice());
-    }
-
-    /// CBC over whole blocks, no padding (the caller pads). `None` when
-    /// `data` is not whole blocks.
-    pub(crate) fn cbc_encrypt(&self, iv: &[u8; BLOCK], data: &[u8]) -> Option<Vec<u8>> {
-        if !data.len().is_multiple_of(BLOCK) {
-            return None;
-        }
-        let mut out = Vec::with_capacity(data.len());
-        let mut chain = *iv;
-        for chunk in data.chunks_exact(BLOCK) {
-            for (c, d) in chain.iter_mut().zip(chunk) {
-                *c ^= d;
-            }
-            self.encrypt_block(&mut chain);
-            out.extend_from_slice(&chain);
-        }
-        Some(out)
-    }
-
-    /// CBC decryption over whole blocks, no padding removed.
-    pub(crate) fn cbc_decrypt(&self, iv: &[u8; BLOCK], data: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-        if !data.len().is_multiple_of(BLOCK) {
-            return None;
-        }
-        let mut out = Zeroizing::new(Vec::with_capacity(data.len()));
-        let mut prev = *iv;
-        let mut block = Zeroizing::new([0u8; BLOCK]);
-        for chunk in data.chunks_exact(BLOCK) {
-            block.copy_from_slice(chunk);
-            self.decrypt_block(&mut block);
-            for (b, p) in block.iter_mut().zip(prev) {
-                *b ^= p;
-            }
-            out.extend_from_slice(&*block);
-            prev.copy_from_slice(chunk);
-        }
-        Some(out)
-    }
-}
-
-/// AES-CMAC over the concatenation of `parts`, whole (16 bytes).
-/// `None` when the key is not an AES key size.
-pub(crate) fn cmac(key: &[u8], parts: &[&[u8]]) -> Option<[u8; BLOCK]> {
-    fn run<M: Mac + KeyInit>(key: &[u8], parts: &[&[u8]]) -> Option<[u8; BLOCK]> {
-        let mut mac = <M as KeyInit>::new_from_slice(key).ok()?;
-        for p in parts {
-            mac.update(p);
-        }
-        mac.finalize().into_bytes().as_slice().try_into().ok()
-    }
-    match key.len() {
-        16 => run::<Cmac<aes::Aes128>>(key, parts),
-        24 => run::<Cmac<aes::Aes192>>(key, parts),
-        32 => run::<Cmac<aes::Aes256>>(key, parts),
-        _ => None,
-    }
 }
 
 /// s = AES-CBC-decrypt(K_π, IV 0, z), no padding: the nonce the chip chose.

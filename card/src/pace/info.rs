@@ -10,25 +10,7 @@ use der::asn1::{Any, ObjectIdentifier};
 use der::{Decode, Reader, Sequence, SliceReader, Tag, Tagged};
 
 use super::PaceError;
-
-/// The AES variant of PACE, which also fixes the KDF hash and the key size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum PaceCipher {
-    Aes128,
-    Aes192,
-    Aes256,
-}
-
-impl PaceCipher {
-    /// Session key length in bytes.
-    pub fn key_len(self) -> usize {
-        match self {
-            Self::Aes128 => 16,
-            Self::Aes192 => 24,
-            Self::Aes256 => 32,
-        }
-    }
-}
+use crate::cipher::PaceCipher;
 
 /// The standardized domain parameters the profile allows (ICAO 9303-11 §9.5.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

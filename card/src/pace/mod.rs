@@ -19,7 +19,8 @@ use super::apdu::{Command, Response, Status, StatusWord};
 use super::sm::SecureMessaging;
 use super::tlv;
 use super::transport::{CardTransport, TransportError};
-pub use info::{PaceCipher, PaceCurve, PaceInfo, PaceProtocol, choose, parse_card_access};
+pub use crate::cipher::PaceCipher;
+pub use info::{PaceCurve, PaceInfo, PaceProtocol, choose, parse_card_access};
 
 /// Why PACE did not give a secure session. Messages say what the citizen
 /// (or the developer) should do and never carry secrets.

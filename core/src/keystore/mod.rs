@@ -121,11 +121,11 @@ pub fn new_alias(purpose: Purpose) -> Result<String, PlatformError> {
     let mut random = [0u8; 8];
     getrandom::fill(&mut random)
         .map_err(|_| PlatformError::Platform("the random number generator failed".into()))?;
+    // Aliases already stored name a key of no purpose "key", not "neither";
+    // keep it so aliases made before and after read alike.
     let purpose = match purpose {
-        Purpose::Auth => "auth",
-        Purpose::Sign => "sign",
-        Purpose::Both => "both",
         Purpose::Neither => "key",
+        other => other.token(),
     };
     Ok(format!("{ALIAS_PREFIX}{purpose}-{}", hex::encode(random)))
 }

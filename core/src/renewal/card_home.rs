@@ -11,7 +11,9 @@ use std::path::{Path, PathBuf};
 
 use time::OffsetDateTime;
 
-use super::{KeyHome, RenewalError, RenewalUi};
+use super::error::RenewalError;
+use super::key_home::KeyHome;
+use super::ui::RenewalUi;
 use qoltanba_card::keystore::{CardKey, SharedSession, certified_slots, generate_in_free_slot};
 use qoltanba_card::profile::{CardAlgorithm, Dialect};
 use qoltanba_card::session::{CardError, PinStatus, Role};
@@ -91,11 +93,12 @@ impl CardHome {
 
 /// `slot-83-auth`.
 fn slot_location(slot: u8, purpose: Purpose) -> PathBuf {
+    // A card slot always serves something: a key of no purpose is kept as "both".
     let purpose = match purpose {
-        Purpose::Auth => "auth",
-        Purpose::Sign => "sign",
-        Purpose::Both | Purpose::Neither => "both",
-    };
+        Purpose::Neither => Purpose::Both,
+        other => other,
+    }
+    .token();
     PathBuf::from(format!("slot-{slot:02x}-{purpose}"))
 }
 
@@ -105,12 +108,9 @@ fn parse_location(location: &Path) -> Result<(u8, Purpose), RenewalError> {
     let rest = text.strip_prefix("slot-").ok_or_else(bad)?;
     let (slot, purpose) = rest.split_once('-').ok_or_else(bad)?;
     let slot = u8::from_str_radix(slot, 16).map_err(|_| bad())?;
-    let purpose = match purpose {
-        "auth" => Purpose::Auth,
-        "sign" => Purpose::Sign,
-        "both" => Purpose::Both,
-        _ => return Err(bad()),
-    };
+    let purpose = Purpose::from_token(purpose)
+        .filter(|p| *p != Purpose::Neither)
+        .ok_or_else(bad)?;
     Ok((slot, purpose))
 }
 

@@ -13,7 +13,9 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use super::{FileHome, KeyHome, RenewalError, RenewalUi};
+use super::error::RenewalError;
+use super::key_home::{FileHome, KeyHome};
+use super::ui::RenewalUi;
 use crate::keystore::{ALIAS_PREFIX, KeyRequest, PlatformError, PlatformKeystore};
 use qoltanba_pki::cert::{KzCertificate, Purpose};
 use qoltanba_pki::crypto::{KeySpec, Signer};

@@ -8,6 +8,7 @@
 
 mod algorithm;
 mod digest;
+mod error;
 pub mod gost;
 mod keygen;
 mod public_key;
@@ -17,8 +18,9 @@ mod verify;
 
 pub use algorithm::SignatureAlgorithm;
 pub use digest::DigestAlgorithm;
+pub use error::{KeyError, VerifyError};
 pub use keygen::{KeySpec, generate};
 pub use public_key::{PublicKeyAlgorithm, p256_spki};
 pub use signer::{SignError, Signer};
-pub use software::{KeyError, SoftwareKey};
-pub use verify::{VerifyError, verify_signature};
+pub use software::SoftwareKey;
+pub use verify::verify_signature;

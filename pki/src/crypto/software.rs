@@ -10,7 +10,7 @@ use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use zeroize::Zeroizing;
 
 use super::gost::GostSigningKey;
-use super::{PublicKeyAlgorithm, SignError, SignatureAlgorithm, Signer};
+use super::{KeyError, PublicKeyAlgorithm, SignError, SignatureAlgorithm, Signer};
 use crate::oid;
 
 /// A private key in memory.
@@ -29,21 +29,6 @@ enum Inner {
     Rsa(ring_sig::RsaKeyPair),
     EcdsaP256(ring_sig::EcdsaKeyPair),
     Gost2015_512(GostSigningKey),
-}
-
-/// Why a private key could not be used.
-#[derive(Debug, thiserror::Error)]
-pub enum KeyError {
-    #[error("the private key is not valid PKCS#8; the key file may be damaged")]
-    Malformed,
-    #[error("{0} keys cannot sign here; use a GOST 2015-512, RSA or ECDSA P-256 key")]
-    UnsupportedAlgorithm(String),
-    #[error("the private key was rejected: {0}")]
-    Rejected(String),
-    #[error("key generation failed: {0}")]
-    Generation(String),
-    #[error("the private key is zero or not below the curve order; the key file is damaged")]
-    ScalarOutOfRange,
 }
 
 impl SoftwareKey {

@@ -1,37 +1,11 @@
 //! Checking a signature against a public key.
 
-use der::asn1::ObjectIdentifier;
 use ring::signature::{self as ring_sig, UnparsedPublicKey, VerificationAlgorithm};
 use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 
 use super::gost::GostPublicKey;
-use super::{PublicKeyAlgorithm, SignatureAlgorithm};
+use super::{PublicKeyAlgorithm, SignatureAlgorithm, VerifyError};
 use crate::oid;
-
-/// Why a signature did not verify.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum VerifyError {
-    #[error("the signature does not match the data and key")]
-    BadSignature,
-    #[error(
-        "{0} signatures are not supported; qoltanba verifies GOST 2015-512, GOST 2004, RSA and ECDSA"
-    )]
-    AlgorithmNotSupported(String),
-    #[error("unknown signature algorithm {0}")]
-    UnknownAlgorithm(ObjectIdentifier),
-    #[error("a {signature} signature cannot come from a {key} key")]
-    KeyMismatch { signature: String, key: String },
-    #[error("the public key is unreadable ({0}); the certificate or request is damaged")]
-    MalformedPublicKey(String),
-    #[error(
-        "the public key is not a point on its curve; the certificate or request is damaged or forged"
-    )]
-    PointNotOnCurve,
-    #[error("the signature is malformed ({0}); the document is damaged")]
-    MalformedSignature(String),
-    #[error("the signature's r or s lies outside 1..q-1; the document is damaged or forged")]
-    SignatureOutOfRange,
-}
 
 /// Verify `signature` over `message` made with `algorithm` by the holder of `key`.
 pub fn verify_signature(

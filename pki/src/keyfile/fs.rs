@@ -93,7 +93,7 @@ pub fn replace(path: impl AsRef<Path>, bytes: &[u8]) -> Result<(), KeyFileError>
 }
 
 fn write_temp(dir: &Path, name: &str, bytes: &[u8]) -> Result<PathBuf, KeyFileError> {
-    let suffix: [u8; 6] = super::pkcs12::random()?;
+    let suffix: [u8; 6] = super::random::random()?;
     let temp = dir.join(format!(".{name}.{}.tmp", hex::encode(suffix)));
     let result = (|| {
         let mut file = open_private(&temp)?;

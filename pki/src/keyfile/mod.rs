@@ -46,6 +46,7 @@ mod import;
 mod naming;
 mod password;
 pub mod pkcs12;
+mod random;
 
 pub use error::KeyFileError;
 pub use fs::{replace, save_new};

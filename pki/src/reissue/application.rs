@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use x509_cert::request::CertReq;
 
 use super::ReissueError;
-use super::details::{ApplicationDetails, check_email, check_locality};
+use super::details::{ApplicationDetails, StorageKind, check_email, check_locality};
 use crate::cert::{KzCertificate, Purpose};
 
 /// The format version this code writes and reads. A reader meets a newer
@@ -18,21 +18,6 @@ pub const VERSION: u8 = 1;
 
 /// How many random bytes make an application unique.
 pub const NONCE_LEN: usize = 32;
-
-/// Where the citizen keeps the new keys (the cabinet's "key storage" choice).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enumerated, Serialize)]
-#[repr(u8)]
-#[serde(rename_all = "kebab-case")]
-pub enum StorageKind {
-    /// An NCA key file (PKCS#12), 1-year certificates.
-    File = 0,
-    /// The phone's keystore (Android Keystore, Apple Keychain).
-    PlatformKeystore = 1,
-    /// The Kazakh ID card.
-    IdCard = 2,
-    /// A hardware token (Kaztoken, eToken, JaCarta, aKey).
-    Token = 3,
-}
 
 /// What one requested key is for. Unlike [`Purpose`] it has no "neither":
 /// every request is for something.

@@ -3,14 +3,31 @@
 //! The same checks run when an application is built and when one is
 //! verified, so the RA never receives what the client would have refused.
 
+use der::Enumerated;
+use serde::Serialize;
+
 use super::ReissueError;
-use super::application::StorageKind;
 
 /// The longest locality accepted, in characters.
 pub const MAX_LOCALITY_CHARS: usize = 100;
 
 /// The longest e-mail address accepted, in bytes (RFC 5321's path limit).
 pub const MAX_EMAIL_LEN: usize = 254;
+
+/// Where the citizen keeps the new keys (the cabinet's "key storage" choice).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enumerated, Serialize)]
+#[repr(u8)]
+#[serde(rename_all = "kebab-case")]
+pub enum StorageKind {
+    /// An NCA key file (PKCS#12), 1-year certificates.
+    File = 0,
+    /// The phone's keystore (Android Keystore, Apple Keychain).
+    PlatformKeystore = 1,
+    /// The Kazakh ID card.
+    IdCard = 2,
+    /// A hardware token (Kaztoken, eToken, JaCarta, aKey).
+    Token = 3,
+}
 
 /// The citizen's entries: where NCA writes, where they live, where the new
 /// keys will be kept.

@@ -25,11 +25,11 @@ mod verify;
 pub mod wire;
 
 pub use application::{
-    Applicant, KeyRequest, NONCE_LEN, ReissueApplication, RequestPurpose, StorageKind, VERSION,
+    Applicant, KeyRequest, NONCE_LEN, ReissueApplication, RequestPurpose, VERSION,
 };
 pub use build::{NewKeyEntry, SignedApplication, build_application, build_attested_application};
 pub use csr::{VerifiedCsr, build_csr, requested_eku, requested_key_usage, verify_csr};
-pub use details::{ApplicationDetails, MAX_EMAIL_LEN, MAX_LOCALITY_CHARS};
+pub use details::{ApplicationDetails, MAX_EMAIL_LEN, MAX_LOCALITY_CHARS, StorageKind};
 pub use error::ReissueError;
 pub use sign::sign_application;
 pub use subject::{individual_subject, renewal_subject};

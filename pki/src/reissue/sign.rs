@@ -6,27 +6,19 @@
 //! 5035); the signer's certificate included; sid = issuerAndSerialNumber;
 //! the digest that goes with the key's signature algorithm (SHA-256 for RSA
 //! and P-256, Streebog-512 for GOST 2015); the signing certificate's hash in
-//! signingCertificateV2 is always SHA-256 (the attribute's default). The structures are built
-//! from the typed `cms`/`x509-cert` values directly rather than through their
-//! builders, because the key is a `dyn Signer` (file, keystore, ID card) that
-//! returns finished signatures in the algorithm's wire encoding.
+//! signingCertificateV2 is always SHA-256 (the attribute's default). The
+//! SignedData itself is assembled by `cms_write`, as for signed messages.
 
-use cms::cert::{CertificateChoices, IssuerAndSerialNumber};
-use cms::content_info::{CmsVersion, ContentInfo};
-use cms::signed_data::{CertificateSet, SignerIdentifier, SignerInfo, SignerInfos};
-use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
-use der::{Encode, EncodeValue, Tagged};
+use der::asn1::{OctetString, SetOfVec};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
-use x509_cert::attr::{Attribute, Attributes};
-use x509_cert::time::Time;
+use x509_cert::attr::Attributes;
 
 use super::ReissueError;
 use super::application::ReissueApplication;
-use super::wire::{
-    EncapsulatedContent, EssCertIdV2, SignedData, SigningCertificateV2, content_type,
-};
+use super::wire::{EssCertIdV2, SigningCertificateV2, content_type};
 use crate::cert::{KzCertificate, TimeStatus};
+use crate::cms_write::{CmsWriteError, attribute, sign_attached, signing_time};
 use crate::crypto::{DigestAlgorithm, Signer};
 use crate::oid;
 
@@ -64,14 +56,6 @@ pub(crate) fn check_signer(
         .ok_or_else(|| ReissueError::UnsupportedSigner(algorithm.name().into()))
 }
 
-/// An attribute with its one value.
-fn attribute(oid: ObjectIdentifier, value: &(impl EncodeValue + Tagged)) -> der::Result<Attribute> {
-    Ok(Attribute {
-        oid,
-        values: SetOfVec::try_from(vec![Any::encode_from(value)?])?,
-    })
-}
-
 /// The four signed attributes, as a DER SET OF (sorted by encoding).
 fn signed_attributes(
     content: &[u8],
@@ -79,8 +63,6 @@ fn signed_attributes(
     cert: &KzCertificate,
     at: OffsetDateTime,
 ) -> der::Result<Attributes> {
-    // UTCTime through 2049, GeneralizedTime after, as RFC 5652 11.3 asks.
-    let signing_time = Time::try_from(std::time::SystemTime::from(at))?;
     let signing_certificate = SigningCertificateV2 {
         certs: vec![EssCertIdV2 {
             hash_algorithm: None,
@@ -95,7 +77,7 @@ fn signed_attributes(
             oid::ATTR_MESSAGE_DIGEST,
             &OctetString::new(digest.digest(content))?,
         )?,
-        attribute(oid::ATTR_SIGNING_TIME, &signing_time)?,
+        signing_time(at)?,
         attribute(oid::ATTR_SIGNING_CERTIFICATE_V2, &signing_certificate)?,
     ])
 }
@@ -113,53 +95,9 @@ pub fn sign_application(
     let content = application.to_der()?;
     let signed_attrs =
         signed_attributes(&content, digest, cert, at).map_err(|_| ReissueError::Encoding)?;
-    // RFC 5652 5.4: the signature covers the DER of the SET OF attributes
-    // (tag SET), not the [0] IMPLICIT form they travel in.
-    let to_sign = signed_attrs.to_der().map_err(|_| ReissueError::Encoding)?;
-    let signature = signer.sign(&to_sign)?;
-    assemble(content, digest, signed_attrs, signer, cert, signature)
-        .map_err(|_| ReissueError::Encoding)
-}
-
-/// Put the signed pieces into ContentInfo { SignedData }.
-fn assemble(
-    content: Vec<u8>,
-    digest: DigestAlgorithm,
-    signed_attrs: Attributes,
-    signer: &dyn Signer,
-    cert: &KzCertificate,
-    signature: Vec<u8>,
-) -> der::Result<Vec<u8>> {
-    let digest_alg = digest.identifier();
-    let tbs = cert.inner().tbs_certificate();
-    let signer_info = SignerInfo {
-        version: CmsVersion::V1,
-        sid: SignerIdentifier::IssuerAndSerialNumber(IssuerAndSerialNumber {
-            issuer: tbs.issuer().clone(),
-            serial_number: tbs.serial_number().clone(),
-        }),
-        digest_alg: digest_alg.clone(),
-        signed_attrs: Some(signed_attrs),
-        signature_algorithm: signer.algorithm().identifier(),
-        signature: OctetString::new(signature)?,
-        unsigned_attrs: None,
-    };
-    let signed = SignedData {
-        version: CmsVersion::V1,
-        digest_algorithms: SetOfVec::try_from(vec![digest_alg])?,
-        encap_content_info: EncapsulatedContent {
-            econtent_type: content_type(),
-            econtent: Some(Any::encode_from(&OctetString::new(content)?)?),
-        },
-        certificates: Some(CertificateSet(SetOfVec::try_from(vec![
-            CertificateChoices::Certificate(cert.inner().clone()),
-        ])?)),
-        crls: None,
-        signer_infos: SignerInfos(SetOfVec::try_from(vec![signer_info])?),
-    };
-    ContentInfo {
-        content_type: oid::CT_SIGNED_DATA,
-        content: Any::encode_from(&signed)?,
-    }
-    .to_der()
+    sign_attached(&content, content_type(), digest, signed_attrs, signer, cert).map_err(|e| match e
+    {
+        CmsWriteError::Sign(e) => ReissueError::Sign(e),
+        CmsWriteError::Encoding => ReissueError::Encoding,
+    })
 }

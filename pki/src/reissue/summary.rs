@@ -6,8 +6,9 @@ use serde::Serialize;
 use sha1::{Digest, Sha1};
 use time::OffsetDateTime;
 
-use super::application::{ReissueApplication, StorageKind};
+use super::application::ReissueApplication;
 use super::csr::verify_request;
+use super::details::StorageKind;
 use super::verify::VerifiedApplication;
 use crate::cert::Purpose;
 use crate::crypto::PublicKeyAlgorithm;

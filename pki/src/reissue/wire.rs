@@ -7,12 +7,10 @@
 //! last arc does not fit the 32-bit arcs of `const-oid`, so neither
 //! `ObjectIdentifier` nor `cms`'s `EncapsulatedContentInfo` (whose
 //! eContentType is one) can hold or even decode it. The OID is therefore
-//! kept as its DER bytes, and `SignedData` is mirrored here with the
-//! eContentType as a raw value; everything else reuses the `cms` types.
+//! kept as its DER bytes, and `SignedData` is mirrored (in `cms_write`,
+//! re-exported here) with the eContentType as a raw value; everything else
+//! reuses the `cms` types.
 
-use cms::content_info::CmsVersion;
-use cms::revocation::RevocationInfoChoices;
-use cms::signed_data::{CertificateSet, DigestAlgorithmIdentifiers, SignerInfos};
 use der::asn1::{Any, OctetString};
 use der::{Sequence, Tag};
 use spki::AlgorithmIdentifierOwned;
@@ -20,6 +18,7 @@ use x509_cert::ext::pkix::certpolicy::PolicyInformation;
 use x509_cert::ext::pkix::name::GeneralNames;
 use x509_cert::serial_number::SerialNumber;
 
+pub use crate::cms_write::{EncapsulatedContent, SignedData};
 use crate::oid;
 
 /// `2.25.85281895167955195690542932090825711559`, the DER value (without
@@ -37,28 +36,6 @@ pub const CONTENT_TYPE_DOTTED: &str = "2.25.852818951679551956905429320908257115
 pub fn content_type() -> Any {
     Any::new(Tag::ObjectIdentifier, CONTENT_TYPE_VALUE.to_vec())
         .expect("a 20-byte value always has a valid length")
-}
-
-/// RFC 5652 EncapsulatedContentInfo with the eContentType kept raw.
-#[derive(Clone, Debug, PartialEq, Eq, Sequence)]
-pub struct EncapsulatedContent {
-    pub econtent_type: Any,
-    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
-    pub econtent: Option<Any>,
-}
-
-/// RFC 5652 SignedData, field for field as in `cms`, except the
-/// encapsulated content (see the module documentation).
-#[derive(Clone, Debug, PartialEq, Eq, Sequence)]
-pub struct SignedData {
-    pub version: CmsVersion,
-    pub digest_algorithms: DigestAlgorithmIdentifiers,
-    pub encap_content_info: EncapsulatedContent,
-    #[asn1(context_specific = "0", tag_mode = "IMPLICIT", optional = "true")]
-    pub certificates: Option<CertificateSet>,
-    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
-    pub crls: Option<RevocationInfoChoices>,
-    pub signer_infos: SignerInfos,
 }
 
 /// RFC 5035 `IssuerSerial`: the issuer as GeneralNames and the serial.

@@ -9,6 +9,16 @@ use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
 use der::{Decode, EncodingRules, Sequence, SliceReader, ValueOrd};
 use spki::AlgorithmIdentifierOwned;
 
+/// The bag types (RFC 7292 §4.2) and certificate type (§4.2.3) read and written.
+pub(super) const KEY_BAG: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.10.1.1");
+pub(super) const SHROUDED_KEY_BAG: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.10.1.2");
+pub(super) const CERT_BAG: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.10.1.3");
+pub(super) const X509_CERTIFICATE: ObjectIdentifier =
+    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.22.1");
+
 /// PFX ::= SEQUENCE { version INTEGER {v3(3)}, authSafe ContentInfo, macData MacData OPTIONAL }
 #[derive(Clone, Debug, Sequence)]
 pub struct Pfx {

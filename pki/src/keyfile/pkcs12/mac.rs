@@ -12,8 +12,8 @@ use subtle::ConstantTimeEq;
 
 use super::asn1::{DigestInfo, MacData};
 use super::kdf::{self, Hash, MAX_ITERATIONS, PasswordBytes, Purpose};
-use super::pbe::random;
 use crate::keyfile::KeyFileError;
+use crate::keyfile::random::random;
 
 /// The MAC's hash and iteration count, checked to be ones qoltanba reads.
 pub struct MacParams {

@@ -27,8 +27,6 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-pub(crate) use pbe::random;
-
 use super::{KeyFileError, NewPassword, Password};
 
 /// NCA's iteration count for the MAC and both encryptions.

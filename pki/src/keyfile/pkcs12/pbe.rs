@@ -20,6 +20,7 @@ use zeroize::Zeroizing;
 use super::asn1::{Pbes2Params, Pkcs12PbeParams, decode_any};
 use super::kdf::{self, Hash, MAX_ITERATIONS, PasswordBytes, Purpose};
 use crate::keyfile::KeyFileError;
+use crate::keyfile::random::random;
 
 pub const PBE_SHA1_RC4_128: ObjectIdentifier =
     ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.1.1");
@@ -466,13 +467,6 @@ impl<'p> Keys<'p> {
             |p| kdf::pbkdf2(prf, p.utf8(), salt, iterations, len),
         )
     }
-}
-
-/// Random bytes from the OS.
-pub fn random<const N: usize>() -> Result<[u8; N], KeyFileError> {
-    let mut out = [0u8; N];
-    getrandom::fill(&mut out).map_err(|_| KeyFileError::Random)?;
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -4,13 +4,13 @@
 //! `WrongPassword`), and only then decrypt; after a good MAC every failure
 //! means a damaged file (`Malformed`).
 
-use der::asn1::{BmpString, ObjectIdentifier, OctetString};
+use der::asn1::{BmpString, OctetString};
 use der::{Decode, Encode};
 use zeroize::Zeroizing;
 
 use super::asn1::{
-    BagAttribute, CertBag, ContentInfo, EncryptedData, EncryptedPrivateKeyInfo, Pfx, SafeBag,
-    decode_any, decode_ber,
+    BagAttribute, CERT_BAG, CertBag, ContentInfo, EncryptedData, EncryptedPrivateKeyInfo, KEY_BAG,
+    Pfx, SHROUDED_KEY_BAG, SafeBag, X509_CERTIFICATE, decode_any, decode_ber,
 };
 use super::kdf::PasswordBytes;
 use super::mac::{self, MacParams};
@@ -18,15 +18,6 @@ use super::pbe::{Keys, Scheme};
 use super::{KeyFile, Profile, Protection};
 use crate::keyfile::KeyFileError;
 use crate::oid;
-
-pub(super) const KEY_BAG: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.10.1.1");
-pub(super) const SHROUDED_KEY_BAG: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.10.1.2");
-pub(super) const CERT_BAG: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.12.10.1.3");
-pub(super) const X509_CERTIFICATE: ObjectIdentifier =
-    ObjectIdentifier::new_unwrap("1.2.840.113549.1.9.22.1");
 
 /// A bag's attributes that matter for pairing a key with its certificate.
 #[derive(Default)]

@@ -9,11 +9,12 @@ use super::asn1::{
     BagAttribute, CertBag, ContentInfo, EncryptedContentInfo, EncryptedData,
     EncryptedPrivateKeyInfo, Pfx, SafeBag,
 };
+use super::asn1::{CERT_BAG, SHROUDED_KEY_BAG, X509_CERTIFICATE};
 use super::kdf::{Hash, PasswordBytes};
-use super::pbe::{Keys, Scheme, random};
-use super::read::{CERT_BAG, SHROUDED_KEY_BAG, X509_CERTIFICATE};
+use super::pbe::{Keys, Scheme};
 use super::{KeyFile, MODERN_ITERATIONS, MODERN_MAC_ITERATIONS, NCA_ITERATIONS, Profile, mac};
 use crate::keyfile::KeyFileError;
+use crate::keyfile::random::random;
 use crate::oid;
 
 fn malformed<E>(_: E) -> KeyFileError {

@@ -1,0 +1,60 @@
+//! Why a renewal stopped ([`RenewalError`]), and how a key's signing
+//! failure becomes one.
+
+use std::path::PathBuf;
+
+use crate::ra::RaError;
+use crate::store::StoreError;
+use qoltanba_pki::crypto::SignError;
+use qoltanba_pki::keyfile::KeyFileError;
+
+/// Why a renewal stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum RenewalError {
+    #[error("the key file {0} cannot be used: {1}")]
+    KeyFile(PathBuf, KeyFileError),
+    #[error("the key file {0} holds no certificate; use the key files NCA issued")]
+    NoCertificate(PathBuf),
+    #[error("give the current key files: one GOST512_ file, or the AUTH_ and the SIGN file")]
+    WhichKeys,
+    #[error("{0}")]
+    Key(String),
+    #[error("a password is needed and none was given")]
+    NoPassword,
+    /// A renewal on the ID card was asked for before its PIN was verified.
+    #[error("the ID card's PIN is not verified in this session; verify it, then start the renewal")]
+    PinNotVerified,
+    /// The ID card left the field or stopped answering; resuming continues.
+    #[error("the ID card: {0}; resume the renewal to continue")]
+    CardLost(String),
+    /// A keystore key needs the device unlocked (fingerprint, face or
+    /// passcode); after the unlock, resuming continues.
+    #[error("unlock the phone (fingerprint, face or passcode), then resume the renewal")]
+    UserNotAuthenticated,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Ra(#[from] RaError),
+    #[error("the application cannot be built: {0}")]
+    Application(String),
+    #[error("the issued certificate does not check out: {0}; nothing was installed")]
+    BadIssue(String),
+    #[error("the renewal ended without new certificates: {0}; start a new one")]
+    Failed(String),
+    #[error("the stored renewal is unreadable ({0}); start a new one")]
+    Corrupt(String),
+    /// Stopped on request ([`RenewalUi::cancelled`]) after committing `step`.
+    #[error("the renewal was stopped after step {0}; resume it to continue")]
+    Cancelled(&'static str),
+}
+
+/// A key that could not sign: a card that left the field and a keystore
+/// waiting for the unlock keep their kind (resuming continues after the tap
+/// or the unlock); anything else is the key's failure.
+pub(super) fn signing_error(e: SignError) -> RenewalError {
+    match e {
+        SignError::DeviceLost(why) => RenewalError::CardLost(why),
+        SignError::UserNotAuthenticated => RenewalError::UserNotAuthenticated,
+        e => RenewalError::Key(e.to_string()),
+    }
+}

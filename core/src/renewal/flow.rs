@@ -1,0 +1,548 @@
+//! The flow itself: [`Renewal`] walks the steps, committing the state after
+//! each one, from login to the installed and verified certificates.
+
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as B64;
+use time::OffsetDateTime;
+
+use super::Step;
+use super::card_home::CardHome;
+use super::error::{RenewalError, signing_error};
+use super::key_home::{FileHome, KeyHome};
+use super::state::{
+    NewCertificate, NewKey, Outcome, RenewalRequest, RenewalState, Summary, stored_state,
+};
+use super::ui::RenewalUi;
+use crate::ra::{RaClient, RaError, Ready, Session};
+use crate::store::Store;
+use qoltanba_card::keystore::SharedSession;
+use qoltanba_pki::cert::{KzCertificate, Purpose, TrustAnchors, validate};
+use qoltanba_pki::crypto::{KeySpec, PublicKeyAlgorithm, Signer};
+use qoltanba_pki::reissue::{
+    ApplicationDetails, NewKeyEntry, ReissueError, build_attested_application,
+};
+use qoltanba_pki::signed_message::{SignedMessageError, sign_message};
+
+fn random_key() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the OS random number generator works");
+    hex::encode(bytes)
+}
+
+/// A current key's location and certificate. The key itself is opened
+/// again whenever it signs (the password is asked then), so no private key
+/// outlives the step that uses it.
+struct Current {
+    location: PathBuf,
+    cert: KzCertificate,
+}
+
+/// A new key, opened for signing its CSR.
+type NewSigner = (Purpose, Box<dyn Signer>);
+
+/// How the store names where a key lives, e.g. `file:/path/GOST512_….p12`.
+fn location_name(home: &dyn KeyHome, location: &Path) -> String {
+    home.location_name(location)
+}
+
+/// The algorithm a renewal keeps: the current key's.
+fn same_kind(algorithm: &PublicKeyAlgorithm) -> KeySpec {
+    match algorithm {
+        PublicKeyAlgorithm::Gost2015 { .. } => KeySpec::Gost512,
+        PublicKeyAlgorithm::EcP256 => KeySpec::P256,
+        PublicKeyAlgorithm::Rsa { bits } if *bits >= 3072 => KeySpec::Rsa3072,
+        _ => KeySpec::Rsa2048,
+    }
+}
+
+/// One renewal, driven to its end (or to the code) by [`Renewal::run`].
+pub struct Renewal<'a> {
+    store: &'a Store,
+    client: RaClient,
+    id: i64,
+    state: RenewalState,
+    session: Option<Session>,
+    /// The challenge the session logged in with: bound into new keys'
+    /// attestation, so the RA can tell they were made for this citizen now.
+    login_challenge: Option<Vec<u8>>,
+    home: Box<dyn KeyHome + 'a>,
+}
+
+impl<'a> Renewal<'a> {
+    /// Record a new renewal of the key files in `request.key_files`, the
+    /// new keys going into files in `request.new_keys_dir`.
+    pub fn start(
+        store: &'a Store,
+        client: RaClient,
+        request: RenewalRequest,
+        ui: &mut dyn RenewalUi,
+    ) -> Result<Self, RenewalError> {
+        let home = Box::new(FileHome::new(request.new_keys_dir.clone()));
+        Self::start_with_home(store, client, home, request, ui)
+    }
+
+    /// Record a new renewal with the keys in `home` (key files, the platform
+    /// keystore, the ID card).
+    pub fn start_with_home(
+        store: &'a Store,
+        client: RaClient,
+        mut home: Box<dyn KeyHome + 'a>,
+        request: RenewalRequest,
+        ui: &mut dyn RenewalUi,
+    ) -> Result<Self, RenewalError> {
+        let mut currents = Vec::new();
+        for location in &request.key_files {
+            // Opening checks the password now, not halfway through.
+            let (_key, cert) = home.open_current(location, ui)?;
+            currents.push(Current {
+                location: location.clone(),
+                cert,
+            });
+        }
+        let auth = currents
+            .iter()
+            .find(|c| c.cert.purpose().can_auth())
+            .ok_or(RenewalError::WhichKeys)?;
+        let sign = currents
+            .iter()
+            .find(|c| c.cert.purpose().can_sign())
+            .ok_or(RenewalError::WhichKeys)?;
+        for c in &currents {
+            store.remember_certificate(&c.cert, &location_name(home.as_ref(), &c.location))?;
+        }
+        let state = RenewalState {
+            step: Step::Started,
+            auth_file: auth.location.clone(),
+            sign_file: sign.location.clone(),
+            old_serials: currents.iter().map(|c| c.cert.serial_hex()).collect(),
+            algorithm: same_kind(&sign.cert.key_algorithm()).name().to_string(),
+            request,
+            new_keys: Vec::new(),
+            idempotency_key: None,
+            application: None,
+            number: None,
+            issued: Vec::new(),
+            failure: None,
+        };
+        let json =
+            serde_json::to_string(&state).map_err(|e| RenewalError::Corrupt(e.to_string()))?;
+        let id = store.create_renewal(&sign.cert.serial_hex(), Step::Started.name(), &json)?;
+        ui.committed(Step::Started);
+        Ok(Self {
+            store,
+            client,
+            id,
+            state,
+            session: None,
+            login_challenge: None,
+            home,
+        })
+    }
+
+    /// Continue renewal `id` (of key files) from its last committed step.
+    pub fn resume(store: &'a Store, client: RaClient, id: i64) -> Result<Self, RenewalError> {
+        let state = stored_state(store, id)?;
+        let home = Box::new(FileHome::new(state.request.new_keys_dir.clone()));
+        Self::resume_with_home(store, client, home, id)
+    }
+
+    /// Continue renewal `id` with the keys on the ID card behind `session`
+    /// (PIN verified); certificates the card cannot store go where the
+    /// renewal's start put them.
+    pub fn resume_on_card(
+        store: &'a Store,
+        client: RaClient,
+        session: SharedSession,
+        known: Vec<KzCertificate>,
+        id: i64,
+    ) -> Result<Self, RenewalError> {
+        let state = stored_state(store, id)?;
+        let home = Box::new(CardHome::new(session, known, state.request.new_keys_dir));
+        Self::resume_with_home(store, client, home, id)
+    }
+
+    /// Continue renewal `id` with the keys in `home`.
+    pub fn resume_with_home(
+        store: &'a Store,
+        client: RaClient,
+        home: Box<dyn KeyHome + 'a>,
+        id: i64,
+    ) -> Result<Self, RenewalError> {
+        let state = stored_state(store, id)?;
+        if let Some(why) = &state.failure {
+            return Err(RenewalError::Failed(why.clone()));
+        }
+        Ok(Self {
+            store,
+            client,
+            id,
+            state,
+            session: None,
+            login_challenge: None,
+            home,
+        })
+    }
+
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
+    pub fn state(&self) -> &RenewalState {
+        &self.state
+    }
+
+    fn commit(&mut self, step: Step, ui: &mut dyn RenewalUi) -> Result<(), RenewalError> {
+        self.state.step = step;
+        let json =
+            serde_json::to_string(&self.state).map_err(|e| RenewalError::Corrupt(e.to_string()))?;
+        let finished = matches!(step, Step::Done | Step::Failed);
+        self.store
+            .save_renewal(self.id, step.name(), &json, finished)?;
+        ui.committed(step);
+        Ok(())
+    }
+
+    fn fail(&mut self, why: String, ui: &mut dyn RenewalUi) -> RenewalError {
+        self.state.failure = Some(why.clone());
+        if let Err(e) = self.commit(Step::Failed, ui) {
+            return e;
+        }
+        RenewalError::Failed(why)
+    }
+
+    async fn session(&mut self, ui: &mut dyn RenewalUi) -> Result<Session, RenewalError> {
+        if let Some(s) = &self.session {
+            return Ok(s.clone());
+        }
+        ui.progress("logging in with the AUTH key");
+        let (auth_key, auth_cert) = self.home.open_current(&self.state.auth_file.clone(), ui)?;
+        let challenge = self.client.challenge().await?;
+        self.login_challenge = Some(challenge.nonce.as_bytes().to_vec());
+        let signed = sign_message(
+            challenge.nonce.as_bytes(),
+            auth_key.as_ref(),
+            &auth_cert,
+            OffsetDateTime::now_utc(),
+        )
+        .map_err(|e| match e {
+            SignedMessageError::Sign(e) => signing_error(e),
+            e => RenewalError::Key(e.to_string()),
+        })?;
+        let session = self.client.login(signed).await?;
+        self.session = Some(session.clone());
+        Ok(session)
+    }
+
+    fn open_new_keys(&mut self, ui: &mut dyn RenewalUi) -> Result<Vec<NewSigner>, RenewalError> {
+        let keys = self.state.new_keys.clone();
+        keys.iter()
+            .map(|k| Ok((k.purpose, self.home.open_new(&k.file, ui)?)))
+            .collect()
+    }
+
+    /// Drive the renewal until it is done or needs the one-time code.
+    pub async fn run(&mut self, ui: &mut dyn RenewalUi) -> Result<Outcome, RenewalError> {
+        loop {
+            let step = self.state.step;
+            if !matches!(step, Step::Done | Step::Failed) && ui.cancelled() {
+                return Err(RenewalError::Cancelled(step.name()));
+            }
+            match step {
+                Step::Started => self.generate_keys(ui).await?,
+                Step::KeysGenerated => self.sign(ui)?,
+                Step::Signed => self.submit(ui).await?,
+                Step::Submitted => {
+                    if let Some(outcome) = self.confirm(ui).await? {
+                        return Ok(outcome);
+                    }
+                }
+                Step::Confirmed => self.wait_for_issuance(ui).await?,
+                Step::Issued => self.install(ui)?,
+                Step::Installed => {
+                    self.commit(Step::Done, ui)?;
+                }
+                Step::Done => return Ok(Outcome::Done(self.summary()?)),
+                Step::Failed => {
+                    return Err(RenewalError::Failed(
+                        self.state.failure.clone().unwrap_or_default(),
+                    ));
+                }
+            }
+        }
+    }
+
+    async fn generate_keys(&mut self, ui: &mut dyn RenewalUi) -> Result<(), RenewalError> {
+        // The RA's view first: is the SIGN certificate still good there?
+        let session = self.session(ui).await?;
+        ui.progress("reading your certificates from the registration authority");
+        let list = self.client.certificates(&session).await?;
+        for c in &list.certificates {
+            if self.state.old_serials.contains(&c.serial) && c.status == "revoked" {
+                return Err(self.fail(
+                    format!(
+                        "certificate {} is revoked; re-enrol at a service centre",
+                        c.serial
+                    ),
+                    ui,
+                ));
+            }
+        }
+        let spec: KeySpec = self
+            .state
+            .algorithm
+            .parse()
+            .map_err(|e: String| RenewalError::Corrupt(e))?;
+        let purposes: &[Purpose] = match spec {
+            KeySpec::Gost512 => &[Purpose::Both],
+            _ => &[Purpose::Auth, Purpose::Sign],
+        };
+        let mut new_keys = Vec::new();
+        for purpose in purposes {
+            ui.progress(&format!(
+                "generating the new {} key ({})",
+                purpose,
+                spec.name()
+            ));
+            let challenge = self.login_challenge.clone().unwrap_or_default();
+            let file = self.home.create_attested(spec, *purpose, &challenge, ui)?;
+            new_keys.push(NewKey {
+                purpose: *purpose,
+                file,
+                serial: None,
+            });
+        }
+        self.state.new_keys = new_keys;
+        self.commit(Step::KeysGenerated, ui)
+    }
+
+    fn sign(&mut self, ui: &mut dyn RenewalUi) -> Result<(), RenewalError> {
+        ui.progress("signing the application with the current SIGN key");
+        let (sign_key, sign_cert) = self.home.open_current(&self.state.sign_file.clone(), ui)?;
+        let new = self.open_new_keys(ui)?;
+        let mut attestations = Vec::with_capacity(new.len());
+        for key in self.state.new_keys.clone() {
+            attestations.push(self.home.attestation(&key.file)?);
+        }
+        let requests: Vec<NewKeyEntry<'_>> = new
+            .iter()
+            .zip(&attestations)
+            .map(|((purpose, key), attestation)| NewKeyEntry {
+                purpose: *purpose,
+                key: key.as_ref(),
+                attestation,
+            })
+            .collect();
+        let details = ApplicationDetails {
+            email: self.state.request.email.clone(),
+            locality: self.state.request.locality.clone(),
+            storage: self.home.storage(),
+        };
+        let signed = build_attested_application(
+            &sign_cert,
+            sign_key.as_ref(),
+            &requests,
+            &details,
+            OffsetDateTime::now_utc(),
+        )
+        .map_err(|e| match e {
+            ReissueError::Sign(e) => signing_error(e),
+            e => RenewalError::Application(e.to_string()),
+        })?;
+        self.state.application = Some(B64.encode(&signed.p7s_der));
+        self.state.idempotency_key = Some(random_key());
+        self.commit(Step::Signed, ui)
+    }
+
+    async fn submit(&mut self, ui: &mut dyn RenewalUi) -> Result<(), RenewalError> {
+        ui.progress("submitting the application");
+        let session = self.session(ui).await?;
+        let p7s = B64
+            .decode(self.state.application.as_deref().unwrap_or_default())
+            .map_err(|e| RenewalError::Corrupt(e.to_string()))?;
+        let key = self.state.idempotency_key.clone().unwrap_or_default();
+        let submitted = self.client.submit(&session, p7s, &key).await?;
+        ui.progress(&format!("application {} accepted", submitted.number));
+        self.state.number = Some(submitted.number);
+        self.commit(Step::Submitted, ui)
+    }
+
+    async fn confirm(&mut self, ui: &mut dyn RenewalUi) -> Result<Option<Outcome>, RenewalError> {
+        let number = self.state.number.unwrap_or_default();
+        let session = self.session(ui).await?;
+        // A confirm whose answer was lost (or a resumed run): the status tells.
+        match self.client.status(&session, number).await? {
+            Ready::Now(s) if s.state == "awaiting_code" => {}
+            Ready::Now(s) if s.state == "locked" => {
+                return Err(self.fail(
+                    format!("application {number} is locked after too many wrong codes"),
+                    ui,
+                ));
+            }
+            _ => {
+                self.commit(Step::Confirmed, ui)?;
+                return Ok(None);
+            }
+        }
+        loop {
+            let Some(code) = ui.code(number, None) else {
+                return Ok(Some(Outcome::NeedCode { number }));
+            };
+            let code = zeroize::Zeroizing::new(code);
+            match self.client.confirm(&session, number, code.trim()).await {
+                Ok(_) => {
+                    ui.progress("code accepted");
+                    self.commit(Step::Confirmed, ui)?;
+                    return Ok(None);
+                }
+                Err(RaError::Refused {
+                    code: c, detail, ..
+                }) if c == "wrong-code" => {
+                    ui.progress(&detail);
+                }
+                Err(RaError::Refused { code: c, .. }) if c == "code-expired" => {
+                    // Sign and submit a fresh application for a new code.
+                    ui.progress("the code expired; submitting the application again");
+                    self.state.number = None;
+                    self.commit(Step::KeysGenerated, ui)?;
+                    return Ok(None);
+                }
+                Err(RaError::Refused {
+                    code: c, detail, ..
+                }) if c == "application-locked" => {
+                    return Err(self.fail(detail, ui));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    async fn wait_for_issuance(&mut self, ui: &mut dyn RenewalUi) -> Result<(), RenewalError> {
+        let number = self.state.number.unwrap_or_default();
+        let session = self.session(ui).await?;
+        loop {
+            match self.client.download(&session, number).await {
+                Ok(Ready::Now(issued)) => {
+                    self.state.issued = issued
+                        .certificates
+                        .into_iter()
+                        .map(|c| {
+                            // The RA names auth and sign; anything else is both.
+                            let purpose = match Purpose::from_token(&c.purpose) {
+                                Some(p @ (Purpose::Auth | Purpose::Sign)) => p,
+                                _ => Purpose::Both,
+                            };
+                            (purpose, c.certificate, c.chain)
+                        })
+                        .collect();
+                    ui.progress("the new certificates are issued");
+                    return self.commit(Step::Issued, ui);
+                }
+                Ok(Ready::Later(d)) => {
+                    ui.progress(&format!(
+                        "waiting for issuance (asking again in {} s)",
+                        d.retry_after.as_secs()
+                    ));
+                    // In slices, so that a cancel is honoured within one.
+                    let until = tokio::time::Instant::now() + d.retry_after;
+                    while tokio::time::Instant::now() < until {
+                        if ui.cancelled() {
+                            return Err(RenewalError::Cancelled(self.state.step.name()));
+                        }
+                        let left = until - tokio::time::Instant::now();
+                        tokio::time::sleep(left.min(std::time::Duration::from_millis(200))).await;
+                    }
+                }
+                Err(RaError::Refused { code, detail, .. }) if code == "wrong-state" => {
+                    return Err(self.fail(detail, ui));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+    }
+
+    fn install(&mut self, ui: &mut dyn RenewalUi) -> Result<(), RenewalError> {
+        ui.progress("installing the certificates with the new keys");
+        let mut new_keys = self.state.new_keys.clone();
+        for key in &mut new_keys {
+            let (_, cert_b64, chain_pem) = self
+                .state
+                .issued
+                .iter()
+                .find(|(p, _, _)| *p == key.purpose)
+                .ok_or_else(|| {
+                    RenewalError::BadIssue(format!("no {} certificate was issued", key.purpose))
+                })?
+                .clone();
+            let der = B64
+                .decode(cert_b64)
+                .map_err(|e| RenewalError::BadIssue(e.to_string()))?;
+            let cert =
+                KzCertificate::from_der(&der).map_err(|e| RenewalError::BadIssue(e.to_string()))?;
+            let chain: Vec<KzCertificate> = chain_pem
+                .iter()
+                .map(|p| KzCertificate::parse(p.as_bytes()))
+                .collect::<Result<_, _>>()
+                .map_err(|e| RenewalError::BadIssue(e.to_string()))?;
+            let signer = self.home.open_new(&key.file, ui)?;
+            // Key match and chain: the certificate is for our key, for the
+            // purpose asked, from a CA that chains to the RA's root.
+            let (ours, certified) = (signer.public_key(), cert.public_key());
+            if ours.algorithm.oid != certified.algorithm.oid
+                || ours.subject_public_key != certified.subject_public_key
+            {
+                return Err(RenewalError::BadIssue(
+                    "the certificate is for another key".into(),
+                ));
+            }
+            let (intermediates, root) = chain.split_at(chain.len().saturating_sub(1));
+            validate(
+                &cert,
+                intermediates,
+                &TrustAnchors::new(root.to_vec()),
+                OffsetDateTime::now_utc(),
+                Some(key.purpose),
+            )
+            .map_err(|e| RenewalError::BadIssue(e.to_string()))?;
+            self.home.install(&key.file, &cert, &chain, ui)?;
+            self.store
+                .remember_certificate(&cert, &location_name(self.home.as_ref(), &key.file))?;
+            key.serial = Some(cert.serial_hex());
+        }
+        self.store.mark_replaced(&self.state.old_serials)?;
+        self.state.new_keys = new_keys;
+        self.commit(Step::Installed, ui)
+    }
+
+    fn summary(&self) -> Result<Summary, RenewalError> {
+        let mut new = Vec::new();
+        for key in &self.state.new_keys {
+            let (_, b64, _) = self
+                .state
+                .issued
+                .iter()
+                .find(|(p, _, _)| *p == key.purpose)
+                .ok_or_else(|| RenewalError::Corrupt("issued certificate missing".into()))?;
+            let der = B64
+                .decode(b64)
+                .map_err(|e| RenewalError::Corrupt(e.to_string()))?;
+            let cert =
+                KzCertificate::from_der(&der).map_err(|e| RenewalError::Corrupt(e.to_string()))?;
+            new.push(NewCertificate {
+                purpose: key.purpose,
+                serial: cert.serial_hex(),
+                not_before: qoltanba_pki::timestamp::rfc3339(cert.not_before()),
+                not_after: qoltanba_pki::timestamp::rfc3339(cert.not_after()),
+                algorithm: cert.key_algorithm().name(),
+                file: key.file.clone(),
+            });
+        }
+        Ok(Summary {
+            renewal: self.id,
+            application: self.state.number.unwrap_or_default(),
+            old_serials: self.state.old_serials.clone(),
+            new,
+        })
+    }
+}
