@@ -35,6 +35,7 @@ use qoltanba_pki::keyfile::{
     KeyFile, KeyFileError, KeyFileKind, NewPassword, Password, Profile, file_name, key_id, replace,
     save_new,
 };
+use qoltanba_pki::protocol::{ApplicationState, CertificateStatus};
 use qoltanba_pki::reissue::{
     ApplicationDetails, NewKeyEntry, ReissueError, StorageKind, build_attested_application,
 };
@@ -664,7 +665,8 @@ impl<'a> Renewal<'a> {
         ui.progress("reading your certificates from the registration authority");
         let list = self.client.certificates(&session).await?;
         for c in &list.certificates {
-            if self.state.old_serials.contains(&c.serial) && c.status == "revoked" {
+            if self.state.old_serials.contains(&c.serial) && c.status == CertificateStatus::Revoked
+            {
                 return Err(self.fail(
                     format!(
                         "certificate {} is revoked; re-enrol at a service centre",
@@ -758,8 +760,8 @@ impl<'a> Renewal<'a> {
         let session = self.session(ui).await?;
         // A confirm whose answer was lost (or a resumed run): the status tells.
         match self.client.status(&session, number).await? {
-            Ready::Now(s) if s.state == "awaiting_code" => {}
-            Ready::Now(s) if s.state == "locked" => {
+            Ready::Now(s) if s.state == ApplicationState::AwaitingCode => {}
+            Ready::Now(s) if s.state == ApplicationState::Locked => {
                 return Err(self.fail(
                     format!("application {number} is locked after too many wrong codes"),
                     ui,
@@ -813,9 +815,8 @@ impl<'a> Renewal<'a> {
                         .certificates
                         .into_iter()
                         .map(|c| {
-                            let purpose = match c.purpose.as_str() {
-                                "auth" => Purpose::Auth,
-                                "sign" => Purpose::Sign,
+                            let purpose = match c.purpose {
+                                Purpose::Auth | Purpose::Sign => c.purpose,
                                 _ => Purpose::Both,
                             };
                             (purpose, c.certificate, c.chain)

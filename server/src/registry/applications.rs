@@ -4,8 +4,9 @@
 
 use qoltanba_pki::cert::Purpose;
 use qoltanba_pki::crypto::PublicKeyAlgorithm;
+use qoltanba_pki::protocol::ApplicationState;
 use qoltanba_pki::reissue::VerifiedApplication;
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
@@ -67,12 +68,18 @@ pub fn issue_application(
     actor: &str,
     now: OffsetDateTime,
 ) -> Result<()> {
-    let (iin, state, p7s): (String, String, Vec<u8>) = db.lock().query_row(
+    let (iin, state, p7s): (String, ApplicationState, Vec<u8>) = db.lock().query_row(
         "SELECT iin, state, p7s FROM applications WHERE id = ?1",
         [id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        |r| {
+            Ok((
+                r.get(0)?,
+                db::token_column(r, 1, ApplicationState::from_token)?,
+                r.get(2)?,
+            ))
+        },
     )?;
-    if state != "approved" {
+    if state != ApplicationState::Approved {
         return Err(RegistryError::WrongState(state));
     }
     let verified = qoltanba_pki::reissue::verify_application(&p7s)
@@ -104,10 +111,7 @@ pub fn issue_application(
     for (purpose, (ca, cert)) in &issued {
         record_certificate(&tx, &iin, *ca, *purpose, cert, Some(id))?;
     }
-    tx.execute(
-        "UPDATE applications SET state = 'issued', updated_at = ?1 WHERE id = ?2",
-        params![unix(now), id],
-    )?;
+    set_state(&tx, id, ApplicationState::Issued, now)?;
     db::audit(
         &tx,
         unix(now),
@@ -124,20 +128,11 @@ pub fn issue_application(
 /// the citizen sees.
 pub fn reject(db: &Db, id: i64, reason: &str, actor: &str, now: OffsetDateTime) -> Result<()> {
     let conn = db.lock();
-    let state: Option<String> = conn
-        .query_row("SELECT state FROM applications WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .optional()?;
-    match state.as_deref() {
-        None => return Err(RegistryError::NoSuchApplication(id)),
-        Some("confirmed") | Some("awaiting_code") => {}
-        Some(other) => return Err(RegistryError::WrongState(other.into())),
+    match state_of(&conn, id)? {
+        ApplicationState::Confirmed | ApplicationState::AwaitingCode => {}
+        other => return Err(RegistryError::WrongState(other)),
     }
-    conn.execute(
-        "UPDATE applications SET state = 'rejected', updated_at = ?1 WHERE id = ?2",
-        params![unix(now), id],
-    )?;
+    set_state(&conn, id, ApplicationState::Rejected, now)?;
     db::audit(
         &conn,
         unix(now),
@@ -161,21 +156,35 @@ pub fn approve(
 ) -> Result<()> {
     {
         let conn = db.lock();
-        let state: Option<String> = conn
-            .query_row("SELECT state FROM applications WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .optional()?;
-        match state.as_deref() {
-            None => return Err(RegistryError::NoSuchApplication(id)),
-            Some("confirmed") => {}
-            Some(other) => return Err(RegistryError::WrongState(other.into())),
+        match state_of(&conn, id)? {
+            ApplicationState::Confirmed => {}
+            other => return Err(RegistryError::WrongState(other)),
         }
-        conn.execute(
-            "UPDATE applications SET state = 'approved', updated_at = ?1 WHERE id = ?2",
-            params![unix(now), id],
-        )?;
+        set_state(&conn, id, ApplicationState::Approved, now)?;
         db::audit(&conn, unix(now), actor, "approve", &id.to_string(), None)?;
     }
     issue_application(db, cas, public_url, policy, id, actor, now)
+}
+
+/// The state of application `id`, whoever's it is.
+fn state_of(conn: &Connection, id: i64) -> Result<ApplicationState> {
+    conn.query_row("SELECT state FROM applications WHERE id = ?1", [id], |r| {
+        db::token_column(r, 0, ApplicationState::from_token)
+    })
+    .optional()?
+    .ok_or(RegistryError::NoSuchApplication(id))
+}
+
+/// Move application `id` to `state` as of `now`.
+pub fn set_state(
+    conn: &Connection,
+    id: i64,
+    state: ApplicationState,
+    now: OffsetDateTime,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE applications SET state = ?1, updated_at = ?2 WHERE id = ?3",
+        params![state.token(), unix(now), id],
+    )?;
+    Ok(())
 }

@@ -4,19 +4,15 @@
 //! certificates out in.
 
 use qoltanba_pki::cert::{KzCertificate, Purpose, TrustAnchors, validate};
+use qoltanba_pki::protocol::{CertificateInfo, CertificateStatus};
+use qoltanba_pki::timestamp::rfc3339_unix;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::{RegistryError, Result, from_unix, unix};
-use crate::ca::{CaKind, CaSet, purpose_name};
+use super::{RegistryError, Result, unix};
+use crate::ca::{CaKind, CaSet};
 use crate::config::Policy;
-use crate::db::Db;
-
-/// Upper-case hex of a certificate's serial, as the database keys it.
-pub fn serial_hex(cert: &KzCertificate) -> String {
-    hex::encode_upper(cert.inner().tbs_certificate().serial_number().as_bytes())
-}
+use crate::db::{self, Db};
 
 /// Store an issued certificate.
 pub fn record_certificate(
@@ -31,10 +27,10 @@ pub fn record_certificate(
         "INSERT INTO certificates (serial, iin, ca, purpose, algorithm, not_before, not_after, der, application_id)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         params![
-            serial_hex(cert),
+            cert.serial_hex(),
             iin,
             ca.name(),
-            purpose_name(purpose),
+            purpose.token(),
             cert.key_algorithm().name(),
             unix(cert.not_before()),
             unix(cert.not_after()),
@@ -89,7 +85,7 @@ pub fn check_presented(
     purpose: Purpose,
     now: OffsetDateTime,
 ) -> Result<(String, CertificateRecord)> {
-    let record = certificate_by_serial(&db.lock(), &serial_hex(cert))?
+    let record = certificate_by_serial(&db.lock(), &cert.serial_hex())?
         .filter(|r| r.der == cert.der())
         .ok_or(RegistryError::UnknownCertificate)?;
     let anchors = TrustAnchors::new(vec![cas.root.cert.clone()]);
@@ -113,28 +109,14 @@ pub fn check_presented(
     Ok((record.iin.clone(), record))
 }
 
-/// A certificate as the citizen's list shows it.
-#[derive(Debug, Serialize)]
-pub struct CertificateListing {
-    pub serial: String,
-    pub purpose: String,
-    pub algorithm: String,
-    pub issuer: String,
-    pub not_before: String,
-    pub not_after: String,
-    /// valid | expiring | expired | revoked
-    pub status: &'static str,
-    pub days_left: i64,
-    pub replaced: bool,
-    pub certificate: String,
-}
-
+/// The citizen's certificates, newest first, each with its status at `now`
+/// (expiring: fewer than `policy.expiring_days` whole days left).
 pub fn list_certificates(
     db: &Db,
     iin: &str,
     policy: &Policy,
     now: OffsetDateTime,
-) -> Result<Vec<CertificateListing>> {
+) -> Result<Vec<CertificateInfo>> {
     let conn = db.lock();
     let mut stmt = conn.prepare(
         "SELECT serial, purpose, algorithm, ca, not_before, not_after, revoked_at, replaced_at, der
@@ -146,27 +128,22 @@ pub fn list_certificates(
         let not_after: i64 = r.get(5)?;
         let days_left = (not_after - unix(now)).div_euclid(86_400);
         let status = if revoked.is_some() {
-            "revoked"
+            CertificateStatus::Revoked
         } else if not_after <= unix(now) {
-            "expired"
+            CertificateStatus::Expired
         } else if days_left < i64::from(policy.expiring_days) {
-            "expiring"
+            CertificateStatus::Expiring
         } else {
-            "valid"
-        };
-        let rfc = |t: i64| {
-            from_unix(t)
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default()
+            CertificateStatus::Valid
         };
         let der: Vec<u8> = r.get(8)?;
-        Ok(CertificateListing {
+        Ok(CertificateInfo {
             serial: r.get(0)?,
-            purpose: r.get(1)?,
+            purpose: db::token_column(r, 1, Purpose::from_token)?,
             algorithm: r.get(2)?,
             issuer: r.get(3)?,
-            not_before: rfc(r.get(4)?),
-            not_after: rfc(not_after),
+            not_before: rfc3339_unix(r.get(4)?),
+            not_after: rfc3339_unix(not_after),
             status,
             days_left: days_left.max(0),
             replaced: replaced.is_some(),

@@ -10,12 +10,13 @@ use qoltanba_pki::keyfile::{
     KeyFile, KeyFileKind, NewPassword, Profile, file_name, key_id, save_new,
 };
 use qoltanba_pki::reissue::{build_csr, individual_subject, verify_csr};
+use qoltanba_pki::timestamp::rfc3339;
 use rusqlite::params;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use super::{RegistryError, Result, record_certificate, serial_hex, unix};
-use crate::ca::{CaKind, CaSet, purpose_name};
+use super::{RegistryError, Result, record_certificate, unix};
+use crate::ca::{CaKind, CaSet};
 use crate::db::{self, Db};
 
 /// What `enroll` was asked to do.
@@ -73,11 +74,8 @@ pub fn enroll(
         written.push(EnrolledKey {
             purpose: *purpose,
             file,
-            serial: serial_hex(&cert),
-            not_after: cert
-                .not_after()
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
+            serial: cert.serial_hex(),
+            not_after: rfc3339(cert.not_after()),
         });
     }
     Ok(written)
@@ -150,11 +148,7 @@ pub fn enroll_keys(
                 "operator",
                 "enrol",
                 who.iin,
-                Some(&format!(
-                    "issued {} {}",
-                    purpose_name(*purpose),
-                    serial_hex(cert)
-                )),
+                Some(&format!("issued {} {}", purpose.token(), cert.serial_hex())),
             )?;
         }
         tx.commit()?;
@@ -280,7 +274,7 @@ pub fn enroll_card(
                 let path = out.join(format!(
                     "card-slot-{:02x}-{}.cer",
                     key.slot(),
-                    purpose_name(*purpose)
+                    purpose.token()
                 ));
                 qoltanba_pki::keyfile::replace(&path, cert.der())
                     .map_err(|e| RegistryError::Invalid(e.to_string()))?;
@@ -290,11 +284,8 @@ pub fn enroll_card(
         enrolled.push(EnrolledCardKey {
             purpose: *purpose,
             slot: format!("{:02X}", key.slot()),
-            serial: serial_hex(cert),
-            not_after: cert
-                .not_after()
-                .format(&time::format_description::well_known::Rfc3339)
-                .unwrap_or_default(),
+            serial: cert.serial_hex(),
+            not_after: rfc3339(cert.not_after()),
             file,
         });
     }

@@ -2,6 +2,8 @@
 //! problem `code` (docs/protocol.md), for the API's problem details and the
 //! operator commands' messages.
 
+use qoltanba_pki::protocol::ApplicationState;
+
 use crate::ca::CaError;
 
 /// Why the RA refused something. Each has a stable `code` for problem
@@ -33,7 +35,7 @@ pub enum RegistryError {
     #[error("no application {0} of yours exists")]
     NoSuchApplication(i64),
     #[error("the application is {0}, so this cannot be done now")]
-    WrongState(String),
+    WrongState(ApplicationState),
     #[error("the one-time code is wrong; {0} tries left")]
     WrongCode(u32),
     #[error("the application is locked after too many wrong codes; submit a new application")]

@@ -10,10 +10,12 @@ mod error;
 mod revocation;
 mod time;
 
-pub use applications::{approve, check_policy, code_hash, issue_application, new_code, reject};
+pub use applications::{
+    approve, check_policy, code_hash, issue_application, new_code, reject, set_state,
+};
 pub use certificates::{
     CertificateRecord, base64_std, certificate_by_serial, check_presented, list_certificates, pem,
-    record_certificate, serial_hex,
+    record_certificate,
 };
 #[cfg(feature = "card-enrolment")]
 pub use enrolment::{EnrolledCardKey, enroll_card};
