@@ -98,6 +98,17 @@ pub enum Ready<T> {
     Later(Deferred),
 }
 
+/// What a submit answered: a new application (202, [`ApplicationAccepted`])
+/// or, for a repeat with the same Idempotency-Key, the application it made
+/// (200, [`ApplicationStatus`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submitted {
+    pub number: i64,
+    pub state: ApplicationState,
+    /// Where the one-time code went; `None` on a repeat (no new code).
+    pub code_sent_to: Option<String>,
+}
+
 /// A logged-in session.
 #[derive(Clone)]
 pub struct Session {
@@ -305,7 +316,20 @@ impl RaClient {
                 true,
             )
             .await?;
-        Self::expect(r, "submit")
+        if r.status == StatusCode::ACCEPTED {
+            let accepted: ApplicationAccepted = Self::parse(&r, "submit")?;
+            return Ok(Submitted {
+                number: accepted.number,
+                state: accepted.state,
+                code_sent_to: Some(accepted.code_sent_to),
+            });
+        }
+        let repeated: ApplicationStatus = Self::expect(r, "submit")?;
+        Ok(Submitted {
+            number: repeated.number,
+            state: repeated.state,
+            code_sent_to: None,
+        })
     }
 
     /// Confirm with the one-time code. Not repeated on failure: a lost
@@ -316,7 +340,7 @@ impl RaClient {
         number: i64,
         code: &str,
     ) -> Result<Ready<ApplicationStatus>, RaError> {
-        let body = serde_json::to_vec(&serde_json::json!({ "code": code }))
+        let body = serde_json::to_vec(&Confirmation { code: code.into() })
             .map_err(|e| RaError::Protocol(e.to_string()))?;
         let path = format!("/v1/applications/{number}/confirm");
         let r = self

@@ -231,6 +231,25 @@ pub fn citizen(conn: &Connection, iin: &str) -> rusqlite::Result<Option<Citizen>
     .optional()
 }
 
+/// Column `index` of `row`, a text token read back into its type with the
+/// type's own `from_token` (the database keeps the wire tokens as text, e.g.
+/// `Purpose::from_token`, `ApplicationState::from_token`). A token the type
+/// does not know is a conversion error naming it.
+pub fn token_column<T>(
+    row: &rusqlite::Row<'_>,
+    index: usize,
+    from_token: fn(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    let text: String = row.get(index)?;
+    from_token(&text).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            format!("unknown token {text:?}").into(),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

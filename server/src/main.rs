@@ -431,9 +431,7 @@ fn run(command: Command) -> Result<(), String> {
                     .map_err(fail)?;
                 for row in rows {
                     let (id, iin, state, created, keys) = row.map_err(fail)?;
-                    let created = registry::from_unix(created)
-                        .format(&Rfc3339)
-                        .unwrap_or_default();
+                    let created = qoltanba_pki::timestamp::rfc3339_unix(created);
                     // The keys' attestation, e.g. "auth:tee sign:strongbox".
                     let keys = attestation::summary(&attestation::from_column(keys.as_deref()));
                     println!("{id}\t{iin}\t{state}\t{created}\t{keys}");

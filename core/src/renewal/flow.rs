@@ -20,6 +20,7 @@ use crate::store::Store;
 use qoltanba_card::keystore::SharedSession;
 use qoltanba_pki::cert::{KzCertificate, Purpose, TrustAnchors, validate};
 use qoltanba_pki::crypto::{KeySpec, PublicKeyAlgorithm, Signer};
+use qoltanba_pki::protocol::{ApplicationState, CertificateStatus};
 use qoltanba_pki::reissue::{
     ApplicationDetails, NewKeyEntry, ReissueError, build_attested_application,
 };
@@ -279,7 +280,8 @@ impl<'a> Renewal<'a> {
         ui.progress("reading your certificates from the registration authority");
         let list = self.client.certificates(&session).await?;
         for c in &list.certificates {
-            if self.state.old_serials.contains(&c.serial) && c.status == "revoked" {
+            if self.state.old_serials.contains(&c.serial) && c.status == CertificateStatus::Revoked
+            {
                 return Err(self.fail(
                     format!(
                         "certificate {} is revoked; re-enrol at a service centre",
@@ -373,8 +375,8 @@ impl<'a> Renewal<'a> {
         let session = self.session(ui).await?;
         // A confirm whose answer was lost (or a resumed run): the status tells.
         match self.client.status(&session, number).await? {
-            Ready::Now(s) if s.state == "awaiting_code" => {}
-            Ready::Now(s) if s.state == "locked" => {
+            Ready::Now(s) if s.state == ApplicationState::AwaitingCode => {}
+            Ready::Now(s) if s.state == ApplicationState::Locked => {
                 return Err(self.fail(
                     format!("application {number} is locked after too many wrong codes"),
                     ui,
@@ -429,8 +431,8 @@ impl<'a> Renewal<'a> {
                         .into_iter()
                         .map(|c| {
                             // The RA names auth and sign; anything else is both.
-                            let purpose = match Purpose::from_token(&c.purpose) {
-                                Some(p @ (Purpose::Auth | Purpose::Sign)) => p,
+                            let purpose = match c.purpose {
+                                Purpose::Auth | Purpose::Sign => c.purpose,
                                 _ => Purpose::Both,
                             };
                             (purpose, c.certificate, c.chain)

@@ -1,87 +1,293 @@
 //! The RA wire protocol, one definition for the client (the device core's
-//! RA client) and the server: the JSON bodies of API v1, as
-//! server/openapi.json describes them, and the expiry push ([`push`]).
+//! RA client) and the server (qoltanba-ra serialises its answers from these
+//! types and reads its request bodies into them): the JSON bodies of API v1,
+//! as server/openapi.json describes them (the server's tests check each type
+//! against its schema), and the expiry push ([`push`]).
+//!
+//! Where a type's name differs from its OpenAPI schema's, the doc says so.
+//! Times are RFC 3339 text ([`crate::timestamp`]); DER is standard base64.
 
 pub mod push;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cert::Purpose;
+
 /// RFC 9457 problem details with qoltanba's stable `code`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+///
+/// `type` and `title` default when absent, so that a client still reads the
+/// `code` and `detail` of a problem a proxy wrote more sparingly.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Problem {
+    /// A URL naming the problem: `https://qoltanba.example/problems/{code}`.
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    /// The HTTP status's reason phrase.
+    #[serde(default)]
+    pub title: String,
     pub status: u16,
     pub code: String,
+    /// One line telling the citizen what is wrong and what to do.
     pub detail: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// `GET /v1/health`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct Health {
+    /// Always `ok`.
+    pub status: String,
+}
+
+impl Health {
+    pub fn ok() -> Self {
+        Self {
+            status: "ok".into(),
+        }
+    }
+}
+
+/// `POST /v1/auth/challenge`: a single-use nonce to sign with the AUTH key.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Challenge {
     pub nonce: String,
     pub expires_at: String,
 }
 
-#[derive(Deserialize)]
+/// `POST /v1/auth/login`: the session (OpenAPI schema `Session`).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct LoginAnswer {
+    /// The bearer token; the client keeps it zeroised.
     pub token: String,
+    /// Always `Bearer`.
+    pub token_type: String,
     pub iin: String,
+    pub expires_at: String,
 }
 
+/// A certificate's standing, as the citizen's list shows it.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "lowercase")]
+pub enum CertificateStatus {
+    Valid,
+    /// Valid, but ending within the RA's `expiring_days`.
+    Expiring,
+    Expired,
+    Revoked,
+}
+
+/// One certificate of the citizen's list (OpenAPI schema `Certificate`).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct CertificateInfo {
+    /// Upper-case hex.
     pub serial: String,
-    pub purpose: String,
+    pub purpose: Purpose,
     pub algorithm: String,
+    /// The issuing CA: rsa, ecdsa or gost.
+    pub issuer: String,
     pub not_before: String,
     pub not_after: String,
-    /// valid | expiring | expired | revoked
-    pub status: String,
+    pub status: CertificateStatus,
+    /// Whole days until `not_after`, 0 once it has passed.
     pub days_left: i64,
+    /// A newer certificate of the same purpose was issued.
     pub replaced: bool,
     /// DER, base64.
     pub certificate: String,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+/// `GET /v1/certificates`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct CertificateList {
     pub iin: String,
     pub certificates: Vec<CertificateInfo>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
-pub struct Submitted {
-    pub number: i64,
-    pub state: String,
-    /// Present on a first submit (202), absent on an idempotent repeat (200).
-    #[serde(default)]
-    pub code_sent_to: Option<String>,
+/// Where a reissue application is in its life (docs/protocol.md):
+/// awaiting_code → confirmed → approved → issued, or locked (too many wrong
+/// codes), or rejected (by an operator).
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationState {
+    AwaitingCode,
+    Locked,
+    Confirmed,
+    Approved,
+    Issued,
+    Rejected,
 }
 
+impl ApplicationState {
+    pub const ALL: [Self; 6] = [
+        Self::AwaitingCode,
+        Self::Locked,
+        Self::Confirmed,
+        Self::Approved,
+        Self::Issued,
+        Self::Rejected,
+    ];
+
+    /// The token the wire and the RA's database use, as serde writes it.
+    pub fn token(self) -> &'static str {
+        match self {
+            Self::AwaitingCode => "awaiting_code",
+            Self::Locked => "locked",
+            Self::Confirmed => "confirmed",
+            Self::Approved => "approved",
+            Self::Issued => "issued",
+            Self::Rejected => "rejected",
+        }
+    }
+
+    /// The state a [`token`](Self::token) names; `None` for anything else.
+    pub fn from_token(token: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.token() == token)
+    }
+
+    /// Being processed by the RA: the API answers 202 with Retry-After.
+    pub fn is_deferred(self) -> bool {
+        matches!(self, Self::Confirmed | Self::Approved)
+    }
+}
+
+impl std::fmt::Display for ApplicationState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.token())
+    }
+}
+
+/// What the RA recorded about one new key's attestation, in the order of the
+/// application's key requests.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyAttestation {
+    /// The request's purpose: auth, sign or both.
+    pub purpose: Purpose,
+    /// none (no attestation sent), software, tee or strongbox.
+    pub level: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attestation_version: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keymint_version: Option<u32>,
+    /// verified, self-signed, unverified or failed, when the device says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verified_boot: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_locked: Option<bool>,
+}
+
+/// `POST /v1/applications`, 202: a new application, awaiting the one-time
+/// code. (A repeat with the same Idempotency-Key answers 200 with the
+/// [`ApplicationStatus`] instead.)
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct ApplicationAccepted {
+    pub number: i64,
+    pub state: ApplicationState,
+    /// The phone the code went to, masked: `+7******4567`.
+    pub code_sent_to: String,
+    pub code_expires_at: String,
+    pub attestation: Vec<KeyAttestation>,
+}
+
+/// One application's state (`GET /v1/applications/{number}`, the confirm's
+/// answer, an idempotent repeat of a submit).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct ApplicationStatus {
     pub number: i64,
-    /// awaiting_code | locked | confirmed | approved | issued | rejected
-    pub state: String,
+    pub state: ApplicationState,
+    pub created_at: String,
+    pub updated_at: String,
+    /// Empty for applications made before the RA recorded it.
+    pub attestation: Vec<KeyAttestation>,
 }
 
+/// `GET /v1/applications`, newest first.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct ApplicationList {
+    pub applications: Vec<ApplicationStatus>,
+}
+
+/// `POST /v1/applications/{number}/confirm`: the one-time code.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct Confirmation {
+    pub code: String,
+}
+
+/// One certificate of an issued application.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct IssuedCertificate {
     pub serial: String,
-    pub purpose: String,
+    pub purpose: Purpose,
     /// DER, base64.
     pub certificate: String,
+    /// The same certificate, PEM.
+    pub pem: String,
     /// PEM, issuing CA first, root last.
     pub chain: Vec<String>,
 }
 
+/// `GET /v1/applications/{number}/certificates`.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct IssuedCertificates {
     pub number: i64,
     pub certificates: Vec<IssuedCertificate>,
 }
 
+/// The signed content of `POST /v1/revocations` (inside the CMS message).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct RevocationRequest {
+    /// Hex, any case.
+    pub serial: String,
+    /// An RFC 5280 reason name: keyCompromise, affiliationChanged,
+    /// superseded, cessationOfOperation.
+    pub reason: String,
+}
+
+/// `POST /v1/revocations`: what was revoked (OpenAPI schema `Revocation`).
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
 pub struct Revoked {
+    /// Upper-case hex.
     pub serial: String,
     pub reason: String,
     pub revoked_at: String,
+}
+
+/// `POST /v1/devices`: a device for push notices.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct NewDevice {
+    /// android or ios. Text, not an enum: the RA refuses anything else with
+    /// its own problem (invalid-input), not a deserialisation error.
+    pub platform: String,
+    /// The FCM registration token or APNs device token.
+    pub token: String,
+    /// BCP 47, e.g. kk-KZ, ru-KZ.
+    pub locale: String,
+}
+
+/// `POST /v1/devices`, 201.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct DeviceCreated {
+    pub id: i64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn states_are_written_as_their_tokens() {
+        for state in ApplicationState::ALL {
+            assert_eq!(
+                serde_json::to_value(state).unwrap_or_default(),
+                state.token()
+            );
+            assert_eq!(ApplicationState::from_token(state.token()), Some(state));
+        }
+        assert_eq!(ApplicationState::from_token("Issued"), None);
+        assert_eq!(
+            serde_json::to_value(CertificateStatus::Expiring).unwrap_or_default(),
+            "expiring"
+        );
+    }
 }

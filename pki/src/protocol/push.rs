@@ -156,7 +156,7 @@ impl ExpiryPush {
             (KEY, VERSION.to_string()),
             ("kind", KIND_EXPIRY.to_owned()),
             ("serial", self.serial.clone()),
-            ("purpose", purpose_name(self.purpose).to_owned()),
+            ("purpose", self.purpose.token().to_owned()),
             ("not_after", self.not_after_text.clone()),
             ("days_left", self.days_left.to_string()),
         ] {
@@ -171,7 +171,7 @@ impl ExpiryPush {
             "v": VERSION,
             "kind": KIND_EXPIRY,
             "serial": self.serial,
-            "purpose": purpose_name(self.purpose),
+            "purpose": self.purpose.token(),
             "not_after": self.not_after_text,
             "days_left": self.days_left,
         })
@@ -211,17 +211,15 @@ impl ExpiryPush {
             return Err(PushError::UnknownKind(shown(kind)));
         }
         let serial = text(fields, "serial")?;
-        let purpose = match text(fields, "purpose")? {
-            "auth" => Purpose::Auth,
-            "sign" => Purpose::Sign,
-            "both" => Purpose::Both,
-            other => {
-                return Err(PushError::malformed(
+        let purpose = text(fields, "purpose")?;
+        let purpose = Purpose::from_token(purpose)
+            .filter(|p| *p != Purpose::Neither)
+            .ok_or_else(|| {
+                PushError::malformed(
                     "purpose",
-                    format!("{} is not auth, sign or both", shown(other)),
-                ));
-            }
-        };
+                    format!("{} is not auth, sign or both", shown(purpose)),
+                )
+            })?;
         let not_after = OffsetDateTime::parse(text(fields, "not_after")?, &Rfc3339)
             .map_err(|_| PushError::malformed("not_after", "not an RFC 3339 time"))?;
         let days_left = match (shape, fields.get("days_left")) {
@@ -298,14 +296,4 @@ fn days(s: &str) -> Result<u32, PushError> {
 
 fn bad_serial(problem: &SerialProblem) -> PushError {
     PushError::malformed("serial", problem.to_string())
-}
-
-/// The wire names, as in the RA's certificates table.
-fn purpose_name(purpose: Purpose) -> &'static str {
-    match purpose {
-        Purpose::Auth => "auth",
-        Purpose::Sign => "sign",
-        Purpose::Both => "both",
-        Purpose::Neither => "neither",
-    }
 }

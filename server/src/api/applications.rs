@@ -14,10 +14,14 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use qoltanba_pki::cert::Purpose;
+use qoltanba_pki::protocol::{
+    ApplicationAccepted, ApplicationList, ApplicationState, ApplicationStatus, Confirmation,
+    IssuedCertificate, IssuedCertificates,
+};
 use qoltanba_pki::reissue::verify_application;
+use qoltanba_pki::timestamp::rfc3339;
+use qoltanba_pki::timestamp::rfc3339_unix;
 use rusqlite::{OptionalExtension, params};
-use serde::Deserialize;
-use serde_json::{Value, json};
 use subtle::ConstantTimeEq;
 use time::Duration;
 
@@ -27,13 +31,7 @@ use super::{AppState, Problem};
 use crate::attestation;
 use crate::ca::CaKind;
 use crate::db;
-use crate::registry::{self, RegistryError, from_unix, unix};
-
-fn rfc3339(t: i64) -> String {
-    from_unix(t)
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
+use crate::registry::{self, RegistryError, unix};
 
 /// "+7*******4567": enough for the citizen to recognise the number.
 fn masked(phone: &str) -> String {
@@ -50,7 +48,7 @@ fn masked(phone: &str) -> String {
 struct Row {
     id: i64,
     iin: String,
-    state: String,
+    state: ApplicationState,
     code_hash: Option<Vec<u8>>,
     code_expires_at: Option<i64>,
     code_tries_left: u32,
@@ -72,7 +70,7 @@ fn load(state: &AppState, iin: &str, id: i64) -> Result<Row, Problem> {
                 Ok(Row {
                     id: r.get(0)?,
                     iin: r.get(1)?,
-                    state: r.get(2)?,
+                    state: db::token_column(r, 2, ApplicationState::from_token)?,
                     code_hash: r.get(3)?,
                     code_expires_at: r.get(4)?,
                     code_tries_left: r.get(5)?,
@@ -88,17 +86,17 @@ fn load(state: &AppState, iin: &str, id: i64) -> Result<Row, Problem> {
         .ok_or_else(|| RegistryError::NoSuchApplication(id).into())
 }
 
-fn status_body(row: &Row) -> Value {
-    json!({
-        "number": row.id,
-        "state": row.state,
-        "created_at": rfc3339(row.created_at),
-        "updated_at": rfc3339(row.updated_at),
-        "attestation": attestation::from_column(row.attestation.as_deref()),
-    })
+fn status_body(row: &Row) -> ApplicationStatus {
+    ApplicationStatus {
+        number: row.id,
+        state: row.state,
+        created_at: rfc3339_unix(row.created_at),
+        updated_at: rfc3339_unix(row.updated_at),
+        attestation: attestation::from_column(row.attestation.as_deref()),
+    }
 }
 
-fn deferred(state: &AppState, body: Value) -> Response {
+fn deferred(state: &AppState, body: ApplicationStatus) -> Response {
     let mut response = (StatusCode::ACCEPTED, Json(body)).into_response();
     response.headers_mut().insert(
         header::RETRY_AFTER,
@@ -198,7 +196,7 @@ pub async fn submit(
         tx.execute(
             "INSERT INTO applications (iin, state, p7s, email, locality, signer_serial, idempotency_key,
                  code_expires_at, code_tries_left, created_at, updated_at, attestation)
-             VALUES (?1, 'awaiting_code', ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
+             VALUES (?1, ?11, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
             params![
                 session.iin,
                 body.as_ref(),
@@ -210,6 +208,7 @@ pub async fn submit(
                 state.config.policy.code_tries,
                 unix(now),
                 attestation::to_column(&attested),
+                ApplicationState::AwaitingCode.token(),
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -241,25 +240,19 @@ pub async fn submit(
         })?;
     let mut response = (
         StatusCode::ACCEPTED,
-        Json(json!({
-            "number": id,
-            "state": "awaiting_code",
-            "code_sent_to": masked(&phone),
-            "code_expires_at": rfc3339(unix(expires)),
-            "attestation": attested,
-        })),
+        Json(ApplicationAccepted {
+            number: id,
+            state: ApplicationState::AwaitingCode,
+            code_sent_to: masked(&phone),
+            code_expires_at: rfc3339(expires),
+            attestation: attested,
+        }),
     )
         .into_response();
     response
         .headers_mut()
         .insert(header::LOCATION, location(id));
     Ok(response)
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Confirmation {
-    code: String,
 }
 
 pub async fn confirm(
@@ -275,10 +268,10 @@ pub async fn confirm(
     let code = zeroize::Zeroizing::new(confirmation.code);
     let now = state.now();
     let row = load(&state, &session.iin, id)?;
-    match row.state.as_str() {
-        "awaiting_code" => {}
-        "locked" => return Err(RegistryError::Locked.into()),
-        other => return Err(RegistryError::WrongState(other.into()).into()),
+    match row.state {
+        ApplicationState::AwaitingCode => {}
+        ApplicationState::Locked => return Err(RegistryError::Locked.into()),
+        other => return Err(RegistryError::WrongState(other).into()),
     }
     if row.code_expires_at.is_none_or(|t| t <= unix(now)) {
         return Err(RegistryError::CodeExpired.into());
@@ -290,8 +283,8 @@ pub async fn confirm(
         let conn = state.db.lock();
         if left == 0 {
             conn.execute(
-                "UPDATE applications SET state = 'locked', code_hash = NULL, code_tries_left = 0, updated_at = ?1 WHERE id = ?2",
-                params![unix(now), id],
+                "UPDATE applications SET state = ?3, code_hash = NULL, code_tries_left = 0, updated_at = ?1 WHERE id = ?2",
+                params![unix(now), id, ApplicationState::Locked.token()],
             )?;
             db::audit(
                 &conn,
@@ -312,8 +305,8 @@ pub async fn confirm(
     {
         let conn = state.db.lock();
         conn.execute(
-            "UPDATE applications SET state = 'confirmed', code_hash = NULL, updated_at = ?1 WHERE id = ?2",
-            params![unix(now), id],
+            "UPDATE applications SET state = ?3, code_hash = NULL, updated_at = ?1 WHERE id = ?2",
+            params![unix(now), id, ApplicationState::Confirmed.token()],
         )?;
         db::audit(
             &conn,
@@ -340,9 +333,10 @@ pub async fn confirm(
 }
 
 fn respond_with_state(state: &AppState, row: &Row) -> Response {
-    match row.state.as_str() {
-        "confirmed" | "approved" => deferred(state, status_body(row)),
-        _ => (StatusCode::OK, Json(status_body(row))).into_response(),
+    if row.state.is_deferred() {
+        deferred(state, status_body(row))
+    } else {
+        (StatusCode::OK, Json(status_body(row))).into_response()
     }
 }
 
@@ -358,23 +352,23 @@ pub async fn show(
 pub async fn list(
     State(state): State<Arc<AppState>>,
     session: Session,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<ApplicationList>, Problem> {
     let conn = state.db.lock();
     let mut stmt = conn.prepare(
         "SELECT id, state, created_at, updated_at, attestation FROM applications WHERE iin = ?1 ORDER BY id DESC",
     )?;
     let rows = stmt
         .query_map([&session.iin], |r| {
-            Ok(json!({
-                "number": r.get::<_, i64>(0)?,
-                "state": r.get::<_, String>(1)?,
-                "created_at": rfc3339(r.get(2)?),
-                "updated_at": rfc3339(r.get(3)?),
-                "attestation": attestation::from_column(r.get::<_, Option<String>>(4)?.as_deref()),
-            }))
+            Ok(ApplicationStatus {
+                number: r.get(0)?,
+                state: db::token_column(r, 1, ApplicationState::from_token)?,
+                created_at: rfc3339_unix(r.get(2)?),
+                updated_at: rfc3339_unix(r.get(3)?),
+                attestation: attestation::from_column(r.get::<_, Option<String>>(4)?.as_deref()),
+            })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    Ok(Json(json!({ "applications": rows })))
+    Ok(Json(ApplicationList { applications: rows }))
 }
 
 pub async fn certificates(
@@ -383,10 +377,12 @@ pub async fn certificates(
     Path(id): Path<i64>,
 ) -> Result<Response, Problem> {
     let row = load(&state, &session.iin, id)?;
-    match row.state.as_str() {
-        "issued" => {}
-        "confirmed" | "approved" => return Ok(deferred(&state, status_body(&row))),
-        other => return Err(RegistryError::WrongState(other.into()).into()),
+    match row.state {
+        ApplicationState::Issued => {}
+        deferred_state if deferred_state.is_deferred() => {
+            return Ok(deferred(&state, status_body(&row)));
+        }
+        other => return Err(RegistryError::WrongState(other).into()),
     }
     let conn = state.db.lock();
     let mut stmt = conn.prepare(
@@ -396,7 +392,12 @@ pub async fn certificates(
         .query_map([row.id], |r| {
             let ca: String = r.get(2)?;
             let der: Vec<u8> = r.get(3)?;
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, ca, der))
+            Ok((
+                r.get::<_, String>(0)?,
+                db::token_column(r, 1, Purpose::from_token)?,
+                ca,
+                der,
+            ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?
         .into_iter()
@@ -408,19 +409,22 @@ pub async fn certificates(
                 .into_iter()
                 .map(|c| registry::pem(c.der()))
                 .collect();
-            json!({
-                "serial": serial,
-                "purpose": purpose,
-                "certificate": registry::base64_std(&der),
-                "pem": registry::pem(&der),
-                "chain": chain,
-            })
+            IssuedCertificate {
+                serial,
+                purpose,
+                certificate: registry::base64_std(&der),
+                pem: registry::pem(&der),
+                chain,
+            }
         })
         .collect::<Vec<_>>();
     drop(stmt);
     Ok((
         StatusCode::OK,
-        Json(json!({ "number": row.id, "certificates": certificates })),
+        Json(IssuedCertificates {
+            number: row.id,
+            certificates,
+        }),
     )
         .into_response())
 }

@@ -20,9 +20,10 @@ use axum::http::request::Parts;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use qoltanba_pki::cert::Purpose;
+use qoltanba_pki::protocol::{Challenge, LoginAnswer};
 use qoltanba_pki::signed_message::verify_message;
+use qoltanba_pki::timestamp::rfc3339;
 use rusqlite::params;
-use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use time::Duration;
 
@@ -30,11 +31,6 @@ use super::rate_limit::Bucket;
 use super::{AppState, PeerAddr, Problem};
 use crate::db;
 use crate::registry::{self, RegistryError, unix};
-
-fn rfc3339(t: time::OffsetDateTime) -> String {
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
 
 fn random_token() -> String {
     let mut bytes = [0u8; 32];
@@ -48,7 +44,7 @@ fn token_hash(token: &str) -> Vec<u8> {
 
 pub async fn challenge(
     State(state): State<Arc<AppState>>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<Challenge>), Problem> {
     let now = state.now();
     let nonce = random_token();
     let expires = now + Duration::seconds(state.config.policy.challenge_ttl_seconds as i64);
@@ -66,7 +62,10 @@ pub async fn challenge(
     }
     Ok((
         StatusCode::CREATED,
-        Json(json!({ "nonce": nonce, "expires_at": rfc3339(expires) })),
+        Json(Challenge {
+            nonce,
+            expires_at: rfc3339(expires),
+        }),
     ))
 }
 
@@ -74,7 +73,7 @@ pub async fn login(
     State(state): State<Arc<AppState>>,
     ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
     body: Bytes,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<LoginAnswer>, Problem> {
     state
         .limiter
         .check(Bucket::Login, &peer.ip().to_string())
@@ -112,12 +111,12 @@ pub async fn login(
         // challenge.
         crate::attestation::remember_login(&conn, &iin, &nonce, &state.config.attestation, now)?;
     }
-    Ok(Json(json!({
-        "token": token,
-        "token_type": "Bearer",
-        "iin": iin,
-        "expires_at": rfc3339(expires),
-    })))
+    Ok(Json(LoginAnswer {
+        token,
+        token_type: "Bearer".into(),
+        iin,
+        expires_at: rfc3339(expires),
+    }))
 }
 
 fn bad_challenge() -> Problem {

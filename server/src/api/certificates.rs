@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::extract::State;
-use serde_json::{Value, json};
+use qoltanba_pki::protocol::CertificateList;
 
 use super::auth::Session;
 use super::{AppState, Problem};
@@ -13,10 +13,11 @@ use crate::registry;
 pub async fn list(
     State(state): State<Arc<AppState>>,
     session: Session,
-) -> Result<Json<Value>, Problem> {
+) -> Result<Json<CertificateList>, Problem> {
     let certificates =
         registry::list_certificates(&state.db, &session.iin, &state.config.policy, state.now())?;
-    Ok(Json(
-        json!({ "iin": session.iin, "certificates": certificates }),
-    ))
+    Ok(Json(CertificateList {
+        iin: session.iin,
+        certificates,
+    }))
 }

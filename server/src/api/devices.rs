@@ -5,31 +5,19 @@ use std::sync::Arc;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use qoltanba_pki::protocol::{DeviceCreated, NewDevice};
 use rusqlite::params;
-use serde::Deserialize;
-use serde_json::{Value, json};
 
 use super::auth::Session;
 use super::{AppState, Problem};
 use crate::db;
 use crate::registry::unix;
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NewDevice {
-    /// android or ios
-    platform: String,
-    /// The FCM registration token or APNs device token.
-    token: String,
-    /// BCP 47, e.g. kk-KZ, ru-KZ.
-    locale: String,
-}
-
 pub async fn register(
     State(state): State<Arc<AppState>>,
     session: Session,
     Json(device): Json<NewDevice>,
-) -> Result<(StatusCode, Json<Value>), Problem> {
+) -> Result<(StatusCode, Json<DeviceCreated>), Problem> {
     if device.platform != "android" && device.platform != "ios" {
         return Err(Problem::bad_request(
             "invalid-input",
@@ -83,7 +71,7 @@ pub async fn register(
         &id.to_string(),
         Some(&device.platform),
     )?;
-    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+    Ok((StatusCode::CREATED, Json(DeviceCreated { id })))
 }
 
 pub async fn remove(

@@ -90,7 +90,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route(
             "/v1/health",
-            get(|| async { axum::Json(serde_json::json!({"status": "ok"})) }),
+            get(|| async { axum::Json(qoltanba_pki::protocol::Health::ok()) }),
         )
         .route("/v1/openapi.json", get(openapi))
         .route("/v1/auth/challenge", post(auth::challenge))

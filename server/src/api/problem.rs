@@ -2,32 +2,28 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 
 use crate::registry::RegistryError;
 
 /// A problem: HTTP status, a stable machine `code`, a one-line `detail`
-/// telling the citizen what is wrong and what to do.
-#[derive(Debug, Serialize)]
+/// telling the citizen what is wrong and what to do (the body, the wire
+/// type the client reads), and for a rate limit the Retry-After header.
+#[derive(Debug)]
 pub struct Problem {
-    #[serde(rename = "type")]
-    pub kind: String,
-    pub title: &'static str,
-    pub status: u16,
-    pub code: &'static str,
-    pub detail: String,
-    #[serde(skip)]
+    pub body: qoltanba_pki::protocol::Problem,
     pub retry_after: Option<u64>,
 }
 
 impl Problem {
     pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
         Self {
-            kind: format!("https://qoltanba.example/problems/{code}"),
-            title: status.canonical_reason().unwrap_or("Error"),
-            status: status.as_u16(),
-            code,
-            detail: detail.into(),
+            body: qoltanba_pki::protocol::Problem {
+                kind: format!("https://qoltanba.example/problems/{code}"),
+                title: status.canonical_reason().unwrap_or("Error").into(),
+                status: status.as_u16(),
+                code: code.into(),
+                detail: detail.into(),
+            },
             retry_after: None,
         }
     }
@@ -65,8 +61,9 @@ impl Problem {
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        let body = serde_json::to_vec(&self).unwrap_or_default();
+        let status =
+            StatusCode::from_u16(self.body.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&self.body).unwrap_or_default();
         let mut response = (status, body).into_response();
         response.headers_mut().insert(
             header::CONTENT_TYPE,

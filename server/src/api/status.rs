@@ -9,9 +9,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use qoltanba_pki::cert::Purpose;
+use qoltanba_pki::protocol::{RevocationRequest, Revoked};
 use qoltanba_pki::signed_message::verify_message;
-use serde::Deserialize;
-use serde_json::json;
+use qoltanba_pki::timestamp::rfc3339;
 
 use super::auth::Session;
 use super::{AppState, Problem};
@@ -40,13 +40,6 @@ pub fn publish_crl(state: &AppState, kind: CaKind) -> Result<(), RegistryError> 
         .unwrap_or_else(|e| e.into_inner())
         .insert(kind, der);
     Ok(())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RevocationRequest {
-    serial: String,
-    reason: String,
 }
 
 /// `POST /v1/revocations`: a CMS signed message (signed by any valid key of
@@ -92,11 +85,11 @@ pub async fn revoke(
     publish_crl(&state, ca)?;
     Ok((
         StatusCode::OK,
-        Json(json!({
-            "serial": request.serial.to_ascii_uppercase(),
-            "reason": reason.name(),
-            "revoked_at": now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-        })),
+        Json(Revoked {
+            serial: request.serial.to_ascii_uppercase(),
+            reason: reason.name().into(),
+            revoked_at: rfc3339(now),
+        }),
     )
         .into_response())
 }

@@ -18,56 +18,38 @@ use std::path::Path;
 use base64::Engine;
 use der::{Decode, Encode};
 use qoltanba_pki::attestation::{AttestationError, AttestationResult, verify_android_attestation};
+use qoltanba_pki::cert::Purpose;
+use qoltanba_pki::protocol::KeyAttestation;
 use qoltanba_pki::reissue::VerifiedApplication;
 use rusqlite::{Connection, params};
-use serde::{Deserialize, Serialize};
 use spki::SubjectPublicKeyInfoOwned;
 use time::OffsetDateTime;
 use x509_cert::Certificate;
 
-use crate::ca::purpose_name;
 use crate::config::{Attestation, AttestationPolicy};
 use crate::registry::{RegistryError, unix};
 
-/// What the RA recorded about one new key's attestation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct KeyAttestation {
-    /// The request's purpose: auth, sign or both.
-    pub purpose: String,
-    /// none (no attestation sent), software, tee or strongbox.
-    pub level: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub attestation_version: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub keymint_version: Option<u32>,
-    /// verified, self-signed, unverified or failed, when the device says.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub verified_boot: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub device_locked: Option<bool>,
+/// The record of a key that came without an attestation.
+fn not_attested(purpose: Purpose) -> KeyAttestation {
+    KeyAttestation {
+        purpose,
+        level: "none".into(),
+        attestation_version: None,
+        keymint_version: None,
+        verified_boot: None,
+        device_locked: None,
+    }
 }
 
-impl KeyAttestation {
-    fn none(purpose: &str) -> Self {
-        Self {
-            purpose: purpose.into(),
-            level: "none".into(),
-            attestation_version: None,
-            keymint_version: None,
-            verified_boot: None,
-            device_locked: None,
-        }
-    }
-
-    fn verified(purpose: &str, result: &AttestationResult) -> Self {
-        Self {
-            purpose: purpose.into(),
-            level: result.security_level.name().into(),
-            attestation_version: Some(result.attestation_version),
-            keymint_version: Some(result.keymint_version),
-            verified_boot: result.verified_boot_state.map(|s| s.name().into()),
-            device_locked: result.device_locked,
-        }
+/// The record of a key whose attestation `result` was verified.
+fn attested(purpose: Purpose, result: &AttestationResult) -> KeyAttestation {
+    KeyAttestation {
+        purpose,
+        level: result.security_level.name().into(),
+        attestation_version: Some(result.attestation_version),
+        keymint_version: Some(result.keymint_version),
+        verified_boot: result.verified_boot_state.map(|s| s.name().into()),
+        device_locked: result.device_locked,
     }
 }
 
@@ -174,12 +156,13 @@ pub fn check_application(
 ) -> Result<Vec<KeyAttestation>, RegistryError> {
     let mut results = Vec::with_capacity(verified.csrs.len());
     for (request, csr) in verified.application.requests.iter().zip(&verified.csrs) {
-        let purpose = purpose_name(csr.purpose);
+        let purpose = csr.purpose.token();
+        let record_purpose = csr.purpose;
         let Some(chain) = &request.attestation else {
             if config.policy == AttestationPolicy::Required {
                 return Err(RegistryError::AttestationRequired(purpose.into()));
             }
-            results.push(KeyAttestation::none(purpose));
+            results.push(not_attested(record_purpose));
             continue;
         };
         let refused = |e: &AttestationError| RegistryError::AttestationFailed {
@@ -201,9 +184,9 @@ pub fn check_application(
             accepted_challenges,
             now,
         ) {
-            Ok(result) => results.push(KeyAttestation::verified(purpose, &result)),
+            Ok(result) => results.push(attested(record_purpose, &result)),
             Err(AttestationError::SoftwareKey(result)) if config.accept_software => {
-                results.push(KeyAttestation::verified(purpose, &result));
+                results.push(attested(record_purpose, &result));
             }
             Err(e) => return Err(refused(&e)),
         }
@@ -230,7 +213,7 @@ pub fn summary(results: &[KeyAttestation]) -> String {
     }
     results
         .iter()
-        .map(|r| format!("{}:{}", r.purpose, r.level))
+        .map(|r| format!("{}:{}", r.purpose.token(), r.level))
         .collect::<Vec<_>>()
         .join(" ")
 }
@@ -309,9 +292,9 @@ mod tests {
     #[test]
     fn the_column_round_trips_and_summarises() {
         let results = vec![
-            KeyAttestation::none("auth"),
+            not_attested(Purpose::Auth),
             KeyAttestation {
-                purpose: "sign".into(),
+                purpose: Purpose::Sign,
                 level: "strongbox".into(),
                 attestation_version: Some(300),
                 keymint_version: Some(300),

@@ -12,7 +12,7 @@ mod profile;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
-use qoltanba_pki::cert::{KzCertificate, Purpose};
+use qoltanba_pki::cert::KzCertificate;
 use qoltanba_pki::crypto::{KeySpec, PublicKeyAlgorithm, Signer, SoftwareKey, generate};
 use qoltanba_pki::keyfile::{KeyFile, NewPassword, Password, Profile, key_id};
 use qoltanba_pki::reissue::VerifiedCsr;
@@ -348,15 +348,6 @@ impl CaSet {
 }
 
 /// The purpose a CSR asks for, as the database spells it.
-pub fn purpose_name(purpose: Purpose) -> &'static str {
-    match purpose {
-        Purpose::Auth => "auth",
-        Purpose::Sign => "sign",
-        Purpose::Both => "both",
-        Purpose::Neither => "neither",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 //! serial and purpose), when it ends (Astana time, UTC+5, the single time
 //! zone of Kazakhstan since March 2024), and that the app renews it.
 
+use qoltanba_pki::cert::Purpose;
 use time::{OffsetDateTime, UtcOffset, macros::format_description};
 
 use super::plan::DAY;
@@ -41,10 +42,8 @@ impl Facts<'_> {
     }
 
     fn purpose(&self) -> &'static str {
-        match self.purpose {
-            "auth" => "AUTH",
-            "sign" => "SIGN",
-            "both" => "AUTH+SIGN",
+        match Purpose::from_token(self.purpose) {
+            Some(purpose @ (Purpose::Auth | Purpose::Sign | Purpose::Both)) => purpose.name(),
             _ => "ЭЦҚ/ЭЦП",
         }
     }

@@ -36,10 +36,10 @@ use std::time::Duration;
 
 use qoltanba_pki::cert::Purpose;
 use qoltanba_pki::protocol::push::ExpiryPush;
+use qoltanba_pki::timestamp::rfc3339_unix;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
 use crate::config;
 use crate::db::{self, Db};
@@ -132,19 +132,12 @@ pub fn outbox(db: &Db, limit: usize) -> Result<Vec<OutboxEntry>, NotifyError> {
                 recipient: r.get(2)?,
                 subject: r.get(3)?,
                 body: r.get(4)?,
-                created_at: rfc3339(r.get(5)?),
+                created_at: rfc3339_unix(r.get(5)?),
             })
         })
         .map_err(NotifyError::db("reading the outbox"))?;
     rows.collect::<Result<_, _>>()
         .map_err(NotifyError::db("reading the outbox"))
-}
-
-fn rfc3339(at: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(at)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_else(|| at.to_string())
 }
 
 /// Send the one-time code of an application by SMS: through the gateway
@@ -207,7 +200,7 @@ pub async fn run_once(
             .map_err(|e| NotifyError::Task(e.to_string()))??
     };
     let mut report = RunReport {
-        at: rfc3339(now),
+        at: rfc3339_unix(now),
         considered,
         due,
         unreachable,
@@ -508,12 +501,7 @@ async fn deliver(db: &Db, senders: &Senders, job: &Job, now: i64) -> Result<Stri
 /// payload cannot express (a purpose other than auth/sign/both, a serial
 /// that is not hex) still gets the human notice, without data, and a warning.
 fn expiry_push(job: &Job, facts: &message::Facts<'_>) -> Option<ExpiryPush> {
-    let purpose = match job.purpose.as_str() {
-        "auth" => Some(Purpose::Auth),
-        "sign" => Some(Purpose::Sign),
-        "both" => Some(Purpose::Both),
-        _ => None,
-    };
+    let purpose = Purpose::from_token(&job.purpose).filter(|p| *p != Purpose::Neither);
     let not_after = OffsetDateTime::from_unix_timestamp(job.due.not_after).ok();
     let days_left = u32::try_from(facts.days_left()).unwrap_or(u32::MAX);
     let made = match (purpose, not_after) {

@@ -1,0 +1,190 @@
+//! The life of a reissue application after the API accepted it: the key
+//! policy it must meet, its one-time code (stored only as a hash), the
+//! operator's or the policy's approval, issuance, rejection.
+
+use qoltanba_pki::cert::Purpose;
+use qoltanba_pki::crypto::PublicKeyAlgorithm;
+use qoltanba_pki::protocol::ApplicationState;
+use qoltanba_pki::reissue::VerifiedApplication;
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+use super::{RegistryError, Result, record_certificate, unix};
+use crate::ca::CaSet;
+use crate::config::Policy;
+use crate::db::{self, Db};
+
+/// The server's policy on the keys an application asks for.
+pub fn check_policy(application: &VerifiedApplication, policy: &Policy) -> Result<()> {
+    for csr in &application.csrs {
+        let algorithm = PublicKeyAlgorithm::of(&csr.public_key);
+        let family = match algorithm {
+            PublicKeyAlgorithm::Gost2015 { bits: 512 } => "gost2015",
+            PublicKeyAlgorithm::Rsa { .. } => "rsa",
+            PublicKeyAlgorithm::EcP256 => "p256",
+            _ => "",
+        };
+        if !policy.algorithms.iter().any(|a| a == family) {
+            return Err(RegistryError::AlgorithmRefused(
+                algorithm.name(),
+                policy.algorithms.join(", "),
+            ));
+        }
+        if let PublicKeyAlgorithm::Rsa { bits } = algorithm
+            && bits < policy.min_rsa_bits
+        {
+            return Err(RegistryError::KeyTooSmall(policy.min_rsa_bits));
+        }
+    }
+    Ok(())
+}
+
+/// The hash a one-time code is stored as (never the code itself).
+pub fn code_hash(application_id: i64, code: &str) -> Vec<u8> {
+    let mut h = Sha256::new();
+    h.update(b"qoltanba-ra one-time code v1\0");
+    h.update(application_id.to_be_bytes());
+    h.update(code.as_bytes());
+    h.finalize().to_vec()
+}
+
+/// A fresh 6-digit one-time code.
+pub fn new_code() -> zeroize::Zeroizing<String> {
+    let mut bytes = [0u8; 8];
+    getrandom::fill(&mut bytes).expect("the OS random number generator works");
+    zeroize::Zeroizing::new(format!("{:06}", u64::from_be_bytes(bytes) % 1_000_000))
+}
+
+/// Issue the certificates of application `id` (state approved → issued),
+/// marking the signer's older certificates as replaced so their expiry
+/// notices stop.
+pub fn issue_application(
+    db: &Db,
+    cas: &CaSet,
+    public_url: &str,
+    policy: &Policy,
+    id: i64,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let (iin, state, p7s): (String, ApplicationState, Vec<u8>) = db.lock().query_row(
+        "SELECT iin, state, p7s FROM applications WHERE id = ?1",
+        [id],
+        |r| {
+            Ok((
+                r.get(0)?,
+                db::token_column(r, 1, ApplicationState::from_token)?,
+                r.get(2)?,
+            ))
+        },
+    )?;
+    if state != ApplicationState::Approved {
+        return Err(RegistryError::WrongState(state));
+    }
+    let verified = qoltanba_pki::reissue::verify_application(&p7s)
+        .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+    let mut issued = Vec::new();
+    for csr in &verified.csrs {
+        issued.push((
+            csr.purpose,
+            cas.issue(csr, now, policy.validity_days, public_url)?,
+        ));
+    }
+    let mut conn = db.lock();
+    let tx = conn.transaction()?;
+    // Every older certificate of the same purposes is superseded.
+    for (purpose, _) in &issued {
+        let covered: &[&str] = match purpose {
+            Purpose::Both => &["auth", "sign", "both"],
+            Purpose::Auth => &["auth", "both"],
+            Purpose::Sign => &["sign", "both"],
+            Purpose::Neither => &[],
+        };
+        for p in covered {
+            tx.execute(
+                "UPDATE certificates SET replaced_at = ?1 WHERE iin = ?2 AND purpose = ?3 AND replaced_at IS NULL",
+                params![unix(now), iin, p],
+            )?;
+        }
+    }
+    for (purpose, (ca, cert)) in &issued {
+        record_certificate(&tx, &iin, *ca, *purpose, cert, Some(id))?;
+    }
+    set_state(&tx, id, ApplicationState::Issued, now)?;
+    db::audit(
+        &tx,
+        unix(now),
+        actor,
+        "issue",
+        &id.to_string(),
+        Some(&format!("{} certificates", issued.len())),
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Reject a confirmed application (the operator's decision), with a reason
+/// the citizen sees.
+pub fn reject(db: &Db, id: i64, reason: &str, actor: &str, now: OffsetDateTime) -> Result<()> {
+    let conn = db.lock();
+    match state_of(&conn, id)? {
+        ApplicationState::Confirmed | ApplicationState::AwaitingCode => {}
+        other => return Err(RegistryError::WrongState(other)),
+    }
+    set_state(&conn, id, ApplicationState::Rejected, now)?;
+    db::audit(
+        &conn,
+        unix(now),
+        actor,
+        "reject",
+        &id.to_string(),
+        Some(reason),
+    )?;
+    Ok(())
+}
+
+/// Approve a confirmed application (operator or auto-approval), then issue.
+pub fn approve(
+    db: &Db,
+    cas: &CaSet,
+    public_url: &str,
+    policy: &Policy,
+    id: i64,
+    actor: &str,
+    now: OffsetDateTime,
+) -> Result<()> {
+    {
+        let conn = db.lock();
+        match state_of(&conn, id)? {
+            ApplicationState::Confirmed => {}
+            other => return Err(RegistryError::WrongState(other)),
+        }
+        set_state(&conn, id, ApplicationState::Approved, now)?;
+        db::audit(&conn, unix(now), actor, "approve", &id.to_string(), None)?;
+    }
+    issue_application(db, cas, public_url, policy, id, actor, now)
+}
+
+/// The state of application `id`, whoever's it is.
+fn state_of(conn: &Connection, id: i64) -> Result<ApplicationState> {
+    conn.query_row("SELECT state FROM applications WHERE id = ?1", [id], |r| {
+        db::token_column(r, 0, ApplicationState::from_token)
+    })
+    .optional()?
+    .ok_or(RegistryError::NoSuchApplication(id))
+}
+
+/// Move application `id` to `state` as of `now`.
+pub fn set_state(
+    conn: &Connection,
+    id: i64,
+    state: ApplicationState,
+    now: OffsetDateTime,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE applications SET state = ?1, updated_at = ?2 WHERE id = ?3",
+        params![state.token(), unix(now), id],
+    )?;
+    Ok(())
+}
