@@ -460,7 +460,12 @@ pub fn run_revoke(args: RevokeArgs, ctx: &Context) -> Result<(), CliError> {
     let key = SoftwareKey::from_pkcs8_der(file.private_key_pkcs8()).map_err(CliError::failed)?;
     let client = RaClient::new(RaConfig::new(server, ca)).map_err(CliError::failed)?;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::io("starting", e))?;
-    let request = json!({ "serial": args.serial, "reason": args.reason }).to_string();
+    // The signed content is the wire protocol's revocation request.
+    let request = serde_json::to_string(&qoltanba_pki::protocol::RevocationRequest {
+        serial: args.serial.clone(),
+        reason: args.reason.clone(),
+    })
+    .map_err(|e| CliError::failed(e.to_string()))?;
     let revoked = runtime
         .block_on(async {
             let challenge = client.challenge().await?;
