@@ -56,16 +56,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-fn iin(seq: u32) -> String {
-    (0..)
-        .find_map(|k: u32| {
-            qoltanba_pki::cert::with_control_digit(&format!(
-                "9001013{:04}",
-                (seq + k * 7919) % 10_000
-            ))
-        })
-        .unwrap()
-}
+use qoltanba_testkit::citizen::iin;
 
 fn round(label: &str, spec: KeySpec, clients: usize, apps: usize, ra: &EmbeddedRa) {
     let (cas, base) = (&ra.cas, ra.base_url.as_str());

@@ -200,7 +200,7 @@ fn a_gost_citizen_goes_from_login_to_revocation() {
     let (_, list) = s.json("GET", "/v1/certificates", Some(&token), None);
     let certs = list["certificates"].as_array().unwrap();
     assert_eq!(certs.len(), 2);
-    let old_serial = hex::encode_upper(cert.inner().tbs_certificate().serial_number().as_bytes());
+    let old_serial = cert.serial_hex();
     let old = certs
         .iter()
         .find(|c| c["serial"] == old_serial.as_str())
@@ -246,7 +246,7 @@ fn a_gost_citizen_goes_from_login_to_revocation() {
         .revoked_certificates
         .unwrap_or_default()
         .iter()
-        .map(|r| hex::encode_upper(r.serial_number.as_bytes()))
+        .map(|r| qoltanba_pki::cert::serial_hex(r.serial_number.as_bytes()))
         .collect();
     assert!(listed.contains(&old_serial), "{listed:?}");
     // A revoked key can no longer log in.

@@ -19,7 +19,10 @@ use x509_cert::crl::CertificateList;
 fn crls_verify_and_list_what_was_revoked() {
     let dir = tempfile::tempdir().unwrap();
     let now = OffsetDateTime::now_utc();
-    let pass = NewPassword::new(Password::new("Operat0rPass")).unwrap();
+    let pass = NewPassword::new(Password::new(
+        qoltanba_testkit::ra_process::OPERATOR_PASSPHRASE,
+    ))
+    .unwrap();
     let cas = CaSet::create_in_profile(dir.path(), &pass, now, qoltanba_pki::keyfile::Profile::Nca)
         .unwrap();
     let revoked = vec![

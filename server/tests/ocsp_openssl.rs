@@ -28,7 +28,10 @@ fn openssl_gets_good_revoked_and_unknown_answers() {
     let now = OffsetDateTime::now_utc();
     let cas = CaSet::create_in_profile(
         d,
-        &NewPassword::new(Password::new("Operat0rPass")).unwrap(),
+        &NewPassword::new(Password::new(
+            qoltanba_testkit::ra_process::OPERATOR_PASSPHRASE,
+        ))
+        .unwrap(),
         now,
         qoltanba_pki::keyfile::Profile::Nca,
     )

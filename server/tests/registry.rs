@@ -28,7 +28,10 @@ fn presented_certificates_and_policy() {
     let now = OffsetDateTime::now_utc();
     let cas = CaSet::create_in_profile(
         dir.path(),
-        &NewPassword::new(Password::new("Operat0rPass")).unwrap(),
+        &NewPassword::new(Password::new(
+            qoltanba_testkit::ra_process::OPERATOR_PASSPHRASE,
+        ))
+        .unwrap(),
         now,
         qoltanba_pki::keyfile::Profile::Nca,
     )

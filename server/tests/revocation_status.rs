@@ -50,7 +50,10 @@ fn cas() -> &'static CaSet {
     static CAS: OnceLock<CaSet> = OnceLock::new();
     CAS.get_or_init(|| {
         let home = tempfile::tempdir().unwrap();
-        let pass = NewPassword::new(Password::new("Operat0rPass")).unwrap();
+        let pass = NewPassword::new(Password::new(
+            qoltanba_testkit::ra_process::OPERATOR_PASSPHRASE,
+        ))
+        .unwrap();
         CaSet::create_in_profile(
             home.path(),
             &pass,
@@ -307,7 +310,7 @@ fn every_reason_reaches_openssl_through_ocsp_and_the_crl() {
         "AA Compromise",
     ];
     for (entry, printed) in entries.iter().zip(crl_printed) {
-        let serial = hex::encode_upper(&entry.serial);
+        let serial = qoltanba_pki::cert::serial_hex(&entry.serial);
         let at = text
             .find(&format!("Serial Number: {serial}"))
             .unwrap_or_else(|| panic!("{serial} not listed:\n{text}"));
@@ -646,7 +649,7 @@ fn gost_answers_and_crl_verify_in_the_core() {
     assert!(
         text.contains(&format!(
             "Serial Number: {}",
-            hex::encode_upper(&revoked_serial)
+            qoltanba_pki::cert::serial_hex(&revoked_serial)
         )),
         "{text}"
     );

@@ -27,7 +27,11 @@ fn fake(
     home: &Home,
     mode: Misbehaviour,
 ) -> (String, Arc<AtomicUsize>) {
-    let identity = home.unlock_tls(&Password::new("Operat0rPass")).unwrap();
+    let identity = home
+        .unlock_tls(&Password::new(
+            qoltanba_testkit::ra_process::OPERATOR_PASSPHRASE,
+        ))
+        .unwrap();
     let config = qoltanba_ra::tls::server_config(&identity).unwrap();
     let acceptor = tokio_rustls::TlsAcceptor::from(config);
     let count = Arc::new(AtomicUsize::new(0));
@@ -69,7 +73,10 @@ fn misbehaving_networks_and_servers() {
         &dir.path().join("ra"),
         "127.0.0.1:1".parse().unwrap(),
         true,
-        &NewPassword::new(Password::new("Operat0rPass")).unwrap(),
+        &NewPassword::new(Password::new(
+            qoltanba_testkit::ra_process::OPERATOR_PASSPHRASE,
+        ))
+        .unwrap(),
         time::OffsetDateTime::now_utc(),
     )
     .unwrap();

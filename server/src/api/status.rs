@@ -144,7 +144,8 @@ pub async fn ocsp(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
     let db = state.db.clone();
     let cas: &CaSet = &state.cas;
     let status_of = |kind: CaKind, serial: &[u8]| -> CertStatus {
-        let record = registry::certificate_by_serial(&db.lock(), &hex::encode_upper(serial));
+        let record =
+            registry::certificate_by_serial(&db.lock(), &qoltanba_pki::cert::serial_hex(serial));
         match record {
             Ok(Some(r)) if r.ca == kind => match r.revoked_at {
                 None => CertStatus::Good,
