@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use qoltanba_pki::crypto::gost::hash::streebog512;
+use qoltanba_pki::crypto::gost_hash::streebog512;
 use qoltanba_pki::crypto::{KeySpec, Signer, generate, verify_signature};
 
 fn measure(label: &str, runs: u32, mut f: impl FnMut()) {

@@ -4,7 +4,7 @@ use der::asn1::ObjectIdentifier;
 use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifierOwned;
 
-use super::gost::hash::streebog512;
+use super::gost_hash::streebog512;
 use crate::oid;
 
 /// A message digest algorithm, as a CMS SignerInfo names it.

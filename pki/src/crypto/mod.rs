@@ -10,6 +10,9 @@ mod algorithm;
 mod digest;
 mod error;
 pub mod gost;
+// Below `digest` and `gost`, which both hash with Streebog: a module of its
+// own keeps the two from importing each other through `signer`.
+pub mod gost_hash;
 mod keygen;
 mod public_key;
 mod signer;

@@ -6,7 +6,6 @@
 //! lines of modular arithmetic) and the Kazakh byte order are written here.
 
 pub mod curves;
-pub mod hash;
 mod public_key;
 pub(crate) mod scheme;
 

@@ -15,8 +15,8 @@ use primeorder::{AffinePoint, PrimeCurveParams};
 use spki::SubjectPublicKeyInfoOwned;
 
 use super::curves::{cryptopro_a::CryptoProA, tc26_512a::Tc26Gost512A};
-use super::hash::{gost94_test, streebog512};
 use super::scheme;
+use crate::crypto::gost_hash::{gost94_test, streebog512};
 use crate::crypto::{SignatureAlgorithm, VerifyError};
 use crate::oid;
 

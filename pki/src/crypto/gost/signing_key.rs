@@ -11,9 +11,9 @@ use streebog::{Digest, Streebog512};
 use zeroize::{Zeroize, Zeroizing};
 
 use super::curves::tc26_512a::Tc26Gost512A;
-use super::hash::streebog512;
 use super::public_key::{KeyParameters, point_to_le, reversed};
 use super::scheme;
+use crate::crypto::gost_hash::streebog512;
 use crate::crypto::{KeyError, SignError};
 use crate::oid;
 

@@ -1,5 +1,5 @@
 //! The GOST hashes, from RustCrypto. Outputs are the crates' byte strings;
-//! how a signature reads them as an integer is `public_key`'s business.
+//! how a GOST signature reads them as an integer is `gost::public_key`'s business.
 
 use gost94::Gost94Test;
 use streebog::{Digest, Streebog256, Streebog512};
