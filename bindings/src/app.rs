@@ -602,8 +602,8 @@ impl App {
                 .renewal(renewal_id)?
                 .ok_or(qoltanba_core::store::StoreError::NoSuchRenewal(renewal_id))?;
             stored_step(&stored.step).ok_or_else(|| QoltanbaError::Storage {
-                    detail: format!("renewal {renewal_id} has an unknown step {}", stored.step),
-                })
+                detail: format!("renewal {renewal_id} has an unknown step {}", stored.step),
+            })
         })
     }
 
