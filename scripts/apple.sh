@@ -8,8 +8,11 @@
 # 2. the Swift bindings of the same features (scripts/bindings.sh, which reads
 #    the debug host library's metadata and checks the output);
 # 3. target/apple/Qoltanba.xcframework (xcodebuild -create-xcframework; its
-#    headers: QoltanbaFFI.h and module.modulemap) with target/apple/Qoltanba.swift,
-#    the sources that go with it;
+#    headers: one per crate with uniffi types, QoltanbaFFI.h, QoltanbaPkiFFI.h,
+#    QoltanbaCoreFFI.h, and module.modulemap over them, the C module
+#    QoltanbaFFI) with target/apple/*.swift (Qoltanba.swift, QoltanbaPki.swift,
+#    QoltanbaCore.swift), the sources of the Swift module Qoltanba that go
+#    with it;
 # 4. unless --no-test: `swift test` of the Swift package bindings/swift
 #    (Tests/QoltanbaTests) against a macOS library with feature `testing`
 #    (EmbeddedServer, SimulatorCard, panicking calls): the release one when
@@ -18,7 +21,7 @@
 #
 # The Swift package gets the library and sources it was last tested (or, with
 # --no-test, built) with: bindings/swift/QoltanbaFFI.xcframework and
-# bindings/swift/Sources/Qoltanba/Qoltanba.swift, both build output.
+# bindings/swift/Sources/Qoltanba/*.swift, both build output.
 #
 #   scripts/apple.sh [--no-test] [--features LIST]
 set -euo pipefail
@@ -88,38 +91,44 @@ lipo -create "target/aarch64-apple-ios-sim/release/$lib" "target/x86_64-apple-io
 lipo -create "target/aarch64-apple-darwin/release/$lib" "target/x86_64-apple-darwin/release/$lib" \
     -output "$out/lib/macos/$lib"
 
-# The bindings of these features, and the headers directory of the XCFramework
-# (the modulemap under the name clang looks for).
+# The headers directory of an XCFramework from the generated Swift bindings:
+# every crate's header, and the modulemap under the name clang looks for.
+copy_headers() {
+    cp target/bindings/swift/*.h "$1/"
+    cp target/bindings/swift/QoltanbaFFI.modulemap "$1/module.modulemap"
+}
+
+# The bindings of these features.
 scripts/bindings.sh ${features:+--features "$features"}
-cp target/bindings/swift/QoltanbaFFI.h "$out/include/"
-cp target/bindings/swift/QoltanbaFFI.modulemap "$out/include/module.modulemap"
-cp target/bindings/swift/Qoltanba.swift "$out/Qoltanba.swift"
+copy_headers "$out/include"
+cp target/bindings/swift/*.swift "$out/"
 
 xcodebuild -create-xcframework \
     -library "$out/lib/ios/$lib" -headers "$out/include" \
     -library "$out/lib/ios-simulator/$lib" -headers "$out/include" \
     -library "$out/lib/macos/$lib" -headers "$out/include" \
     -output "$out/Qoltanba.xcframework"
-echo "built: $out/Qoltanba.xcframework with $out/Qoltanba.swift"
+echo "built: $out/Qoltanba.xcframework with $(cd "$out" && echo *.swift) in $out"
 
-# Puts an XCFramework and its Swift sources into the Swift package.
+# Puts an XCFramework and the Swift sources in a directory into the Swift package.
 package=bindings/swift
 install_into_package() {
     rm -rf "$package/QoltanbaFFI.xcframework"
     cp -R "$1" "$package/QoltanbaFFI.xcframework"
+    rm -rf "$package/Sources/Qoltanba"
     mkdir -p "$package/Sources/Qoltanba"
-    cp "$2" "$package/Sources/Qoltanba/Qoltanba.swift"
+    cp "$2"/*.swift "$package/Sources/Qoltanba/"
 }
 
 if [ "$test" -eq 0 ]; then
-    install_into_package "$out/Qoltanba.xcframework" "$out/Qoltanba.swift"
+    install_into_package "$out/Qoltanba.xcframework" "$out"
     echo "the Swift package $package holds them (not tested: --no-test)"
     exit 0
 fi
 
 if [ "$has_testing" -eq 1 ]; then
     # The release build has the test-only exports: test what ships.
-    install_into_package "$out/Qoltanba.xcframework" "$out/Qoltanba.swift"
+    install_into_package "$out/Qoltanba.xcframework" "$out"
     tested="the release library"
 else
     # The debug host library with feature testing, and its bindings.
@@ -127,11 +136,10 @@ else
     test_out=target/apple-test
     rm -rf "$test_out"
     mkdir -p "$test_out/include"
-    cp target/bindings/swift/QoltanbaFFI.h "$test_out/include/"
-    cp target/bindings/swift/QoltanbaFFI.modulemap "$test_out/include/module.modulemap"
+    copy_headers "$test_out/include"
     xcodebuild -create-xcframework -library "target/debug/$lib" -headers "$test_out/include" \
         -output "$test_out/QoltanbaFFI.xcframework"
-    install_into_package "$test_out/QoltanbaFFI.xcframework" target/bindings/swift/Qoltanba.swift
+    install_into_package "$test_out/QoltanbaFFI.xcframework" target/bindings/swift
     tested="the debug library with feature testing"
 fi
 

@@ -2,8 +2,8 @@
 # The Kotlin tests of the bindings, on the desktop JVM against the real
 # library: builds qoltanba-ffi (features testing: simulator card, embedded RA,
 # panicking calls; jvm-keystore: the core's Android keystore code and
-# JNI_OnLoad), generates the Kotlin bindings (scripts/bindings.sh), compiles
-# them with bindings/tests/kotlin/*.kt and bindings/tests/kotlin-android/*.kt
+# JNI_OnLoad), generates the Kotlin bindings (scripts/bindings.sh: a file per
+# crate with uniffi types), compiles them with bindings/tests/kotlin/*.kt and bindings/tests/kotlin-android/*.kt
 # (stand-ins for Android's keystore classes and the Android keystore tests)
 # and runs both suites, each in its own JVM (the Android keystore one loads
 # the library with System.loadLibrary, as an app does, under -Xcheck:jni).
@@ -56,7 +56,7 @@ mkdir -p "$out"
 # kotlinc's own JVM; -nowarn: the generated code has unused-variable warnings.
 "$kotlin_home/bin/kotlinc" -nowarn -jvm-target 17 \
     -cp "$jna:$coroutines" -d "$out/tests.jar" \
-    target/bindings/kotlin/kz/qoltanba/core/qoltanba_ffi.kt bindings/tests/kotlin/*.kt \
+    $(find target/bindings/kotlin -name '*.kt' | sort) bindings/tests/kotlin/*.kt \
     bindings/tests/kotlin-android/*.kt
 
 # The deliberate panics of the panic test print their message, not a backtrace.

@@ -7,6 +7,9 @@
 //! committed to the local database before the next side effect, so after any
 //! error (a dropped server, a lost card, a cancel, a killed app)
 //! [`App::resume`] continues where it stopped.
+//!
+//! Where a renewal stands is the core's own [`Step`] (`RenewalStep` in
+//! Kotlin and Swift: qoltanba-core derives it with feature `uniffi`).
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -20,52 +23,22 @@ use qoltanba_core::renewal::{
     CardHome, Outcome, PlatformHome, Renewal, RenewalRequest, RenewalUi, Step,
 };
 use qoltanba_core::store::Store;
-use qoltanba_pki::cert::KzCertificate;
+use qoltanba_pki::cert::{KzCertificate, Purpose};
 use qoltanba_pki::keyfile::{NewPassword, Password, import_key_file};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
 use crate::card::CardSession;
 use crate::error::{QoltanbaError, guard, panicked};
-use crate::keys::{CertificateInfo, KeyPurpose, KnownKey};
+use crate::keys::{CertificateInfo, KnownKey};
 use crate::live::Live;
 use crate::platform::PlatformKeys;
 use crate::reminders::{ReminderInfo, ReminderPlan};
 
-/// How far a renewal got (each step is committed before the next).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum RenewalStep {
-    Started,
-    KeysGenerated,
-    Signed,
-    Submitted,
-    Confirmed,
-    Issued,
-    Installed,
-    Done,
-    Failed,
-}
-
-impl From<Step> for RenewalStep {
-    fn from(s: Step) -> Self {
-        match s {
-            Step::Started => Self::Started,
-            Step::KeysGenerated => Self::KeysGenerated,
-            Step::Signed => Self::Signed,
-            Step::Submitted => Self::Submitted,
-            Step::Confirmed => Self::Confirmed,
-            Step::Issued => Self::Issued,
-            Step::Installed => Self::Installed,
-            Step::Done => Self::Done,
-            Step::Failed => Self::Failed,
-        }
-    }
-}
-
 /// A certificate the renewal installed.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct NewCertificateInfo {
-    pub purpose: KeyPurpose,
+    pub purpose: Purpose,
     pub serial: String,
     pub not_after: SystemTime,
     pub algorithm: String,
@@ -87,7 +60,7 @@ pub struct RenewalSummary {
 pub struct RenewalState {
     /// Give it to [`App::resume`] and [`App::submit_code`].
     pub renewal_id: i64,
-    pub step: RenewalStep,
+    pub step: Step,
     /// The application whose one-time code (sent by SMS) is awaited.
     pub needs_code: Option<i64>,
     /// Set once the renewal is done.
@@ -183,7 +156,7 @@ pub trait RenewalListener: Send + Sync {
     /// A line for the citizen ("submitting the application").
     fn progress(&self, message: String);
     /// `step` is committed: from here a resume continues.
-    fn committed(&self, step: RenewalStep);
+    fn committed(&self, step: Step);
     /// A yes/no question before something that cannot be undone (the
     /// kz-idcard erasing a key slot). Blocking here to ask the citizen is
     /// fine: the flow runs on a worker thread. `false` stops the renewal
@@ -293,7 +266,7 @@ impl RenewalUi for Answers {
     }
     fn committed(&mut self, step: Step) {
         if let Some(l) = &self.listener {
-            l.committed(step.into());
+            l.committed(step);
         }
     }
     fn confirm(&mut self, question: &str) -> bool {
@@ -414,7 +387,7 @@ fn run(
     Ok(match outcome {
         Outcome::Done(summary) => RenewalState {
             renewal_id: id,
-            step: RenewalStep::Done,
+            step: Step::Done,
             needs_code: None,
             summary: Some(RenewalSummary {
                 application: summary.application,
@@ -422,14 +395,16 @@ fn run(
                 new_certificates: summary
                     .new
                     .into_iter()
-                    .map(|c| NewCertificateInfo {
-                        purpose: c.purpose.into(),
-                        serial: c.serial,
-                        not_after: parse_time(&c.not_after),
-                        algorithm: c.algorithm,
-                        location: c.file.display().to_string(),
+                    .map(|c| {
+                        Ok(NewCertificateInfo {
+                            purpose: c.purpose,
+                            serial: c.serial,
+                            not_after: issued_time(&c.not_after)?,
+                            algorithm: c.algorithm,
+                            location: c.file.display().to_string(),
+                        })
                     })
-                    .collect(),
+                    .collect::<Result<_, QoltanbaError>>()?,
             }),
         },
         Outcome::NeedCode { number } if ui.answered == Some(number) => {
@@ -441,29 +416,33 @@ fn run(
         }
         Outcome::NeedCode { number } => RenewalState {
             renewal_id: id,
-            step: renewal.state().step.into(),
+            step: renewal.state().step,
             needs_code: Some(number),
             summary: None,
         },
     })
 }
 
-const STEPS: [Step; 9] = [
-    Step::Started,
-    Step::KeysGenerated,
-    Step::Signed,
-    Step::Submitted,
-    Step::Confirmed,
-    Step::Issued,
-    Step::Installed,
-    Step::Done,
-    Step::Failed,
-];
-
-fn parse_time(rfc3339: &str) -> SystemTime {
+/// A time of an issued certificate as the app gets it. The core's renewal
+/// summary carries it as RFC 3339 text (as the RA's wire types do); it crosses
+/// the FFI only as a timestamp, and text that is no time is the renewal's
+/// failure, never a made-up date.
+fn issued_time(rfc3339: &str) -> Result<SystemTime, QoltanbaError> {
     OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
         .map(SystemTime::from)
-        .unwrap_or(SystemTime::UNIX_EPOCH)
+        .map_err(|e| QoltanbaError::RenewalFailed {
+            detail: format!("the issued certificate's time {rfc3339:?} is unreadable ({e})"),
+        })
+}
+
+/// A step as the local database names it ([`Step::name`], which is also its
+/// serde name), back to the step.
+fn stored_step(name: &str) -> Option<Step> {
+    use serde::Deserialize as _;
+    use serde::de::IntoDeserializer as _;
+    let name: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
+        name.into_deserializer();
+    Step::deserialize(name).ok()
 }
 
 fn key_file_secrets(
@@ -616,19 +595,15 @@ impl App {
     }
 
     /// Where renewal `renewal_id` stands, from the local database (no network).
-    pub fn renewal_step(&self, renewal_id: i64) -> Result<RenewalStep, QoltanbaError> {
+    pub fn renewal_step(&self, renewal_id: i64) -> Result<Step, QoltanbaError> {
         guard(|| {
             let stored = self
                 .store
                 .renewal(renewal_id)?
                 .ok_or(qoltanba_core::store::StoreError::NoSuchRenewal(renewal_id))?;
-            STEPS
-                .iter()
-                .find(|s| s.name() == stored.step)
-                .map(|s| (*s).into())
-                .ok_or_else(|| QoltanbaError::Storage {
-                    detail: format!("renewal {renewal_id} has an unknown step {}", stored.step),
-                })
+            stored_step(&stored.step).ok_or_else(|| QoltanbaError::Storage {
+                detail: format!("renewal {renewal_id} has an unknown step {}", stored.step),
+            })
         })
     }
 
@@ -760,5 +735,45 @@ impl App {
             run(renewal, ctx.running, ui)
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_step_comes_back_from_its_stored_name() {
+        // The core's name of each step (what the store keeps) and its serde
+        // name, which stored_step reads, must agree.
+        let all = [
+            Step::Started,
+            Step::KeysGenerated,
+            Step::Signed,
+            Step::Submitted,
+            Step::Confirmed,
+            Step::Issued,
+            Step::Installed,
+            Step::Done,
+            Step::Failed,
+        ];
+        for step in all {
+            assert_eq!(stored_step(step.name()), Some(step));
+        }
+        assert_eq!(stored_step("half_done"), None);
+    }
+
+    #[test]
+    fn issued_times_are_timestamps_or_errors() {
+        assert_eq!(
+            issued_time("2026-03-01T00:00:00Z").unwrap(),
+            SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_772_323_200)
+        );
+        for text in ["", "2026-03-01", "not a time"] {
+            assert!(matches!(
+                issued_time(text),
+                Err(QoltanbaError::RenewalFailed { .. })
+            ));
+        }
     }
 }

@@ -1,33 +1,12 @@
 //! Certificates as the app shows them, and the keys this device knows.
+//!
+//! A key's purpose is the pki's own [`Purpose`] (`KeyPurpose` in Kotlin and
+//! Swift: qoltanba-pki derives it with feature `uniffi`).
 
 use std::time::SystemTime;
 
 use qoltanba_pki::cert::{KzCertificate, Purpose};
 use time::OffsetDateTime;
-
-/// What a key is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum KeyPurpose {
-    /// Login (AUTH).
-    Auth,
-    /// Signing documents (SIGN).
-    Sign,
-    /// Both (NCA's GOST 2015 keys).
-    Both,
-    /// Neither (not a citizen's key).
-    Neither,
-}
-
-impl From<Purpose> for KeyPurpose {
-    fn from(p: Purpose) -> Self {
-        match p {
-            Purpose::Auth => Self::Auth,
-            Purpose::Sign => Self::Sign,
-            Purpose::Both => Self::Both,
-            Purpose::Neither => Self::Neither,
-        }
-    }
-}
 
 /// A certificate as the app shows it.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -37,7 +16,7 @@ pub struct CertificateInfo {
     pub iin: Option<String>,
     /// Whether the IIN passes its control digit and date checks.
     pub iin_valid: bool,
-    pub purpose: KeyPurpose,
+    pub purpose: Purpose,
     /// e.g. `GOST R 34.10-2015 (512)`, `RSA 2048`.
     pub algorithm: String,
     pub not_before: SystemTime,
@@ -56,7 +35,7 @@ impl CertificateInfo {
             holder: s.holder,
             iin: s.iin,
             iin_valid: s.iin_valid,
-            purpose: s.purpose.into(),
+            purpose: s.purpose,
             algorithm: s.key_algorithm,
             not_before: s.not_before.into(),
             not_after: s.not_after.into(),

@@ -20,14 +20,19 @@ mod testing_android;
 
 pub use app::{
     App, CancelHandle, CardRenewal, KeyFileRenewal, KeySource, KeystoreRenewal, RenewalListener,
-    RenewalState, RenewalStep, RenewalSummary,
+    RenewalState, RenewalSummary,
 };
 pub use card::{CardInfo, CardSession, CardSlot, CardTransport, PinState, TransportFailure};
 pub use error::QoltanbaError;
+// The core crates' own enums, in the apps as KeyPurpose, KeyLevel and
+// RenewalStep (they derive uniffi's traits with their feature `uniffi`).
 pub use keyfiles::KeyFiles;
-pub use keys::{CertificateInfo, KeyPurpose, KnownKey};
+pub use keys::{CertificateInfo, KnownKey};
 pub use log::{LogLevel, LogSink, set_log_sink};
-pub use platform::{KeyLevel, PlatformKeyInfo, PlatformKeys};
+pub use platform::{PlatformKeyInfo, PlatformKeys};
+pub use qoltanba_core::renewal::Step;
+pub use qoltanba_pki::attestation::SecurityLevel;
+pub use qoltanba_pki::cert::Purpose;
 pub use reminders::{ReminderInfo, ReminderPlan, reminder_from_push, serial_from_deep_link};
 #[cfg(feature = "simulator")]
 pub use simulator::SimulatorCard;

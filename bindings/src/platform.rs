@@ -1,6 +1,9 @@
 //! The platform keystore, where a renewal can put the new keys: the
 //! Android Keystore or the Secure Enclave on phones, a software store in a
 //! directory on desktops and in tests.
+//!
+//! A key's level is the pki's own [`SecurityLevel`] (`KeyLevel` in Kotlin
+//! and Swift: qoltanba-pki derives it with feature `uniffi`).
 
 use std::path::Path;
 use std::sync::Arc;
@@ -11,33 +14,6 @@ use qoltanba_pki::crypto::SignError;
 use crate::error::{QoltanbaError, guard};
 use crate::live::Live;
 
-/// Where a key lives, as strong as the platform reports it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum KeyLevel {
-    /// Encrypted at rest in the app's files (desktop).
-    Software,
-    /// Encrypted under a hardware-held key, decrypted per use (GOST on phones).
-    HardwareWrapped,
-    /// Android's trusted execution environment.
-    TrustedEnvironment,
-    /// Android's StrongBox secure element.
-    StrongBox,
-    /// Apple's Secure Enclave.
-    SecureEnclave,
-}
-
-impl From<SecurityLevel> for KeyLevel {
-    fn from(l: SecurityLevel) -> Self {
-        match l {
-            SecurityLevel::Software => Self::Software,
-            SecurityLevel::HardwareWrapped => Self::HardwareWrapped,
-            SecurityLevel::TrustedEnvironment => Self::TrustedEnvironment,
-            SecurityLevel::StrongBox => Self::StrongBox,
-            SecurityLevel::SecureEnclave => Self::SecureEnclave,
-        }
-    }
-}
-
 /// A key of qoltanba's in the keystore.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct PlatformKeyInfo {
@@ -45,7 +21,8 @@ pub struct PlatformKeyInfo {
     pub alias: String,
     /// `p256`, `rsa2048`, `gost512`.
     pub algorithm: String,
-    pub level: KeyLevel,
+    /// The keystore's own level (`KeyLevel` in Kotlin and Swift).
+    pub level: SecurityLevel,
     /// Whether its certificate is bound to it (a renewal finished).
     pub has_certificate: bool,
     /// Whether the platform attested it (Android).
@@ -138,7 +115,7 @@ impl PlatformKeys {
                 .map(|k| PlatformKeyInfo {
                     alias: k.alias,
                     algorithm: k.spec.name().to_string(),
-                    level: k.level.into(),
+                    level: k.level,
                     has_certificate: k.certificate.is_some(),
                     attested: !k.attestation.is_empty(),
                 })

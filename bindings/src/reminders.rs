@@ -4,9 +4,9 @@
 use std::time::SystemTime;
 
 use qoltanba_core::reminders::{self as core_reminders, DeepLink, Reminder, ReminderKind};
+use qoltanba_pki::cert::Purpose;
 
 use crate::error::{QoltanbaError, guard};
-use crate::keys::KeyPurpose;
 
 /// One notification for one certificate at one moment.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
@@ -16,7 +16,7 @@ pub struct ReminderInfo {
     pub id: String,
     /// The certificate's serial (upper-case hex).
     pub serial: String,
-    pub purpose: KeyPurpose,
+    pub purpose: Purpose,
     pub not_after: SystemTime,
     /// When to show it.
     pub fire_at: SystemTime,
@@ -35,7 +35,7 @@ impl From<&Reminder> for ReminderInfo {
         Self {
             id: r.id(),
             serial: r.serial.clone(),
-            purpose: r.purpose.into(),
+            purpose: r.purpose,
             not_after: r.not_after.into(),
             fire_at: r.fire_at.into(),
             days_left: match r.kind {

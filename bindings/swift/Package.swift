@@ -6,7 +6,9 @@
 // static library (C module QoltanbaFFI). scripts/apple.sh fills in the two
 // pieces of build output it needs (see .gitignore):
 //   QoltanbaFFI.xcframework            the library and its headers/modulemap
-//   Sources/Qoltanba/Qoltanba.swift    the generated bindings that go with it
+//   Sources/Qoltanba/*.swift           the generated bindings that go with it
+//                                      (Qoltanba.swift, QoltanbaPki.swift,
+//                                      QoltanbaCore.swift: one module)
 // and runs `swift test` (Tests/QoltanbaTests) against a library built with
 // feature `testing`.
 import PackageDescription

@@ -1,5 +1,10 @@
 #![doc = include_str!("../README.md")]
 
+// The types the app sees through qoltanba-ffi (feature `uniffi`): their
+// Kotlin package and Swift file are named in uniffi.toml next to Cargo.toml.
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
+
 pub mod keystore;
 pub mod ra;
 pub mod reminders;

@@ -77,6 +77,7 @@ use x509_cert::Certificate;
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
 )]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum), uniffi(name = "KeyLevel"))]
 pub enum SecurityLevel {
     /// In memory of the app's process, at rest encrypted (the desktop store).
     Software,

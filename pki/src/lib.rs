@@ -1,6 +1,11 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+// The types the app sees through qoltanba-ffi (feature `uniffi`): their
+// Kotlin package and Swift file are named in uniffi.toml next to Cargo.toml.
+#[cfg(feature = "uniffi")]
+uniffi::setup_scaffolding!();
+
 pub mod attestation;
 pub mod cert;
 mod cms_read;

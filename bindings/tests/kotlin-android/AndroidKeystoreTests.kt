@@ -16,6 +16,8 @@ import java.security.cert.CertificateFactory
 import java.security.cert.X509Certificate
 import java.security.spec.ECGenParameterSpec
 import kz.qoltanba.core.*
+import kz.qoltanba.core.device.RenewalStep
+import kz.qoltanba.core.pki.KeyLevel
 import kz.qoltanba.tests.CheckFailed
 import kz.qoltanba.tests.Runner
 import kz.qoltanba.tests.check

@@ -8,6 +8,8 @@ import java.nio.file.StandardCopyOption
 import java.time.Instant
 import kotlinx.coroutines.runBlocking
 import kz.qoltanba.core.*
+import kz.qoltanba.core.device.RenewalStep
+import kz.qoltanba.core.pki.KeyPurpose
 
 val fixtures: File = File(System.getenv("QOLTANBA_FIXTURES") ?: "testdata")
 val gost1: File = File(fixtures, "nca-test/gokalkan/gost1.p12")

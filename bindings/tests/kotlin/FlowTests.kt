@@ -10,6 +10,8 @@ import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.async
 import kotlinx.coroutines.runBlocking
 import kz.qoltanba.core.*
+import kz.qoltanba.core.device.RenewalStep
+import kz.qoltanba.core.pki.KeyLevel
 
 const val CAN = "123456"
 const val PIN = "4321"

@@ -40,6 +40,7 @@ pub use ui::RenewalUi;
 /// How far a renewal got. Each is committed before the next side effect.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum), uniffi(name = "RenewalStep"))]
 pub enum Step {
     /// Recorded; nothing done yet.
     Started,

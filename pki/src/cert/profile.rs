@@ -12,9 +12,13 @@ use crate::oid;
 /// keyEncipherment (RSA) or keyAgreement (GOST 2015, one key for both).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum), uniffi(name = "KeyPurpose"))]
 pub enum Purpose {
+    /// Login (AUTH).
     Auth,
+    /// Signing documents (SIGN).
     Sign,
+    /// Both (NCA's GOST 2015 keys).
     Both,
     /// Neither: a CA certificate, or a key usage NCA does not issue.
     Neither,
