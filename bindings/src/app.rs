@@ -395,16 +395,14 @@ fn run(
                 new_certificates: summary
                     .new
                     .into_iter()
-                    .map(|c| {
-                        Ok(NewCertificateInfo {
-                            purpose: c.purpose,
-                            serial: c.serial,
-                            not_after: issued_time(&c.not_after)?,
-                            algorithm: c.algorithm,
-                            location: c.file.display().to_string(),
-                        })
+                    .map(|c| NewCertificateInfo {
+                        purpose: c.purpose,
+                        serial: c.serial,
+                        not_after: c.not_after.into(),
+                        algorithm: c.algorithm,
+                        location: c.file.display().to_string(),
                     })
-                    .collect::<Result<_, QoltanbaError>>()?,
+                    .collect(),
             }),
         },
         Outcome::NeedCode { number } if ui.answered == Some(number) => {
@@ -421,18 +419,6 @@ fn run(
             summary: None,
         },
     })
-}
-
-/// A time of an issued certificate as the app gets it. The core's renewal
-/// summary carries it as RFC 3339 text (as the RA's wire types do); it crosses
-/// the FFI only as a timestamp, and text that is no time is the renewal's
-/// failure, never a made-up date.
-fn issued_time(rfc3339: &str) -> Result<SystemTime, QoltanbaError> {
-    OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
-        .map(SystemTime::from)
-        .map_err(|e| QoltanbaError::RenewalFailed {
-            detail: format!("the issued certificate's time {rfc3339:?} is unreadable ({e})"),
-        })
 }
 
 /// A step as the local database names it ([`Step::name`], which is also its
@@ -761,19 +747,5 @@ mod tests {
             assert_eq!(stored_step(step.name()), Some(step));
         }
         assert_eq!(stored_step("half_done"), None);
-    }
-
-    #[test]
-    fn issued_times_are_timestamps_or_errors() {
-        assert_eq!(
-            issued_time("2026-03-01T00:00:00Z").unwrap(),
-            SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_772_323_200)
-        );
-        for text in ["", "2026-03-01", "not a time"] {
-            assert!(matches!(
-                issued_time(text),
-                Err(QoltanbaError::RenewalFailed { .. })
-            ));
-        }
     }
 }

@@ -18,6 +18,7 @@ use qoltanba_core::renewal::{
 use qoltanba_core::store::Store;
 use qoltanba_pki::cert::KzCertificate;
 use qoltanba_pki::keyfile::{NewPassword, Password};
+use qoltanba_pki::timestamp::rfc3339;
 use serde_json::json;
 
 use crate::card::CardArgs;
@@ -199,7 +200,11 @@ pub fn print_summary(summary: &Summary, ctx: &Context) -> Result<(), CliError> {
     for c in &summary.new {
         println!(
             "  new {} certificate {} ({}), valid {} .. {}",
-            c.purpose, c.serial, c.algorithm, c.not_before, c.not_after
+            c.purpose,
+            c.serial,
+            c.algorithm,
+            rfc3339(c.not_before),
+            rfc3339(c.not_after)
         );
         println!("      key: {}", c.file.display());
     }

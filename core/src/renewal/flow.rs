@@ -534,8 +534,8 @@ impl<'a> Renewal<'a> {
             new.push(NewCertificate {
                 purpose: key.purpose,
                 serial: cert.serial_hex(),
-                not_before: qoltanba_pki::timestamp::rfc3339(cert.not_before()),
-                not_after: qoltanba_pki::timestamp::rfc3339(cert.not_after()),
+                not_before: cert.not_before(),
+                not_after: cert.not_after(),
                 algorithm: cert.key_algorithm().name(),
                 file: key.file.clone(),
             });

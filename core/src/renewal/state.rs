@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 use super::Step;
 use super::error::RenewalError;
@@ -73,8 +74,11 @@ pub struct Summary {
 pub struct NewCertificate {
     pub purpose: Purpose,
     pub serial: String,
-    pub not_before: String,
-    pub not_after: String,
+    /// Written as RFC 3339 where the summary is printed as JSON.
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_before: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub not_after: OffsetDateTime,
     pub algorithm: String,
     pub file: PathBuf,
 }
