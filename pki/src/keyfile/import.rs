@@ -44,8 +44,21 @@ pub fn import_key_file(
 mod tests {
     use super::*;
 
+    /// NCA's real key file, built into the test (unit tests cannot use the
+    /// test kit, which links this crate again) and written where the test
+    /// imports it from.
     fn fixture() -> PathBuf {
-        qoltanba_testkit::fixtures::path("nca-test/gokalkan/gost1.p12")
+        static SOURCE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+        let dir = SOURCE.get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            std::fs::write(
+                dir.path().join("gost1.p12"),
+                include_bytes!("../../../testdata/nca-test/gokalkan/gost1.p12"),
+            )
+            .unwrap();
+            dir
+        });
+        dir.path().join("gost1.p12")
     }
 
     #[test]

@@ -256,17 +256,11 @@ mod tests {
 
     const PASSWORD: &str = "Qwerty12";
 
+    /// NCA's real key file, built into the test. Unit tests cannot use the
+    /// test kit: it links this crate again, and with the `uniffi` feature
+    /// the two copies' exported symbols clash at link time.
     fn nca_fixture() -> &'static [u8] {
-        static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
-        BYTES.get_or_init(|| {
-            let path = qoltanba_testkit::fixtures::path("nca-test/gokalkan/gost1.p12");
-            std::fs::read(&path).unwrap_or_else(|e| {
-                panic!(
-                    "NCA fixture {} is needed ({e}); set QOLTANBA_FIXTURES",
-                    path.display()
-                )
-            })
-        })
+        include_bytes!("../../../../testdata/nca-test/gokalkan/gost1.p12")
     }
 
     /// A modern-profile file at a test-sized cost, with a certificate and a
