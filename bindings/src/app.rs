@@ -421,16 +421,6 @@ fn run(
     })
 }
 
-/// A step as the local database names it ([`Step::name`], which is also its
-/// serde name), back to the step.
-fn stored_step(name: &str) -> Option<Step> {
-    use serde::Deserialize as _;
-    use serde::de::IntoDeserializer as _;
-    let name: serde::de::value::StrDeserializer<'_, serde::de::value::Error> =
-        name.into_deserializer();
-    Step::deserialize(name).ok()
-}
-
 fn key_file_secrets(
     password: String,
     new: String,
@@ -587,7 +577,7 @@ impl App {
                 .store
                 .renewal(renewal_id)?
                 .ok_or(qoltanba_core::store::StoreError::NoSuchRenewal(renewal_id))?;
-            stored_step(&stored.step).ok_or_else(|| QoltanbaError::Storage {
+            Step::from_name(&stored.step).ok_or_else(|| QoltanbaError::Storage {
                 detail: format!("renewal {renewal_id} has an unknown step {}", stored.step),
             })
         })
@@ -721,31 +711,5 @@ impl App {
             run(renewal, ctx.running, ui)
         })
         .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_step_comes_back_from_its_stored_name() {
-        // The core's name of each step (what the store keeps) and its serde
-        // name, which stored_step reads, must agree.
-        let all = [
-            Step::Started,
-            Step::KeysGenerated,
-            Step::Signed,
-            Step::Submitted,
-            Step::Confirmed,
-            Step::Issued,
-            Step::Installed,
-            Step::Done,
-            Step::Failed,
-        ];
-        for step in all {
-            assert_eq!(stored_step(step.name()), Some(step));
-        }
-        assert_eq!(stored_step("half_done"), None);
     }
 }

@@ -63,6 +63,20 @@ pub enum Step {
 }
 
 impl Step {
+    /// Every step, in order.
+    pub const ALL: [Step; 9] = [
+        Step::Started,
+        Step::KeysGenerated,
+        Step::Signed,
+        Step::Submitted,
+        Step::Confirmed,
+        Step::Issued,
+        Step::Installed,
+        Step::Done,
+        Step::Failed,
+    ];
+
+    /// The step's name in the local store (also its serde name).
     pub fn name(self) -> &'static str {
         match self {
             Self::Started => "started",
@@ -75,5 +89,28 @@ impl Step {
             Self::Done => "done",
             Self::Failed => "failed",
         }
+    }
+
+    /// The step a stored [`name`](Self::name) names; `None` for anything else.
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Step;
+
+    #[test]
+    fn every_step_comes_back_from_its_stored_name() {
+        for step in Step::ALL {
+            assert_eq!(Step::from_name(step.name()), Some(step));
+            // The stored name is also the serde name the state's JSON uses.
+            assert_eq!(
+                serde_json::to_value(step).unwrap(),
+                serde_json::Value::from(step.name())
+            );
+        }
+        assert_eq!(Step::from_name("half_done"), None);
     }
 }
