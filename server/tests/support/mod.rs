@@ -241,12 +241,7 @@ pub use qoltanba_testkit::citizen::iin;
 /// The repository's OpenAPI document.
 fn openapi() -> &'static Value {
     static DOC: std::sync::OnceLock<Value> = std::sync::OnceLock::new();
-    DOC.get_or_init(|| {
-        let text =
-            std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json"))
-                .unwrap();
-        serde_json::from_str(&text).unwrap()
-    })
+    DOC.get_or_init(qoltanba_testkit::openapi::document)
 }
 
 /// Every response the tests see must be one the OpenAPI document declares
