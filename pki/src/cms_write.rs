@@ -1,7 +1,7 @@
-//! Writing a CMS SignedData (RFC 5652) with one signer and the content
-//! attached: the one assembly both CMS documents qoltanba signs go through,
-//! the reissue application (`reissue::sign`) and the signed message
-//! (`signed_message`). Each caller picks its signed attributes and content
+//! Writing a CMS SignedData (RFC 5652) with one signer, the content attached
+//! or detached: the one assembly every CMS document qoltanba signs goes
+//! through, the reissue application (`reissue::sign`) and the signed message
+//! or document (`signed_message`). Each caller picks its signed attributes and content
 //! type; what is fixed here is the shape: version 1, sid =
 //! issuerAndSerialNumber, the signer's certificate included, no CRLs, no
 //! unsigned attributes. The key is a `dyn Signer` (file, keystore, ID card)
@@ -98,6 +98,37 @@ pub(crate) fn sign_attached(
     signer: &dyn Signer,
     cert: &KzCertificate,
 ) -> Result<Vec<u8>, CmsWriteError> {
+    sign_signed_data(
+        Some(content),
+        content_type,
+        digest,
+        signed_attrs,
+        signer,
+        cert,
+    )
+}
+
+/// [`sign_attached`] without the content (a detached signature, RFC 5652
+/// 5.2: eContent absent); the signed attributes' messageDigest still binds
+/// the content the verifier is given separately.
+pub(crate) fn sign_detached(
+    content_type: Any,
+    digest: DigestAlgorithm,
+    signed_attrs: Attributes,
+    signer: &dyn Signer,
+    cert: &KzCertificate,
+) -> Result<Vec<u8>, CmsWriteError> {
+    sign_signed_data(None, content_type, digest, signed_attrs, signer, cert)
+}
+
+fn sign_signed_data(
+    content: Option<&[u8]>,
+    content_type: Any,
+    digest: DigestAlgorithm,
+    signed_attrs: Attributes,
+    signer: &dyn Signer,
+    cert: &KzCertificate,
+) -> Result<Vec<u8>, CmsWriteError> {
     // RFC 5652 5.4: the signature covers the DER of the SET OF attributes
     // (tag SET), not the [0] IMPLICIT form they travel in.
     let signature = signer
@@ -122,7 +153,9 @@ pub(crate) fn sign_attached(
         digest_algorithms: SetOfVec::try_from(vec![digest_alg])?,
         encap_content_info: EncapsulatedContent {
             econtent_type: content_type,
-            econtent: Some(Any::encode_from(&OctetString::new(content)?)?),
+            econtent: content
+                .map(|c| Any::encode_from(&OctetString::new(c)?))
+                .transpose()?,
         },
         certificates: Some(CertificateSet(SetOfVec::try_from(vec![
             CertificateChoices::Certificate(cert.inner().clone()),

@@ -1,7 +1,9 @@
-//! Signed messages: small CMS SignedData documents (content type id-data,
-//! content attached) that prove who holds a key. The registration authority's
-//! login challenge comes back as one (signed with the AUTH key), and so does a
-//! revocation request.
+//! Signed messages: CMS SignedData documents (content type id-data). Small
+//! ones prove who holds a key: the registration authority's login challenge
+//! comes back as one (signed with the AUTH key), and so does a revocation
+//! request. The citizen's own documents are signed the same way, with the
+//! content attached or, for large files, detached ([`sign_document`],
+//! [`verify_document`]).
 //!
 //! Unlike the reissue application (`reissue`), whose every byte is pinned, a
 //! signed message is read leniently: any single signer with signed attributes,
@@ -24,7 +26,7 @@ use x509_cert::time::Time;
 
 use crate::cert::KzCertificate;
 use crate::cms_read::{cms_der, single_value};
-use crate::cms_write::{CmsWriteError, attribute, sign_attached, signing_time};
+use crate::cms_write::{CmsWriteError, attribute, sign_attached, sign_detached, signing_time};
 use crate::crypto::{
     DigestAlgorithm, SignError, SignatureAlgorithm, Signer, VerifyError, verify_signature,
 };
@@ -37,6 +39,14 @@ pub enum SignedMessageError {
     Malformed,
     #[error("the signed message has no content; sign with the content attached")]
     Detached,
+    #[error(
+        "the signature is detached and the signed document was not given; give the document it signs"
+    )]
+    ContentMissing,
+    #[error(
+        "the signed message already carries its content; verify it without a separate document"
+    )]
+    ContentTwice,
     #[error("the signed message must have exactly one signer")]
     SignerCount,
     #[error("the signer's certificate is not in the message; include it when signing")]
@@ -71,10 +81,33 @@ pub struct VerifiedMessage {
     pub signing_time: Option<OffsetDateTime>,
 }
 
+/// Whether a signed document carries the content it signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum Attachment {
+    /// The content travels inside the CMS (one file to send).
+    Attached,
+    /// Only the signature; the verifier needs the document beside it.
+    Detached,
+}
+
 /// Sign `content` as an attached id-data CMS message with `signer`, whose
 /// certificate is `cert`, at `at`. DER output.
 pub fn sign_message(
     content: &[u8],
+    signer: &dyn Signer,
+    cert: &KzCertificate,
+    at: OffsetDateTime,
+) -> Result<Vec<u8>, SignedMessageError> {
+    sign_document(content, Attachment::Attached, signer, cert, at)
+}
+
+/// Sign `content` as an id-data CMS document, attached or detached, with
+/// `signer`, whose certificate is `cert`, at `at`. DER output, which
+/// `openssl cms -verify` (with `-content` when detached) accepts.
+pub fn sign_document(
+    content: &[u8],
+    attachment: Attachment,
     signer: &dyn Signer,
     cert: &KzCertificate,
     at: OffsetDateTime,
@@ -101,14 +134,34 @@ pub fn sign_message(
     ])
     .map_err(encode)?;
     let content_type = Any::encode_from(&oid::CT_DATA).map_err(encode)?;
-    sign_attached(content, content_type, digest, attrs, signer, cert).map_err(|e| match e {
+    match attachment {
+        Attachment::Attached => sign_attached(content, content_type, digest, attrs, signer, cert),
+        Attachment::Detached => sign_detached(content_type, digest, attrs, signer, cert),
+    }
+    .map_err(|e| match e {
         CmsWriteError::Sign(e) => SignedMessageError::Sign(e),
         CmsWriteError::Encoding => SignedMessageError::Malformed,
     })
 }
 
-/// Verify a signed message (DER, or PEM labelled CMS or PKCS7).
+/// Verify a signed message (DER, or PEM labelled CMS or PKCS7) that
+/// carries its content.
 pub fn verify_message(bytes: &[u8]) -> Result<VerifiedMessage, SignedMessageError> {
+    verify_document(bytes, None).map_err(|e| match e {
+        // A message proves possession only with its content inside.
+        SignedMessageError::ContentMissing => SignedMessageError::Detached,
+        e => e,
+    })
+}
+
+/// Verify a signed document: attached when `detached_content` is `None`,
+/// else a detached signature over `detached_content`. The signature, its
+/// messageDigest and contentType are checked; trust in the signer's
+/// certificate is the caller's.
+pub fn verify_document(
+    bytes: &[u8],
+    detached_content: Option<&[u8]>,
+) -> Result<VerifiedMessage, SignedMessageError> {
     let der = cms_der(bytes).ok_or(SignedMessageError::Malformed)?;
     let info = ContentInfo::from_der(&der).map_err(|_| SignedMessageError::Malformed)?;
     if info.content_type != oid::CT_SIGNED_DATA {
@@ -118,13 +171,19 @@ pub fn verify_message(bytes: &[u8]) -> Result<VerifiedMessage, SignedMessageErro
         .content
         .decode_as()
         .map_err(|_| SignedMessageError::Malformed)?;
-    let content: OctetString = signed
+    let attached: Option<OctetString> = signed
         .encap_content_info
         .econtent
         .as_ref()
-        .ok_or(SignedMessageError::Detached)?
-        .decode_as()
+        .map(|c| c.decode_as())
+        .transpose()
         .map_err(|_| SignedMessageError::Malformed)?;
+    let content: &[u8] = match (&attached, detached_content) {
+        (Some(content), None) => content.as_bytes(),
+        (None, Some(content)) => content,
+        (Some(_), Some(_)) => return Err(SignedMessageError::ContentTwice),
+        (None, None) => return Err(SignedMessageError::ContentMissing),
+    };
     let mut infos = signed.signer_infos.0.iter();
     let signer_info = match (infos.next(), infos.next()) {
         (Some(info), None) => info,
@@ -146,7 +205,7 @@ pub fn verify_message(bytes: &[u8]) -> Result<VerifiedMessage, SignedMessageErro
     let message_digest: OctetString = single(attrs, oid::ATTR_MESSAGE_DIGEST, "messageDigest")?
         .decode_as()
         .map_err(|_| SignedMessageError::MissingAttribute("messageDigest"))?;
-    if message_digest.as_bytes() != digest.digest(content.as_bytes()).as_slice() {
+    if message_digest.as_bytes() != digest.digest(content).as_slice() {
         return Err(SignedMessageError::DigestMismatch);
     }
     let signing_time = attrs
@@ -166,7 +225,7 @@ pub fn verify_message(bytes: &[u8]) -> Result<VerifiedMessage, SignedMessageErro
     )
     .map_err(SignedMessageError::BadSignature)?;
     Ok(VerifiedMessage {
-        content: content.as_bytes().to_vec(),
+        content: content.to_vec(),
         signer,
         signing_time,
     })

@@ -134,3 +134,97 @@ fn openssl_signed_messages_verify() {
         assert!(out.contains("hello"), "{out}");
     }
 }
+
+/// The citizen's documents: attached and detached signatures from our
+/// signer verify here and in openssl, and openssl's detached ones verify
+/// here with the document beside them.
+#[test]
+fn documents_sign_attached_and_detached_and_openssl_agrees() {
+    use qoltanba_pki::signed_message::{Attachment, sign_document, verify_document};
+    let dir = tempfile::tempdir().unwrap();
+    let pki = Pki::new(dir.path());
+    let document = b"%PDF-1.7 a contract the citizen signs\n".repeat(100);
+    std::fs::write(dir.path().join("doc.pdf"), &document).unwrap();
+    for (name, alg) in [("rsa", Alg::Rsa), ("ec", Alg::P256)] {
+        let (key, cert) = pki.issue(name, alg, Kind::Sign, &nca_subject(), "30");
+        let at = OffsetDateTime::now_utc();
+
+        let attached = sign_document(&document, Attachment::Attached, &key, &cert, at).unwrap();
+        assert_eq!(verify_document(&attached, None).unwrap().content, document);
+        assert!(matches!(
+            verify_document(&attached, Some(&document)),
+            Err(SignedMessageError::ContentTwice)
+        ));
+
+        let detached = sign_document(&document, Attachment::Detached, &key, &cert, at).unwrap();
+        assert!(
+            detached.len() < document.len(),
+            "the document is not inside"
+        );
+        let verified = verify_document(&detached, Some(&document)).unwrap();
+        assert_eq!(verified.signer.der(), cert.der());
+        assert!(matches!(
+            verify_document(&detached, None),
+            Err(SignedMessageError::ContentMissing)
+        ));
+        let mut other = document.clone();
+        other[3] ^= 1;
+        assert!(matches!(
+            verify_document(&detached, Some(&other)),
+            Err(SignedMessageError::DigestMismatch)
+        ));
+        // A detached signature never logs anyone in.
+        assert!(matches!(
+            verify_message(&detached),
+            Err(SignedMessageError::Detached)
+        ));
+
+        std::fs::write(dir.path().join("attached.p7s"), &attached).unwrap();
+        std::fs::write(dir.path().join("detached.p7s"), &detached).unwrap();
+        for (file, extra) in [
+            ("attached.p7s", &[][..]),
+            ("detached.p7s", &["-content", "doc.pdf"][..]),
+        ] {
+            let mut args = vec![
+                "cms",
+                "-verify",
+                "-binary",
+                "-inform",
+                "DER",
+                "-in",
+                file,
+                "-noverify",
+                "-out",
+                "out.bin",
+            ];
+            args.extend_from_slice(extra);
+            openssl_ok(dir.path(), &args);
+            assert_eq!(std::fs::read(dir.path().join("out.bin")).unwrap(), document);
+        }
+
+        // openssl's detached signature, checked against the document.
+        openssl_ok(
+            dir.path(),
+            &[
+                "cms",
+                "-sign",
+                "-binary",
+                "-in",
+                "doc.pdf",
+                "-signer",
+                &format!("{name}.pem"),
+                "-inkey",
+                &format!("{name}.p8"),
+                "-md",
+                "sha256",
+                "-outform",
+                "DER",
+                "-out",
+                "theirs.p7s",
+            ],
+        );
+        let theirs = std::fs::read(dir.path().join("theirs.p7s")).unwrap();
+        let verified = verify_document(&theirs, Some(&document)).unwrap();
+        assert_eq!(verified.signer.der(), cert.der());
+    }
+}
