@@ -20,7 +20,7 @@ use std::time::SystemTime;
 use qoltanba_core::ra::{RaClient, RaConfig};
 use qoltanba_core::reminders::{DEFAULT_OFFSETS, due, schedule};
 use qoltanba_core::renewal::{
-    CardHome, Outcome, PlatformHome, Renewal, RenewalRequest, RenewalUi, Step,
+    CardHome, Outcome, PlatformHome, Renewal, RenewalRequest, RenewalUi, Review, ReviewAnswer, Step,
 };
 use qoltanba_core::store::Store;
 use qoltanba_pki::cert::{KzCertificate, Purpose};
@@ -65,6 +65,10 @@ pub struct RenewalState {
     pub needs_code: Option<i64>,
     /// Set once the renewal is done.
     pub summary: Option<RenewalSummary>,
+    /// What the application will say, for the citizen to confirm
+    /// ([`App::confirm_review`]) or decline ([`App::decline_review`])
+    /// before any key is made or anything is signed.
+    pub review: Option<Review>,
 }
 
 /// A renewal of the keys in NCA key files.
@@ -216,6 +220,8 @@ struct Answers {
     code: Option<Zeroizing<String>>,
     /// The application the code was given for.
     answered: Option<i64>,
+    /// The citizen's answer to the review; `Later` until the app asks.
+    review: ReviewAnswer,
     listener: Option<Arc<dyn RenewalListener>>,
     cancelled: Arc<AtomicBool>,
     _live: Live,
@@ -240,6 +246,7 @@ impl Answers {
             new_password,
             code: None,
             answered: None,
+            review: ReviewAnswer::Later,
             listener,
             cancelled: Arc::new(AtomicBool::new(false)),
             _live: Live::new(),
@@ -258,6 +265,9 @@ impl RenewalUi for Answers {
         let code = self.code.take()?;
         self.answered = Some(number);
         Some(code.to_string())
+    }
+    fn review(&mut self, _review: &Review) -> ReviewAnswer {
+        self.review
     }
     fn progress(&mut self, message: &str) {
         if let Some(l) = &self.listener {
@@ -389,6 +399,7 @@ fn run(
             renewal_id: id,
             step: Step::Done,
             needs_code: None,
+            review: None,
             summary: Some(RenewalSummary {
                 application: summary.application,
                 old_serials: summary.old_serials,
@@ -417,6 +428,14 @@ fn run(
             step: renewal.state().step,
             needs_code: Some(number),
             summary: None,
+            review: None,
+        },
+        Outcome::NeedReview(review) => RenewalState {
+            renewal_id: id,
+            step: renewal.state().step,
+            needs_code: None,
+            summary: None,
+            review: Some(review),
         },
     })
 }
@@ -552,7 +571,8 @@ impl App {
         cancel: Option<Arc<CancelHandle>>,
         listener: Option<Arc<dyn RenewalListener>>,
     ) -> Result<RenewalState, QoltanbaError> {
-        self.answer(renewal_id, keys, None, cancel, listener).await
+        self.answer(renewal_id, keys, None, None, cancel, listener)
+            .await
     }
 
     /// Give the one-time code of the renewal's application and drive it on
@@ -566,8 +586,34 @@ impl App {
         listener: Option<Arc<dyn RenewalListener>>,
     ) -> Result<RenewalState, QoltanbaError> {
         let code = Zeroizing::new(code);
-        self.answer(renewal_id, keys, Some(code), cancel, listener)
+        self.answer(renewal_id, keys, Some(code), None, cancel, listener)
             .await
+    }
+
+    /// The citizen confirmed the review of renewal `renewal_id`: make the
+    /// keys, sign and submit, and drive on until done or the code.
+    pub async fn confirm_review(
+        &self,
+        renewal_id: i64,
+        keys: KeySource,
+        cancel: Option<Arc<CancelHandle>>,
+        listener: Option<Arc<dyn RenewalListener>>,
+    ) -> Result<RenewalState, QoltanbaError> {
+        self.answer(
+            renewal_id,
+            keys,
+            None,
+            Some(ReviewAnswer::Confirm),
+            cancel,
+            listener,
+        )
+        .await
+    }
+
+    /// The citizen declined the review: renewal `renewal_id` ends, nothing
+    /// having been made or signed, and another may start.
+    pub fn decline_review(&self, renewal_id: i64) -> Result<(), QoltanbaError> {
+        guard(|| Ok(Renewal::decline(&self.store, renewal_id)?))
     }
 
     /// Where renewal `renewal_id` stands, from the local database (no network).
@@ -670,6 +716,7 @@ impl App {
         renewal_id: i64,
         keys: KeySource,
         code: Option<Zeroizing<String>>,
+        review: Option<ReviewAnswer>,
         cancel: Option<Arc<CancelHandle>>,
         listener: Option<Arc<dyn RenewalListener>>,
     ) -> Result<RenewalState, QoltanbaError> {
@@ -696,6 +743,9 @@ impl App {
             ),
         };
         ui.code = code;
+        if let Some(answer) = review {
+            ui.review = answer;
+        }
         self.drive(ui, cancel, move |ctx, ui| {
             let renewal = match home {
                 Home::Files => Renewal::resume(ctx.store, ctx.client, renewal_id)?,

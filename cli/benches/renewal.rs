@@ -23,6 +23,12 @@ struct Timing<'a> {
 }
 
 impl RenewalUi for Timing<'_> {
+    fn review(
+        &mut self,
+        _: &qoltanba_core::renewal::Review,
+    ) -> qoltanba_core::renewal::ReviewAnswer {
+        qoltanba_core::renewal::ReviewAnswer::Confirm
+    }
     fn current_password(&mut self, _: &std::path::Path) -> Option<Password> {
         Some(self.current.clone())
     }

@@ -10,7 +10,9 @@
 use std::time::Instant;
 
 use qoltanba_core::ra::{RaClient, RaConfig};
-use qoltanba_core::renewal::{Outcome, Renewal, RenewalRequest, RenewalUi, Step};
+use qoltanba_core::renewal::{
+    Outcome, Renewal, RenewalRequest, RenewalUi, Review, ReviewAnswer, Step,
+};
 use qoltanba_core::store::Store;
 use qoltanba_pki::cert::KzCertificate;
 use qoltanba_pki::crypto::KeySpec;
@@ -31,6 +33,13 @@ struct DemoUi<'a> {
 }
 
 impl RenewalUi for DemoUi<'_> {
+    fn review(&mut self, review: &Review) -> ReviewAnswer {
+        if !self.json {
+            crate::renew::print_review(review);
+            self.progress("the citizen confirms the application (the demo answers yes)");
+        }
+        ReviewAnswer::Confirm
+    }
     fn current_password(&mut self, _file: &std::path::Path) -> Option<Password> {
         Some(self.current.clone())
     }
@@ -157,5 +166,6 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
         Outcome::NeedCode { number } => Err(CliError::failed(format!(
             "the demo RA sent no code for application {number}"
         ))),
+        Outcome::NeedReview(_) => Err(CliError::failed("the demo confirms its review itself")),
     }
 }

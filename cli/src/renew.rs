@@ -12,8 +12,8 @@ use clap::Args;
 use qoltanba_core::keystore::SoftwareKeystore;
 use qoltanba_core::ra::{RaClient, RaConfig};
 use qoltanba_core::renewal::{
-    CardHome, FileHome, KeyHome, Outcome, PlatformHome, Renewal, RenewalRequest, RenewalUi, Step,
-    Summary,
+    CardHome, FileHome, KeyHome, Outcome, PlatformHome, Renewal, RenewalRequest, RenewalUi, Review,
+    ReviewAnswer, Step, Summary,
 };
 use qoltanba_core::store::Store;
 use qoltanba_pki::cert::KzCertificate;
@@ -29,6 +29,8 @@ use crate::{Context, output, read_file};
 
 /// Exit code of a renewal waiting for its one-time code.
 pub const EXIT_NEEDS_CODE: u8 = 4;
+/// Exit code of a renewal waiting for the citizen to confirm its review.
+pub const EXIT_NEEDS_REVIEW: u8 = 5;
 
 #[derive(Args)]
 pub struct RenewArgs {
@@ -80,7 +82,8 @@ pub struct RenewArgs {
     /// The current certificates, for a card that keeps none (kz-idcard).
     #[arg(long = "card-cert", value_name = "FILE")]
     card_certs: Vec<PathBuf>,
-    /// Answer yes to generating a key in a card slot (kz-idcard GENERATE erases the slot).
+    /// Answer yes to every question: the review of the application, and
+    /// generating a key in a card slot (kz-idcard GENERATE erases the slot).
     #[arg(long)]
     yes: bool,
     /// Put the new keys in the desktop keystore in DIR (software: sealed
@@ -166,6 +169,24 @@ impl RenewalUi for CliUi {
         }
     }
 
+    fn review(&mut self, review: &Review) -> ReviewAnswer {
+        if !self.json {
+            print_review(review);
+        }
+        if self.yes {
+            return ReviewAnswer::Confirm;
+        }
+        if !std::io::stdin().is_terminal() {
+            return ReviewAnswer::Later;
+        }
+        println!("Sign and submit this application? [y/N]");
+        let mut answer = String::new();
+        match std::io::stdin().read_line(&mut answer) {
+            Ok(_) if answer.trim().eq_ignore_ascii_case("y") => ReviewAnswer::Confirm,
+            _ => ReviewAnswer::Decline,
+        }
+    }
+
     fn confirm(&mut self, question: &str) -> bool {
         if self.yes {
             return true;
@@ -184,6 +205,49 @@ impl RenewalUi for CliUi {
         // app would.
         if std::env::var("QOLTANBA_TEST_ABORT_AFTER").ok().as_deref() == Some(step.name()) {
             std::process::abort();
+        }
+    }
+}
+
+/// The review as the citizen reads it in a terminal.
+pub fn print_review(review: &Review) {
+    println!("The application:");
+    println!("  holder:    {} (IIN {})", review.holder, review.iin);
+    println!("  e-mail:    {}", review.email);
+    println!("  locality:  {}", review.locality);
+    println!("  storage:   {}", storage_name(review.storage));
+    println!("  algorithm: {}", review.algorithm);
+    match review.validity_days {
+        Some(days) => println!("  validity:  {days} days"),
+        None => println!("  validity:  as the registration authority decides"),
+    }
+    println!("  replaces:  {}", review.replaces.join(", "));
+    for warning in &review.warnings {
+        println!("  ! {}", warning_text(*warning));
+    }
+}
+
+fn storage_name(storage: qoltanba_pki::reissue::StorageKind) -> &'static str {
+    use qoltanba_pki::reissue::StorageKind;
+    match storage {
+        StorageKind::File => "key file on this computer",
+        StorageKind::PlatformKeystore => "the device keystore",
+        StorageKind::IdCard => "the ID card",
+        StorageKind::Token => "the token",
+    }
+}
+
+fn warning_text(warning: qoltanba_core::renewal::ReviewWarning) -> &'static str {
+    use qoltanba_core::renewal::ReviewWarning;
+    match warning {
+        ReviewWarning::UnprotectedStorage => {
+            "computer storage is not protected; prefer the ID card or the phone's keystore"
+        }
+        ReviewWarning::EmailChanged => {
+            "the e-mail differs from the current certificate's; notices will go to the new one"
+        }
+        ReviewWarning::EndsSoon => {
+            "the current certificate ends within a week; an expired key cannot be renewed online"
         }
     }
 }
@@ -347,6 +411,19 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
                 );
             }
             Ok(EXIT_NEEDS_CODE)
+        }
+        Outcome::NeedReview(review) => {
+            if ctx.json {
+                output::json(
+                    &json!({ "done": false, "needs_review": review, "renewal": renewal.id() }),
+                )?;
+            } else {
+                println!(
+                    "Renewal {} waits for you to confirm the application above; run: qoltanba renew --resume --yes",
+                    renewal.id()
+                );
+            }
+            Ok(EXIT_NEEDS_REVIEW)
         }
     }
 }

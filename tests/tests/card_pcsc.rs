@@ -552,7 +552,7 @@ fn simulator_card_through_pcscd_and_vpcd() {
         let renew = |extra: &[&str]| {
             Command::new(&bins.qoltanba)
                 .env("QOLTANBA_DB", dir.join("device.db"))
-                .args(["--json", "renew", "--server", &url, "--ca-cert"])
+                .args(["--json", "renew", "--yes", "--server", &url, "--ca-cert"])
                 .arg(ra_home.join("tls/ca.pem"))
                 .args([
                     "--card-reader",

@@ -32,6 +32,12 @@ struct TestUi<'a> {
 }
 
 impl RenewalUi for TestUi<'_> {
+    fn review(
+        &mut self,
+        _: &qoltanba_core::renewal::Review,
+    ) -> qoltanba_core::renewal::ReviewAnswer {
+        qoltanba_core::renewal::ReviewAnswer::Confirm
+    }
     fn current_password(&mut self, _file: &Path) -> Option<Password> {
         None
     }
@@ -152,6 +158,7 @@ fn renew_losing_the_tag_after(after: Step) -> u64 {
         match result {
             Ok(Outcome::Done(summary)) => break summary,
             Ok(Outcome::NeedCode { .. }) => panic!("the code is given"),
+            Ok(Outcome::NeedReview(_)) => panic!("the review is confirmed"),
             Err(e) => {
                 let text = e.to_string();
                 assert!(

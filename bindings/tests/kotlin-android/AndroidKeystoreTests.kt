@@ -17,6 +17,7 @@ import java.security.cert.X509Certificate
 import java.security.spec.ECGenParameterSpec
 import kz.qoltanba.core.*
 import kz.qoltanba.core.device.RenewalStep
+import kz.qoltanba.tests.startConfirmed
 import kz.qoltanba.core.pki.KeyLevel
 import kz.qoltanba.tests.CheckFailed
 import kz.qoltanba.tests.Runner
@@ -352,7 +353,7 @@ fun main(args: Array<String>) {
                     StandIn.userAuthenticated = false
                     val request = KeystoreRenewal(files, password, "testov@example.kz", "Astana")
                     val e = expectThrows<QoltanbaException.UserNotAuthenticated>("the phone is locked") {
-                        runBlocking { app.startRenewalIntoKeystore(keystore, request, null, null) }
+                        runBlocking { startConfirmed(app, keystore, request, null) }
                     }
                     checkEq("user_not_authenticated", errorCode(e), "code")
                     check(e.detail.contains("unlock")) { e.detail }

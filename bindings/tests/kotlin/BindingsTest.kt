@@ -190,7 +190,7 @@ fun main(args: Array<String>) {
                     keyFiles = files, password = password, newPassword = "NewKeys2026b",
                     email = "testov@example.kz", locality = "Astana", newKeysDir = File(dir, "new").path,
                 )
-                val state = runBlocking { app.startRenewalWithKeyFiles(request, null, listener) }
+                val state = runBlocking { startConfirmed(app, request, null, listener) }
                 val number = state.needsCode ?: throw CheckFailed("no code asked: $state")
                 checkEq(RenewalStep.SUBMITTED, state.step, "step")
                 checkEq(RenewalStep.SUBMITTED, app.renewalStep(state.renewalId), "stored step")

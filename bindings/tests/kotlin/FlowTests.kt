@@ -11,6 +11,9 @@ import kotlinx.coroutines.async
 import kotlinx.coroutines.runBlocking
 import kz.qoltanba.core.*
 import kz.qoltanba.core.device.RenewalStep
+import kz.qoltanba.core.device.Review
+import kz.qoltanba.core.device.ReviewWarning
+import kz.qoltanba.core.pki.KeyStorage
 import kz.qoltanba.core.pki.KeyLevel
 
 const val CAN = "123456"
@@ -41,6 +44,32 @@ fun resumeWhenIdle(app: App, id: Long, keys: KeySource): RenewalState {
     }
 }
 
+/** Start a key-file renewal and confirm its review (which must warn that
+ *  key files are unprotected storage), as a citizen tapping "sign" would. */
+suspend fun startConfirmed(app: App, request: KeyFileRenewal, cancel: CancelHandle?, listener: RenewalListener?): RenewalState {
+    val state = app.startRenewalWithKeyFiles(request, cancel, listener)
+    val review = state.review ?: throw CheckFailed("no review before signing: $state")
+    checkEq(KeyStorage.FILE, review.storage, "review storage")
+    check(ReviewWarning.UNPROTECTED_STORAGE in review.warnings) { "key files are unprotected: ${review.warnings}" }
+    return app.confirmReview(state.renewalId, KeySource.KeyFiles(request.password, request.newPassword), cancel, listener)
+}
+
+/** [startConfirmed] for the ID card. */
+suspend fun startConfirmed(app: App, session: CardSession, request: CardRenewal, listener: RenewalListener?): RenewalState {
+    val state = app.startRenewalWithCard(session, request, null, listener)
+    val review = state.review ?: throw CheckFailed("no review before signing: $state")
+    checkEq(KeyStorage.ID_CARD, review.storage, "review storage")
+    return app.confirmReview(state.renewalId, KeySource.Card(session), null, listener)
+}
+
+/** [startConfirmed] for new keys in the platform keystore. */
+suspend fun startConfirmed(app: App, keystore: PlatformKeys, request: KeystoreRenewal, listener: RenewalListener?): RenewalState {
+    val state = app.startRenewalIntoKeystore(keystore, request, null, listener)
+    val review = state.review ?: throw CheckFailed("no review before signing: $state")
+    checkEq(KeyStorage.PLATFORM_KEYSTORE, review.storage, "review storage")
+    return app.confirmReview(state.renewalId, KeySource.Keystore(keystore, request.password), null, listener)
+}
+
 fun finishWithCode(server: EmbeddedServer, app: App, state: RenewalState, keys: KeySource): RenewalState {
     val number = state.needsCode ?: throw CheckFailed("no code asked: $state")
     val code = server.codeFor(number) ?: throw CheckFailed("no SMS for $number")
@@ -61,7 +90,7 @@ fun flowTests(t: Runner, server: () -> EmbeddedServer) {
                     }
                 }
                 val e = expectThrows<QoltanbaException.Cancelled>("cancelled") {
-                    runBlocking { app.startRenewalWithKeyFiles(keyFileRequest(files, password, dir), cancel, listener) }
+                    runBlocking { startConfirmed(app, keyFileRequest(files, password, dir), cancel, listener) }
                 }
                 checkEq("cancelled", errorCode(e), "code")
                 check(cancel.isCancelled()) { "the handle says cancelled" }
@@ -96,7 +125,7 @@ fun flowTests(t: Runner, server: () -> EmbeddedServer) {
             }
             runBlocking {
                 val job = async(Dispatchers.Default) {
-                    app.startRenewalWithKeyFiles(keyFileRequest(files, password, dir), null, listener)
+                    startConfirmed(app, keyFileRequest(files, password, dir), null, listener)
                 }
                 generated.await()
                 job.cancel()
@@ -126,7 +155,7 @@ fun flowTests(t: Runner, server: () -> EmbeddedServer) {
                         runBlocking { app.startRenewalWithCard(session, request, null, null) }
                     }
                     session.verifyPin(PIN)
-                    runBlocking { app.startRenewalWithCard(session, request, null, RecordingListener()) }
+                    runBlocking { startConfirmed(app, session, request, RecordingListener()) }
                 }
                 first.close()
                 checkEq(RenewalStep.SUBMITTED, state.step, "waiting for the code")
@@ -199,7 +228,7 @@ fun flowTests(t: Runner, server: () -> EmbeddedServer) {
             checkEq("software", keystore.platform(), "platform")
             App.open(File(dir, "app.db").path, server().url(), server().rootDer()).use { app ->
                 val request = KeystoreRenewal(files, password, "testov@example.kz", "Astana")
-                val state = runBlocking { app.startRenewalIntoKeystore(keystore, request, null, null) }
+                val state = runBlocking { startConfirmed(app, keystore, request, null) }
                 val first = finishWithCode(server(), app, state, KeySource.Keystore(keystore, password))
                 checkEq(RenewalStep.DONE, first.step, "first renewal done")
                 val firstAliases = first.summary!!.newCertificates.map { it.location }
@@ -216,7 +245,7 @@ fun flowTests(t: Runner, server: () -> EmbeddedServer) {
 
                 // The next renewal starts from the keys in the keystore: no password.
                 val again = KeystoreRenewal(locations.toList(), null, "testov@example.kz", "Astana")
-                val second = runBlocking { app.startRenewalIntoKeystore(keystore, again, null, null) }
+                val second = runBlocking { startConfirmed(app, keystore, again, null) }
                 val done = finishWithCode(server(), app, second, KeySource.Keystore(keystore, null))
                 checkEq(RenewalStep.DONE, done.step, "second renewal done")
                 check(done.summary!!.newCertificates.none { it.location in firstAliases }) { "new keys again" }

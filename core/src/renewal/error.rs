@@ -43,6 +43,14 @@ pub enum RenewalError {
     Failed(String),
     #[error("the stored renewal is unreadable ({0}); start a new one")]
     Corrupt(String),
+    /// The citizen declined the review; nothing was made or signed.
+    #[error("the renewal was declined at the review; nothing was signed")]
+    Declined,
+    /// A decline asked for after the review was confirmed.
+    #[error(
+        "the renewal is past its review (step {0}); resume it, or let it fail at the registration authority"
+    )]
+    PastReview(&'static str),
     /// Stopped on request ([`RenewalUi::cancelled`]) after committing `step`.
     #[error("the renewal was stopped after step {0}; resume it to continue")]
     Cancelled(&'static str),

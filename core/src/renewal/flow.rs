@@ -11,6 +11,7 @@ use super::Step;
 use super::card_home::CardHome;
 use super::error::{RenewalError, signing_error};
 use super::key_home::{FileHome, KeyHome};
+use super::review::{Review, ReviewAnswer};
 use super::state::{
     NewCertificate, NewKey, Outcome, RenewalRequest, RenewalState, Summary, stored_state,
 };
@@ -22,7 +23,7 @@ use qoltanba_pki::cert::{KzCertificate, Purpose, TrustAnchors, validate};
 use qoltanba_pki::crypto::{KeySpec, PublicKeyAlgorithm, Signer};
 use qoltanba_pki::protocol::{ApplicationState, CertificateStatus};
 use qoltanba_pki::reissue::{
-    ApplicationDetails, NewKeyEntry, ReissueError, build_attested_application,
+    ApplicationDetails, NewKeyEntry, ReissueError, StorageKind, build_attested_application,
 };
 use qoltanba_pki::signed_message::{SignedMessageError, sign_message};
 
@@ -126,6 +127,7 @@ impl<'a> Renewal<'a> {
             number: None,
             issued: Vec::new(),
             failure: None,
+            reviewed: false,
         };
         let json =
             serde_json::to_string(&state).map_err(|e| RenewalError::Corrupt(e.to_string()))?;
@@ -184,6 +186,22 @@ impl<'a> Renewal<'a> {
             login_challenge: None,
             home,
         })
+    }
+
+    /// Decline renewal `id` at its review: it ends as failed ("declined"),
+    /// so another can start. Only before any key is made; later steps
+    /// have signed or submitted, and end through the RA instead.
+    pub fn decline(store: &Store, id: i64) -> Result<(), RenewalError> {
+        let mut state = stored_state(store, id)?;
+        if state.step != Step::Started {
+            return Err(RenewalError::PastReview(state.step.name()));
+        }
+        state.failure = Some("declined at the review".into());
+        state.step = Step::Failed;
+        let json =
+            serde_json::to_string(&state).map_err(|e| RenewalError::Corrupt(e.to_string()))?;
+        store.save_renewal(id, Step::Failed.name(), &json, true)?;
+        Ok(())
     }
 
     pub fn id(&self) -> i64 {
@@ -251,6 +269,11 @@ impl<'a> Renewal<'a> {
                 return Err(RenewalError::Cancelled(step.name()));
             }
             match step {
+                Step::Started if !self.state.reviewed => {
+                    if let Some(outcome) = self.review(ui).await? {
+                        return Ok(outcome);
+                    }
+                }
                 Step::Started => self.generate_keys(ui).await?,
                 Step::KeysGenerated => self.sign(ui)?,
                 Step::Signed => self.submit(ui).await?,
@@ -272,6 +295,62 @@ impl<'a> Renewal<'a> {
                 }
             }
         }
+    }
+
+    /// Show the citizen what will be applied for; on confirmation the
+    /// answer is committed (still at `Started`), so a resume does not ask
+    /// again. Declining ends the renewal: nothing was made or signed.
+    async fn review(&mut self, ui: &mut dyn RenewalUi) -> Result<Option<Outcome>, RenewalError> {
+        let review = self.prepared_review().await?;
+        match ui.review(&review) {
+            ReviewAnswer::Confirm => {
+                self.state.reviewed = true;
+                self.commit(Step::Started, ui)?;
+                Ok(None)
+            }
+            ReviewAnswer::Decline => {
+                self.state.failure = Some("declined at the review".into());
+                self.commit(Step::Failed, ui)?;
+                Err(RenewalError::Declined)
+            }
+            ReviewAnswer::Later => Ok(Some(Outcome::NeedReview(review))),
+        }
+    }
+
+    /// The review of this renewal, from the SIGN certificate the start
+    /// remembered and the RA's policy for the home's storage.
+    pub async fn prepared_review(&mut self) -> Result<Review, RenewalError> {
+        let sign_serial = self
+            .store
+            .renewal(self.id)?
+            .map(|r| r.key_serial)
+            .unwrap_or_default();
+        let current = self
+            .store
+            .certificates()?
+            .into_iter()
+            .find(|c| c.serial == sign_serial)
+            .and_then(|c| KzCertificate::from_der(&c.der).ok())
+            .ok_or_else(|| {
+                RenewalError::Corrupt(format!("certificate {sign_serial} is not in the store"))
+            })?;
+        let storage = self.home.storage();
+        let validity_days = self.issued_validity(storage).await;
+        Ok(Review::of(
+            &current,
+            &self.state.request.email,
+            &self.state.request.locality,
+            storage,
+            &self.state.algorithm,
+            validity_days,
+            self.state.old_serials.clone(),
+            OffsetDateTime::now_utc(),
+        ))
+    }
+
+    /// How long the RA says it issues certificates for `storage`.
+    async fn issued_validity(&self, _storage: StorageKind) -> Option<u32> {
+        None
     }
 
     async fn generate_keys(&mut self, ui: &mut dyn RenewalUi) -> Result<(), RenewalError> {

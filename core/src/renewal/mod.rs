@@ -26,6 +26,7 @@ mod error;
 mod flow;
 mod key_home;
 mod platform_home;
+mod review;
 mod state;
 mod ui;
 
@@ -34,6 +35,7 @@ pub use error::RenewalError;
 pub use flow::Renewal;
 pub use key_home::{FileHome, KeyHome};
 pub use platform_home::PlatformHome;
+pub use review::{Review, ReviewAnswer, ReviewWarning};
 pub use state::{NewCertificate, NewKey, Outcome, RenewalRequest, RenewalState, Summary};
 pub use ui::RenewalUi;
 

@@ -50,15 +50,23 @@ pub struct RenewalState {
     /// Issued certificates (DER, base64) per purpose with their chains (PEM).
     pub issued: Vec<(Purpose, String, Vec<String>)>,
     pub failure: Option<String>,
+    /// The citizen confirmed the [`Review`](super::Review) (renewals stored
+    /// before the review existed read as not reviewed).
+    #[serde(default)]
+    pub reviewed: bool,
 }
 
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[allow(clippy::large_enum_variant)] // one per run
 pub enum Outcome {
     /// Renewed; the summary.
     Done(Summary),
     /// Waiting for the one-time code of application `number`.
     NeedCode { number: i64 },
+    /// Waiting for the citizen to confirm what will be applied for
+    /// (nothing is made or signed before).
+    NeedReview(super::Review),
 }
 
 /// The verified result.

@@ -2,7 +2,7 @@
 
 use std::path::Path;
 
-use super::Step;
+use super::{Review, ReviewAnswer, Step};
 use qoltanba_pki::keyfile::{NewPassword, Password};
 
 /// What the flow needs from the person in front of it. The CLI prompts or
@@ -15,6 +15,12 @@ pub trait RenewalUi {
     fn new_password(&mut self) -> Option<NewPassword>;
     /// The one-time code sent to `sent_to`; `None` pauses the renewal.
     fn code(&mut self, number: i64, sent_to: Option<&str>) -> Option<String>;
+    /// The citizen's answer to what the application will say, asked once
+    /// per renewal before any key is made. The default pauses the renewal
+    /// ([`ReviewAnswer::Later`]) so that nothing is signed unseen.
+    fn review(&mut self, _review: &Review) -> ReviewAnswer {
+        ReviewAnswer::Later
+    }
     /// A line of progress.
     fn progress(&mut self, message: &str);
     /// `step` was committed.

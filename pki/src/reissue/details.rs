@@ -18,6 +18,7 @@ pub const MAX_EMAIL_LEN: usize = 254;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enumerated, Serialize)]
 #[repr(u8)]
 #[serde(rename_all = "kebab-case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum), uniffi(name = "KeyStorage"))]
 pub enum StorageKind {
     /// An NCA key file (PKCS#12), 1-year certificates.
     File = 0,

@@ -58,7 +58,14 @@ impl Ra {
     pub fn renew_command(&self, db: &Path) -> assert_cmd::Command {
         let mut cmd = super::qoltanba();
         cmd.env("QOLTANBA_DB", db)
-            .args(["--json", "renew", "--server", &self.url, "--ca-cert"])
+            .args([
+                "--json",
+                "renew",
+                "--yes",
+                "--server",
+                &self.url,
+                "--ca-cert",
+            ])
             .arg(self.path("ra/tls/ca.pem"));
         cmd
     }
