@@ -5,6 +5,7 @@
 #[cfg(feature = "uniffi")]
 uniffi::setup_scaffolding!();
 
+pub mod cabinet;
 pub mod keystore;
 pub mod ra;
 pub mod reminders;

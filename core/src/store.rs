@@ -42,6 +42,11 @@ const MIGRATIONS: &[&str] = &[
         value       TEXT NOT NULL
     );
     "#,
+    // 2: revoked certificates (by this device, or as the RA reported)
+    // stay listed as revoked and get no reminders.
+    r#"
+    ALTER TABLE certificates ADD COLUMN revoked_at INTEGER;
+    "#,
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +75,8 @@ pub struct KnownCertificate {
     pub not_after: i64,
     pub location: String,
     pub replaced: bool,
+    /// Revoked (by this device, or as the RA reported).
+    pub revoked: bool,
     #[serde(skip)]
     pub der: Vec<u8>,
 }
@@ -168,10 +175,21 @@ impl Store {
         Ok(())
     }
 
+    /// Mark a certificate as revoked (its reminders stop); a serial this
+    /// device does not know is ignored.
+    pub fn mark_revoked(&self, serial: &str, at: i64) -> Result<(), StoreError> {
+        self.lock().execute(
+            "UPDATE certificates SET revoked_at = ?2 WHERE serial = ?1 AND revoked_at IS NULL",
+            params![serial, at],
+        )?;
+        Ok(())
+    }
+
     pub fn certificates(&self) -> Result<Vec<KnownCertificate>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn.prepare(
-            "SELECT serial, purpose, not_after, location, replaced, der FROM certificates ORDER BY not_after",
+            "SELECT serial, purpose, not_after, location, replaced, der, revoked_at IS NOT NULL
+             FROM certificates ORDER BY not_after",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok(KnownCertificate {
@@ -181,6 +199,7 @@ impl Store {
                 location: r.get(3)?,
                 replaced: r.get::<_, i64>(4)? != 0,
                 der: r.get(5)?,
+                revoked: r.get(6)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -195,7 +214,8 @@ impl Store {
             .filter_map(|known| {
                 let cert = KzCertificate::from_der(&known.der).ok()?;
                 let mut t = TrackedCertificate::from(&cert);
-                t.replaced = known.replaced;
+                // Neither a replaced nor a revoked certificate is renewed.
+                t.replaced = known.replaced || known.revoked;
                 Some(t)
             })
             .collect())
@@ -264,6 +284,16 @@ impl Store {
     }
 
     /// The unfinished renewals, oldest first.
+    /// Every renewal, oldest first.
+    pub fn renewals(&self) -> Result<Vec<StoredRenewal>, StoreError> {
+        let conn = self.lock();
+        let mut stmt = conn.prepare(
+            "SELECT id, key_serial, step, state, finished_at IS NOT NULL FROM renewals ORDER BY id",
+        )?;
+        let rows = stmt.query_map([], row_to_renewal)?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     pub fn unfinished_renewals(&self) -> Result<Vec<StoredRenewal>, StoreError> {
         let conn = self.lock();
         let mut stmt = conn.prepare(

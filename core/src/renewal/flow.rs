@@ -59,6 +59,28 @@ fn same_kind(algorithm: &PublicKeyAlgorithm) -> KeySpec {
     }
 }
 
+/// Log in to the RA with an AUTH key: sign its challenge. The session and
+/// the challenge's nonce (new keys bind it into their attestation).
+pub async fn log_in(
+    client: &RaClient,
+    auth_key: &dyn Signer,
+    auth_cert: &KzCertificate,
+) -> Result<(Session, Vec<u8>), RenewalError> {
+    let challenge = client.challenge().await?;
+    let signed = sign_message(
+        challenge.nonce.as_bytes(),
+        auth_key,
+        auth_cert,
+        OffsetDateTime::now_utc(),
+    )
+    .map_err(|e| match e {
+        SignedMessageError::Sign(e) => signing_error(e),
+        e => RenewalError::Key(e.to_string()),
+    })?;
+    let session = client.login(signed).await?;
+    Ok((session, challenge.nonce.into_bytes()))
+}
+
 /// One renewal, driven to its end (or to the code) by [`Renewal::run`].
 pub struct Renewal<'a> {
     store: &'a Store,
@@ -237,19 +259,8 @@ impl<'a> Renewal<'a> {
         }
         ui.progress("logging in with the AUTH key");
         let (auth_key, auth_cert) = self.home.open_current(&self.state.auth_file.clone(), ui)?;
-        let challenge = self.client.challenge().await?;
-        self.login_challenge = Some(challenge.nonce.as_bytes().to_vec());
-        let signed = sign_message(
-            challenge.nonce.as_bytes(),
-            auth_key.as_ref(),
-            &auth_cert,
-            OffsetDateTime::now_utc(),
-        )
-        .map_err(|e| match e {
-            SignedMessageError::Sign(e) => signing_error(e),
-            e => RenewalError::Key(e.to_string()),
-        })?;
-        let session = self.client.login(signed).await?;
+        let (session, challenge) = log_in(&self.client, auth_key.as_ref(), &auth_cert).await?;
+        self.login_challenge = Some(challenge);
         self.session = Some(session.clone());
         Ok(session)
     }

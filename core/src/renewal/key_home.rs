@@ -70,14 +70,33 @@ pub trait KeyHome: Send {
     /// How the device store records a key's location (`file:/path`,
     /// `card:slot-83-auth`, `keystore:qoltanba-sign-…`).
     fn location_name(&self, location: &Path) -> String {
-        let scheme = match self.storage() {
-            StorageKind::File => "file",
-            StorageKind::PlatformKeystore => "keystore",
-            StorageKind::IdCard => "card",
-            StorageKind::Token => "token",
-        };
-        format!("{scheme}:{}", location.display())
+        format!("{}:{}", scheme(self.storage()), location.display())
     }
+}
+
+/// The scheme of a stored location name for keys in `storage`.
+fn scheme(storage: StorageKind) -> &'static str {
+    match storage {
+        StorageKind::File => "file",
+        StorageKind::PlatformKeystore => "keystore",
+        StorageKind::IdCard => "card",
+        StorageKind::Token => "token",
+    }
+}
+
+/// A stored location name ([`KeyHome::location_name`]) read back: where the
+/// key lives and the home's own location; `None` for an unknown scheme.
+pub fn parse_location_name(name: &str) -> Option<(StorageKind, PathBuf)> {
+    let (prefix, rest) = name.split_once(':')?;
+    [
+        StorageKind::File,
+        StorageKind::PlatformKeystore,
+        StorageKind::IdCard,
+        StorageKind::Token,
+    ]
+    .into_iter()
+    .find(|s| scheme(*s) == prefix)
+    .map(|s| (s, PathBuf::from(rest)))
 }
 
 /// NCA key files: current keys are read from their files; new keys go into

@@ -8,6 +8,9 @@
 //! Times are RFC 3339 text ([`crate::timestamp`]); DER is standard base64.
 
 pub mod push;
+mod revocation;
+
+pub use revocation::RevocationReason;
 
 use serde::{Deserialize, Serialize};
 
@@ -67,6 +70,7 @@ pub struct LoginAnswer {
 /// A certificate's standing, as the citizen's list shows it.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "lowercase")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum CertificateStatus {
     Valid,
     /// Valid, but ending within the RA's `expiring_days`.
@@ -107,6 +111,7 @@ pub struct CertificateList {
 /// codes), or rejected (by an operator).
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
 pub enum ApplicationState {
     AwaitingCode,
     Locked,

@@ -3,7 +3,7 @@
 //! revocation.
 
 use der::asn1::{BitString, OctetString};
-use der::{Encode, Enumerated};
+use der::Encode;
 use time::OffsetDateTime;
 use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
 use x509_cert::ext::Extension;
@@ -19,61 +19,9 @@ const EXT_CRL_NUMBER: const_oid::ObjectIdentifier =
 const EXT_REASON_CODE: const_oid::ObjectIdentifier =
     const_oid::ObjectIdentifier::new_unwrap("2.5.29.21");
 
-/// RFC 5280 CRLReason.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enumerated)]
-#[repr(u8)]
-pub enum RevocationReason {
-    Unspecified = 0,
-    KeyCompromise = 1,
-    CaCompromise = 2,
-    AffiliationChanged = 3,
-    Superseded = 4,
-    CessationOfOperation = 5,
-    CertificateHold = 6,
-    RemoveFromCrl = 8,
-    PrivilegeWithdrawn = 9,
-    AaCompromise = 10,
-}
-
-const ALL: [(RevocationReason, &str); 10] = [
-    (RevocationReason::Unspecified, "unspecified"),
-    (RevocationReason::KeyCompromise, "keyCompromise"),
-    (RevocationReason::CaCompromise, "cACompromise"),
-    (RevocationReason::AffiliationChanged, "affiliationChanged"),
-    (RevocationReason::Superseded, "superseded"),
-    (
-        RevocationReason::CessationOfOperation,
-        "cessationOfOperation",
-    ),
-    (RevocationReason::CertificateHold, "certificateHold"),
-    (RevocationReason::RemoveFromCrl, "removeFromCRL"),
-    (RevocationReason::PrivilegeWithdrawn, "privilegeWithdrawn"),
-    (RevocationReason::AaCompromise, "aACompromise"),
-];
-
-impl RevocationReason {
-    pub fn from_code(code: u8) -> Option<Self> {
-        ALL.iter().find(|(r, _)| *r as u8 == code).map(|(r, _)| *r)
-    }
-
-    pub fn code(self) -> u8 {
-        self as u8
-    }
-
-    /// From the RFC's camelCase name (case-insensitive).
-    pub fn from_name(name: &str) -> Option<Self> {
-        ALL.iter()
-            .find(|(_, n)| n.eq_ignore_ascii_case(name))
-            .map(|(r, _)| *r)
-    }
-
-    pub fn name(self) -> &'static str {
-        ALL.iter()
-            .find(|(r, _)| *r == self)
-            .map(|(_, n)| *n)
-            .unwrap_or("unspecified")
-    }
-}
+// The reason codes are the wire's too (a revocation request names one):
+// one home, in the protocol module the client shares.
+pub use qoltanba_pki::protocol::RevocationReason;
 
 /// One revoked certificate.
 #[derive(Debug, Clone)]

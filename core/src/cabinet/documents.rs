@@ -1,0 +1,104 @@
+//! Signing a document with any of the citizen's keys (key file, keystore,
+//! ID card, token: whatever [`KeyHome`] opens it), and checking a signed one.
+//! CMS SignedData, content attached or detached, as `openssl cms` and
+//! NCALayer read it.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use super::CabinetError;
+use crate::renewal::{KeyHome, RenewalUi};
+use qoltanba_pki::cert::{Purpose, TimeStatus, TrustAnchors, validate};
+use qoltanba_pki::signed_message::{Attachment, sign_document, verify_document};
+
+/// What a check of a signed document found.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct DocumentCheck {
+    /// The signed content (the document itself when attached; the given
+    /// document when detached).
+    #[serde(skip)]
+    pub content: Vec<u8>,
+    pub signer_holder: String,
+    pub signer_iin: String,
+    /// The signer certificate's serial, upper-case hex.
+    pub signer_serial: String,
+    pub signed_at: Option<SystemTime>,
+    /// The signer's certificate was valid when the document was signed (or
+    /// now, when it carries no signing time).
+    pub certificate_valid_then: bool,
+    /// The certificate chains to one of the trusted roots given.
+    pub chains_to_trusted_root: bool,
+}
+
+/// Sign `content` with the key at `location` in `home`; DER CMS.
+pub fn sign_with(
+    home: &mut dyn KeyHome,
+    location: &Path,
+    content: &[u8],
+    attachment: Attachment,
+    ui: &mut dyn RenewalUi,
+) -> Result<Vec<u8>, CabinetError> {
+    let (key, cert) = home.open_current(location, ui)?;
+    if !cert.purpose().can_sign() {
+        return Err(CabinetError::NotForSigning(cert.serial_hex()));
+    }
+    if cert.time_status(OffsetDateTime::now_utc()) != TimeStatus::Valid {
+        return Err(CabinetError::NotValidNow(cert.serial_hex()));
+    }
+    Ok(sign_document(
+        content,
+        attachment,
+        key.as_ref(),
+        &cert,
+        OffsetDateTime::now_utc(),
+    )?)
+}
+
+/// Check `signed` (DER or PEM CMS); `document` is the content of a
+/// detached signature. `roots` are the trusted roots (DER certificates),
+/// e.g. NCA's; the signature itself must verify whatever they are.
+pub fn check(
+    signed: &[u8],
+    document: Option<&[u8]>,
+    roots: &[Vec<u8>],
+) -> Result<DocumentCheck, CabinetError> {
+    let verified = verify_document(signed, document)?;
+    let cert = &verified.signer;
+    let at = verified
+        .signing_time
+        .unwrap_or_else(OffsetDateTime::now_utc);
+    let anchors: Vec<_> = roots
+        .iter()
+        .filter_map(|der| qoltanba_pki::cert::KzCertificate::from_der(der).ok())
+        .collect();
+    let chains = !anchors.is_empty()
+        && validate(
+            cert,
+            &[],
+            &TrustAnchors::new(anchors),
+            at,
+            Some(Purpose::Sign),
+        )
+        .is_ok();
+    let holder = cert.holder();
+    Ok(DocumentCheck {
+        content: verified.content.clone(),
+        signer_holder: holder
+            .full_name()
+            .or_else(|| holder.common_name.clone())
+            .unwrap_or_default(),
+        signer_iin: holder
+            .iin
+            .as_ref()
+            .map(|i| i.digits().to_owned())
+            .unwrap_or_default(),
+        signer_serial: cert.serial_hex(),
+        signed_at: verified.signing_time.map(SystemTime::from),
+        certificate_valid_then: cert.time_status(at) == TimeStatus::Valid,
+        chains_to_trusted_root: chains,
+    })
+}

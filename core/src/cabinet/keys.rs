@@ -1,0 +1,251 @@
+//! The citizen's keys as the cabinet's "My EDS keys" list shows them: each
+//! key wherever it lives, its certificate's facts, what state it is in, and
+//! what the citizen may do with it now. The rules are here, once, so that
+//! the Android and iOS apps and the CLI show the same list.
+
+use std::time::SystemTime;
+
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::renewal::{Step, parse_location_name};
+use crate::store::{KnownCertificate, StoredRenewal};
+use qoltanba_pki::cert::{KzCertificate, Purpose};
+use qoltanba_pki::reissue::StorageKind;
+
+/// A certificate is "expiring" this many days before its end: the first
+/// reminder's distance (reminders::DEFAULT_OFFSETS), so the list and the
+/// reminders agree.
+pub const EXPIRING_DAYS: i64 = 30;
+
+/// One of the citizen's keys.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CitizenKey {
+    /// The certificate's serial, upper-case hex: the key's name in every call.
+    pub serial: String,
+    pub purpose: Purpose,
+    /// "SURNAME NAME PATRONYMIC".
+    pub holder: String,
+    pub iin: String,
+    pub issuer: String,
+    /// e.g. `GOST R 34.10-2015 (512)`, `RSA 2048`.
+    pub algorithm: String,
+    pub not_before: SystemTime,
+    pub not_after: SystemTime,
+    pub storage: StorageKind,
+    /// Where the key lives, as the store records it (`file:/…`,
+    /// `keystore:…`, `card:…`, `token:…`).
+    pub location: String,
+    pub status: KeyStatus,
+    /// What the citizen may do with this key now, in the order to offer.
+    pub actions: Vec<KeyAction>,
+}
+
+/// Where a key stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum KeyStatus {
+    /// Valid for more than [`EXPIRING_DAYS`].
+    Valid { days_left: i64 },
+    /// Valid, ending within [`EXPIRING_DAYS`]: time to renew.
+    Expiring { days_left: i64 },
+    /// A renewal of this key is under way (resume it).
+    Renewing { renewal_id: i64, step: Step },
+    /// Replaced by a renewal; kept for the record.
+    Replaced,
+    /// Revoked: it signs nothing any more.
+    Revoked,
+    /// Past its end: it cannot be renewed online (the seed: a service
+    /// centre or egov.kz issues new keys).
+    Expired,
+    /// Not valid yet (a clock far behind, or a certificate issued ahead).
+    NotYetValid,
+}
+
+/// Something the citizen may do with a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "snake_case")]
+pub enum KeyAction {
+    /// Renew it (the keys of the pair are renewed together).
+    Renew,
+    /// Continue the renewal under way.
+    ResumeRenewal,
+    /// Sign a document with it.
+    SignDocument,
+    /// Revoke it (log in with any valid AUTH key of the same IIN).
+    Revoke,
+    /// Change the key file's password.
+    ChangePassword,
+    /// Change the card's or token's PIN.
+    ChangePin,
+    /// Unblock the card's PIN with the PUK.
+    UnblockPin,
+}
+
+impl CitizenKey {
+    /// The key a stored certificate names, at `now`, given the renewals
+    /// under way; `None` when the stored certificate no longer parses.
+    pub fn of(
+        known: &KnownCertificate,
+        renewals: &[StoredRenewal],
+        now: OffsetDateTime,
+    ) -> Option<Self> {
+        let cert = KzCertificate::from_der(&known.der).ok()?;
+        let storage = parse_location_name(&known.location)
+            .map(|(storage, _)| storage)
+            .unwrap_or(StorageKind::File);
+        let renewing = renewals
+            .iter()
+            .find(|r| !r.finished && r.key_serial == known.serial)
+            .map(|r| (r.id, Step::from_name(&r.step).unwrap_or(Step::Started)));
+        let status = status(&cert, known, renewing, now);
+        let holder = cert.holder();
+        Some(Self {
+            serial: known.serial.clone(),
+            purpose: cert.purpose(),
+            holder: holder
+                .full_name()
+                .or_else(|| holder.common_name.clone())
+                .unwrap_or_default(),
+            iin: holder
+                .iin
+                .as_ref()
+                .map(|i| i.digits().to_owned())
+                .unwrap_or_default(),
+            issuer: cert.issuer_name(),
+            algorithm: cert.key_algorithm().name(),
+            not_before: cert.not_before().into(),
+            not_after: cert.not_after().into(),
+            storage,
+            location: known.location.clone(),
+            actions: actions(status, cert.purpose(), storage),
+            status,
+        })
+    }
+
+    /// Whether it can log in to the RA now (an AUTH key that is valid).
+    pub fn can_log_in(&self) -> bool {
+        self.purpose.can_auth() && self.status.is_usable()
+    }
+}
+
+impl KeyStatus {
+    /// Whether the key may sign now (valid, or being renewed while valid).
+    pub fn is_usable(self) -> bool {
+        matches!(
+            self,
+            Self::Valid { .. } | Self::Expiring { .. } | Self::Renewing { .. }
+        )
+    }
+}
+
+fn status(
+    cert: &KzCertificate,
+    known: &KnownCertificate,
+    renewing: Option<(i64, Step)>,
+    now: OffsetDateTime,
+) -> KeyStatus {
+    if known.revoked {
+        return KeyStatus::Revoked;
+    }
+    if known.replaced {
+        return KeyStatus::Replaced;
+    }
+    if now < cert.not_before() {
+        return KeyStatus::NotYetValid;
+    }
+    if now >= cert.not_after() {
+        return KeyStatus::Expired;
+    }
+    if let Some((renewal_id, step)) = renewing {
+        return KeyStatus::Renewing { renewal_id, step };
+    }
+    let days_left = cert.days_left(now);
+    if days_left <= EXPIRING_DAYS {
+        KeyStatus::Expiring { days_left }
+    } else {
+        KeyStatus::Valid { days_left }
+    }
+}
+
+/// What a key in `status` allows. Renewing needs a valid key (the seed:
+/// an expired or revoked key is reissued only at a service centre); PINs
+/// belong to the card and tokens, passwords to key files.
+fn actions(status: KeyStatus, purpose: Purpose, storage: StorageKind) -> Vec<KeyAction> {
+    let mut actions = Vec::new();
+    match status {
+        KeyStatus::Valid { .. } | KeyStatus::Expiring { .. } => {
+            actions.push(KeyAction::Renew);
+            if purpose.can_sign() {
+                actions.push(KeyAction::SignDocument);
+            }
+            actions.push(KeyAction::Revoke);
+        }
+        KeyStatus::Renewing { .. } => {
+            actions.push(KeyAction::ResumeRenewal);
+            if purpose.can_sign() {
+                actions.push(KeyAction::SignDocument);
+            }
+            actions.push(KeyAction::Revoke);
+        }
+        KeyStatus::NotYetValid => actions.push(KeyAction::Revoke),
+        KeyStatus::Replaced | KeyStatus::Revoked | KeyStatus::Expired => {}
+    }
+    if !matches!(status, KeyStatus::Revoked | KeyStatus::Replaced) {
+        match storage {
+            StorageKind::File => actions.push(KeyAction::ChangePassword),
+            StorageKind::IdCard => actions.extend([KeyAction::ChangePin, KeyAction::UnblockPin]),
+            StorageKind::Token => actions.push(KeyAction::ChangePin),
+            StorageKind::PlatformKeystore => {}
+        }
+    }
+    actions
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_each_status_allows() {
+        let valid = KeyStatus::Valid { days_left: 200 };
+        assert_eq!(
+            actions(valid, Purpose::Sign, StorageKind::File),
+            [
+                KeyAction::Renew,
+                KeyAction::SignDocument,
+                KeyAction::Revoke,
+                KeyAction::ChangePassword
+            ]
+        );
+        // An AUTH key signs no documents; the card has PINs, not passwords.
+        assert_eq!(
+            actions(valid, Purpose::Auth, StorageKind::IdCard),
+            [
+                KeyAction::Renew,
+                KeyAction::Revoke,
+                KeyAction::ChangePin,
+                KeyAction::UnblockPin
+            ]
+        );
+        let renewing = KeyStatus::Renewing {
+            renewal_id: 3,
+            step: Step::Submitted,
+        };
+        assert!(
+            actions(renewing, Purpose::Both, StorageKind::PlatformKeystore)
+                .starts_with(&[KeyAction::ResumeRenewal])
+        );
+        // An expired file may still get a new password (to open it for old
+        // documents); it cannot be renewed or revoked online.
+        assert_eq!(
+            actions(KeyStatus::Expired, Purpose::Both, StorageKind::File),
+            [KeyAction::ChangePassword]
+        );
+        assert!(actions(KeyStatus::Revoked, Purpose::Both, StorageKind::IdCard).is_empty());
+        assert!(actions(KeyStatus::Replaced, Purpose::Both, StorageKind::File).is_empty());
+    }
+}

@@ -1,0 +1,251 @@
+//! The cabinet: the seed's one menu, "My EDS keys", behind one API for thin
+//! shells (the Android and iOS apps through qoltanba-ffi, and the CLI).
+//!
+//! - [`Cabinet::keys`]: the citizen's keys wherever they live, with status
+//!   and the actions each allows now ([`keys`]).
+//! - [`Cabinet::log_in`] with any valid AUTH key, then the RA's view:
+//!   [`Cabinet::applications`], [`Cabinet::ra_certificates`] ([`ra_view`]).
+//! - Re-issuance is the renewal ([`crate::renewal`]), whose review the
+//!   citizen confirms before anything is signed.
+//! - [`Cabinet::revoke`] with a reason; [`Cabinet::lost_password`]
+//!   ([`revocation`]).
+//! - [`Cabinet::sign_document`] with any key, [`Cabinet::check_document`]
+//!   ([`documents`]).
+//! - Change listeners ([`events`]).
+//!
+//! Password changes of key files, PIN change and unblock of the card live
+//! with their keys (`qoltanba_pki::keyfile`, `qoltanba_card::session`); the
+//! cabinet says which key allows them ([`KeyAction`]).
+
+pub mod documents;
+pub mod events;
+pub mod keys;
+pub mod ra_view;
+pub mod revocation;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+pub use documents::DocumentCheck;
+pub use events::{CabinetEvent, CabinetListener, Events};
+pub use keys::{CitizenKey, EXPIRING_DAYS, KeyAction, KeyStatus};
+pub use ra_view::{NextStep, RaApplication, RaCertificate};
+pub use revocation::LostPassword;
+
+use crate::ra::{RaClient, RaError, Session};
+use crate::renewal::{KeyHome, RenewalError, RenewalState, RenewalUi, log_in};
+use crate::store::{Store, StoreError};
+use qoltanba_pki::protocol::{RevocationReason, Revoked};
+use qoltanba_pki::signed_message::{Attachment, SignedMessageError};
+
+/// Why a cabinet call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CabinetError {
+    /// Opening or using a key (password, PIN, card, keystore, token).
+    #[error(transparent)]
+    Key(#[from] RenewalError),
+    #[error(transparent)]
+    Ra(#[from] RaError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Document(#[from] SignedMessageError),
+    #[error("no key with certificate {0} is known on this device; refresh the list of keys")]
+    UnknownKey(String),
+    #[error("certificate {0} is for logging in, not for signing; choose a SIGN key")]
+    NotForSigning(String),
+    #[error("certificate {0} is not valid now; choose a valid key")]
+    NotValidNow(String),
+    #[error("certificate {0} cannot log in (not an AUTH key, or not valid); choose a valid AUTH key")]
+    CannotLogIn(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// The citizen's cabinet on this device: the local store and the RA.
+pub struct Cabinet {
+    store: Arc<Store>,
+    client: RaClient,
+    events: Events,
+}
+
+impl std::fmt::Debug for Cabinet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Cabinet")
+            .field("server", &self.client.base_url())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Cabinet {
+    pub fn new(store: Arc<Store>, client: RaClient) -> Self {
+        Self {
+            store,
+            client,
+            events: Events::default(),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    pub fn client(&self) -> &RaClient {
+        &self.client
+    }
+
+    pub fn events(&self) -> &Events {
+        &self.events
+    }
+
+    /// The citizen's keys known to this device at `now`: in use first
+    /// (soonest end first), then replaced, revoked and expired ones.
+    pub fn keys(&self, now: OffsetDateTime) -> Result<Vec<CitizenKey>, CabinetError> {
+        let renewals = self.store.unfinished_renewals()?;
+        let mut keys: Vec<CitizenKey> = self
+            .store
+            .certificates()?
+            .iter()
+            .filter_map(|known| CitizenKey::of(known, &renewals, now))
+            .collect();
+        keys.sort_by_key(|k| (!k.status.is_usable(), k.not_after));
+        Ok(keys)
+    }
+
+    /// One key by its certificate's serial (any case).
+    pub fn key(&self, serial: &str, now: OffsetDateTime) -> Result<CitizenKey, CabinetError> {
+        self.keys(now)?
+            .into_iter()
+            .find(|k| k.serial.eq_ignore_ascii_case(serial))
+            .ok_or_else(|| CabinetError::UnknownKey(serial.to_owned()))
+    }
+
+    /// Log in to the RA with the AUTH key at `location` in `home`.
+    pub async fn log_in(
+        &self,
+        home: &mut dyn KeyHome,
+        location: &Path,
+        ui: &mut dyn RenewalUi,
+    ) -> Result<Session, CabinetError> {
+        let (key, cert) = home.open_current(location, ui)?;
+        if !cert.purpose().can_auth() {
+            return Err(CabinetError::CannotLogIn(cert.serial_hex()));
+        }
+        let (session, _) = log_in(&self.client, key.as_ref(), &cert).await?;
+        Ok(session)
+    }
+
+    /// The citizen's applications at the RA, newest first, with what comes
+    /// next for each.
+    pub async fn applications(&self, session: &Session) -> Result<Vec<RaApplication>, CabinetError> {
+        let list = self.client.applications(session).await?;
+        // Which local renewal made each application, and whether it ended.
+        let renewals: Vec<(i64, i64, bool)> = self
+            .store
+            .renewals()?
+            .iter()
+            .filter_map(|r| {
+                let state: RenewalState = serde_json::from_str(&r.state).ok()?;
+                Some((r.id, state.number?, r.finished))
+            })
+            .collect();
+        Ok(list
+            .applications
+            .iter()
+            .map(|a| {
+                let local = renewals.iter().find(|(_, number, _)| *number == a.number);
+                RaApplication::of(
+                    a,
+                    local.map(|(id, _, _)| *id),
+                    local.is_some_and(|(_, _, finished)| *finished),
+                )
+            })
+            .collect())
+    }
+
+    /// The citizen's certificates at the RA with their revocation status;
+    /// revocations the RA reports are recorded on this device too.
+    pub async fn ra_certificates(
+        &self,
+        session: &Session,
+    ) -> Result<Vec<RaCertificate>, CabinetError> {
+        let list = self.client.certificates(session).await?;
+        let known = self.store.certificates()?;
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        let mut changed = false;
+        let mut out = Vec::with_capacity(list.certificates.len());
+        for c in &list.certificates {
+            let local = known.iter().find(|k| k.serial == c.serial);
+            if c.status == qoltanba_pki::protocol::CertificateStatus::Revoked
+                && local.is_some_and(|k| !k.revoked)
+            {
+                self.store.mark_revoked(&c.serial, now)?;
+                changed = true;
+            }
+            out.push(RaCertificate::of(c, local.is_some()));
+        }
+        if changed {
+            self.events.emit(CabinetEvent::KeysChanged);
+        }
+        Ok(out)
+    }
+
+    /// Revoke certificate `serial` for `reason`; the request is signed by
+    /// the key at `signer_location` in `home` (any valid key of the
+    /// session's IIN: the lost-password path uses another one).
+    #[allow(clippy::too_many_arguments)] // each is the citizen's choice
+    pub async fn revoke(
+        &self,
+        session: &Session,
+        home: &mut dyn KeyHome,
+        signer_location: &Path,
+        serial: &str,
+        reason: RevocationReason,
+        ui: &mut dyn RenewalUi,
+    ) -> Result<Revoked, CabinetError> {
+        let revoked = revocation::revoke(
+            &self.client,
+            session,
+            &self.store,
+            home,
+            signer_location,
+            serial,
+            reason,
+            ui,
+        )
+        .await?;
+        self.events.emit(CabinetEvent::KeysChanged);
+        Ok(revoked)
+    }
+
+    /// What to tell a citizen who lost the password of key `serial`.
+    pub fn lost_password(&self, serial: &str) -> Result<LostPassword, CabinetError> {
+        let keys = self.keys(OffsetDateTime::now_utc())?;
+        revocation::lost_password(&keys, serial)
+    }
+
+    /// Sign `content` with the key at `location` in `home`.
+    pub fn sign_document(
+        &self,
+        home: &mut dyn KeyHome,
+        location: &Path,
+        content: &[u8],
+        attachment: Attachment,
+        ui: &mut dyn RenewalUi,
+    ) -> Result<Vec<u8>, CabinetError> {
+        documents::sign_with(home, location, content, attachment, ui)
+    }
+
+    /// Check a signed document against `roots` (DER; NCA's roots, or the
+    /// CAs of the certificates this device installed when empty).
+    pub fn check_document(
+        &self,
+        signed: &[u8],
+        document: Option<&[u8]>,
+        roots: &[Vec<u8>],
+    ) -> Result<DocumentCheck, CabinetError> {
+        documents::check(signed, document, roots)
+    }
+}

@@ -1,0 +1,72 @@
+//! RFC 5280 CRLReason: what a revocation request names (by its RFC name)
+//! and what a CRL entry records (by its code).
+
+use der::Enumerated;
+
+/// RFC 5280 CRLReason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enumerated)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[repr(u8)]
+pub enum RevocationReason {
+    Unspecified = 0,
+    KeyCompromise = 1,
+    CaCompromise = 2,
+    AffiliationChanged = 3,
+    Superseded = 4,
+    CessationOfOperation = 5,
+    CertificateHold = 6,
+    RemoveFromCrl = 8,
+    PrivilegeWithdrawn = 9,
+    AaCompromise = 10,
+}
+
+const ALL: [(RevocationReason, &str); 10] = [
+    (RevocationReason::Unspecified, "unspecified"),
+    (RevocationReason::KeyCompromise, "keyCompromise"),
+    (RevocationReason::CaCompromise, "cACompromise"),
+    (RevocationReason::AffiliationChanged, "affiliationChanged"),
+    (RevocationReason::Superseded, "superseded"),
+    (
+        RevocationReason::CessationOfOperation,
+        "cessationOfOperation",
+    ),
+    (RevocationReason::CertificateHold, "certificateHold"),
+    (RevocationReason::RemoveFromCrl, "removeFromCRL"),
+    (RevocationReason::PrivilegeWithdrawn, "privilegeWithdrawn"),
+    (RevocationReason::AaCompromise, "aACompromise"),
+];
+
+impl RevocationReason {
+    pub fn from_code(code: u8) -> Option<Self> {
+        ALL.iter().find(|(r, _)| *r as u8 == code).map(|(r, _)| *r)
+    }
+
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// From the RFC's camelCase name (case-insensitive).
+    pub fn from_name(name: &str) -> Option<Self> {
+        ALL.iter()
+            .find(|(_, n)| n.eq_ignore_ascii_case(name))
+            .map(|(r, _)| *r)
+    }
+
+    pub fn name(self) -> &'static str {
+        ALL.iter()
+            .find(|(r, _)| *r == self)
+            .map(|(_, n)| *n)
+            .unwrap_or("unspecified")
+    }
+}
+
+impl RevocationReason {
+    /// The reasons a citizen chooses from when revoking their own
+    /// certificate (the others are a CA's).
+    pub const CITIZEN: [Self; 4] = [
+        Self::KeyCompromise,
+        Self::AffiliationChanged,
+        Self::Superseded,
+        Self::CessationOfOperation,
+    ];
+}
