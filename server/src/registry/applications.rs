@@ -230,3 +230,70 @@ pub fn set_state(
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ca::CaKind;
+
+    fn signer(storage: Option<StorageKind>) -> CertificateRecord {
+        CertificateRecord {
+            id: 1,
+            serial: "01".into(),
+            iin: "900101300017".into(),
+            ca: CaKind::Rsa,
+            purpose: "sign".into(),
+            revoked_at: None,
+            replaced_at: None,
+            der: Vec::new(),
+            storage,
+        }
+    }
+
+    fn attestation(level: &str) -> KeyAttestation {
+        KeyAttestation {
+            purpose: Purpose::Sign,
+            level: level.into(),
+            attestation_version: None,
+            keymint_version: None,
+            verified_boot: None,
+            device_locked: None,
+        }
+    }
+
+    #[test]
+    fn a_claim_is_established_only_with_its_backing() {
+        use StorageKind::*;
+        let policy = Policy::default();
+        let trusting = Policy {
+            trust_token_claims: true,
+            ..Policy::default()
+        };
+        let card = signer(Some(IdCard));
+        let file = signer(Some(File));
+        let unknown = signer(None);
+        let tee = [attestation("tee"), attestation("strongbox")];
+        let half = [attestation("tee"), attestation("none")];
+        for (claimed, attested, signer, policy, expected) in [
+            (File, &[][..], &file, &policy, File),
+            (File, &[][..], &card, &policy, File),
+            (IdCard, &[][..], &card, &policy, IdCard),
+            (IdCard, &[][..], &file, &policy, File),
+            (IdCard, &[][..], &unknown, &policy, File),
+            (PlatformKeystore, &tee[..], &file, &policy, PlatformKeystore),
+            (PlatformKeystore, &half[..], &file, &policy, File),
+            (PlatformKeystore, &[][..], &file, &policy, File),
+            (Token, &[][..], &file, &policy, File),
+            (Token, &[][..], &file, &trusting, Token),
+        ] {
+            assert_eq!(
+                establish_storage(claimed, attested, signer, policy),
+                expected,
+                "{claimed:?} signed by {:?}",
+                signer.storage
+            );
+        }
+        assert_eq!(policy.validity_days.for_storage(IdCard), 1095);
+        assert_eq!(policy.validity_days.for_storage(File), 365);
+    }
+}
