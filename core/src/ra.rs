@@ -395,6 +395,130 @@ impl RaClient {
         Self::expect(r, "revoke")
     }
 
+    /// What the RA will issue and accept (`GET /v1/policy`, no login): the
+    /// validity per storage and how each storage claim is confirmed
+    /// ([`RaPolicy::validity_days`] answers "the validity that will be
+    /// issued"), the algorithms, the password rule.
+    pub async fn policy(&self) -> Result<RaPolicy, RaError> {
+        let r = self
+            .send(Method::GET, "/v1/policy", None, &[], None, true)
+            .await?;
+        Self::expect(r, "policy")
+    }
+
+    /// The citizen's applications, newest first. Each state is final or
+    /// current; use [`RaClient::application`] to follow one.
+    pub async fn applications(&self, session: &Session) -> Result<ApplicationList, RaError> {
+        let r = self
+            .send(
+                Method::GET,
+                "/v1/applications",
+                Some(&session.token),
+                &[],
+                None,
+                true,
+            )
+            .await?;
+        Self::expect(r, "applications")
+    }
+
+    /// One application of the citizen, whatever its state (a deferred
+    /// state is an answer here, not a reason to wait: the list's view of
+    /// one entry). An unknown number, and another citizen's, are both
+    /// `Refused` with code `no-such-application`.
+    pub async fn application(
+        &self,
+        session: &Session,
+        number: i64,
+    ) -> Result<ApplicationStatus, RaError> {
+        let path = format!("/v1/applications/{number}");
+        let r = self
+            .send(Method::GET, &path, Some(&session.token), &[], None, true)
+            .await?;
+        Self::expect(r, &path)
+    }
+
+    /// The citizen's profile on the RA: contact e-mail, where notices go,
+    /// which channels are on.
+    pub async fn profile(&self, session: &Session) -> Result<Profile, RaError> {
+        let r = self
+            .send(
+                Method::GET,
+                "/v1/profile",
+                Some(&session.token),
+                &[],
+                None,
+                true,
+            )
+            .await?;
+        Self::expect(r, "profile")
+    }
+
+    /// Replace the profile (`contact_email: None` clears it); answers the
+    /// profile as stored. A malformed e-mail is `Refused` with code
+    /// `bad-email`. Repeatable: the same body twice stores the same profile.
+    pub async fn set_profile(
+        &self,
+        session: &Session,
+        update: &ProfileUpdate,
+    ) -> Result<Profile, RaError> {
+        let body = serde_json::to_vec(update).map_err(|e| RaError::Protocol(e.to_string()))?;
+        let r = self
+            .send(
+                Method::PUT,
+                "/v1/profile",
+                Some(&session.token),
+                &[],
+                Some((body, "application/json")),
+                true,
+            )
+            .await?;
+        Self::expect(r, "profile")
+    }
+
+    /// Register this device's push token (FCM or APNs) for expiry notices;
+    /// answers the device's id on the RA, for [`RaClient::remove_device`].
+    /// Repeatable: the RA keeps one row per (platform, token).
+    pub async fn register_device(
+        &self,
+        session: &Session,
+        device: &NewDevice,
+    ) -> Result<DeviceCreated, RaError> {
+        let body = serde_json::to_vec(device).map_err(|e| RaError::Protocol(e.to_string()))?;
+        let r = self
+            .send(
+                Method::POST,
+                "/v1/devices",
+                Some(&session.token),
+                &[],
+                Some((body, "application/json")),
+                true,
+            )
+            .await?;
+        Self::expect(r, "devices")
+    }
+
+    /// Stop push notices to a registered device. Not repeated on failure: a
+    /// repeat after a lost answer would be refused with `not-found`.
+    pub async fn remove_device(&self, session: &Session, id: i64) -> Result<(), RaError> {
+        let path = format!("/v1/devices/{id}");
+        let r = self
+            .send(
+                Method::DELETE,
+                &path,
+                Some(&session.token),
+                &[],
+                None,
+                false,
+            )
+            .await?;
+        if r.status.is_success() {
+            Ok(())
+        } else {
+            Err(problem(&r))
+        }
+    }
+
     fn ready<T: DeserializeOwned>(response: Response, path: &str) -> Result<Ready<T>, RaError> {
         if response.status == StatusCode::ACCEPTED {
             return Ok(Ready::Later(Deferred {

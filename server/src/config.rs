@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 
+use qoltanba_pki::reissue::StorageKind;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -43,8 +44,17 @@ pub struct Policy {
     /// Key algorithms new certificates may have: gost2015, rsa, p256.
     pub algorithms: Vec<String>,
     pub min_rsa_bits: u32,
-    /// Validity of issued certificates.
-    pub validity_days: u32,
+    /// Validity of issued certificates by where their keys live (the seed:
+    /// protected media 3 years, files 1 year). The table
+    /// `[policy.validity_days]`; a plain number (configurations written
+    /// before the rule) still loads and means that validity for every
+    /// storage, as it always did.
+    pub validity_days: ValidityDays,
+    /// Take an application's claim that its new keys are on a hardware
+    /// token at its word. The RA cannot prove it (a token gives no
+    /// attestation it could check), so by default such a claim gets the
+    /// validity of a key file.
+    pub trust_token_claims: bool,
     /// Tries at the one-time code before the application is locked.
     pub code_tries: u32,
     pub code_ttl_seconds: u64,
@@ -62,7 +72,8 @@ impl Default for Policy {
             auto_approve: true,
             algorithms: vec!["gost2015".into(), "rsa".into(), "p256".into()],
             min_rsa_bits: 2048,
-            validity_days: 365,
+            validity_days: ValidityDays::default(),
+            trust_token_claims: false,
             code_tries: 3,
             code_ttl_seconds: 600,
             challenge_ttl_seconds: 120,
@@ -70,6 +81,107 @@ impl Default for Policy {
             expiring_days: 30,
             retry_after_seconds: 5,
         }
+    }
+}
+
+/// Days of validity per storage of the new keys (`[policy.validity_days]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ValidityDays {
+    /// NCA key files; also every claim the RA cannot confirm.
+    pub file: u32,
+    /// The phone's keystore.
+    pub platform_keystore: u32,
+    /// The ID card.
+    pub id_card: u32,
+    /// Hardware tokens (Kaztoken, eToken, JaCarta, aKey).
+    pub token: u32,
+}
+
+impl Default for ValidityDays {
+    fn default() -> Self {
+        Self {
+            file: 365,
+            platform_keystore: 365,
+            id_card: 1095,
+            token: 1095,
+        }
+    }
+}
+
+impl ValidityDays {
+    /// The same validity for every storage.
+    pub fn uniform(days: u32) -> Self {
+        Self {
+            file: days,
+            platform_keystore: days,
+            id_card: days,
+            token: days,
+        }
+    }
+
+    /// The validity for keys established to live in `storage`.
+    pub fn for_storage(&self, storage: StorageKind) -> u32 {
+        match storage {
+            StorageKind::File => self.file,
+            StorageKind::PlatformKeystore => self.platform_keystore,
+            StorageKind::IdCard => self.id_card,
+            StorageKind::Token => self.token,
+        }
+    }
+}
+
+/// `validity_days` as written: a table, or the single number of
+/// configurations written before validity depended on the storage (read
+/// through `toml::Value`, so a typo in the table gets the table's own error
+/// naming the field, not an untagged enum's "did not match any variant").
+impl<'de> Deserialize<'de> for ValidityDays {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match toml::Value::deserialize(deserializer)? {
+            toml::Value::Integer(days) => u32::try_from(days).map(Self::uniform).map_err(|_| {
+                D::Error::custom("validity_days must be a number of days (0 to 4294967295)")
+            }),
+            table @ toml::Value::Table(_) => {
+                let b: ByStorage = table.try_into().map_err(D::Error::custom)?;
+                Ok(Self {
+                    file: b.file,
+                    platform_keystore: b.platform_keystore,
+                    id_card: b.id_card,
+                    token: b.token,
+                })
+            }
+            _ => Err(D::Error::custom(
+                "validity_days must be a table (file, platform_keystore, id_card, token) or one number of days",
+            )),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ByStorage {
+    #[serde(default = "ByStorage::file")]
+    file: u32,
+    #[serde(default = "ByStorage::platform_keystore")]
+    platform_keystore: u32,
+    #[serde(default = "ByStorage::id_card")]
+    id_card: u32,
+    #[serde(default = "ByStorage::token")]
+    token: u32,
+}
+
+impl ByStorage {
+    fn file() -> u32 {
+        ValidityDays::default().file
+    }
+    fn platform_keystore() -> u32 {
+        ValidityDays::default().platform_keystore
+    }
+    fn id_card() -> u32 {
+        ValidityDays::default().id_card
+    }
+    fn token() -> u32 {
+        ValidityDays::default().token
     }
 }
 
@@ -255,6 +367,41 @@ mod tests {
         assert_eq!(back.notices.push_days, vec![30, 14, 10, 7, 3, 1]);
         let err = Config::from_toml(&format!("{text}\nlisten_typo = 1\n")).unwrap_err();
         assert!(err.contains("listen_typo"), "{err}");
+    }
+
+    #[test]
+    fn validity_by_storage_is_spelled_out_and_the_old_single_number_still_loads() {
+        let config = Config::new("127.0.0.1:8443".parse().unwrap(), true);
+        let text = config.to_toml();
+        for line in [
+            "[policy.validity_days]",
+            "file = 365",
+            "platform_keystore = 365",
+            "id_card = 1095",
+            "token = 1095",
+            "trust_token_claims = false",
+        ] {
+            assert!(text.contains(line), "{line} missing from\n{text}");
+        }
+        let back = Config::from_toml(&text).unwrap();
+        assert_eq!(back.policy.validity_days, ValidityDays::default());
+        assert_eq!(
+            back.policy.validity_days.for_storage(StorageKind::IdCard),
+            1095
+        );
+        // A configuration written before: one number for every storage.
+        let old = "listen = \"127.0.0.1:8443\"\npublic_url = \"https://x\"\n[policy]\nvalidity_days = 400\n";
+        let old = Config::from_toml(old).unwrap();
+        assert_eq!(old.policy.validity_days, ValidityDays::uniform(400));
+        assert!(!old.policy.trust_token_claims);
+        // A partial table keeps the other defaults; a typo is refused.
+        let partial = "listen = \"127.0.0.1:8443\"\npublic_url = \"https://x\"\n[policy.validity_days]\nid_card = 730\n";
+        let partial = Config::from_toml(partial).unwrap();
+        assert_eq!(partial.policy.validity_days.id_card, 730);
+        assert_eq!(partial.policy.validity_days.file, 365);
+        let typo = "listen = \"127.0.0.1:8443\"\npublic_url = \"https://x\"\n[policy.validity_days]\nidcard = 730\n";
+        let err = Config::from_toml(typo).unwrap_err();
+        assert!(err.contains("idcard"), "{err}");
     }
 
     #[test]

@@ -118,6 +118,24 @@ const MIGRATIONS: &[&str] = &[
     -- JSON: one object per key request, in order (NULL before schema 3).
     ALTER TABLE applications ADD COLUMN attestation TEXT;
     "#,
+    // 4: validity by storage, and the citizen's profile. Where each
+    // certificate's keys live as the RA established it (a StorageKind
+    // token; NULL for certificates issued before schema 4), what each
+    // application claimed and what the RA established; the contact e-mail
+    // and notice channels the citizen chose in the cabinet.
+    r#"
+    ALTER TABLE certificates ADD COLUMN storage TEXT;
+    ALTER TABLE applications ADD COLUMN storage_claimed TEXT;
+    ALTER TABLE applications ADD COLUMN storage TEXT;
+    CREATE TABLE profiles (
+        iin            TEXT PRIMARY KEY REFERENCES citizens(iin),
+        contact_email  TEXT,
+        notify_email   INTEGER NOT NULL DEFAULT 1,
+        notify_sms     INTEGER NOT NULL DEFAULT 1,
+        notify_push    INTEGER NOT NULL DEFAULT 1,
+        updated_at     INTEGER NOT NULL
+    );
+    "#,
 ];
 
 /// The database, shared by the server's tasks. rusqlite connections are not
@@ -303,5 +321,43 @@ mod tests {
             [],
         )
         .unwrap();
+    }
+
+    #[test]
+    fn a_schema_3_database_gains_storage_columns_and_profiles() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ra.db");
+        {
+            let conn = Connection::open(&path).unwrap();
+            for sql in &MIGRATIONS[..3] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", 3).unwrap();
+            conn.execute_batch(
+                "INSERT INTO citizens (iin, surname, name, created_at) VALUES ('900101300017', 'A', 'B', 0);
+                 INSERT INTO certificates (serial, iin, ca, purpose, algorithm, not_before, not_after, der)
+                 VALUES ('01', '900101300017', 'rsa', 'sign', 'RSA-2048', 0, 1, x'00');",
+            )
+            .unwrap();
+        }
+        let db = Db::open(&path).unwrap();
+        let conn = db.lock();
+        let storage: Option<String> = conn
+            .query_row("SELECT storage FROM certificates", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(storage, None, "older certificates have no recorded storage");
+        conn.execute(
+            "INSERT INTO profiles (iin, contact_email, updated_at) VALUES ('900101300017', 'a@b.kz', 1)",
+            [],
+        )
+        .unwrap();
+        let channels: (bool, bool, bool) = conn
+            .query_row(
+                "SELECT notify_email, notify_sms, notify_push FROM profiles",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(channels, (true, true, true));
     }
 }

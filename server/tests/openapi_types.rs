@@ -16,6 +16,7 @@ use std::collections::BTreeSet;
 
 use qoltanba_pki::cert::Purpose;
 use qoltanba_pki::protocol::*;
+use qoltanba_pki::reissue::StorageKind;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -71,6 +72,9 @@ fn attestation_minimal() -> KeyAttestation {
 
 fn certificate() -> CertificateInfo {
     CertificateInfo {
+        revoked_at: None,
+        revocation_reason: None,
+        storage: None,
         serial: "0A1B".into(),
         purpose: Purpose::Both,
         algorithm: "GOST2015-512".into(),
@@ -81,6 +85,42 @@ fn certificate() -> CertificateInfo {
         days_left: 3,
         replaced: false,
         certificate: "MIIB".into(),
+    }
+}
+
+fn revoked_certificate() -> CertificateInfo {
+    CertificateInfo {
+        status: CertificateStatus::Revoked,
+        revoked_at: Some(TIME.into()),
+        revocation_reason: Some("keyCompromise".into()),
+        storage: Some(StorageKind::IdCard),
+        ..certificate()
+    }
+}
+
+fn storage_policy() -> StoragePolicy {
+    StoragePolicy {
+        storage: StorageKind::Token,
+        validity_days: 1095,
+        check: StorageCheck::NotPossible,
+    }
+}
+
+fn password_rule() -> PasswordRule {
+    PasswordRule {
+        min_chars: 6,
+        max_chars: 32,
+        needs_uppercase: true,
+        needs_lowercase: true,
+        needs_digit: true,
+    }
+}
+
+fn preferences() -> NotificationPreferences {
+    NotificationPreferences {
+        email: true,
+        sms: false,
+        push: true,
     }
 }
 
@@ -134,7 +174,51 @@ fn cases() -> Vec<Case> {
                 expires_at: TIME.into(),
             },
         ),
-        plain("Certificate", certificate()),
+        case("Certificate", revoked_certificate(), certificate()),
+        plain("StoragePolicy", storage_policy()),
+        plain("PasswordRule", password_rule()),
+        plain(
+            "Policy",
+            RaPolicy {
+                storage: vec![storage_policy()],
+                unconfirmed_validity_days: 365,
+                algorithms: vec!["gost2015".into()],
+                min_rsa_bits: 2048,
+                attestation: "optional".into(),
+                expiring_days: 30,
+                code_ttl_seconds: 600,
+                password: password_rule(),
+            },
+        ),
+        plain("NotificationPreferences", preferences()),
+        case(
+            "Profile",
+            Profile {
+                iin: "900101300001".into(),
+                contact_email: Some("me@example.kz".into()),
+                notices_email: Some("me@example.kz".into()),
+                sms_to: Some("+7******4567".into()),
+                notifications: preferences(),
+            },
+            Profile {
+                iin: "900101300001".into(),
+                contact_email: None,
+                notices_email: None,
+                sms_to: None,
+                notifications: preferences(),
+            },
+        ),
+        case(
+            "ProfileUpdate",
+            ProfileUpdate {
+                contact_email: Some("me@example.kz".into()),
+                notifications: preferences(),
+            },
+            ProfileUpdate {
+                contact_email: None,
+                notifications: preferences(),
+            },
+        ),
         plain(
             "CertificateList",
             CertificateList {

@@ -415,6 +415,21 @@ fn renewal_on_the_reference_card_survives_a_crash_after_every_step() {
         })
         .collect();
     assert_eq!(new.len(), 2);
+    // The seed's rule: the card is a protected medium, so 3 years. The RA
+    // backs the application's id-card claim with its signer, a certificate
+    // it issued to this card at enrolment (recorded as id-card).
+    for (serial, storage, days) in [
+        (&old[0], "id-card", 365),
+        (&old[1], "id-card", 365),
+        (&new[0].1, "id-card", 1095),
+        (&new[1].1, "id-card", 1095),
+    ] {
+        assert_eq!(
+            ra.certificate_storage_and_days(serial),
+            (Some(storage.to_string()), days),
+            "certificate {serial}"
+        );
+    }
 
     // The card: the new keys are current in the slots the renewal used,
     // with exactly the issued certificates; the old ones keep theirs.

@@ -154,6 +154,7 @@ fn certify(keys: &[(Purpose, &dyn Signer)]) -> Vec<KzCertificate> {
         &issuer.home.config.public_url,
         &who,
         keys,
+        qoltanba_pki::reissue::StorageKind::IdCard,
         now,
     )
     .expect("the RA certifies the card keys")

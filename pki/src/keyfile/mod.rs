@@ -52,5 +52,7 @@ pub use error::KeyFileError;
 pub use fs::{replace, save_new};
 pub use import::{ImportedKeyFile, import_key_file};
 pub use naming::{KeyFileKind, file_name, key_id, parse_file_name};
-pub use password::{NewPassword, Password, PasswordRuleError};
+pub use password::{
+    MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS, NewPassword, Password, PasswordRuleError,
+};
 pub use pkcs12::{KeyFile, Profile, Protection, change_password};

@@ -54,6 +54,11 @@ impl std::fmt::Display for Password {
     }
 }
 
+/// The shortest new password NCA's rule allows, in characters.
+pub const MIN_PASSWORD_CHARS: usize = 6;
+/// The longest new password NCA's rule allows, in characters.
+pub const MAX_PASSWORD_CHARS: usize = 32;
+
 /// A password that passed NCA's rule, so it may protect a new key file. The
 /// only ways to make one run [`NewPassword::new`], so an unchecked password
 /// can never reach a writer.
@@ -116,10 +121,10 @@ impl NewPassword {
             return Err(PasswordRuleError::Whitespace);
         }
         // ASCII from here on, so bytes are characters.
-        if text.len() < 6 {
+        if text.len() < MIN_PASSWORD_CHARS {
             return Err(PasswordRuleError::TooShort);
         }
-        if text.len() > 32 {
+        if text.len() > MAX_PASSWORD_CHARS {
             return Err(PasswordRuleError::TooLong);
         }
         if !text.chars().any(|c| c.is_ascii_uppercase()) {

@@ -15,6 +15,7 @@ pub use revocation::RevocationReason;
 use serde::{Deserialize, Serialize};
 
 use crate::cert::Purpose;
+use crate::reissue::StorageKind;
 
 /// RFC 9457 problem details with qoltanba's stable `code`.
 ///
@@ -95,6 +96,16 @@ pub struct CertificateInfo {
     pub days_left: i64,
     /// A newer certificate of the same purpose was issued.
     pub replaced: bool,
+    /// When it was revoked (RFC 3339), for a revoked certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revoked_at: Option<String>,
+    /// The RFC 5280 reason name it was revoked for, e.g. keyCompromise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_reason: Option<String>,
+    /// Where the RA established the key lives (its validity follows from
+    /// it); absent for certificates issued before the RA recorded it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<StorageKind>,
     /// DER, base64.
     pub certificate: String,
 }
@@ -276,6 +287,146 @@ pub struct DeviceCreated {
     pub id: i64,
 }
 
+/// How the RA confirms an application's claim that the new keys live in a
+/// storage (docs/protocol.md, "Validity by storage").
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "kebab-case")]
+pub enum StorageCheck {
+    /// Nothing to confirm: a key file gets the shortest validity anyway.
+    NotNeeded,
+    /// Every new key carries its platform's attestation, verified.
+    KeyAttestation,
+    /// The application is signed with a certificate this RA issued to an
+    /// ID card.
+    IdCardSigner,
+    /// The RA takes the claim on trust (its `trust_token_claims` switch).
+    Trusted,
+    /// The RA cannot confirm it: such a claim gets
+    /// [`RaPolicy::unconfirmed_validity_days`].
+    NotPossible,
+}
+
+/// What the RA issues for one storage.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct StoragePolicy {
+    pub storage: StorageKind,
+    /// The validity of certificates for keys there, when the claim is
+    /// confirmed.
+    pub validity_days: u32,
+    /// How the claim is confirmed.
+    pub check: StorageCheck,
+}
+
+/// NCA's rule for a new key-file password, as hints for the form (the core
+/// enforces it: `keyfile::NewPassword`).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct PasswordRule {
+    pub min_chars: u32,
+    pub max_chars: u32,
+    /// At least one each of: a Latin capital, a Latin small letter, a digit;
+    /// printable ASCII only.
+    pub needs_uppercase: bool,
+    pub needs_lowercase: bool,
+    pub needs_digit: bool,
+}
+
+/// `GET /v1/policy` (OpenAPI schema `Policy`): what the RA will issue and
+/// accept, so a client shows the RA's numbers rather than guesses. Public:
+/// no login needed.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct RaPolicy {
+    /// One entry per storage.
+    pub storage: Vec<StoragePolicy>,
+    /// The validity a storage claim the RA cannot confirm gets (that of a
+    /// key file): the application is issued, not refused.
+    pub unconfirmed_validity_days: u32,
+    /// Key algorithms new certificates may have: gost2015, rsa, p256.
+    pub algorithms: Vec<String>,
+    pub min_rsa_bits: u32,
+    /// Key attestation of new keys: optional or required.
+    pub attestation: String,
+    /// A certificate is "expiring" this many days before its end.
+    pub expiring_days: u32,
+    /// How long a one-time code is valid, in seconds.
+    pub code_ttl_seconds: u64,
+    pub password: PasswordRule,
+}
+
+impl RaPolicy {
+    /// The entry for `storage`, if the RA lists it.
+    pub fn for_storage(&self, storage: StorageKind) -> Option<&StoragePolicy> {
+        self.storage.iter().find(|s| s.storage == storage)
+    }
+
+    /// The validity the RA will issue for keys in `storage`, given whether
+    /// the client can back the claim the way [`StoragePolicy::check`] asks
+    /// (`confirmable`: the new keys carry a verified attestation for
+    /// `key-attestation`; the application is signed with an ID-card
+    /// certificate for `id-card-signer`). A storage the RA does not list
+    /// gets the unconfirmed validity.
+    pub fn validity_days(&self, storage: StorageKind, confirmable: bool) -> u32 {
+        match self.for_storage(storage) {
+            Some(entry) => match entry.check {
+                StorageCheck::NotNeeded | StorageCheck::Trusted => entry.validity_days,
+                StorageCheck::KeyAttestation | StorageCheck::IdCardSigner if confirmable => {
+                    entry.validity_days
+                }
+                _ => self.unconfirmed_validity_days,
+            },
+            None => self.unconfirmed_validity_days,
+        }
+    }
+}
+
+/// Which channels the citizen wants expiry notices on.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationPreferences {
+    pub email: bool,
+    pub sms: bool,
+    pub push: bool,
+}
+
+impl Default for NotificationPreferences {
+    /// Every channel on: what the RA does for a citizen who never chose.
+    fn default() -> Self {
+        Self {
+            email: true,
+            sms: true,
+            push: true,
+        }
+    }
+}
+
+/// `GET /v1/profile`, and the answer of `PUT /v1/profile`: the citizen's
+/// contact settings on the RA.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+pub struct Profile {
+    pub iin: String,
+    /// The e-mail the citizen gave in the cabinet, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<String>,
+    /// Where e-mail notices go: the contact e-mail, else the e-mail the
+    /// registration centre recorded; absent when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notices_email: Option<String>,
+    /// The phone SMS notices and codes go to, masked (`+7******4567`); it is
+    /// changed at a registration centre, not here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sms_to: Option<String>,
+    pub notifications: NotificationPreferences,
+}
+
+/// `PUT /v1/profile`: the whole profile the citizen can change (a missing
+/// `contact_email` clears it).
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileUpdate {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contact_email: Option<String>,
+    pub notifications: NotificationPreferences,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -294,5 +445,53 @@ mod tests {
             serde_json::to_value(CertificateStatus::Expiring).unwrap_or_default(),
             "expiring"
         );
+    }
+
+    fn policy(token_check: StorageCheck) -> RaPolicy {
+        RaPolicy {
+            storage: vec![
+                StoragePolicy {
+                    storage: StorageKind::File,
+                    validity_days: 365,
+                    check: StorageCheck::NotNeeded,
+                },
+                StoragePolicy {
+                    storage: StorageKind::IdCard,
+                    validity_days: 1095,
+                    check: StorageCheck::IdCardSigner,
+                },
+                StoragePolicy {
+                    storage: StorageKind::Token,
+                    validity_days: 1095,
+                    check: token_check,
+                },
+            ],
+            unconfirmed_validity_days: 365,
+            algorithms: vec!["rsa".into()],
+            min_rsa_bits: 2048,
+            attestation: "optional".into(),
+            expiring_days: 30,
+            code_ttl_seconds: 600,
+            password: PasswordRule {
+                min_chars: 6,
+                max_chars: 32,
+                needs_uppercase: true,
+                needs_lowercase: true,
+                needs_digit: true,
+            },
+        }
+    }
+
+    #[test]
+    fn the_validity_a_client_expects_follows_the_check() {
+        let p = policy(StorageCheck::NotPossible);
+        assert_eq!(p.validity_days(StorageKind::File, false), 365);
+        assert_eq!(p.validity_days(StorageKind::IdCard, true), 1095);
+        assert_eq!(p.validity_days(StorageKind::IdCard, false), 365);
+        assert_eq!(p.validity_days(StorageKind::Token, true), 365);
+        // Not listed: the unconfirmed validity.
+        assert_eq!(p.validity_days(StorageKind::PlatformKeystore, true), 365);
+        let trusting = policy(StorageCheck::Trusted);
+        assert_eq!(trusting.validity_days(StorageKind::Token, false), 1095);
     }
 }

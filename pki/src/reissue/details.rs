@@ -4,7 +4,7 @@
 //! verified, so the RA never receives what the client would have refused.
 
 use der::Enumerated;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::ReissueError;
 
@@ -15,7 +15,12 @@ pub const MAX_LOCALITY_CHARS: usize = 100;
 pub const MAX_EMAIL_LEN: usize = 254;
 
 /// Where the citizen keeps the new keys (the cabinet's "key storage" choice).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enumerated, Serialize)]
+///
+/// The seed's rule: certificates on protected media (the ID card, tokens)
+/// are valid 3 years, on a file system (key files, and the phone's keystore
+/// by the same measure) 1 year; the RA decides per storage it can confirm
+/// (docs/protocol.md, "Validity by storage").
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Enumerated, Serialize, Deserialize)]
 #[repr(u8)]
 #[serde(rename_all = "kebab-case")]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum), uniffi(name = "KeyStorage"))]
@@ -28,6 +33,38 @@ pub enum StorageKind {
     IdCard = 2,
     /// A hardware token (Kaztoken, eToken, JaCarta, aKey).
     Token = 3,
+}
+
+impl StorageKind {
+    pub const ALL: [Self; 4] = [
+        Self::File,
+        Self::PlatformKeystore,
+        Self::IdCard,
+        Self::Token,
+    ];
+
+    /// The token the wire and the RA's database use, as serde writes it.
+    pub fn token(self) -> &'static str {
+        match self {
+            Self::File => "file",
+            Self::PlatformKeystore => "platform-keystore",
+            Self::IdCard => "id-card",
+            Self::Token => "token",
+        }
+    }
+
+    /// The storage a [`token`](Self::token) names; `None` for anything else.
+    pub fn from_token(token: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.token() == token)
+    }
+
+    /// A protected medium of key information (the seed's term): the key
+    /// cannot be copied off it. The ID card and tokens are; a key file is
+    /// not, and the phone's keystore counts with the files (1-year
+    /// certificates) although it is hardware-backed.
+    pub fn is_protected_medium(self) -> bool {
+        matches!(self, Self::IdCard | Self::Token)
+    }
 }
 
 /// The citizen's entries: where NCA writes, where they live, where the new
@@ -45,6 +82,12 @@ impl ApplicationDetails {
         check_email(self.email.trim())?;
         check_locality(self.locality.trim())
     }
+}
+
+/// Whether `email` passes the same syntax check an application's e-mail
+/// does (the RA uses it for the contact e-mail of the citizen's profile).
+pub fn is_valid_email(email: &str) -> bool {
+    check_email(email).is_ok()
 }
 
 /// A deliberately simple syntax check: one `@`, a non-empty local part, a
@@ -86,6 +129,20 @@ pub(crate) fn check_locality(locality: &str) -> Result<(), ReissueError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn storage_tokens_are_what_serde_writes() {
+        for storage in StorageKind::ALL {
+            assert_eq!(
+                serde_json::to_value(storage).unwrap_or_default(),
+                storage.token()
+            );
+            assert_eq!(StorageKind::from_token(storage.token()), Some(storage));
+        }
+        assert_eq!(StorageKind::from_token("IdCard"), None);
+        assert!(StorageKind::IdCard.is_protected_medium());
+        assert!(!StorageKind::PlatformKeystore.is_protected_medium());
+    }
 
     #[test]
     fn emails() {

@@ -29,7 +29,9 @@ pub use application::{
 };
 pub use build::{NewKeyEntry, SignedApplication, build_application, build_attested_application};
 pub use csr::{VerifiedCsr, build_csr, requested_eku, requested_key_usage, verify_csr};
-pub use details::{ApplicationDetails, MAX_EMAIL_LEN, MAX_LOCALITY_CHARS, StorageKind};
+pub use details::{
+    ApplicationDetails, MAX_EMAIL_LEN, MAX_LOCALITY_CHARS, StorageKind, is_valid_email,
+};
 pub use error::ReissueError;
 pub use sign::sign_application;
 pub use subject::{individual_subject, renewal_subject};

@@ -34,7 +34,7 @@ use crate::db;
 use crate::registry::{self, RegistryError, unix};
 
 /// "+7*******4567": enough for the citizen to recognise the number.
-fn masked(phone: &str) -> String {
+pub(super) fn masked(phone: &str) -> String {
     let chars: Vec<char> = phone.chars().collect();
     let keep = 4.min(chars.len());
     let head: String = chars.iter().take(2.min(chars.len() - keep)).collect();
@@ -184,6 +184,15 @@ pub async fn submit(
         &challenges,
         now,
     )?;
+    let claimed = verified.application.storage;
+    let storage = registry::establish_storage(claimed, &attested, &record, &state.config.policy);
+    if storage != claimed {
+        tracing::info!(
+            claimed = claimed.token(),
+            established = storage.token(),
+            "a storage claim the RA cannot back gets the validity of a key file"
+        );
+    }
     let citizen = db::citizen(&state.db.lock(), &session.iin)?
         .ok_or_else(|| RegistryError::UnknownCitizen(session.iin.clone()))?;
     let phone = citizen.phone.clone().ok_or(RegistryError::NoPhone)?;
@@ -195,8 +204,9 @@ pub async fn submit(
         let tx = conn.transaction()?;
         tx.execute(
             "INSERT INTO applications (iin, state, p7s, email, locality, signer_serial, idempotency_key,
-                 code_expires_at, code_tries_left, created_at, updated_at, attestation)
-             VALUES (?1, ?11, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10)",
+                 code_expires_at, code_tries_left, created_at, updated_at, attestation,
+                 storage_claimed, storage)
+             VALUES (?1, ?11, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?12, ?13)",
             params![
                 session.iin,
                 body.as_ref(),
@@ -209,6 +219,8 @@ pub async fn submit(
                 unix(now),
                 attestation::to_column(&attested),
                 ApplicationState::AwaitingCode.token(),
+                claimed.token(),
+                storage.token(),
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -222,7 +234,12 @@ pub async fn submit(
             &session.iin,
             "submit",
             &id.to_string(),
-            Some(&record.serial),
+            Some(&format!(
+                "{}; storage {} (claimed {})",
+                record.serial,
+                storage.token(),
+                claimed.token()
+            )),
         )?;
         tx.commit()?;
         id

@@ -8,7 +8,9 @@ mod applications;
 mod auth;
 mod certificates;
 mod devices;
+mod policy;
 mod problem;
+mod profile;
 mod rate_limit;
 mod status;
 
@@ -93,6 +95,8 @@ pub fn router(state: Arc<AppState>) -> Router {
             get(|| async { axum::Json(qoltanba_pki::protocol::Health::ok()) }),
         )
         .route("/v1/openapi.json", get(openapi))
+        .route("/v1/policy", get(policy::show))
+        .route("/v1/profile", get(profile::show).put(profile::update))
         .route("/v1/auth/challenge", post(auth::challenge))
         .route("/v1/auth/login", post(auth::login))
         .route("/v1/certificates", get(certificates::list))

@@ -302,13 +302,17 @@ impl CaSet {
         };
         let extensions = profile::individual(&csr.public_key, csr.purpose, &issuer.key_id(), &urls)
             .map_err(IssueError::from)?;
+        // Never beyond the issuing CA's own end (a 3-year certificate from a
+        // CA with two years left would not validate for its last year).
+        let not_after =
+            (not_before + Duration::days(i64::from(validity_days))).min(issuer.cert.not_after());
         let cert = sign_certificate(
             &CertificateTemplate {
                 serial: random_serial(),
                 subject: csr.subject.clone(),
                 public_key: csr.public_key.clone(),
                 not_before,
-                not_after: not_before + Duration::days(i64::from(validity_days)),
+                not_after,
                 extensions,
             },
             &issuer.name(),

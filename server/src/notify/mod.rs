@@ -23,6 +23,13 @@
 //! Within a process, runs never overlap ([`Senders`] holds a run lock); two
 //! server processes must not share one database.
 //!
+//! # The citizen's choices
+//! The profile a citizen keeps in the cabinet (`GET/PUT /v1/profile`, table
+//! `profiles`) is honoured: a channel switched off gets no notices (they
+//! are counted as `declined`, not recorded, so switching it on again sends
+//! the most urgent notice then due), and e-mail goes to the contact e-mail
+//! given there, else to the address the registration centre recorded.
+//!
 //! Push goes to all devices of the citizen; the notice counts as sent when
 //! at least one device accepted it (the schema records notices per
 //! certificate, not per device).
@@ -100,6 +107,8 @@ pub struct RunReport {
     /// Due notices with nowhere to go (no registered device), or whose
     /// certificate was revoked or replaced while the run was planning.
     pub unreachable: usize,
+    /// Due notices on a channel the citizen switched off in the profile.
+    pub declined: usize,
 }
 
 /// One message the outbox sender recorded.
@@ -193,7 +202,7 @@ pub async fn run_once(
     let schedule = Schedule::from_config(notices)?;
     let now = now.unix_timestamp();
     // Planning reads up to every valid certificate: off the async workers.
-    let (considered, due, jobs, unreachable) = {
+    let (considered, due, jobs, unreachable, declined) = {
         let db = db.clone();
         tokio::task::spawn_blocking(move || prepare(&db, &schedule, now))
             .await
@@ -204,6 +213,7 @@ pub async fn run_once(
         considered,
         due,
         unreachable,
+        declined,
         ..RunReport::default()
     };
     for job in &jobs {
@@ -299,21 +309,33 @@ struct Details {
     iin: String,
     purpose: String,
     name: Option<String>,
+    /// The profile's contact e-mail, else the registration centre's.
     email: Option<String>,
     phone: Option<String>,
+    /// The channels the citizen wants (all, without a profile).
+    wants: qoltanba_pki::protocol::NotificationPreferences,
 }
 
-/// Plan, then look up recipients: returns (considered, due, jobs, unreachable),
-/// the jobs most urgent first.
-fn prepare(
-    db: &Db,
-    schedule: &Schedule,
-    now: i64,
-) -> Result<(usize, usize, Vec<Job>, usize), NotifyError> {
+impl Details {
+    fn wants(&self, channel: Channel) -> bool {
+        match channel {
+            Channel::Email => self.wants.email,
+            Channel::Sms => self.wants.sms,
+            Channel::Push => self.wants.push,
+        }
+    }
+}
+
+/// What [`prepare`] found: (considered, due, jobs, unreachable, declined).
+type Prepared = (usize, usize, Vec<Job>, usize, usize);
+
+/// Plan, then look up recipients, the jobs most urgent first.
+fn prepare(db: &Db, schedule: &Schedule, now: i64) -> Result<Prepared, NotifyError> {
     let plan = plan::plan(db, schedule, now)?;
     let (considered, due) = (plan.considered, plan.due.len());
     let mut jobs = Vec::with_capacity(due);
     let mut unreachable = 0;
+    let mut declined = 0;
     let mut push_iins = std::collections::HashSet::new();
     let mut push_jobs: Vec<(String, Job)> = Vec::new();
     for batch in plan.due.chunks(1000) {
@@ -329,6 +351,10 @@ fn prepare(
                 unreachable += 1;
                 continue;
             };
+            if !d.wants(due.channel) {
+                declined += 1;
+                continue;
+            }
             let to = match due.channel {
                 Channel::Email => d.email.clone().map(Recipients::Email),
                 Channel::Sms => d.phone.clone().map(Recipients::Phone),
@@ -374,14 +400,17 @@ fn prepare(
         }
     }
     jobs.sort_by_key(|j| (j.due.not_after, j.due.certificate_id, j.due.channel));
-    Ok((considered, due, jobs, unreachable))
+    Ok((considered, due, jobs, unreachable, declined))
 }
 
 /// The certificate's facts and its holder's addresses, if it is still valid.
 fn details(conn: &Connection, id: i64) -> rusqlite::Result<Option<Details>> {
     conn.prepare_cached(
-        "SELECT c.serial, c.iin, c.purpose, z.name, z.patronymic, z.email, z.phone
+        "SELECT c.serial, c.iin, c.purpose, z.name, z.patronymic,
+             COALESCE(NULLIF(TRIM(p.contact_email), ''), z.email), z.phone,
+             COALESCE(p.notify_email, 1), COALESCE(p.notify_sms, 1), COALESCE(p.notify_push, 1)
          FROM certificates c LEFT JOIN citizens z ON z.iin = c.iin
+             LEFT JOIN profiles p ON p.iin = c.iin
          WHERE c.id = ?1 AND c.revoked_at IS NULL AND c.replaced_at IS NULL",
     )?
     .query_row([id], |r| {
@@ -401,6 +430,11 @@ fn details(conn: &Connection, id: i64) -> rusqlite::Result<Option<Details>> {
             phone: r
                 .get::<_, Option<String>>(6)?
                 .filter(|p| !p.trim().is_empty()),
+            wants: qoltanba_pki::protocol::NotificationPreferences {
+                email: r.get(7)?,
+                sms: r.get(8)?,
+                push: r.get(9)?,
+            },
         })
     })
     .optional()

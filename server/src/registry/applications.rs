@@ -4,13 +4,13 @@
 
 use qoltanba_pki::cert::Purpose;
 use qoltanba_pki::crypto::PublicKeyAlgorithm;
-use qoltanba_pki::protocol::ApplicationState;
-use qoltanba_pki::reissue::VerifiedApplication;
+use qoltanba_pki::protocol::{ApplicationState, KeyAttestation};
+use qoltanba_pki::reissue::{StorageKind, VerifiedApplication};
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
-use super::{RegistryError, Result, record_certificate, unix};
+use super::{CertificateRecord, RegistryError, Result, record_certificate, unix};
 use crate::ca::CaSet;
 use crate::config::Policy;
 use crate::db::{self, Db};
@@ -38,6 +38,37 @@ pub fn check_policy(application: &VerifiedApplication, policy: &Policy) -> Resul
         }
     }
     Ok(())
+}
+
+/// Where the RA takes an application's new keys to live, from what the
+/// application claims (`storage`) and what backs the claim
+/// (docs/protocol.md, "Validity by storage"):
+/// - a key file needs no backing;
+/// - the phone's keystore: every new key's attestation verified (the
+///   `attested` results of [`crate::attestation::check_application`]);
+/// - the ID card: the application is signed with a certificate this RA
+///   issued to an ID card (`signer`, recorded at card enrolment or by an
+///   earlier renewal so established);
+/// - a token: only with `policy.trust_token_claims`, as nothing the RA sees
+///   can prove it.
+///
+/// A claim without its backing is not refused: it is established as a key
+/// file, so it gets the shortest validity, and the certificates say so.
+pub fn establish_storage(
+    claimed: StorageKind,
+    attested: &[KeyAttestation],
+    signer: &CertificateRecord,
+    policy: &Policy,
+) -> StorageKind {
+    let backed = match claimed {
+        StorageKind::File => true,
+        StorageKind::PlatformKeystore => {
+            !attested.is_empty() && attested.iter().all(|a| a.level != "none")
+        }
+        StorageKind::IdCard => signer.storage == Some(StorageKind::IdCard),
+        StorageKind::Token => policy.trust_token_claims,
+    };
+    if backed { claimed } else { StorageKind::File }
 }
 
 /// The hash a one-time code is stored as (never the code itself).
@@ -68,17 +99,26 @@ pub fn issue_application(
     actor: &str,
     now: OffsetDateTime,
 ) -> Result<()> {
-    let (iin, state, p7s): (String, ApplicationState, Vec<u8>) = db.lock().query_row(
-        "SELECT iin, state, p7s FROM applications WHERE id = ?1",
-        [id],
-        |r| {
-            Ok((
-                r.get(0)?,
-                db::token_column(r, 1, ApplicationState::from_token)?,
-                r.get(2)?,
-            ))
-        },
-    )?;
+    let (iin, state, p7s, storage): (String, ApplicationState, Vec<u8>, Option<String>) =
+        db.lock().query_row(
+            "SELECT iin, state, p7s, storage FROM applications WHERE id = ?1",
+            [id],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    db::token_column(r, 1, ApplicationState::from_token)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                ))
+            },
+        )?;
+    // An application submitted before the RA established storage (schema
+    // 4) gets the validity of a key file: nothing backed a longer one.
+    let storage = storage
+        .as_deref()
+        .and_then(StorageKind::from_token)
+        .unwrap_or(StorageKind::File);
+    let validity_days = policy.validity_days.for_storage(storage);
     if state != ApplicationState::Approved {
         return Err(RegistryError::WrongState(state));
     }
@@ -86,10 +126,7 @@ pub fn issue_application(
         .map_err(|e| RegistryError::Invalid(e.to_string()))?;
     let mut issued = Vec::new();
     for csr in &verified.csrs {
-        issued.push((
-            csr.purpose,
-            cas.issue(csr, now, policy.validity_days, public_url)?,
-        ));
+        issued.push((csr.purpose, cas.issue(csr, now, validity_days, public_url)?));
     }
     let mut conn = db.lock();
     let tx = conn.transaction()?;
@@ -109,7 +146,7 @@ pub fn issue_application(
         }
     }
     for (purpose, (ca, cert)) in &issued {
-        record_certificate(&tx, &iin, *ca, *purpose, cert, Some(id))?;
+        record_certificate(&tx, &iin, *ca, *purpose, cert, Some(id), storage)?;
     }
     set_state(&tx, id, ApplicationState::Issued, now)?;
     db::audit(
@@ -118,7 +155,12 @@ pub fn issue_application(
         actor,
         "issue",
         &id.to_string(),
-        Some(&format!("{} certificates", issued.len())),
+        Some(&format!(
+            "{} certificates, {} days ({})",
+            issued.len(),
+            validity_days,
+            storage.token()
+        )),
     )?;
     tx.commit()?;
     Ok(())
@@ -187,4 +229,71 @@ pub fn set_state(
         params![state.token(), unix(now), id],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ca::CaKind;
+
+    fn signer(storage: Option<StorageKind>) -> CertificateRecord {
+        CertificateRecord {
+            id: 1,
+            serial: "01".into(),
+            iin: "900101300017".into(),
+            ca: CaKind::Rsa,
+            purpose: "sign".into(),
+            revoked_at: None,
+            replaced_at: None,
+            der: Vec::new(),
+            storage,
+        }
+    }
+
+    fn attestation(level: &str) -> KeyAttestation {
+        KeyAttestation {
+            purpose: Purpose::Sign,
+            level: level.into(),
+            attestation_version: None,
+            keymint_version: None,
+            verified_boot: None,
+            device_locked: None,
+        }
+    }
+
+    #[test]
+    fn a_claim_is_established_only_with_its_backing() {
+        use StorageKind::*;
+        let policy = Policy::default();
+        let trusting = Policy {
+            trust_token_claims: true,
+            ..Policy::default()
+        };
+        let card = signer(Some(IdCard));
+        let file = signer(Some(File));
+        let unknown = signer(None);
+        let tee = [attestation("tee"), attestation("strongbox")];
+        let half = [attestation("tee"), attestation("none")];
+        for (claimed, attested, signer, policy, expected) in [
+            (File, &[][..], &file, &policy, File),
+            (File, &[][..], &card, &policy, File),
+            (IdCard, &[][..], &card, &policy, IdCard),
+            (IdCard, &[][..], &file, &policy, File),
+            (IdCard, &[][..], &unknown, &policy, File),
+            (PlatformKeystore, &tee[..], &file, &policy, PlatformKeystore),
+            (PlatformKeystore, &half[..], &file, &policy, File),
+            (PlatformKeystore, &[][..], &file, &policy, File),
+            (Token, &[][..], &file, &policy, File),
+            (Token, &[][..], &file, &trusting, Token),
+        ] {
+            assert_eq!(
+                establish_storage(claimed, attested, signer, policy),
+                expected,
+                "{claimed:?} signed by {:?}",
+                signer.storage
+            );
+        }
+        assert_eq!(policy.validity_days.for_storage(IdCard), 1095);
+        assert_eq!(policy.validity_days.for_storage(File), 365);
+    }
 }

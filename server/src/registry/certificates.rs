@@ -5,16 +5,19 @@
 
 use qoltanba_pki::cert::{KzCertificate, Purpose, TrustAnchors, validate};
 use qoltanba_pki::protocol::{CertificateInfo, CertificateStatus};
+use qoltanba_pki::reissue::StorageKind;
 use qoltanba_pki::timestamp::rfc3339_unix;
 use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
 use super::{RegistryError, Result, unix};
+use crate::ca::crl::RevocationReason;
 use crate::ca::{CaKind, CaSet};
 use crate::config::Policy;
 use crate::db::{self, Db};
 
-/// Store an issued certificate.
+/// Store an issued certificate, with where the RA established its key lives.
+#[allow(clippy::too_many_arguments)] // one column each; a struct would only rename them
 pub fn record_certificate(
     conn: &Connection,
     iin: &str,
@@ -22,10 +25,11 @@ pub fn record_certificate(
     purpose: Purpose,
     cert: &KzCertificate,
     application_id: Option<i64>,
+    storage: StorageKind,
 ) -> Result<i64> {
     conn.execute(
-        "INSERT INTO certificates (serial, iin, ca, purpose, algorithm, not_before, not_after, der, application_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO certificates (serial, iin, ca, purpose, algorithm, not_before, not_after, der, application_id, storage)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         params![
             cert.serial_hex(),
             iin,
@@ -36,6 +40,7 @@ pub fn record_certificate(
             unix(cert.not_after()),
             cert.der(),
             application_id,
+            storage.token(),
         ],
     )?;
     Ok(conn.last_insert_rowid())
@@ -52,12 +57,15 @@ pub struct CertificateRecord {
     pub revoked_at: Option<i64>,
     pub replaced_at: Option<i64>,
     pub der: Vec<u8>,
+    /// Where the RA established the key lives; `None` before schema 4.
+    pub storage: Option<StorageKind>,
 }
 
 pub fn certificate_by_serial(conn: &Connection, serial: &str) -> Result<Option<CertificateRecord>> {
     Ok(conn
         .query_row(
-            "SELECT id, serial, iin, ca, purpose, revoked_at, replaced_at, der FROM certificates WHERE serial = ?1",
+            "SELECT id, serial, iin, ca, purpose, revoked_at, replaced_at, der, storage
+             FROM certificates WHERE serial = ?1",
             [serial.to_ascii_uppercase()],
             |r| {
                 Ok(CertificateRecord {
@@ -69,6 +77,10 @@ pub fn certificate_by_serial(conn: &Connection, serial: &str) -> Result<Option<C
                     revoked_at: r.get(5)?,
                     replaced_at: r.get(6)?,
                     der: r.get(7)?,
+                    storage: r
+                        .get::<_, Option<String>>(8)?
+                        .as_deref()
+                        .and_then(StorageKind::from_token),
                 })
             },
         )
@@ -119,7 +131,8 @@ pub fn list_certificates(
 ) -> Result<Vec<CertificateInfo>> {
     let conn = db.lock();
     let mut stmt = conn.prepare(
-        "SELECT serial, purpose, algorithm, ca, not_before, not_after, revoked_at, replaced_at, der
+        "SELECT serial, purpose, algorithm, ca, not_before, not_after, revoked_at, replaced_at, der,
+             revocation_reason, storage
          FROM certificates WHERE iin = ?1 ORDER BY not_before DESC, id DESC",
     )?;
     let rows = stmt.query_map([iin], |r| {
@@ -137,6 +150,8 @@ pub fn list_certificates(
             CertificateStatus::Valid
         };
         let der: Vec<u8> = r.get(8)?;
+        let reason: Option<u8> = r.get(9)?;
+        let storage: Option<String> = r.get(10)?;
         Ok(CertificateInfo {
             serial: r.get(0)?,
             purpose: db::token_column(r, 1, Purpose::from_token)?,
@@ -147,6 +162,13 @@ pub fn list_certificates(
             status,
             days_left: days_left.max(0),
             replaced: replaced.is_some(),
+            revoked_at: revoked.map(rfc3339_unix),
+            revocation_reason: revoked.and(
+                reason
+                    .and_then(RevocationReason::from_code)
+                    .map(|r| r.name().to_string()),
+            ),
+            storage: storage.as_deref().and_then(StorageKind::from_token),
             certificate: base64_std(&der),
         })
     })?;

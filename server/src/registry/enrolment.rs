@@ -9,7 +9,7 @@ use qoltanba_pki::crypto::{KeySpec, Signer, SoftwareKey, generate};
 use qoltanba_pki::keyfile::{
     KeyFile, KeyFileKind, NewPassword, Profile, file_name, key_id, save_new,
 };
-use qoltanba_pki::reissue::{build_csr, individual_subject, verify_csr};
+use qoltanba_pki::reissue::{StorageKind, build_csr, individual_subject, verify_csr};
 use qoltanba_pki::timestamp::rfc3339;
 use rusqlite::params;
 use serde::Serialize;
@@ -67,7 +67,7 @@ pub fn enroll(
     }
     let signers: Vec<(Purpose, &dyn Signer)> =
         keys.iter().map(|(p, k)| (*p, k as &dyn Signer)).collect();
-    let issued = enroll_keys(db, cas, public_url, who, &signers, now)?;
+    let issued = enroll_keys(db, cas, public_url, who, &signers, StorageKind::File, now)?;
     let mut written = Vec::new();
     for ((purpose, key), (ca, cert)) in keys.iter().zip(issued) {
         let file = write_key_file(key, &cert, cas, ca, *purpose, password, out)?;
@@ -104,13 +104,17 @@ fn enrolment_subject(who: &Enrolment<'_>) -> Result<x509_cert::name::Name> {
 /// Record the citizen and certify keys that live elsewhere (an ID card
 /// personalised at the centre): each key signs its own CSR, so the RA sees
 /// proof of possession, as for keys it generates itself. `who.algorithm` is
-/// ignored; the keys' own algorithms count.
+/// ignored; the keys' own algorithms count. `storage` is where the centre
+/// saw the keys made (recorded per certificate: a later application signed
+/// with an ID card's certificate backs its claim to keep the new keys on
+/// the card).
 pub fn enroll_keys(
     db: &Db,
     cas: &CaSet,
     public_url: &str,
     who: &Enrolment<'_>,
     keys: &[(Purpose, &dyn Signer)],
+    storage: StorageKind,
     now: OffsetDateTime,
 ) -> Result<Vec<(CaKind, KzCertificate)>> {
     let subject = enrolment_subject(who)?;
@@ -141,7 +145,7 @@ pub fn enroll_keys(
             ],
         )?;
         for (purpose, ca, cert) in &issued {
-            record_certificate(&tx, who.iin, *ca, *purpose, cert, None)?;
+            record_certificate(&tx, who.iin, *ca, *purpose, cert, None, storage)?;
             db::audit(
                 &tx,
                 unix(now),
@@ -247,7 +251,7 @@ pub fn enroll_card(
     }
     let signers: Vec<(Purpose, &dyn Signer)> =
         keys.iter().map(|(p, k)| (*p, k as &dyn Signer)).collect();
-    let issued = enroll_keys(db, cas, public_url, who, &signers, now)?;
+    let issued = enroll_keys(db, cas, public_url, who, &signers, StorageKind::IdCard, now)?;
     let mut enrolled = Vec::new();
     let mut roles = Vec::new();
     for ((purpose, key), (_, cert)) in keys.iter().zip(&issued) {

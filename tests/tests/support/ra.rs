@@ -167,6 +167,18 @@ impl Ra {
             .unwrap()
     }
 
+    /// Where the RA recorded certificate `serial`'s key lives, and its
+    /// validity in whole days.
+    pub fn certificate_storage_and_days(&self, serial: &str) -> (Option<String>, i64) {
+        let conn = rusqlite::Connection::open(self.path("ra/ra.db")).unwrap();
+        conn.query_row(
+            "SELECT storage, (not_after - not_before) / 86400 FROM certificates WHERE serial = ?1",
+            [serial],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap()
+    }
+
     pub fn applications(&self) -> i64 {
         let conn = rusqlite::Connection::open(self.path("ra/ra.db")).unwrap();
         conn.query_row("SELECT COUNT(*) FROM applications", [], |r| r.get(0))
