@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
+use qoltanba_core::cabinet::{Cabinet, CabinetEvent};
 use qoltanba_core::ra::{RaClient, RaConfig};
 use qoltanba_core::reminders::{DEFAULT_OFFSETS, due, schedule};
 use qoltanba_core::renewal::{
@@ -198,8 +199,10 @@ impl CancelHandle {
 /// One per app; its calls may run concurrently.
 #[derive(uniffi::Object)]
 pub struct App {
-    store: Arc<Store>,
-    client: RaClient,
+    pub(crate) store: Arc<Store>,
+    pub(crate) client: RaClient,
+    /// The cabinet over the same store and RA (bindings/src/cabinet.rs).
+    pub(crate) cabinet: Arc<Cabinet>,
     /// Renewals being driven right now: one driver each.
     running: Arc<Mutex<HashSet<i64>>>,
     _live: Live,
@@ -214,7 +217,7 @@ impl std::fmt::Debug for App {
 }
 
 /// The secrets and answers one run may need; never stored.
-struct Answers {
+pub(crate) struct Answers {
     password: Option<Password>,
     new_password: Option<NewPassword>,
     code: Option<Zeroizing<String>>,
@@ -223,6 +226,10 @@ struct Answers {
     /// The citizen's answer to the review; `Later` until the app asks.
     review: ReviewAnswer,
     listener: Option<Arc<dyn RenewalListener>>,
+    /// The cabinet's change listeners, told of each committed step of
+    /// renewal `renewal_id` (set once the run knows it).
+    events: Option<Arc<Cabinet>>,
+    renewal_id: Option<i64>,
     cancelled: Arc<AtomicBool>,
     _live: Live,
 }
@@ -236,7 +243,7 @@ impl Answers {
         Self::with(password, new_password, listener)
     }
 
-    fn with(
+    pub(crate) fn with(
         password: Option<Password>,
         new_password: Option<NewPassword>,
         listener: Option<Arc<dyn RenewalListener>>,
@@ -248,6 +255,8 @@ impl Answers {
             answered: None,
             review: ReviewAnswer::Later,
             listener,
+            events: None,
+            renewal_id: None,
             cancelled: Arc::new(AtomicBool::new(false)),
             _live: Live::new(),
         }
@@ -277,6 +286,11 @@ impl RenewalUi for Answers {
     fn committed(&mut self, step: Step) {
         if let Some(l) = &self.listener {
             l.committed(step);
+        }
+        if let (Some(cabinet), Some(renewal_id)) = (&self.events, self.renewal_id) {
+            cabinet
+                .events()
+                .emit(CabinetEvent::RenewalStep { renewal_id, step });
         }
     }
     fn confirm(&mut self, question: &str) -> bool {
@@ -354,6 +368,7 @@ impl App {
             ui.cancelled = Arc::clone(&handle.cancelled);
         }
         let mut on_drop = CancelOnDrop(Some(Arc::clone(&ui.cancelled)));
+        ui.events = Some(Arc::clone(&self.cabinet));
         let store = Arc::clone(&self.store);
         let client = self.client.clone();
         let running = Arc::clone(&self.running);
@@ -375,7 +390,7 @@ impl App {
     }
 
     /// The certificates of this device, for a card home to match its keys.
-    fn known_certificates(store: &Store) -> Result<Vec<KzCertificate>, QoltanbaError> {
+    pub(crate) fn known_certificates(store: &Store) -> Result<Vec<KzCertificate>, QoltanbaError> {
         Ok(store
             .certificates()?
             .iter()
@@ -392,30 +407,36 @@ fn run(
 ) -> Result<RenewalState, QoltanbaError> {
     let id = renewal.id();
     let _driving = Driving::enter(running, id)?;
+    ui.renewal_id = Some(id);
     let handle = tokio::runtime::Handle::current();
     let outcome = handle.block_on(renewal.run(ui))?;
     Ok(match outcome {
-        Outcome::Done(summary) => RenewalState {
-            renewal_id: id,
-            step: Step::Done,
-            needs_code: None,
-            review: None,
-            summary: Some(RenewalSummary {
-                application: summary.application,
-                old_serials: summary.old_serials,
-                new_certificates: summary
-                    .new
-                    .into_iter()
-                    .map(|c| NewCertificateInfo {
-                        purpose: c.purpose,
-                        serial: c.serial,
-                        not_after: c.not_after.into(),
-                        algorithm: c.algorithm,
-                        location: c.file.display().to_string(),
-                    })
-                    .collect(),
-            }),
-        },
+        Outcome::Done(summary) => {
+            if let Some(cabinet) = &ui.events {
+                cabinet.events().emit(CabinetEvent::KeysChanged);
+            }
+            RenewalState {
+                renewal_id: id,
+                step: Step::Done,
+                needs_code: None,
+                review: None,
+                summary: Some(RenewalSummary {
+                    application: summary.application,
+                    old_serials: summary.old_serials,
+                    new_certificates: summary
+                        .new
+                        .into_iter()
+                        .map(|c| NewCertificateInfo {
+                            purpose: c.purpose,
+                            serial: c.serial,
+                            not_after: c.not_after.into(),
+                            algorithm: c.algorithm,
+                            location: c.file.display().to_string(),
+                        })
+                        .collect(),
+                }),
+            }
+        }
         Outcome::NeedCode { number } if ui.answered == Some(number) => {
             return Err(QoltanbaError::WrongCode {
                 detail: format!(
@@ -462,8 +483,10 @@ impl App {
         guard(|| {
             let store = Store::open(Path::new(&database_path))?;
             let client = RaClient::new(RaConfig::new(server_url, server_root_der))?;
+            let store = Arc::new(store);
             Ok(Arc::new(Self {
-                store: Arc::new(store),
+                cabinet: Arc::new(Cabinet::new(Arc::clone(&store), client.clone())),
+                store,
                 client,
                 running: Arc::default(),
                 _live: Live::new(),

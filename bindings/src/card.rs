@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use qoltanba_card::keystore::SharedSession;
-use qoltanba_card::secret::{Can, Pin};
+use qoltanba_card::secret::{Can, Pin, Puk};
 use qoltanba_card::session::PinStatus;
 use qoltanba_card::{self as core_card, TransportError};
 use zeroize::Zeroizing;
@@ -200,6 +200,17 @@ impl CardSession {
         guard(|| {
             let (old, new) = (Pin::new(&old_pin)?, Pin::new(&new_pin)?);
             Ok(self.lock().change_pin(&old, &new)?)
+        })
+    }
+
+    /// Unblock a blocked PIN with the PUK and set `new_pin`. A wrong PUK
+    /// is `WrongPin` with the PUK's tries left; a card whose profile has no
+    /// known PUK says so (a service centre unblocks it).
+    pub fn unblock_pin(&self, puk: String, new_pin: String) -> Result<(), QoltanbaError> {
+        let (puk, new_pin) = (Zeroizing::new(puk), Zeroizing::new(new_pin));
+        guard(|| {
+            let (puk, new) = (Puk::new(&puk)?, Pin::new(&new_pin)?);
+            Ok(self.lock().unblock_pin(&puk, &new)?)
         })
     }
 }

@@ -3,6 +3,7 @@
 uniffi::setup_scaffolding!();
 
 mod app;
+mod cabinet;
 mod card;
 mod error;
 mod keyfiles;
@@ -22,6 +23,7 @@ pub use app::{
     App, CancelHandle, CardRenewal, KeyFileRenewal, KeySource, KeystoreRenewal, RenewalListener,
     RenewalState, RenewalSummary,
 };
+pub use cabinet::RaSession;
 pub use card::{CardInfo, CardSession, CardSlot, CardTransport, PinState, TransportFailure};
 pub use error::QoltanbaError;
 // The core crates' own enums, in the apps as KeyPurpose, KeyLevel and

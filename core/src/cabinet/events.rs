@@ -41,9 +41,7 @@ pub struct Events {
 
 impl Events {
     pub fn add(&self, listener: Arc<dyn CabinetListener>) -> u64 {
-        let id = self
-            .next
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let id = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         self.lock().push((id, listener));
         id
     }

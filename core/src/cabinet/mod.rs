@@ -58,7 +58,9 @@ pub enum CabinetError {
     NotForSigning(String),
     #[error("certificate {0} is not valid now; choose a valid key")]
     NotValidNow(String),
-    #[error("certificate {0} cannot log in (not an AUTH key, or not valid); choose a valid AUTH key")]
+    #[error(
+        "certificate {0} cannot log in (not an AUTH key, or not valid); choose a valid AUTH key"
+    )]
     CannotLogIn(String),
     #[error("internal error: {0}")]
     Internal(String),
@@ -139,7 +141,10 @@ impl Cabinet {
 
     /// The citizen's applications at the RA, newest first, with what comes
     /// next for each.
-    pub async fn applications(&self, session: &Session) -> Result<Vec<RaApplication>, CabinetError> {
+    pub async fn applications(
+        &self,
+        session: &Session,
+    ) -> Result<Vec<RaApplication>, CabinetError> {
         let list = self.client.applications(session).await?;
         // Which local renewal made each application, and whether it ended.
         let renewals: Vec<(i64, i64, bool)> = self

@@ -6,7 +6,9 @@
 use serde::Serialize;
 
 use qoltanba_pki::cert::Purpose;
-use qoltanba_pki::protocol::{ApplicationState, ApplicationStatus, CertificateInfo, CertificateStatus};
+use qoltanba_pki::protocol::{
+    ApplicationState, ApplicationStatus, CertificateInfo, CertificateStatus,
+};
 
 /// One of the citizen's applications at the RA.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

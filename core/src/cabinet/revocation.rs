@@ -80,7 +80,8 @@ pub async fn revoke(
         serial: serial.clone(),
         reason: reason.name().to_owned(),
     };
-    let content = serde_json::to_vec(&request).map_err(|e| CabinetError::Internal(e.to_string()))?;
+    let content =
+        serde_json::to_vec(&request).map_err(|e| CabinetError::Internal(e.to_string()))?;
     let signed = sign_message(&content, key.as_ref(), &cert, OffsetDateTime::now_utc())?;
     let revoked = client.revoke(session, signed).await?;
     store.mark_revoked(&revoked.serial, OffsetDateTime::now_utc().unix_timestamp())?;

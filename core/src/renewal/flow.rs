@@ -346,7 +346,7 @@ impl<'a> Renewal<'a> {
                 RenewalError::Corrupt(format!("certificate {sign_serial} is not in the store"))
             })?;
         let storage = self.home.storage();
-        let validity_days = self.issued_validity(storage).await;
+        let validity_days = self.issued_validity(storage).await?;
         Ok(Review::of(
             &current,
             &self.state.request.email,
@@ -359,9 +359,19 @@ impl<'a> Renewal<'a> {
         ))
     }
 
-    /// How long the RA says it issues certificates for `storage`.
-    async fn issued_validity(&self, _storage: StorageKind) -> Option<u32> {
-        None
+    /// How long the RA says it issues certificates for `storage` (its
+    /// public policy). An unreachable RA stops here, before anything is
+    /// made; an RA that publishes no policy leaves the validity unsaid.
+    async fn issued_validity(&self, storage: StorageKind) -> Result<Option<u32>, RenewalError> {
+        match self.client.policy().await {
+            // A card renewal signs with the card's certificate: the claim
+            // the RA checks for the ID card's longer validity.
+            Ok(policy) => Ok(Some(
+                policy.validity_days(storage, storage == StorageKind::IdCard),
+            )),
+            Err(e) if e.is_transient() => Err(e.into()),
+            Err(_) => Ok(None),
+        }
     }
 
     async fn generate_keys(&mut self, ui: &mut dyn RenewalUi) -> Result<(), RenewalError> {

@@ -55,6 +55,7 @@ const ENDS_SOON_DAYS: i64 = 7;
 
 impl Review {
     /// The review of renewing `current` (the SIGN certificate) into `storage`.
+    #[allow(clippy::too_many_arguments)] // each is one line of the review
     pub fn of(
         current: &KzCertificate,
         email: &str,

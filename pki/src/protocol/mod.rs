@@ -381,6 +381,7 @@ impl RaPolicy {
 /// Which channels the citizen wants expiry notices on.
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct NotificationPreferences {
     pub email: bool,
     pub sms: bool,
@@ -401,6 +402,7 @@ impl Default for NotificationPreferences {
 /// `GET /v1/profile`, and the answer of `PUT /v1/profile`: the citizen's
 /// contact settings on the RA.
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
 pub struct Profile {
     pub iin: String,
     /// The e-mail the citizen gave in the cabinet, if any.

@@ -2,8 +2,8 @@
 //! through the core `Signer` like the certificates, regenerated on every
 //! revocation.
 
-use der::asn1::{BitString, OctetString};
 use der::Encode;
+use der::asn1::{BitString, OctetString};
 use time::OffsetDateTime;
 use x509_cert::crl::{CertificateList, RevokedCert, TbsCertList};
 use x509_cert::ext::Extension;
