@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod application;
+mod cabinet;
 mod card;
 #[cfg(feature = "demo")]
 mod demo;
@@ -58,6 +59,10 @@ enum Command {
     Demo,
     /// Ask the RA to revoke one of your certificates.
     Revoke(renew::RevokeArgs),
+    /// Your cabinet: keys, applications and certificates at the RA,
+    /// revocation, a lost password, contact settings, documents.
+    #[command(subcommand)]
+    Cabinet(cabinet::CabinetCommand),
     /// The ID card: info, PIN management, signing, certificates.
     Card {
         #[command(flatten)]
@@ -100,6 +105,7 @@ fn main() -> ExitCode {
         #[cfg(feature = "demo")]
         Command::Demo => demo::run(&ctx),
         Command::Revoke(args) => renew::run_revoke(args, &ctx),
+        Command::Cabinet(cmd) => cabinet::run(cmd, &ctx),
         Command::Keys(cmd) => keys::run(cmd, &ctx),
         Command::Application(cmd) => application::run(cmd, &ctx),
         Command::Message(cmd) => message::run(cmd, &ctx),

@@ -285,39 +285,7 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
         yes: args.yes,
     };
     let card = args.card();
-    // Where the RA is: from the flags, else from the last renewal.
-    let server = match &args.server {
-        Some(s) => {
-            store
-                .set_setting("ra.base_url", s)
-                .map_err(CliError::failed)?;
-            s.clone()
-        }
-        None => store
-            .setting("ra.base_url")
-            .map_err(CliError::failed)?
-            .ok_or_else(|| CliError::usage("give --server URL (and --ca-cert FILE)"))?,
-    };
-    let ca = match &args.ca_cert {
-        Some(path) => {
-            let der = der_of(read_file(path)?);
-            store
-                .set_setting("ra.ca_cert", &B64.encode(&der))
-                .map_err(CliError::failed)?;
-            der
-        }
-        None => B64
-            .decode(
-                store
-                    .setting("ra.ca_cert")
-                    .map_err(CliError::failed)?
-                    .ok_or_else(|| {
-                        CliError::usage("give --ca-cert FILE, the RA's root certificate")
-                    })?,
-            )
-            .map_err(CliError::failed)?,
-    };
-    let client = RaClient::new(RaConfig::new(server, ca)).map_err(CliError::failed)?;
+    let client = ra_client(&store, args.server.as_deref(), args.ca_cert.as_deref())?;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::io("starting", e))?;
 
     let mut renewal = match args.resume {
@@ -426,6 +394,48 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
             Ok(EXIT_NEEDS_REVIEW)
         }
     }
+}
+
+/// The RA to talk to: `server` and `ca_cert` when given (remembered for the
+/// next command), else what the last command remembered.
+pub fn ra_client(
+    store: &Store,
+    server: Option<&str>,
+    ca_cert: Option<&Path>,
+) -> Result<RaClient, CliError> {
+    // Where the RA is: from the flags, else from the last renewal.
+    let server = match server {
+        Some(s) => {
+            store
+                .set_setting("ra.base_url", s)
+                .map_err(CliError::failed)?;
+            s.to_owned()
+        }
+        None => store
+            .setting("ra.base_url")
+            .map_err(CliError::failed)?
+            .ok_or_else(|| CliError::usage("give --server URL (and --ca-cert FILE)"))?,
+    };
+    let ca = match ca_cert {
+        Some(path) => {
+            let der = der_of(read_file(path)?);
+            store
+                .set_setting("ra.ca_cert", &B64.encode(&der))
+                .map_err(CliError::failed)?;
+            der
+        }
+        None => B64
+            .decode(
+                store
+                    .setting("ra.ca_cert")
+                    .map_err(CliError::failed)?
+                    .ok_or_else(|| {
+                        CliError::usage("give --ca-cert FILE, the RA's root certificate")
+                    })?,
+            )
+            .map_err(CliError::failed)?,
+    };
+    RaClient::new(RaConfig::new(server, ca)).map_err(CliError::failed)
 }
 
 /// The e-mail of the current certificate, when the citizen gives none.

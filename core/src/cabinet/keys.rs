@@ -9,7 +9,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::renewal::{Step, parse_location_name};
-use crate::store::{KnownCertificate, StoredRenewal};
+use crate::store::{KnownCertificate, Store, StoreError, StoredRenewal};
 use qoltanba_pki::cert::{KzCertificate, Purpose};
 use qoltanba_pki::reissue::StorageKind;
 
@@ -83,6 +83,19 @@ pub enum KeyAction {
     ChangePin,
     /// Unblock the card's PIN with the PUK.
     UnblockPin,
+}
+
+/// The citizen's keys known to `store` at `now`: usable ones first (soonest
+/// end first), then replaced, revoked and expired ones.
+pub fn citizen_keys(store: &Store, now: OffsetDateTime) -> Result<Vec<CitizenKey>, StoreError> {
+    let renewals = store.unfinished_renewals()?;
+    let mut keys: Vec<CitizenKey> = store
+        .certificates()?
+        .iter()
+        .filter_map(|known| CitizenKey::of(known, &renewals, now))
+        .collect();
+    keys.sort_by_key(|k| (!k.status.is_usable(), k.not_after));
+    Ok(keys)
 }
 
 impl CitizenKey {

@@ -105,15 +105,7 @@ impl Cabinet {
     /// The citizen's keys known to this device at `now`: in use first
     /// (soonest end first), then replaced, revoked and expired ones.
     pub fn keys(&self, now: OffsetDateTime) -> Result<Vec<CitizenKey>, CabinetError> {
-        let renewals = self.store.unfinished_renewals()?;
-        let mut keys: Vec<CitizenKey> = self
-            .store
-            .certificates()?
-            .iter()
-            .filter_map(|known| CitizenKey::of(known, &renewals, now))
-            .collect();
-        keys.sort_by_key(|k| (!k.status.is_usable(), k.not_after));
-        Ok(keys)
+        Ok(keys::citizen_keys(&self.store, now)?)
     }
 
     /// One key by its certificate's serial (any case).

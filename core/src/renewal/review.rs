@@ -38,6 +38,7 @@ pub struct Review {
 /// Something the citizen should know before confirming.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+#[serde(rename_all = "snake_case")]
 pub enum ReviewWarning {
     /// Key files on a computer or phone storage are not protected media;
     /// the ID card, a token or the phone's keystore are.
