@@ -116,6 +116,21 @@ fn a_stand_in_keystore_minting_with_the_embedded_authority_is_accepted() {
     let recorded: serde_json::Value = serde_json::from_str(&recorded).unwrap();
     assert_eq!(recorded[0]["level"], "strongbox", "{recorded}");
     assert_eq!(recorded[1]["level"], "strongbox", "{recorded}");
+    // The attestations back the keystore claim: that is what the RA
+    // established and what the certificates will say.
+    let (claimed, established): (String, String) = ra
+        .db()
+        .lock()
+        .query_row(
+            "SELECT storage_claimed, storage FROM applications WHERE id = ?1",
+            [submitted.number],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (claimed.as_str(), established.as_str()),
+        ("platform-keystore", "platform-keystore")
+    );
 
     let stranger = AttestationAuthority::new().unwrap();
     match submit(&stranger, "second") {
