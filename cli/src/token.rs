@@ -18,7 +18,7 @@ use crate::{Context, output};
 /// inserted, the token's label.
 #[derive(Args, Clone, Default)]
 pub struct TokenArgs {
-    /// The token vendor's PKCS#11 module (e.g. /usr/lib/libkztoken.so,
+    /// The token vendor's PKCS#11 module (e.g. SafeNet eToken's
     /// libeTPkcs11.so, libsofthsm2.so).
     #[arg(long = "token", value_name = "MODULE")]
     pub module: Option<PathBuf>,
