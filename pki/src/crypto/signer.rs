@@ -52,7 +52,7 @@ pub fn ecdsa_signature_der(raw: &[u8]) -> Result<Vec<u8>, SignError> {
         r: der::asn1::UintRef<'a>,
         s: der::asn1::UintRef<'a>,
     }
-    if raw.is_empty() || raw.len() % 2 != 0 {
+    if raw.is_empty() || !raw.len().is_multiple_of(2) {
         return Err(SignError::Device(format!(
             "an ECDSA signature of {} bytes is not r ‖ s",
             raw.len()
