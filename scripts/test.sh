@@ -8,7 +8,9 @@
 # Debian's python3-aiosmtpd as a real SMTP server for the RA's e-mail notices,
 # and a real PC/SC stack for the card: pcscd with vsmartcard's vpcd driver
 # (the simulator card plays the card in its reader "Virtual PCD 00 00") and
-# libpcsclite-dev + pkg-config, which `qoltanba --features pcsc` links.
+# libpcsclite-dev + pkg-config, which `qoltanba --features pcsc` links;
+# SoftHSM2 (softhsm2) as a real PKCS#11 token for qoltanba-token and
+# `qoltanba keys|renew --token`.
 # cargo-deny (scripts/deny.sh), the MSRV toolchain (scripts/msrv.sh), kotlinc
 # and JNA (scripts/kotlin-tests.sh) are installed by their scripts.
 #
@@ -30,7 +32,7 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install o
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 /usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
-for pkg in pcscd libpcsclite-dev vsmartcard-vpcd pkg-config; do
+for pkg in pcscd libpcsclite-dev vsmartcard-vpcd pkg-config softhsm2; do
     installed "$pkg" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

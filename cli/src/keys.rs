@@ -14,7 +14,32 @@ use serde_json::json;
 
 use crate::error::CliError;
 use crate::secret_input::PasswordSource;
+use crate::token::{self, TokenArgs};
 use crate::{Context, output, read_file};
+
+/// `qoltanba keys`: a key-file command, or `--token MODULE` to list a token.
+#[derive(clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct KeysArgs {
+    #[command(subcommand)]
+    command: Option<KeysCommand>,
+    #[command(flatten)]
+    token: TokenArgs,
+    /// A file holding the token's PIN (else QOLTANBA_TOKEN_PIN, else a prompt).
+    #[arg(long, value_name = "FILE", requires = "module")]
+    pin_file: Option<PathBuf>,
+}
+
+/// Run `qoltanba keys …`.
+pub fn run_args(args: KeysArgs, ctx: &Context) -> Result<(), CliError> {
+    match (args.command, &args.token.module) {
+        (Some(cmd), _) => run(cmd, ctx),
+        (None, Some(module)) => token::list(&args.token, module, args.pin_file.as_deref(), ctx),
+        (None, None) => Err(CliError::usage(
+            "give a command (show, change-password, new) or --token MODULE to list a token's keys",
+        )),
+    }
+}
 
 #[derive(Subcommand)]
 pub enum KeysCommand {

@@ -13,6 +13,7 @@ mod reminders_cmd;
 mod renew;
 mod secret_input;
 mod store;
+mod token;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,9 +40,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Key files: show, change password, make new keys.
-    #[command(subcommand)]
-    Keys(keys::KeysCommand),
+    /// Key files: show, change password, make new keys; or, with --token
+    /// MODULE, the keys and certificates on a USB token.
+    Keys(keys::KeysArgs),
     /// Reissue applications: build and sign, verify.
     #[command(subcommand)]
     Application(application::ApplicationCommand),
@@ -106,7 +107,7 @@ fn main() -> ExitCode {
         Command::Demo => demo::run(&ctx),
         Command::Revoke(args) => renew::run_revoke(args, &ctx),
         Command::Cabinet(cmd) => cabinet::run(cmd, &ctx),
-        Command::Keys(cmd) => keys::run(cmd, &ctx),
+        Command::Keys(args) => keys::run_args(args, &ctx),
         Command::Application(cmd) => application::run(cmd, &ctx),
         Command::Message(cmd) => message::run(cmd, &ctx),
         Command::Card { args, command } => card::run(args, command, &ctx),

@@ -19,12 +19,14 @@ use qoltanba_core::store::Store;
 use qoltanba_pki::cert::KzCertificate;
 use qoltanba_pki::keyfile::{NewPassword, Password};
 use qoltanba_pki::timestamp::rfc3339;
+use qoltanba_token::TokenHome;
 use serde_json::json;
 
 use crate::card::CardArgs;
 use crate::error::CliError;
 use crate::keys::{current_password, new_password};
 use crate::store::open_store;
+use crate::token::TokenArgs;
 use crate::{Context, output, read_file};
 
 /// Exit code of a renewal waiting for its one-time code.
@@ -91,6 +93,11 @@ pub struct RenewArgs {
     /// name keys in it as keystore:ALIAS.
     #[arg(long, value_name = "DIR", conflicts_with_all = ["card_reader", "card_simulator"])]
     keystore: Option<PathBuf>,
+    /// The current and the new keys are on a USB token behind this PKCS#11
+    /// module (--token-label L chooses among several tokens; --pin-file F
+    /// or QOLTANBA_TOKEN_PIN or a prompt gives its PIN).
+    #[command(flatten)]
+    token: TokenArgs,
 }
 
 impl RenewArgs {
@@ -120,6 +127,39 @@ fn card_home(args: &RenewArgs, card: &CardArgs, store: &Store) -> Result<CardHom
         known,
         args.new_keys_dir.clone(),
     ))
+}
+
+/// The USB token as the renewal's key home: open the module, log in.
+fn token_home(args: &RenewArgs) -> Result<TokenHome, CliError> {
+    let module = args
+        .token
+        .module
+        .as_deref()
+        .ok_or_else(|| CliError::usage("give --token MODULE"))?;
+    let session = crate::token::login(
+        module,
+        args.token.token_label.as_deref(),
+        args.pin_file.as_deref(),
+    )?;
+    Ok(TokenHome::new(session))
+}
+
+/// Whether renewal `id` renews keys on a token (its AUTH key's location is
+/// recorded as `token:…`).
+fn on_token(store: &Store, id: i64) -> Result<bool, CliError> {
+    let Some(stored) = store.renewal(id).map_err(CliError::failed)? else {
+        return Ok(false);
+    };
+    let state: serde_json::Value = serde_json::from_str(&stored.state).map_err(CliError::failed)?;
+    let Some(auth) = state["auth_file"].as_str() else {
+        return Ok(false);
+    };
+    let location = format!("token:{auth}");
+    Ok(store
+        .certificates()
+        .map_err(CliError::failed)?
+        .iter()
+        .any(|c| c.location == location))
 }
 
 fn der_of(bytes: Vec<u8>) -> Vec<u8> {
@@ -285,6 +325,13 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
         yes: args.yes,
     };
     let card = args.card();
+    if args.token.module.is_some()
+        && (card.is_some() || args.keystore.is_some() || !args.keys.is_empty())
+    {
+        return Err(CliError::usage(
+            "--token renews the keys on the token; leave out --keys, --keystore and the card options",
+        ));
+    }
     let client = ra_client(&store, args.server.as_deref(), args.ca_cert.as_deref())?;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::io("starting", e))?;
 
@@ -303,7 +350,17 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
             if !ctx.json {
                 println!("Resuming renewal {id}.");
             }
+            if args.token.module.is_none() && on_token(&store, id)? {
+                return Err(CliError::usage(
+                    "this renewal's keys are on a USB token; resume it with --token MODULE",
+                ));
+            }
             match (&card, &args.keystore) {
+                _ if args.token.module.is_some() => {
+                    let home = token_home(&args)?;
+                    Renewal::resume_with_home(&store, client, Box::new(home), id)
+                        .map_err(CliError::failed)?
+                }
                 (Some(card), _) => {
                     let home = card_home(&args, card, &store)?;
                     Renewal::resume_with_home(&store, client, Box::new(home), id)
@@ -319,6 +376,11 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
         None => {
             let (mut home, locations, kind): (Box<dyn KeyHome>, Vec<PathBuf>, &str) =
                 match (&card, &args.keystore) {
+                    _ if args.token.module.is_some() => {
+                        let home = token_home(&args)?;
+                        let locations = home.current_locations(ctx.at).map_err(CliError::failed)?;
+                        (Box::new(home), locations, " (keys on the token)")
+                    }
                     (Some(card), _) => {
                         let home = card_home(&args, card, &store)?;
                         let locations = home.current_locations().map_err(CliError::failed)?;

@@ -8,7 +8,8 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
-use qoltanba_pki::crypto::KeySpec;
+use qoltanba_pki::cert::{KzCertificate, Purpose};
+use qoltanba_pki::crypto::{KeySpec, Signer};
 use qoltanba_pki::keyfile::{NewPassword, Password, Profile};
 use time::{Duration, OffsetDateTime};
 
@@ -143,6 +144,38 @@ impl EmbeddedRa {
             now,
         )
         .map_err(|e| e.to_string())
+    }
+
+    /// Certify keys that live elsewhere (a token's) for a test citizen, as
+    /// [`EmbeddedRa::enroll_expiring`] does for key files: each key signs
+    /// its CSR; the certificates and their chains (issuing CA, root).
+    pub fn enroll_keys_expiring(
+        &self,
+        iin: &str,
+        days_left: i64,
+        keys: &[(Purpose, &dyn Signer)],
+    ) -> Result<Vec<(KzCertificate, Vec<KzCertificate>)>, String> {
+        let now = OffsetDateTime::now_utc();
+        // The keys' own algorithms count; the enrolment's is not used.
+        let who = test_citizen(iin, KeySpec::P256, days_left, now);
+        let issued = registry::enroll_keys(
+            &self.home.db,
+            &self.cas,
+            &self.home.config.public_url,
+            &who,
+            keys,
+            // The only keys certified here are a token's.
+            qoltanba_pki::reissue::StorageKind::Token,
+            now,
+        )
+        .map_err(|e| e.to_string())?;
+        Ok(issued
+            .into_iter()
+            .map(|(ca, cert)| {
+                let chain = self.cas.chain(ca).into_iter().cloned().collect();
+                (cert, chain)
+            })
+            .collect())
     }
 
     /// Personalise the ID card behind `session` (PIN verified) for a test

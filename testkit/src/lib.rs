@@ -9,3 +9,4 @@ pub mod openapi;
 pub mod openssl;
 pub mod pki;
 pub mod ra_process;
+pub mod softhsm;

@@ -127,3 +127,39 @@ pub fn p256_spki(point: &[u8]) -> Result<SubjectPublicKeyInfoOwned, &'static str
             .map_err(|_| "not an uncompressed P-256 point")?,
     })
 }
+
+/// An RSA SubjectPublicKeyInfo from the big-endian modulus and public
+/// exponent (PKCS#11 tokens and cards give the two numbers, not an SPKI).
+/// Leading zero bytes are allowed. The error says what is wrong, for the
+/// caller's own error type.
+pub fn rsa_spki<'a>(
+    modulus: &'a [u8],
+    exponent: &'a [u8],
+) -> Result<SubjectPublicKeyInfoOwned, &'static str> {
+    #[derive(der::Sequence)]
+    struct RsaPublicKey<'a> {
+        modulus: der::asn1::UintRef<'a>,
+        public_exponent: der::asn1::UintRef<'a>,
+    }
+    let strip = |x: &'a [u8]| -> &'a [u8] {
+        let first = x.iter().position(|b| *b != 0).unwrap_or(x.len());
+        &x[first..]
+    };
+    let (n, e) = (strip(modulus), strip(exponent));
+    if n.is_empty() || e.is_empty() {
+        return Err("an RSA key needs a modulus and an exponent");
+    }
+    let bad = |_| "the RSA numbers cannot be encoded";
+    let key = der::Encode::to_der(&RsaPublicKey {
+        modulus: der::asn1::UintRef::new(n).map_err(bad)?,
+        public_exponent: der::asn1::UintRef::new(e).map_err(bad)?,
+    })
+    .map_err(bad)?;
+    Ok(SubjectPublicKeyInfoOwned {
+        algorithm: spki::AlgorithmIdentifierOwned {
+            oid: oid::RSA_ENCRYPTION,
+            parameters: Some(der::Any::null()),
+        },
+        subject_public_key: der::asn1::BitString::from_bytes(&key).map_err(bad)?,
+    })
+}
