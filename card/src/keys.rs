@@ -242,3 +242,17 @@ mod tests {
         assert_eq!(hex::encode(&di[..15]), "3021300906052b0e03021a05000414");
     }
 }
+
+impl qoltanba_l10n::Localize for CardKeyError {
+    fn text(&self) -> qoltanba_l10n::Text {
+        use qoltanba_l10n::Text;
+        match self {
+            Self::MalformedPublicKey(detail) => {
+                Text::new("error-card-key-malformed-public").arg("detail", detail)
+            }
+            Self::MalformedSignature(detail) => {
+                Text::new("error-card-key-malformed-signature").arg("detail", detail)
+            }
+        }
+    }
+}

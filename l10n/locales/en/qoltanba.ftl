@@ -56,6 +56,7 @@ error-card-pin-needed = the card wants the PIN first; enter the PIN
 error-card-can-needed = the card needs its CAN (the 6 digits printed on the card) to connect
 error-card-unknown = the card is not one qoltanba knows (no known profile answered); use a Kazakh ID card
 error-card-secret-not-digits = the { $kind } must be digits only
+# $kind: CAN, PIN or PUK. $min is 0 when exactly $max digits are asked for.
 error-card-secret-length = { $min ->
     [0] the { $kind } must have { $max } digits
    *[other] the { $kind } must have { $min } to { $max } digits
@@ -148,8 +149,8 @@ error-link-bad-serial = the link's serial number is not usable: { $reason }
 step-started = started
 step-keys-generated = new keys made
 step-signed = application signed
-step-submitted = awaiting the one-time code
-step-confirmed = code accepted; awaiting issuance
+step-awaiting-code = awaiting the one-time code
+step-awaiting-issuance = code accepted; awaiting issuance
 step-issued = certificates issued
 step-installed = certificates installed
 step-done = done
