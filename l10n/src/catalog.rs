@@ -239,7 +239,10 @@ fn expression_variables(
     }
 }
 
-fn inline_variables(inline: &ast::InlineExpression<&'static str>, out: &mut BTreeSet<&'static str>) {
+fn inline_variables(
+    inline: &ast::InlineExpression<&'static str>,
+    out: &mut BTreeSet<&'static str>,
+) {
     match inline {
         ast::InlineExpression::VariableReference { id } => {
             out.insert(id.name);

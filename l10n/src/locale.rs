@@ -141,7 +141,12 @@ mod tests {
         }
         assert_eq!(Locale::from_tag_or_fallback("uz-UZ"), Locale::En);
         assert_eq!("ru".parse::<Locale>(), Ok(Locale::Ru));
-        assert!("fr".parse::<Locale>().unwrap_err().to_string().contains("kk"));
+        assert!(
+            "fr".parse::<Locale>()
+                .unwrap_err()
+                .to_string()
+                .contains("kk")
+        );
         for locale in Locale::ALL {
             assert_eq!(Locale::from_tag(locale.tag()), Some(locale));
             assert_eq!(locale.to_string(), locale.tag());
@@ -163,7 +168,10 @@ mod tests {
             Some(Locale::Ru)
         );
         assert_eq!(
-            Locale::from_env_with(env(&[("LANG", "ru_RU.UTF-8"), ("LC_MESSAGES", "kk_KZ.UTF-8")])),
+            Locale::from_env_with(env(&[
+                ("LANG", "ru_RU.UTF-8"),
+                ("LC_MESSAGES", "kk_KZ.UTF-8")
+            ])),
             Some(Locale::Kk)
         );
         assert_eq!(

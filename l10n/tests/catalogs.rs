@@ -60,8 +60,7 @@ fn every_message_renders_in_every_locale_with_sample_arguments() {
                 || Arg::from(2),
                 || Arg::from(5),
             ] {
-                let out = try_render(locale, &sample(id, value))
-                    .unwrap_or_else(|e| panic!("{e}"));
+                let out = try_render(locale, &sample(id, value)).unwrap_or_else(|e| panic!("{e}"));
                 assert!(!out.trim().is_empty(), "{locale} {id}");
                 // No isolation marks: the texts go to terminals, SMS and e-mail.
                 assert!(!out.contains(['\u{2068}', '\u{2069}']), "{locale} {id}");
@@ -86,18 +85,31 @@ fn kazakh_and_russian_are_written_in_their_own_letters() {
     let ru = all(Locale::Ru);
     assert!(ru.contains("ЭЦП") && ru.contains("регистрационное свидетельство"));
     assert!(ru.contains("НУЦ РК"));
-    assert!(!ru.contains(['ә', 'қ', 'ү', 'і']), "Kazakh letters in Russian");
+    assert!(
+        !ru.contains(['ә', 'қ', 'ү', 'і']),
+        "Kazakh letters in Russian"
+    );
 }
 
 #[test]
 fn russian_plurals_follow_cldr() {
-    let days = |n: u32| render(Locale::Ru, &Text::new("notice-expiring-title").arg("days", n));
+    let days = |n: u32| {
+        render(
+            Locale::Ru,
+            &Text::new("notice-expiring-title").arg("days", n),
+        )
+    };
     assert_eq!(days(1), "Срок ЭЦП истекает: остался 1 день");
     assert_eq!(days(2), "Срок ЭЦП истекает: осталось 2 дня");
     assert_eq!(days(5), "Срок ЭЦП истекает: осталось 5 дней");
     assert_eq!(days(21), "Срок ЭЦП истекает: остался 21 день");
     assert_eq!(days(11), "Срок ЭЦП истекает: осталось 11 дней");
-    let tries = |n: u8| render(Locale::Ru, &Text::new("error-card-wrong-pin").arg("tries", n));
+    let tries = |n: u8| {
+        render(
+            Locale::Ru,
+            &Text::new("error-card-wrong-pin").arg("tries", n),
+        )
+    };
     assert!(tries(1).contains("осталась 1 попытка"), "{}", tries(1));
     assert!(tries(2).ends_with("осталось 2 попытки"), "{}", tries(2));
     assert!(tries(5).ends_with("осталось 5 попыток"), "{}", tries(5));
@@ -107,10 +119,20 @@ fn russian_plurals_follow_cldr() {
 
 #[test]
 fn kazakh_and_english_have_one_and_other() {
-    let en = |n: u32| render(Locale::En, &Text::new("notice-expiring-title").arg("days", n));
+    let en = |n: u32| {
+        render(
+            Locale::En,
+            &Text::new("notice-expiring-title").arg("days", n),
+        )
+    };
     assert_eq!(en(1), "Your EDS certificate expires in 1 day");
     assert_eq!(en(2), "Your EDS certificate expires in 2 days");
-    let kk = |n: u8| render(Locale::Kk, &Text::new("error-card-wrong-pin").arg("tries", n));
+    let kk = |n: u8| {
+        render(
+            Locale::Kk,
+            &Text::new("error-card-wrong-pin").arg("tries", n),
+        )
+    };
     assert!(kk(1).contains("келесі қате PIN-код"), "{}", kk(1));
     assert_eq!(kk(3), "PIN-код қате; 3 әрекет қалды");
 }
@@ -124,7 +146,10 @@ fn a_missing_message_or_argument_never_panics() {
     assert!(try_render(Locale::Kk, &unknown).is_err());
     // A missing argument leaves its name in place, the sentence intact.
     let out = render(Locale::En, &Text::new("error-key-file-already-exists"));
-    assert!(out.contains("already exists") && out.contains("$path"), "{out}");
+    assert!(
+        out.contains("already exists") && out.contains("$path"),
+        "{out}"
+    );
     assert!(try_render(Locale::En, &Text::new("error-key-file-already-exists")).is_err());
 }
 

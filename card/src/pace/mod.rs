@@ -334,7 +334,9 @@ impl qoltanba_l10n::Localize for PaceError {
         use qoltanba_l10n::Text;
         match self {
             Self::WrongCan => Text::new("error-card-wrong-can"),
-            Self::WrongPin { tries_left } => Text::new("error-card-wrong-pin").arg("tries", *tries_left),
+            Self::WrongPin { tries_left } => {
+                Text::new("error-card-wrong-pin").arg("tries", *tries_left)
+            }
             Self::PinBlocked => Text::new("error-card-pin-blocked"),
             Self::UnsupportedProtocol => Text::new("error-card-pace-unsupported"),
             Self::NoPaceInfo => Text::new("error-card-no-pace"),

@@ -41,7 +41,11 @@ pub(super) fn body(
 
 /// Kazakh, then Russian: "… / …".
 pub(super) fn bilingual(text: &Text) -> String {
-    format!("{} / {}", render(Locale::Kk, text), render(Locale::Ru, text))
+    format!(
+        "{} / {}",
+        render(Locale::Kk, text),
+        render(Locale::Ru, text)
+    )
 }
 
 /// "01.07.2025 17:00" in Astana time.

@@ -69,7 +69,9 @@ impl qoltanba_l10n::Localize for RenewalError {
             Self::KeyFile(p, inner) => Text::new("error-renewal-key-file")
                 .arg("path", path(p))
                 .arg("reason", inner.text()),
-            Self::NoCertificate(p) => Text::new("error-renewal-no-certificate").arg("path", path(p)),
+            Self::NoCertificate(p) => {
+                Text::new("error-renewal-no-certificate").arg("path", path(p))
+            }
             Self::WhichKeys => Text::new("error-renewal-which-keys"),
             Self::Key(detail) => Text::new("error-renewal-key").arg("detail", detail),
             Self::NoPassword => Text::new("error-renewal-no-password"),

@@ -107,7 +107,8 @@ impl KeyHome for PlatformHome {
             })
             .map_err(keystore_error)?;
         ui.progress(
-            &qoltanba_l10n::Text::new("status-keystore-key-generated").arg("level", key.level.name()),
+            &qoltanba_l10n::Text::new("status-keystore-key-generated")
+                .arg("level", key.level.name()),
         );
         Ok(PathBuf::from(key.alias))
     }

@@ -144,6 +144,28 @@ error-link-unknown-action = the link asks for { $action }, which this app does n
 error-link-bad-query = the link must carry exactly serial=HEX and nothing else
 error-link-bad-serial = the link's serial number is not usable: { $reason }
 
+## The kinds of error the apps see (qoltanba-ffi's QoltanbaError codes), in
+## general words; the detail says what happened this time.
+
+error-kind-wrong-password = Wrong password
+error-kind-wrong-pin = Wrong PIN
+error-kind-pin-blocked = The PIN is blocked
+error-kind-wrong-can = Wrong CAN
+error-kind-card-lost = The card was lost; hold it to the phone again
+error-kind-wrong-code = Wrong one-time code
+error-kind-ra-unreachable = The registration authority cannot be reached
+error-kind-ra-refused = The registration authority refused the request
+error-kind-invalid-input = Check what you entered
+error-kind-key-file = The key file cannot be used
+error-kind-card = The ID card failed
+error-kind-renewal-failed = The renewal cannot go on
+error-kind-user-not-authenticated = Unlock the phone first
+error-kind-keystore = The phone's keystore failed
+error-kind-cancelled = The renewal was stopped
+error-kind-storage = The app's local database failed
+error-kind-internal = Internal error in qoltanba
+error-internal = internal error in qoltanba ({ $what }); please report it
+
 ## The renewal's steps, as the citizen reads them
 
 step-started = started

@@ -141,6 +141,28 @@ error-link-unknown-action = сілтеме «{ $action }» сұрайды, бұ�
 error-link-bad-query = сілтемеде дәл serial=HEX болуы керек, басқа ештеңе болмауы керек
 error-link-bad-serial = сілтемедегі сериялық нөмір жарамсыз: { $reason }
 
+## Қосымшалар көретін қате түрлері (qoltanba-ffi-дегі QoltanbaError кодтары),
+## жалпы сөздермен; толығырақ мәтін бұл жолы не болғанын айтады.
+
+error-kind-wrong-password = Құпиясөз қате
+error-kind-wrong-pin = PIN-код қате
+error-kind-pin-blocked = PIN-код бұғатталған
+error-kind-wrong-can = CAN қате
+error-kind-card-lost = Картамен байланыс үзілді; оны телефонға қайта жақындатыңыз
+error-kind-wrong-code = Бір реттік код қате
+error-kind-ra-unreachable = Куәландырушы орталыққа қосылу мүмкін емес
+error-kind-ra-refused = Куәландырушы орталық сұраудан бас тартты
+error-kind-invalid-input = Енгізгеніңізді тексеріңіз
+error-kind-key-file = Кілттер файлын пайдалану мүмкін емес
+error-kind-card = Жеке куәлік істен шықты
+error-kind-renewal-failed = Жаңартуды жалғастыру мүмкін емес
+error-kind-user-not-authenticated = Алдымен телефонның құлпын ашыңыз
+error-kind-keystore = Телефонның кілттер қоймасы істен шықты
+error-kind-cancelled = Жаңарту тоқтатылды
+error-kind-storage = Қосымшаның жергілікті дерекқоры істен шықты
+error-kind-internal = qoltanba ішкі қатесі
+error-internal = qoltanba ішкі қатесі ({ $what }); бұл туралы хабарлаңыз
+
 ## Жаңарту қадамдары, азамат көретіндей
 
 step-started = басталды

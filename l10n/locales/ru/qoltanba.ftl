@@ -151,6 +151,28 @@ error-link-unknown-action = ссылка просит «{ $action }», а это
 error-link-bad-query = ссылка должна содержать ровно serial=HEX и ничего больше
 error-link-bad-serial = серийный номер в ссылке непригоден: { $reason }
 
+## Виды ошибок, которые видят приложения (коды QoltanbaError в qoltanba-ffi),
+## общими словами; подробности говорят, что случилось в этот раз.
+
+error-kind-wrong-password = Неверный пароль
+error-kind-wrong-pin = Неверный PIN-код
+error-kind-pin-blocked = PIN-код заблокирован
+error-kind-wrong-can = Неверный CAN
+error-kind-card-lost = Связь с картой потеряна; приложите её к телефону снова
+error-kind-wrong-code = Неверный одноразовый код
+error-kind-ra-unreachable = Удостоверяющий центр недоступен
+error-kind-ra-refused = Удостоверяющий центр отклонил запрос
+error-kind-invalid-input = Проверьте введённые данные
+error-kind-key-file = Файл ключей нельзя использовать
+error-kind-card = Сбой удостоверения личности
+error-kind-renewal-failed = Продление не может продолжиться
+error-kind-user-not-authenticated = Сначала разблокируйте телефон
+error-kind-keystore = Сбой хранилища ключей телефона
+error-kind-cancelled = Продление остановлено
+error-kind-storage = Сбой локальной базы данных приложения
+error-kind-internal = Внутренняя ошибка qoltanba
+error-internal = внутренняя ошибка qoltanba ({ $what }); сообщите о ней, пожалуйста
+
 ## Шаги продления, как их видит гражданин
 
 step-started = начато
