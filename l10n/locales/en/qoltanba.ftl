@@ -211,8 +211,8 @@ cli-renewal-needs-code = Application { $number } waits for the one-time code sen
 cli-renewed = Renewed (renewal { $renewal }, application { $application }).
 cli-code-prompt = One-time code for application { $number }:{" "}
 cli-not-confirmed = { $question } (not confirmed: run in a terminal or pass --yes)
+cli-demo-code-arrived = the one-time code arrived by SMS (read from the demo RA's outbox)
 cli-no-renewal-to-resume = no unfinished renewal to resume; start one with qoltanba renew --keys …
-cli-unknown-language = unknown language { $tag }; use kk (Kazakh), ru (Russian) or en (English)
 
 ## Certificate purposes
 

@@ -207,8 +207,8 @@ cli-renewal-needs-code = { $number } өтініші телефоныңызға �
 cli-renewed = Жаңартылды ({ $renewal } жаңартуы, { $application } өтініші).
 cli-code-prompt = { $number } өтініші үшін бір реттік код:{" "}
 cli-not-confirmed = { $question } (расталмады: терминалда іске қосыңыз немесе --yes беріңіз)
+cli-demo-code-arrived = бір реттік код SMS арқылы келді (демо куәландырушы орталықтың шығыс хаттарынан оқылды)
 cli-no-renewal-to-resume = аяқталмаған жаңарту жоқ; оны бастаңыз: qoltanba renew --keys …
-cli-unknown-language = { $tag } тілі белгісіз; kk (қазақша), ru (орысша) немесе en (ағылшынша) көрсетіңіз
 
 ## Тіркеу куәліктерінің мақсаты
 

@@ -217,8 +217,8 @@ cli-renewal-needs-code = Заявление { $number } ждёт однораз�
 cli-renewed = Продлено (продление { $renewal }, заявление { $application }).
 cli-code-prompt = Одноразовый код для заявления { $number }:{" "}
 cli-not-confirmed = { $question } (не подтверждено: запустите в терминале или укажите --yes)
+cli-demo-code-arrived = одноразовый код пришёл по SMS (прочитан из исходящих демонстрационного удостоверяющего центра)
 cli-no-renewal-to-resume = нет незавершённого продления; начните его: qoltanba renew --keys …
-cli-unknown-language = неизвестный язык { $tag }; укажите kk (казахский), ru (русский) или en (английский)
 
 ## Назначение регистрационных свидетельств
 
