@@ -238,4 +238,4 @@ notice-email-body = { $days ->
     [one] your { -eds } certificate ({ $purpose }, serial number { $serial }) expires on { $end } (Astana time); 1 day is left. Renew it in a few steps in the qoltanba app: { $link }
    *[other] your { -eds } certificate ({ $purpose }, serial number { $serial }) expires on { $end } (Astana time); { $days } days are left. Renew it in a few steps in the qoltanba app: { $link }
 }
-notice-sms = qoltanba: { -eds } certificate { $serial } expires on { $end }; renew it: { $link }
+notice-sms = { -eds } certificate { $serial } expires on { $end }; renew it

@@ -229,4 +229,4 @@ notice-email-subject = qoltanba: { -eds } тіркеу куәлігінің ме
 notice-email-greeting = Құрметті { $name }!
 notice-email-greeting-anonymous = Құрметті азамат!
 notice-email-body = Сіздің { -eds } тіркеу куәлігіңіздің ({ $purpose }, сериялық нөмірі { $serial }) қолданылу мерзімі { $end } (Астана уақыты) аяқталады, { $days } күн қалды. Оны qoltanba қосымшасында бірнеше қадаммен жаңартуға болады: { $link }
-notice-sms = qoltanba: { -eds } тіркеу куәлігі { $serial } { $end } аяқталады; жаңартыңыз: { $link }
+notice-sms = { -eds } тіркеу куәлігі { $serial } { $end } аяқталады; жаңартыңыз
