@@ -76,25 +76,6 @@ card_secret!(
     "PUK"
 );
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn digits_only_and_never_printed() {
-        let pin = Pin::new("482913\n").unwrap();
-        assert_eq!(pin.digits(), "482913");
-        assert_eq!(format!("{pin:?}"), "PIN(redacted)");
-        let can = Can::new("123456").unwrap();
-        assert!(!format!("{can:?}").contains("123456"));
-        assert_eq!(
-            Puk::new("12ab").unwrap_err(),
-            SecretFormatError::NotDigits { kind: "PUK" }
-        );
-        assert!(Pin::new("").is_err());
-    }
-}
-
 /// The `min` and `max` arguments of a digit count as the errors carry it
 /// ("6", or "4 to 12"): `min` is 0 for an exact count (the catalogs' convention).
 pub(crate) fn digit_count_text(text: qoltanba_l10n::Text, expected: &str) -> qoltanba_l10n::Text {
@@ -121,5 +102,24 @@ impl qoltanba_l10n::Localize for SecretFormatError {
                 expected,
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_only_and_never_printed() {
+        let pin = Pin::new("482913\n").unwrap();
+        assert_eq!(pin.digits(), "482913");
+        assert_eq!(format!("{pin:?}"), "PIN(redacted)");
+        let can = Can::new("123456").unwrap();
+        assert!(!format!("{can:?}").contains("123456"));
+        assert_eq!(
+            Puk::new("12ab").unwrap_err(),
+            SecretFormatError::NotDigits { kind: "PUK" }
+        );
+        assert!(Pin::new("").is_err());
     }
 }

@@ -4,9 +4,9 @@
 use std::process::{Command, Output};
 
 fn show_not_a_key_file(lang: Option<&str>, env: &[(&str, &str)]) -> Output {
-    let dir = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().expect("a temporary directory");
     let file = dir.path().join("AUTH_RSA256.p12");
-    std::fs::write(&file, b"not a key file").unwrap();
+    std::fs::write(&file, b"not a key file").expect("the file is written");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_qoltanba"));
     for name in ["LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"] {
         cmd.env_remove(name);
@@ -18,12 +18,12 @@ fn show_not_a_key_file(lang: Option<&str>, env: &[(&str, &str)]) -> Output {
     if let Some(lang) = lang {
         cmd.args(["--lang", lang]);
     }
-    cmd.output().unwrap()
+    cmd.output().expect("the qoltanba binary runs")
 }
 
 /// The one line on stderr of a failed run (exit 1).
 fn error_line(out: &Output) -> String {
-    let stderr = String::from_utf8(out.stderr.clone()).unwrap();
+    let stderr = String::from_utf8(out.stderr.clone()).expect("stderr is UTF-8");
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
     assert!(!stderr.contains("Secret123"), "{stderr}");

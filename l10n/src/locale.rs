@@ -75,7 +75,7 @@ impl Locale {
     pub fn from_env_with(var: impl Fn(&str) -> Option<String>) -> Option<Locale> {
         ["LC_ALL", "LC_MESSAGES", "LANG"]
             .into_iter()
-            .filter_map(|name| var(name))
+            .filter_map(var)
             .find(|value| !value.trim().is_empty())
             .and_then(|value| Self::from_tag(&value))
     }

@@ -326,9 +326,6 @@ fn status_error(sw: StatusWord, reference: PasswordRef) -> PaceError {
     }
 }
 
-#[cfg(test)]
-mod tests;
-
 impl qoltanba_l10n::Localize for PaceError {
     fn text(&self) -> qoltanba_l10n::Text {
         use qoltanba_l10n::Text;
@@ -360,3 +357,6 @@ impl qoltanba_l10n::Localize for PaceError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests;
