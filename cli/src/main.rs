@@ -34,8 +34,8 @@ struct Cli {
     #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_instant)]
     at: Option<OffsetDateTime>,
     /// The language of messages: kk (Kazakh), ru (Russian) or en (English).
-    /// Without it, LC_ALL, LC_MESSAGES or LANG decide, else English.
-    #[arg(long, global = true, value_name = "kk|ru|en", value_parser = parse_lang)]
+    /// Without it (or QOLTANBA_LANG), LC_ALL, LC_MESSAGES or LANG decide, else English.
+    #[arg(long, global = true, env = "QOLTANBA_LANG", value_name = "kk|ru|en", value_parser = parse_lang)]
     lang: Option<qoltanba_l10n::Locale>,
     #[command(subcommand)]
     command: Command,

@@ -8,7 +8,7 @@ fn show_not_a_key_file(lang: Option<&str>, env: &[(&str, &str)]) -> Output {
     let file = dir.path().join("AUTH_RSA256.p12");
     std::fs::write(&file, b"not a key file").expect("the file is written");
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_qoltanba"));
-    for name in ["LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"] {
+    for name in ["QOLTANBA_LANG", "LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"] {
         cmd.env_remove(name);
     }
     cmd.envs(env.iter().copied())
