@@ -278,9 +278,9 @@ impl RenewalUi for Answers {
     fn review(&mut self, _review: &Review) -> ReviewAnswer {
         self.review
     }
-    fn progress(&mut self, message: &str) {
+    fn progress(&mut self, message: &qoltanba_l10n::Text) {
         if let Some(l) = &self.listener {
-            l.progress(message.to_string());
+            l.progress(crate::error::say(message));
         }
     }
     fn committed(&mut self, step: Step) {
@@ -293,10 +293,10 @@ impl RenewalUi for Answers {
                 .emit(CabinetEvent::RenewalStep { renewal_id, step });
         }
     }
-    fn confirm(&mut self, question: &str) -> bool {
+    fn confirm(&mut self, question: &qoltanba_l10n::Text) -> bool {
         self.listener
             .as_ref()
-            .is_some_and(|l| l.confirm(question.to_string()))
+            .is_some_and(|l| l.confirm(crate::error::say(question)))
     }
     fn cancelled(&mut self) -> bool {
         self.cancelled.load(Ordering::Acquire)

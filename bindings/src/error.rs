@@ -2,14 +2,51 @@
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::RwLock;
 
 use qoltanba_card::pace::PaceError;
 use qoltanba_card::secret::SecretFormatError;
 use qoltanba_card::{CardError, TransportError};
 use qoltanba_core::ra::RaError;
+use qoltanba_core::reminders::DeepLinkError;
 use qoltanba_core::renewal::RenewalError;
 use qoltanba_core::store::StoreError;
+use qoltanba_l10n::{Locale, Localize, Text, render};
 use qoltanba_pki::keyfile::{KeyFileError, PasswordRuleError};
+
+/// The language of every `detail`, process-wide (see [`set_locale`]).
+static LOCALE: RwLock<Locale> = RwLock::new(Locale::FALLBACK);
+
+/// The language the core speaks to the citizen from now on: every error's
+/// `detail`, the renewal's progress lines and questions. A BCP 47 tag
+/// (`kk`, `ru-KZ`, `en`); any other language gives English. Apps call it at
+/// start with the system's language and again when the citizen changes it;
+/// until then the core speaks English.
+#[uniffi::export]
+pub fn set_locale(tag: String) {
+    let locale = Locale::from_tag_or_fallback(&tag);
+    *LOCALE.write().unwrap_or_else(|p| p.into_inner()) = locale;
+}
+
+/// The language [`set_locale`] chose, as its tag (`kk`, `ru` or `en`).
+#[uniffi::export]
+pub fn current_locale() -> String {
+    locale().tag().to_string()
+}
+
+pub(crate) fn locale() -> Locale {
+    *LOCALE.read().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A core text in the chosen language.
+pub(crate) fn say(text: &Text) -> String {
+    render(locale(), text)
+}
+
+/// A core error's words in the chosen language.
+fn said(e: &impl Localize) -> String {
+    say(&e.text())
+}
 
 /// Why a call failed. The variant is the stable code (see [`QoltanbaError::code`]);
 /// `detail` is the core's one-line message for the citizen: what is wrong
@@ -98,6 +135,32 @@ impl QoltanbaError {
         }
     }
 
+    /// The catalogs' message that says what this kind of error means in
+    /// general words (`error-kind-wrong-pin`): every code has one in kk, ru
+    /// and en, for an app that shows the kind beside (or instead of) the
+    /// `detail`.
+    pub fn message_id(&self) -> &'static str {
+        match self {
+            Self::WrongPassword { .. } => "error-kind-wrong-password",
+            Self::WrongPin { .. } => "error-kind-wrong-pin",
+            Self::PinBlocked { .. } => "error-kind-pin-blocked",
+            Self::WrongCan { .. } => "error-kind-wrong-can",
+            Self::CardLost { .. } => "error-kind-card-lost",
+            Self::WrongCode { .. } => "error-kind-wrong-code",
+            Self::RaUnreachable { .. } => "error-kind-ra-unreachable",
+            Self::RaRefused { .. } => "error-kind-ra-refused",
+            Self::InvalidInput { .. } => "error-kind-invalid-input",
+            Self::KeyFile { .. } => "error-kind-key-file",
+            Self::Card { .. } => "error-kind-card",
+            Self::RenewalFailed { .. } => "error-kind-renewal-failed",
+            Self::UserNotAuthenticated { .. } => "error-kind-user-not-authenticated",
+            Self::Keystore { .. } => "error-kind-keystore",
+            Self::Cancelled { .. } => "error-kind-cancelled",
+            Self::Storage { .. } => "error-kind-storage",
+            Self::Internal { .. } => "error-kind-internal",
+        }
+    }
+
     pub(crate) fn invalid(detail: impl ToString) -> Self {
         Self::InvalidInput {
             detail: detail.to_string(),
@@ -117,6 +180,13 @@ pub fn error_code(error: &QoltanbaError) -> String {
     error.code().to_string()
 }
 
+/// What this kind of error means, in general words in the chosen language
+/// (the `detail` says what happened this time).
+#[uniffi::export]
+pub fn error_kind_message(error: &QoltanbaError) -> String {
+    say(&Text::new(error.message_id()))
+}
+
 /// Run `f`, turning a panic into [`QoltanbaError::Internal`]: nothing
 /// unwinds across the FFI, and the app gets an ordinary error.
 pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T, QoltanbaError>) -> Result<T, QoltanbaError> {
@@ -129,14 +199,12 @@ pub(crate) fn panicked(payload: Box<dyn Any + Send>) -> QoltanbaError {
         .map(|s| s.to_string())
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "a panic".into());
-    QoltanbaError::internal(format!(
-        "internal error in qoltanba ({what}); please report it"
-    ))
+    QoltanbaError::internal(say(&Text::new("error-internal").arg("what", what)))
 }
 
 impl From<KeyFileError> for QoltanbaError {
     fn from(e: KeyFileError) -> Self {
-        let detail = e.to_string();
+        let detail = said(&e);
         match e {
             KeyFileError::WrongPassword => Self::WrongPassword { detail },
             KeyFileError::WeakPassword(_) => Self::InvalidInput { detail },
@@ -147,19 +215,25 @@ impl From<KeyFileError> for QoltanbaError {
 
 impl From<PasswordRuleError> for QoltanbaError {
     fn from(e: PasswordRuleError) -> Self {
-        Self::invalid(e)
+        Self::invalid(said(&e))
     }
 }
 
 impl From<SecretFormatError> for QoltanbaError {
     fn from(e: SecretFormatError) -> Self {
-        Self::invalid(e)
+        Self::invalid(said(&e))
+    }
+}
+
+impl From<DeepLinkError> for QoltanbaError {
+    fn from(e: DeepLinkError) -> Self {
+        Self::invalid(said(&e))
     }
 }
 
 impl From<CardError> for QoltanbaError {
     fn from(e: CardError) -> Self {
-        let detail = e.to_string();
+        let detail = said(&e);
         if e.is_tag_lost() {
             return Self::CardLost { detail };
         }
@@ -189,7 +263,7 @@ impl From<TransportError> for QoltanbaError {
 
 impl From<RaError> for QoltanbaError {
     fn from(e: RaError) -> Self {
-        let detail = e.to_string();
+        let detail = said(&e);
         match e {
             RaError::Refused { code, .. } => Self::RaRefused {
                 problem: code,
@@ -207,7 +281,7 @@ impl From<RaError> for QoltanbaError {
 
 impl From<StoreError> for QoltanbaError {
     fn from(e: StoreError) -> Self {
-        let detail = e.to_string();
+        let detail = said(&e);
         match e {
             StoreError::NoSuchRenewal(_) | StoreError::RenewalInProgress(_) => {
                 Self::InvalidInput { detail }
@@ -219,7 +293,7 @@ impl From<StoreError> for QoltanbaError {
 
 impl From<RenewalError> for QoltanbaError {
     fn from(e: RenewalError) -> Self {
-        let detail = e.to_string();
+        let detail = said(&e);
         match e {
             RenewalError::KeyFile(_, inner) => match Self::from(inner) {
                 // The path belongs in the message the citizen sees.
@@ -269,5 +343,282 @@ mod tests {
         assert_eq!(e.code(), "wrong_password");
         let e: QoltanbaError = RaError::Timeout.into();
         assert_eq!(e.code(), "ra_unreachable");
+    }
+}
+
+#[cfg(test)]
+mod localized {
+    use super::*;
+    use qoltanba_core::renewal::Step;
+    use qoltanba_l10n::{ErrorCode, has_message, try_render};
+    use qoltanba_pki::cert::SerialProblem;
+
+    /// One of every QoltanbaError variant.
+    fn every_kind() -> Vec<QoltanbaError> {
+        let d = || String::from("d");
+        vec![
+            QoltanbaError::WrongPassword { detail: d() },
+            QoltanbaError::WrongPin {
+                tries_left: 1,
+                detail: d(),
+            },
+            QoltanbaError::PinBlocked { detail: d() },
+            QoltanbaError::WrongCan { detail: d() },
+            QoltanbaError::CardLost { detail: d() },
+            QoltanbaError::WrongCode { detail: d() },
+            QoltanbaError::RaUnreachable { detail: d() },
+            QoltanbaError::RaRefused {
+                problem: d(),
+                detail: d(),
+            },
+            QoltanbaError::InvalidInput { detail: d() },
+            QoltanbaError::KeyFile { detail: d() },
+            QoltanbaError::Card { detail: d() },
+            QoltanbaError::RenewalFailed { detail: d() },
+            QoltanbaError::UserNotAuthenticated { detail: d() },
+            QoltanbaError::Keystore { detail: d() },
+            QoltanbaError::Cancelled { detail: d() },
+            QoltanbaError::Storage { detail: d() },
+            QoltanbaError::Internal { detail: d() },
+        ]
+    }
+
+    #[test]
+    fn every_code_has_its_message_in_all_three_catalogs() {
+        let kinds = every_kind();
+        let codes: std::collections::BTreeSet<_> = kinds.iter().map(|e| e.code()).collect();
+        assert_eq!(codes.len(), kinds.len(), "a code is listed twice");
+        for e in &kinds {
+            for locale in Locale::ALL {
+                let out = try_render(locale, &Text::new(e.message_id()))
+                    .unwrap_or_else(|err| panic!("{}: {err}", e.code()));
+                assert!(!out.is_empty());
+            }
+        }
+    }
+
+    /// A sample of every variant of every error the FFI maps (and the
+    /// steps): each text's id is in all three catalogs and renders there
+    /// without a Fluent problem, so no argument is missing.
+    fn samples() -> Vec<(String, Text)> {
+        let mut out: Vec<(String, Text)> = Vec::new();
+        let mut add = |e: &dyn std::fmt::Debug, text: Text| out.push((format!("{e:?}"), text));
+        let io = || std::io::Error::new(std::io::ErrorKind::PermissionDenied, "denied");
+        let key_files = vec![
+            KeyFileError::NotPkcs12,
+            KeyFileError::WrongPassword,
+            KeyFileError::NoMac,
+            KeyFileError::Malformed,
+            KeyFileError::NoPrivateKey,
+            KeyFileError::NoCertificate,
+            KeyFileError::UnsupportedAlgorithm("1.2.3".into()),
+            KeyFileError::WeakPassword(PasswordRuleError::TooShort),
+            KeyFileError::AlreadyExists("a.p12".into()),
+            KeyFileError::Io {
+                path: "a.p12".into(),
+                source: io(),
+            },
+            KeyFileError::Random,
+        ];
+        for e in &key_files {
+            add(e, e.text());
+        }
+        for e in [
+            PasswordRuleError::TooShort,
+            PasswordRuleError::TooLong,
+            PasswordRuleError::NoUppercase,
+            PasswordRuleError::NoLowercase,
+            PasswordRuleError::NoDigit,
+            PasswordRuleError::Cyrillic,
+            PasswordRuleError::NonAscii,
+            PasswordRuleError::Whitespace,
+        ] {
+            add(&e, e.text());
+        }
+        for e in [
+            SecretFormatError::NotDigits { kind: "PIN" },
+            SecretFormatError::WrongLength {
+                kind: "CAN",
+                expected: "6".into(),
+            },
+            SecretFormatError::WrongLength {
+                kind: "PIN",
+                expected: "4 to 12".into(),
+            },
+        ] {
+            add(&e, e.text());
+        }
+        let transports = [
+            TransportError::TagLost,
+            TransportError::Timeout,
+            TransportError::Other("gone".into()),
+        ];
+        let sw = qoltanba_card::apdu::StatusWord(0x6A82);
+        let paces = vec![
+            PaceError::WrongCan,
+            PaceError::WrongPin { tries_left: 2 },
+            PaceError::PinBlocked,
+            PaceError::UnsupportedProtocol,
+            PaceError::NoPaceInfo,
+            PaceError::ChipAuthenticationFailed,
+            PaceError::InvalidPoint,
+            PaceError::Malformed("x".into()),
+            PaceError::Card(sw),
+            PaceError::Transport(TransportError::Timeout),
+            PaceError::BadPassword("the CAN must be the 6 digits printed on the card"),
+            PaceError::BadPassword("the PIN must be 4 to 12 digits"),
+            PaceError::Random,
+        ];
+        let mut cards: Vec<CardError> = transports
+            .iter()
+            .cloned()
+            .map(CardError::Transport)
+            .collect();
+        cards.extend(paces.iter().cloned().map(CardError::Pace));
+        cards.extend([
+            CardError::Channel(qoltanba_card::channel::ChannelError::Unprotected),
+            CardError::Channel(qoltanba_card::channel::ChannelError::SessionEnded),
+            CardError::Channel(qoltanba_card::channel::ChannelError::EndlessResponse),
+            CardError::Channel(qoltanba_card::channel::ChannelError::OverlongResponse(256)),
+            CardError::UnknownCard,
+            CardError::CanNeeded,
+            CardError::SecretFormat {
+                kind: "PUK",
+                expected: "8".into(),
+            },
+            CardError::WrongPin { tries_left: 1 },
+            CardError::PinBlocked,
+            CardError::PinBlockedNoPuk,
+            CardError::WrongPuk { tries_left: 3 },
+            CardError::PukBlocked,
+            CardError::PinNeeded,
+            CardError::BadNewPin("4 to 12".into()),
+            CardError::EmptySlot(1),
+            CardError::NoSuchSlot(9),
+            CardError::SlotInUse(2),
+            CardError::Unsupported("RSA 4096".into()),
+            CardError::NotConfirmed(3),
+            CardError::CertificateRefused(3),
+            CardError::CertificateTooLarge(3000, 2048),
+            CardError::Key(qoltanba_card::keys::CardKeyError::MalformedPublicKey(
+                "x".into(),
+            )),
+            CardError::Key(qoltanba_card::keys::CardKeyError::MalformedSignature(
+                "x".into(),
+            )),
+            CardError::Unexpected {
+                operation: "VERIFY",
+                sw,
+            },
+            CardError::Malformed {
+                operation: "READ BINARY",
+                detail: "x".into(),
+            },
+        ]);
+        for e in &cards {
+            add(e, e.text());
+        }
+        let ras = vec![
+            RaError::Unreachable("refused".into()),
+            RaError::Timeout,
+            RaError::Dropped,
+            RaError::Refused {
+                status: 422,
+                code: "wrong-code".into(),
+                detail: "2 tries left".into(),
+            },
+            RaError::Refused {
+                status: 400,
+                code: "novel-code".into(),
+                detail: "x".into(),
+            },
+            RaError::ServerError(503),
+            RaError::Protocol("x".into()),
+            RaError::BadTrustAnchor,
+        ];
+        for e in &ras {
+            add(e, e.text());
+        }
+        let stores = vec![
+            StoreError::Open {
+                path: "db".into(),
+                detail: "x".into(),
+            },
+            StoreError::TooNew { found: 9, known: 3 },
+            StoreError::RenewalInProgress(4),
+            StoreError::NoSuchRenewal(4),
+        ];
+        for e in &stores {
+            add(e, e.text());
+        }
+        let renewals = vec![
+            RenewalError::KeyFile("a.p12".into(), KeyFileError::WrongPassword),
+            RenewalError::NoCertificate("a.p12".into()),
+            RenewalError::WhichKeys,
+            RenewalError::Key("x".into()),
+            RenewalError::NoPassword,
+            RenewalError::PinNotVerified,
+            RenewalError::CardLost("x".into()),
+            RenewalError::UserNotAuthenticated,
+            RenewalError::Store(StoreError::NoSuchRenewal(1)),
+            RenewalError::Ra(RaError::Timeout),
+            RenewalError::Application("x".into()),
+            RenewalError::BadIssue("x".into()),
+            RenewalError::Failed("x".into()),
+            RenewalError::Corrupt("x".into()),
+            RenewalError::Cancelled("submitted"),
+            RenewalError::Cancelled("not-a-step"),
+        ];
+        for e in &renewals {
+            add(e, e.text());
+        }
+        for e in [
+            DeepLinkError::TooLong,
+            DeepLinkError::NotQoltanba,
+            DeepLinkError::UnknownAction("x".into()),
+            DeepLinkError::BadQuery,
+            DeepLinkError::BadSerial(SerialProblem::Empty),
+            DeepLinkError::BadSerial(SerialProblem::TooLong),
+            DeepLinkError::BadSerial(SerialProblem::NotHex),
+        ] {
+            add(&e, e.text());
+        }
+        for step in Step::ALL {
+            add(&step, step.text());
+        }
+        out
+    }
+
+    #[test]
+    fn every_localized_error_renders_in_all_three_catalogs() {
+        let samples = samples();
+        assert!(samples.len() > 90, "{}", samples.len());
+        for (what, text) in &samples {
+            for locale in Locale::ALL {
+                assert!(
+                    has_message(locale, text.id()),
+                    "{what}: {} not in {locale}",
+                    text.id()
+                );
+                let out = try_render(locale, text).unwrap_or_else(|e| panic!("{what}: {e}"));
+                assert!(
+                    !out.contains('\n') && !out.is_empty(),
+                    "{what} in {locale}: {out}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_english_words_are_the_english_display() {
+        // The en catalog is the errors' Display: tests and logs that read
+        // English keep working, and the words have one source each.
+        let card = CardError::WrongPin { tries_left: 1 };
+        assert_eq!(card.localize(Locale::En), card.to_string());
+        let e = KeyFileError::WrongPassword;
+        assert_eq!(e.localize(Locale::En), e.to_string());
+        let e = RenewalError::KeyFile("a.p12".into(), KeyFileError::NoMac);
+        assert_eq!(e.localize(Locale::En), e.to_string());
+        assert_eq!(ErrorCode::code(&e), "error-renewal-key-file");
     }
 }

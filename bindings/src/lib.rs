@@ -25,7 +25,7 @@ pub use app::{
 };
 pub use cabinet::RaSession;
 pub use card::{CardInfo, CardSession, CardSlot, CardTransport, PinState, TransportFailure};
-pub use error::QoltanbaError;
+pub use error::{QoltanbaError, current_locale, error_kind_message, set_locale};
 // The core crates' own enums, in the apps as KeyPurpose, KeyLevel and
 // RenewalStep (they derive uniffi's traits with their feature `uniffi`).
 pub use keyfiles::KeyFiles;

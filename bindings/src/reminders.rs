@@ -74,7 +74,7 @@ pub fn reminder_from_push(payload: Vec<u8>) -> Result<ReminderInfo, QoltanbaErro
 #[uniffi::export]
 pub fn serial_from_deep_link(link: String) -> Result<String, QoltanbaError> {
     guard(|| {
-        let link = DeepLink::parse(&link).map_err(QoltanbaError::invalid)?;
+        let link = DeepLink::parse(&link)?;
         Ok(link.serial().to_string())
     })
 }

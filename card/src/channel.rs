@@ -145,6 +145,25 @@ fn check_length(command: &Command, response: &Response) -> Result<(), ChannelErr
     Ok(())
 }
 
+impl qoltanba_l10n::Localize for ChannelError {
+    fn text(&self) -> qoltanba_l10n::Text {
+        use qoltanba_l10n::Text;
+        match self {
+            Self::Transport(t) => t.text(),
+            Self::Apdu(e) => Text::new("error-card-malformed-answer").arg("detail", e.to_string()),
+            Self::SecureMessaging(e) => {
+                Text::new("error-card-secure-messaging").arg("detail", e.to_string())
+            }
+            Self::Unprotected => Text::new("error-card-unprotected"),
+            Self::SessionEnded => Text::new("error-card-session-ended"),
+            Self::EndlessResponse => Text::new("error-card-endless-response"),
+            Self::OverlongResponse(limit) => {
+                Text::new("error-card-overlong-response").arg("limit", *limit)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

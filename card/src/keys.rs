@@ -167,6 +167,20 @@ pub fn rsa_modulus(spki: &SubjectPublicKeyInfoOwned) -> Option<Vec<u8>> {
     Some(key.modulus.as_bytes().to_vec())
 }
 
+impl qoltanba_l10n::Localize for CardKeyError {
+    fn text(&self) -> qoltanba_l10n::Text {
+        use qoltanba_l10n::Text;
+        match self {
+            Self::MalformedPublicKey(detail) => {
+                Text::new("error-card-key-malformed-public").arg("detail", detail)
+            }
+            Self::MalformedSignature(detail) => {
+                Text::new("error-card-key-malformed-signature").arg("detail", detail)
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -76,6 +76,35 @@ card_secret!(
     "PUK"
 );
 
+/// The `min` and `max` arguments of a digit count as the errors carry it
+/// ("6", or "4 to 12"): `min` is 0 for an exact count (the catalogs' convention).
+pub(crate) fn digit_count_text(text: qoltanba_l10n::Text, expected: &str) -> qoltanba_l10n::Text {
+    let (min, max) = match expected.split_once(" to ") {
+        Some((min, max)) => (min.trim().to_owned(), max.trim().to_owned()),
+        None => ("0".to_owned(), expected.trim().to_owned()),
+    };
+    let number = |s: String| match s.parse::<u32>() {
+        Ok(n) => qoltanba_l10n::Arg::from(n),
+        Err(_) => qoltanba_l10n::Arg::from(s),
+    };
+    text.arg("min", number(min)).arg("max", number(max))
+}
+
+impl qoltanba_l10n::Localize for SecretFormatError {
+    fn text(&self) -> qoltanba_l10n::Text {
+        use qoltanba_l10n::Text;
+        match self {
+            Self::NotDigits { kind } => {
+                Text::new("error-card-secret-not-digits").arg("kind", *kind)
+            }
+            Self::WrongLength { kind, expected } => digit_count_text(
+                Text::new("error-card-secret-length").arg("kind", *kind),
+                expected,
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -45,3 +45,14 @@ impl<T: CardTransport + ?Sized> CardTransport for Box<T> {
         (**self).atr()
     }
 }
+
+impl qoltanba_l10n::Localize for TransportError {
+    fn text(&self) -> qoltanba_l10n::Text {
+        use qoltanba_l10n::Text;
+        match self {
+            Self::TagLost => Text::new("error-card-lost"),
+            Self::Timeout => Text::new("error-card-timeout"),
+            Self::Other(reason) => Text::new("error-card-reader").arg("reason", reason),
+        }
+    }
+}

@@ -38,7 +38,7 @@ impl RenewalUi for Timing<'_> {
     fn code(&mut self, number: i64, _: Option<&str>) -> Option<String> {
         self.ra.code_for(number)
     }
-    fn progress(&mut self, _: &str) {}
+    fn progress(&mut self, _: &qoltanba_l10n::Text) {}
     fn committed(&mut self, step: Step) {
         let now = Instant::now();
         self.steps.push((step, now - self.last));

@@ -87,7 +87,7 @@ pub fn run(cmd: ApplicationCommand, ctx: &Context) -> Result<(), CliError> {
             }
             let bytes = read_file(&sign_key)?;
             let password = current_password(password_file.as_deref())?;
-            let file = KeyFile::from_bytes(&bytes, &password).map_err(CliError::failed)?;
+            let file = KeyFile::from_bytes(&bytes, &password).map_err(CliError::said)?;
             let current =
                 KzCertificate::from_der(file.require_certificate().map_err(CliError::failed)?)
                     .map_err(CliError::failed)?;
@@ -119,7 +119,7 @@ pub fn run(cmd: ApplicationCommand, ctx: &Context) -> Result<(), CliError> {
                 written.push(json!({ "purpose": purpose, "key_file": key_file, "csr": csr_file }));
             }
             let application =
-                save_new(&out, APPLICATION_FILE, &signed.p7s_der).map_err(CliError::failed)?;
+                save_new(&out, APPLICATION_FILE, &signed.p7s_der).map_err(CliError::said)?;
             if ctx.json {
                 return output::json(&json!({
                     "application": application,

@@ -110,7 +110,7 @@ pub fn transport(args: &CardArgs) -> Result<Box<dyn CardTransport>, CliError> {
 
 #[cfg(feature = "pcsc")]
 fn pcsc_transport(reader: &str) -> Result<Box<dyn CardTransport>, CliError> {
-    let t = qoltanba_card::pcsc::PcscTransport::connect(reader).map_err(CliError::failed)?;
+    let t = qoltanba_card::pcsc::PcscTransport::connect(reader).map_err(CliError::said)?;
     Ok(Box::new(t))
 }
 
@@ -213,7 +213,7 @@ pub fn certificate_files(paths: &[PathBuf]) -> Result<Vec<KzCertificate>, CliErr
 pub fn stored_card_certificates(store: &Store) -> Result<Vec<KzCertificate>, CliError> {
     Ok(store
         .certificates()
-        .map_err(CliError::failed)?
+        .map_err(CliError::said)?
         .into_iter()
         .filter(|c| c.location.starts_with("card:") && !c.replaced)
         .filter_map(|c| KzCertificate::from_der(&c.der).ok())
@@ -314,7 +314,7 @@ fn say(ctx: &Context, text: &str, json: serde_json::Value) {
 
 #[cfg(feature = "pcsc")]
 fn readers(ctx: &Context) -> Result<(), CliError> {
-    let names = qoltanba_card::pcsc::readers().map_err(CliError::failed)?;
+    let names = qoltanba_card::pcsc::readers().map_err(CliError::said)?;
     if ctx.json {
         println!("{}", serde_json::json!({ "readers": names }));
     } else if names.is_empty() {

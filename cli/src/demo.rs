@@ -7,6 +7,7 @@
 //! the RA's outbox, as a phone would receive it), ending with the verified
 //! summary.
 
+use qoltanba_l10n::Text;
 use std::time::Instant;
 
 use qoltanba_core::ra::{RaClient, RaConfig};
@@ -36,7 +37,7 @@ impl RenewalUi for DemoUi<'_> {
     fn review(&mut self, review: &Review) -> ReviewAnswer {
         if !self.json {
             crate::renew::print_review(review);
-            self.progress("the citizen confirms the application (the demo answers yes)");
+            self.progress(&qoltanba_l10n::Text::new("status-demo-review-confirmed"));
         }
         ReviewAnswer::Confirm
     }
@@ -49,10 +50,11 @@ impl RenewalUi for DemoUi<'_> {
     fn code(&mut self, number: i64, _sent_to: Option<&str>) -> Option<String> {
         // The SMS the RA's outbox recorded for this application.
         let code = self.ra.code_for(number)?;
-        self.progress("the one-time code arrived by SMS (read from the demo RA's outbox)");
+        self.progress(&Text::new("cli-demo-code-arrived"));
         Some(code)
     }
-    fn progress(&mut self, message: &str) {
+    fn progress(&mut self, message: &Text) {
+        let message = crate::lang::say(message);
         if !self.json {
             println!(
                 "  [{:>5.1} s] {message}",
@@ -99,7 +101,7 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
             &iin,
             KeySpec::Gost512,
             7,
-            &NewPassword::new(citizen_password.clone()).map_err(CliError::failed)?,
+            &NewPassword::new(citizen_password.clone()).map_err(CliError::said)?,
             &work.path().join("citizen"),
         )
         .map_err(CliError::failed)?;
@@ -107,9 +109,9 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
     let now = OffsetDateTime::now_utc();
     let current = KzCertificate::from_der(
         KeyFile::open(&key_file, &citizen_password)
-            .map_err(CliError::failed)?
+            .map_err(CliError::said)?
             .require_certificate()
-            .map_err(CliError::failed)?,
+            .map_err(CliError::said)?,
     )
     .map_err(CliError::failed)?;
     say(&format!(
@@ -120,22 +122,22 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
     ));
 
     // 3. The device's local store and the reminders due now.
-    let store = Store::open(&work.path().join("qoltanba.db")).map_err(CliError::failed)?;
+    let store = Store::open(&work.path().join("qoltanba.db")).map_err(CliError::said)?;
     store
         .remember_certificate(&current, &format!("file:{}", key_file.display()))
-        .map_err(CliError::failed)?;
+        .map_err(CliError::said)?;
     say("3. reminders due on this device:");
-    for line in crate::reminders_cmd::due_lines(&store, now).map_err(CliError::failed)? {
+    for line in crate::reminders_cmd::due_lines(&store, now).map_err(CliError::said)? {
         say(&format!("     {line}"));
     }
 
     // 4. The renewal, as the app would run it.
     say("4. renewing:");
     let client = RaClient::new(RaConfig::new(ra.base_url.clone(), ra.root_der.clone()))
-        .map_err(CliError::failed)?;
+        .map_err(CliError::said)?;
     let mut ui = DemoUi {
         current: citizen_password,
-        new: NewPassword::new(Password::new(random_password("New"))).map_err(CliError::failed)?,
+        new: NewPassword::new(Password::new(random_password("New"))).map_err(CliError::said)?,
         ra: &ra,
         started,
         json: ctx.json,
@@ -146,10 +148,10 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
         locality: "Астана".into(),
         new_keys_dir: work.path().join("new-keys"),
     };
-    let mut renewal = Renewal::start(&store, client, request, &mut ui).map_err(CliError::failed)?;
+    let mut renewal = Renewal::start(&store, client, request, &mut ui).map_err(CliError::said)?;
     match runtime
         .block_on(renewal.run(&mut ui))
-        .map_err(CliError::failed)?
+        .map_err(CliError::said)?
     {
         Outcome::Done(summary) => {
             say("5. done:");
@@ -157,7 +159,7 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
             say(&format!(
                 "Reminders due now: {} (the old certificate is replaced). Total {:.1} s.",
                 crate::reminders_cmd::due_lines(&store, OffsetDateTime::now_utc())
-                    .map_err(CliError::failed)?
+                    .map_err(CliError::said)?
                     .len(),
                 started.elapsed().as_secs_f64()
             ));

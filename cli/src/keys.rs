@@ -112,7 +112,7 @@ pub fn new_password(file: Option<&Path>) -> Result<NewPassword, CliError> {
         confirm: true,
     }
     .read()?;
-    NewPassword::new(Password::from(text)).map_err(CliError::failed)
+    NewPassword::new(Password::from(text)).map_err(CliError::said)
 }
 
 pub fn run(cmd: KeysCommand, ctx: &Context) -> Result<(), CliError> {
@@ -134,7 +134,7 @@ pub fn run(cmd: KeysCommand, ctx: &Context) -> Result<(), CliError> {
             }
             let old = current_password(password_file.as_deref())?;
             let new = new_password(new_password_file.as_deref())?;
-            change_password(&file, &old, &new).map_err(CliError::failed)?;
+            change_password(&file, &old, &new).map_err(CliError::said)?;
             if ctx.json {
                 output::json(&json!({ "file": file, "changed": true }))
             } else {
@@ -190,8 +190,8 @@ pub fn save_key(
     })?;
     let bytes = KeyFile::new(key.pkcs8_der(), None, &id)
         .to_bytes(profile, password)
-        .map_err(CliError::failed)?;
-    save_new(out, &file_name(kind, &id), &bytes).map_err(CliError::failed)
+        .map_err(CliError::said)?;
+    save_new(out, &file_name(kind, &id), &bytes).map_err(CliError::said)
 }
 
 /// Save a CSR in PEM next to its key file, with the same stem.
@@ -201,7 +201,7 @@ pub fn save_csr(out: &Path, key_file: &Path, csr_der: &[u8]) -> Result<PathBuf, 
         .and_then(|s| s.to_str())
         .unwrap_or("request");
     let pem = pem_encode("CERTIFICATE REQUEST", csr_der);
-    save_new(out, &format!("{stem}.csr"), pem.as_bytes()).map_err(CliError::failed)
+    save_new(out, &format!("{stem}.csr"), pem.as_bytes()).map_err(CliError::said)
 }
 
 pub fn pem_encode(label: &str, der: &[u8]) -> String {
@@ -219,7 +219,7 @@ pub fn pem_encode(label: &str, der: &[u8]) -> String {
 fn show(path: &Path, password_file: Option<&Path>, ctx: &Context) -> Result<(), CliError> {
     let bytes = read_file(path)?;
     let password = current_password(password_file)?;
-    let file = KeyFile::from_bytes(&bytes, &password).map_err(CliError::failed)?;
+    let file = KeyFile::from_bytes(&bytes, &password).map_err(CliError::said)?;
     let cert = KzCertificate::from_der(file.require_certificate().map_err(CliError::failed)?)
         .map_err(CliError::failed)?;
     let summary = cert.summary(ctx.at);

@@ -7,6 +7,7 @@ mod card;
 mod demo;
 mod error;
 mod keys;
+mod lang;
 mod message;
 mod output;
 mod reminders_cmd;
@@ -34,6 +35,10 @@ struct Cli {
     /// Judge validity at this instant (RFC 3339, e.g. 2024-06-01T00:00:00Z) instead of now.
     #[arg(long, global = true, value_name = "RFC3339", value_parser = parse_instant)]
     at: Option<OffsetDateTime>,
+    /// The language of messages: kk (Kazakh), ru (Russian) or en (English).
+    /// Without it (or QOLTANBA_LANG), LC_ALL, LC_MESSAGES or LANG decide, else English.
+    #[arg(long, global = true, env = "QOLTANBA_LANG", value_name = "kk|ru|en", value_parser = parse_lang)]
+    lang: Option<qoltanba_l10n::Locale>,
     #[command(subcommand)]
     command: Command,
 }
@@ -89,8 +94,14 @@ fn parse_instant(s: &str) -> Result<OffsetDateTime, String> {
         .map_err(|e| format!("not an RFC 3339 instant ({e}); write e.g. 2024-06-01T00:00:00Z"))
 }
 
+fn parse_lang(s: &str) -> Result<qoltanba_l10n::Locale, String> {
+    s.parse()
+        .map_err(|e: qoltanba_l10n::UnknownLocale| e.to_string())
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    lang::choose(cli.lang);
     let ctx = Context {
         json: cli.json,
         at: cli.at.unwrap_or_else(OffsetDateTime::now_utc),
@@ -116,7 +127,8 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            let line = qoltanba_l10n::Text::new("cli-error").arg("message", e.to_string());
+            eprintln!("{}", lang::say(&line));
             ExitCode::from(e.code())
         }
     }

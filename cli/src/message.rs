@@ -45,8 +45,7 @@ pub fn run(cmd: MessageCommand, ctx: &Context) -> Result<(), CliError> {
         } => {
             let content = read_file(&input)?;
             let password = current_password(password_file.as_deref())?;
-            let file =
-                KeyFile::from_bytes(&read_file(&key)?, &password).map_err(CliError::failed)?;
+            let file = KeyFile::from_bytes(&read_file(&key)?, &password).map_err(CliError::said)?;
             let cert =
                 KzCertificate::from_der(file.require_certificate().map_err(CliError::failed)?)
                     .map_err(CliError::failed)?;
@@ -62,7 +61,7 @@ pub fn run(cmd: MessageCommand, ctx: &Context) -> Result<(), CliError> {
                 .file_name()
                 .and_then(|n| n.to_str())
                 .ok_or_else(|| CliError::usage("--out must name a file"))?;
-            let saved = save_new(dir, name, &signed).map_err(CliError::failed)?;
+            let saved = save_new(dir, name, &signed).map_err(CliError::said)?;
             if ctx.json {
                 output::json(&json!({ "signed": saved }))
             } else {

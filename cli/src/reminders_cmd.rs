@@ -23,7 +23,7 @@ pub fn due_lines(store: &Store, now: OffsetDateTime) -> Result<Vec<String>, Stor
 
 pub fn run(ctx: &Context) -> Result<(), CliError> {
     let store = crate::store::open_store()?;
-    let certs = store.tracked_certificates().map_err(CliError::failed)?;
+    let certs = store.tracked_certificates().map_err(CliError::said)?;
     let now_due = due(&certs, ctx.at, &DEFAULT_OFFSETS);
     let upcoming = schedule(&certs, ctx.at, &DEFAULT_OFFSETS);
     if ctx.json {

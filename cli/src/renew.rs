@@ -2,7 +2,10 @@
 //! desktop. The flow itself lives in `qoltanba_core::renewal`; this file
 //! only supplies passwords, the code and progress, and prints.
 
+use qoltanba_l10n::Text;
 use std::io::IsTerminal;
+
+use crate::lang::say;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -200,12 +203,12 @@ impl RenewalUi for CliUi {
         if !std::io::stdin().is_terminal() {
             return None;
         }
-        rpassword::prompt_password(format!("One-time code for application {number}: ")).ok()
+        rpassword::prompt_password(say(&Text::new("cli-code-prompt").arg("number", number))).ok()
     }
 
-    fn progress(&mut self, message: &str) {
+    fn progress(&mut self, message: &Text) {
         if !self.json {
-            println!("  · {message}");
+            println!("  · {}", say(message));
         }
     }
 
@@ -227,12 +230,16 @@ impl RenewalUi for CliUi {
         }
     }
 
-    fn confirm(&mut self, question: &str) -> bool {
+    fn confirm(&mut self, question: &Text) -> bool {
+        let question = say(question);
         if self.yes {
             return true;
         }
         if !std::io::stdin().is_terminal() {
-            eprintln!("{question} (not confirmed: run in a terminal or pass --yes)");
+            eprintln!(
+                "{}",
+                say(&Text::new("cli-not-confirmed").arg("question", question))
+            );
             return false;
         }
         println!("{question} [y/N]");
@@ -277,19 +284,9 @@ fn storage_name(storage: qoltanba_pki::reissue::StorageKind) -> &'static str {
     }
 }
 
-fn warning_text(warning: qoltanba_core::renewal::ReviewWarning) -> &'static str {
-    use qoltanba_core::renewal::ReviewWarning;
-    match warning {
-        ReviewWarning::UnprotectedStorage => {
-            "computer storage is not protected; prefer the ID card or the phone's keystore"
-        }
-        ReviewWarning::EmailChanged => {
-            "the e-mail differs from the current certificate's; notices will go to the new one"
-        }
-        ReviewWarning::EndsSoon => {
-            "the current certificate ends within a week; an expired key cannot be renewed online"
-        }
-    }
+fn warning_text(warning: qoltanba_core::renewal::ReviewWarning) -> String {
+    use qoltanba_l10n::Localize;
+    crate::lang::say(&warning.text())
 }
 
 pub fn print_summary(summary: &Summary, ctx: &Context) -> Result<(), CliError> {
@@ -297,8 +294,10 @@ pub fn print_summary(summary: &Summary, ctx: &Context) -> Result<(), CliError> {
         return output::json(&json!({ "done": true, "summary": summary }));
     }
     println!(
-        "Renewed (renewal {}, application {}).",
-        summary.renewal, summary.application
+        "{}",
+        say(&Text::new("cli-renewed")
+            .arg("renewal", summary.renewal)
+            .arg("application", summary.application))
     );
     println!("  replaced: {}", summary.old_serials.join(", "));
     for c in &summary.new {
@@ -342,13 +341,16 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
             } else {
                 store
                     .unfinished_renewals()
-                    .map_err(CliError::failed)?
+                    .map_err(CliError::said)?
                     .last()
                     .map(|r| r.id)
-                    .ok_or_else(|| CliError::failed("no unfinished renewal to resume; start one with qoltanba renew --keys …"))?
+                    .ok_or_else(|| CliError::text(Text::new("cli-no-renewal-to-resume")))?
             };
             if !ctx.json {
-                println!("Resuming renewal {id}.");
+                println!(
+                    "{}",
+                    say(&Text::new("cli-renewal-resuming").arg("renewal", id))
+                );
             }
             if args.token.module.is_none() && on_token(&store, id)? {
                 return Err(CliError::usage(
@@ -364,13 +366,13 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
                 (Some(card), _) => {
                     let home = card_home(&args, card, &store)?;
                     Renewal::resume_with_home(&store, client, Box::new(home), id)
-                        .map_err(CliError::failed)?
+                        .map_err(CliError::said)?
                 }
                 (None, Some(dir)) => {
                     Renewal::resume_with_home(&store, client, Box::new(keystore_home(dir)?), id)
-                        .map_err(CliError::failed)?
+                        .map_err(CliError::said)?
                 }
-                (None, None) => Renewal::resume(&store, client, id).map_err(CliError::failed)?,
+                (None, None) => Renewal::resume(&store, client, id).map_err(CliError::said)?,
             }
         }
         None => {
@@ -383,8 +385,8 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
                     }
                     (Some(card), _) => {
                         let home = card_home(&args, card, &store)?;
-                        let locations = home.current_locations().map_err(CliError::failed)?;
-                        (Box::new(home), locations, " (keys on the ID card)")
+                        let locations = home.current_locations().map_err(CliError::said)?;
+                        (Box::new(home), locations, "card")
                     }
                     (None, keystore) => {
                         if args.keys.is_empty() {
@@ -397,9 +399,9 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
                             None => Box::new(FileHome::new(args.new_keys_dir.clone())),
                         };
                         let kind = if keystore.is_some() {
-                            " (new keys in the keystore)"
+                            "keystore"
                         } else {
-                            ""
+                            "file"
                         };
                         (home, args.keys.clone(), kind)
                     }
@@ -415,16 +417,21 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
                 new_keys_dir: args.new_keys_dir.clone(),
             };
             let renewal = Renewal::start_with_home(&store, client, home, request, &mut ui)
-                .map_err(CliError::failed)?;
+                .map_err(CliError::said)?;
             if !ctx.json {
-                println!("Renewal {} started{kind}.", renewal.id());
+                println!(
+                    "{}",
+                    say(&Text::new("cli-renewal-started")
+                        .arg("renewal", renewal.id())
+                        .arg("home", kind))
+                );
             }
             renewal
         }
     };
     match runtime
         .block_on(renewal.run(&mut ui))
-        .map_err(CliError::failed)?
+        .map_err(CliError::said)?
     {
         Outcome::Done(summary) => {
             print_summary(&summary, ctx)?;
@@ -437,7 +444,8 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
                 )?;
             } else {
                 println!(
-                    "Application {number} waits for the one-time code sent to your phone; run: qoltanba renew --resume --code CODE"
+                    "{}",
+                    say(&Text::new("cli-renewal-needs-code").arg("number", number))
                 );
             }
             Ok(EXIT_NEEDS_CODE)
@@ -509,7 +517,7 @@ fn current_email(
     let location = locations.first().ok_or_else(|| {
         CliError::failed("no current certificate: give --keys, or --card-cert for a kz-idcard")
     })?;
-    let (_, cert) = home.open_current(location, ui).map_err(CliError::failed)?;
+    let (_, cert) = home.open_current(location, ui).map_err(CliError::said)?;
     cert.holder()
         .email
         .clone()
@@ -525,8 +533,8 @@ fn keystore_home(dir: &std::path::Path) -> Result<PlatformHome, CliError> {
 /// `qoltanba status`: the renewals and the certificates this device knows.
 pub fn run_status(ctx: &Context) -> Result<(), CliError> {
     let store = open_store()?;
-    let latest = store.latest_renewal().map_err(CliError::failed)?;
-    let certs = store.certificates().map_err(CliError::failed)?;
+    let latest = store.latest_renewal().map_err(CliError::said)?;
+    let certs = store.certificates().map_err(CliError::said)?;
     let now = ctx.at.unix_timestamp();
     if ctx.json {
         return output::json(&json!({
@@ -591,7 +599,7 @@ pub fn run_revoke(args: RevokeArgs, ctx: &Context) -> Result<(), CliError> {
         Some(s) => s.clone(),
         None => store
             .setting("ra.base_url")
-            .map_err(CliError::failed)?
+            .map_err(CliError::said)?
             .ok_or_else(|| CliError::usage("give --server URL and --ca-cert FILE"))?,
     };
     let ca = match &args.ca_cert {
@@ -600,7 +608,7 @@ pub fn run_revoke(args: RevokeArgs, ctx: &Context) -> Result<(), CliError> {
             .decode(
                 store
                     .setting("ra.ca_cert")
-                    .map_err(CliError::failed)?
+                    .map_err(CliError::said)?
                     .ok_or_else(|| {
                         CliError::usage("give --ca-cert FILE, the RA's root certificate")
                     })?,
@@ -608,11 +616,11 @@ pub fn run_revoke(args: RevokeArgs, ctx: &Context) -> Result<(), CliError> {
             .map_err(CliError::failed)?,
     };
     let password = current_password(args.password_file.as_deref())?;
-    let file = KeyFile::open(&args.key, &password).map_err(CliError::failed)?;
+    let file = KeyFile::open(&args.key, &password).map_err(CliError::said)?;
     let cert = KzCertificate::from_der(file.require_certificate().map_err(CliError::failed)?)
         .map_err(CliError::failed)?;
     let key = SoftwareKey::from_pkcs8_der(file.private_key_pkcs8()).map_err(CliError::failed)?;
-    let client = RaClient::new(RaConfig::new(server, ca)).map_err(CliError::failed)?;
+    let client = RaClient::new(RaConfig::new(server, ca)).map_err(CliError::said)?;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::io("starting", e))?;
     // The signed content is the wire protocol's revocation request.
     let request = serde_json::to_string(&qoltanba_pki::protocol::RevocationRequest {
@@ -630,7 +638,7 @@ pub fn run_revoke(args: RevokeArgs, ctx: &Context) -> Result<(), CliError> {
                 .map_err(|e| qoltanba_core::ra::RaError::Protocol(e.to_string()))?;
             client.revoke(&session, signed).await
         })
-        .map_err(CliError::failed)?;
+        .map_err(CliError::said)?;
     if ctx.json {
         output::json(&revoked)
     } else {

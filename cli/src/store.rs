@@ -23,5 +23,5 @@ pub fn open_store() -> Result<Store, CliError> {
         std::fs::create_dir_all(parent)
             .map_err(|e| CliError::io(&format!("creating {}", parent.display()), e))?;
     }
-    Store::open(&path).map_err(CliError::failed)
+    Store::open(&path).map_err(CliError::said)
 }

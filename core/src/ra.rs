@@ -564,3 +564,24 @@ fn problem(response: &Response) -> RaError {
         },
     }
 }
+
+impl qoltanba_l10n::Localize for RaError {
+    /// One message per variant (`error-ra-…`). A refusal's words come from
+    /// its problem code where the catalogs know it, else from the RA's own
+    /// detail. (The stable code of the variant is
+    /// `qoltanba_l10n::ErrorCode::code`; [`RaError::code`] is the RA's.)
+    fn text(&self) -> qoltanba_l10n::Text {
+        use qoltanba_l10n::Text;
+        match self {
+            Self::Unreachable(reason) => Text::new("error-ra-unreachable").arg("reason", reason),
+            Self::Timeout => Text::new("error-ra-timeout"),
+            Self::Dropped => Text::new("error-ra-dropped"),
+            Self::Refused { code, detail, .. } => Text::new("error-ra-refused")
+                .arg("problem", code)
+                .arg("detail", detail),
+            Self::ServerError(status) => Text::new("error-ra-server").arg("status", *status),
+            Self::Protocol(detail) => Text::new("error-ra-protocol").arg("detail", detail),
+            Self::BadTrustAnchor => Text::new("error-ra-bad-trust-anchor"),
+        }
+    }
+}

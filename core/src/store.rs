@@ -344,6 +344,25 @@ fn row_to_renewal(r: &rusqlite::Row<'_>) -> rusqlite::Result<StoredRenewal> {
     })
 }
 
+impl qoltanba_l10n::Localize for StoreError {
+    fn text(&self) -> qoltanba_l10n::Text {
+        use qoltanba_l10n::Text;
+        match self {
+            Self::Open { path, detail } => Text::new("error-store-open")
+                .arg("path", path)
+                .arg("detail", detail),
+            Self::TooNew { found, known } => Text::new("error-store-too-new")
+                .arg("found", *found)
+                .arg("known", *known),
+            Self::RenewalInProgress(id) => {
+                Text::new("error-store-renewal-in-progress").arg("renewal", *id)
+            }
+            Self::NoSuchRenewal(id) => Text::new("error-store-no-such-renewal").arg("renewal", *id),
+            Self::Sql(e) => Text::new("error-store-sql").arg("detail", e.to_string()),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

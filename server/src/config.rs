@@ -269,6 +269,37 @@ pub struct Notices {
     pub push_days: Vec<u32>,
     /// How often the scheduler looks for due notices, in seconds.
     pub interval_seconds: u64,
+    /// The link every notice carries to open the renewal of its
+    /// certificate; `{serial}` becomes the serial (upper-case hex). The
+    /// default is the apps' deep link, which they parse
+    /// (`qoltanba_core::reminders::DeepLink`); an operator with a web
+    /// cabinet may set its address instead, e.g.
+    /// `https://cabinet.example.kz/renew?serial={serial}`.
+    pub renew_link: String,
+}
+
+/// The apps' deep link (docs/protocol.md, "Push payload").
+pub const DEFAULT_RENEW_LINK: &str = "qoltanba://renew?serial={serial}";
+
+impl Notices {
+    /// The renewal link for one certificate.
+    pub fn renew_link_for(&self, serial: &str) -> String {
+        self.renew_link.replace("{serial}", serial)
+    }
+
+    /// What `from_toml` refuses: a link that does not name the certificate.
+    fn check(&self) -> Result<(), String> {
+        if !self.renew_link.contains("{serial}") {
+            return Err(format!(
+                "notices.renew_link {:?} has no {{serial}}; write e.g. {DEFAULT_RENEW_LINK:?}",
+                self.renew_link
+            ));
+        }
+        if self.renew_link.chars().any(char::is_whitespace) {
+            return Err("notices.renew_link has a space or line break; a link has none".into());
+        }
+        Ok(())
+    }
 }
 
 impl Default for Notices {
@@ -278,6 +309,7 @@ impl Default for Notices {
             sms_days: vec![10],
             push_days: vec![30, 14, 10, 7, 3, 1],
             interval_seconds: 3600,
+            renew_link: DEFAULT_RENEW_LINK.to_owned(),
         }
     }
 }
@@ -346,7 +378,9 @@ impl Config {
     }
 
     pub fn from_toml(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|e| e.to_string())
+        let config: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.notices.check()?;
+        Ok(config)
     }
 
     pub fn to_toml(&self) -> String {
@@ -402,6 +436,37 @@ mod tests {
         let typo = "listen = \"127.0.0.1:8443\"\npublic_url = \"https://x\"\n[policy.validity_days]\nidcard = 730\n";
         let err = Config::from_toml(typo).unwrap_err();
         assert!(err.contains("idcard"), "{err}");
+    }
+
+    #[test]
+    fn the_renew_link_defaults_to_the_deep_link_and_must_name_the_serial() {
+        let config = Config::new("127.0.0.1:8443".parse().unwrap(), true);
+        let text = config.to_toml();
+        assert!(
+            text.contains("renew_link = \"qoltanba://renew?serial={serial}\""),
+            "{text}"
+        );
+        assert_eq!(
+            config.notices.renew_link_for("4A1B"),
+            "qoltanba://renew?serial=4A1B"
+        );
+        let cabinet = text.replace(
+            "qoltanba://renew?serial={serial}",
+            "https://cabinet.example.kz/renew?serial={serial}",
+        );
+        let back = Config::from_toml(&cabinet).unwrap();
+        assert_eq!(
+            back.notices.renew_link_for("4A1B"),
+            "https://cabinet.example.kz/renew?serial=4A1B"
+        );
+        for bad in [
+            "https://cabinet.example.kz/renew",
+            "qoltanba://renew?serial={serial} x",
+        ] {
+            let err = Config::from_toml(&text.replace("qoltanba://renew?serial={serial}", bad))
+                .unwrap_err();
+            assert!(err.contains("notices.renew_link"), "{err}");
+        }
     }
 
     #[test]

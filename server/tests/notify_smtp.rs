@@ -174,7 +174,14 @@ async fn email_notices_reach_a_real_smtp_server_once() {
     let body = mail["body"].as_str().unwrap();
     assert!(body.contains("5E0001") && body.contains("30 күн"), "{body}");
     assert!(
-        body.contains("осталось дней: 30") && body.contains("qoltanba"),
+        body.contains("осталось 30 дней") && body.contains("qoltanba"),
+        "{body}"
+    );
+    // The link that opens the renewal of this certificate (the default
+    // `notices.renew_link`, the apps' deep link), in each language's part.
+    assert_eq!(
+        body.matches("qoltanba://renew?serial=5E0001").count(),
+        2,
         "{body}"
     );
 

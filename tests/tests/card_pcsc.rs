@@ -242,6 +242,7 @@ fn serve(bins: &PcscBinaries, state: &Path, log: PathBuf) -> Guard {
 /// environment and no terminal to prompt on.
 fn card(bins: &PcscBinaries, args: &[&str]) -> Output {
     Command::new(&bins.qoltanba)
+        .env("QOLTANBA_LANG", "en")
         .arg("card")
         .args(args)
         .args(["--reader", READER])
@@ -523,6 +524,7 @@ fn simulator_card_through_pcscd_and_vpcd() {
         let said = ok(&out, "card sign");
         assert!(said.contains("signed with the sign key in slot"), "{said}");
         let out = Command::new(&bins.qoltanba)
+            .env("QOLTANBA_LANG", "en")
             .args(["message", "verify", "--json"])
             .arg(&signed)
             .output()
@@ -551,6 +553,7 @@ fn simulator_card_through_pcscd_and_vpcd() {
         let (mut ra, url) = support::ra::serve(&bins.ra, &ra_home, &ra_pass);
         let renew = |extra: &[&str]| {
             Command::new(&bins.qoltanba)
+                .env("QOLTANBA_LANG", "en")
                 .env("QOLTANBA_DB", dir.join("device.db"))
                 .args(["--json", "renew", "--yes", "--server", &url, "--ca-cert"])
                 .arg(ra_home.join("tls/ca.pem"))

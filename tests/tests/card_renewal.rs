@@ -47,7 +47,7 @@ impl RenewalUi for TestUi<'_> {
     fn code(&mut self, number: i64, _sent_to: Option<&str>) -> Option<String> {
         self.ra.code_for(number)
     }
-    fn progress(&mut self, _message: &str) {}
+    fn progress(&mut self, _message: &qoltanba_l10n::Text) {}
     fn committed(&mut self, step: Step) {
         if let Some((at, control, n, point)) = &self.arm
             && *at == step

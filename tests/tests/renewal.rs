@@ -260,6 +260,7 @@ fn the_servers_202_path_waits_for_the_operator() {
     let code = ra.code(number);
     // The CLI waits (202 + Retry-After) while the operator approves.
     let mut waiting = Command::new(qoltanba_binary())
+        .env("QOLTANBA_LANG", "en")
         .env("QOLTANBA_DB", &db)
         .args([
             "--json",
@@ -360,6 +361,7 @@ fn a_rejected_application_ends_the_renewal_clearly() {
     let number = json(&out)["needs_code"].as_i64().unwrap();
     let code = ra.code(number);
     let waiting = Command::new(qoltanba_binary())
+        .env("QOLTANBA_LANG", "en")
         .env("QOLTANBA_DB", &db)
         .args(["renew", "--resume", "--code", &code, "--password-file"])
         .arg(ra.path("current.pw"))

@@ -124,10 +124,11 @@ impl KeyHome for TokenHome {
             .session
             .generate(spec, purpose)
             .map_err(renewal_error)?;
-        ui.progress(&format!(
-            "generated the new {purpose} key on the token (id {})",
-            key.entry().id_hex()
-        ));
+        ui.progress(
+            &qoltanba_l10n::Text::new("status-token-key-generated")
+                .arg("purpose", purpose.name())
+                .arg("id", key.entry().id_hex()),
+        );
         Ok(self.location(key.id()))
     }
 
@@ -152,10 +153,10 @@ impl KeyHome for TokenHome {
         self.session
             .store_certificate(&id, cert, chain)
             .map_err(renewal_error)?;
-        ui.progress(&format!(
-            "stored the certificate {} on the token",
-            cert.serial_hex()
-        ));
+        ui.progress(
+            &qoltanba_l10n::Text::new("status-token-certificate-stored")
+                .arg("serial", cert.serial_hex()),
+        );
         Ok(())
     }
 }

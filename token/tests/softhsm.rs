@@ -258,7 +258,7 @@ impl RenewalUi for CodeFromOutbox<'_> {
     fn code(&mut self, number: i64, _sent_to: Option<&str>) -> Option<String> {
         self.ra.code_for(number)
     }
-    fn progress(&mut self, _message: &str) {}
+    fn progress(&mut self, _message: &qoltanba_l10n::Text) {}
     fn review(
         &mut self,
         review: &qoltanba_core::renewal::Review,

@@ -326,5 +326,37 @@ fn status_error(sw: StatusWord, reference: PasswordRef) -> PaceError {
     }
 }
 
+impl qoltanba_l10n::Localize for PaceError {
+    fn text(&self) -> qoltanba_l10n::Text {
+        use qoltanba_l10n::Text;
+        match self {
+            Self::WrongCan => Text::new("error-card-wrong-can"),
+            Self::WrongPin { tries_left } => {
+                Text::new("error-card-wrong-pin").arg("tries", *tries_left)
+            }
+            Self::PinBlocked => Text::new("error-card-pin-blocked"),
+            Self::UnsupportedProtocol => Text::new("error-card-pace-unsupported"),
+            Self::NoPaceInfo => Text::new("error-card-no-pace"),
+            Self::ChipAuthenticationFailed => Text::new("error-card-chip-authentication"),
+            Self::InvalidPoint => Text::new("error-card-invalid-point"),
+            Self::Malformed(detail) => Text::new("error-card-pace-malformed").arg("detail", detail),
+            Self::Card(sw) => Text::new("error-card-pace-refused").arg("sw", sw.to_string()),
+            Self::Transport(t) => t.text(),
+            // The two messages of `PacePassword::validate`.
+            Self::BadPassword(message) if message.contains("CAN") => {
+                Text::new("error-card-secret-length")
+                    .arg("kind", "CAN")
+                    .arg("min", 0)
+                    .arg("max", 6)
+            }
+            Self::BadPassword(_) => Text::new("error-card-secret-length")
+                .arg("kind", "PIN")
+                .arg("min", 4)
+                .arg("max", 12),
+            Self::Random => Text::new("error-random-failed"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests;

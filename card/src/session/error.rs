@@ -131,3 +131,55 @@ pub(super) fn digits_range(min: usize, max: usize) -> String {
         format!("{min} to {max}")
     }
 }
+
+impl qoltanba_l10n::Localize for CardError {
+    /// One message per variant (`error-card-…`); the wrapped transport,
+    /// PACE, channel and key errors say their own. Slots are shown in hex
+    /// as in the English text; no PIN, PUK or CAN is ever an argument.
+    fn text(&self) -> qoltanba_l10n::Text {
+        use qoltanba_l10n::Text;
+        let slot = |s: &u8| format!("{s:02X}");
+        match self {
+            Self::Transport(t) => t.text(),
+            Self::Pace(p) => p.text(),
+            Self::Channel(c) => c.text(),
+            Self::UnknownCard => Text::new("error-card-unknown"),
+            Self::CanNeeded => Text::new("error-card-can-needed"),
+            Self::SecretFormat { kind, expected } => crate::secret::digit_count_text(
+                Text::new("error-card-secret-length").arg("kind", *kind),
+                expected,
+            ),
+            Self::WrongPin { tries_left } => {
+                Text::new("error-card-wrong-pin").arg("tries", *tries_left)
+            }
+            Self::PinBlocked => Text::new("error-card-pin-blocked"),
+            Self::PinBlockedNoPuk => Text::new("error-card-pin-blocked-no-puk"),
+            Self::WrongPuk { tries_left } => {
+                Text::new("error-card-wrong-puk").arg("tries", *tries_left)
+            }
+            Self::PukBlocked => Text::new("error-card-puk-blocked"),
+            Self::PinNeeded => Text::new("error-card-pin-needed"),
+            Self::BadNewPin(expected) => {
+                crate::secret::digit_count_text(Text::new("error-card-new-pin-length"), expected)
+            }
+            Self::EmptySlot(s) => Text::new("error-card-slot-empty").arg("slot", slot(s)),
+            Self::NoSuchSlot(s) => Text::new("error-card-no-such-slot").arg("slot", slot(s)),
+            Self::SlotInUse(s) => Text::new("error-card-slot-in-use").arg("slot", slot(s)),
+            Self::Unsupported(what) => Text::new("error-card-unsupported").arg("what", what),
+            Self::NotConfirmed(s) => Text::new("error-card-not-confirmed").arg("slot", slot(s)),
+            Self::CertificateRefused(s) => {
+                Text::new("error-card-certificate-refused").arg("slot", slot(s))
+            }
+            Self::CertificateTooLarge(size, limit) => Text::new("error-card-certificate-too-large")
+                .arg("size", *size)
+                .arg("limit", *limit),
+            Self::Key(k) => k.text(),
+            Self::Unexpected { operation, sw } => Text::new("error-card-unexpected")
+                .arg("operation", *operation)
+                .arg("sw", sw.to_string()),
+            Self::Malformed { operation, detail } => Text::new("error-card-malformed")
+                .arg("operation", *operation)
+                .arg("detail", detail),
+        }
+    }
+}

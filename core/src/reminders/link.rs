@@ -87,3 +87,20 @@ impl fmt::Display for DeepLink {
         }
     }
 }
+
+impl qoltanba_l10n::Localize for DeepLinkError {
+    fn text(&self) -> qoltanba_l10n::Text {
+        use qoltanba_l10n::Text;
+        match self {
+            Self::TooLong => Text::new("error-link-too-long").arg("max", MAX_LINK),
+            Self::NotQoltanba => Text::new("error-link-not-qoltanba"),
+            Self::UnknownAction(action) => {
+                Text::new("error-link-unknown-action").arg("action", action)
+            }
+            Self::BadQuery => Text::new("error-link-bad-query"),
+            Self::BadSerial(problem) => {
+                Text::new("error-link-bad-serial").arg("reason", problem.text())
+            }
+        }
+    }
+}

@@ -99,7 +99,7 @@ pub struct Reminder {
     /// When to show it: `not_after` minus the days left, or `not_after`.
     pub fire_at: OffsetDateTime,
     pub kind: ReminderKind,
-    /// Short, Kazakh and Russian, for the notification's title.
+    /// Short, Kazakh and Russian (`kk / ru`), for the notification's title.
     pub title: String,
     /// Kazakh and Russian: which certificate, when it ends (Astana time).
     pub body: String,
@@ -131,8 +131,8 @@ impl Reminder {
         kind: ReminderKind,
         fire_at: OffsetDateTime,
     ) -> Self {
-        let title = text::title(kind);
-        let body = text::body(&serial, purpose, not_after, kind);
+        let title = text::bilingual(&text::title(kind));
+        let body = text::bilingual(&text::body(&serial, purpose, not_after, kind));
         Self {
             serial,
             purpose,
@@ -142,6 +142,17 @@ impl Reminder {
             title,
             body,
         }
+    }
+
+    /// The title as a text, for an app that shows it in the citizen's
+    /// language rather than the Kazakh and Russian of [`Reminder::title`].
+    pub fn title_text(&self) -> qoltanba_l10n::Text {
+        text::title(self.kind)
+    }
+
+    /// The body as a text (see [`Reminder::title_text`]).
+    pub fn body_text(&self) -> qoltanba_l10n::Text {
+        text::body(&self.serial, self.purpose, self.not_after, self.kind)
     }
 
     /// `qoltanba://renew?serial=HEX`: what tapping the notification opens.

@@ -147,13 +147,15 @@ fn texts_are_kazakh_and_russian_and_name_the_certificate_in_astana_time() {
     let r = &schedule([&cert("4A1B", END)], END - days(8), &DEFAULT_OFFSETS)[0];
     assert_eq!(r.kind, ReminderKind::DaysLeft(7));
     assert!(
-        r.title.contains("7 күн") && r.title.contains("7 дн."),
+        r.title.contains("7 күн") && r.title.contains("7 дней"),
         "{}",
         r.title
     );
     // 00:00 UTC is 05:00 in Astana.
     assert!(
-        r.body.contains("SIGN 4A1B") && r.body.contains("01.01.2030 05:00"),
+        r.body.contains("(қол қою) 4A1B")
+            && r.body.contains("(подпись) 4A1B")
+            && r.body.contains("01.01.2030 05:00"),
         "{}",
         r.body
     );
@@ -163,6 +165,14 @@ fn texts_are_kazakh_and_russian_and_name_the_certificate_in_astana_time() {
     assert_eq!(expired.kind, ReminderKind::Expired);
     assert!(expired.title.contains("истёк") && expired.body.contains("аяқталды"));
     assert!(!r.title.contains('\n') && !r.body.contains('\n'));
+    // The same words in one language, for an app that knows the citizen's.
+    let en = qoltanba_l10n::render(qoltanba_l10n::Locale::En, &r.body_text());
+    assert_eq!(
+        en,
+        "signing certificate 4A1B expires on 01.01.2030 05:00 (Astana time). Tap to renew."
+    );
+    let ru = qoltanba_l10n::render(qoltanba_l10n::Locale::Ru, &r.title_text());
+    assert_eq!(ru, "Срок ЭЦП истекает: осталось 7 дней");
 }
 
 #[test]

@@ -1,9 +1,13 @@
-//! The words of a reminder, Kazakh then Russian in one text, like the RA's
-//! push for a device whose language it does not know: the OS shows the
-//! notification before the app runs, so the text cannot wait for the UI's
-//! language choice. Times are Astana time (UTC+5, the single time zone of
+//! The words of a reminder, from the message catalogs (`notice-…`, shared
+//! with the RA's notices). [`Reminder::title`](super::Reminder) and `body`
+//! hold Kazakh then Russian in one text, like the RA's push for a device
+//! whose language it does not know: the OS shows the notification before
+//! the app runs, so the text cannot wait for the UI's language choice. An
+//! app that knows the citizen's language renders [`title`] and [`body`] in
+//! it instead. Times are Astana time (UTC+5, the single time zone of
 //! Kazakhstan since March 2024), as on the RA's notices.
 
+use qoltanba_l10n::{Locale, Localize, Text, render};
 use time::OffsetDateTime;
 use time::macros::{format_description, offset};
 
@@ -11,12 +15,10 @@ use super::ReminderKind;
 use qoltanba_pki::cert::Purpose;
 
 /// The notification's title.
-pub(super) fn title(kind: ReminderKind) -> String {
+pub(super) fn title(kind: ReminderKind) -> Text {
     match kind {
-        ReminderKind::DaysLeft(days) => {
-            format!("ЭЦҚ мерзімі аяқталуда: {days} күн / Срок ЭЦП истекает: {days} дн.")
-        }
-        ReminderKind::Expired => "ЭЦҚ мерзімі аяқталды / Срок ЭЦП истёк".to_owned(),
+        ReminderKind::DaysLeft(days) => Text::new("notice-expiring-title").arg("days", days),
+        ReminderKind::Expired => Text::new("notice-expired-title"),
     }
 }
 
@@ -26,18 +28,24 @@ pub(super) fn body(
     purpose: Purpose,
     not_after: OffsetDateTime,
     kind: ReminderKind,
-) -> String {
-    let end = astana(not_after);
-    match kind {
-        ReminderKind::DaysLeft(_) => format!(
-            "{purpose} {serial}: {end} аяқталады / истекает. \
-             Жаңарту үшін түртіңіз / Нажмите, чтобы обновить."
-        ),
-        ReminderKind::Expired => format!(
-            "{purpose} {serial}: {end} аяқталды / истёк. \
-             Жаңа сертификат алыңыз / Получите новый сертификат."
-        ),
-    }
+) -> Text {
+    let id = match kind {
+        ReminderKind::DaysLeft(_) => "notice-expiring-body",
+        ReminderKind::Expired => "notice-expired-body",
+    };
+    Text::new(id)
+        .arg("purpose", purpose.text())
+        .arg("serial", serial)
+        .arg("end", astana(not_after))
+}
+
+/// Kazakh, then Russian: "… / …".
+pub(super) fn bilingual(text: &Text) -> String {
+    format!(
+        "{} / {}",
+        render(Locale::Kk, text),
+        render(Locale::Ru, text)
+    )
 }
 
 /// "01.07.2025 17:00" in Astana time.

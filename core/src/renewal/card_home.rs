@@ -9,6 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
+use qoltanba_l10n::Text;
 use time::OffsetDateTime;
 
 use super::error::RenewalError;
@@ -183,10 +184,11 @@ impl KeyHome for CardHome {
         let kz = self.dialect() == Dialect::KzIdCard;
         let mut confirm = |slot: u8| {
             // GENERATE on the kz-idcard erases the slot: the citizen decides.
-            !kz || ui.confirm(&format!(
-                "Generate the new {purpose} key in ID card key slot {slot:02X}? \
-                 Any key in that slot is erased; it holds no key of a valid certificate."
-            ))
+            !kz || ui.confirm(
+                &Text::new("warning-card-slot-erase")
+                    .arg("purpose", purpose.to_string())
+                    .arg("slot", format!("{slot:02X}")),
+            )
         };
         let (slot, _) = generate_in_free_slot(
             &self.session,
@@ -197,9 +199,7 @@ impl KeyHome for CardHome {
             &mut confirm,
         )
         .map_err(card_error)?;
-        ui.progress(&format!(
-            "generated the key on the ID card (slot {slot:02X})"
-        ));
+        ui.progress(&Text::new("status-card-key-generated").arg("slot", format!("{slot:02X}")));
         self.taken.push(slot);
         Ok(slot_location(slot, purpose))
     }
@@ -230,10 +230,11 @@ impl KeyHome for CardHome {
                 slot_location(slot, purpose).display()
             ));
             replace(&path, cert.der()).map_err(|e| RenewalError::KeyFile(path.clone(), e))?;
-            ui.progress(&format!(
-                "the certificate of slot {slot:02X} is in {}",
-                path.display()
-            ));
+            ui.progress(
+                &Text::new("status-card-certificate-saved")
+                    .arg("slot", format!("{slot:02X}"))
+                    .arg("path", path.display().to_string()),
+            );
             return Ok(());
         }
         let mut roles = Vec::new();
@@ -243,9 +244,9 @@ impl KeyHome for CardHome {
         if purpose.can_sign() {
             roles.push((Role::Sign, slot));
         }
-        ui.progress(&format!(
-            "writing the certificate into the ID card (slot {slot:02X})"
-        ));
+        ui.progress(
+            &Text::new("status-card-writing-certificate").arg("slot", format!("{slot:02X}")),
+        );
         let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
         // A resumed run after a lost tag: the card may have activated the
         // slot already, and then refuses to overwrite its file.

@@ -66,3 +66,43 @@ pub(super) fn signing_error(e: SignError) -> RenewalError {
         e => RenewalError::Key(e.to_string()),
     }
 }
+
+impl qoltanba_l10n::Localize for RenewalError {
+    /// One message per variant (`error-renewal-…`); the store's and the RA's
+    /// errors say their own, and a key file's reason is its own text inside.
+    fn text(&self) -> qoltanba_l10n::Text {
+        use qoltanba_l10n::Text;
+        let path = |p: &PathBuf| p.display().to_string();
+        match self {
+            Self::KeyFile(p, inner) => Text::new("error-renewal-key-file")
+                .arg("path", path(p))
+                .arg("reason", inner.text()),
+            Self::NoCertificate(p) => {
+                Text::new("error-renewal-no-certificate").arg("path", path(p))
+            }
+            Self::WhichKeys => Text::new("error-renewal-which-keys"),
+            Self::Key(detail) => Text::new("error-renewal-key").arg("detail", detail),
+            Self::NoPassword => Text::new("error-renewal-no-password"),
+            Self::PinNotVerified => Text::new("error-renewal-pin-not-verified"),
+            Self::CardLost(reason) => Text::new("error-renewal-card-lost").arg("reason", reason),
+            Self::UserNotAuthenticated => Text::new("error-renewal-user-not-authenticated"),
+            Self::Store(e) => e.text(),
+            Self::Ra(e) => e.text(),
+            Self::Application(detail) => {
+                Text::new("error-renewal-application").arg("detail", detail)
+            }
+            Self::BadIssue(detail) => Text::new("error-renewal-bad-issue").arg("detail", detail),
+            Self::Failed(reason) => Text::new("error-renewal-failed").arg("reason", reason),
+            Self::Corrupt(detail) => Text::new("error-renewal-corrupt").arg("detail", detail),
+            Self::Declined => Text::new("error-renewal-declined"),
+            Self::PastReview(step) => Text::new("error-renewal-past-review").arg("step", *step),
+            Self::Cancelled(step) => {
+                let step = match super::Step::from_name(step) {
+                    Some(s) => qoltanba_l10n::Arg::from(s.text()),
+                    None => qoltanba_l10n::Arg::from(*step),
+                };
+                Text::new("error-renewal-cancelled").arg("step", step)
+            }
+        }
+    }
+}

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
+use qoltanba_l10n::{Localize, Text};
 use time::OffsetDateTime;
 
 use super::Step;
@@ -257,7 +258,7 @@ impl<'a> Renewal<'a> {
         if let Some(s) = &self.session {
             return Ok(s.clone());
         }
-        ui.progress("logging in with the AUTH key");
+        ui.progress(&Text::new("status-logging-in"));
         let (auth_key, auth_cert) = self.home.open_current(&self.state.auth_file.clone(), ui)?;
         let (session, challenge) = log_in(&self.client, auth_key.as_ref(), &auth_cert).await?;
         self.login_challenge = Some(challenge);
@@ -377,7 +378,7 @@ impl<'a> Renewal<'a> {
     async fn generate_keys(&mut self, ui: &mut dyn RenewalUi) -> Result<(), RenewalError> {
         // The RA's view first: is the SIGN certificate still good there?
         let session = self.session(ui).await?;
-        ui.progress("reading your certificates from the registration authority");
+        ui.progress(&Text::new("status-reading-certificates"));
         let list = self.client.certificates(&session).await?;
         for c in &list.certificates {
             if self.state.old_serials.contains(&c.serial) && c.status == CertificateStatus::Revoked
@@ -402,11 +403,11 @@ impl<'a> Renewal<'a> {
         };
         let mut new_keys = Vec::new();
         for purpose in purposes {
-            ui.progress(&format!(
-                "generating the new {} key ({})",
-                purpose,
-                spec.name()
-            ));
+            ui.progress(
+                &Text::new("status-generating-key")
+                    .arg("purpose", purpose.to_string())
+                    .arg("algorithm", spec.name()),
+            );
             let challenge = self.login_challenge.clone().unwrap_or_default();
             let file = self.home.create_attested(spec, *purpose, &challenge, ui)?;
             new_keys.push(NewKey {
@@ -420,7 +421,7 @@ impl<'a> Renewal<'a> {
     }
 
     fn sign(&mut self, ui: &mut dyn RenewalUi) -> Result<(), RenewalError> {
-        ui.progress("signing the application with the current SIGN key");
+        ui.progress(&Text::new("status-signing"));
         let (sign_key, sign_cert) = self.home.open_current(&self.state.sign_file.clone(), ui)?;
         let new = self.open_new_keys(ui)?;
         let mut attestations = Vec::with_capacity(new.len());
@@ -458,14 +459,14 @@ impl<'a> Renewal<'a> {
     }
 
     async fn submit(&mut self, ui: &mut dyn RenewalUi) -> Result<(), RenewalError> {
-        ui.progress("submitting the application");
+        ui.progress(&Text::new("status-submitting"));
         let session = self.session(ui).await?;
         let p7s = B64
             .decode(self.state.application.as_deref().unwrap_or_default())
             .map_err(|e| RenewalError::Corrupt(e.to_string()))?;
         let key = self.state.idempotency_key.clone().unwrap_or_default();
         let submitted = self.client.submit(&session, p7s, &key).await?;
-        ui.progress(&format!("application {} accepted", submitted.number));
+        ui.progress(&Text::new("status-accepted").arg("number", submitted.number));
         self.state.number = Some(submitted.number);
         self.commit(Step::Submitted, ui)
     }
@@ -494,18 +495,16 @@ impl<'a> Renewal<'a> {
             let code = zeroize::Zeroizing::new(code);
             match self.client.confirm(&session, number, code.trim()).await {
                 Ok(_) => {
-                    ui.progress("code accepted");
+                    ui.progress(&Text::new("status-code-accepted"));
                     self.commit(Step::Confirmed, ui)?;
                     return Ok(None);
                 }
-                Err(RaError::Refused {
-                    code: c, detail, ..
-                }) if c == "wrong-code" => {
-                    ui.progress(&detail);
+                Err(e @ RaError::Refused { .. }) if e.code() == Some("wrong-code") => {
+                    ui.progress(&e.text());
                 }
                 Err(RaError::Refused { code: c, .. }) if c == "code-expired" => {
                     // Sign and submit a fresh application for a new code.
-                    ui.progress("the code expired; submitting the application again");
+                    ui.progress(&Text::new("status-code-expired"));
                     self.state.number = None;
                     self.commit(Step::KeysGenerated, ui)?;
                     return Ok(None);
@@ -538,14 +537,14 @@ impl<'a> Renewal<'a> {
                             (purpose, c.certificate, c.chain)
                         })
                         .collect();
-                    ui.progress("the new certificates are issued");
+                    ui.progress(&Text::new("status-issued"));
                     return self.commit(Step::Issued, ui);
                 }
                 Ok(Ready::Later(d)) => {
-                    ui.progress(&format!(
-                        "waiting for issuance (asking again in {} s)",
-                        d.retry_after.as_secs()
-                    ));
+                    ui.progress(
+                        &Text::new("status-waiting-for-issuance")
+                            .arg("seconds", d.retry_after.as_secs()),
+                    );
                     // In slices, so that a cancel is honoured within one.
                     let until = tokio::time::Instant::now() + d.retry_after;
                     while tokio::time::Instant::now() < until {
@@ -565,7 +564,7 @@ impl<'a> Renewal<'a> {
     }
 
     fn install(&mut self, ui: &mut dyn RenewalUi) -> Result<(), RenewalError> {
-        ui.progress("installing the certificates with the new keys");
+        ui.progress(&Text::new("status-installing"));
         let mut new_keys = self.state.new_keys.clone();
         for key in &mut new_keys {
             let (_, cert_b64, chain_pem) = self

@@ -99,6 +99,24 @@ impl Step {
     }
 }
 
+impl qoltanba_l10n::Localize for Step {
+    /// The step as the citizen reads it (`step-awaiting-code` for
+    /// [`Step::Submitted`]: what the citizen waits for, not what the RA did).
+    fn text(&self) -> qoltanba_l10n::Text {
+        qoltanba_l10n::Text::new(match self {
+            Self::Started => "step-started",
+            Self::KeysGenerated => "step-keys-generated",
+            Self::Signed => "step-signed",
+            Self::Submitted => "step-awaiting-code",
+            Self::Confirmed => "step-awaiting-issuance",
+            Self::Issued => "step-issued",
+            Self::Installed => "step-installed",
+            Self::Done => "step-done",
+            Self::Failed => "step-failed",
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::Step;

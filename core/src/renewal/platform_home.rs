@@ -106,10 +106,10 @@ impl KeyHome for PlatformHome {
                 user_authentication: true,
             })
             .map_err(keystore_error)?;
-        ui.progress(&format!(
-            "generated the new key in the device's keystore ({})",
-            key.level.name()
-        ));
+        ui.progress(
+            &qoltanba_l10n::Text::new("status-keystore-key-generated")
+                .arg("level", key.level.name()),
+        );
         Ok(PathBuf::from(key.alias))
     }
 

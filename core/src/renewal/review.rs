@@ -51,6 +51,16 @@ pub enum ReviewWarning {
     EndsSoon,
 }
 
+impl qoltanba_l10n::Localize for ReviewWarning {
+    fn text(&self) -> qoltanba_l10n::Text {
+        qoltanba_l10n::Text::new(match self {
+            Self::UnprotectedStorage => "warning-unprotected-storage",
+            Self::EmailChanged => "warning-email-changed",
+            Self::EndsSoon => "warning-ends-soon",
+        })
+    }
+}
+
 /// A renewal is asked for confirmation within this many days of the end.
 const ENDS_SOON_DAYS: i64 = 7;
 

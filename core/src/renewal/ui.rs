@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use super::{Review, ReviewAnswer, Step};
+use qoltanba_l10n::Text;
 use qoltanba_pki::keyfile::{NewPassword, Password};
 
 /// What the flow needs from the person in front of it. The CLI prompts or
@@ -21,13 +22,14 @@ pub trait RenewalUi {
     fn review(&mut self, _review: &Review) -> ReviewAnswer {
         ReviewAnswer::Later
     }
-    /// A line of progress.
-    fn progress(&mut self, message: &str);
+    /// A line of progress, for the shell to render in the citizen's
+    /// language (`status-…` messages, or an error's text).
+    fn progress(&mut self, message: &Text);
     /// `step` was committed.
     fn committed(&mut self, _step: Step) {}
     /// A yes/no question before something that cannot be undone (the ID
     /// card erasing a key slot). Unanswered means no.
-    fn confirm(&mut self, _question: &str) -> bool {
+    fn confirm(&mut self, _question: &Text) -> bool {
         false
     }
     /// Whether the person asked to stop. Asked before every step and while

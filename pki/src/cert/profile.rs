@@ -154,3 +154,16 @@ impl Serialize for Role {
         s.serialize_str(&self.name())
     }
 }
+
+impl qoltanba_l10n::Localize for Purpose {
+    /// What the key is for, in words (`purpose-sign`: "signing"); CA
+    /// certificates and unknown usages are just "EDS".
+    fn text(&self) -> qoltanba_l10n::Text {
+        qoltanba_l10n::Text::new(match self {
+            Purpose::Auth => "purpose-auth",
+            Purpose::Sign => "purpose-sign",
+            Purpose::Both => "purpose-both",
+            Purpose::Neither => "purpose-other",
+        })
+    }
+}

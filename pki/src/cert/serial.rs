@@ -38,3 +38,14 @@ pub fn normalise_serial(serial: &str) -> Result<String, SerialProblem> {
         Ok(serial.to_ascii_uppercase())
     }
 }
+
+impl qoltanba_l10n::Localize for SerialProblem {
+    fn text(&self) -> qoltanba_l10n::Text {
+        use qoltanba_l10n::Text;
+        match self {
+            Self::Empty => Text::new("error-serial-empty"),
+            Self::TooLong => Text::new("error-serial-too-long").arg("max", MAX_SERIAL_HEX),
+            Self::NotHex => Text::new("error-serial-not-hex"),
+        }
+    }
+}

@@ -61,3 +61,31 @@ impl KeyFileError {
         }
     }
 }
+
+impl qoltanba_l10n::Localize for KeyFileError {
+    /// One message per variant (`error-key-file-…`); a weak password says
+    /// which rule it breaks. The facts are the path and the algorithm's
+    /// name, never a password.
+    fn text(&self) -> qoltanba_l10n::Text {
+        use qoltanba_l10n::Text;
+        match self {
+            Self::NotPkcs12 => Text::new("error-key-file-not-pkcs12"),
+            Self::WrongPassword => Text::new("error-key-file-wrong-password"),
+            Self::NoMac => Text::new("error-key-file-no-mac"),
+            Self::Malformed => Text::new("error-key-file-malformed"),
+            Self::NoPrivateKey => Text::new("error-key-file-no-private-key"),
+            Self::NoCertificate => Text::new("error-key-file-no-certificate"),
+            Self::UnsupportedAlgorithm(algorithm) => {
+                Text::new("error-key-file-unsupported-algorithm").arg("algorithm", algorithm)
+            }
+            Self::WeakPassword(rule) => rule.text(),
+            Self::AlreadyExists(path) => {
+                Text::new("error-key-file-already-exists").arg("path", path.display().to_string())
+            }
+            Self::Io { path, source } => Text::new("error-key-file-io")
+                .arg("path", path.display().to_string())
+                .arg("reason", source.to_string()),
+            Self::Random => Text::new("error-random-failed"),
+        }
+    }
+}

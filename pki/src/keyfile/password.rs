@@ -157,6 +157,22 @@ fn is_cyrillic(c: char) -> bool {
     matches!(c, '\u{0400}'..='\u{052F}' | '\u{1C80}'..='\u{1C8F}' | '\u{2DE0}'..='\u{2DFF}' | '\u{A640}'..='\u{A69F}')
 }
 
+impl qoltanba_l10n::Localize for PasswordRuleError {
+    fn text(&self) -> qoltanba_l10n::Text {
+        use qoltanba_l10n::Text;
+        match self {
+            Self::TooShort => Text::new("error-password-too-short").arg("min", 6),
+            Self::TooLong => Text::new("error-password-too-long").arg("max", 32),
+            Self::NoUppercase => Text::new("error-password-no-uppercase"),
+            Self::NoLowercase => Text::new("error-password-no-lowercase"),
+            Self::NoDigit => Text::new("error-password-no-digit"),
+            Self::Cyrillic => Text::new("error-password-cyrillic"),
+            Self::NonAscii => Text::new("error-password-non-ascii"),
+            Self::Whitespace => Text::new("error-password-whitespace"),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

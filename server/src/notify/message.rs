@@ -1,8 +1,12 @@
-//! The texts of expiry notices, in Kazakh and Russian (push in the device's
-//! language when it is one of kk, ru, en). Each says which certificate (its
-//! serial and purpose), when it ends (Astana time, UTC+5, the single time
-//! zone of Kazakhstan since March 2024), and that the app renews it.
+//! The texts of expiry notices, from the message catalogs (`notice-…` in
+//! qoltanba-l10n, shared with the device's own reminders): e-mail and SMS in
+//! Kazakh and Russian, push in the device's language when it is one of kk,
+//! ru, en (else both). Each says which certificate (its serial and
+//! purpose), when it ends (Astana time, UTC+5, the single time zone of
+//! Kazakhstan since March 2024), and carries the link that opens its
+//! renewal (`notices.renew_link`).
 
+use qoltanba_l10n::{Locale, Localize, Text, render};
 use qoltanba_pki::cert::Purpose;
 use time::{OffsetDateTime, UtcOffset, macros::format_description};
 
@@ -18,6 +22,8 @@ pub struct Facts<'a> {
     pub now: i64,
     /// The citizen's given name and patronymic, for a salutation.
     pub name: Option<&'a str>,
+    /// Opens the renewal of this certificate (`notices.renew_link`, filled in).
+    pub link: &'a str,
 }
 
 impl Facts<'_> {
@@ -41,76 +47,76 @@ impl Facts<'_> {
         (left + DAY - 1) / DAY
     }
 
-    fn purpose(&self) -> &'static str {
-        match Purpose::from_token(self.purpose) {
-            Some(purpose @ (Purpose::Auth | Purpose::Sign | Purpose::Both)) => purpose.name(),
-            _ => "ЭЦҚ/ЭЦП",
-        }
+    /// The purpose in words; anything but auth/sign/both is just "EDS".
+    fn purpose(&self) -> Text {
+        Purpose::from_token(self.purpose)
+            .unwrap_or(Purpose::Neither)
+            .text()
     }
 }
 
-/// Subject and body of the e-mail.
-pub fn email(f: &Facts<'_>) -> (String, String) {
-    let (end, days, serial, purpose) = (f.end(), f.days_left(), f.serial, f.purpose());
-    let subject = format!(
-        "qoltanba: ЭЦҚ сертификатының мерзімі {end} аяқталады / срок сертификата ЭЦП истекает {end}"
-    );
-    let (kk_hello, ru_hello) = match f.name {
-        Some(name) => (
-            format!("Құрметті {name}!"),
-            format!("Уважаемый(ая) {name}!"),
-        ),
-        None => (
-            "Құрметті азамат!".to_owned(),
-            "Уважаемый(ая) гражданин(ка)!".to_owned(),
-        ),
-    };
-    let body = format!(
-        "{kk_hello}\n\n\
-         Сіздің ЭЦҚ сертификатыңыздың ({purpose}, сериялық нөмірі {serial}) қолданылу мерзімі \
-         {end} (Астана уақыты) аяқталады, {days} күн қалды. Сертификатты qoltanba қосымшасында \
-         бірнеше қадаммен жаңартуға болады.\n\n\
-         {ru_hello}\n\n\
-         Срок действия вашего сертификата ЭЦП ({purpose}, серийный номер {serial}) истекает \
-         {end} (время Астаны), осталось дней: {days}. Обновить сертификат можно в приложении \
-         qoltanba за несколько шагов.\n\n\
-         -- \nqoltanba\n"
-    );
-    (subject, body)
-}
-
-/// The SMS text: both languages, as short as the facts allow.
-pub fn sms(f: &Facts<'_>) -> String {
-    let (end, serial) = (f.end(), f.serial);
+/// Kazakh, then Russian.
+fn kk_ru(text: &Text, between: &str) -> String {
     format!(
-        "qoltanba: ЭЦҚ сертификаты {serial} {end} аяқталады, қосымшада жаңартыңыз. \
-         Сертификат ЭЦП {serial} истекает {end}, обновите в приложении."
+        "{}{between}{}",
+        render(Locale::Kk, text),
+        render(Locale::Ru, text)
     )
 }
 
-/// Title and body of a push notification in the device's locale.
+/// Subject and body of the e-mail: Kazakh, then Russian, each with the link.
+pub fn email(f: &Facts<'_>) -> (String, String) {
+    let subject = kk_ru(
+        &Text::new("notice-email-subject").arg("end", f.end()),
+        " / ",
+    );
+    let greeting = match f.name {
+        Some(name) => Text::new("notice-email-greeting").arg("name", name),
+        None => Text::new("notice-email-greeting-anonymous"),
+    };
+    let text = Text::new("notice-email-body")
+        .arg("purpose", f.purpose())
+        .arg("serial", f.serial)
+        .arg("end", f.end())
+        .arg("days", f.days_left())
+        .arg("link", f.link);
+    let mut body = String::new();
+    for locale in [Locale::Kk, Locale::Ru] {
+        body.push_str(&render(locale, &greeting));
+        body.push_str("\n\n");
+        body.push_str(&render(locale, &text));
+        body.push_str("\n\n");
+    }
+    body.push_str("-- \nqoltanba\n");
+    (subject, body)
+}
+
+/// The SMS text: both languages, as short as the facts allow, the link once.
+pub fn sms(f: &Facts<'_>) -> String {
+    let text = Text::new("notice-sms")
+        .arg("serial", f.serial)
+        .arg("end", f.end());
+    format!("qoltanba: {}: {}", kk_ru(&text, ". "), f.link)
+}
+
+/// Title and body of a push notification in the device's locale (Kazakh
+/// and Russian when it is none of kk, ru, en). The tap opens the renewal
+/// through the payload's data (docs/protocol.md, "Push payload").
 pub fn push(f: &Facts<'_>, locale: &str) -> (String, String) {
-    let (end, days, serial, purpose) = (f.end(), f.days_left(), f.serial, f.purpose());
-    let language = locale.get(..2).unwrap_or("").to_ascii_lowercase();
-    match language.as_str() {
-        "kk" => (
-            format!("ЭЦҚ мерзімі аяқталуда: {days} күн"),
-            format!("{purpose} сертификаты {serial} {end} аяқталады. Жаңарту үшін түртіңіз."),
+    let (title, body) = match f.days_left() {
+        0 => (Text::new("notice-expired-title"), "notice-expired-body"),
+        days => (
+            Text::new("notice-expiring-title").arg("days", days),
+            "notice-expiring-body",
         ),
-        "en" => (
-            format!("Your EDS certificate expires in {days} days"),
-            format!("{purpose} certificate {serial} expires on {end} (Astana time). Tap to renew."),
-        ),
-        "ru" => (
-            format!("Срок ЭЦП истекает: осталось дней: {days}"),
-            format!("Сертификат {purpose} {serial} истекает {end}. Нажмите, чтобы обновить."),
-        ),
-        _ => (
-            format!("ЭЦҚ / ЭЦП: {days} күн / дн."),
-            format!(
-                "{purpose} {serial}: {end} аяқталады / истекает. Жаңарту / обновить: qoltanba."
-            ),
-        ),
+    };
+    let body = Text::new(body)
+        .arg("purpose", f.purpose())
+        .arg("serial", f.serial)
+        .arg("end", f.end());
+    match Locale::from_tag(locale) {
+        Some(locale) => (render(locale, &title), render(locale, &body)),
+        None => (kk_ru(&title, " / "), kk_ru(&body, " / ")),
     }
 }
 
@@ -118,23 +124,86 @@ pub fn push(f: &Facts<'_>, locale: &str) -> (String, String) {
 mod tests {
     use super::*;
 
-    #[test]
-    fn texts_name_the_serial_the_end_and_the_app() {
-        let facts = Facts {
+    fn facts() -> Facts<'static> {
+        Facts {
             serial: "4A1B",
             purpose: "sign",
             // 2025-07-01T12:00:00Z = 17:00 in Astana.
             not_after: 1_751_371_200,
             now: 1_751_371_200 - 7 * DAY + 100,
             name: Some("Айгүл"),
-        };
-        let (subject, body) = email(&facts);
-        assert!(subject.contains("01.07.2025 17:00"), "{subject}");
-        assert!(body.contains("4A1B") && body.contains("qoltanba") && body.contains("7 күн"));
-        assert!(sms(&facts).contains("4A1B"));
-        for locale in ["kk-KZ", "ru", "en_US", "", "ә"] {
-            let (title, body) = push(&facts, locale);
-            assert!(!title.is_empty() && body.contains("4A1B"), "{locale}");
+            link: "qoltanba://renew?serial=4A1B",
         }
+    }
+
+    #[test]
+    fn texts_name_the_serial_the_end_and_the_link() {
+        let facts = facts();
+        let (subject, body) = email(&facts);
+        assert_eq!(
+            subject,
+            "qoltanba: ЭЦҚ тіркеу куәлігінің мерзімі 01.07.2025 17:00 аяқталады / \
+             qoltanba: срок регистрационного свидетельства ЭЦП истекает 01.07.2025 17:00"
+        );
+        assert!(body.starts_with("Құрметті Айгүл!\n\n"), "{body}");
+        assert!(body.contains("\n\nУважаемый(ая) Айгүл!\n\n"), "{body}");
+        assert!(body.contains("(қол қою, сериялық нөмірі 4A1B)") && body.contains("7 күн қалды"));
+        assert!(
+            body.contains("(подпись, серийный номер 4A1B)") && body.contains("осталось 7 дней")
+        );
+        // The link that opens the renewal of this certificate, in both languages.
+        assert_eq!(
+            body.matches("qoltanba://renew?serial=4A1B").count(),
+            2,
+            "{body}"
+        );
+        let sms = sms(&facts);
+        assert!(
+            sms.contains("4A1B") && sms.ends_with(": qoltanba://renew?serial=4A1B"),
+            "{sms}"
+        );
+        assert!(
+            sms.contains("аяқталады") && sms.contains("истекает"),
+            "{sms}"
+        );
+        let anonymous = Facts {
+            name: None,
+            ..facts
+        };
+        assert!(email(&anonymous).1.contains("Уважаемый(ая) гражданин(ка)!"));
+    }
+
+    #[test]
+    fn push_speaks_the_device_language_or_both() {
+        let facts = facts();
+        assert_eq!(
+            push(&facts, "en_US"),
+            (
+                "Your EDS certificate expires in 7 days".to_owned(),
+                "signing certificate 4A1B expires on 01.07.2025 17:00 (Astana time). Tap to renew."
+                    .to_owned()
+            )
+        );
+        assert_eq!(push(&facts, "ru").0, "Срок ЭЦП истекает: осталось 7 дней");
+        assert_eq!(
+            push(&facts, "kk-KZ").0,
+            "ЭЦҚ мерзімі аяқталуда: 7 күн қалды"
+        );
+        for locale in ["", "ә", "de-DE"] {
+            let (title, body) = push(&facts, locale);
+            assert!(
+                title.contains("7 күн") && title.contains("7 дней"),
+                "{title}"
+            );
+            assert!(
+                body.contains("аяқталады") && body.contains("истекает"),
+                "{body}"
+            );
+        }
+        let ended = Facts {
+            now: facts.not_after,
+            ..facts
+        };
+        assert_eq!(push(&ended, "en").0, "Your EDS certificate has expired");
     }
 }

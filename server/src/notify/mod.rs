@@ -217,7 +217,7 @@ pub async fn run_once(
         ..RunReport::default()
     };
     for job in &jobs {
-        match deliver(db, senders, job, now).await {
+        match deliver(db, senders, job, now, notices).await {
             Ok(to) => match record(db, job, now, &to) {
                 Ok(()) => {
                     report.sent += 1;
@@ -476,13 +476,21 @@ fn devices_of(
 }
 
 /// Send one notice; on success, a masked description of where it went.
-async fn deliver(db: &Db, senders: &Senders, job: &Job, now: i64) -> Result<String, String> {
+async fn deliver(
+    db: &Db,
+    senders: &Senders,
+    job: &Job,
+    now: i64,
+    notices: &config::Notices,
+) -> Result<String, String> {
+    let link = notices.renew_link_for(&job.serial);
     let facts = message::Facts {
         serial: &job.serial,
         purpose: &job.purpose,
         not_after: job.due.not_after,
         now,
         name: job.name.as_deref(),
+        link: &link,
     };
     match &job.to {
         Recipients::Email(address) => {

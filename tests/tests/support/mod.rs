@@ -73,8 +73,10 @@ pub fn ra_binary() -> &'static Path {
 /// The `qoltanba` binary with a clean environment for passwords.
 pub fn qoltanba() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::new(qoltanba_binary());
+    // The tests read the English messages, whatever the machine's locale.
     cmd.env_remove("QOLTANBA_PASSWORD")
-        .env_remove("QOLTANBA_NEW_PASSWORD");
+        .env_remove("QOLTANBA_NEW_PASSWORD")
+        .env("QOLTANBA_LANG", "en");
     cmd
 }
 

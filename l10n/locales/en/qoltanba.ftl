@@ -1,0 +1,253 @@
+# qoltanba's words in English. docs/localization.md says how ids are named
+# and how to add a message; every id here is in the kk and ru catalogs too,
+# with the same variables.
+
+-eds = EDS
+-nca = NCA RK
+
+## Errors: key files (qoltanba-pki)
+
+error-key-file-not-pkcs12 = not a PKCS#12 key file (empty, truncated or another format); choose the .p12 file { -nca } issued
+error-key-file-wrong-password = wrong password for the key file, or the file was altered; check the password (capital letters and keyboard layout matter) and try again
+error-key-file-no-mac = the key file has no integrity check (MAC), so it cannot be trusted; export it again with a MAC
+error-key-file-malformed = the key file is damaged; use a backup copy or revoke the key and re-issue it
+error-key-file-no-private-key = the key file holds no private key; choose the file with your key, not a certificate
+error-key-file-no-certificate = the key file holds no certificate yet (a new key waiting for its certificate); install the issued certificate first
+error-key-file-unsupported-algorithm = the key file uses an unsupported algorithm ({ $algorithm }); export it again with { -nca }'s algorithms or OpenSSL's default (AES-256)
+error-key-file-already-exists = { $path } already exists; a key file is never overwritten, choose another folder
+error-key-file-io = cannot access { $path } ({ $reason }); check the path and the folder's permissions
+error-random-failed = the system random number generator failed; try again
+
+## Errors: the password rule for new key files
+
+error-password-too-short = the new password is shorter than { $min } characters; choose a longer one
+error-password-too-long = the new password is longer than { $max } characters; choose a shorter one
+error-password-no-uppercase = the new password has no Latin capital letter (A-Z); add one
+error-password-no-lowercase = the new password has no Latin small letter (a-z); add one
+error-password-no-digit = the new password has no digit (0-9); add one
+error-password-cyrillic = the new password has Cyrillic letters; switch the keyboard to the English (Latin) layout and type it again
+error-password-non-ascii = the new password has a character other than Latin letters, digits and ASCII symbols; use only those
+error-password-whitespace = the new password has a space or control character; use letters, digits and symbols only
+
+## Errors: serial numbers
+
+error-serial-empty = it is empty
+error-serial-too-long = it is longer than { $max } hex digits
+error-serial-not-hex = it holds a character other than 0-9 and A-F
+
+## Errors: the ID card (qoltanba-card)
+
+error-card-lost = the card was lost (it left the phone's field or the reader); hold it still and try again
+error-card-timeout = the card did not answer in time; hold it still and try again
+error-card-reader = the card reader failed: { $reason }
+error-card-wrong-can = wrong CAN; check the 6 digits printed on the front of the card
+error-card-wrong-pin = { $tries ->
+    [one] wrong PIN; 1 try left (the next wrong PIN blocks the card)
+   *[other] wrong PIN; { $tries } tries left
+}
+error-card-pin-blocked = the PIN is blocked; unblock it with the PUK
+error-card-pin-blocked-no-puk = the PIN is blocked and this card has no known PUK; visit a public service centre
+error-card-wrong-puk = { $tries ->
+    [one] wrong PUK; 1 try left (the next wrong PUK blocks it for good)
+   *[other] wrong PUK; { $tries } tries left
+}
+error-card-puk-blocked = the PUK is blocked; the card's keys can no longer be used; visit a public service centre
+error-card-pin-needed = the card wants the PIN first; enter the PIN
+error-card-can-needed = the card needs its CAN (the 6 digits printed on the card) to connect
+error-card-unknown = the card is not one qoltanba knows (no known profile answered); use a Kazakh ID card
+error-card-secret-not-digits = the { $kind } must be digits only
+# $kind: CAN, PIN or PUK. $min is 0 when exactly $max digits are asked for.
+error-card-secret-length = { $min ->
+    [0] the { $kind } must have { $max } digits
+   *[other] the { $kind } must have { $min } to { $max } digits
+}
+error-card-new-pin-length = { $min ->
+    [0] the new PIN must have { $max } digits
+   *[other] the new PIN must have { $min } to { $max } digits
+}
+error-card-no-pace = the card does not offer PACE (no PACEInfo in EF.CardAccess)
+error-card-pace-unsupported = the card offers no PACE variant qoltanba supports
+error-card-chip-authentication = the card could not prove it knows the CAN: it is not the card the CAN belongs to, or someone interfered; the session has ended, try again
+error-card-invalid-point = the card sent an invalid public key; the session has ended, try again
+error-card-pace-malformed = the card's PACE answer is malformed ({ $detail }); try again, and report it if it repeats
+error-card-pace-refused = the card refused PACE with status word { $sw }
+error-card-malformed-answer = the card's answer is malformed: { $detail }
+error-card-secure-messaging = secure messaging with the card failed ({ $detail }); the session has ended, tap the card again
+error-card-unprotected = the card answered a secure session in the clear; the session has ended, tap the card again
+error-card-session-ended = the secure session with the card has ended; tap the card again
+error-card-endless-response = the card kept asking for GET RESPONSE; it is not working properly
+error-card-overlong-response = the card's answer is longer than the { $limit } bytes asked for
+error-card-key-malformed-public = the card's public key is malformed: { $detail }
+error-card-key-malformed-signature = the card's signature is malformed: { $detail }
+error-card-slot-empty = key slot { $slot } is empty
+error-card-no-such-slot = key slot { $slot } does not exist on this card
+error-card-slot-in-use = key slot { $slot } holds a current key and cannot be overwritten
+error-card-unsupported = the card does not support { $what }
+error-card-not-confirmed = generating a key in slot { $slot } was not confirmed; nothing was changed
+error-card-certificate-refused = the card refused the certificate for slot { $slot }: it is missing, incomplete or not for that slot's key; write it again
+error-card-certificate-too-large = the certificate is { $size } bytes; the card's file holds at most { $limit }
+error-card-unexpected = the card answered { $operation } with status word { $sw }, which qoltanba does not expect; try again, and report it if it repeats
+error-card-malformed = the card's answer to { $operation } is malformed: { $detail }
+
+## Errors: the registration authority (qoltanba-core's RA client)
+
+error-ra-unreachable = the registration authority cannot be reached ({ $reason }); check the connection and try again
+error-ra-timeout = the registration authority did not answer in time; try again
+error-ra-dropped = the connection to the registration authority dropped; try again
+# $problem is the RA's stable problem code (docs/protocol.md), $detail its own
+# one-line explanation (English), shown where no translation says more.
+error-ra-refused = { $problem ->
+    [wrong-code] the one-time code is wrong; check the code in the SMS and enter it again
+    [code-expired] the one-time code has expired; submit the application again for a new code
+    [application-locked] too many wrong codes; the application is locked, submit a new one
+    [code-not-sent] the SMS with the code could not be sent; try again
+    [no-phone] the registration authority has no phone number for you; update it at a public service centre
+    [certificate-revoked] the certificate is revoked; it cannot be renewed, apply for a new one
+    [certificate-untrusted] the certificate is not valid now (expired or not trusted); renew it at a public service centre
+    [rate-limited] too many attempts; wait a few minutes and try again
+    [unauthenticated] the session has expired; log in again
+   *[other] { $detail }
+}
+error-ra-server = the registration authority is not working right now (HTTP { $status }); try again later
+error-ra-protocol = the registration authority answered something unexpected: { $detail }
+error-ra-bad-trust-anchor = the RA's root certificate is not a valid DER certificate; use the root certificate the RA publishes
+
+## Errors: the device's database
+
+error-store-open = the local database { $path } cannot be opened: { $detail }
+error-store-too-new = the local database was written by a newer qoltanba (schema { $found }, this one knows { $known }); update the app
+error-store-renewal-in-progress = a renewal of this key is already in progress (renewal { $renewal }); resume it or cancel it first
+error-store-no-such-renewal = no renewal { $renewal } exists
+error-store-sql = local database error: { $detail }
+
+## Errors: the renewal
+
+error-renewal-key-file = the key file { $path } cannot be used: { $reason }
+error-renewal-no-certificate = the key file { $path } holds no certificate; use the key files { -nca } issued
+error-renewal-which-keys = give the current key files: one GOST512_ file, or the AUTH_ and the SIGN file
+error-renewal-key = { $detail }
+error-renewal-no-password = a password is needed and none was given
+error-renewal-pin-not-verified = the ID card's PIN is not verified in this session; verify it, then start the renewal
+error-renewal-card-lost = the ID card: { $reason }; resume the renewal to continue
+error-renewal-user-not-authenticated = unlock the phone (fingerprint, face or passcode), then resume the renewal
+error-renewal-application = the application cannot be built: { $detail }
+error-renewal-bad-issue = the issued certificate does not check out: { $detail }; nothing was installed
+error-renewal-failed = the renewal ended without new certificates: { $reason }; start a new one
+error-renewal-corrupt = the stored renewal is unreadable ({ $detail }); start a new one
+error-renewal-cancelled = the renewal was stopped after step { $step }; resume it to continue
+
+## Errors: links
+
+error-link-too-long = the link is longer than { $max } characters
+error-link-not-qoltanba = not a qoltanba link (expected qoltanba://…)
+error-link-unknown-action = the link asks for { $action }, which this app does not know (expected renew)
+error-link-bad-query = the link must carry exactly serial=HEX and nothing else
+error-link-bad-serial = the link's serial number is not usable: { $reason }
+
+## The kinds of error the apps see (qoltanba-ffi's QoltanbaError codes), in
+## general words; the detail says what happened this time.
+
+error-kind-wrong-password = Wrong password
+error-kind-wrong-pin = Wrong PIN
+error-kind-pin-blocked = The PIN is blocked
+error-kind-wrong-can = Wrong CAN
+error-kind-card-lost = The card was lost; hold it to the phone again
+error-kind-wrong-code = Wrong one-time code
+error-kind-ra-unreachable = The registration authority cannot be reached
+error-kind-ra-refused = The registration authority refused the request
+error-kind-invalid-input = Check what you entered
+error-kind-key-file = The key file cannot be used
+error-kind-card = The ID card failed
+error-kind-renewal-failed = The renewal cannot go on
+error-kind-user-not-authenticated = Unlock the phone first
+error-kind-keystore = The phone's keystore failed
+error-kind-cancelled = The renewal was stopped
+error-kind-storage = The app's local database failed
+error-kind-internal = Internal error in qoltanba
+error-internal = internal error in qoltanba ({ $what }); please report it
+
+## The renewal's steps, as the citizen reads them
+
+step-started = started
+step-keys-generated = new keys made
+step-signed = application signed
+step-awaiting-code = awaiting the one-time code
+step-awaiting-issuance = code accepted; awaiting issuance
+step-issued = certificates issued
+step-installed = certificates installed
+step-done = done
+step-failed = failed
+
+## The renewal's progress, as the core reports it
+
+status-logging-in = logging in with the AUTH key
+status-reading-certificates = reading your certificates from the registration authority
+status-generating-key = generating the new { $purpose } key ({ $algorithm })
+status-signing = signing the application with the current SIGN key
+status-submitting = submitting the application
+status-accepted = application { $number } accepted
+status-code-accepted = code accepted
+status-code-expired = the code expired; submitting the application again
+status-issued = the new certificates are issued
+status-waiting-for-issuance = waiting for issuance (asking again in { $seconds } s)
+status-installing = installing the certificates with the new keys
+status-card-key-generated = generated the key on the ID card (slot { $slot })
+status-card-certificate-saved = the certificate of slot { $slot } is in { $path }
+status-card-writing-certificate = writing the certificate into the ID card (slot { $slot })
+status-keystore-key-generated = generated the new key in the device's keystore ({ $level })
+warning-card-slot-erase = Generate the new { $purpose } key in ID card key slot { $slot }? Any key in that slot is erased; it holds no key of a valid certificate.
+
+## The command line's own words (qoltanba-cli)
+
+cli-error = error: { $message }
+cli-renewal-resuming = Resuming renewal { $renewal }.
+# $home: card, keystore or file (where the new keys go).
+cli-renewal-started = { $home ->
+    [card] Renewal { $renewal } started (keys on the ID card).
+    [keystore] Renewal { $renewal } started (new keys in the keystore).
+   *[file] Renewal { $renewal } started.
+}
+cli-renewal-needs-code = Application { $number } waits for the one-time code sent to your phone; run: qoltanba renew --resume --code CODE
+cli-renewed = Renewed (renewal { $renewal }, application { $application }).
+cli-code-prompt = One-time code for application { $number }:{" "}
+cli-not-confirmed = { $question } (not confirmed: run in a terminal or pass --yes)
+cli-demo-code-arrived = the one-time code arrived by SMS (read from the demo RA's outbox)
+cli-no-renewal-to-resume = no unfinished renewal to resume; start one with qoltanba renew --keys …
+
+## Certificate purposes
+
+purpose-auth = authentication
+purpose-sign = signing
+purpose-both = authentication and signing
+purpose-other = { -eds }
+
+## Expiry notices: reminders on the device, the RA's e-mail, SMS and push.
+## $end is the end in Astana time, $link opens the renewal of that certificate.
+
+notice-expiring-title = { $days ->
+    [one] Your { -eds } certificate expires in 1 day
+   *[other] Your { -eds } certificate expires in { $days } days
+}
+notice-expired-title = Your { -eds } certificate has expired
+notice-expiring-body = { $purpose } certificate { $serial } expires on { $end } (Astana time). Tap to renew.
+notice-expired-body = { $purpose } certificate { $serial } expired on { $end } (Astana time). Get a new certificate.
+notice-email-subject = qoltanba: your { -eds } certificate expires on { $end }
+notice-email-greeting = Dear { $name },
+notice-email-greeting-anonymous = Dear citizen,
+notice-email-body = { $days ->
+    [one] your { -eds } certificate ({ $purpose }, serial number { $serial }) expires on { $end } (Astana time); 1 day is left. Renew it in a few steps in the qoltanba app: { $link }
+   *[other] your { -eds } certificate ({ $purpose }, serial number { $serial }) expires on { $end } (Astana time); { $days } days are left. Renew it in a few steps in the qoltanba app: { $link }
+}
+notice-sms = { -eds } certificate { $serial } expires on { $end }; renew it
+
+## The review before signing, and its errors
+error-renewal-declined = the renewal was declined at the review; nothing was signed
+error-renewal-past-review = the renewal is past its review (step { $step }); resume it, or let it end at the registration authority
+warning-unprotected-storage = computer storage is not protected; prefer the ID card or the phone's keystore
+warning-email-changed = the e-mail differs from the current certificate's; notices will go to the new one
+warning-ends-soon = the current certificate ends within a week; an expired key cannot be renewed online
+
+## USB tokens
+status-token-key-generated = generated the new { $purpose } key on the token (id { $id })
+status-token-certificate-stored = stored the certificate { $serial } on the token
+status-demo-review-confirmed = the citizen confirms the application (the demo answers yes)

@@ -1,0 +1,244 @@
+# qoltanba сөздері қазақ тілінде. Идентификаторлардың атауы және хабарлама
+# қосу тәртібі: docs/localization.md. Әр идентификатор ru және en
+# каталогтарында да бар, айнымалылары бірдей.
+
+-eds = ЭЦҚ
+-nca = ҰКО ҚР
+
+## Қателер: кілттер файлдары (qoltanba-pki)
+
+error-key-file-not-pkcs12 = бұл PKCS#12 кілттер файлы емес (бос, қиылған немесе басқа пішімде); { -nca } берген .p12 файлын таңдаңыз
+error-key-file-wrong-password = кілттер файлының құпиясөзі қате немесе файл өзгертілген; құпиясөзді тексеріп (бас әріптер мен пернетақта тілі маңызды), қайталап көріңіз
+error-key-file-no-mac = кілттер файлында тұтастықты тексеру (MAC) жоқ, сондықтан оған сенуге болмайды; оны MAC-пен қайта экспорттаңыз
+error-key-file-malformed = кілттер файлы бүлінген; сақтық көшірмесін алыңыз немесе кілтті кері қайтарып, жаңасын шығарыңыз
+error-key-file-no-private-key = файлда жабық кілт жоқ; тіркеу куәлігін емес, кілтіңіз бар файлды таңдаңыз
+error-key-file-no-certificate = кілттер файлында әлі тіркеу куәлігі жоқ (жаңа кілт куәлігін күтіп тұр); алдымен берілген куәлікті орнатыңыз
+error-key-file-unsupported-algorithm = кілттер файлы қолдау көрсетілмейтін алгоритмді пайдаланады ({ $algorithm }); оны { -nca } алгоритмдерімен немесе OpenSSL-дің әдепкі алгоритмімен (AES-256) қайта экспорттаңыз
+error-key-file-already-exists = { $path } бұрыннан бар; кілттер файлы ешқашан қайта жазылмайды, басқа қалта таңдаңыз
+error-key-file-io = { $path } қолжетімсіз ({ $reason }); жолды және қалтаның рұқсаттарын тексеріңіз
+error-random-failed = жүйенің кездейсоқ сандар генераторы істен шықты; қайталап көріңіз
+
+## Қателер: жаңа кілттер файлдарының құпиясөз ережесі
+
+error-password-too-short = жаңа құпиясөз { $min } таңбадан қысқа; ұзынырақ құпиясөз таңдаңыз
+error-password-too-long = жаңа құпиясөз { $max } таңбадан ұзын; қысқарақ құпиясөз таңдаңыз
+error-password-no-uppercase = жаңа құпиясөзде латынның бас әрпі (A-Z) жоқ; біреуін қосыңыз
+error-password-no-lowercase = жаңа құпиясөзде латынның кіші әрпі (a-z) жоқ; біреуін қосыңыз
+error-password-no-digit = жаңа құпиясөзде цифр (0-9) жоқ; біреуін қосыңыз
+error-password-cyrillic = жаңа құпиясөзде кирилл әріптері бар; пернетақтаны ағылшын (латын) тіліне ауыстырып, қайта теріңіз
+error-password-non-ascii = жаңа құпиясөзде латын әріптері, цифрлар және ASCII таңбаларынан басқа таңба бар; тек соларды пайдаланыңыз
+error-password-whitespace = жаңа құпиясөзде бос орын немесе басқару таңбасы бар; тек әріптер, цифрлар және таңбаларды пайдаланыңыз
+
+## Қателер: сериялық нөмірлер
+
+error-serial-empty = ол бос
+error-serial-too-long = ол { $max } он алтылық цифрдан ұзын
+error-serial-not-hex = онда 0-9 және A-F-тен басқа таңба бар
+
+## Қателер: жеке куәлік (qoltanba-card)
+
+error-card-lost = картамен байланыс үзілді (ол телефонның өрісінен немесе оқу құрылғысынан шығып кетті); картаны қозғалтпай ұстап, қайталап көріңіз
+error-card-timeout = карта уақытында жауап бермеді; картаны қозғалтпай ұстап, қайталап көріңіз
+error-card-reader = карта оқу құрылғысы істен шықты: { $reason }
+error-card-wrong-can = CAN қате; картаның алдыңғы бетіндегі 6 цифрды тексеріңіз
+error-card-wrong-pin = { $tries ->
+    [one] PIN-код қате; 1 әрекет қалды (келесі қате PIN-код картаны бұғаттайды)
+   *[other] PIN-код қате; { $tries } әрекет қалды
+}
+error-card-pin-blocked = PIN-код бұғатталған; оны PUK-кодпен бұғаттан шығарыңыз
+error-card-pin-blocked-no-puk = PIN-код бұғатталған, ал бұл картаның PUK-коды белгісіз; ХҚКО-ға барыңыз
+error-card-wrong-puk = { $tries ->
+    [one] PUK-код қате; 1 әрекет қалды (келесі қате PUK-код оны біржола бұғаттайды)
+   *[other] PUK-код қате; { $tries } әрекет қалды
+}
+error-card-puk-blocked = PUK-код бұғатталған; картаның кілттерін енді пайдалану мүмкін емес; ХҚКО-ға барыңыз
+error-card-pin-needed = карта алдымен PIN-кодты сұрайды; PIN-кодты енгізіңіз
+error-card-can-needed = картаға қосылу үшін оның CAN-ы (картада басылған 6 цифр) қажет
+error-card-unknown = qoltanba бұл картаны танымайды (белгілі бірде-бір профиль жауап бермеді); ҚР жеке куәлігін пайдаланыңыз
+error-card-secret-not-digits = { $kind } тек цифрлардан тұруы керек
+error-card-secret-length = { $min ->
+    [0] { $kind } { $max } цифрдан тұруы керек
+   *[other] { $kind } { $min }–{ $max } цифрдан тұруы керек
+}
+error-card-new-pin-length = { $min ->
+    [0] жаңа PIN-код { $max } цифрдан тұруы керек
+   *[other] жаңа PIN-код { $min }–{ $max } цифрдан тұруы керек
+}
+error-card-no-pace = карта PACE ұсынбайды (EF.CardAccess ішінде PACEInfo жоқ)
+error-card-pace-unsupported = карта qoltanba қолдайтын PACE нұсқаларының бірде-бірін ұсынбайды
+error-card-chip-authentication = карта CAN-ды білетінін дәлелдей алмады: бұл CAN тиесілі карта емес немесе біреу кедергі жасады; сеанс аяқталды, қайталап көріңіз
+error-card-invalid-point = карта жарамсыз ашық кілт жіберді; сеанс аяқталды, қайталап көріңіз
+error-card-pace-malformed = картаның PACE жауабы бұрмаланған ({ $detail }); қайталап көріңіз, қайталанса бізге хабарлаңыз
+error-card-pace-refused = карта PACE-тен { $sw } күй сөзімен бас тартты
+error-card-malformed-answer = картаның жауабы бұрмаланған: { $detail }
+error-card-secure-messaging = картамен қорғалған алмасу сәтсіз болды ({ $detail }); сеанс аяқталды, картаны қайта жақындатыңыз
+error-card-unprotected = карта қорғалған сеанста ашық мәтінмен жауап берді; сеанс аяқталды, картаны қайта жақындатыңыз
+error-card-session-ended = картамен қорғалған сеанс аяқталды; картаны қайта жақындатыңыз
+error-card-endless-response = карта GET RESPONSE-ты тоқтаусыз сұрай береді; ол дұрыс жұмыс істемейді
+error-card-overlong-response = картаның жауабы сұралған { $limit } байттан ұзын
+error-card-key-malformed-public = картаның ашық кілті бұрмаланған: { $detail }
+error-card-key-malformed-signature = картаның қолтаңбасы бұрмаланған: { $detail }
+error-card-slot-empty = { $slot } кілт ұяшығы бос
+error-card-no-such-slot = бұл картада { $slot } кілт ұяшығы жоқ
+error-card-slot-in-use = { $slot } ұяшығында қолданыстағы кілт бар, оны қайта жазуға болмайды
+error-card-unsupported = карта { $what } қолдамайды
+error-card-not-confirmed = { $slot } ұяшығында кілт жасау расталмады; ештеңе өзгертілген жоқ
+error-card-certificate-refused = карта { $slot } ұяшығына арналған тіркеу куәлігін қабылдамады: ол жоқ, толық емес немесе сол ұяшықтың кілтіне арналмаған; оны қайта жазыңыз
+error-card-certificate-too-large = тіркеу куәлігінің көлемі { $size } байт; картаның файлына ең көбі { $limit } сыяды
+error-card-unexpected = карта { $operation } командасына qoltanba күтпеген { $sw } күй сөзімен жауап берді; қайталап көріңіз, қайталанса бізге хабарлаңыз
+error-card-malformed = картаның { $operation } командасына жауабы бұрмаланған: { $detail }
+
+## Қателер: куәландырушы орталық (qoltanba-core клиенті)
+
+error-ra-unreachable = куәландырушы орталыққа қосылу мүмкін емес ({ $reason }); байланысты тексеріп, қайталап көріңіз
+error-ra-timeout = куәландырушы орталық уақытында жауап бермеді; қайталап көріңіз
+error-ra-dropped = куәландырушы орталықпен байланыс үзілді; қайталап көріңіз
+error-ra-refused = { $problem ->
+    [wrong-code] бір реттік код қате; SMS-тегі кодты тексеріп, қайта енгізіңіз
+    [code-expired] бір реттік кодтың мерзімі өтті; жаңа код алу үшін өтінішті қайта жіберіңіз
+    [application-locked] қате кодтар тым көп; өтініш бұғатталды, жаңасын жіберіңіз
+    [code-not-sent] коды бар SMS жіберілмеді; қайталап көріңіз
+    [no-phone] куәландырушы орталықта телефон нөміріңіз жоқ; оны ХҚКО-да жаңартыңыз
+    [certificate-revoked] тіркеу куәлігі кері қайтарылған; оны жаңартуға болмайды, жаңасын алыңыз
+    [certificate-untrusted] тіркеу куәлігі қазір жарамсыз (мерзімі өткен немесе сенімсіз); жаңасын ХҚКО-дан алыңыз
+    [rate-limited] әрекеттер тым көп; бірнеше минут күтіп, қайталап көріңіз
+    [unauthenticated] сеанстың мерзімі өтті; қайта кіріңіз
+   *[other] куәландырушы орталық сұраудан бас тартты ({ $problem }): { $detail }
+}
+error-ra-server = куәландырушы орталық қазір жұмыс істемейді (HTTP { $status }); кейінірек қайталап көріңіз
+error-ra-protocol = куәландырушы орталық күтпеген жауап берді: { $detail }
+error-ra-bad-trust-anchor = куәландырушы орталықтың түбірлік сертификаты DER пішіміндегі сертификат емес; орталық жариялайтын түбірлік сертификатты пайдаланыңыз
+
+## Қателер: құрылғының дерекқоры
+
+error-store-open = { $path } жергілікті дерекқорын ашу мүмкін емес: { $detail }
+error-store-too-new = жергілікті дерекқорды qoltanba-ның жаңарақ нұсқасы жазған (схема { $found }, бұл нұсқа { $known } дейін біледі); қосымшаны жаңартыңыз
+error-store-renewal-in-progress = бұл кілтті жаңарту жүріп жатыр (жаңарту { $renewal }); оны жалғастырыңыз немесе алдымен тоқтатыңыз
+error-store-no-such-renewal = { $renewal } жаңартуы жоқ
+error-store-sql = жергілікті дерекқор қатесі: { $detail }
+
+## Қателер: жаңарту
+
+error-renewal-key-file = { $path } кілттер файлын пайдалану мүмкін емес: { $reason }
+error-renewal-no-certificate = { $path } кілттер файлында тіркеу куәлігі жоқ; { -nca } берген кілттер файлдарын пайдаланыңыз
+error-renewal-which-keys = қазіргі кілттер файлдарын көрсетіңіз: бір GOST512_ файлы немесе AUTH_ және SIGN файлдары
+error-renewal-key = { $detail }
+error-renewal-no-password = құпиясөз қажет, бірақ ол берілмеді
+error-renewal-pin-not-verified = жеке куәліктің PIN-коды бұл сеанста тексерілмеген; оны тексеріп, содан кейін жаңартуды бастаңыз
+error-renewal-card-lost = жеке куәлік: { $reason }; жаңартуды жалғастырыңыз
+error-renewal-user-not-authenticated = телефонның құлпын ашыңыз (саусақ ізі, бет немесе құпия код), содан кейін жаңартуды жалғастырыңыз
+error-renewal-application = өтінішті құру мүмкін емес: { $detail }
+error-renewal-bad-issue = берілген тіркеу куәлігі тексеруден өтпеді: { $detail }; ештеңе орнатылмады
+error-renewal-failed = жаңарту жаңа тіркеу куәліктерінсіз аяқталды: { $reason }; жаңасын бастаңыз
+error-renewal-corrupt = сақталған жаңартуды оқу мүмкін емес ({ $detail }); жаңасын бастаңыз
+error-renewal-cancelled = жаңарту «{ $step }» қадамынан кейін тоқтатылды; оны кейін жалғастырыңыз
+
+## Қателер: сілтемелер
+
+error-link-too-long = сілтеме { $max } таңбадан ұзын
+error-link-not-qoltanba = бұл qoltanba сілтемесі емес (qoltanba://… күтіледі)
+error-link-unknown-action = сілтеме «{ $action }» сұрайды, бұл қосымша оны білмейді (renew күтіледі)
+error-link-bad-query = сілтемеде дәл serial=HEX болуы керек, басқа ештеңе болмауы керек
+error-link-bad-serial = сілтемедегі сериялық нөмір жарамсыз: { $reason }
+
+## Қосымшалар көретін қате түрлері (qoltanba-ffi-дегі QoltanbaError кодтары),
+## жалпы сөздермен; толығырақ мәтін бұл жолы не болғанын айтады.
+
+error-kind-wrong-password = Құпиясөз қате
+error-kind-wrong-pin = PIN-код қате
+error-kind-pin-blocked = PIN-код бұғатталған
+error-kind-wrong-can = CAN қате
+error-kind-card-lost = Картамен байланыс үзілді; оны телефонға қайта жақындатыңыз
+error-kind-wrong-code = Бір реттік код қате
+error-kind-ra-unreachable = Куәландырушы орталыққа қосылу мүмкін емес
+error-kind-ra-refused = Куәландырушы орталық сұраудан бас тартты
+error-kind-invalid-input = Енгізгеніңізді тексеріңіз
+error-kind-key-file = Кілттер файлын пайдалану мүмкін емес
+error-kind-card = Жеке куәлік істен шықты
+error-kind-renewal-failed = Жаңартуды жалғастыру мүмкін емес
+error-kind-user-not-authenticated = Алдымен телефонның құлпын ашыңыз
+error-kind-keystore = Телефонның кілттер қоймасы істен шықты
+error-kind-cancelled = Жаңарту тоқтатылды
+error-kind-storage = Қосымшаның жергілікті дерекқоры істен шықты
+error-kind-internal = qoltanba ішкі қатесі
+error-internal = qoltanba ішкі қатесі ({ $what }); бұл туралы хабарлаңыз
+
+## Жаңарту қадамдары, азамат көретіндей
+
+step-started = басталды
+step-keys-generated = жаңа кілттер жасалды
+step-signed = өтінішке қол қойылды
+step-awaiting-code = бір реттік код күтілуде
+step-awaiting-issuance = код қабылданды; беру күтілуде
+step-issued = тіркеу куәліктері берілді
+step-installed = тіркеу куәліктері орнатылды
+step-done = дайын
+step-failed = сәтсіз аяқталды
+
+## Жаңарту барысы, ядро хабарлағандай
+
+status-logging-in = AUTH кілтімен кіру
+status-reading-certificates = тіркеу куәліктеріңізді куәландырушы орталықтан оқу
+status-generating-key = жаңа { $purpose } кілтін жасау ({ $algorithm })
+status-signing = өтінішке қазіргі SIGN кілтімен қол қою
+status-submitting = өтінішті жіберу
+status-accepted = { $number } өтініші қабылданды
+status-code-accepted = код қабылданды
+status-code-expired = кодтың мерзімі өтті; өтініш қайта жіберіледі
+status-issued = жаңа тіркеу куәліктері берілді
+status-waiting-for-issuance = беруді күту ({ $seconds } с кейін қайта сұралады)
+status-installing = тіркеу куәліктерін жаңа кілттерге орнату
+status-card-key-generated = кілт жеке куәлікте жасалды ({ $slot } ұяшығы)
+status-card-certificate-saved = { $slot } ұяшығының тіркеу куәлігі { $path } ішінде
+status-card-writing-certificate = тіркеу куәлігін жеке куәлікке жазу ({ $slot } ұяшығы)
+status-keystore-key-generated = жаңа кілт құрылғының кілттер қоймасында жасалды ({ $level })
+warning-card-slot-erase = Жаңа { $purpose } кілті жеке куәліктің { $slot } ұяшығында жасалсын ба? Сол ұяшықтағы кілт өшіріледі; онда жарамды тіркеу куәлігінің кілті жоқ.
+
+## Пәрмен жолының өз сөздері (qoltanba-cli)
+
+cli-error = қате: { $message }
+cli-renewal-resuming = { $renewal } жаңартуы жалғасуда.
+cli-renewal-started = { $home ->
+    [card] { $renewal } жаңартуы басталды (кілттер жеке куәлікте).
+    [keystore] { $renewal } жаңартуы басталды (жаңа кілттер кілттер қоймасында).
+   *[file] { $renewal } жаңартуы басталды.
+}
+cli-renewal-needs-code = { $number } өтініші телефоныңызға жіберілген бір реттік кодты күтуде; орындаңыз: qoltanba renew --resume --code КОД
+cli-renewed = Жаңартылды ({ $renewal } жаңартуы, { $application } өтініші).
+cli-code-prompt = { $number } өтініші үшін бір реттік код:{" "}
+cli-not-confirmed = { $question } (расталмады: терминалда іске қосыңыз немесе --yes беріңіз)
+cli-demo-code-arrived = бір реттік код SMS арқылы келді (демо куәландырушы орталықтың шығыс хаттарынан оқылды)
+cli-no-renewal-to-resume = аяқталмаған жаңарту жоқ; оны бастаңыз: qoltanba renew --keys …
+
+## Тіркеу куәліктерінің мақсаты
+
+purpose-auth = аутентификация
+purpose-sign = қол қою
+purpose-both = аутентификация және қол қою
+purpose-other = { -eds }
+
+## Мерзімнің аяқталуы туралы хабарламалар: құрылғыдағы еске салғыштар,
+## куәландырушы орталықтың хаты, SMS және push. $end — Астана уақытымен
+## аяқталу уақыты, $link сол тіркеу куәлігін жаңартуды ашады.
+
+notice-expiring-title = { -eds } мерзімі аяқталуда: { $days } күн қалды
+notice-expired-title = { -eds } мерзімі аяқталды
+notice-expiring-body = Тіркеу куәлігі ({ $purpose }) { $serial } { $end } (Астана уақыты) аяқталады. Жаңарту үшін түртіңіз.
+notice-expired-body = Тіркеу куәлігі ({ $purpose }) { $serial } { $end } (Астана уақыты) аяқталды. Жаңасын алыңыз.
+notice-email-subject = qoltanba: { -eds } тіркеу куәлігінің мерзімі { $end } аяқталады
+notice-email-greeting = Құрметті { $name }!
+notice-email-greeting-anonymous = Құрметті азамат!
+notice-email-body = Сіздің { -eds } тіркеу куәлігіңіздің ({ $purpose }, сериялық нөмірі { $serial }) қолданылу мерзімі { $end } (Астана уақыты) аяқталады, { $days } күн қалды. Оны qoltanba қосымшасында бірнеше қадаммен жаңартуға болады: { $link }
+notice-sms = { -eds } тіркеу куәлігі { $serial } { $end } аяқталады; жаңартыңыз
+
+## The review before signing, and its errors
+error-renewal-declined = жаңарту өтінішті тексеру кезінде бас тартылды; ештеңе қол қойылмады
+error-renewal-past-review = жаңарту өтінішті тексеруден өтіп кеткен («{ $step }» қадамы); оны жалғастырыңыз немесе тіркеу орталығының шешімін күтіңіз
+warning-unprotected-storage = компьютердегі сақтау қорғалмаған; жеке куәлікті немесе телефон қоймасын таңдаған жөн
+warning-email-changed = e-mail қазіргі тіркеу куәлігіндегіден өзгеше; хабарламалар жаңасына келеді
+warning-ends-soon = қазіргі тіркеу куәлігінің мерзімі бір апта ішінде аяқталады; мерзімі өткен кілтті онлайн жаңарту мүмкін емес
+
+## USB tokens
+status-token-key-generated = жаңа { $purpose } кілті токенде жасалды (id { $id })
+status-token-certificate-stored = { $serial } тіркеу куәлігі токенге жазылды
+status-demo-review-confirmed = азамат өтінішті растайды (демонстрация «иә» деп жауап береді)
