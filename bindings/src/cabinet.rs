@@ -24,7 +24,41 @@ use qoltanba_pki::signed_message::Attachment;
 use time::OffsetDateTime;
 
 use crate::app::{Answers, App, KeySource};
-use crate::error::{QoltanbaError, guard, panicked};
+use crate::error::{QoltanbaError, guard, panicked, say};
+use qoltanba_core::cabinet::{KeyAction, KeyStatus, NextStep};
+use qoltanba_core::renewal::ReviewWarning;
+use qoltanba_l10n::Localize;
+use qoltanba_pki::reissue::StorageKind;
+
+/// A key's status in the citizen's words (the locale of `set_locale`).
+#[uniffi::export]
+pub fn key_status_text(status: KeyStatus) -> String {
+    say(&status.text())
+}
+
+/// An action's button words.
+#[uniffi::export]
+pub fn key_action_text(action: KeyAction) -> String {
+    say(&action.text())
+}
+
+/// What the citizen does next about an application.
+#[uniffi::export]
+pub fn next_step_text(step: NextStep) -> String {
+    say(&step.text())
+}
+
+/// Where keys live, in the citizen's words.
+#[uniffi::export]
+pub fn storage_text(storage: StorageKind) -> String {
+    say(&storage.text())
+}
+
+/// A warning of the review before signing.
+#[uniffi::export]
+pub fn review_warning_text(warning: ReviewWarning) -> String {
+    say(&warning.text())
+}
 
 /// A login to the RA with one of the citizen's AUTH keys; valid for the
 /// RA's session time (15 minutes by default), then log in again.

@@ -10,6 +10,7 @@ use clap::{Args, Subcommand};
 use qoltanba_core::cabinet::{Cabinet, CitizenKey, KeyStatus};
 use qoltanba_core::ra::Session;
 use qoltanba_core::renewal::{CardHome, FileHome, KeyHome};
+use qoltanba_l10n::Localize;
 use qoltanba_pki::protocol::{NotificationPreferences, ProfileUpdate, RevocationReason};
 use qoltanba_pki::signed_message::Attachment;
 use serde_json::json;
@@ -231,12 +232,7 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
                 let actions: Vec<String> = k
                     .actions
                     .iter()
-                    .map(|a| {
-                        serde_json::to_value(a)
-                            .ok()
-                            .and_then(|v| v.as_str().map(str::to_owned))
-                            .unwrap_or_default()
-                    })
+                    .map(|a| crate::lang::say(&a.text()))
                     .collect();
                 if !actions.is_empty() {
                     println!("    can: {}", actions.join(", "));
@@ -260,10 +256,7 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
                     a.number,
                     a.state.token(),
                     a.created_at,
-                    serde_json::to_value(a.next_step)
-                        .ok()
-                        .and_then(|v| v.as_str().map(str::to_owned))
-                        .unwrap_or_default()
+                    crate::lang::say(&a.next_step.text())
                 );
             }
             Ok(())
@@ -480,17 +473,7 @@ fn keys_of(
 }
 
 fn status_text(status: &KeyStatus) -> String {
-    match status {
-        KeyStatus::Valid { days_left } => format!("valid, {days_left} days left"),
-        KeyStatus::Expiring { days_left } => format!("expiring in {days_left} days: renew it"),
-        KeyStatus::Renewing { renewal_id, step } => {
-            format!("renewal {renewal_id} under way ({})", step.name())
-        }
-        KeyStatus::Replaced => "replaced by a renewal".into(),
-        KeyStatus::Revoked => "revoked".into(),
-        KeyStatus::Expired => "expired: renew at a service centre or on egov.kz".into(),
-        KeyStatus::NotYetValid => "not valid yet".into(),
-    }
+    crate::lang::say(&status.text())
 }
 
 fn on(b: bool) -> &'static str {

@@ -274,14 +274,9 @@ pub fn print_review(review: &Review) {
     }
 }
 
-fn storage_name(storage: qoltanba_pki::reissue::StorageKind) -> &'static str {
-    use qoltanba_pki::reissue::StorageKind;
-    match storage {
-        StorageKind::File => "key file on this computer",
-        StorageKind::PlatformKeystore => "the device keystore",
-        StorageKind::IdCard => "the ID card",
-        StorageKind::Token => "the token",
-    }
+fn storage_name(storage: qoltanba_pki::reissue::StorageKind) -> String {
+    use qoltanba_l10n::Localize;
+    crate::lang::say(&storage.text())
 }
 
 fn warning_text(warning: qoltanba_core::renewal::ReviewWarning) -> String {

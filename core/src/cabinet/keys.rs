@@ -155,6 +155,39 @@ impl KeyStatus {
     }
 }
 
+impl qoltanba_l10n::Localize for KeyStatus {
+    /// `status-key-…`: what the list says under a key.
+    fn text(&self) -> qoltanba_l10n::Text {
+        use qoltanba_l10n::Text;
+        match *self {
+            Self::Valid { days_left } => Text::new("status-key-valid").arg("days", days_left),
+            Self::Expiring { days_left } => Text::new("status-key-expiring").arg("days", days_left),
+            Self::Renewing { renewal_id, step } => Text::new("status-key-renewing")
+                .arg("renewal", renewal_id)
+                .arg("step", step.text()),
+            Self::Replaced => Text::new("status-key-replaced"),
+            Self::Revoked => Text::new("status-key-revoked"),
+            Self::Expired => Text::new("status-key-expired"),
+            Self::NotYetValid => Text::new("status-key-not-yet-valid"),
+        }
+    }
+}
+
+impl qoltanba_l10n::Localize for KeyAction {
+    /// `action-…`: the button's words.
+    fn text(&self) -> qoltanba_l10n::Text {
+        qoltanba_l10n::Text::new(match self {
+            Self::Renew => "action-renew",
+            Self::ResumeRenewal => "action-resume-renewal",
+            Self::SignDocument => "action-sign-document",
+            Self::Revoke => "action-revoke",
+            Self::ChangePassword => "action-change-password",
+            Self::ChangePin => "action-change-pin",
+            Self::UnblockPin => "action-unblock-pin",
+        })
+    }
+}
+
 fn status(
     cert: &KzCertificate,
     known: &KnownCertificate,
@@ -221,6 +254,54 @@ fn actions(status: KeyStatus, purpose: Purpose, storage: StorageKind) -> Vec<Key
 #[cfg(test)]
 mod tests {
     use super::*;
+    use qoltanba_l10n::{Locale, Localize, has_message};
+
+    #[test]
+    fn every_status_and_action_has_its_words_in_three_languages() {
+        let statuses = [
+            KeyStatus::Valid { days_left: 200 },
+            KeyStatus::Expiring { days_left: 3 },
+            KeyStatus::Renewing {
+                renewal_id: 1,
+                step: Step::Submitted,
+            },
+            KeyStatus::Replaced,
+            KeyStatus::Revoked,
+            KeyStatus::Expired,
+            KeyStatus::NotYetValid,
+        ];
+        let actions = [
+            KeyAction::Renew,
+            KeyAction::ResumeRenewal,
+            KeyAction::SignDocument,
+            KeyAction::Revoke,
+            KeyAction::ChangePassword,
+            KeyAction::ChangePin,
+            KeyAction::UnblockPin,
+        ];
+        let texts = statuses
+            .iter()
+            .map(Localize::text)
+            .chain(actions.iter().map(Localize::text));
+        for text in texts {
+            for locale in Locale::ALL {
+                assert!(
+                    has_message(locale, text.id()),
+                    "{} in {locale:?}",
+                    text.id()
+                );
+                let words = qoltanba_l10n::try_render(locale, &text)
+                    .unwrap_or_else(|e| panic!("{} in {locale:?}: {e:?}", text.id()));
+                assert!(!words.is_empty());
+            }
+        }
+        // Russian plurals: 1 день, 2 дня, 5 дней.
+        let ru =
+            |days| qoltanba_l10n::render(Locale::Ru, &KeyStatus::Valid { days_left: days }.text());
+        assert!(ru(1).contains("1 день"), "{}", ru(1));
+        assert!(ru(2).contains("2 дня"), "{}", ru(2));
+        assert!(ru(5).contains("5 дней"), "{}", ru(5));
+    }
 
     #[test]
     fn what_each_status_allows() {

@@ -58,6 +58,19 @@ pub struct RaCertificate {
     pub on_this_device: bool,
 }
 
+impl qoltanba_l10n::Localize for NextStep {
+    /// `next-step-…`: what the citizen does next about an application.
+    fn text(&self) -> qoltanba_l10n::Text {
+        qoltanba_l10n::Text::new(match self {
+            Self::EnterCode => "next-step-enter-code",
+            Self::WaitForIssuance => "next-step-wait-for-issuance",
+            Self::InstallCertificates => "next-step-install-certificates",
+            Self::Nothing => "next-step-nothing",
+            Self::StartAgain => "next-step-start-again",
+        })
+    }
+}
+
 impl RaApplication {
     /// `status` as the citizen sees it; `installed` says whether this
     /// device already installed what was issued, `renewal_id` which local

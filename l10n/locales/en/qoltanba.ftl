@@ -251,3 +251,34 @@ warning-ends-soon = the current certificate ends within a week; an expired key c
 status-token-key-generated = generated the new { $purpose } key on the token (id { $id })
 status-token-certificate-stored = stored the certificate { $serial } on the token
 status-demo-review-confirmed = the citizen confirms the application (the demo answers yes)
+
+## The cabinet: keys, actions, applications
+status-key-valid = { $days ->
+    [one] valid, { $days } day left
+   *[other] valid, { $days } days left
+}
+status-key-expiring = { $days ->
+    [one] ends in { $days } day: renew it now
+   *[other] ends in { $days } days: renew it now
+}
+status-key-renewing = renewal { $renewal } under way: { $step }
+status-key-replaced = replaced by a renewal
+status-key-revoked = revoked
+status-key-expired = expired: new keys are issued at a public service centre or on egov.kz
+status-key-not-yet-valid = not valid yet; check the phone's date and time
+action-renew = Renew
+action-resume-renewal = Continue the renewal
+action-sign-document = Sign a document
+action-revoke = Revoke
+action-change-password = Change the password
+action-change-pin = Change the PIN
+action-unblock-pin = Unblock the PIN
+next-step-enter-code = enter the code sent by SMS
+next-step-wait-for-issuance = wait: the certificates are being issued
+next-step-install-certificates = install the issued certificates
+next-step-nothing = nothing to do
+next-step-start-again = start a new renewal
+storage-file = key file on this device
+storage-platform-keystore = the phone's keystore
+storage-id-card = the ID card
+storage-token = a USB token

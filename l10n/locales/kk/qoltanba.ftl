@@ -242,3 +242,34 @@ warning-ends-soon = қазіргі тіркеу куәлігінің мерзі�
 status-token-key-generated = жаңа { $purpose } кілті токенде жасалды (id { $id })
 status-token-certificate-stored = { $serial } тіркеу куәлігі токенге жазылды
 status-demo-review-confirmed = азамат өтінішті растайды (демонстрация «иә» деп жауап береді)
+
+## The cabinet: keys, actions, applications
+status-key-valid = { $days ->
+    [one] жарамды, { $days } күн қалды
+   *[other] жарамды, { $days } күн қалды
+}
+status-key-expiring = { $days ->
+    [one] { $days } күннен кейін аяқталады: қазір жаңартыңыз
+   *[other] { $days } күннен кейін аяқталады: қазір жаңартыңыз
+}
+status-key-renewing = { $renewal } жаңарту жүріп жатыр: { $step }
+status-key-replaced = жаңарту кезінде ауыстырылды
+status-key-revoked = кері қайтарылды
+status-key-expired = мерзімі өтті: жаңа кілттер ХҚКО-да немесе egov.kz-те беріледі
+status-key-not-yet-valid = әлі жарамсыз; телефонның күні мен уақытын тексеріңіз
+action-renew = Жаңарту
+action-resume-renewal = Жаңартуды жалғастыру
+action-sign-document = Құжатқа қол қою
+action-revoke = Кері қайтару
+action-change-password = Құпиясөзді өзгерту
+action-change-pin = PIN-кодты өзгерту
+action-unblock-pin = PIN-кодты бұғаттан шығару
+next-step-enter-code = SMS-тегі кодты енгізіңіз
+next-step-wait-for-issuance = күтіңіз: тіркеу куәліктері шығарылуда
+next-step-install-certificates = шығарылған тіркеу куәліктерін орнатыңыз
+next-step-nothing = ештеңе істеудің қажеті жоқ
+next-step-start-again = жаңа жаңартуды бастаңыз
+storage-file = осы құрылғыдағы кілт файлы
+storage-platform-keystore = телефон қоймасы
+storage-id-card = жеке куәлік
+storage-token = USB-токен

@@ -262,3 +262,38 @@ warning-ends-soon = текущее регистрационное свидете
 status-token-key-generated = новый ключ { $purpose } создан на токене (id { $id })
 status-token-certificate-stored = регистрационное свидетельство { $serial } записано на токен
 status-demo-review-confirmed = гражданин подтверждает заявление (демонстрация отвечает «да»)
+
+## The cabinet: keys, actions, applications
+status-key-valid = { $days ->
+    [one] действует, остался { $days } день
+    [few] действует, осталось { $days } дня
+    [many] действует, осталось { $days } дней
+   *[other] действует, осталось { $days } дня
+}
+status-key-expiring = { $days ->
+    [one] истекает через { $days } день: продлите сейчас
+    [few] истекает через { $days } дня: продлите сейчас
+    [many] истекает через { $days } дней: продлите сейчас
+   *[other] истекает через { $days } дня: продлите сейчас
+}
+status-key-renewing = идёт продление { $renewal }: { $step }
+status-key-replaced = заменён при продлении
+status-key-revoked = отозван
+status-key-expired = истёк: новые ключи выдаются в ЦОН или на egov.kz
+status-key-not-yet-valid = ещё не действует; проверьте дату и время телефона
+action-renew = Продлить
+action-resume-renewal = Продолжить продление
+action-sign-document = Подписать документ
+action-revoke = Отозвать
+action-change-password = Сменить пароль
+action-change-pin = Сменить PIN-код
+action-unblock-pin = Разблокировать PIN-код
+next-step-enter-code = введите код из SMS
+next-step-wait-for-issuance = подождите: регистрационные свидетельства выпускаются
+next-step-install-certificates = установите выпущенные регистрационные свидетельства
+next-step-nothing = ничего делать не нужно
+next-step-start-again = начните новое продление
+storage-file = файл ключа на этом устройстве
+storage-platform-keystore = хранилище телефона
+storage-id-card = удостоверение личности
+storage-token = USB-токен

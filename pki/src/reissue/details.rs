@@ -67,6 +67,18 @@ impl StorageKind {
     }
 }
 
+impl qoltanba_l10n::Localize for StorageKind {
+    /// `storage-…`: where the keys live, as the citizen reads it.
+    fn text(&self) -> qoltanba_l10n::Text {
+        qoltanba_l10n::Text::new(match self {
+            Self::File => "storage-file",
+            Self::PlatformKeystore => "storage-platform-keystore",
+            Self::IdCard => "storage-id-card",
+            Self::Token => "storage-token",
+        })
+    }
+}
+
 /// The citizen's entries: where NCA writes, where they live, where the new
 /// keys will be kept.
 #[derive(Clone, Debug)]
