@@ -265,6 +265,29 @@ func keyFileRequest(_ files: [String], _ password: String, _ dir: URL) -> KeyFil
                    newKeysDir: dir.appendingPathComponent("new").path)
 }
 
+/// Start a key-file renewal and confirm its review (which must warn that key
+/// files are unprotected storage), as a citizen tapping "sign" would.
+func startConfirmed(_ app: App, _ request: KeyFileRenewal, cancel: CancelHandle?,
+                    listener: RenewalListener?) async throws -> RenewalState {
+    let state = try await app.startRenewalWithKeyFiles(request: request, cancel: cancel, listener: listener)
+    let review = try XCTUnwrap(state.review, "no review before signing: \(state)")
+    XCTAssertEqual(review.storage, .file)
+    XCTAssertTrue(review.warnings.contains(.unprotectedStorage), "\(review.warnings)")
+    return try await app.confirmReview(renewalId: state.renewalId,
+                                       keys: .keyFiles(password: request.password, newPassword: request.newPassword),
+                                       cancel: cancel, listener: listener)
+}
+
+/// [startConfirmed] for the ID card.
+func startConfirmed(_ app: App, _ session: CardSession, _ request: CardRenewal,
+                    listener: RenewalListener?) async throws -> RenewalState {
+    let state = try await app.startRenewalWithCard(session: session, request: request, cancel: nil, listener: listener)
+    let review = try XCTUnwrap(state.review, "no review before signing: \(state)")
+    XCTAssertEqual(review.storage, .idCard)
+    return try await app.confirmReview(renewalId: state.renewalId, keys: .card(session: session),
+                                       cancel: nil, listener: listener)
+}
+
 func finishWithCode(_ server: EmbeddedServer, _ app: App, _ state: RenewalState, _ keys: KeySource) async throws -> RenewalState {
     let number = try XCTUnwrap(state.needsCode, "no code asked: \(state)")
     let code = try XCTUnwrap(server.codeFor(number: number), "no SMS for \(number)")
@@ -409,8 +432,8 @@ final class QoltanbaTests: XCTestCase {
         let app = try App.open(databasePath: dir.appendingPathComponent("app.db").path,
                                serverUrl: server.url(), serverRootDer: server.rootDer())
         let listener = RecordingListener()
-        let state = try await app.startRenewalWithKeyFiles(request: keyFileRequest(files, password, dir),
-                                                           cancel: nil, listener: listener)
+        let state = try await startConfirmed(app, keyFileRequest(files, password, dir),
+                                             cancel: nil, listener: listener)
         let number = try XCTUnwrap(state.needsCode, "no code asked: \(state)")
         XCTAssertEqual(state.step, .submitted)
         XCTAssertEqual(try app.renewalStep(renewalId: state.renewalId), .submitted, "stored step")
@@ -480,8 +503,8 @@ final class QoltanbaTests: XCTestCase {
             if step == .keysGenerated { cancel.cancel() }
         }
         await assertThrowsAsync("Cancelled", "cancelled") {
-            try await app.startRenewalWithKeyFiles(request: keyFileRequest(files, password, dir),
-                                                   cancel: cancel, listener: listener)
+            try await startConfirmed(app, keyFileRequest(files, password, dir),
+                                     cancel: cancel, listener: listener)
         }
         XCTAssertTrue(cancel.isCancelled(), "the handle says cancelled")
         XCTAssertEqual(listener.steps.last, .keysGenerated, "last committed step")
@@ -516,8 +539,7 @@ final class QoltanbaTests: XCTestCase {
                 try await app.startRenewalWithCard(session: session, request: request, cancel: nil, listener: nil)
             }
             try session.verifyPin(pin: pin)
-            state = try await app.startRenewalWithCard(session: session, request: request, cancel: nil,
-                                                       listener: RecordingListener())
+            state = try await startConfirmed(app, session, request, listener: RecordingListener())
         }
         XCTAssertEqual(state.step, .submitted, "waiting for the code")
         let number = try XCTUnwrap(state.needsCode, "no code asked")
