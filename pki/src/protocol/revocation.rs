@@ -70,3 +70,19 @@ impl RevocationReason {
         Self::CessationOfOperation,
     ];
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reasons_round_trip() {
+        for (reason, name) in ALL {
+            assert_eq!(RevocationReason::from_code(reason.code()), Some(reason));
+            assert_eq!(RevocationReason::from_name(name), Some(reason));
+            assert_eq!(reason.name(), name);
+        }
+        assert_eq!(RevocationReason::from_code(7), None);
+        assert_eq!(RevocationReason::from_name("stolen"), None);
+    }
+}
