@@ -230,6 +230,9 @@ pub(crate) struct Answers {
     /// renewal `renewal_id` (set once the run knows it).
     events: Option<Arc<Cabinet>>,
     renewal_id: Option<i64>,
+    /// A step committed before the run knew the renewal's id (a new
+    /// renewal's `Started`): told to the listeners once it is known.
+    unannounced: Option<Step>,
     cancelled: Arc<AtomicBool>,
     _live: Live,
 }
@@ -257,8 +260,26 @@ impl Answers {
             listener,
             events: None,
             renewal_id: None,
+            unannounced: None,
             cancelled: Arc::new(AtomicBool::new(false)),
             _live: Live::new(),
+        }
+    }
+
+    /// Tell the cabinet's listeners that renewal `renewal_id` committed `step`.
+    fn announce(&self, renewal_id: i64, step: Step) {
+        if let Some(cabinet) = &self.events {
+            cabinet
+                .events()
+                .emit(CabinetEvent::RenewalStep { renewal_id, step });
+        }
+    }
+
+    /// The run now knows its renewal: announce what was committed before.
+    fn set_renewal(&mut self, renewal_id: i64) {
+        self.renewal_id = Some(renewal_id);
+        if let Some(step) = self.unannounced.take() {
+            self.announce(renewal_id, step);
         }
     }
 }
@@ -287,10 +308,9 @@ impl RenewalUi for Answers {
         if let Some(l) = &self.listener {
             l.committed(step);
         }
-        if let (Some(cabinet), Some(renewal_id)) = (&self.events, self.renewal_id) {
-            cabinet
-                .events()
-                .emit(CabinetEvent::RenewalStep { renewal_id, step });
+        match self.renewal_id {
+            Some(renewal_id) => self.announce(renewal_id, step),
+            None => self.unannounced = Some(step),
         }
     }
     fn confirm(&mut self, question: &qoltanba_l10n::Text) -> bool {
@@ -407,7 +427,7 @@ fn run(
 ) -> Result<RenewalState, QoltanbaError> {
     let id = renewal.id();
     let _driving = Driving::enter(running, id)?;
-    ui.renewal_id = Some(id);
+    ui.set_renewal(id);
     let handle = tokio::runtime::Handle::current();
     let outcome = handle.block_on(renewal.run(ui))?;
     Ok(match outcome {

@@ -178,6 +178,17 @@ impl App {
         Ok(self.cabinet.applications(&session.session).await?)
     }
 
+    /// One of the citizen's applications by its number. An unknown number
+    /// and another citizen's application are both `RaRefused` with
+    /// problem `no-such-application`.
+    pub async fn application(
+        &self,
+        session: Arc<RaSession>,
+        number: i64,
+    ) -> Result<RaApplication, QoltanbaError> {
+        Ok(self.cabinet.application(&session.session, number).await?)
+    }
+
     /// The citizen's certificates at the RA with revocation status.
     pub async fn ra_certificates(
         &self,
@@ -244,17 +255,19 @@ impl App {
     }
 
     /// Check a signed document (`document`: the content of a detached
-    /// signature) against `trusted_roots` (DER certificates).
+    /// signature) against `trusted` (DER certificates: the roots and the
+    /// CAs under them, e.g. NCA's root and issuing CAs). A signature that
+    /// does not verify (a changed document) is `InvalidInput`.
     pub fn check_document(
         &self,
         signed: Vec<u8>,
         document: Option<Vec<u8>>,
-        trusted_roots: Vec<Vec<u8>>,
+        trusted: Vec<Vec<u8>>,
     ) -> Result<DocumentCheck, QoltanbaError> {
         guard(|| {
             Ok(self
                 .cabinet
-                .check_document(&signed, document.as_deref(), &trusted_roots)?)
+                .check_document(&signed, document.as_deref(), &trusted)?)
         })
     }
 

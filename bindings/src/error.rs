@@ -238,12 +238,16 @@ impl From<CardError> for QoltanbaError {
             return Self::CardLost { detail };
         }
         match e {
+            // A wrong PUK (unblocking) is the same question as a wrong PIN:
+            // ask again, with the tries left; the detail says which.
             CardError::WrongPin { tries_left }
+            | CardError::WrongPuk { tries_left }
             | CardError::Pace(PaceError::WrongPin { tries_left }) => {
                 Self::WrongPin { tries_left, detail }
             }
             CardError::PinBlocked
             | CardError::PinBlockedNoPuk
+            | CardError::PukBlocked
             | CardError::Pace(PaceError::PinBlocked) => Self::PinBlocked { detail },
             CardError::Pace(PaceError::WrongCan) => Self::WrongCan { detail },
             CardError::CanNeeded
@@ -337,6 +341,11 @@ mod tests {
         assert!(matches!(e, QoltanbaError::WrongPin { tries_left: 2, .. }));
         let e: QoltanbaError = CardError::Transport(TransportError::TagLost).into();
         assert_eq!(e.code(), "card_lost");
+        let e: QoltanbaError = CardError::WrongPuk { tries_left: 9 }.into();
+        assert!(matches!(e, QoltanbaError::WrongPin { tries_left: 9, .. }));
+        assert!(e.to_string().contains("PUK"), "{e}");
+        let e: QoltanbaError = CardError::PukBlocked.into();
+        assert_eq!(e.code(), "pin_blocked");
         let e: QoltanbaError = CardError::Pace(PaceError::WrongCan).into();
         assert_eq!(e.code(), "wrong_can");
         let e: QoltanbaError = KeyFileError::WrongPassword.into();

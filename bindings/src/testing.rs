@@ -4,10 +4,12 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
 
 use qoltanba_pki::crypto::KeySpec;
 use qoltanba_pki::keyfile::{NewPassword, Password};
 use qoltanba_testkit::embedded::EmbeddedRa;
+use time::OffsetDateTime;
 
 use crate::error::{QoltanbaError, guard};
 
@@ -163,6 +165,48 @@ impl EmbeddedServer {
         })
     }
 
+    /// The RA's root and the CAs under it (DER, root first): what a
+    /// verifier of documents signed with this RA's certificates trusts.
+    pub fn ca_certificates(&self) -> Result<Vec<Vec<u8>>, QoltanbaError> {
+        let ra = self.ra();
+        let ra = ra
+            .as_ref()
+            .ok_or_else(|| QoltanbaError::invalid("the server is stopped"))?;
+        let cas = &ra.cas;
+        Ok(std::iter::once(&cas.root)
+            .chain(&cas.issuing)
+            .map(|ca| ca.cert.der().to_vec())
+            .collect())
+    }
+
+    /// Run the RA's expiry-notice scheduler once as if the clock read
+    /// `at`: the pushes it sent to Android devices (through a loopback
+    /// FCM stand-in), each with the data payload the app receives.
+    pub fn run_notifier(&self, at: SystemTime) -> Result<Vec<SentPush>, QoltanbaError> {
+        guard(|| {
+            let ra = self.ra();
+            let ra = ra
+                .as_ref()
+                .ok_or_else(|| QoltanbaError::invalid("the server is stopped"))?;
+            let runtime = self.runtime.lock().unwrap_or_else(|p| p.into_inner());
+            let runtime = runtime
+                .as_ref()
+                .ok_or_else(|| QoltanbaError::invalid("the server is stopped"))?;
+            let pushes = runtime
+                .block_on(ra.run_notifier(OffsetDateTime::from(at)))
+                .map_err(QoltanbaError::internal)?;
+            Ok(pushes
+                .into_iter()
+                .map(|p| SentPush {
+                    token: p.token,
+                    title: p.title,
+                    body: p.body,
+                    data: p.data.into_bytes(),
+                })
+                .collect())
+        })
+    }
+
     /// The one-time code the RA "sent by SMS" for application `number`.
     pub fn code_for(&self, number: i64) -> Option<String> {
         self.ra().as_ref().and_then(|ra| ra.code_for(number))
@@ -195,6 +239,17 @@ impl Drop for EmbeddedServer {
     fn drop(&mut self) {
         self.stop();
     }
+}
+
+/// One push the embedded RA sent through FCM.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SentPush {
+    /// The device's FCM registration token.
+    pub token: String,
+    pub title: String,
+    pub body: String,
+    /// The data payload as JSON: what [`crate::reminders::reminder_from_push`] reads.
+    pub data: Vec<u8>,
 }
 
 /// A level as the tests name it: `tee`, `strongbox` or `software`.

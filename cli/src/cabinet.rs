@@ -414,7 +414,8 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
             } else {
                 Attachment::Attached
             };
-            let signed = qoltanba_core::cabinet::documents::sign_with(
+            let signed = qoltanba_core::cabinet::documents::sign_on_device(
+                &store,
                 home.as_mut(),
                 &location,
                 &content,

@@ -78,7 +78,7 @@ fn setup() -> Setup {
     let key_file = dir.path().join("AuthKey_KEY1234567.p8");
     std::fs::write(&key_file, pem).unwrap();
 
-    let (fcm, apns) = (HttpFake::start(), HttpFake::start());
+    let (fcm, apns) = (HttpFake::start().unwrap(), HttpFake::start().unwrap());
     let config = SendersConfig {
         fcm: Some(FcmConfig {
             // A trailing slash is tolerated.

@@ -242,7 +242,7 @@ async fn a_reissue_or_revocation_stops_the_notices() {
 async fn a_failed_send_is_not_recorded_and_is_retried_next_run() {
     let (_dir, db) = database();
     population(&db);
-    let gateway = HttpFake::start();
+    let gateway = HttpFake::start().unwrap();
     gateway.answer(500, r#"{"error":"down"}"#);
     let config = SendersConfig {
         sms: Some(SmsGatewayConfig {

@@ -64,7 +64,7 @@ fn text(code: &str) -> String {
 async fn the_code_reaches_the_gateway_and_no_log() {
     logs();
     let (_dir, db) = database();
-    let gateway = HttpFake::start();
+    let gateway = HttpFake::start().unwrap();
     let senders = Senders::from_config(&gateway_config(gateway.url()), db.clone()).unwrap();
     notify::send_code(&senders, &db, "+77011234567", &text("482913"))
         .await
@@ -84,7 +84,7 @@ async fn the_code_reaches_the_gateway_and_no_log() {
 async fn a_failing_or_echoing_or_absent_gateway_leaks_no_code() {
     logs();
     let (_dir, db) = database();
-    let gateway = HttpFake::start();
+    let gateway = HttpFake::start().unwrap();
     // A gateway that quotes the refused message back.
     gateway.answer(
         500,
@@ -157,7 +157,7 @@ async fn push_logs_no_bearer_token_and_no_full_device_token() {
     device(&db, "900101300001", "android", device_token, "en");
     let token_file = dir.path().join("token");
     std::fs::write(&token_file, "ya29.bearer-that-must-not-be-logged").unwrap();
-    let fcm = HttpFake::start();
+    let fcm = HttpFake::start().unwrap();
     fcm.answer(
         403,
         r#"{"error":{"status":"PERMISSION_DENIED","message":"token ya29.bearer-that-must-not-be-logged refused"}}"#,

@@ -3,7 +3,9 @@
 //! own tokio runtime, with a generated operator passphrase. Besides Google's
 //! attestation roots it pins the root of its own test
 //! [`AttestationAuthority`], so a stand-in Android keystore can mint chains
-//! it accepts ([`EmbeddedRa::attestation_authority`]).
+//! it accepts ([`EmbeddedRa::attestation_authority`]). Its expiry-notice
+//! scheduler does not run by itself: [`EmbeddedRa::run_notifier`] runs it
+//! once at a chosen instant and answers the pushes it sent.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,11 +16,13 @@ use qoltanba_pki::keyfile::{NewPassword, Password, Profile};
 use time::{Duration, OffsetDateTime};
 
 use crate::attestation::AttestationAuthority;
+use crate::http_fake::HttpFake;
 use qoltanba_ra::api::{self, AppState};
 use qoltanba_ra::ca::CaSet;
+use qoltanba_ra::config::{FcmConfig, Senders as SendersConfig};
 use qoltanba_ra::db::Db;
 use qoltanba_ra::home::Home;
-use qoltanba_ra::notify::Senders;
+use qoltanba_ra::notify::{self, Senders};
 use qoltanba_ra::registry::{self, EnrolledKey, Enrolment};
 use qoltanba_ra::tls;
 
@@ -234,6 +238,59 @@ impl EmbeddedRa {
     pub fn dir(&self) -> PathBuf {
         self.home.dir.clone()
     }
+
+    /// Run the RA's expiry-notice scheduler once as if the clock read
+    /// `at`, with its configured offsets, and answer the pushes it sent to
+    /// Android devices: FCM is a loopback stand-in ([`HttpFake`]) that
+    /// records each message, so what comes back is what FCM would have
+    /// delivered. E-mail, SMS and iOS pushes go to the outbox as usual.
+    /// Notices are recorded as sent, so a second run at the same instant
+    /// sends nothing.
+    pub async fn run_notifier(&self, at: OffsetDateTime) -> Result<Vec<SentPush>, String> {
+        let fcm = HttpFake::start().map_err(|e| e.to_string())?;
+        let token_file = self.home.dir.join("fcm-access-token");
+        std::fs::write(&token_file, "embedded-ra-access-token\n").map_err(|e| e.to_string())?;
+        let config = SendersConfig {
+            fcm: Some(FcmConfig {
+                base_url: fcm.url(),
+                project_id: "qoltanba-embedded".into(),
+                token_file: token_file.display().to_string(),
+            }),
+            ..SendersConfig::default()
+        };
+        let senders =
+            Senders::from_config(&config, self.home.db.clone()).map_err(|e| e.to_string())?;
+        notify::run_once(&self.home.db, &self.home.config.notices, &senders, at)
+            .await
+            .map_err(|e| e.to_string())?;
+        fcm.take_requests()
+            .iter()
+            .map(|request| {
+                let body = request.json();
+                let message = &body["message"];
+                let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+                Ok(SentPush {
+                    token: text(&message["token"]).ok_or("an FCM message without a token")?,
+                    title: text(&message["notification"]["title"]).unwrap_or_default(),
+                    body: text(&message["notification"]["body"]).unwrap_or_default(),
+                    data: message["data"].to_string(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// One push the RA sent through FCM.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentPush {
+    /// The device's FCM registration token.
+    pub token: String,
+    /// The notification's words, in the device's locale.
+    pub title: String,
+    pub body: String,
+    /// The data payload (`message.data`) as JSON: what the app receives as
+    /// `RemoteMessage.data` and hands to the core's `parse_push`.
+    pub data: String,
 }
 
 impl Drop for EmbeddedRa {

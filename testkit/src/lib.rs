@@ -5,6 +5,7 @@ pub mod citizen;
 pub mod embedded;
 pub mod fixtures;
 pub mod gost_peer;
+pub mod http_fake;
 pub mod openapi;
 pub mod openssl;
 pub mod pki;

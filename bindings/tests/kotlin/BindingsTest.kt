@@ -220,6 +220,7 @@ fun main(args: Array<String>) {
     }
 
     flowTests(t) { server }
+    cabinetTests(t) { server }
 
     t.test("renewal: a dropped server is RaUnreachable; bad inputs are InvalidInput") {
         val dir = tempDir("dropped")

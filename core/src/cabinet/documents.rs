@@ -34,19 +34,41 @@ pub struct DocumentCheck {
     pub chains_to_trusted_root: bool,
 }
 
-/// Sign `content` with the key at `location` in `home`; DER CMS.
-pub fn sign_with(
+/// [`sign_with`], refusing the keys `store` knows as revoked.
+pub fn sign_on_device(
+    store: &crate::store::Store,
     home: &mut dyn KeyHome,
     location: &Path,
     content: &[u8],
     attachment: Attachment,
     ui: &mut dyn RenewalUi,
 ) -> Result<Vec<u8>, CabinetError> {
+    let revoked: Vec<String> = store
+        .certificates()?
+        .into_iter()
+        .filter(|k| k.revoked)
+        .map(|k| k.serial)
+        .collect();
+    sign_with(home, location, content, attachment, &revoked, ui)
+}
+
+/// Sign `content` with the key at `location` in `home`; DER CMS. A key
+/// whose certificate is among `revoked` (serials) is not valid now.
+pub fn sign_with(
+    home: &mut dyn KeyHome,
+    location: &Path,
+    content: &[u8],
+    attachment: Attachment,
+    revoked: &[String],
+    ui: &mut dyn RenewalUi,
+) -> Result<Vec<u8>, CabinetError> {
     let (key, cert) = home.open_current(location, ui)?;
     if !cert.purpose().can_sign() {
         return Err(CabinetError::NotForSigning(cert.serial_hex()));
     }
-    if cert.time_status(OffsetDateTime::now_utc()) != TimeStatus::Valid {
+    if cert.time_status(OffsetDateTime::now_utc()) != TimeStatus::Valid
+        || revoked.contains(&cert.serial_hex())
+    {
         return Err(CabinetError::NotValidNow(cert.serial_hex()));
     }
     Ok(sign_document(
@@ -59,27 +81,30 @@ pub fn sign_with(
 }
 
 /// Check `signed` (DER or PEM CMS); `document` is the content of a
-/// detached signature. `roots` are the trusted roots (DER certificates),
-/// e.g. NCA's; the signature itself must verify whatever they are.
+/// detached signature. `trusted` are the certificates (DER) the verifier
+/// trusts: the roots (self-signed: the anchors) and the CAs under them
+/// that link a signer to a root, e.g. NCA's root and its issuing CAs; the
+/// CMS carries the signer's certificate only, as NCALayer's does. The
+/// signature itself must verify whatever they are.
 pub fn check(
     signed: &[u8],
     document: Option<&[u8]>,
-    roots: &[Vec<u8>],
+    trusted: &[Vec<u8>],
 ) -> Result<DocumentCheck, CabinetError> {
     let verified = verify_document(signed, document)?;
     let cert = &verified.signer;
     let at = verified
         .signing_time
         .unwrap_or_else(OffsetDateTime::now_utc);
-    let anchors: Vec<_> = roots
+    let (roots, cas): (Vec<_>, Vec<_>) = trusted
         .iter()
         .filter_map(|der| qoltanba_pki::cert::KzCertificate::from_der(der).ok())
-        .collect();
-    let chains = !anchors.is_empty()
+        .partition(|c| c.subject_name() == c.issuer_name());
+    let chains = !roots.is_empty()
         && validate(
             cert,
-            &[],
-            &TrustAnchors::new(anchors),
+            &cas,
+            &TrustAnchors::new(roots),
             at,
             Some(Purpose::Sign),
         )

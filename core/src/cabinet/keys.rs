@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::renewal::{Step, parse_location_name};
+use crate::renewal::{RenewalState, Step, parse_location_name};
 use crate::store::{KnownCertificate, Store, StoreError, StoredRenewal};
 use qoltanba_pki::cert::{KzCertificate, Purpose};
 use qoltanba_pki::reissue::StorageKind;
@@ -112,7 +112,7 @@ impl CitizenKey {
             .unwrap_or(StorageKind::File);
         let renewing = renewals
             .iter()
-            .find(|r| !r.finished && r.key_serial == known.serial)
+            .find(|r| !r.finished && renews(r, &known.serial))
             .map(|r| (r.id, Step::from_name(&r.step).unwrap_or(Step::Started)));
         let status = status(&cert, known, renewing, now);
         let holder = cert.holder();
@@ -186,6 +186,15 @@ impl qoltanba_l10n::Localize for KeyAction {
             Self::UnblockPin => "action-unblock-pin",
         })
     }
+}
+
+/// Whether `renewal` renews the key with certificate `serial`: the pair's
+/// SIGN key it is stored under, or any other key it replaces (the AUTH key
+/// of a pair is renewed together with it).
+fn renews(renewal: &StoredRenewal, serial: &str) -> bool {
+    renewal.key_serial == serial
+        || serde_json::from_str::<RenewalState>(&renewal.state)
+            .is_ok_and(|state| state.old_serials.iter().any(|s| s == serial))
 }
 
 fn status(

@@ -138,8 +138,30 @@ impl Cabinet {
         session: &Session,
     ) -> Result<Vec<RaApplication>, CabinetError> {
         let list = self.client.applications(session).await?;
-        // Which local renewal made each application, and whether it ended.
-        let renewals: Vec<(i64, i64, bool)> = self
+        let renewals = self.local_applications()?;
+        Ok(list
+            .applications
+            .iter()
+            .map(|a| Self::with_local(a, &renewals))
+            .collect())
+    }
+
+    /// One of the citizen's applications at the RA, with what comes next.
+    /// An unknown number and another citizen's are the same error (the RA
+    /// refuses both with `no-such-application`).
+    pub async fn application(
+        &self,
+        session: &Session,
+        number: i64,
+    ) -> Result<RaApplication, CabinetError> {
+        let status = self.client.application(session, number).await?;
+        Ok(Self::with_local(&status, &self.local_applications()?))
+    }
+
+    /// Which local renewal made each application, and whether it ended:
+    /// (renewal id, application number, finished).
+    fn local_applications(&self) -> Result<Vec<(i64, i64, bool)>, CabinetError> {
+        Ok(self
             .store
             .renewals()?
             .iter()
@@ -147,19 +169,21 @@ impl Cabinet {
                 let state: RenewalState = serde_json::from_str(&r.state).ok()?;
                 Some((r.id, state.number?, r.finished))
             })
-            .collect();
-        Ok(list
-            .applications
-            .iter()
-            .map(|a| {
-                let local = renewals.iter().find(|(_, number, _)| *number == a.number);
-                RaApplication::of(
-                    a,
-                    local.map(|(id, _, _)| *id),
-                    local.is_some_and(|(_, _, finished)| *finished),
-                )
-            })
             .collect())
+    }
+
+    fn with_local(
+        status: &qoltanba_pki::protocol::ApplicationStatus,
+        renewals: &[(i64, i64, bool)],
+    ) -> RaApplication {
+        let local = renewals
+            .iter()
+            .find(|(_, number, _)| *number == status.number);
+        RaApplication::of(
+            status,
+            local.map(|(id, _, _)| *id),
+            local.is_some_and(|(_, _, finished)| *finished),
+        )
     }
 
     /// The citizen's certificates at the RA with their revocation status;
@@ -223,7 +247,8 @@ impl Cabinet {
         revocation::lost_password(&keys, serial)
     }
 
-    /// Sign `content` with the key at `location` in `home`.
+    /// Sign `content` with the key at `location` in `home`. A key whose
+    /// certificate this device knows as revoked signs nothing.
     pub fn sign_document(
         &self,
         home: &mut dyn KeyHome,
@@ -232,17 +257,18 @@ impl Cabinet {
         attachment: Attachment,
         ui: &mut dyn RenewalUi,
     ) -> Result<Vec<u8>, CabinetError> {
-        documents::sign_with(home, location, content, attachment, ui)
+        documents::sign_on_device(&self.store, home, location, content, attachment, ui)
     }
 
-    /// Check a signed document against `roots` (DER; NCA's roots, or the
-    /// CAs of the certificates this device installed when empty).
+    /// Check a signed document against the `trusted` certificates (DER:
+    /// the roots and the CAs under them, e.g. NCA's; with none, the check
+    /// says the signer chains to no trusted root).
     pub fn check_document(
         &self,
         signed: &[u8],
         document: Option<&[u8]>,
-        roots: &[Vec<u8>],
+        trusted: &[Vec<u8>],
     ) -> Result<DocumentCheck, CabinetError> {
-        documents::check(signed, document, roots)
+        documents::check(signed, document, trusted)
     }
 }
