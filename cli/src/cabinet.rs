@@ -147,6 +147,7 @@ impl KeyArgs {
             code: None,
             json: true,
             yes: false,
+            confirm_review: false,
         };
         if let Some(file) = &self.key {
             return Ok((Box::new(FileHome::new(PathBuf::new())), file.clone(), ui));

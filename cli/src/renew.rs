@@ -91,6 +91,10 @@ pub struct RenewArgs {
     /// generating a key in a card slot (kz-idcard GENERATE erases the slot).
     #[arg(long)]
     yes: bool,
+    /// Confirm the application's review without asking (it is printed
+    /// first); other questions are still asked.
+    #[arg(long)]
+    confirm: bool,
     /// Put the new keys in the desktop keystore in DIR (software: sealed
     /// under DIR/store.key) instead of key files; `--keys` may then also
     /// name keys in it as keystore:ALIAS.
@@ -179,6 +183,8 @@ pub struct CliUi {
     pub json: bool,
     /// `--yes`: confirm irreversible card steps without asking.
     pub yes: bool,
+    /// `--confirm` or `--yes`: confirm the review without asking.
+    pub confirm_review: bool,
 }
 
 impl RenewalUi for CliUi {
@@ -216,7 +222,7 @@ impl RenewalUi for CliUi {
         if !self.json {
             print_review(review);
         }
-        if self.yes {
+        if self.confirm_review {
             return ReviewAnswer::Confirm;
         }
         if !std::io::stdin().is_terminal() {
@@ -317,6 +323,7 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
         code: args.code.clone(),
         json: ctx.json,
         yes: args.yes,
+        confirm_review: args.confirm || args.yes,
     };
     let card = args.card();
     if args.token.module.is_some()
@@ -452,7 +459,7 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
                 )?;
             } else {
                 println!(
-                    "Renewal {} waits for you to confirm the application above; run: qoltanba renew --resume --yes",
+                    "Renewal {} waits for you to confirm the application above; run: qoltanba renew --resume --confirm",
                     renewal.id()
                 );
             }

@@ -555,7 +555,14 @@ fn simulator_card_through_pcscd_and_vpcd() {
             Command::new(&bins.qoltanba)
                 .env("QOLTANBA_LANG", "en")
                 .env("QOLTANBA_DB", dir.join("device.db"))
-                .args(["--json", "renew", "--yes", "--server", &url, "--ca-cert"])
+                .args([
+                    "--json",
+                    "renew",
+                    "--confirm",
+                    "--server",
+                    &url,
+                    "--ca-cert",
+                ])
                 .arg(ra_home.join("tls/ca.pem"))
                 .args([
                     "--card-reader",

@@ -92,7 +92,7 @@ fn the_cli_lists_a_token_and_renews_on_it() {
         .args([
             "--json",
             "renew",
-            "--yes",
+            "--confirm",
             "--server",
             &ra.base_url,
             "--ca-cert",

@@ -61,7 +61,7 @@ impl Ra {
             .args([
                 "--json",
                 "renew",
-                "--yes",
+                "--confirm",
                 "--server",
                 &self.url,
                 "--ca-cert",
