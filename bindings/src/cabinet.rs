@@ -83,7 +83,7 @@ impl RaSession {
 
 impl From<CabinetError> for QoltanbaError {
     fn from(e: CabinetError) -> Self {
-        let detail = e.to_string();
+        let detail = say(&e.text());
         match e {
             CabinetError::Key(e) => e.into(),
             CabinetError::Ra(e) => e.into(),

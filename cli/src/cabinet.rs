@@ -173,7 +173,7 @@ impl KeyArgs {
         };
         let location = home
             .current_locations()
-            .map_err(CliError::failed)?
+            .map_err(CliError::said)?
             .into_iter()
             .find(|l| l.to_string_lossy().ends_with(wanted) || l.to_string_lossy().contains("both"))
             .ok_or_else(|| {
@@ -206,7 +206,7 @@ fn log_in(
     let (mut home, location, mut ui) = login.key.open(cabinet.store(), false)?;
     runtime
         .block_on(cabinet.log_in(home.as_mut(), &location, &mut ui))
-        .map_err(CliError::failed)
+        .map_err(CliError::said)
 }
 
 pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
@@ -247,7 +247,7 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
             let session = log_in(&cabinet, &login, &runtime)?;
             let list = runtime
                 .block_on(cabinet.applications(&session))
-                .map_err(CliError::failed)?;
+                .map_err(CliError::said)?;
             if ctx.json {
                 return output::json(&json!({ "applications": list }));
             }
@@ -268,7 +268,7 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
             let session = log_in(&cabinet, &login, &runtime)?;
             let list = runtime
                 .block_on(cabinet.ra_certificates(&session))
-                .map_err(CliError::failed)?;
+                .map_err(CliError::said)?;
             if ctx.json {
                 return output::json(&json!({ "certificates": list }));
             }
@@ -314,7 +314,7 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
                     reason,
                     &mut ui,
                 ))
-                .map_err(CliError::failed)?;
+                .map_err(CliError::said)?;
             if ctx.json {
                 return output::json(&revoked);
             }
@@ -331,7 +331,7 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
                 &keys,
                 &serial.to_ascii_uppercase(),
             )
-            .map_err(CliError::failed)?;
+            .map_err(CliError::said)?;
             if ctx.json {
                 return output::json(&advice);
             }
@@ -365,7 +365,7 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
             let client = cabinet.client();
             let mut profile = runtime
                 .block_on(client.profile(&session))
-                .map_err(CliError::failed)?;
+                .map_err(CliError::said)?;
             if contact_email.is_some() || email.is_some() || sms.is_some() || push.is_some() {
                 let now = profile.notifications;
                 let update = ProfileUpdate {
@@ -378,7 +378,7 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
                 };
                 profile = runtime
                     .block_on(client.set_profile(&session, &update))
-                    .map_err(CliError::failed)?;
+                    .map_err(CliError::said)?;
             }
             if ctx.json {
                 return output::json(&profile);
@@ -423,7 +423,7 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
                 attachment,
                 &mut ui,
             )
-            .map_err(CliError::failed)?;
+            .map_err(CliError::said)?;
             write_new(&out, &signed)?;
             if ctx.json {
                 return output::json(&json!({ "signed": out, "detached": detached }));
@@ -449,7 +449,7 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
                 .collect::<Result<Vec<_>, CliError>>()?;
             let check =
                 qoltanba_core::cabinet::documents::check(&signed, document.as_deref(), &roots)
-                    .map_err(CliError::failed)?;
+                    .map_err(CliError::said)?;
             if ctx.json {
                 return output::json(&check);
             }
@@ -471,7 +471,7 @@ fn keys_of(
     store: &Arc<qoltanba_core::store::Store>,
     ctx: &Context,
 ) -> Result<Vec<CitizenKey>, CliError> {
-    qoltanba_core::cabinet::keys::citizen_keys(store, ctx.at).map_err(CliError::failed)
+    qoltanba_core::cabinet::keys::citizen_keys(store, ctx.at).map_err(CliError::said)
 }
 
 fn status_text(status: &KeyStatus) -> String {

@@ -35,7 +35,7 @@ pub fn login(
 ) -> Result<TokenSession, CliError> {
     let token = Module::open(module)
         .and_then(|m| m.token(label))
-        .map_err(CliError::failed)?;
+        .map_err(CliError::said)?;
     let pin = PasswordSource {
         file: pin_file,
         env: "QOLTANBA_TOKEN_PIN",
@@ -43,9 +43,7 @@ pub fn login(
         confirm: false,
     }
     .read()?;
-    token
-        .login(&Pin::new(pin.as_str()))
-        .map_err(CliError::failed)
+    token.login(&Pin::new(pin.as_str())).map_err(CliError::said)
 }
 
 /// `qoltanba keys --token MODULE`: the token, its keys (with their
@@ -58,7 +56,7 @@ pub fn list(
 ) -> Result<(), CliError> {
     let session = login(module, args.token_label.as_deref(), pin_file)?;
     let info = session.token().info().clone();
-    let contents = session.contents().map_err(CliError::failed)?;
+    let contents = session.contents().map_err(CliError::said)?;
     let keys: Vec<serde_json::Value> = contents
         .keys
         .iter()

@@ -71,6 +71,42 @@ pub enum SignedMessageError {
     KeyMismatch,
 }
 
+impl qoltanba_l10n::Localize for SignedMessageError {
+    /// `error-document-…`: one message per variant; algorithm names and a
+    /// key's or signature's own reason stay as they are.
+    fn text(&self) -> qoltanba_l10n::Text {
+        use qoltanba_l10n::Text;
+        match self {
+            Self::Malformed => Text::new("error-document-malformed"),
+            Self::Detached => Text::new("error-document-detached"),
+            Self::ContentMissing => Text::new("error-document-content-missing"),
+            Self::ContentTwice => Text::new("error-document-content-twice"),
+            Self::SignerCount => Text::new("error-document-signer-count"),
+            Self::SignerCertificateMissing => {
+                Text::new("error-document-signer-certificate-missing")
+            }
+            Self::MissingAttribute(name) => {
+                Text::new("error-document-missing-attribute").arg("attribute", *name)
+            }
+            Self::DigestMismatch => Text::new("error-document-digest-mismatch"),
+            Self::UnsupportedDigest(alg) => {
+                Text::new("error-document-unsupported-digest").arg("algorithm", alg.as_str())
+            }
+            Self::UnsupportedSignature(alg) => {
+                Text::new("error-document-unsupported-signature").arg("algorithm", alg.as_str())
+            }
+            Self::BadSignature(e) => {
+                Text::new("error-document-bad-signature").arg("reason", e.to_string())
+            }
+            Self::Sign(e) => Text::new("error-document-sign").arg("reason", e.to_string()),
+            Self::UnsupportedSigner(alg) => {
+                Text::new("error-document-unsupported-signer").arg("algorithm", alg.as_str())
+            }
+            Self::KeyMismatch => Text::new("error-document-key-mismatch"),
+        }
+    }
+}
+
 /// A signed message that checked out.
 #[derive(Debug, Clone)]
 pub struct VerifiedMessage {

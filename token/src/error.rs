@@ -145,3 +145,138 @@ mod tests {
         assert!(!text.contains('\n'));
     }
 }
+
+impl qoltanba_l10n::Localize for TokenError {
+    /// `error-token-…`: one message per variant. The wrong-PIN message says
+    /// the tries left and the factory PINs as a hint, in the citizen's
+    /// language; a device's or module's own reason stays as it is.
+    fn text(&self) -> qoltanba_l10n::Text {
+        use qoltanba_l10n::Text;
+        match self {
+            Self::ModuleNotLoadable { path, reason } => Text::new("error-token-module")
+                .arg("path", path.display().to_string())
+                .arg("reason", reason.as_str()),
+            Self::NoToken { module } => {
+                Text::new("error-token-none").arg("module", module.display().to_string())
+            }
+            Self::NoSuchToken { label, present } => Text::new("error-token-no-such")
+                .arg("label", label.as_str())
+                .arg("present", present.as_str()),
+            Self::WhichToken { present } => {
+                Text::new("error-token-which").arg("present", present.as_str())
+            }
+            Self::WrongPin { tries, .. } => Text::new(match tries {
+                PinTries::Unknown => "error-token-wrong-pin",
+                PinTries::Low => "error-token-wrong-pin-low",
+                PinTries::FinalTry => "error-token-wrong-pin-final",
+            }),
+            Self::PinLocked => Text::new("error-token-pin-locked"),
+            Self::WrongToken { wanted, present } => Text::new("error-token-wrong-token")
+                .arg("wanted", wanted.as_str())
+                .arg("present", present.as_str()),
+            Self::TokenRemoved(reason) => {
+                Text::new("error-token-removed").arg("reason", reason.as_str())
+            }
+            Self::NoKey { id } => Text::new("error-token-no-key").arg("id", id.as_str()),
+            Self::NoCertificate { id } => {
+                Text::new("error-token-no-certificate").arg("id", id.as_str())
+            }
+            Self::UnsupportedKey { id, kind } => Text::new("error-token-unsupported-key")
+                .arg("id", id.as_str())
+                .arg("kind", kind.as_str()),
+            Self::Unsupported { what, advice } => Text::new("error-token-unsupported")
+                .arg("what", what.as_str())
+                .arg("advice", *advice),
+            Self::Malformed { what, detail } => Text::new("error-token-malformed")
+                .arg("what", what.as_str())
+                .arg("detail", detail.as_str()),
+            Self::BadLocation(location) => {
+                Text::new("error-token-bad-location").arg("location", location.as_str())
+            }
+            Self::Device { operation, detail } => Text::new("error-token-device")
+                .arg("operation", *operation)
+                .arg("detail", detail.as_str()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod words {
+    use super::*;
+    use qoltanba_l10n::{Locale, Localize, has_message, try_render};
+
+    /// Every token error has its words in Kazakh, Russian and English, the
+    /// English ones as `Display` says them; the wrong PIN keeps its hint.
+    #[test]
+    fn every_token_error_has_its_words_in_three_languages() {
+        let errors = [
+            TokenError::ModuleNotLoadable {
+                path: "/x.so".into(),
+                reason: "r".into(),
+            },
+            TokenError::NoToken {
+                module: "/x.so".into(),
+            },
+            TokenError::NoSuchToken {
+                label: "a".into(),
+                present: "b".into(),
+            },
+            TokenError::WhichToken {
+                present: "a, b".into(),
+            },
+            TokenError::WrongPin {
+                tries: PinTries::Unknown,
+                hint: DEFAULT_PIN_HINT,
+            },
+            TokenError::WrongPin {
+                tries: PinTries::Low,
+                hint: DEFAULT_PIN_HINT,
+            },
+            TokenError::WrongPin {
+                tries: PinTries::FinalTry,
+                hint: DEFAULT_PIN_HINT,
+            },
+            TokenError::PinLocked,
+            TokenError::WrongToken {
+                wanted: "1".into(),
+                present: "2".into(),
+            },
+            TokenError::TokenRemoved("gone".into()),
+            TokenError::NoKey { id: "01".into() },
+            TokenError::NoCertificate { id: "01".into() },
+            TokenError::UnsupportedKey {
+                id: "01".into(),
+                kind: "DSA".into(),
+            },
+            TokenError::Unsupported {
+                what: "w".into(),
+                advice: "a",
+            },
+            TokenError::Malformed {
+                what: "w".into(),
+                detail: "d".into(),
+            },
+            TokenError::BadLocation("x".into()),
+            TokenError::Device {
+                operation: "sign",
+                detail: "d".into(),
+            },
+        ];
+        for e in &errors {
+            let text = e.text();
+            for locale in Locale::ALL {
+                assert!(
+                    has_message(locale, text.id()),
+                    "{} in {locale:?}",
+                    text.id()
+                );
+                let words = try_render(locale, &text)
+                    .unwrap_or_else(|err| panic!("{} in {locale:?}: {err:?}", text.id()));
+                if matches!(e, TokenError::WrongPin { .. }) {
+                    assert!(words.contains("12345678"), "{words}");
+                }
+            }
+            assert_eq!(qoltanba_l10n::render(Locale::En, &text), e.to_string());
+        }
+    }
+}

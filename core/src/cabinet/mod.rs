@@ -66,6 +66,34 @@ pub enum CabinetError {
     Internal(String),
 }
 
+impl qoltanba_l10n::Localize for CabinetError {
+    /// The wrapped error's own words, or `error-cabinet-…`.
+    fn text(&self) -> qoltanba_l10n::Text {
+        use qoltanba_l10n::Text;
+        match self {
+            Self::Key(e) => e.text(),
+            Self::Ra(e) => e.text(),
+            Self::Store(e) => e.text(),
+            Self::Document(e) => e.text(),
+            Self::UnknownKey(serial) => {
+                Text::new("error-cabinet-unknown-key").arg("serial", serial.as_str())
+            }
+            Self::NotForSigning(serial) => {
+                Text::new("error-cabinet-not-for-signing").arg("serial", serial.as_str())
+            }
+            Self::NotValidNow(serial) => {
+                Text::new("error-cabinet-not-valid-now").arg("serial", serial.as_str())
+            }
+            Self::CannotLogIn(serial) => {
+                Text::new("error-cabinet-cannot-log-in").arg("serial", serial.as_str())
+            }
+            Self::Internal(detail) => {
+                Text::new("error-cabinet-internal").arg("detail", detail.as_str())
+            }
+        }
+    }
+}
+
 /// The citizen's cabinet on this device: the local store and the RA.
 pub struct Cabinet {
     store: Arc<Store>,
@@ -270,5 +298,52 @@ impl Cabinet {
         trusted: &[Vec<u8>],
     ) -> Result<DocumentCheck, CabinetError> {
         documents::check(signed, document, trusted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qoltanba_l10n::{Locale, Localize, has_message, try_render};
+
+    /// Every error a cabinet call can give (its own and the documents')
+    /// has its words in Kazakh, Russian and English.
+    #[test]
+    fn every_cabinet_error_has_its_words_in_three_languages() {
+        let serial = "4A1B".to_owned();
+        let errors = [
+            CabinetError::UnknownKey(serial.clone()),
+            CabinetError::NotForSigning(serial.clone()),
+            CabinetError::NotValidNow(serial.clone()),
+            CabinetError::CannotLogIn(serial),
+            CabinetError::Internal("x".into()),
+            CabinetError::Document(SignedMessageError::Malformed),
+            CabinetError::Document(SignedMessageError::Detached),
+            CabinetError::Document(SignedMessageError::ContentMissing),
+            CabinetError::Document(SignedMessageError::ContentTwice),
+            CabinetError::Document(SignedMessageError::SignerCount),
+            CabinetError::Document(SignedMessageError::SignerCertificateMissing),
+            CabinetError::Document(SignedMessageError::MissingAttribute("messageDigest")),
+            CabinetError::Document(SignedMessageError::DigestMismatch),
+            CabinetError::Document(SignedMessageError::UnsupportedDigest("1.2".into())),
+            CabinetError::Document(SignedMessageError::UnsupportedSignature("1.2".into())),
+            CabinetError::Document(SignedMessageError::UnsupportedSigner("dsa".into())),
+            CabinetError::Document(SignedMessageError::KeyMismatch),
+            CabinetError::Key(RenewalError::Declined),
+        ];
+        for e in &errors {
+            let text = e.text();
+            for locale in Locale::ALL {
+                assert!(
+                    has_message(locale, text.id()),
+                    "{} in {locale:?}",
+                    text.id()
+                );
+                try_render(locale, &text)
+                    .unwrap_or_else(|err| panic!("{} in {locale:?}: {err:?}", text.id()));
+            }
+            // English says what Display says.
+            assert_eq!(qoltanba_l10n::render(Locale::En, &text), e.to_string());
+        }
     }
 }

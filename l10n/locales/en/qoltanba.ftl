@@ -282,3 +282,43 @@ storage-file = key file on this device
 storage-platform-keystore = the phone's keystore
 storage-id-card = the ID card
 storage-token = a USB token
+
+## Signed documents and the cabinet's own errors
+error-document-malformed = this is not a CMS signed message (DER or PEM); send the signed bytes unchanged
+error-document-detached = the signed message has no content; sign with the content attached
+error-document-content-missing = the signature is detached and the signed document was not given; give the document it signs
+error-document-content-twice = the signed message already carries its content; verify it without a separate document
+error-document-signer-count = the signed message must have exactly one signer
+error-document-signer-certificate-missing = the signer's certificate is not in the message; include it when signing
+error-document-missing-attribute = the signed message lacks its { $attribute } attribute; sign with signed attributes
+error-document-digest-mismatch = the content does not match its messageDigest; the message was altered
+error-document-unsupported-digest = digest algorithm { $algorithm } is not accepted; use SHA-256 or Streebog-512
+error-document-unsupported-signature = signature algorithm { $algorithm } is not accepted here
+error-document-bad-signature = the signature does not verify: { $reason }
+error-document-sign = the key cannot sign a message: { $reason }
+error-document-unsupported-signer = the key's algorithm { $algorithm } cannot sign a message; use a GOST 2015, RSA or ECDSA P-256 key
+error-document-key-mismatch = the signing certificate does not belong to this key
+error-cabinet-unknown-key = no key with certificate { $serial } is known on this device; refresh the list of keys
+error-cabinet-not-for-signing = certificate { $serial } is for logging in, not for signing; choose a SIGN key
+error-cabinet-not-valid-now = certificate { $serial } is not valid now; choose a valid key
+error-cabinet-cannot-log-in = certificate { $serial } cannot log in (not an AUTH key, or not valid); choose a valid AUTH key
+error-cabinet-internal = internal error: { $detail }
+
+## USB tokens: errors
+error-token-module = the PKCS#11 module { $path } cannot be loaded ({ $reason }); give the path of the token vendor's PKCS#11 library
+error-token-none = no token is inserted in a slot of { $module }; insert the token and try again
+error-token-no-such = no token labelled '{ $label }' is inserted (present: { $present }); check the label
+error-token-which = several tokens are inserted ({ $present }); choose one by its label
+error-token-wrong-pin = the token's PIN is wrong; if the token still has its factory PIN, that is 12345678 for Kaztoken and 1234567890 for eToken PRO (Java, 72K) and JaCarta
+error-token-wrong-pin-low = the token's PIN is wrong (few tries are left before the token locks); if the token still has its factory PIN, that is 12345678 for Kaztoken and 1234567890 for eToken PRO (Java, 72K) and JaCarta
+error-token-wrong-pin-final = the token's PIN is wrong (one try is left: a wrong PIN now locks the token); if the token still has its factory PIN, that is 12345678 for Kaztoken and 1234567890 for eToken PRO (Java, 72K) and JaCarta
+error-token-pin-locked = the token's PIN is locked after too many wrong tries; unblock it with the token vendor's tool (it needs the administrator PIN or PUK)
+error-token-wrong-token = the key is on the token with serial { $wanted }, not on the inserted one ({ $present }); insert that token
+error-token-removed = the token went away ({ $reason }); insert it again and retry
+error-token-no-key = the token has no private key with id { $id }; list its keys with `qoltanba keys --token`
+error-token-no-certificate = the token holds no certificate for key { $id }; install the key's certificate or choose another key
+error-token-unsupported-key = the token's key { $id } is a { $kind } key; qoltanba signs with RSA and P-256 keys on tokens
+error-token-unsupported = the token cannot { $what }; { $advice }
+error-token-malformed = the token's { $what } is malformed ({ $detail }); the token may be damaged or written by other software
+error-token-bad-location = { $location } is not a token key location; expect token:SERIAL/ID-HEX
+error-token-device = the token failed to { $operation }: { $detail }

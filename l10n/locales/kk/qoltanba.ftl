@@ -273,3 +273,43 @@ storage-file = осы құрылғыдағы кілт файлы
 storage-platform-keystore = телефон қоймасы
 storage-id-card = жеке куәлік
 storage-token = USB-токен
+
+## Signed documents and the cabinet's own errors
+error-document-malformed = бұл CMS қол қойылған хабарламасы емес (DER немесе PEM); қол қойылған байттарды өзгертпей жіберіңіз
+error-document-detached = қол қойылған хабарламада мазмұн жоқ; мазмұнды қоса отырып қол қойыңыз
+error-document-content-missing = қолтаңба бөлек, ал қол қойылған құжат берілмеді; ол қол қойған құжатты беріңіз
+error-document-content-twice = қол қойылған хабарламада құжат бар; оны бөлек құжатсыз тексеріңіз
+error-document-signer-count = қол қойылған хабарламаның дәл бір қол қоюшысы болуы керек
+error-document-signer-certificate-missing = қол қоюшының тіркеу куәлігі хабарламада жоқ; қол қойғанда оны қосыңыз
+error-document-missing-attribute = қол қойылған хабарламада { $attribute } атрибуты жоқ; қол қойылған атрибуттармен қол қойыңыз
+error-document-digest-mismatch = мазмұн messageDigest-ке сәйкес келмейді; хабарлама өзгертілген
+error-document-unsupported-digest = { $algorithm } хэштеу алгоритмі қабылданбайды; SHA-256 немесе Стрибог-512 қолданыңыз
+error-document-unsupported-signature = { $algorithm } қолтаңба алгоритмі мұнда қабылданбайды
+error-document-bad-signature = қолтаңба тексеруден өтпейді: { $reason }
+error-document-sign = кілт хабарламаға қол қоя алмайды: { $reason }
+error-document-unsupported-signer = { $algorithm } кілт алгоритмі хабарламаға қол қоймайды; ГОСТ 2015, RSA немесе ECDSA P-256 кілтін қолданыңыз
+error-document-key-mismatch = қол қоюшының тіркеу куәлігі бұл кілтке тиесілі емес
+error-cabinet-unknown-key = { $serial } тіркеу куәлігі бар кілт бұл құрылғыда белгісіз; кілттер тізімін жаңартыңыз
+error-cabinet-not-for-signing = { $serial } тіркеу куәлігі қол қоюға емес, кіруге арналған; SIGN кілтін таңдаңыз
+error-cabinet-not-valid-now = { $serial } тіркеу куәлігі қазір жарамсыз; жарамды кілтті таңдаңыз
+error-cabinet-cannot-log-in = { $serial } тіркеу куәлігімен кіру мүмкін емес (AUTH кілті емес немесе жарамсыз); жарамды AUTH кілтін таңдаңыз
+error-cabinet-internal = ішкі қате: { $detail }
+
+## USB tokens: errors
+error-token-module = { $path } PKCS#11 модулі жүктелмейді ({ $reason }); токен өндірушісінің PKCS#11 кітапханасына жолды көрсетіңіз
+error-token-none = { $module } слоттарында токен жоқ; токенді салып, қайталаңыз
+error-token-no-such = «{ $label }» белгісі бар токен салынбаған (бар: { $present }); белгіні тексеріңіз
+error-token-which = бірнеше токен салынған ({ $present }); біреуін белгісі бойынша таңдаңыз
+error-token-wrong-pin = токеннің PIN-коды қате; егер токенде зауыттық PIN-код болса, ол Kaztoken үшін 12345678, eToken PRO (Java, 72K) және JaCarta үшін 1234567890
+error-token-wrong-pin-low = токеннің PIN-коды қате (бұғатталғанға дейін аз әрекет қалды); егер токенде зауыттық PIN-код болса, ол Kaztoken үшін 12345678, eToken PRO (Java, 72K) және JaCarta үшін 1234567890
+error-token-wrong-pin-final = токеннің PIN-коды қате (бір әрекет қалды: келесі қате PIN-код токенді бұғаттайды); егер токенде зауыттық PIN-код болса, ол Kaztoken үшін 12345678, eToken PRO (Java, 72K) және JaCarta үшін 1234567890
+error-token-pin-locked = токеннің PIN-коды қате әрекеттерден кейін бұғатталды; оны токен өндірушісінің бағдарламасымен бұғаттан шығарыңыз (әкімші PIN-коды немесе PUK керек)
+error-token-wrong-token = кілт { $wanted } сериялық нөмірлі токенде, ал басқасы салынған ({ $present }); сол токенді салыңыз
+error-token-removed = токен ажыратылды ({ $reason }); оны қайта салып, қайталаңыз
+error-token-no-key = токенде { $id } id-і бар жабық кілт жоқ; кілттерді `qoltanba keys --token` арқылы қараңыз
+error-token-no-certificate = токенде { $id } кілтіне тіркеу куәлігі жоқ; оны орнатыңыз немесе басқа кілтті таңдаңыз
+error-token-unsupported-key = токеннің { $id } кілті { $kind } түрінде; qoltanba токендегі RSA және P-256 кілттерімен қол қояды
+error-token-unsupported = токен мынаны істей алмайды: { $what }; { $advice }
+error-token-malformed = токендегі { $what } бүлінген ({ $detail }); токен зақымдалған немесе басқа бағдарлама жазған болуы мүмкін
+error-token-bad-location = { $location } токендегі кілттің орны емес; token:SERIAL/ID-HEX күтіледі
+error-token-device = токен «{ $operation }» орындай алмады: { $detail }

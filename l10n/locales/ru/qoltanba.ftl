@@ -297,3 +297,43 @@ storage-file = файл ключа на этом устройстве
 storage-platform-keystore = хранилище телефона
 storage-id-card = удостоверение личности
 storage-token = USB-токен
+
+## Signed documents and the cabinet's own errors
+error-document-malformed = это не подписанное сообщение CMS (DER или PEM); передайте подписанные байты без изменений
+error-document-detached = в подписанном сообщении нет содержимого; подпишите с присоединённым содержимым
+error-document-content-missing = подпись отсоединённая, а подписанный документ не передан; передайте документ, который она подписывает
+error-document-content-twice = подписанное сообщение уже содержит документ; проверяйте его без отдельного документа
+error-document-signer-count = у подписанного сообщения должен быть ровно один подписант
+error-document-signer-certificate-missing = регистрационного свидетельства подписанта нет в сообщении; включите его при подписании
+error-document-missing-attribute = в подписанном сообщении нет атрибута { $attribute }; подписывайте с подписанными атрибутами
+error-document-digest-mismatch = содержимое не совпадает с messageDigest; сообщение изменено
+error-document-unsupported-digest = алгоритм хеширования { $algorithm } не принимается; используйте SHA-256 или Стрибог-512
+error-document-unsupported-signature = алгоритм подписи { $algorithm } здесь не принимается
+error-document-bad-signature = подпись не проходит проверку: { $reason }
+error-document-sign = ключ не может подписать сообщение: { $reason }
+error-document-unsupported-signer = алгоритм ключа { $algorithm } не подписывает сообщения; используйте ключ ГОСТ 2015, RSA или ECDSA P-256
+error-document-key-mismatch = регистрационное свидетельство подписанта не принадлежит этому ключу
+error-cabinet-unknown-key = ключ с регистрационным свидетельством { $serial } на этом устройстве неизвестен; обновите список ключей
+error-cabinet-not-for-signing = регистрационное свидетельство { $serial } предназначено для входа, а не для подписи; выберите ключ SIGN
+error-cabinet-not-valid-now = регистрационное свидетельство { $serial } сейчас не действует; выберите действующий ключ
+error-cabinet-cannot-log-in = с регистрационным свидетельством { $serial } войти нельзя (это не ключ AUTH или он не действует); выберите действующий ключ AUTH
+error-cabinet-internal = внутренняя ошибка: { $detail }
+
+## USB tokens: errors
+error-token-module = модуль PKCS#11 { $path } не загружается ({ $reason }); укажите путь к библиотеке PKCS#11 производителя токена
+error-token-none = в слотах { $module } нет токена; вставьте токен и повторите
+error-token-no-such = токен с меткой «{ $label }» не вставлен (есть: { $present }); проверьте метку
+error-token-which = вставлено несколько токенов ({ $present }); выберите один по метке
+error-token-wrong-pin = неверный PIN-код токена; если на токене заводской PIN-код, это 12345678 для Kaztoken и 1234567890 для eToken PRO (Java, 72K) и JaCarta
+error-token-wrong-pin-low = неверный PIN-код токена (осталось мало попыток до блокировки); если на токене заводской PIN-код, это 12345678 для Kaztoken и 1234567890 для eToken PRO (Java, 72K) и JaCarta
+error-token-wrong-pin-final = неверный PIN-код токена (осталась одна попытка: следующий неверный PIN-код заблокирует токен); если на токене заводской PIN-код, это 12345678 для Kaztoken и 1234567890 для eToken PRO (Java, 72K) и JaCarta
+error-token-pin-locked = PIN-код токена заблокирован после неверных попыток; разблокируйте его программой производителя токена (нужен PIN-код администратора или PUK)
+error-token-wrong-token = ключ находится на токене с серийным номером { $wanted }, а вставлен другой ({ $present }); вставьте нужный токен
+error-token-removed = токен отключён ({ $reason }); вставьте его снова и повторите
+error-token-no-key = на токене нет закрытого ключа с id { $id }; посмотрите ключи командой `qoltanba keys --token`
+error-token-no-certificate = на токене нет регистрационного свидетельства для ключа { $id }; установите его или выберите другой ключ
+error-token-unsupported-key = ключ токена { $id } типа { $kind }; qoltanba подписывает ключами RSA и P-256 на токенах
+error-token-unsupported = токен не умеет: { $what }; { $advice }
+error-token-malformed = { $what } на токене повреждено ({ $detail }); токен может быть повреждён или записан другой программой
+error-token-bad-location = { $location } не является расположением ключа на токене; ожидается token:SERIAL/ID-HEX
+error-token-device = токен не смог выполнить «{ $operation }»: { $detail }
