@@ -153,6 +153,24 @@ impl App {
         guard(|| Ok(self.cabinet.keys(OffsetDateTime::now_utc())?))
     }
 
+    /// Remember the keys on the ID card behind `session` (PIN verified) as
+    /// this device sees them now: they join [`App::citizen_keys`] and the
+    /// reminders. Call it whenever the card is tapped.
+    pub async fn remember_card(
+        self: Arc<Self>,
+        session: Arc<crate::card::CardSession>,
+    ) -> Result<Vec<CitizenKey>, QoltanbaError> {
+        on_worker(move || {
+            let known = App::known_certificates(&self.store)?;
+            let mut home = CardHome::new(session.shared(), known, PathBuf::new());
+            home.check_ready()?;
+            let locations = home.current_locations()?;
+            let mut ui = Answers::with(None, None, None);
+            Ok(self.cabinet.remember_keys(&mut home, &locations, &mut ui)?)
+        })
+        .await
+    }
+
     /// Log in to the RA with the AUTH key at `location` (from
     /// [`App::citizen_keys`]), opened with `keys`.
     pub async fn log_in(

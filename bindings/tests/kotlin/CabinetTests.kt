@@ -534,6 +534,48 @@ fun cabinetTests(t: Runner, server: () -> EmbeddedServer) {
             checkEq(true, app.removeListener(otherId), "the other removed")
         }
     }
+
+    t.test("cabinet: the ID card as last seen joins the keys; the same screen's words in kk, ru and en") {
+        val dir = tempDir("cabinet-words")
+        SimulatorCard.create(null, CAN, PIN, PUK).use { sim ->
+            val enrolled = server().enrollCard(sim, CAN, PIN, "90010140013", "p256", 200L)
+            openApp(server(), dir).use { app ->
+                checkEq(0, app.citizenKeys().size, "nothing known before the tap")
+                val seen = CardSession.open(sim.transport(), CAN).use { session ->
+                    session.verifyPin(PIN)
+                    runBlocking { app.rememberCard(session) }
+                }
+                checkEq(enrolled.toSet(), seen.map { it.serial }.toSet(), "the card's two keys")
+                check(seen.all { it.storage == KeyStorage.ID_CARD && it.location.startsWith("card:") }) { "$seen" }
+                check(seen.all { KeyAction.CHANGE_PIN in it.actions && KeyAction.UNBLOCK_PIN in it.actions }) { "$seen" }
+                checkEq(seen.map { it.serial }.toSet(), app.citizenKeys().map { it.serial }.toSet(), "listed")
+                val status = seen.first().status
+                check(status is KeyStatus.Valid) { "$status" }
+                try {
+                    setLocale("kk")
+                    check(keyStatusText(status).contains("жарамды")) { keyStatusText(status) }
+                    check(keyActionText(KeyAction.RENEW) == "Жаңарту") { keyActionText(KeyAction.RENEW) }
+                    check(storageText(KeyStorage.ID_CARD) == "жеке куәлік") { storageText(KeyStorage.ID_CARD) }
+                    val kk = expectThrows<QoltanbaException.InvalidInput>("unknown key, kk") { app.lostPassword("ABCDEF") }
+                    check(kk.detail.contains("белгісіз")) { kk.detail }
+                    setLocale("ru-KZ")
+                    check(keyStatusText(status).contains("действует")) { keyStatusText(status) }
+                    check(reviewWarningText(ReviewWarning.UNPROTECTED_STORAGE).contains("не защищено")) {
+                        reviewWarningText(ReviewWarning.UNPROTECTED_STORAGE)
+                    }
+                    checkEq("введите код из SMS", nextStepText(NextStep.ENTER_CODE), "next step, ru")
+                    val ru = expectThrows<QoltanbaException.InvalidInput>("unknown key, ru") { app.lostPassword("ABCDEF") }
+                    check(ru.detail.contains("неизвестен")) { ru.detail }
+                    setLocale("en")
+                    check(keyStatusText(status).startsWith("valid, ")) { keyStatusText(status) }
+                    val en = expectThrows<QoltanbaException.InvalidInput>("unknown key, en") { app.lostPassword("ABCDEF") }
+                    check(en.detail.contains("refresh the list of keys")) { en.detail }
+                } finally {
+                    setLocale("en")
+                }
+            }
+        }
+    }
 }
 
 fun indexOf(haystack: ByteArray, needle: ByteArray): Int {

@@ -269,6 +269,31 @@ impl Cabinet {
         Ok(revoked)
     }
 
+    /// Remember the keys at `locations` in `home` as this device last saw
+    /// them (the ID card when tapped, a token when inserted): their
+    /// certificates join [`Cabinet::keys`] and the reminders. The keys
+    /// remembered.
+    pub fn remember_keys(
+        &self,
+        home: &mut dyn KeyHome,
+        locations: &[std::path::PathBuf],
+        ui: &mut dyn RenewalUi,
+    ) -> Result<Vec<CitizenKey>, CabinetError> {
+        let mut serials = Vec::with_capacity(locations.len());
+        for location in locations {
+            let (_, cert) = home.open_current(location, ui)?;
+            self.store
+                .remember_certificate(&cert, &home.location_name(location))?;
+            serials.push(cert.serial_hex());
+        }
+        self.events.emit(CabinetEvent::KeysChanged);
+        Ok(self
+            .keys(OffsetDateTime::now_utc())?
+            .into_iter()
+            .filter(|k| serials.contains(&k.serial))
+            .collect())
+    }
+
     /// What to tell a citizen who lost the password of key `serial`.
     pub fn lost_password(&self, serial: &str) -> Result<LostPassword, CabinetError> {
         let keys = self.keys(OffsetDateTime::now_utc())?;
