@@ -228,7 +228,10 @@ impl RenewalUi for CliUi {
         if !std::io::stdin().is_terminal() {
             return ReviewAnswer::Later;
         }
-        println!("Sign and submit this application? [y/N]");
+        println!(
+            "{} [y/N]",
+            crate::lang::say(&qoltanba_l10n::Text::new("cli-review-question"))
+        );
         let mut answer = String::new();
         match std::io::stdin().read_line(&mut answer) {
             Ok(_) if answer.trim().eq_ignore_ascii_case("y") => ReviewAnswer::Confirm,
@@ -264,17 +267,40 @@ impl RenewalUi for CliUi {
 
 /// The review as the citizen reads it in a terminal.
 pub fn print_review(review: &Review) {
-    println!("The application:");
-    println!("  holder:    {} (IIN {})", review.holder, review.iin);
-    println!("  e-mail:    {}", review.email);
-    println!("  locality:  {}", review.locality);
-    println!("  storage:   {}", storage_name(review.storage));
-    println!("  algorithm: {}", review.algorithm);
-    match review.validity_days {
-        Some(days) => println!("  validity:  {days} days"),
-        None => println!("  validity:  as the registration authority decides"),
-    }
-    println!("  replaces:  {}", review.replaces.join(", "));
+    use qoltanba_l10n::Text;
+    let say = |text: Text| crate::lang::say(&text);
+    println!("{}", say(Text::new("cli-review-title")));
+    println!(
+        "  {}",
+        say(Text::new("cli-review-holder")
+            .arg("name", review.holder.as_str())
+            .arg("iin", review.iin.as_str()))
+    );
+    println!(
+        "  {}",
+        say(Text::new("cli-review-email").arg("email", review.email.as_str()))
+    );
+    println!(
+        "  {}",
+        say(Text::new("cli-review-locality").arg("locality", review.locality.as_str()))
+    );
+    println!(
+        "  {}",
+        say(Text::new("cli-review-storage").arg("storage", storage_name(review.storage)))
+    );
+    println!(
+        "  {}",
+        say(Text::new("cli-review-algorithm").arg("algorithm", review.algorithm.as_str()))
+    );
+    let validity = match review.validity_days {
+        Some(days) => Text::new("cli-review-validity").arg("days", i64::from(days)),
+        None => Text::new("cli-review-validity-unknown"),
+    };
+    println!("  {}", say(validity));
+    println!(
+        "  {}",
+        say(Text::new("cli-review-replaces").arg("serials", review.replaces.join(", ")))
+    );
     for warning in &review.warnings {
         println!("  ! {}", warning_text(*warning));
     }
@@ -459,8 +485,11 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
                 )?;
             } else {
                 println!(
-                    "Renewal {} waits for you to confirm the application above; run: qoltanba renew --resume --confirm",
-                    renewal.id()
+                    "{}",
+                    crate::lang::say(
+                        &qoltanba_l10n::Text::new("cli-renewal-needs-review")
+                            .arg("renewal", renewal.id())
+                    )
                 );
             }
             Ok(EXIT_NEEDS_REVIEW)

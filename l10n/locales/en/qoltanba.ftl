@@ -322,3 +322,19 @@ error-token-unsupported = the token cannot { $what }; { $advice }
 error-token-malformed = the token's { $what } is malformed ({ $detail }); the token may be damaged or written by other software
 error-token-bad-location = { $location } is not a token key location; expect token:SERIAL/ID-HEX
 error-token-device = the token failed to { $operation }: { $detail }
+
+## The CLI's review
+cli-review-title = The application:
+cli-review-holder = holder:    { $name } (IIN { $iin })
+cli-review-email = e-mail:    { $email }
+cli-review-locality = locality:  { $locality }
+cli-review-storage = storage:   { $storage }
+cli-review-algorithm = algorithm: { $algorithm }
+cli-review-validity = { $days ->
+    [one] validity:  { $days } day
+   *[other] validity:  { $days } days
+}
+cli-review-validity-unknown = validity:  as the registration authority decides
+cli-review-replaces = replaces:  { $serials }
+cli-review-question = Sign and submit this application?
+cli-renewal-needs-review = Renewal { $renewal } waits for you to confirm the application above; run: qoltanba renew --resume --confirm

@@ -313,3 +313,19 @@ error-token-unsupported = токен мынаны істей алмайды: { $
 error-token-malformed = токендегі { $what } бүлінген ({ $detail }); токен зақымдалған немесе басқа бағдарлама жазған болуы мүмкін
 error-token-bad-location = { $location } токендегі кілттің орны емес; token:SERIAL/ID-HEX күтіледі
 error-token-device = токен «{ $operation }» орындай алмады: { $detail }
+
+## The CLI's review
+cli-review-title = Өтініш:
+cli-review-holder = иесі:          { $name } (ЖСН { $iin })
+cli-review-email = e-mail:        { $email }
+cli-review-locality = елді мекен:    { $locality }
+cli-review-storage = сақтау орны:   { $storage }
+cli-review-algorithm = алгоритм:      { $algorithm }
+cli-review-validity = { $days ->
+    [one] қолданылу мерзімі: { $days } күн
+   *[other] қолданылу мерзімі: { $days } күн
+}
+cli-review-validity-unknown = қолданылу мерзімі: куәландырушы орталықтың шешімі бойынша
+cli-review-replaces = ауыстырады:    { $serials }
+cli-review-question = Бұл өтінішке қол қойып, жіберу керек пе?
+cli-renewal-needs-review = { $renewal } жаңарту жоғарыдағы өтінішті растауыңызды күтуде; орындаңыз: qoltanba renew --resume --confirm

@@ -337,3 +337,21 @@ error-token-unsupported = токен не умеет: { $what }; { $advice }
 error-token-malformed = { $what } на токене повреждено ({ $detail }); токен может быть повреждён или записан другой программой
 error-token-bad-location = { $location } не является расположением ключа на токене; ожидается token:SERIAL/ID-HEX
 error-token-device = токен не смог выполнить «{ $operation }»: { $detail }
+
+## The CLI's review
+cli-review-title = Заявление:
+cli-review-holder = владелец:     { $name } (ИИН { $iin })
+cli-review-email = e-mail:        { $email }
+cli-review-locality = населённый пункт: { $locality }
+cli-review-storage = хранение:      { $storage }
+cli-review-algorithm = алгоритм:      { $algorithm }
+cli-review-validity = { $days ->
+    [one] срок действия: { $days } день
+    [few] срок действия: { $days } дня
+    [many] срок действия: { $days } дней
+   *[other] срок действия: { $days } дня
+}
+cli-review-validity-unknown = срок действия: как решит удостоверяющий центр
+cli-review-replaces = заменяет:      { $serials }
+cli-review-question = Подписать и отправить это заявление?
+cli-renewal-needs-review = Продление { $renewal } ждёт подтверждения заявления выше; выполните: qoltanba renew --resume --confirm
