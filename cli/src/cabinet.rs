@@ -97,9 +97,12 @@ fn on_off(s: &str) -> Result<bool, String> {
     }
 }
 
-/// Which key: a key file (`--key`), or the ID card (`--card-…`).
+/// Which key: a key file (`--key`), the ID card (`--card-…`), or a USB
+/// token (`--token MODULE`).
 #[derive(Args)]
 pub struct KeyArgs {
+    #[command(flatten)]
+    token: crate::token::TokenArgs,
     /// A key file.
     #[arg(long, value_name = "FILE")]
     key: Option<PathBuf>,
@@ -141,7 +144,7 @@ impl KeyArgs {
         store: &qoltanba_core::store::Store,
         want_sign: bool,
     ) -> Result<(Box<dyn KeyHome>, PathBuf, CliUi), CliError> {
-        let ui = CliUi {
+        let mut ui = CliUi {
             password_file: self.password_file.clone(),
             new_password_file: None,
             code: None,
@@ -152,9 +155,43 @@ impl KeyArgs {
         if let Some(file) = &self.key {
             return Ok((Box::new(FileHome::new(PathBuf::new())), file.clone(), ui));
         }
+        if let Some(module) = &self.token.module {
+            // The token's current pair: its AUTH key to log in, its SIGN
+            // key to sign (the PIN from --pin-file, the environment or a prompt).
+            let session = crate::token::login(
+                module,
+                self.token.token_label.as_deref(),
+                self.pin_file.as_deref(),
+            )?;
+            let mut home = qoltanba_token::TokenHome::new(session);
+            let mut chosen = None;
+            for location in home
+                .current_locations(time::OffsetDateTime::now_utc())
+                .map_err(CliError::said)?
+            {
+                let (_, cert) = home
+                    .open_current(&location, &mut ui)
+                    .map_err(CliError::said)?;
+                let fits = if want_sign {
+                    cert.purpose().can_sign()
+                } else {
+                    cert.purpose().can_auth()
+                };
+                if fits && chosen.is_none() {
+                    chosen = Some(location);
+                }
+            }
+            let wanted = if want_sign { "SIGN" } else { "AUTH" };
+            let location = chosen.ok_or_else(|| {
+                CliError::failed(format!(
+                    "the token has no valid {wanted} key with a certificate"
+                ))
+            })?;
+            return Ok((Box::new(home), location, ui));
+        }
         if self.card_reader.is_none() && self.card_simulator.is_none() {
             return Err(CliError::usage(
-                "give --key FILE, or the ID card with --card-reader NAME or --card-simulator FILE",
+                "give --key FILE, the ID card with --card-reader NAME or --card-simulator FILE, or --token MODULE",
             ));
         }
         let card = CardArgs {

@@ -165,4 +165,63 @@ fn the_cli_lists_a_token_and_renews_on_it() {
         assert_eq!(c["replaced"], is_old, "{c}");
         assert!(c["location"].as_str().unwrap().starts_with("token:"), "{c}");
     }
+
+    // A document signed with the token's SIGN key through the cabinet;
+    // the cabinet and openssl verify it.
+    let doc = dir.path().join("doc.txt");
+    std::fs::write(&doc, "signed on a token\n").unwrap();
+    let signed = dir.path().join("doc.p7s");
+    cli()
+        .args([
+            "--json",
+            "cabinet",
+            "sign",
+            "--token",
+            &module,
+            "--pin-file",
+        ])
+        .arg(&pin)
+        .arg("--in")
+        .arg(&doc)
+        .arg("--out")
+        .arg(&signed)
+        .assert()
+        .success();
+    let out = cli()
+        .args(["--json", "cabinet", "verify", "--in"])
+        .arg(&signed)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    let check = stdout_json(&out);
+    assert_eq!(check["signer_iin"], citizen::iin(601), "{check}");
+    let out = openssl_ok(
+        dir.path(),
+        &[
+            "cms",
+            "-verify",
+            "-binary",
+            "-noverify",
+            "-inform",
+            "DER",
+            "-in",
+            "doc.p7s",
+        ],
+    );
+    assert!(out.contains("signed on a token"), "{out}");
+    // A wrong PIN is refused with its hint, and nothing is written.
+    let out = cli()
+        .args(["cabinet", "sign", "--token", &module, "--pin-file"])
+        .arg(&wrong)
+        .arg("--in")
+        .arg(&doc)
+        .arg("--out")
+        .arg(dir.path().join("never.p7s"))
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("12345678 for Kaztoken"));
+    assert!(!dir.path().join("never.p7s").exists());
 }
