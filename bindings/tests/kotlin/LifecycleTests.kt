@@ -75,7 +75,11 @@ fun lifecycleTests(t: Runner) {
             val grown = testingHeapBytes() - heap
             println("      1,000 flows in $ms ms; Rust heap ${heap / 1024} KiB before, grown by $grown bytes; " +
                 "process memory (JVM included) grew by ${rssKib() - rssBefore} KiB")
-            checkEq(live, testingLiveObjects(), "live objects after 1,000 flows")
+            // Not more than before: objects an earlier test let go (closed
+            // by the JVM's cleaner, not by `use`) may be released meanwhile,
+            // and that is no leak.
+            val after = testingLiveObjects()
+            check(after <= live) { "live objects after 1,000 flows: $after, before $live" }
             // One leaked session (PACE and SM keys, buffers) or app (database
             // handle, TLS configuration) per flow would be well over 1 KiB each.
             check(grown < 64 * 1024) { "the Rust heap grew by $grown bytes over 1,000 flows" }
