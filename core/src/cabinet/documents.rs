@@ -112,15 +112,8 @@ pub fn check(
     let holder = cert.holder();
     Ok(DocumentCheck {
         content: verified.content.clone(),
-        signer_holder: holder
-            .full_name()
-            .or_else(|| holder.common_name.clone())
-            .unwrap_or_default(),
-        signer_iin: holder
-            .iin
-            .as_ref()
-            .map(|i| i.digits().to_owned())
-            .unwrap_or_default(),
+        signer_holder: holder.full_name().unwrap_or_default(),
+        signer_iin: holder.iin_digits(),
         signer_serial: cert.serial_hex(),
         signed_at: verified.signing_time.map(SystemTime::from),
         certificate_valid_then: cert.time_status(at) == TimeStatus::Valid,

@@ -119,15 +119,8 @@ impl CitizenKey {
         Some(Self {
             serial: known.serial.clone(),
             purpose: cert.purpose(),
-            holder: holder
-                .full_name()
-                .or_else(|| holder.common_name.clone())
-                .unwrap_or_default(),
-            iin: holder
-                .iin
-                .as_ref()
-                .map(|i| i.digits().to_owned())
-                .unwrap_or_default(),
+            holder: holder.full_name().unwrap_or_default(),
+            iin: holder.iin_digits(),
             issuer: cert.issuer_name(),
             algorithm: cert.key_algorithm().name(),
             not_before: cert.not_before().into(),

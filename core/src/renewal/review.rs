@@ -93,15 +93,8 @@ impl Review {
             warnings.push(ReviewWarning::EndsSoon);
         }
         Self {
-            holder: holder
-                .full_name()
-                .or_else(|| holder.common_name.clone())
-                .unwrap_or_default(),
-            iin: holder
-                .iin
-                .as_ref()
-                .map(|i| i.digits().to_owned())
-                .unwrap_or_default(),
+            holder: holder.full_name().unwrap_or_default(),
+            iin: holder.iin_digits(),
             email: email.to_owned(),
             locality: locality.to_owned(),
             storage,

@@ -77,6 +77,15 @@ impl Holder {
         }
     }
 
+    /// The IIN's 12 digits, empty when the certificate names none (a
+    /// screen shows it as it is).
+    pub fn iin_digits(&self) -> String {
+        self.iin
+            .as_ref()
+            .map(|i| i.digits().to_owned())
+            .unwrap_or_default()
+    }
+
     /// "SURNAME NAME PATRONYMIC", as the cabinet shows it.
     pub fn full_name(&self) -> Option<String> {
         let cn = self.common_name.clone()?;
