@@ -659,16 +659,14 @@ pub fn run_revoke(args: RevokeArgs, ctx: &Context) -> Result<(), CliError> {
         reason: args.reason.clone(),
     })
     .map_err(|e| CliError::failed(e.to_string()))?;
+    // Logging in is the renewal's own login (the challenge signed with the
+    // AUTH key); the request is signed by the same key.
+    let (session, _) = runtime
+        .block_on(qoltanba_core::renewal::log_in(&client, &key, &cert))
+        .map_err(CliError::said)?;
+    let signed = sign_message(request.as_bytes(), &key, &cert, ctx.at).map_err(CliError::said)?;
     let revoked = runtime
-        .block_on(async {
-            let challenge = client.challenge().await?;
-            let login = sign_message(challenge.nonce.as_bytes(), &key, &cert, ctx.at)
-                .map_err(|e| qoltanba_core::ra::RaError::Protocol(e.to_string()))?;
-            let session = client.login(login).await?;
-            let signed = sign_message(request.as_bytes(), &key, &cert, ctx.at)
-                .map_err(|e| qoltanba_core::ra::RaError::Protocol(e.to_string()))?;
-            client.revoke(&session, signed).await
-        })
+        .block_on(client.revoke(&session, signed))
         .map_err(CliError::said)?;
     if ctx.json {
         output::json(&revoked)
