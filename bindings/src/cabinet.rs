@@ -25,7 +25,7 @@ use time::OffsetDateTime;
 
 use crate::app::{Answers, App, KeySource};
 use crate::error::{QoltanbaError, guard, panicked, say};
-use qoltanba_core::cabinet::{KeyAction, KeyStatus, NextStep};
+use qoltanba_core::cabinet::{KeyAction, KeyStatus, MenuEntry, MenuItem, NextStep};
 use qoltanba_core::renewal::ReviewWarning;
 use qoltanba_l10n::Localize;
 use qoltanba_pki::reissue::StorageKind;
@@ -34,6 +34,12 @@ use qoltanba_pki::reissue::StorageKind;
 #[uniffi::export]
 pub fn key_status_text(status: KeyStatus) -> String {
     say(&status.text())
+}
+
+/// A menu section's title.
+#[uniffi::export]
+pub fn menu_item_text(item: MenuItem) -> String {
+    say(&item.text())
 }
 
 /// An action's button words.
@@ -151,6 +157,13 @@ impl App {
     /// its status and the actions it allows now.
     pub fn citizen_keys(&self) -> Result<Vec<CitizenKey>, QoltanbaError> {
         guard(|| Ok(self.cabinet.keys(OffsetDateTime::now_utc())?))
+    }
+
+    /// The cabinet's menu: every section in the order to draw it (one
+    /// screen each), enabled when the citizen's keys allow it now. Draw it
+    /// again after a renewal, an import or a revocation.
+    pub fn menu(&self) -> Result<Vec<MenuEntry>, QoltanbaError> {
+        guard(|| Ok(self.cabinet.menu(OffsetDateTime::now_utc())?))
     }
 
     /// Remember the keys on the ID card behind `session` (PIN verified) as

@@ -14,6 +14,7 @@ import kz.qoltanba.core.device.CabinetListener
 import kz.qoltanba.core.device.CitizenKey
 import kz.qoltanba.core.device.KeyAction
 import kz.qoltanba.core.device.KeyStatus
+import kz.qoltanba.core.device.MenuItem
 import kz.qoltanba.core.device.NextStep
 import kz.qoltanba.core.device.RenewalStep
 import kz.qoltanba.core.device.ReviewWarning
@@ -244,6 +245,34 @@ fun cabinetTests(t: Runner, server: () -> EmbeddedServer) {
             }
             expectThrows<QoltanbaException.WrongPassword>("log in with a wrong password") {
                 runBlocking { app.logIn(auth.location, filePassword(CITIZEN_PASSWORD)) }
+            }
+        }
+    }
+
+    t.test("cabinet: the menu: every section in order; renewal, applications and revocation open with a valid key, close when it is revoked") {
+        val dir = tempDir("cab-menu")
+        openApp(server(), dir).use { app ->
+            val order = listOf(MenuItem.KEYS, MenuItem.RENEW, MenuItem.APPLICATIONS, MenuItem.REVOKE,
+                MenuItem.CREDENTIALS, MenuItem.DOCUMENTS, MenuItem.SETTINGS)
+            fun open(): Set<MenuItem> {
+                val menu = app.menu()
+                checkEq(order, menu.map { it.item }, "every section, in order")
+                return menu.filter { it.enabled }.map { it.item }.toSet()
+            }
+            val needKeys = setOf(MenuItem.RENEW, MenuItem.APPLICATIONS, MenuItem.REVOKE)
+            checkEq(order.toSet() - needKeys, open(), "no keys yet")
+            val keys = importedKeyFiles(server(), app, "90010140007", dir)
+            checkEq(order.toSet(), open(), "a valid AUTH and SIGN pair")
+            val session = runBlocking { app.logIn(keys.auth().location, filePassword()) }
+            for (key in listOf(keys.sign(), keys.auth())) {
+                runBlocking { app.revoke(session, key.serial, RevocationReason.SUPERSEDED, keys.auth().location, filePassword()) }
+            }
+            checkEq(order.toSet() - needKeys, open(), "both keys revoked")
+            try {
+                setLocale("kk")
+                checkEq("Менің кілттерім", menuItemText(MenuItem.KEYS), "the title in Kazakh")
+            } finally {
+                setLocale("en")
             }
         }
     }

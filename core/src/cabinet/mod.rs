@@ -12,6 +12,8 @@
 //! - [`Cabinet::sign_document`] with any key, [`Cabinet::check_document`]
 //!   ([`documents`]).
 //! - Change listeners ([`events`]).
+//! - [`Cabinet::menu`]: the sections the apps draw, one screen each, and
+//!   which can do anything now ([`menu`]).
 //!
 //! Password changes of key files, PIN change and unblock of the card live
 //! with their keys (`qoltanba_pki::keyfile`, `qoltanba_card::session`); the
@@ -20,6 +22,7 @@
 pub mod documents;
 pub mod events;
 pub mod keys;
+pub mod menu;
 pub mod ra_view;
 pub mod revocation;
 
@@ -31,6 +34,7 @@ use time::OffsetDateTime;
 pub use documents::DocumentCheck;
 pub use events::{CabinetEvent, CabinetListener, Events};
 pub use keys::{CitizenKey, EXPIRING_DAYS, KeyAction, KeyStatus};
+pub use menu::{MenuEntry, MenuItem};
 pub use ra_view::{NextStep, RaApplication, RaCertificate};
 pub use revocation::LostPassword;
 
@@ -134,6 +138,12 @@ impl Cabinet {
     /// (soonest end first), then replaced, revoked and expired ones.
     pub fn keys(&self, now: OffsetDateTime) -> Result<Vec<CitizenKey>, CabinetError> {
         Ok(keys::citizen_keys(&self.store, now)?)
+    }
+
+    /// The cabinet's menu at `now`: every section in order, each enabled
+    /// when this citizen's keys allow it ([`menu::menu`]).
+    pub fn menu(&self, now: OffsetDateTime) -> Result<Vec<MenuEntry>, CabinetError> {
+        Ok(menu::menu(&self.keys(now)?))
     }
 
     /// One key by its certificate's serial (any case).

@@ -273,6 +273,15 @@ action-revoke = Revoke
 action-change-password = Change the password
 action-change-pin = Change the PIN
 action-unblock-pin = Unblock the PIN
+
+## The cabinet's menu: one screen each in the apps
+menu-keys = My keys
+menu-renew = Renew
+menu-applications = Applications
+menu-revoke = Revoke a certificate
+menu-credentials = Password and PIN
+menu-documents = Documents
+menu-settings = Settings
 next-step-enter-code = enter the code sent by SMS
 next-step-wait-for-issuance = wait: the certificates are being issued
 next-step-install-certificates = install the issued certificates

@@ -264,6 +264,15 @@ action-revoke = Кері қайтару
 action-change-password = Құпиясөзді өзгерту
 action-change-pin = PIN-кодты өзгерту
 action-unblock-pin = PIN-кодты бұғаттан шығару
+
+## Кабинет мәзірі: қосымшаларда әр тармаққа бір экран
+menu-keys = Менің кілттерім
+menu-renew = Жаңарту
+menu-applications = Өтініштер
+menu-revoke = Тіркеу куәлігін кері қайтару
+menu-credentials = Құпиясөз және PIN-код
+menu-documents = Құжаттар
+menu-settings = Баптаулар
 next-step-enter-code = SMS-тегі кодты енгізіңіз
 next-step-wait-for-issuance = күтіңіз: тіркеу куәліктері шығарылуда
 next-step-install-certificates = шығарылған тіркеу куәліктерін орнатыңыз

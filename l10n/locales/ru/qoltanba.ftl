@@ -288,6 +288,15 @@ action-revoke = Отозвать
 action-change-password = Сменить пароль
 action-change-pin = Сменить PIN-код
 action-unblock-pin = Разблокировать PIN-код
+
+## Меню кабинета: в приложениях по экрану на пункт
+menu-keys = Мои ключи
+menu-renew = Продление
+menu-applications = Заявления
+menu-revoke = Отзыв регистрационного свидетельства
+menu-credentials = Пароль и PIN-код
+menu-documents = Документы
+menu-settings = Настройки
 next-step-enter-code = введите код из SMS
 next-step-wait-for-issuance = подождите: регистрационные свидетельства выпускаются
 next-step-install-certificates = установите выпущенные регистрационные свидетельства
