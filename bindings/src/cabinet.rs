@@ -42,6 +42,18 @@ pub fn menu_item_text(item: MenuItem) -> String {
     say(&item.text())
 }
 
+/// A revocation reason as the citizen picks it.
+#[uniffi::export]
+pub fn revocation_reason_text(reason: RevocationReason) -> String {
+    say(&reason.text())
+}
+
+/// A key's purpose (authentication, signing, both).
+#[uniffi::export]
+pub fn key_purpose_text(purpose: qoltanba_pki::cert::Purpose) -> String {
+    say(&purpose.text())
+}
+
 /// An action's button words.
 #[uniffi::export]
 pub fn key_action_text(action: KeyAction) -> String {
@@ -157,6 +169,18 @@ impl App {
     /// its status and the actions it allows now.
     pub fn citizen_keys(&self) -> Result<Vec<CitizenKey>, QoltanbaError> {
         guard(|| Ok(self.cabinet.keys(OffsetDateTime::now_utc())?))
+    }
+
+    /// The keys a renewal of key `serial` renews together (the key and its
+    /// partner of the other purpose in the same storage; the card's keys are
+    /// found on the card): their `location`s are the renewal's current keys.
+    /// A key that cannot be renewed now is `InvalidInput`.
+    pub fn renewal_set(&self, serial: String) -> Result<Vec<CitizenKey>, QoltanbaError> {
+        guard(|| {
+            Ok(self
+                .cabinet
+                .renewal_set(&serial, OffsetDateTime::now_utc())?)
+        })
     }
 
     /// The cabinet's menu: every section in the order to draw it (one

@@ -249,7 +249,7 @@ fun cabinetTests(t: Runner, server: () -> EmbeddedServer) {
         }
     }
 
-    t.test("cabinet: the menu: every section in order; renewal, applications and revocation open with a valid key, close when it is revoked") {
+    t.test("cabinet: the menu: every section in order; renewal, applications and revocation open with a valid key (renewed as a pair), close when it is revoked") {
         val dir = tempDir("cab-menu")
         openApp(server(), dir).use { app ->
             val order = listOf(MenuItem.KEYS, MenuItem.RENEW, MenuItem.APPLICATIONS, MenuItem.REVOKE,
@@ -263,14 +263,18 @@ fun cabinetTests(t: Runner, server: () -> EmbeddedServer) {
             checkEq(order.toSet() - needKeys, open(), "no keys yet")
             val keys = importedKeyFiles(server(), app, "90010140007", dir)
             checkEq(order.toSet(), open(), "a valid AUTH and SIGN pair")
+            checkEq(listOf(keys.sign().serial, keys.auth().serial), app.renewalSet(keys.sign().serial).map { it.serial },
+                "the pair renews together, the chosen key first")
             val session = runBlocking { app.logIn(keys.auth().location, filePassword()) }
             for (key in listOf(keys.sign(), keys.auth())) {
                 runBlocking { app.revoke(session, key.serial, RevocationReason.SUPERSEDED, keys.auth().location, filePassword()) }
             }
             checkEq(order.toSet() - needKeys, open(), "both keys revoked")
+            expectThrows<QoltanbaException.InvalidInput>("renewing a revoked key") { app.renewalSet(keys.sign().serial) }
             try {
                 setLocale("kk")
                 checkEq("Менің кілттерім", menuItemText(MenuItem.KEYS), "the title in Kazakh")
+                checkEq("Менің деректерім өзгерді", revocationReasonText(RevocationReason.AFFILIATION_CHANGED), "a reason in Kazakh")
             } finally {
                 setLocale("en")
             }

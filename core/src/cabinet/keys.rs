@@ -98,6 +98,48 @@ pub fn citizen_keys(store: &Store, now: OffsetDateTime) -> Result<Vec<CitizenKey
     Ok(keys)
 }
 
+/// The keys a renewal of the key with certificate `serial` renews together,
+/// among `keys` ([`citizen_keys`]): the key itself and, unless it both logs
+/// in and signs, its partner: the same citizen's renewable key of the other
+/// purpose in the same storage, the one whose end is nearest its own (the
+/// pair NCA issued together). Card keys are the card's pair: the card home
+/// finds them itself, so only the key is given. `None` when `serial` is not
+/// among `keys` or cannot be renewed now.
+pub fn renewal_set(keys: &[CitizenKey], serial: &str) -> Option<Vec<CitizenKey>> {
+    let renewable = |k: &CitizenKey| k.actions.contains(&KeyAction::Renew);
+    let key = keys
+        .iter()
+        .find(|k| k.serial.eq_ignore_ascii_case(serial) && renewable(k))?;
+    let mut set = vec![key.clone()];
+    let partner_purpose = match key.purpose {
+        Purpose::Auth => Purpose::Sign,
+        Purpose::Sign => Purpose::Auth,
+        Purpose::Both | Purpose::Neither => return Some(set),
+    };
+    if key.storage == StorageKind::IdCard {
+        return Some(set);
+    }
+    let distance = |k: &CitizenKey| {
+        let (a, b) = (k.not_after, key.not_after);
+        a.duration_since(b)
+            .or_else(|_| b.duration_since(a))
+            .unwrap_or_default()
+    };
+    if let Some(partner) = keys
+        .iter()
+        .filter(|k| {
+            k.purpose == partner_purpose
+                && k.iin == key.iin
+                && k.storage == key.storage
+                && renewable(k)
+        })
+        .min_by_key(|k| distance(k))
+    {
+        set.push(partner.clone());
+    }
+    Some(set)
+}
+
 impl CitizenKey {
     /// The key a stored certificate names, at `now`, given the renewals
     /// under way; `None` when the stored certificate no longer parses.
@@ -343,5 +385,70 @@ mod tests {
         );
         assert!(actions(KeyStatus::Revoked, Purpose::Both, StorageKind::IdCard).is_empty());
         assert!(actions(KeyStatus::Replaced, Purpose::Both, StorageKind::File).is_empty());
+    }
+
+    fn key(
+        serial: &str,
+        purpose: Purpose,
+        iin: &str,
+        storage: StorageKind,
+        ends: u64,
+    ) -> CitizenKey {
+        let status = KeyStatus::Valid { days_left: 100 };
+        CitizenKey {
+            serial: serial.into(),
+            purpose,
+            holder: "TESTOV TEST".into(),
+            iin: iin.into(),
+            issuer: "test".into(),
+            algorithm: "P-256".into(),
+            not_before: SystemTime::UNIX_EPOCH,
+            not_after: SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(ends),
+            storage,
+            location: format!("file:/{serial}"),
+            status,
+            actions: actions(status, purpose, storage),
+        }
+    }
+
+    fn serials(set: Option<Vec<CitizenKey>>) -> Option<Vec<String>> {
+        set.map(|keys| keys.into_iter().map(|k| k.serial).collect())
+    }
+
+    #[test]
+    fn a_key_is_renewed_with_its_partner_of_the_same_citizen_and_storage() {
+        let (a, b) = ("900101400001", "900101400002");
+        let keys = [
+            key("A1", Purpose::Auth, a, StorageKind::File, 1_000),
+            key("S1", Purpose::Sign, a, StorageKind::File, 1_010),
+            // An older pair of the same citizen, another citizen's key, the
+            // same citizen's keystore key: none of them joins.
+            key("S0", Purpose::Sign, a, StorageKind::File, 500),
+            key("S2", Purpose::Sign, b, StorageKind::File, 1_000),
+            key("SK", Purpose::Sign, a, StorageKind::PlatformKeystore, 1_000),
+            key("G", Purpose::Both, a, StorageKind::File, 1_000),
+            key("C", Purpose::Auth, a, StorageKind::IdCard, 1_000),
+        ];
+        assert_eq!(
+            serials(renewal_set(&keys, "a1")),
+            Some(vec!["A1".into(), "S1".into()])
+        );
+        assert_eq!(
+            serials(renewal_set(&keys, "S0")),
+            Some(vec!["S0".into(), "A1".into()])
+        );
+        assert_eq!(serials(renewal_set(&keys, "G")), Some(vec!["G".into()]));
+        // The card's pair is the card home's business.
+        assert_eq!(serials(renewal_set(&keys, "C")), Some(vec!["C".into()]));
+        assert_eq!(serials(renewal_set(&keys, "S2")), Some(vec!["S2".into()]));
+        assert_eq!(renewal_set(&keys, "nope"), None);
+        let mut expired = key("X", Purpose::Auth, a, StorageKind::File, 1_000);
+        expired.status = KeyStatus::Expired;
+        expired.actions = actions(expired.status, expired.purpose, expired.storage);
+        assert_eq!(
+            renewal_set(&[expired], "X"),
+            None,
+            "an expired key renews nothing"
+        );
     }
 }

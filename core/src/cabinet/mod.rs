@@ -146,6 +146,20 @@ impl Cabinet {
         Ok(menu::menu(&self.keys(now)?))
     }
 
+    /// The keys renewed together with key `serial` ([`keys::renewal_set`]):
+    /// what the apps pass to the renewal as the current keys.
+    pub fn renewal_set(
+        &self,
+        serial: &str,
+        now: OffsetDateTime,
+    ) -> Result<Vec<CitizenKey>, CabinetError> {
+        let keys = self.keys(now)?;
+        if !keys.iter().any(|k| k.serial.eq_ignore_ascii_case(serial)) {
+            return Err(CabinetError::UnknownKey(serial.to_owned()));
+        }
+        keys::renewal_set(&keys, serial).ok_or_else(|| CabinetError::NotValidNow(serial.to_owned()))
+    }
+
     /// One key by its certificate's serial (any case).
     pub fn key(&self, serial: &str, now: OffsetDateTime) -> Result<CitizenKey, CabinetError> {
         self.keys(now)?

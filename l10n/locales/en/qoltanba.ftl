@@ -282,6 +282,18 @@ menu-revoke = Revoke a certificate
 menu-credentials = Password and PIN
 menu-documents = Documents
 menu-settings = Settings
+
+## Revocation reasons, as the citizen chooses them
+reason-unspecified = No particular reason
+reason-key-compromise = The key or its password may be known to someone else
+reason-ca-compromise = The certification authority was compromised
+reason-affiliation-changed = My details have changed
+reason-superseded = Replaced by a new certificate
+reason-cessation-of-operation = I no longer need it
+reason-certificate-hold = Suspend for a while
+reason-remove-from-crl = Lift the suspension
+reason-privilege-withdrawn = The right to use it was withdrawn
+reason-aa-compromise = The attribute authority was compromised
 next-step-enter-code = enter the code sent by SMS
 next-step-wait-for-issuance = wait: the certificates are being issued
 next-step-install-certificates = install the issued certificates

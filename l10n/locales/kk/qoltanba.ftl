@@ -273,6 +273,18 @@ menu-revoke = Тіркеу куәлігін кері қайтару
 menu-credentials = Құпиясөз және PIN-код
 menu-documents = Құжаттар
 menu-settings = Баптаулар
+
+## Кері қайтару себептері, азамат таңдайтындай
+reason-unspecified = Себебін көрсетпей
+reason-key-compromise = Кілтті немесе оның құпиясөзін басқа біреу білуі мүмкін
+reason-ca-compromise = Куәландырушы орталықтың қауіпсіздігі бұзылды
+reason-affiliation-changed = Менің деректерім өзгерді
+reason-superseded = Жаңа тіркеу куәлігімен ауыстырылды
+reason-cessation-of-operation = Ол маған енді керек емес
+reason-certificate-hold = Уақытша тоқтата тұру
+reason-remove-from-crl = Тоқтатуды алып тастау
+reason-privilege-withdrawn = Оны пайдалану құқығы алынды
+reason-aa-compromise = Атрибуттар орталығының қауіпсіздігі бұзылды
 next-step-enter-code = SMS-тегі кодты енгізіңіз
 next-step-wait-for-issuance = күтіңіз: тіркеу куәліктері шығарылуда
 next-step-install-certificates = шығарылған тіркеу куәліктерін орнатыңыз

@@ -297,6 +297,18 @@ menu-revoke = Отзыв регистрационного свидетельст
 menu-credentials = Пароль и PIN-код
 menu-documents = Документы
 menu-settings = Настройки
+
+## Причины отзыва, как их выбирает гражданин
+reason-unspecified = Без указания причины
+reason-key-compromise = Ключ или его пароль мог узнать кто-то другой
+reason-ca-compromise = Удостоверяющий центр скомпрометирован
+reason-affiliation-changed = Мои данные изменились
+reason-superseded = Заменено новым свидетельством
+reason-cessation-of-operation = Оно мне больше не нужно
+reason-certificate-hold = Приостановить на время
+reason-remove-from-crl = Снять приостановку
+reason-privilege-withdrawn = Право на его использование отозвано
+reason-aa-compromise = Центр атрибутов скомпрометирован
 next-step-enter-code = введите код из SMS
 next-step-wait-for-issuance = подождите: регистрационные свидетельства выпускаются
 next-step-install-certificates = установите выпущенные регистрационные свидетельства

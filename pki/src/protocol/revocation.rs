@@ -71,9 +71,40 @@ impl RevocationReason {
     ];
 }
 
+impl qoltanba_l10n::Localize for RevocationReason {
+    /// `reason-…`: the reason as the citizen picks it from a list.
+    fn text(&self) -> qoltanba_l10n::Text {
+        qoltanba_l10n::Text::new(match self {
+            Self::Unspecified => "reason-unspecified",
+            Self::KeyCompromise => "reason-key-compromise",
+            Self::CaCompromise => "reason-ca-compromise",
+            Self::AffiliationChanged => "reason-affiliation-changed",
+            Self::Superseded => "reason-superseded",
+            Self::CessationOfOperation => "reason-cessation-of-operation",
+            Self::CertificateHold => "reason-certificate-hold",
+            Self::RemoveFromCrl => "reason-remove-from-crl",
+            Self::PrivilegeWithdrawn => "reason-privilege-withdrawn",
+            Self::AaCompromise => "reason-aa-compromise",
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_reason_has_its_words_in_three_languages() {
+        use qoltanba_l10n::{Locale, Localize, has_message};
+        for (reason, _) in ALL {
+            for locale in Locale::ALL {
+                assert!(
+                    has_message(locale, reason.text().id()),
+                    "{reason:?} in {locale:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn reasons_round_trip() {
