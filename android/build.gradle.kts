@@ -7,3 +7,23 @@ plugins {
     alias(libs.plugins.kotlin.compose) apply false
     alias(libs.plugins.google.services) apply false
 }
+
+// The version of everything built here is the Rust workspace's
+// ([workspace.package] in ../Cargo.toml), its one home: the AAR's Maven
+// version and the app's versionName.
+val qoltanbaVersion: String by extra(
+    run {
+        val manifest = providers.fileContents(layout.projectDirectory.file("../Cargo.toml")).asText.get()
+        var inPackage = false
+        var found: String? = null
+        for (line in manifest.lines().map { it.trim() }) {
+            if (line.startsWith("[")) {
+                inPackage = line == "[workspace.package]"
+            } else if (inPackage && line.startsWith("version") && line.contains("=")) {
+                found = line.substringAfter("=").trim().trim('"')
+                break
+            }
+        }
+        found ?: throw GradleException("no version under [workspace.package] in ../Cargo.toml")
+    },
+)

@@ -21,22 +21,9 @@ val workspace: File = rootDir.parentFile
 val testing: Boolean = providers.gradleProperty("qoltanba.testing").map { it.toBoolean() }.getOrElse(false)
 val cargoFeatures: List<String> = if (testing) listOf("--features", "testing") else emptyList()
 
-// The published version is the workspace's ([workspace.package] in
-// Cargo.toml), its one home.
-val workspaceVersion: String = run {
-    val manifest = providers.fileContents(rootProject.layout.projectDirectory.file("../Cargo.toml")).asText.get()
-    var inPackage = false
-    var found: String? = null
-    for (line in manifest.lines().map { it.trim() }) {
-        if (line.startsWith("[")) {
-            inPackage = line == "[workspace.package]"
-        } else if (inPackage && line.startsWith("version") && line.contains("=")) {
-            found = line.substringAfter("=").trim().trim('"')
-            break
-        }
-    }
-    found ?: throw GradleException("no version under [workspace.package] in ${workspace.resolve("Cargo.toml")}")
-}
+// The published version is the workspace's (the root project reads it from
+// Cargo.toml).
+val workspaceVersion: String = rootProject.extra["qoltanbaVersion"] as String
 group = "kz.qoltanba"
 version = workspaceVersion
 
