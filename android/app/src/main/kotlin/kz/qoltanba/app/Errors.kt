@@ -2,12 +2,11 @@ package kz.qoltanba.app
 
 import androidx.annotation.StringRes
 import kz.qoltanba.core.QoltanbaException
-import kz.qoltanba.core.errorKindMessage
 
 /**
  * The core's one line for the citizen: what is wrong and what to do, in the
- * language of setLocale. Every variant carries it as `detail`; a variant
- * added later falls back to the core's words for its kind.
+ * language of setLocale. Every variant carries it as `detail` (a variant
+ * added later must be added here: the `when` is exhaustive).
  */
 fun QoltanbaException.citizenText(): String = when (this) {
     is QoltanbaException.WrongPassword -> detail
@@ -27,7 +26,6 @@ fun QoltanbaException.citizenText(): String = when (this) {
     is QoltanbaException.Cancelled -> detail
     is QoltanbaException.Storage -> detail
     is QoltanbaException.Internal -> detail
-    else -> errorKindMessage(this)
 }
 
 /**

@@ -121,7 +121,6 @@ private fun Journey(state: JourneyScreen, model: RenewModel, onBack: () -> Unit,
             if (state.canRetry) WideButton(stringResource(R.string.retry), Tags.RETRY) { model.retry() }
             OutlinedButton(onClick = onBack, modifier = Modifier.fillMaxWidth().testTag(Tags.BACK)) { Text(stringResource(R.string.back)) }
         }
-        else -> Busy(stringResource(R.string.renew_starting))
     }
 }
 
