@@ -32,6 +32,8 @@ object Tags {
     const val CONFIRM = "confirm"
     const val DECLINE = "decline"
     const val CODE = "code"
+    /** On the code screen: the application whose code is asked, after the prefix. */
+    const val CODE_FOR_PREFIX = "code-for-"
     const val SUBMIT_CODE = "submit-code"
     const val TAP_CARD = "tap-card"
     const val UNLOCK = "unlock"

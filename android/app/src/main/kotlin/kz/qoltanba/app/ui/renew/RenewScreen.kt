@@ -154,7 +154,11 @@ private fun ReviewView(review: Review, onConfirm: () -> Unit, onDecline: () -> U
 private fun CodeView(application: Long, wrongBefore: Boolean, onSubmit: (String) -> Unit) {
     var code by remember { mutableStateOf("") }
     SectionTitle(stringResource(R.string.code_title))
-    Text(stringResource(R.string.code_intro, application.toString()), style = MaterialTheme.typography.bodyLarge)
+    Text(
+        stringResource(R.string.code_intro, application.toString()),
+        style = MaterialTheme.typography.bodyLarge,
+        modifier = Modifier.testTag(Tags.CODE_FOR_PREFIX + application),
+    )
     if (wrongBefore) Text(stringResource(R.string.code_wrong), color = MaterialTheme.colorScheme.error, style = MaterialTheme.typography.bodyLarge)
     Field(code, { code = it.trim() }, stringResource(R.string.code_label), Tags.CODE, digits = true)
     WideButton(stringResource(R.string.code_submit), Tags.SUBMIT_CODE, enabled = code.isNotEmpty()) {
