@@ -88,5 +88,15 @@ stage "bindings"
 # the Swift needs macOS (scripts/apple.sh).
 scripts/kotlin-tests.sh
 
+stage "android"
+# What of the Android app can be checked without the Android SDK: its
+# resources (well-formed, the same strings in kk/ru/en, every reference
+# defined) and its Kotlin type-checked against the generated bindings and
+# stand-ins for the Android, AndroidX, Compose, Firebase and :shell names it
+# uses (android/tools/typecheck/README.md says what that does and does not
+# prove). Building the APK and its tests needs the SDK: .github/workflows/android.yml.
+python3 scripts/android-resources-check.py
+scripts/android-app-typecheck.sh
+
 echo
 echo "all checks and tests passed in $((SECONDS - started)) s"

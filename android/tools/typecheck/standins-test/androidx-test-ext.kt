@@ -1,0 +1,4 @@
+// STAND-IN, NOT ANDROIDX TEST (see androidx-test.kt).
+package androidx.test.ext.junit.runners
+
+class AndroidJUnit4

@@ -1,0 +1,8 @@
+// STAND-IN, NOT JETPACK COMPOSE (see compose-runtime.kt).
+package androidx.compose.material.icons
+
+object Icons {
+    object AutoMirrored {
+        object Filled
+    }
+}

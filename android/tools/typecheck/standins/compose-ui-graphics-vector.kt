@@ -1,0 +1,4 @@
+// STAND-IN, NOT JETPACK COMPOSE (see compose-runtime.kt).
+package androidx.compose.ui.graphics.vector
+
+class ImageVector
