@@ -77,24 +77,8 @@ EOF
 
 sources=("$out/bindings" "$tools/standins" "$tools/shell" "$out/gen" android/app/src/main/kotlin)
 cp -r "$bindings" "$out/bindings"
-if grep -q "enum class MenuItem" "$bindings"/kz/qoltanba/core/device/qoltanba_core.kt; then
-    echo "the bindings have App.menu(): the real one is used"
-else
-    # The lead's App.menu() is a method of App: a copy of the bindings gets
-    # one (an extension would need an import the real method does not).
-    echo "note: the bindings lack App.menu() (the lead adds it): $tools/core-pending stands in"
-    sources+=("$tools/core-pending")
-    python3 - "$out/bindings/kz/qoltanba/core/qoltanba_ffi.kt" <<'PY'
-import sys
-path = sys.argv[1]
-text = open(path, encoding="utf-8").read()
-anchor = "open class App: Disposable, AutoCloseable, AppInterface\n{"
-if anchor not in text:
-    sys.exit("error: the bindings' class App is not where the type-check expects it")
-member = "\n    /** STAND-IN (android/tools/typecheck/core-pending). */\n    fun menu(): List<kz.qoltanba.core.device.MenuEntry> = throw UnsupportedOperationException()\n"
-open(path, "w", encoding="utf-8").write(text.replace(anchor, anchor + member, 1))
-PY
-fi
+grep -q "enum class MenuItem" "$bindings"/kz/qoltanba/core/device/qoltanba_core.kt \
+    || { echo "error: the bindings lack the cabinet's MenuItem (App.menu())" >&2; exit 1; }
 if [ -d android/shell/src/main ]; then
     echo "note: android/shell exists; this check still uses the contract's stand-ins in $tools/shell"
 fi

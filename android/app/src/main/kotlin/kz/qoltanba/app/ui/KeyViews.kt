@@ -18,6 +18,7 @@ import androidx.compose.ui.semantics.semantics
 import androidx.compose.ui.unit.dp
 import kz.qoltanba.app.R
 import kz.qoltanba.core.device.CitizenKey
+import kz.qoltanba.core.keyPurposeText
 import kz.qoltanba.core.keyStatusText
 import kz.qoltanba.core.pki.KeyPurpose
 import kz.qoltanba.core.storageText
@@ -36,16 +37,9 @@ fun formatDate(instant: Instant): String {
         .format(instant)
 }
 
-/** What a key is for (authentication, signing). */
-@Composable
-fun purposeText(purpose: KeyPurpose): String = stringResource(
-    when (purpose) {
-        KeyPurpose.AUTH -> R.string.purpose_auth
-        KeyPurpose.SIGN -> R.string.purpose_sign
-        KeyPurpose.BOTH -> R.string.purpose_both
-        KeyPurpose.NEITHER -> R.string.purpose_neither
-    },
-)
+/** What a key is for (authentication, signing), in the core's words, as a label. */
+fun purposeText(purpose: KeyPurpose): String =
+    keyPurposeText(purpose).replaceFirstChar { it.titlecase() }
 
 /**
  * A key as the core describes it: purpose, holder, where it lives, its status

@@ -9,6 +9,7 @@ import kotlinx.coroutines.flow.StateFlow
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.withContext
 import kz.qoltanba.app.Problem
+import kz.qoltanba.app.toProblem
 import kz.qoltanba.app.R
 import kz.qoltanba.app.Services
 import kz.qoltanba.app.ui.KeySecrets
@@ -81,16 +82,35 @@ class RenewModel(services: Services, private val serial: String?) : ScreenModel(
             return
         }
         problem = null
-        canConsentPending = key.storage == KeyStorage.ID_CARD
-        journeyShown = true
         val renewalId = resuming
         if (renewalId != null) {
+            showJourney(key)
             resumeJourney(journey, services, key, renewalId, secrets, newPassword, home)
             return
         }
+        viewModelScope.launch {
+            // Which keys renew together is the core's rule (the key and its
+            // partner of the other purpose in the same storage).
+            val together = try {
+                withContext(Dispatchers.IO) { services.app.renewalSet(key.serial) }
+            } catch (e: Exception) {
+                problem = e.toProblem()
+                return@launch
+            }
+            showJourney(key)
+            begin(key, together)
+        }
+    }
+
+    private fun showJourney(key: CitizenKey) {
+        canConsentPending = key.storage == KeyStorage.ID_CARD
+        journeyShown = true
+    }
+
+    private fun begin(key: CitizenKey, together: List<CitizenKey>) {
         when (key.storage) {
             KeyStorage.FILE -> {
-                val files = sameCitizen(key, KeyStorage.FILE).map { it.location.removePrefix(FILE_PREFIX) }
+                val files = together.map { it.location.removePrefix(FILE_PREFIX) }
                 if (home == NewKeysHome.FILES) {
                     journey.startWithKeyFiles(
                         KeyFileRenewal(files, secrets.password, newPassword, email.trim(), locality.trim(), services.keyFilesDir.path),
@@ -105,8 +125,10 @@ class RenewModel(services: Services, private val serial: String?) : ScreenModel(
                 secrets.pin,
             )
             KeyStorage.PLATFORM_KEYSTORE -> {
-                val current = sameCitizen(key, KeyStorage.PLATFORM_KEYSTORE).map { it.location }
-                journey.startIntoKeystore(services.keystore(), KeystoreRenewal(current, null, email.trim(), locality.trim()))
+                journey.startIntoKeystore(
+                    services.keystore(),
+                    KeystoreRenewal(together.map { it.location }, null, email.trim(), locality.trim()),
+                )
             }
             KeyStorage.TOKEN -> {
                 journeyShown = false
@@ -138,14 +160,6 @@ class RenewModel(services: Services, private val serial: String?) : ScreenModel(
             key = withContext(Dispatchers.IO) { services.app.citizenKeys() }.firstOrNull { it.serial == serial }
         }
     }
-
-    /**
-     * The keys renewed together with [key]: the same citizen's keys in the
-     * same place that the core lets renew (an AUTH and a SIGN key file, or
-     * the keystore's pair); the core's review shows which it replaces.
-     */
-    private fun sameCitizen(key: CitizenKey, storage: KeyStorage): List<CitizenKey> =
-        candidates.filter { it.iin == key.iin && it.storage == storage }.ifEmpty { listOf(key) }
 
     override fun onCleared() {
         journey.cancel()

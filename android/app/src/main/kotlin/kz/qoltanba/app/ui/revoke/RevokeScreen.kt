@@ -39,6 +39,7 @@ import kz.qoltanba.core.device.KeyAction
 import kz.qoltanba.core.device.LostPassword
 import kz.qoltanba.core.pki.KeyStorage
 import kz.qoltanba.core.pki.RevocationReason
+import kz.qoltanba.core.revocationReasonText
 
 /**
  * Revoking a certificate: the key (one the core lets revoke), the reason
@@ -93,22 +94,8 @@ class RevokeModel(services: Services, serial: String?) : ScreenModel(services) {
     }
 }
 
-/** A revocation reason in the app's words (the core lists the reasons but has no text for them). */
-@Composable
-fun reasonText(reason: RevocationReason): String = stringResource(
-    when (reason) {
-        RevocationReason.UNSPECIFIED -> R.string.reason_unspecified
-        RevocationReason.KEY_COMPROMISE -> R.string.reason_key_compromise
-        RevocationReason.CA_COMPROMISE -> R.string.reason_ca_compromise
-        RevocationReason.AFFILIATION_CHANGED -> R.string.reason_affiliation_changed
-        RevocationReason.SUPERSEDED -> R.string.reason_superseded
-        RevocationReason.CESSATION_OF_OPERATION -> R.string.reason_cessation_of_operation
-        RevocationReason.CERTIFICATE_HOLD -> R.string.reason_certificate_hold
-        RevocationReason.REMOVE_FROM_CRL -> R.string.reason_remove_from_crl
-        RevocationReason.PRIVILEGE_WITHDRAWN -> R.string.reason_privilege_withdrawn
-        RevocationReason.AA_COMPROMISE -> R.string.reason_aa_compromise
-    },
-)
+/** A revocation reason in the citizen's words (the core's, in the locale of setLocale). */
+fun reasonText(reason: RevocationReason): String = revocationReasonText(reason)
 
 @Composable
 fun RevokeScreen(serial: String?, onBack: () -> Unit) {
