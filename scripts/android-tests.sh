@@ -129,13 +129,13 @@ shell=android/shell/src
 main_sources=$(find "$shell/main/kotlin" -name '*.kt' | sort)
 
 # 3. The type-check against the framework of API 23.
-echo "== :shell against android.jar (API 23) and the Android flavour of the bindings"
+echo "== :shell against android.jar (API 23) and the Android flavour of the bindings (at $((SECONDS - started)) s)"
 "$kotlinc" -Werror -jvm-target 17 -cp "$android_jar:$jar_android:$jna:$coroutines" \
     -d "$out/shell-android" $main_sources
 
 # 4a. The stand-ins: compiled, and each member checked against android.jar:
 # the same signature, the same constant value (hooks live in StandIn* classes).
-echo "== the framework stand-ins against android.jar"
+echo "== the framework stand-ins against android.jar (at $((SECONDS - started)) s)"
 mkdir -p "$out/standins"
 javac -Xlint:all,-serial -Werror -d "$out/standins" $(find "$shell/jvmTest/standins" -name '*.java' | sort)
 standin_problems=0
@@ -162,11 +162,12 @@ done
 [ "$standin_problems" -eq 0 ] || exit 1
 
 # 4b. The tests on the JVM.
-echo "== :shell's tests on the JVM against $lib"
+echo "== :shell's tests on the JVM against $lib (at $((SECONDS - started)) s)"
 keystore_standin=(bindings/tests/kotlin-android/AndroidKeyStoreStandIn.kt bindings/tests/kotlin-android/KeyGenParameterSpec.kt)
 test_cp="$out/standins:$jar_jvm:$jna:$coroutines:$junit:$hamcrest"
 "$kotlinc" -jvm-target 17 -cp "$test_cp" -d "$out/shell-jvm" \
     $main_sources $(find "$shell/test/kotlin" "$shell/jvmTest/kotlin" -name '*.kt' | sort) "${keystore_standin[@]}"
+echo "== running them (at $((SECONDS - started)) s)"
 test_classes=$(cd "$out/shell-jvm" && find kz -name '*Test.class' | sed 's/\.class$//; s|/|.|g' | sort)
 lib_dir="$PWD/target/debug"
 RUST_BACKTRACE=0 java -Djna.library.path="$lib_dir" -Djava.library.path="$lib_dir" \

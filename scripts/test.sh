@@ -12,7 +12,8 @@
 # SoftHSM2 (softhsm2) as a real PKCS#11 token for qoltanba-token and
 # `qoltanba keys|renew --token`.
 # cargo-deny (scripts/deny.sh), the MSRV toolchain (scripts/msrv.sh), kotlinc
-# and JNA (scripts/kotlin-tests.sh) are installed by their scripts.
+# and JNA (scripts/kotlin-tools.sh), JUnit 4 and Debian bullseye's android.jar
+# of API 23 (scripts/android-tests.sh) are installed by their scripts.
 #
 # The order: the cheap checks first (format, licences and bans, notices,
 # MSRV of the dependencies), then clippy, then the tests (cargo-nextest runs
@@ -87,6 +88,14 @@ stage "bindings"
 # checked, then the Kotlin tests on the JVM against the library. Compiling
 # the Swift needs macOS (scripts/apple.sh).
 scripts/kotlin-tests.sh
+
+stage "android"
+# The Android app's :shell module: compiled against Debian's android.jar of
+# API 23 (a type-check against the framework) and its tests on the JVM
+# against the library, with stand-ins for the framework classes. The app
+# itself, the AAR and the emulator tests need the Android SDK: CI's
+# .github/workflows/android.yml.
+scripts/android-tests.sh
 
 echo
 echo "all checks and tests passed in $((SECONDS - started)) s"
