@@ -139,7 +139,7 @@ class RenewalJourneyTest {
     }
 
     @Test(timeout = 240_000)
-    fun theCardLostWhileInstallingAndTheRenewalFinishingOnTheNextTap() {
+    fun theCardLostDuringTheCodeStepAndTheRenewalFinishingOnTheNextTap() {
         val dir = tempDir("journey-card")
         SimulatorCard.create(null, CAN, PIN, PUK).use { sim ->
             val oldSerials = Ra.server.enrollCard(sim, CAN, PIN, Ra.iin(), "p256", 7L)
@@ -284,6 +284,24 @@ class RenewalJourneyTest {
             }
         } finally {
             StandIn.reset()
+        }
+    }
+
+    @Test(timeout = 180_000)
+    fun theEndOfItsScopeWipesTheJourneysSecrets() {
+        val dir = tempDir("journey-scope")
+        val files = Ra.server.enroll(Ra.iin(), "p256", 7L, PASSWORD, File(dir, "citizen").path)
+        Ra.app(dir).use { app ->
+            val scope = TestScope()
+            val j = Journey(app, scope)
+            j.journey.startWithKeyFiles(keyFileRequest(files, dir))
+            j.await<JourneyScreen.Review>()
+            assertTrue("the passwords wait for the confirmation", j.holdsSomething().contains("keys"))
+            // The ViewModel is cleared: its scope ends.
+            scope.close()
+            val deadline = System.nanoTime() + 5_000_000_000L
+            while (j.holdsSomething().isNotEmpty() && System.nanoTime() < deadline) Thread.sleep(10)
+            assertEquals(emptyList<String>(), j.holdsSomething())
         }
     }
 
