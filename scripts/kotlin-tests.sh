@@ -26,30 +26,14 @@ if [ "${1:-}" = --release ]; then
     shift
 fi
 
-KOTLIN_VERSION=2.4.20
-tools=target/tools/kotlin
-kotlin_home="$tools/node_modules/kotlin-compiler"
-if [ ! -x "$kotlin_home/bin/kotlinc" ] \
-    || ! grep -q "\"version\": \"$KOTLIN_VERSION\"" "$kotlin_home/package.json" 2>/dev/null; then
-    echo "installing: kotlin-compiler@$KOTLIN_VERSION (npm) into $tools"
-    mkdir -p "$tools"
-    npm install --prefix "$tools" --no-audit --no-fund --no-save --silent "kotlin-compiler@$KOTLIN_VERSION"
-fi
-jna=/usr/share/java/jna.jar
-if [ ! -f "$jna" ]; then
-    echo "installing: libjna-java (Debian)"
-    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq libjna-java
-fi
-command -v java >/dev/null || { echo "error: java (17 or later) is needed" >&2; exit 1; }
+# kotlinc, kotlin-stdlib, kotlinx-coroutines and JNA (installed when missing).
+. scripts/kotlin-tools.sh
 
 # The NCA test fixtures: the repository's testdata/ unless set.
 export QOLTANBA_FIXTURES="${QOLTANBA_FIXTURES:-$PWD/testdata}"
 
 scripts/bindings.sh --features testing,jvm-keystore $([ "$profile" = release ] && echo --release)
 
-coroutines="$kotlin_home/lib/kotlinx-coroutines-core-jvm.jar"
 out=target/kotlin-tests
 rm -rf "$out"
 mkdir -p "$out"

@@ -12,7 +12,8 @@
 # SoftHSM2 (softhsm2) as a real PKCS#11 token for qoltanba-token and
 # `qoltanba keys|renew --token`.
 # cargo-deny (scripts/deny.sh), the MSRV toolchain (scripts/msrv.sh), kotlinc
-# and JNA (scripts/kotlin-tests.sh) are installed by their scripts.
+# and JNA (scripts/kotlin-tools.sh), JUnit 4 and Debian bullseye's android.jar
+# of API 23 (scripts/android-tests.sh) are installed by their scripts.
 #
 # The order: the cheap checks first (format, licences and bans, notices,
 # MSRV of the dependencies), then clippy, then the tests (cargo-nextest runs
@@ -89,12 +90,17 @@ stage "bindings"
 scripts/kotlin-tests.sh
 
 stage "android"
-# What of the Android app can be checked without the Android SDK: its
-# resources (well-formed, the same strings in kk/ru/en, every reference
-# defined) and its Kotlin type-checked against the generated bindings and
-# stand-ins for the Android, AndroidX, Compose, Firebase and :shell names it
-# uses (android/tools/typecheck/README.md says what that does and does not
-# prove). Building the APK and its tests needs the SDK: .github/workflows/android.yml.
+# What of the Android app runs without the Android SDK (building the APK, the
+# AAR and the emulator tests need it: .github/workflows/android.yml):
+# - the :shell module compiled against Debian's android.jar of API 23 (a
+#   type-check against the framework) and its tests on the JVM against the
+#   library, with stand-ins for the framework classes it touches;
+# - the app's resources (well-formed, the same strings in kk/ru/en, every
+#   reference defined) and its Kotlin type-checked against the generated
+#   bindings, :shell, and stand-ins for the Android, AndroidX, Compose and
+#   Firebase names it uses (android/tools/typecheck/README.md says what that
+#   does and does not prove).
+scripts/android-tests.sh
 python3 scripts/android-resources-check.py
 scripts/android-app-typecheck.sh
 
