@@ -4,6 +4,7 @@ import kz.qoltanba.app.Services
 import kz.qoltanba.app.ui.KeySecrets
 import kz.qoltanba.core.device.CitizenKey
 import kz.qoltanba.core.pki.KeyStorage
+import kz.qoltanba.shell.renewal.JourneyKeys
 import kz.qoltanba.shell.renewal.RenewalJourney
 
 /**
@@ -22,11 +23,12 @@ fun resumeJourney(
 ) {
     when (key.storage) {
         KeyStorage.FILE -> when (home) {
-            NewKeysHome.FILES -> journey.resumeWithKeyFiles(renewalId, secrets.password, newPassword)
-            NewKeysHome.KEYSTORE -> journey.resumeIntoKeystore(renewalId, services.keystore(), secrets.password)
+            NewKeysHome.FILES -> journey.resume(renewalId, JourneyKeys.KeyFiles(secrets.password, newPassword))
+            NewKeysHome.KEYSTORE -> journey.resume(renewalId, JourneyKeys.Keystore(services.keystore(), secrets.password))
         }
-        KeyStorage.ID_CARD -> journey.resumeWithCard(renewalId, secrets.can, secrets.pin)
-        KeyStorage.PLATFORM_KEYSTORE -> journey.resumeIntoKeystore(renewalId, services.keystore(), secrets.password.ifEmpty { null })
+        KeyStorage.ID_CARD -> journey.resume(renewalId, JourneyKeys.Card(secrets.can, secrets.pin))
+        KeyStorage.PLATFORM_KEYSTORE ->
+            journey.resume(renewalId, JourneyKeys.Keystore(services.keystore(), secrets.password.ifEmpty { null }))
         KeyStorage.TOKEN -> Unit
     }
 }
