@@ -85,7 +85,7 @@ cargo clippy --workspace --locked -- -D warnings
 cargo clippy -p qoltanba-ra --locked -- -D warnings
 cargo clippy --workspace --all-targets --locked --features "$features" -- -D warnings
 
-stage "android"
+stage "android targets"
 # The core, the Android keystore and the FFI crate type-checked and clippy
 # clean for the Android targets (arm64, x86_64, armv7), as shipped and with
 # the feature `testing` the instrumented tests build; no NDK needed. Skips

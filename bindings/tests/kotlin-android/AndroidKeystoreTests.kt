@@ -48,6 +48,8 @@ class StandInDevice(
     private val strongBox: Boolean,
     var minter: (publicKey: ByteArray, challenge: ByteArray, level: String) -> List<ByteArray>,
     private val authority: TestingAttestationAuthority,
+    /** The level every attestation states (`software`: an emulator), or the real one. */
+    private val attestedLevel: String? = null,
 ) : KeystoreDevice {
     override val hasStrongBox: Boolean get() = StandIn.strongBox
 
@@ -55,6 +57,7 @@ class StandInDevice(
         StandIn.reset()
         StandIn.strongBox = strongBox
         StandIn.minter = minter
+        StandIn.attestedLevel = attestedLevel
     }
 
     override fun facts(alias: String): KeyFacts? = StandIn.entry(alias)?.let { entry ->
@@ -277,6 +280,29 @@ fun main(args: Array<String>) {
                 device.minter = mint
             }
         }
+    }
+
+    // The renewal as the emulators run it (android/core/src/androidTest):
+    // no StrongBox, attestations that say `software` under a root the RA
+    // does not pin by itself; the RA is started trusting that root and
+    // software keys (EmbeddedServer.startTrusting).
+    tests += "renewal into AndroidKeyStore as on an emulator: software attestation under a root the RA is told to trust" to {
+        val emulatorAuthority = TestingAttestationAuthority()
+        val softwareDevice = StandInDevice(
+            false,
+            { publicKey, challenge, level -> emulatorAuthority.mint(publicKey, challenge, level) },
+            emulatorAuthority,
+            attestedLevel = "software",
+        )
+        val probe = KeyPairGenerator.getInstance("EC").apply { initialize(ECGenParameterSpec("secp256r1")) }.generateKeyPair()
+        val root = emulatorAuthority.mint(probe.public.encoded, "probe".toByteArray(), "software").last()
+        EmbeddedServer.startTrusting(listOf(root), true).use { server ->
+            keystoreRenewalLockedThenUnlocked(server, softwareDevice, "90010130017")
+        }
+        expectThrows<QoltanbaException.InvalidInput>("not a certificate") {
+            EmbeddedServer.startTrusting(listOf(byteArrayOf(1, 2, 3)), true)
+        }
+        emulatorAuthority.close()
     }
 
     // Last: it makes the core forget the VM JNI_OnLoad gave it.
