@@ -4,6 +4,8 @@
 # panicking calls; jvm-keystore: the core's Android keystore code and
 # JNI_OnLoad), generates the Kotlin bindings (scripts/bindings.sh: a file per
 # crate with uniffi types), compiles them with bindings/tests/kotlin/*.kt and bindings/tests/kotlin-android/*.kt
+# (and bindings/tests/kotlin-common/*.kt, which the instrumented tests on a
+# device compile too: the checks, the journeys' helpers, the keystore cases)
 # (stand-ins for Android's keystore classes and the Android keystore tests)
 # and runs both suites, each in its own JVM (the Android keystore one loads
 # the library with System.loadLibrary, as an app does, under -Xcheck:jni).
@@ -40,8 +42,8 @@ mkdir -p "$out"
 # kotlinc's own JVM; -nowarn: the generated code has unused-variable warnings.
 "$kotlin_home/bin/kotlinc" -nowarn -jvm-target 17 \
     -cp "$jna:$coroutines" -d "$out/tests.jar" \
-    $(find target/bindings/kotlin -name '*.kt' | sort) bindings/tests/kotlin/*.kt \
-    bindings/tests/kotlin-android/*.kt
+    $(find target/bindings/kotlin -name '*.kt' | sort) bindings/tests/kotlin-common/*.kt \
+    bindings/tests/kotlin/*.kt bindings/tests/kotlin-android/*.kt
 
 # The deliberate panics of the panic test print their message, not a backtrace.
 lib_dir="$PWD/target/$profile"

@@ -13,10 +13,13 @@
 # `qoltanba keys|renew --token`.
 # cargo-deny (scripts/deny.sh), the MSRV toolchain (scripts/msrv.sh), kotlinc
 # and JNA (scripts/kotlin-tools.sh), JUnit 4 and Debian bullseye's android.jar
-# of API 23 (scripts/android-tests.sh) are installed by their scripts.
+# of API 23 (scripts/android-tests.sh), the Android targets and the C cross
+# compilers for their build scripts (scripts/android-check.sh), actionlint and
+# ShellCheck (scripts/workflow-lint.sh) are installed by their scripts.
 #
-# The order: the cheap checks first (format, licences and bans, notices,
-# MSRV of the dependencies), then clippy, then the tests (cargo-nextest runs
+# The order: the cheap checks first (format, the workflow lint, licences and
+# bans, notices, MSRV of the dependencies), then clippy (the host, then the
+# Android targets), then the tests (cargo-nextest runs
 # the test binaries in parallel; doctests separately), then the bindings.
 # Each stage prints its time; the whole run ends with the total.
 set -euo pipefail
@@ -64,6 +67,10 @@ features=qoltanba-cli/pcsc,qoltanba-ffi/testing,qoltanba-ffi/cli,qoltanba-ffi/jv
 stage "format"
 cargo fmt --all --check
 
+stage "workflows"
+# actionlint (with ShellCheck for the run: steps) over .github/workflows/.
+scripts/workflow-lint.sh
+
 stage "dependencies: licences, bans (no product crate links the test kit), sources, advisories"
 scripts/deny.sh
 scripts/third-party-notices.sh --check
@@ -78,6 +85,13 @@ cargo clippy --workspace --locked -- -D warnings
 # the card stack.
 cargo clippy -p qoltanba-ra --locked -- -D warnings
 cargo clippy --workspace --all-targets --locked --features "$features" -- -D warnings
+
+stage "android targets"
+# The core, the Android keystore and the FFI crate type-checked and clippy
+# clean for the Android targets (arm64, x86_64, armv7), as shipped and with
+# the feature `testing` the instrumented tests build; no NDK needed. Skips
+# with a notice if rustup cannot add the targets.
+scripts/android-check.sh
 
 stage "tests"
 cargo nextest run --workspace --locked --features "$features" --no-fail-fast

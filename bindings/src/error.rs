@@ -463,7 +463,7 @@ mod localized {
             TransportError::Other("gone".into()),
         ];
         let sw = qoltanba_card::apdu::StatusWord(0x6A82);
-        let paces = vec![
+        let paces = [
             PaceError::WrongCan,
             PaceError::WrongPin { tries_left: 2 },
             PaceError::PinBlocked,

@@ -16,7 +16,12 @@ mod reminders;
 mod simulator;
 #[cfg(feature = "testing")]
 mod testing;
-#[cfg(all(feature = "testing", feature = "jvm-keystore"))]
+// On Android the keystore code is always built; with `testing` the
+// instrumented tests drive it through these exports on a real AndroidKeyStore.
+#[cfg(all(
+    feature = "testing",
+    any(target_os = "android", feature = "jvm-keystore")
+))]
 mod testing_android;
 
 pub use app::{

@@ -48,25 +48,67 @@ impl EmbeddedServer {
 impl EmbeddedServer {
     #[uniffi::constructor]
     pub fn start() -> Result<Arc<Self>, QoltanbaError> {
-        guard(|| {
-            let dir = tempfile::tempdir().map_err(QoltanbaError::internal)?;
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(1)
-                .enable_all()
-                .build()
-                .map_err(QoltanbaError::internal)?;
-            let ra = EmbeddedRa::start(&dir.path().join("ra"), &runtime)
-                .map_err(QoltanbaError::internal)?;
-            Ok(Arc::new(Self {
-                url: ra.base_url.clone(),
-                root_der: ra.root_der.clone(),
-                ra: Mutex::new(Some(ra)),
-                runtime: Mutex::new(Some(runtime)),
-                _dir: dir,
-            }))
-        })
+        guard(|| Self::start_configured(|_| Ok(())))
     }
 
+    /// [`start`](Self::start), and the RA also trusts the key attestations
+    /// of a real device: chains ending in one of `attestation_roots` (DER
+    /// certificates, e.g. the root an emulator's keystore attests under,
+    /// which is not Google's) and, with `accept_software`, keys whose
+    /// attestation says they live in software (what emulators produce; a
+    /// production RA refuses them). For the instrumented tests on a device,
+    /// whose keystore the test kit's attestation authority cannot stand in for.
+    #[uniffi::constructor]
+    pub fn start_trusting(
+        attestation_roots: Vec<Vec<u8>>,
+        accept_software: bool,
+    ) -> Result<Arc<Self>, QoltanbaError> {
+        guard(|| {
+            let pins = attestation_roots
+                .iter()
+                .map(|der| {
+                    let root = qoltanba_pki::cert::KzCertificate::from_der(der)
+                        .map_err(QoltanbaError::invalid)?;
+                    Ok(qoltanba_ra::attestation::pin_entry(root.public_key()))
+                })
+                .collect::<Result<Vec<_>, QoltanbaError>>()?;
+            Self::start_configured(move |config| {
+                config.attestation.roots.extend(pins);
+                config.attestation.accept_software = accept_software;
+                Ok(())
+            })
+        })
+    }
+}
+
+impl EmbeddedServer {
+    /// The server in a new temporary directory (`TMPDIR`: on Android the
+    /// test sets it to the app's cache, since the default /data/local/tmp
+    /// is not the app's to write), `configure` applied to the RA's
+    /// configuration before it serves.
+    fn start_configured(
+        configure: impl FnOnce(&mut qoltanba_ra::config::Config) -> Result<(), String>,
+    ) -> Result<Arc<Self>, QoltanbaError> {
+        let dir = tempfile::tempdir().map_err(QoltanbaError::internal)?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .map_err(QoltanbaError::internal)?;
+        let ra = EmbeddedRa::start_with(&dir.path().join("ra"), &runtime, configure)
+            .map_err(QoltanbaError::internal)?;
+        Ok(Arc::new(Self {
+            url: ra.base_url.clone(),
+            root_der: ra.root_der.clone(),
+            ra: Mutex::new(Some(ra)),
+            runtime: Mutex::new(Some(runtime)),
+            _dir: dir,
+        }))
+    }
+}
+
+#[uniffi::export]
+impl EmbeddedServer {
     /// `https://127.0.0.1:<port>`.
     pub fn url(&self) -> String {
         self.url.clone()

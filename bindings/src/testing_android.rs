@@ -1,8 +1,9 @@
-//! Test-only exports (features `testing` and `jvm-keystore`): the core's
-//! Android keystore (`AndroidKeystore`, JNI to `AndroidKeyStore`) driven
-//! from the Kotlin tests on the desktop JVM, where
+//! Test-only exports (feature `testing`, with `jvm-keystore` or on
+//! Android): the core's Android keystore (`AndroidKeystore`, JNI to
+//! `AndroidKeyStore`) driven from the Kotlin tests, on the desktop JVM, where
 //! `bindings/tests/kotlin-android/` stands in for the Android classes it
-//! calls. Never in a shipped app.
+//! calls, and on an emulator or phone against the real AndroidKeyStore
+//! (android/core/src/androidTest). Never in a shipped app.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -255,4 +256,45 @@ impl TestingAttestationAuthority {
             Ok(result.security_level.name().to_string())
         })
     }
+}
+
+/// The RA's check of a real keystore's attestation `chain` (leaf first):
+/// each certificate signed by the next, the leaf's KeyDescription with
+/// `challenge`, the key the leaf certifies; the chain's own last
+/// certificate is taken as the pinned root (the device's root is checked
+/// by whoever pins it, as the RA pins Google's). The attested level
+/// (`strongbox`, `tee`, or `software`, which an RA refuses by default and
+/// emulators produce).
+#[uniffi::export]
+pub fn testing_verify_device_attestation(
+    chain: Vec<Vec<u8>>,
+    challenge: Vec<u8>,
+) -> Result<String, QoltanbaError> {
+    guard(|| {
+        use qoltanba_pki::attestation::{AttestationError, verify_android_attestation};
+        use qoltanba_pki::cert::KzCertificate;
+        let (Some(leaf), Some(root)) = (chain.first(), chain.last()) else {
+            return Err(QoltanbaError::invalid("an empty chain"));
+        };
+        let leaf = KzCertificate::from_der(leaf)
+            .map_err(QoltanbaError::invalid)?
+            .public_key()
+            .clone();
+        let root = KzCertificate::from_der(root)
+            .map_err(QoltanbaError::invalid)?
+            .public_key()
+            .clone();
+        let result = match verify_android_attestation(
+            &chain,
+            &leaf,
+            std::slice::from_ref(&root),
+            &[challenge],
+            time::OffsetDateTime::now_utc(),
+        ) {
+            Ok(result) => result,
+            Err(AttestationError::SoftwareKey(result)) => *result,
+            Err(e) => return Err(QoltanbaError::invalid(e)),
+        };
+        Ok(result.security_level.name().to_string())
+    })
 }

@@ -48,6 +48,17 @@ pub fn random_password(prefix: &str) -> String {
 impl EmbeddedRa {
     /// Create a home in `dir` and serve it over HTTPS on `runtime`.
     pub fn start(dir: &Path, runtime: &tokio::runtime::Runtime) -> Result<Self, String> {
+        Self::start_with(dir, runtime, |_| Ok(()))
+    }
+
+    /// [`start`](Self::start), with `configure` changing the RA's
+    /// configuration before it serves (e.g. the attestation roots of a real
+    /// device's keystore, for the instrumented tests on an emulator).
+    pub fn start_with(
+        dir: &Path,
+        runtime: &tokio::runtime::Runtime,
+        configure: impl FnOnce(&mut qoltanba_ra::config::Config) -> Result<(), String>,
+    ) -> Result<Self, String> {
         let passphrase =
             NewPassword::new(Password::new(random_password("Ra"))).map_err(|e| e.to_string())?;
         let probe = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?;
@@ -73,6 +84,7 @@ impl EmbeddedRa {
         home.config.limits.submissions_per_hour = u32::MAX;
         let attestation = AttestationAuthority::new().map_err(|e| e.to_string())?;
         home.config.attestation.roots.push(attestation.pin_entry());
+        configure(&mut home.config)?;
         let attestation_roots =
             qoltanba_ra::attestation::load_roots(&home.config.attestation.roots, &home.dir)?;
         let cas = home

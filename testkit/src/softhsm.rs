@@ -297,6 +297,10 @@ struct FixtureKey {
     algorithm: SignatureAlgorithm,
 }
 
+/// PKCS#11's `CK_ULONG` is C's `unsigned long`: 32 bits on 32-bit targets
+/// (armv7 Android), so the modulus size is spelled in that type, not `u64`.
+const RSA_MODULUS_BITS: std::ffi::c_ulong = 2048;
+
 fn generate(session: Session, spec: KeySpec, label: &str) -> FixtureKey {
     let mut id = vec![0u8; 8];
     getrandom::fill(&mut id).expect("random");
@@ -304,7 +308,7 @@ fn generate(session: Session, spec: KeySpec, label: &str) -> FixtureKey {
         KeySpec::Rsa2048 => (
             Mechanism::RsaPkcsKeyPairGen,
             vec![
-                Attribute::ModulusBits(2048u64.into()),
+                Attribute::ModulusBits(RSA_MODULUS_BITS.into()),
                 Attribute::PublicExponent(vec![1, 0, 1]),
             ],
             SignatureAlgorithm::RsaPkcs1Sha256,

@@ -15,44 +15,6 @@ val fixtures: File = File(System.getenv("QOLTANBA_FIXTURES") ?: "testdata")
 val gost1: File = File(fixtures, "nca-test/gokalkan/gost1.p12")
 const val FIXTURE_PASSWORD = "Qwerty12"
 
-fun tempDir(prefix: String): File = Files.createTempDirectory("qoltanba-kt-$prefix").toFile()
-
-/** A Kotlin transport, as an app's IsoDep one would be: it forwards every APDU
- *  to another transport (here the simulator card's) and can lose the tag. */
-class ForwardingTransport(private val card: CardTransport) : CardTransport, AutoCloseable {
-    var transmits = 0
-        private set
-    /** The transmit (0-based, counted from now) that fails as a lost tag. */
-    var loseTagAt: Int? = null
-    var throwAt: Int? = null
-
-    override fun transmit(command: ByteArray): ByteArray {
-        val index = transmits++
-        if (index == loseTagAt) throw TransportFailure.TagLost()
-        if (index == throwAt) throw IllegalStateException("IsoDep is closed")
-        return card.transmit(command)
-    }
-
-    override fun atr(): ByteArray? = card.atr()
-
-    /** Releases the transport it forwards to (a Rust object when it is the simulator's). */
-    override fun close() {
-        (card as? AutoCloseable)?.close()
-    }
-}
-
-open class RecordingListener(private val answer: Boolean = true) : RenewalListener {
-    val lines = java.util.Collections.synchronizedList(mutableListOf<String>())
-    val steps = java.util.Collections.synchronizedList(mutableListOf<RenewalStep>())
-    val questions = java.util.Collections.synchronizedList(mutableListOf<String>())
-    override fun progress(message: String) { lines += message }
-    override fun committed(step: RenewalStep) { steps += step }
-    override fun confirm(question: String): Boolean {
-        questions += question
-        return answer
-    }
-}
-
 fun main(args: Array<String>) {
     if (args.firstOrNull() == "--bench") {
         bench()

@@ -16,11 +16,6 @@ import kz.qoltanba.core.device.ReviewWarning
 import kz.qoltanba.core.pki.KeyStorage
 import kz.qoltanba.core.pki.KeyLevel
 
-const val CAN = "123456"
-const val PIN = "4321"
-const val PUK = "12345678"
-const val NEW_PASSWORD = "NewKeys2026b"
-
 /** Key files of a new test citizen whose certificates end in 7 days. */
 fun enrolled(server: EmbeddedServer, iin11: String, dir: File, password: String): List<String> =
     server.enroll(iin11, "gost512", 7L, password, File(dir, "citizen").path)
@@ -42,38 +37,6 @@ fun resumeWhenIdle(app: App, id: Long, keys: KeySource): RenewalState {
             Thread.sleep(20)
         }
     }
-}
-
-/** Start a key-file renewal and confirm its review (which must warn that
- *  key files are unprotected storage), as a citizen tapping "sign" would. */
-suspend fun startConfirmed(app: App, request: KeyFileRenewal, cancel: CancelHandle?, listener: RenewalListener?): RenewalState {
-    val state = app.startRenewalWithKeyFiles(request, cancel, listener)
-    val review = state.review ?: throw CheckFailed("no review before signing: $state")
-    checkEq(KeyStorage.FILE, review.storage, "review storage")
-    check(ReviewWarning.UNPROTECTED_STORAGE in review.warnings) { "key files are unprotected: ${review.warnings}" }
-    return app.confirmReview(state.renewalId, KeySource.KeyFiles(request.password, request.newPassword), cancel, listener)
-}
-
-/** [startConfirmed] for the ID card. */
-suspend fun startConfirmed(app: App, session: CardSession, request: CardRenewal, listener: RenewalListener?): RenewalState {
-    val state = app.startRenewalWithCard(session, request, null, listener)
-    val review = state.review ?: throw CheckFailed("no review before signing: $state")
-    checkEq(KeyStorage.ID_CARD, review.storage, "review storage")
-    return app.confirmReview(state.renewalId, KeySource.Card(session), null, listener)
-}
-
-/** [startConfirmed] for new keys in the platform keystore. */
-suspend fun startConfirmed(app: App, keystore: PlatformKeys, request: KeystoreRenewal, listener: RenewalListener?): RenewalState {
-    val state = app.startRenewalIntoKeystore(keystore, request, null, listener)
-    val review = state.review ?: throw CheckFailed("no review before signing: $state")
-    checkEq(KeyStorage.PLATFORM_KEYSTORE, review.storage, "review storage")
-    return app.confirmReview(state.renewalId, KeySource.Keystore(keystore, request.password), null, listener)
-}
-
-fun finishWithCode(server: EmbeddedServer, app: App, state: RenewalState, keys: KeySource): RenewalState {
-    val number = state.needsCode ?: throw CheckFailed("no code asked: $state")
-    val code = server.codeFor(number) ?: throw CheckFailed("no SMS for $number")
-    return runBlocking { app.submitCode(state.renewalId, code, keys, null, null) }
 }
 
 fun flowTests(t: Runner, server: () -> EmbeddedServer) {
@@ -143,73 +106,7 @@ fun flowTests(t: Runner, server: () -> EmbeddedServer) {
     }
 
     t.test("renewal: the ID card through a Kotlin transport; a tag lost while installing; resume on a new tap") {
-        val dir = tempDir("card-renewal")
-        SimulatorCard.create(null, CAN, PIN, PUK).use { sim ->
-            val oldSerials = server().enrollCard(sim, CAN, PIN, "90010130013", "p256", 7L)
-            checkEq(2, oldSerials.size, "AUTH and SIGN on the card")
-            App.open(File(dir, "app.db").path, server().url(), server().rootDer()).use { app ->
-                val request = CardRenewal("testov@example.kz", "Astana", File(dir, "certs").path)
-                val first = ForwardingTransport(sim.transport())
-                val state = CardSession.open(first, CAN).use { session ->
-                    expectThrows<QoltanbaException.InvalidInput>("no PIN yet") {
-                        runBlocking { app.startRenewalWithCard(session, request, null, null) }
-                    }
-                    session.verifyPin(PIN)
-                    runBlocking { startConfirmed(app, session, request, RecordingListener()) }
-                }
-                first.close()
-                checkEq(RenewalStep.SUBMITTED, state.step, "waiting for the code")
-                val number = state.needsCode ?: throw CheckFailed("no code asked")
-                val code = server().codeFor(number) ?: throw CheckFailed("no SMS")
-
-                // The tag leaves the field a few APDUs into installing.
-                val second = ForwardingTransport(sim.transport())
-                CardSession.open(second, CAN).use { session ->
-                    session.verifyPin(PIN)
-                    val listener = object : RecordingListener() {
-                        override fun committed(step: RenewalStep) {
-                            super.committed(step)
-                            if (step == RenewalStep.ISSUED) second.loseTagAt = second.transmits + 3
-                        }
-                    }
-                    val lost = expectThrows<QoltanbaException.CardLost>("lost tag") {
-                        runBlocking { app.submitCode(state.renewalId, code, KeySource.Card(session), null, listener) }
-                    }
-                    checkEq("card_lost", errorCode(lost), "code")
-                }
-                second.close()
-                checkEq(RenewalStep.ISSUED, app.renewalStep(state.renewalId), "stored step")
-
-                // A new tap: PACE and the PIN again, and the install finishes.
-                val summary = ForwardingTransport(sim.transport()).use { third ->
-                    CardSession.open(third, CAN).use { session ->
-                        session.verifyPin(PIN)
-                        val done = runBlocking { app.resume(state.renewalId, KeySource.Card(session), null, null) }
-                        checkEq(RenewalStep.DONE, done.step, "done")
-                        val summary = done.summary ?: throw CheckFailed("no summary")
-                        checkEq(oldSerials.toSet(), summary.oldSerials.toSet(), "old serials")
-                        checkEq(2, summary.newCertificates.size, "new certificates")
-                        check(summary.newCertificates.all { it.location.startsWith("slot-") }) {
-                            "keys on the card: ${summary.newCertificates.map { it.location }}"
-                        }
-                        val info = session.info()
-                        val auth = info.slots.single { it.isAuth }
-                        val sign = info.slots.single { it.isSign }
-                        val newSlots = summary.newCertificates.map { it.location.substring(5, 7).toInt(16) }.toSet()
-                        checkEq(newSlots, setOf(auth.slot.toInt(), sign.slot.toInt()), "the new keys are current")
-                        check(auth.hasCertificate && sign.hasCertificate) { "certificates on the card: $info" }
-                        summary
-                    }
-                }
-                val keys = app.keys()
-                val current = keys.filter { !it.replaced }.map { it.certificate.serial }.toSet()
-                checkEq(summary.newCertificates.map { it.serial }.toSet(), current, "current keys")
-                check(keys.filter { it.replaced }.map { it.certificate.serial }.toSet() == oldSerials.toSet()) {
-                    "the old certificates are replaced: $keys"
-                }
-                check(keys.filter { !it.replaced }.all { it.location.startsWith("card:slot-") }) { "locations $keys" }
-            }
-        }
+        cardRenewalResumedAfterLostTag(server(), "90010130013")
     }
 
     t.test("renewal: new keys into the platform keystore (software here), then from it") {

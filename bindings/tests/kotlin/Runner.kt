@@ -1,26 +1,7 @@
 // A tiny test runner: no Gradle, no JUnit. Each test is a named block; a
-// failed check throws, the runner reports it and exits non-zero at the end.
+// failed check throws (kotlin-common/Checks.kt), the runner reports it and
+// exits non-zero at the end.
 package kz.qoltanba.tests
-
-class CheckFailed(message: String) : AssertionError(message)
-
-fun check(condition: Boolean, message: () -> String) {
-    if (!condition) throw CheckFailed(message())
-}
-
-fun <T> checkEq(expected: T, actual: T, what: String) =
-    check(expected == actual) { "$what: expected <$expected>, got <$actual>" }
-
-/** Runs [block] and returns the exception of type [E] it must throw. */
-inline fun <reified E : Throwable> expectThrows(what: String, block: () -> Unit): E {
-    try {
-        block()
-    } catch (e: Throwable) {
-        if (e is E) return e
-        throw CheckFailed("$what: expected ${E::class.simpleName}, got ${e::class.qualifiedName}: ${e.message}")
-    }
-    throw CheckFailed("$what: expected ${E::class.simpleName}, nothing was thrown")
-}
 
 class Runner(private val filter: String?) {
     private val failures = mutableListOf<String>()
