@@ -20,6 +20,17 @@ val workspace: File = rootDir.parentFile
 // simulator card), for instrumented tests only; never in a shipped app.
 val testing: Boolean = providers.gradleProperty("qoltanba.testing").map { it.toBoolean() }.getOrElse(false)
 val cargoFeatures: List<String> = if (testing) listOf("--features", "testing") else emptyList()
+// The bindings are generated from a host build, where the Android keystore's
+// code (and the keystore's test exports the instrumented tests call) exists
+// only with `jvm-keystore`: the host build adds it so that the Kotlin declares
+// what the Android library exports.
+val bindingsFeatures: List<String> = if (testing) listOf("--features", "testing,jvm-keystore") else emptyList()
+
+// -Pqoltanba.abis=x86_64 (comma-separated): build only these ABIs, e.g. for an
+// emulator run; the default is the three the app ships.
+val abis: List<String> = providers.gradleProperty("qoltanba.abis")
+    .map { it.split(',').map(String::trim).filter(String::isNotEmpty) }
+    .getOrElse(listOf("arm64-v8a", "armeabi-v7a", "x86_64"))
 
 // The published version is the workspace's (the root project reads it from
 // Cargo.toml).
@@ -58,6 +69,11 @@ android {
             java.srcDir(bindingsDir)
             jniLibs.srcDir(jniLibsDir)
         }
+        getByName("androidTest") {
+            // The keystore cases and journeys shared with the desktop JVM
+            // suite (scripts/kotlin-tests.sh compiles the same files).
+            java.srcDir(workspace.resolve("bindings/tests/kotlin-common"))
+        }
     }
 
     publishing {
@@ -76,19 +92,17 @@ kotlin {
 // (ndkVersion above); --platform is minSdk.
 val cargoNdk = tasks.register<Exec>("cargoNdk") {
     group = "build"
-    description = "Builds libqoltanba_ffi.so for arm64-v8a, armeabi-v7a and x86_64 with cargo-ndk into build/jniLibs"
+    description = "Builds libqoltanba_ffi.so for the ABIs (default arm64-v8a, armeabi-v7a, x86_64) with cargo-ndk into build/jniLibs"
     val ndkDirectory = androidComponents.sdkComponents.ndkDirectory
     val minSdk = libs.versions.minSdk.get()
     workingDir = workspace
     environment("CARGO_TARGET_DIR", cargoTargetDir.path)
     commandLine(
-        listOf(
-            "cargo", "ndk",
-            "-t", "arm64-v8a", "-t", "armeabi-v7a", "-t", "x86_64",
-            "--platform", minSdk,
-            "-o", jniLibsDir.path,
-            "build", "--release", "-p", "qoltanba-ffi", "--locked",
-        ) + cargoFeatures,
+        listOf("cargo", "ndk") +
+            abis.flatMap { listOf("-t", it) } +
+            listOf("--platform", minSdk, "-o", jniLibsDir.path) +
+            listOf("build", "--release", "-p", "qoltanba-ffi", "--locked") +
+            cargoFeatures,
     )
     // Read when the task runs: resolving the NDK is not configuration work.
     doFirst {
@@ -107,7 +121,7 @@ val generateBindings = tasks.register<Exec>("generateBindings") {
     description = "Generates the uniffi Kotlin bindings (Android flavour) into target/bindings/kotlin-android"
     workingDir = workspace
     environment("CARGO_TARGET_DIR", cargoTargetDir.path)
-    commandLine(listOf("bash", "scripts/bindings.sh") + cargoFeatures)
+    commandLine(listOf("bash", "scripts/bindings.sh") + bindingsFeatures)
 }
 
 tasks.named("preBuild") {
