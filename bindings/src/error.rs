@@ -161,6 +161,15 @@ impl QoltanbaError {
         }
     }
 
+    /// Whether the same call, made again with the same input, may succeed:
+    /// the RA was unreachable, or the card answered with a failure that a
+    /// new attempt can clear. Everything else needs something new first
+    /// (another password, PIN or code, the card tapped again, the unlock)
+    /// or will fail the same way.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::RaUnreachable { .. } | Self::Card { .. })
+    }
+
     pub(crate) fn invalid(detail: impl ToString) -> Self {
         Self::InvalidInput {
             detail: detail.to_string(),
@@ -172,6 +181,13 @@ impl QoltanbaError {
             detail: detail.to_string(),
         }
     }
+}
+
+/// Whether the same call may succeed if made again as it was (a "try
+/// again" button): the RA unreachable, a passing card failure.
+#[uniffi::export]
+pub fn error_is_transient(error: &QoltanbaError) -> bool {
+    error.is_transient()
 }
 
 /// The stable code of an error (`wrong_pin`, `card_lost`, …), for logs.
@@ -326,6 +342,26 @@ impl From<RenewalError> for QoltanbaError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_unreachable_ra_and_a_passing_card_failure_are_worth_the_same_call_again() {
+        let detail = String::new;
+        assert!(QoltanbaError::RaUnreachable { detail: detail() }.is_transient());
+        assert!(QoltanbaError::Card { detail: detail() }.is_transient());
+        for needs_something_new in [
+            QoltanbaError::WrongPassword { detail: detail() },
+            QoltanbaError::CardLost { detail: detail() },
+            QoltanbaError::WrongCode { detail: detail() },
+            QoltanbaError::UserNotAuthenticated { detail: detail() },
+            QoltanbaError::RenewalFailed { detail: detail() },
+            QoltanbaError::Internal { detail: detail() },
+        ] {
+            assert!(
+                !needs_something_new.is_transient(),
+                "{needs_something_new:?}"
+            );
+        }
+    }
 
     #[test]
     fn panics_become_internal_errors() {

@@ -44,6 +44,7 @@ fun main(args: Array<String>) {
         }
         check(e.detail.contains("wrong password")) { e.detail }
         checkEq("wrong_password", errorCode(e), "code")
+        check(!errorIsTransient(e)) { "a wrong password needs a new one, not the same call" }
         expectThrows<QoltanbaException.KeyFile>("a missing file") {
             KeyFiles().use { it.show(File(tempDir("none"), "none.p12").path, FIXTURE_PASSWORD) }
         }

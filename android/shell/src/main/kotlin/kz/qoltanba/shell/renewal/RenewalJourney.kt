@@ -26,6 +26,7 @@ import kz.qoltanba.core.RenewalListener
 import kz.qoltanba.core.RenewalState
 import kz.qoltanba.core.device.RenewalStep
 import kz.qoltanba.core.errorCode
+import kz.qoltanba.core.errorIsTransient
 import kz.qoltanba.core.errorKindMessage
 
 /**
@@ -479,14 +480,11 @@ class RenewalJourney(
         const val TAG = "qoltanba.renewal"
 
         /**
-         * Errors after which the same call can succeed as it is, as
-         * docs/bindings.md's table of errors says: the RA out of reach
-         * ("retry later; resume continues") and a card failure other than a
-         * lost tag (the next tap may do). The others need the citizen's new
-         * input or a new renewal.
+         * Errors after which the same call can succeed as it is: the core
+         * says which (`errorIsTransient`: the RA out of reach, a passing card
+         * failure). The others need the citizen's new input or a new renewal.
          */
-        fun canRetry(e: QoltanbaException): Boolean =
-            e is QoltanbaException.RaUnreachable || e is QoltanbaException.Card
+        fun canRetry(e: QoltanbaException): Boolean = errorIsTransient(e)
 
         /**
          * The core's sentence for the citizen. Exhaustive on purpose: a new
