@@ -2,15 +2,18 @@
 # Type-checks the Android app's Kotlin (android/app/src/main and
 # src/androidTest) on a machine without the Android SDK, AndroidX, Compose or
 # Firebase: kotlinc compiles it together with the real generated bindings
-# (target/bindings/kotlin-android, scripts/bindings.sh) and with stand-ins for
-# the other names it uses (android/tools/typecheck/: the SDK, AndroidX,
-# Compose, Firebase, the :shell contract of android-layout.md, and the
-# lead's App.menu() while the bindings lack it). It also generates R and
-# BuildConfig from the app's resources and build file, as AGP would.
+# (target/bindings/kotlin-android, scripts/bindings.sh), against the real
+# :shell as scripts/android-tests.sh --compile-only compiles it (android/shell/
+# src/main against android.jar API 23, into target/android-tests/shell-android)
+# and with stand-ins for the other names it uses (android/tools/typecheck/:
+# the SDK, AndroidX, Compose, Firebase). The framework names in :shell's
+# signatures (Context, Intent, Tag) resolve to those stand-ins here. It also
+# generates R and BuildConfig from the app's resources and build file, as AGP
+# would.
 #
 # What this proves: the app's Kotlin parses, its own code is consistent, and
-# every core name it uses (types, functions, parameters, enum values) exists
-# in the bindings with that shape. What it does not prove: that the stand-ins
+# every core and :shell name it uses (types, functions, parameters, enum
+# values) exists with that shape. What it does not prove: that the stand-ins
 # match the real libraries (they are written from their documentation), that
 # Compose's rules hold (no Compose compiler plugin runs here), or that
 # anything runs. The real build is .github/workflows/android.yml.
@@ -21,19 +24,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# The real :shell, compiled against android.jar (API 23); on the way it
+# installs kotlinc and JNA when missing and makes the bindings of features
+# testing (the UI test's EmbeddedServer) and jvm-keystore.
+scripts/android-tests.sh --compile-only >/dev/null
+shell_classes=target/android-tests/shell-android
+
 kotlin_home=target/tools/kotlin/node_modules/kotlin-compiler
 kotlinc="${KOTLINC:-$kotlin_home/bin/kotlinc}"
 jna=/usr/share/java/jna.jar
 coroutines="$kotlin_home/lib/kotlinx-coroutines-core-jvm.jar"
-if [ ! -x "$kotlinc" ] || [ ! -f "$jna" ]; then
-    echo "error: kotlinc and JNA are needed: scripts/kotlin-tests.sh installs them" >&2
-    exit 1
-fi
 bindings=target/bindings/kotlin-android
-if [ ! -f "$bindings/kz/qoltanba/core/qoltanba_ffi.kt" ] || ! grep -q "class EmbeddedServer" "$bindings/kz/qoltanba/core/qoltanba_ffi.kt"; then
-    # The UI test uses EmbeddedServer: the bindings of feature `testing`.
-    scripts/bindings.sh --features testing >/dev/null
-fi
 
 tools=android/tools/typecheck
 out=target/android-typecheck
@@ -75,13 +76,10 @@ object BuildConfig {
 }
 EOF
 
-sources=("$out/bindings" "$tools/standins" "$tools/shell" "$out/gen" android/app/src/main/kotlin)
+sources=("$out/bindings" "$tools/standins" "$out/gen" android/app/src/main/kotlin)
 cp -r "$bindings" "$out/bindings"
 grep -q "enum class MenuItem" "$bindings"/kz/qoltanba/core/device/qoltanba_core.kt \
     || { echo "error: the bindings lack the cabinet's MenuItem (App.menu())" >&2; exit 1; }
-if [ -d android/shell/src/main ]; then
-    echo "note: android/shell exists; this check still uses the contract's stand-ins in $tools/shell"
-fi
 
 # The generated bindings have unused-variable warnings; the app's own
 # warnings are shown (from files under android/app only).
@@ -89,13 +87,13 @@ compile() {
     local jar="$1"
     shift
     "$kotlinc" -language-version 2.0 -api-version 2.0 -jvm-target 17 -Xsuppress-version-warnings \
-        -cp "$jna:$coroutines${CLASSPATH_EXTRA:+:$CLASSPATH_EXTRA}" -d "$jar" "$@" 2>&1 \
+        -cp "$jna:$coroutines:$shell_classes${CLASSPATH_EXTRA:+:$CLASSPATH_EXTRA}" -d "$jar" "$@" 2>&1 \
         | { grep -v -E '^warning: (language version|api version)' || true; } \
         | awk '/^(target\/bindings|android\/tools)\// && /: warning:/ { skip = 1; next } skip && /^ / { next } { skip = 0; print }'
     return "${PIPESTATUS[0]}"
 }
 
-echo "type-checking android/app/src/main against the bindings and the stand-ins"
+echo "type-checking android/app/src/main against the bindings, the real :shell ($shell_classes) and the stand-ins"
 compile "$out/app.jar" "${sources[@]}"
 
 if [ -d android/app/src/androidTest/kotlin ]; then
@@ -103,4 +101,4 @@ echo "type-checking android/app/src/androidTest"
 CLASSPATH_EXTRA="$out/app.jar" compile "$out/android-test.jar" "$tools/standins-test" android/app/src/androidTest/kotlin
 fi
 
-echo "android app: the Kotlin type-checks (stand-ins for the SDK, AndroidX, Compose, Firebase and :shell; see android/tools/typecheck/README.md)"
+echo "android app: the Kotlin type-checks (with the real :shell; stand-ins for the SDK, AndroidX, Compose and Firebase; see android/tools/typecheck/README.md)"

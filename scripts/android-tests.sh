@@ -25,15 +25,17 @@
 # Installs what it needs when missing: kotlinc and JNA (scripts/kotlin-tools.sh),
 # junit4 (Debian), android.jar (above). Needs Java 17+.
 #
-#   scripts/android-tests.sh [test name filter]
+# With --compile-only it stops after 3: scripts/android-app-typecheck.sh
+# compiles the app against those classes (target/android-tests/shell-android).
+#
+#   scripts/android-tests.sh [test name filter | --compile-only]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
+compile_only=false
+[ "${1:-}" = "--compile-only" ] && compile_only=true
 
 . scripts/kotlin-tools.sh
-junit=/usr/share/java/junit4.jar
-hamcrest=/usr/share/java/hamcrest.jar
-[ -f "$junit" ] && [ -f "$hamcrest" ] || apt_install junit4
 
 # 1. android.jar (API 23) from Debian bullseye.
 android_jar=target/tools/android-23/android.jar
@@ -123,7 +125,6 @@ KT
 stubs_jar="$cache/android-newer-than-23-stubs.jar"
 [ -s "$stubs_jar" ] || "$kotlinc" -nowarn -jvm-target 17 -d "$stubs_jar" "$stubs"/src/*.kt
 jar_android=$(bindings_jar bindings-android "$bindings_android" "$jna:$coroutines:$stubs_jar")
-jar_jvm=$(bindings_jar bindings-jvm "$bindings_jvm" "$jna:$coroutines")
 
 shell=android/shell/src
 main_sources=$(find "$shell/main/kotlin" -name '*.kt' | sort)
@@ -132,6 +133,14 @@ main_sources=$(find "$shell/main/kotlin" -name '*.kt' | sort)
 echo "== :shell against android.jar (API 23) and the Android flavour of the bindings (at $((SECONDS - started)) s)"
 "$kotlinc" -Werror -jvm-target 17 -cp "$android_jar:$jar_android:$jna:$coroutines" \
     -d "$out/shell-android" $main_sources
+if $compile_only; then
+    echo ":shell compiled against android.jar (API 23) into $out/shell-android"
+    exit 0
+fi
+junit=/usr/share/java/junit4.jar
+hamcrest=/usr/share/java/hamcrest.jar
+[ -f "$junit" ] && [ -f "$hamcrest" ] || apt_install junit4
+jar_jvm=$(bindings_jar bindings-jvm "$bindings_jvm" "$jna:$coroutines")
 
 # 4a. The stand-ins: compiled, and each member checked against android.jar:
 # the same signature, the same constant value (hooks live in StandIn* classes).

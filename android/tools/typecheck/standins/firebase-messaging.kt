@@ -1,8 +1,7 @@
-// STAND-IN, NOT FIREBASE (see firebase.kt).
+// STAND-IN, NOT FIREBASE: shaped like firebase-messaging (BOM 33.7), for the
+// type-check only (scripts/android-app-typecheck.sh). Never packaged.
 @file:Suppress("unused", "UNUSED_PARAMETER")
 package com.google.firebase.messaging
-
-import com.google.android.gms.tasks.Task
 
 open class FirebaseMessagingService : android.app.Service() {
     open fun onMessageReceived(message: RemoteMessage) {}
@@ -11,11 +10,4 @@ open class FirebaseMessagingService : android.app.Service() {
 
 class RemoteMessage {
     val data: Map<String, String> get() = emptyMap()
-}
-
-class FirebaseMessaging {
-    val token: Task<String> get() = throw UnsupportedOperationException()
-    companion object {
-        @JvmStatic fun getInstance(): FirebaseMessaging = FirebaseMessaging()
-    }
 }

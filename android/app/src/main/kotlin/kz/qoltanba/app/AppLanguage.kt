@@ -15,8 +15,8 @@ import kz.qoltanba.shell.settings.Language
  * shell's Language) for its words: errors, statuses, the review.
  */
 object AppLanguage {
-    /** The languages the app speaks, as offered in Settings. */
-    val offered: List<String> = listOf("kk", "ru", "en")
+    /** The languages the app speaks, as offered in Settings: the core's (the shell's list). */
+    val offered: List<String> = Language.SUPPORTED
 
     /** The citizen's choice, or null when the app follows the system. */
     fun chosen(context: Context): String? {

@@ -58,6 +58,8 @@ class MainActivity : AppCompatActivity() {
                     adapter.enableReaderMode(this@MainActivity, { tag -> services.cards.reader.onTagDiscovered(tag) }, CardReader.READER_FLAGS, null)
                 } else {
                     adapter.disableReaderMode(this@MainActivity)
+                    // A card tapped after the last wait ended is not handed to the next one.
+                    services.cards.reader.clear()
                 }
             }
         }
@@ -67,15 +69,16 @@ class MainActivity : AppCompatActivity() {
         readerMode?.cancel()
         readerMode = null
         nfc?.disableReaderMode(this)
+        services?.cards?.reader?.clear()
         super.onPause()
     }
 
     /** A deep link (from a notification or elsewhere): the renewal of that key. */
     private fun land(intent: Intent?) {
-        val link = intent?.takeIf { it.action == Intent.ACTION_VIEW }?.dataString ?: return
-        when (val route = DeepLinks.route(link)) {
+        val viewed = intent?.takeIf { it.action == Intent.ACTION_VIEW } ?: return
+        when (val route = DeepLinks.route(viewed)) {
             is Route.Renew -> navigator.openFromMenu(Screen.Renew(route.serial))
-            else -> Unit
+            null -> Unit
         }
     }
 }

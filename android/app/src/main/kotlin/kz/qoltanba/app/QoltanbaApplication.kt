@@ -5,19 +5,36 @@ import android.util.Base64
 import android.util.Log
 import kz.qoltanba.core.App
 import kz.qoltanba.core.QoltanbaException
-import kz.qoltanba.shell.settings.Language
+import kz.qoltanba.core.ReminderPlan
+import kz.qoltanba.shell.reminders.RemindersHost
 import java.io.File
 
 /**
  * The process: loads the core, opens the App (database in filesDir, the RA of
  * this build), creates the notification channel, speaks the citizen's
- * language and replans the local reminders. Every screen, the FCM service and
- * the reminder receivers reach the core through [services].
+ * language and replans the local reminders. Every screen and the FCM service
+ * reach the core through [services]; the shell's reminder receivers (an
+ * alarm, a reboot) through [RemindersHost].
  */
-open class QoltanbaApplication : Application() {
+open class QoltanbaApplication : Application(), RemindersHost {
     /** The core and the shell's helpers, or why the app could not start. */
     lateinit var startup: Startup
         private set
+
+    /** The app's notifications: the one notifier of the process (also [Services.notifier]). */
+    override val reminderNotifier: ReminderNotifications by lazy { ReminderNotifications(this) }
+
+    /**
+     * The core's plan now, for the shell's receivers.
+     *
+     * @throws QoltanbaException.Internal when the core did not open (the
+     *   receivers log it and leave the alarms as they are).
+     */
+    override fun reminderPlan(): ReminderPlan {
+        val services = (startup as? Startup.Ready)?.services
+            ?: throw QoltanbaException.Internal("the core did not open: no reminder plan")
+        return services.app.reminders(null)
+    }
 
     override fun onCreate() {
         super.onCreate()
@@ -35,7 +52,7 @@ open class QoltanbaApplication : Application() {
         return try {
             val database = File(filesDir, "qoltanba.db")
             val app = App.open(database.path, ra.url, ra.rootDer)
-            Startup.Ready(Services(this, app))
+            Startup.Ready(Services(this, app, reminderNotifier))
         } catch (e: QoltanbaException) {
             // The citizen sees the core's words; the log has the code only.
             Log.e(TAG, "the core did not open: ${kz.qoltanba.core.errorCode(e)}")

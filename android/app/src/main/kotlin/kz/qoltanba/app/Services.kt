@@ -18,19 +18,28 @@ import kz.qoltanba.core.errorCode
 import kz.qoltanba.shell.nfc.CanStore
 import kz.qoltanba.shell.nfc.CardReader
 import kz.qoltanba.shell.push.PushHandler
+import kz.qoltanba.shell.push.PushTokens
 import kz.qoltanba.shell.reminders.AlarmReminders
 import java.io.Closeable
 import java.io.File
 
-/** The core and the shell's helpers, one of each for the process. */
-class Services(context: Context, val app: App) {
+/**
+ * The core and the shell's helpers, one of each for the process.
+ *
+ * @param notifier the Application's notifications (its [kz.qoltanba.shell.reminders.RemindersHost]).
+ */
+class Services(context: Context, val app: App, val notifier: ReminderNotifications) {
     private val context: Context = context.applicationContext
 
     val cards = CardGate(CardReader())
     val canStore = CanStore(this.context)
-    val notifier = ReminderNotifications(this.context)
-    val push = PushHandler(app, notifier)
-    private val alarms = AlarmReminders(this.context)
+
+    /**
+     * FCM's notices and token: the token waits in [PushTokens] until
+     * [PushHandler.registerWithRa] gives it to the RA after a login (Settings).
+     */
+    val push = PushHandler(app, notifier, PushTokens(this.context))
+    private val alarms = AlarmReminders(this.context, notifier)
 
     /** Key files imported from NCA and renewed ones: the app's own folder. */
     val keyFilesDir: File = File(this.context.filesDir, "keys").apply { mkdirs() }
@@ -44,13 +53,12 @@ class Services(context: Context, val app: App) {
 
     /**
      * Hands the core's reminder plan to the alarms (at start, after a
-     * renewal, an import or a revocation) and shows what is due now.
+     * renewal, an import or a revocation); they show what is due now and
+     * was not shown yet.
      */
     fun replanReminders() {
         try {
-            val plan = app.reminders(null)
-            plan.due.forEach { notifier.show(it) }
-            alarms.replan(plan)
+            alarms.replan(app.reminders(null))
         } catch (e: QoltanbaException) {
             Log.w(QoltanbaApplication.TAG, "reminders not replanned: ${errorCode(e)}")
         }

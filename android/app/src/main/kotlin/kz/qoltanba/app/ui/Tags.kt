@@ -37,6 +37,10 @@ object Tags {
     const val SUBMIT_CODE = "submit-code"
     const val TAP_CARD = "tap-card"
     const val UNLOCK = "unlock"
+    /** The core's yes/no question during a renewal, and its answers. */
+    const val QUESTION = "question"
+    const val ANSWER_YES = "answer-yes"
+    const val ANSWER_NO = "answer-no"
     const val DONE = "done"
     const val FAILED = "failed"
     const val RETRY = "retry"

@@ -43,7 +43,7 @@ class RenewModel(services: Services, private val serial: String?) : ScreenModel(
         private set
     var key by mutableStateOf<CitizenKey?>(null)
         private set
-    /** Whether the journey's screens show (after start, until a retry). */
+    /** Whether the journey's screens show (after start, until [startOver]). */
     var journeyShown by mutableStateOf(false)
         private set
 
@@ -151,8 +151,11 @@ class RenewModel(services: Services, private val serial: String?) : ScreenModel(
         }
     }
 
-    /** After a failure the core allows to retry: the form again, with the key as the core sees it now. */
-    fun retry() {
+    /**
+     * After a failure the same call cannot mend (a wrong PIN, password or
+     * CAN): the form again, with the key as the core sees it now.
+     */
+    fun startOver() {
         journeyShown = false
         viewModelScope.launch {
             val serial = key?.serial

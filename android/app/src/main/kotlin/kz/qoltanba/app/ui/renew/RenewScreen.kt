@@ -111,6 +111,7 @@ private fun Journey(state: JourneyScreen, model: RenewModel, onBack: () -> Unit,
         is JourneyScreen.Code -> CodeView(state.application, state.wrongBefore) { model.journey.submitCode(it) }
         is JourneyScreen.TapCard -> TapCardView(state.lost)
         JourneyScreen.Unlock -> UnlockPrompt(onUnlocked = { model.journey.unlocked() })
+        is JourneyScreen.Question -> QuestionView(state.question, onAnswer = { yes -> model.journey.answerQuestion(yes) })
         is JourneyScreen.Done -> DoneView(state.summary, onFinished)
         JourneyScreen.Declined -> {
             Text(stringResource(R.string.renew_declined), style = MaterialTheme.typography.bodyLarge)
@@ -118,9 +119,24 @@ private fun Journey(state: JourneyScreen, model: RenewModel, onBack: () -> Unit,
         }
         is JourneyScreen.Failed -> {
             Text(state.message, color = MaterialTheme.colorScheme.error, style = MaterialTheme.typography.bodyLarge, modifier = Modifier.testTag(Tags.FAILED))
-            if (state.canRetry) WideButton(stringResource(R.string.retry), Tags.RETRY) { model.retry() }
+            // Retryable (the RA out of reach, say): the same call again, from
+            // the last committed step; otherwise the form again, for another
+            // PIN, password or CAN.
+            WideButton(stringResource(R.string.retry), Tags.RETRY) {
+                if (state.canRetry) model.journey.retry() else model.startOver()
+            }
             OutlinedButton(onClick = onBack, modifier = Modifier.fillMaxWidth().testTag(Tags.BACK)) { Text(stringResource(R.string.back)) }
         }
+    }
+}
+
+/** The core's yes/no before something that cannot be undone (the card erasing a key slot). */
+@Composable
+private fun QuestionView(question: String, onAnswer: (Boolean) -> Unit) {
+    Text(question, style = MaterialTheme.typography.titleMedium, modifier = Modifier.testTag(Tags.QUESTION))
+    WideButton(stringResource(R.string.yes), Tags.ANSWER_YES) { onAnswer(true) }
+    OutlinedButton(onClick = { onAnswer(false) }, modifier = Modifier.fillMaxWidth().testTag(Tags.ANSWER_NO)) {
+        Text(stringResource(R.string.no))
     }
 }
 

@@ -24,11 +24,8 @@ import androidx.compose.ui.platform.testTag
 import androidx.compose.ui.res.stringResource
 import androidx.compose.ui.text.input.KeyboardType
 import androidx.lifecycle.viewModelScope
-import com.google.firebase.FirebaseApp
-import com.google.firebase.messaging.FirebaseMessaging
 import kotlinx.coroutines.Dispatchers
 import kotlinx.coroutines.launch
-import kotlinx.coroutines.suspendCancellableCoroutine
 import kotlinx.coroutines.withContext
 import kz.qoltanba.app.AppLanguage
 import kz.qoltanba.app.R
@@ -51,8 +48,6 @@ import kz.qoltanba.core.currentLocale
 import kz.qoltanba.core.device.CitizenKey
 import kz.qoltanba.core.pki.NotificationPreferences
 import kz.qoltanba.core.pki.Profile
-import kotlin.coroutines.resume
-import kotlin.coroutines.resumeWithException
 
 /**
  * Settings: the language (kk, ru, en or the system's), this phone's
@@ -79,15 +74,13 @@ class SettingsModel(services: Services) : ScreenModel(services) {
         viewModelScope.launch { keys = withContext(Dispatchers.IO) { services.app.citizenKeys() } }
     }
 
-    fun logIn(context: Context) = work {
+    fun logIn() = work {
         login.logIn(services)
         val session = login.session ?: return@work
         show(services.app.profile(session))
-        val token = pushToken(context)
-        if (token != null) {
-            services.app.registerDevice(session, "android", token, currentLocale())
-            pushRegistered = true
-        }
+        // The shell's one path: the token FCM gave (PushTokens), registered
+        // once per token; null without one (a build without Firebase).
+        pushRegistered = services.push.registerWithRa(session, currentLocale()) != null
     }
 
     fun save() = work {
@@ -110,16 +103,6 @@ class SettingsModel(services: Services) : ScreenModel(services) {
     }
 }
 
-/** This phone's FCM token, or null when the build has no Firebase configuration. */
-private suspend fun pushToken(context: Context): String? {
-    if (FirebaseApp.getApps(context).isEmpty()) return null
-    return suspendCancellableCoroutine { continuation ->
-        FirebaseMessaging.getInstance().token
-            .addOnSuccessListener { token -> continuation.resume(token) }
-            .addOnFailureListener { error -> continuation.resumeWithException(error) }
-    }
-}
-
 @Composable
 fun SettingsScreen(onBack: () -> Unit) {
     val model = screenModel { SettingsModel(it) }
@@ -136,7 +119,7 @@ fun SettingsScreen(onBack: () -> Unit) {
         val profile = model.profile
         if (profile == null) {
             Text(stringResource(R.string.settings_notices_intro), style = MaterialTheme.typography.bodyMedium)
-            LoginForm(model.login, model.keys, model.busy) { model.logIn(context) }
+            LoginForm(model.login, model.keys, model.busy) { model.logIn() }
             return@ScreenScaffold
         }
         profile.smsTo?.let { Text(stringResource(R.string.settings_sms_to, it), style = MaterialTheme.typography.bodyMedium) }
