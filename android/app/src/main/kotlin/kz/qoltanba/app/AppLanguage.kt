@@ -39,6 +39,9 @@ object AppLanguage {
         val locales = if (tag == null) LocaleListCompat.getEmptyLocaleList() else LocaleListCompat.forLanguageTags(tag)
         // The core first: the recreated activity already reads its words.
         applyToCore(context, tag)
+        // Scheduled reminders carry their words: plan them again in the new
+        // language (the same ids, so nothing shows twice).
+        context.services?.replanReminders()
         AppCompatDelegate.setApplicationLocales(locales)
     }
 }
