@@ -32,7 +32,17 @@ final class AppDelegate: NSObject, UIApplicationDelegate, UNUserNotificationCent
 
     func application(_ application: UIApplication, didFinishLaunchingWithOptions launchOptions: [UIApplication.LaunchOptionsKey: Any]? = nil) -> Bool {
         AppLanguage.shared.applyToCore()
-        startup = Startup.open(Self.registrationAuthority())
+        #if QOLTANBA_TESTING
+        if let embedded = EmbeddedRA.startIfAsked() {
+            // A fresh database for each launch: the RA of the last one is gone.
+            startup = Startup.open(embedded.ra, root: embedded.root)
+            if let services = startup.services { EmbeddedRA.seed(services) }
+        } else {
+            startup = Startup.open(RegistrationAuthority.fromInfoPlist())
+        }
+        #else
+        startup = Startup.open(RegistrationAuthority.fromInfoPlist())
+        #endif
         UNUserNotificationCenter.current().delegate = self
         if let services = startup.services {
             services.replanReminders()
@@ -40,15 +50,6 @@ final class AppDelegate: NSObject, UIApplicationDelegate, UNUserNotificationCent
             application.registerForRemoteNotifications()
         }
         return true
-    }
-
-    /// The RA of this build; under the test configuration, with the launch
-    /// argument, the core's embedded reference RA (Testing/EmbeddedRA.swift).
-    private static func registrationAuthority() -> RegistrationAuthority? {
-        #if QOLTANBA_TESTING
-        if let embedded = EmbeddedRA.startIfAsked() { return embedded }
-        #endif
-        return RegistrationAuthority.fromInfoPlist()
     }
 
     // MARK: APNs

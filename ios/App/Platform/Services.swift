@@ -32,10 +32,10 @@ enum Startup {
     }
 
     /// Opens the core (database in Application Support, `ra`'s URL and root).
-    static func open(_ ra: RegistrationAuthority?) -> Startup {
+    static func open(_ ra: RegistrationAuthority?, root: URL? = nil) -> Startup {
         guard let ra else { return .notConfigured }
         do {
-            let dirs = try AppDirectories()
+            let dirs = try AppDirectories(root: root)
             let app = try App.open(databasePath: dirs.database.path, serverUrl: ra.url, serverRootDer: ra.rootDer)
             return .ready(Services(app: app, dirs: dirs))
         } catch let error as QoltanbaError {
