@@ -118,5 +118,12 @@ scripts/android-tests.sh
 python3 scripts/android-resources-check.py
 scripts/android-app-typecheck.sh
 
+stage "ios"
+# What of the iOS app can be checked without Xcode (building and the
+# simulator tests need macOS: ios/README.md): the XcodeGen spec, Info.plist
+# and the entitlements well-formed and complete, the string tables the same
+# in kk/ru/en with matching placeholders, every key the Swift uses defined.
+python3 scripts/ios-resources-check.py
+
 echo
 echo "all checks and tests passed in $((SECONDS - started)) s"
