@@ -183,7 +183,10 @@ PY
 
 # 4b. The tests on the JVM.
 echo "== :shell's tests on the JVM against $lib (at $((SECONDS - started)) s)"
-keystore_standin=(bindings/tests/kotlin-android/AndroidKeyStoreStandIn.kt bindings/tests/kotlin-android/KeyGenParameterSpec.kt)
+# The stand-in mints its fake attestation chains with the certificate helpers
+# the keystore suites share (bindings/tests/kotlin-common).
+keystore_standin=(bindings/tests/kotlin-android/AndroidKeyStoreStandIn.kt bindings/tests/kotlin-android/KeyGenParameterSpec.kt
+    bindings/tests/kotlin-common/Certificates.kt)
 test_cp="$out/standins:$jar_jvm:$jna:$coroutines:$junit:$hamcrest"
 "$kotlinc" -jvm-target 17 -cp "$test_cp" -d "$out/shell-jvm" \
     $main_sources $(find "$shell/test/kotlin" "$shell/jvmTest/kotlin" -name '*.kt' | sort) "${keystore_standin[@]}"
