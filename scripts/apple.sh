@@ -13,7 +13,15 @@
 #    QoltanbaFFI) with target/apple/*.swift (Qoltanba.swift, QoltanbaPki.swift,
 #    QoltanbaCore.swift), the sources of the Swift module Qoltanba that go
 #    with it;
-# 4. unless --no-test: `swift test` of the Swift package bindings/swift
+# 4. the release artifact: target/apple/QoltanbaFFI.xcframework.zip (the
+#    XCFramework under the binary target's name, which SwiftPM looks for in
+#    the archive) and QoltanbaFFI.xcframework.zip.checksum (`swift package
+#    compute-checksum`, the checksum of `.binaryTarget(name:url:checksum:)`);
+#    with --release-url URL (where the zip will be downloadable from), also
+#    bindings/swift/QoltanbaFFI.release.json, the checked-in pointer that
+#    bindings/swift/Package.swift uses when no local XCFramework is there
+#    (docs/bindings.md, "Releasing the Swift package");
+# 5. unless --no-test: `swift test` of the Swift package bindings/swift
 #    (Tests/QoltanbaTests) against a macOS library with feature `testing`
 #    (EmbeddedServer, SimulatorCard, panicking calls): the release one when
 #    --features has `testing`, else the debug host library. The NCA fixtures
@@ -23,7 +31,7 @@
 # --no-test, built) with: bindings/swift/QoltanbaFFI.xcframework and
 # bindings/swift/Sources/Qoltanba/*.swift, both build output.
 #
-#   scripts/apple.sh [--no-test] [--features LIST]
+#   scripts/apple.sh [--no-test] [--features LIST] [--release-url URL]
 set -euo pipefail
 
 if [ "$(uname -s)" != Darwin ]; then
@@ -34,24 +42,38 @@ cd "$(dirname "$0")/.."
 
 test=1
 features=""
+release_url=""
 while [ $# -gt 0 ]; do
     case "$1" in
         --no-test) test=0 ;;
         --features) features="${2:?--features needs a list}"; shift ;;
-        *) echo "usage: $0 [--no-test] [--features LIST]" >&2; exit 2 ;;
+        --release-url) release_url="${2:?--release-url needs the URL the zip will have}"; shift ;;
+        *) echo "usage: $0 [--no-test] [--features LIST] [--release-url URL]" >&2; exit 2 ;;
     esac
     shift
 done
 has_testing=0
 [[ ",$features," == *",testing,"* ]] && has_testing=1
+if [ -n "$release_url" ]; then
+    # SwiftPM downloads binary targets over https only.
+    if [[ "$release_url" != https://* ]]; then
+        echo "error: --release-url must be an https URL (SwiftPM fetches binary targets over https only): $release_url" >&2
+        exit 2
+    fi
+    if [ "$has_testing" -eq 1 ]; then
+        echo "error: --release-url with --features testing: a release never ships the test-only exports" >&2
+        exit 2
+    fi
+fi
 
 need() { command -v "$1" >/dev/null || { echo "error: $1 is needed ($2)" >&2; exit 1; }; }
 need rustup "rustup.rs"
 need cargo "rustup.rs"
 need xcodebuild "Xcode"
 need lipo "Xcode's command line tools"
+need ditto "macOS"
+need swift "Xcode"
 if [ "$test" -eq 1 ]; then
-    need swift "Xcode"
     # The generated Swift uses nonisolated(unsafe) (uniffi 0.31.2+): Swift 5.10.
     swift_version=$(swift --version 2>&1 | sed -nE 's/.*Swift version ([0-9]+)\.([0-9]+).*/\1 \2/p' | head -1)
     read -r swift_major swift_minor <<<"${swift_version:-0 0}"
@@ -109,6 +131,29 @@ xcodebuild -create-xcframework \
     -library "$out/lib/macos/$lib" -headers "$out/include" \
     -output "$out/Qoltanba.xcframework"
 echo "built: $out/Qoltanba.xcframework with $(cd "$out" && echo *.swift) in $out"
+
+# The release artifact. The archive holds QoltanbaFFI.xcframework at its top
+# (ditto --keepParent: the layout SwiftPM unpacks), named as the binary
+# target, and its checksum (SHA-256 of the zip; shasum cross-checks it).
+staging="$out/release"
+mkdir -p "$staging"
+cp -R "$out/Qoltanba.xcframework" "$staging/QoltanbaFFI.xcframework"
+zip="$out/QoltanbaFFI.xcframework.zip"
+(cd "$staging" && ditto -c -k --sequesterRsrc --keepParent QoltanbaFFI.xcframework "../$(basename "$zip")")
+rm -rf "$staging"
+checksum=$(swift package compute-checksum "$zip")
+sha256=$(shasum -a 256 "$zip" | cut -d' ' -f1)
+if [ "$checksum" != "$sha256" ]; then
+    echo "error: swift package compute-checksum gave $checksum, shasum -a 256 gave $sha256 for $zip" >&2
+    exit 1
+fi
+echo "$checksum" >"$zip.checksum"
+echo "built: $zip (checksum $checksum in $zip.checksum)"
+if [ -n "$release_url" ]; then
+    printf '{\n  "url": "%s",\n  "checksum": "%s"\n}\n' "$release_url" "$checksum" \
+        >bindings/swift/QoltanbaFFI.release.json
+    echo "wrote: bindings/swift/QoltanbaFFI.release.json (upload $zip to $release_url, then commit it)"
+fi
 
 # Puts an XCFramework and the Swift sources in a directory into the Swift package.
 package=bindings/swift

@@ -93,6 +93,14 @@ stage "android targets"
 # with a notice if rustup cannot add the targets.
 scripts/android-check.sh
 
+stage "apple targets"
+# The core, the Apple keystore (keychain, Secure Enclave) and the FFI crate
+# type-checked and clippy clean for aarch64-apple-ios and aarch64-apple-darwin,
+# as shipped and with feature `testing`; no Xcode or Apple SDK needed (a stub
+# SDK and Debian's clang for the C of ring and SQLite). Skips with a notice
+# if rustup cannot add the targets.
+scripts/apple-check.sh
+
 stage "tests"
 cargo nextest run --workspace --locked --features "$features" --no-fail-fast
 cargo test --workspace --locked --features "$features" --doc

@@ -11,7 +11,47 @@
 //                                      QoltanbaCore.swift: one module)
 // and runs `swift test` (Tests/QoltanbaTests) against a library built with
 // feature `testing`.
+//
+// Where the library comes from (the binary target QoltanbaFFI), first match:
+//   1. QOLTANBA_FFI_URL and QOLTANBA_FFI_CHECKSUM in the environment: a
+//      released (or CI-built) QoltanbaFFI.xcframework.zip by URL and checksum;
+//   2. QoltanbaFFI.xcframework next to this file: what scripts/apple.sh just
+//      built (development, CI);
+//   3. QoltanbaFFI.release.json next to this file, {"url": ..., "checksum": ...}:
+//      the last release, checked in by the release steps (docs/bindings.md).
+// With none of them, the local path stays and SwiftPM says it is missing:
+// run scripts/apple.sh.
+import Foundation
 import PackageDescription
+
+let packageDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+
+/// The released library named by the environment or QoltanbaFFI.release.json.
+func releasedFFI() -> (url: String, checksum: String)? {
+    let environment = ProcessInfo.processInfo.environment
+    if let url = environment["QOLTANBA_FFI_URL"], let checksum = environment["QOLTANBA_FFI_CHECKSUM"],
+       !url.isEmpty, !checksum.isEmpty {
+        return (url, checksum)
+    }
+    if FileManager.default.fileExists(
+        atPath: packageDirectory.appendingPathComponent("QoltanbaFFI.xcframework").path) {
+        return nil
+    }
+    let manifest = packageDirectory.appendingPathComponent("QoltanbaFFI.release.json")
+    guard let data = try? Data(contentsOf: manifest),
+          let release = (try? JSONSerialization.jsonObject(with: data)) as? [String: String],
+          let url = release["url"], let checksum = release["checksum"] else {
+        return nil
+    }
+    return (url, checksum)
+}
+
+let qoltanbaFFI: Target = {
+    if let release = releasedFFI() {
+        return .binaryTarget(name: "QoltanbaFFI", url: release.url, checksum: release.checksum)
+    }
+    return .binaryTarget(name: "QoltanbaFFI", path: "QoltanbaFFI.xcframework")
+}()
 
 let package = Package(
     name: "Qoltanba",
@@ -20,7 +60,7 @@ let package = Package(
         .library(name: "Qoltanba", targets: ["Qoltanba"]),
     ],
     targets: [
-        .binaryTarget(name: "QoltanbaFFI", path: "QoltanbaFFI.xcframework"),
+        qoltanbaFFI,
         .target(
             name: "Qoltanba",
             dependencies: ["QoltanbaFFI"],
