@@ -11,6 +11,12 @@
 //                                      QoltanbaCore.swift: one module)
 // and runs `swift test` (Tests/QoltanbaTests) against a library built with
 // feature `testing`.
+//
+// On Linux (scripts/swift-tests.sh: Debian trixie's swiftlang in a chroot)
+// there is no XCFramework: the C module is a system-library target over the
+// generated headers in Sources/QoltanbaFFI (build output, filled in by that
+// script with a module.modulemap that links libqoltanba_ffi.so), and the
+// Apple-only link settings are dropped. The Apple path is unchanged.
 import PackageDescription
 
 let package = Package(
@@ -41,3 +47,11 @@ let package = Package(
         ),
     ]
 )
+
+#if os(Linux)
+package.targets.removeAll { $0.type == .binary }
+package.targets.append(.systemLibrary(name: "QoltanbaFFI", path: "Sources/QoltanbaFFI"))
+for target in package.targets where target.name == "Qoltanba" {
+    target.linkerSettings = nil
+}
+#endif

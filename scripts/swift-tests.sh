@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# The Swift side for real on Linux: `swift test` of the bindings' package
+# (bindings/swift) and of the iOS shell's platform-free package
+# (ios/QoltanbaShell) against the Linux build of the library with feature
+# `testing` (target/debug/libqoltanba_ffi.so: embedded RA, simulator card).
+#
+# This Debian release has no Swift; Debian trixie's `swiftlang` (6.0.3, with
+# Foundation and XCTest) does. So the script keeps a trixie chroot made with
+# debootstrap in target/tools/swift-chroot (built when missing, about 3.3 GB;
+# nothing is cached outside the machine), bind-mounts the repository into it
+# at the same path (the host-built library and the generated bindings are
+# used as they are: trixie's glibc is newer than the host's) and runs
+# `swift test` there. Needs root for debootstrap, chroot and mount (CI runs
+# as root; otherwise sudo). Installs debootstrap with apt when missing.
+#
+#   scripts/swift-tests.sh [--rebuild-chroot] [swift test filter]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+repo=$PWD
+chroot_dir=$repo/target/tools/swift-chroot
+# The release whose swiftlang we use and the version we expect of it.
+suite=trixie
+mirror=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
+swiftlang_version=6.0.3
+ready=$chroot_dir/.qoltanba-swift-ready
+started=$SECONDS
+
+if [ "${1:-}" = --rebuild-chroot ]; then
+    shift
+    [ -e "$chroot_dir/proc/self" ] && { echo "error: $chroot_dir/proc is still mounted; unmount it first" >&2; exit 1; }
+    $sudo rm -rf --one-file-system "$chroot_dir"
+fi
+
+# Everything mounted below is unmounted on every exit, in reverse order.
+mounted=()
+cleanup() {
+    local i
+    for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
+        $sudo umount "${mounted[$i]}" 2>/dev/null || $sudo umount -l "${mounted[$i]}" || true
+    done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+mount_into() { # mount_into TARGET MOUNT-ARGS...
+    local target=$1
+    shift
+    $sudo mkdir -p "$target"
+    $sudo mount "$@" "$target"
+    mounted+=("$target")
+}
+in_chroot() { $sudo chroot "$chroot_dir" /usr/bin/env -i HOME=/root PATH=/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin LANG=C.UTF-8 "$@"; }
+
+# /proc for the toolchain (its binaries find their libraries through
+# $ORIGIN, which the loader reads from /proc/self/exe) and /dev.
+mount_into "$chroot_dir/proc" -t proc proc
+mount_into "$chroot_dir/dev" --bind /dev
+
+if [ ! -f "$ready" ]; then
+    echo "building the Swift chroot ($suite, swiftlang $swiftlang_version) in $chroot_dir"
+    t0=$SECONDS
+    if ! command -v debootstrap >/dev/null 2>&1; then
+        echo "installing: debootstrap"
+        $sudo apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq debootstrap >/dev/null
+    fi
+    # A half-built chroot from an interrupted run is started afresh (its
+    # /proc and /dev are unmounted first: rm stays on this file system).
+    cleanup
+    mounted=()
+    $sudo rm -rf --one-file-system "$chroot_dir"
+    $sudo debootstrap --variant=minbase "$suite" "$chroot_dir" "$mirror" >"$repo/target/tools/swift-debootstrap.log" \
+        || { tail -20 "$repo/target/tools/swift-debootstrap.log" >&2; exit 1; }
+    echo "debootstrap: $((SECONDS - t0)) s"
+    t0=$SECONDS
+    mount_into "$chroot_dir/proc" -t proc proc
+    mount_into "$chroot_dir/dev" --bind /dev
+    $sudo cp /etc/resolv.conf "$chroot_dir/etc/resolv.conf"
+    # libc6-dev: only recommended by gcc, yet swiftc links with its crt files.
+    in_chroot apt-get update -qq
+    in_chroot env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends swiftlang libc6-dev >/dev/null
+    in_chroot apt-get clean
+    echo "swiftlang: $((SECONDS - t0)) s"
+    version=$(in_chroot swift --version 2>&1)
+    grep -q "Swift version $swiftlang_version" <<<"$version" \
+        || { echo "error: the chroot's Swift is not $swiftlang_version: $version" >&2; exit 1; }
+    $sudo touch "$ready"
+fi
+echo "chroot ready at $((SECONDS - started)) s: $(in_chroot swift --version 2>&1 | head -1)"
+
+# The library (feature testing: the embedded RA, the simulator card) and its
+# Swift bindings (target/bindings/swift), checked by bindings.sh.
+scripts/bindings.sh --features testing
+lib_dir=$repo/target/debug
+[ -f "$lib_dir/libqoltanba_ffi.so" ] || { echo "error: $lib_dir/libqoltanba_ffi.so was not built" >&2; exit 1; }
+
+# The Linux layout of bindings/swift (build output, see its .gitignore): the
+# generated Swift in Sources/Qoltanba (as scripts/apple.sh puts it) and the C
+# module QoltanbaFFI as a system library: the generated headers and their
+# modulemap, which on Linux links libqoltanba_ffi.so and uses no Darwin.
+package=bindings/swift
+rm -rf "$package/Sources/Qoltanba" "$package/Sources/QoltanbaFFI"
+mkdir -p "$package/Sources/Qoltanba" "$package/Sources/QoltanbaFFI"
+cp target/bindings/swift/*.swift "$package/Sources/Qoltanba/"
+cp target/bindings/swift/*.h "$package/Sources/QoltanbaFFI/"
+sed -e '/use "Darwin"/d' -e 's/^\( *\)export \*/\1link "qoltanba_ffi"\n\1export */' \
+    target/bindings/swift/QoltanbaFFI.modulemap >"$package/Sources/QoltanbaFFI/module.modulemap"
+grep -q 'link "qoltanba_ffi"' "$package/Sources/QoltanbaFFI/module.modulemap" \
+    || { echo "error: the generated modulemap changed shape (no 'export *')" >&2; exit 1; }
+
+# The repository at the same path inside the chroot: every absolute path
+# (the library, the fixtures, #filePath) means the same on both sides.
+mount_into "$chroot_dir$repo" --bind "$repo"
+
+# swift test, with the build under target/ (not in the packages); the test
+# binaries find the library through an rpath.
+swift_test() { # swift_test PACKAGE-DIR [FILTER]
+    local t0=$SECONDS
+    echo
+    echo "-- swift test $1"
+    in_chroot QOLTANBA_FIXTURES="${QOLTANBA_FIXTURES:-$repo/testdata}" RUST_BACKTRACE=0 \
+        swift test --package-path "$repo/$1" --scratch-path "$repo/target/swift-build/$(basename "$1")" \
+        -Xlinker -L"$lib_dir" -Xlinker -rpath -Xlinker "$lib_dir" ${2:+--filter "$2"}
+    echo "-- $1: $((SECONDS - t0)) s"
+}
+swift_test bindings/swift "${1:-}"
+swift_test ios/QoltanbaShell "${1:-}"
+
+echo
+echo "swift tests passed in $((SECONDS - started)) s"
