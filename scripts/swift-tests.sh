@@ -27,10 +27,28 @@ swiftlang_version=6.0.3
 ready=$chroot_dir/.qoltanba-swift-ready
 started=$SECONDS
 
+# Mounts under the chroot left by a run that was killed (no trap ran) are
+# undone first: the repository's bind mount is on the same file system, so
+# `rm -rf --one-file-system` would not stop at it.
+unmount_leftovers() {
+    local target
+    while read -r target; do
+        $sudo umount "$target" 2>/dev/null || $sudo umount -l "$target"
+    done < <(awk -v root="$chroot_dir/" 'index($2, root) == 1 { print $2 }' /proc/self/mounts | sort -r)
+    if awk -v root="$chroot_dir/" 'index($2, root) == 1 { found = 1 } END { exit !found }' /proc/self/mounts; then
+        echo "error: something is still mounted under $chroot_dir; not touching it" >&2
+        exit 1
+    fi
+}
+remove_chroot() {
+    unmount_leftovers
+    $sudo rm -rf --one-file-system "$chroot_dir"
+}
+unmount_leftovers
+
 if [ "${1:-}" = --rebuild-chroot ]; then
     shift
-    [ -e "$chroot_dir/proc/self" ] && { echo "error: $chroot_dir/proc is still mounted; unmount it first" >&2; exit 1; }
-    $sudo rm -rf --one-file-system "$chroot_dir"
+    remove_chroot
 fi
 
 # Everything mounted below is unmounted on every exit, in reverse order.
@@ -65,11 +83,10 @@ if [ ! -f "$ready" ]; then
         $sudo apt-get update -qq
         DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq debootstrap >/dev/null
     fi
-    # A half-built chroot from an interrupted run is started afresh (its
-    # /proc and /dev are unmounted first: rm stays on this file system).
+    # A half-built chroot from an interrupted run is started afresh.
     cleanup
     mounted=()
-    $sudo rm -rf --one-file-system "$chroot_dir"
+    remove_chroot
     $sudo debootstrap --variant=minbase "$suite" "$chroot_dir" "$mirror" >"$repo/target/tools/swift-debootstrap.log" \
         || { tail -20 "$repo/target/tools/swift-debootstrap.log" >&2; exit 1; }
     echo "debootstrap: $((SECONDS - t0)) s"
@@ -100,14 +117,31 @@ lib_dir=$repo/target/debug
 # module QoltanbaFFI as a system library: the generated headers and their
 # modulemap, which on Linux links libqoltanba_ffi.so and uses no Darwin.
 package=bindings/swift
-rm -rf "$package/Sources/Qoltanba" "$package/Sources/QoltanbaFFI"
+# Files are replaced only when their content changed, so that a warm run
+# does not recompile the bindings' 7,000 lines.
+install_if_changed() { # install_if_changed SOURCE TARGET
+    cmp -s "$1" "$2" || cp "$1" "$2"
+}
 mkdir -p "$package/Sources/Qoltanba" "$package/Sources/QoltanbaFFI"
-cp target/bindings/swift/*.swift "$package/Sources/Qoltanba/"
-cp target/bindings/swift/*.h "$package/Sources/QoltanbaFFI/"
+expected=()
+for f in target/bindings/swift/*.swift; do
+    install_if_changed "$f" "$package/Sources/Qoltanba/$(basename "$f")"
+    expected+=("Qoltanba/$(basename "$f")")
+done
+for f in target/bindings/swift/*.h; do
+    install_if_changed "$f" "$package/Sources/QoltanbaFFI/$(basename "$f")"
+    expected+=("QoltanbaFFI/$(basename "$f")")
+done
 sed -e '/use "Darwin"/d' -e 's/^\( *\)export \*/\1link "qoltanba_ffi"\n\1export */' \
-    target/bindings/swift/QoltanbaFFI.modulemap >"$package/Sources/QoltanbaFFI/module.modulemap"
-grep -q 'link "qoltanba_ffi"' "$package/Sources/QoltanbaFFI/module.modulemap" \
+    target/bindings/swift/QoltanbaFFI.modulemap >target/bindings/swift-linux.modulemap
+grep -q 'link "qoltanba_ffi"' target/bindings/swift-linux.modulemap \
     || { echo "error: the generated modulemap changed shape (no 'export *')" >&2; exit 1; }
+install_if_changed target/bindings/swift-linux.modulemap "$package/Sources/QoltanbaFFI/module.modulemap"
+expected+=(QoltanbaFFI/module.modulemap)
+# Nothing else: a file a crate no longer generates must not linger.
+for f in "$package"/Sources/Qoltanba/* "$package"/Sources/QoltanbaFFI/*; do
+    [[ " ${expected[*]} " == *" ${f#"$package"/Sources/} "* ]] || rm -f "$f"
+done
 
 # The repository at the same path inside the chroot: every absolute path
 # (the library, the fixtures, #filePath) means the same on both sides.
