@@ -108,9 +108,10 @@ public final class RenewalJourney: @unchecked Sendable {
         let password = Secret(request.password)
         let newPassword = Secret(request.newPassword)
         // The request is kept without its secrets; they are put back per call.
-        var kept = request
-        kept.password = ""
-        kept.newPassword = ""
+        var stripped = request
+        stripped.password = ""
+        stripped.newPassword = ""
+        let kept = stripped
         let app = self.app
         begin(.keyFiles(password: password, newPassword: newPassword)) { _, cancel, listener in
             var call = kept
@@ -135,8 +136,9 @@ public final class RenewalJourney: @unchecked Sendable {
     /// `request.password`, or keystore keys).
     public func startIntoKeystore(_ keystore: PlatformKeys, _ request: KeystoreRenewal) {
         let password = request.password.map(Secret.init)
-        var kept = request
-        kept.password = nil
+        var stripped = request
+        stripped.password = nil
+        let kept = stripped
         let app = self.app
         begin(.keystore(keystore, password: password)) { _, cancel, listener in
             var call = kept
