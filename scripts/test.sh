@@ -15,7 +15,10 @@
 # and JNA (scripts/kotlin-tools.sh), JUnit 4 and Debian bullseye's android.jar
 # of API 23 (scripts/android-tests.sh), the Android targets and the C cross
 # compilers for their build scripts (scripts/android-check.sh), actionlint and
-# ShellCheck (scripts/workflow-lint.sh) are installed by their scripts.
+# ShellCheck (scripts/workflow-lint.sh) are installed by their scripts, and
+# so is the Debian trixie chroot with swiftlang 6.0.3 that runs the Swift
+# tests (scripts/swift-tests.sh: debootstrap, root or sudo, about 3 GB in
+# target/tools/swift-chroot, built once).
 #
 # The order: the cheap checks first (format, the workflow lint, licences and
 # bans, notices, MSRV of the dependencies), then clippy (the host, then the
@@ -107,8 +110,8 @@ cargo test --workspace --locked --features "$features" --doc
 
 stage "bindings"
 # Kotlin (JVM and Android flavours) and Swift generated from the library and
-# checked, then the Kotlin tests on the JVM against the library. Compiling
-# the Swift needs macOS (scripts/apple.sh).
+# checked, then the Kotlin tests on the JVM against the library. The Swift
+# is compiled and tested in the stage "swift".
 scripts/kotlin-tests.sh
 
 stage "android"
@@ -125,6 +128,15 @@ stage "android"
 scripts/android-tests.sh
 python3 scripts/android-resources-check.py
 scripts/android-app-typecheck.sh
+
+stage "swift"
+# What of the iOS side runs without macOS: in a Debian trixie chroot with
+# swiftlang 6.0.3 (Foundation, XCTest), `swift test` of the bindings'
+# package (bindings/swift) and of the iOS shell's platform-free package
+# (ios/QoltanbaShell) against the Linux library with feature `testing`. The
+# XCFramework, the app and its simulator tests need macOS
+# (.github/workflows/ios.yml).
+scripts/swift-tests.sh
 
 stage "ios"
 # What of the iOS app can be checked without Xcode (building and the

@@ -313,16 +313,18 @@ impl App {
     /// signature) against `trusted` (DER certificates: the roots and the
     /// CAs under them, e.g. NCA's root and issuing CAs). A signature that
     /// does not verify (a changed document) is `InvalidInput`.
+    /// The parameter is `signed_data`, not `signed`: the generated C header
+    /// (Swift's QoltanbaFFI) would not compile with a C keyword in it.
     pub fn check_document(
         &self,
-        signed: Vec<u8>,
+        signed_data: Vec<u8>,
         document: Option<Vec<u8>>,
         trusted: Vec<Vec<u8>>,
     ) -> Result<DocumentCheck, QoltanbaError> {
         guard(|| {
             Ok(self
                 .cabinet
-                .check_document(&signed, document.as_deref(), &trusted)?)
+                .check_document(&signed_data, document.as_deref(), &trusted)?)
         })
     }
 

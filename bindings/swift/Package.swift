@@ -21,6 +21,12 @@
 //      the last release, checked in by the release steps (docs/bindings.md).
 // With none of them, the local path stays and SwiftPM says it is missing:
 // run scripts/apple.sh.
+//
+// On Linux (scripts/swift-tests.sh: Debian trixie's swiftlang in a chroot)
+// there is no XCFramework: the C module is a system-library target over the
+// generated headers in Sources/QoltanbaFFI (build output, filled in by that
+// script with a module.modulemap that links libqoltanba_ffi.so), and the
+// Apple-only link settings are dropped. The Apple path is unchanged.
 import Foundation
 import PackageDescription
 
@@ -81,3 +87,11 @@ let package = Package(
         ),
     ]
 )
+
+#if os(Linux)
+package.targets.removeAll { $0.type == .binary }
+package.targets.append(.systemLibrary(name: "QoltanbaFFI", path: "Sources/QoltanbaFFI"))
+for target in package.targets where target.name == "Qoltanba" {
+    target.linkerSettings = nil
+}
+#endif

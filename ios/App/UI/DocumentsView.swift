@@ -80,7 +80,7 @@ final class DocumentsModel: ScreenModel {
         let document = document?.bytes
         let trusted = services.trustedCertificates()
         work {
-            self.check = try await self.offMain { try app.checkDocument(signed: signed.bytes, document: document, trusted: trusted) }
+            self.check = try await self.offMain { try app.checkDocument(signedData: signed.bytes, document: document, trusted: trusted) }
         }
     }
 
