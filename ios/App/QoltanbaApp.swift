@@ -56,9 +56,8 @@ final class AppDelegate: NSObject, UIApplicationDelegate, UNUserNotificationCent
 
     func application(_ application: UIApplication, didRegisterForRemoteNotificationsWithDeviceToken deviceToken: Data) {
         guard let services = startup.services else { return }
+        // Kept (the shell's PushTokens) until a logged-in session registers it with the RA (Settings).
         services.push.onToken(deviceToken)
-        // Kept until a logged-in session registers it with the RA (Settings).
-        services.pushTokens.changed(PushTokens.hex(deviceToken))
     }
 
     func application(_ application: UIApplication, didFailToRegisterForRemoteNotificationsWithError error: Error) {

@@ -198,8 +198,4 @@ final class ViewModelTests: XCTestCase {
         delegate.land(link: "https://example.kz/elsewhere")
         XCTAssertEqual(delegate.navigator.stack.count, 2, "a link that is not the core's changes nothing")
     }
-
-    func testTheApnsTokenIsLowerCaseHex() {
-        XCTAssertEqual(PushTokens.hex(Data([0x00, 0xAB, 0x7F, 0xFF])), "00ab7fff")
-    }
 }

@@ -85,10 +85,10 @@ final class Services {
     let canStore = CanStore()
     /// Local reminders and shown notifications (UNUserNotificationCenter).
     let notifications: NotificationReminders
-    /// APNs notices: the core checks them and they replace the local reminder of the same id.
+    /// APNs notices: the core checks them and they replace the local reminder
+    /// of the same id; the APNs token waits in the shell's `PushTokens` until a
+    /// login registers it with the RA (Settings).
     let push: PushHandler
-    /// The APNs token until the RA has it (registered after a login, Settings).
-    let pushTokens = PushTokens()
     private let reminders: Reminders
 
     init(app: App, dirs: AppDirectories) {
@@ -96,7 +96,7 @@ final class Services {
         self.dirs = dirs
         cards = CardGate()
         notifications = NotificationReminders()
-        push = PushHandler(app: app, notifier: notifications.pushNotifier)
+        push = PushHandler(app: app, notifier: notifications.pushNotifier, tokens: PushTokens())
         reminders = Reminders(calendar: notifications, notifier: notifications)
     }
 
@@ -121,18 +121,10 @@ final class Services {
     }
 
     /// Gives the RA this iPhone's APNs token if it does not have it yet, for
-    /// notices in the core's language; the device id left under an older token
-    /// is removed first. The device's id, or nil without a token yet.
+    /// notices in the core's language (the shell's `PushHandler.registerWithRa`).
+    /// The device's id, or nil without a token yet.
     func registerPush(session: RaSession) async throws -> Int64? {
-        guard let token = pushTokens.token else { return nil }
-        if !pushTokens.needsRegistration, let id = pushTokens.deviceId { return id }
-        if let old = pushTokens.deviceId {
-            // The old registration may be gone already; the new one matters.
-            try? await app.unregisterDevice(session: session, deviceId: old)
-        }
-        let id = try await app.registerDevice(session: session, platform: "ios", token: token, locale: currentLocale())
-        pushTokens.registered(id, token: token)
-        return id
+        try await push.registerWithRa(session: session, locale: currentLocale())
     }
 
     /// The certificates a signed document is checked against: the operator's
@@ -144,30 +136,6 @@ final class Services {
         return names.sorted().filter { $0.hasSuffix(".der") || $0.hasSuffix(".cer") }.compactMap {
             try? Data(contentsOf: folder.appendingPathComponent($0))
         }
-    }
-}
-
-/// The APNs token (hex) and the device id the RA gave it, in UserDefaults
-/// (neither is a secret: the token only lets the RA's APNs key reach this app).
-final class PushTokens {
-    private let defaults = UserDefaults.standard
-
-    var token: String? { defaults.string(forKey: "qoltanba.push.token") }
-    var deviceId: Int64? { (defaults.object(forKey: "qoltanba.push.device") as? NSNumber)?.int64Value }
-    var needsRegistration: Bool { token != nil && token != defaults.string(forKey: "qoltanba.push.registeredToken") }
-
-    func changed(_ token: String) {
-        defaults.set(token, forKey: "qoltanba.push.token")
-    }
-
-    func registered(_ deviceId: Int64, token: String) {
-        defaults.set(NSNumber(value: deviceId), forKey: "qoltanba.push.device")
-        defaults.set(token, forKey: "qoltanba.push.registeredToken")
-    }
-
-    /// APNs hands the token as bytes; the RA takes it as lower-case hex.
-    static func hex(_ token: Data) -> String {
-        token.map { String(format: "%02x", $0) }.joined()
     }
 }
 
