@@ -36,8 +36,13 @@ final class RenewModel: ScreenModel {
         super.init(services: services)
         forward(secrets.objectWillChange)
         let gate = services.cards
+        // onScreen comes on the journey's own serial queue: hop to the main
+        // actor through the main queue, which keeps the screens in order (a
+        // Task per screen would not promise that).
         journey = RenewalJourney(app: services.app, cards: { try await gate.next() }, onScreen: { [weak self] state in
-            Task { @MainActor in self?.show(state) }
+            DispatchQueue.main.async {
+                MainActor.assumeIsolated { self?.show(state) }
+            }
         })
         Task { await load() }
     }
