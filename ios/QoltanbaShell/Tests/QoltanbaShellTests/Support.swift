@@ -49,12 +49,25 @@ enum Ra {
         return server
     }
 
-    /// A fresh 11-digit IIN stem per citizen.
+    /// A fresh 11-digit IIN stem per citizen: one the IIN rule gives a
+    /// control digit (about one stem in eleven has none, and the RA refuses it).
     static func iin() -> String {
         lock.lock()
         defer { lock.unlock() }
-        nextIin += 1
-        return String(nextIin)
+        while true {
+            nextIin += 1
+            let stem = String(nextIin)
+            if hasControlDigit(stem) { return stem }
+        }
+    }
+
+    /// The IIN rule: the weighted sum mod 11 with weights 1...11, else 3...11, 1, 2; 10 twice is none.
+    private static func hasControlDigit(_ stem: String) -> Bool {
+        let digits = stem.compactMap { $0.wholeNumberValue }
+        func weigh(_ weight: (Int) -> Int) -> Int {
+            digits.indices.reduce(0) { $0 + weight($1) * digits[$1] } % 11
+        }
+        return weigh { $0 + 1 } != 10 || weigh { ($0 + 2) % 11 + 1 } != 10
     }
 
     /// A new app database talking to the RA.

@@ -54,9 +54,24 @@ object Ra {
 
     private var nextIin = 90010150000L + (System.nanoTime() / 1000 % 1000) * 10
 
-    /** A fresh 11-digit IIN stem per citizen. */
+    /**
+     * A fresh 11-digit IIN stem per citizen: one the IIN rule gives a
+     * control digit (about one stem in eleven has none, and the RA refuses it).
+     */
     @Synchronized
-    fun iin(): String = (nextIin++).toString()
+    fun iin(): String {
+        while (true) {
+            val stem = (nextIin++).toString()
+            if (hasControlDigit(stem)) return stem
+        }
+    }
+
+    /** The IIN rule: the weighted sum mod 11 with weights 1..11, else 3..11, 1, 2; 10 twice is none. */
+    private fun hasControlDigit(stem: String): Boolean {
+        val digits = stem.map { it - '0' }
+        fun weigh(weight: (Int) -> Int) = digits.indices.sumOf { weight(it) * digits[it] } % 11
+        return weigh { it + 1 } != 10 || weigh { (it + 2) % 11 + 1 } != 10
+    }
 
     /** A new app database talking to the RA. */
     fun app(dir: File): App = App.open(File(dir, "app.db").path, server.url(), server.rootDer())
