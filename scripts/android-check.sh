@@ -52,26 +52,9 @@ started=$SECONDS
 # check costs minutes of compiling the test kit and the RA for that target.
 wanted=(aarch64-linux-android x86_64-linux-android armv7-linux-androideabi)
 
-if ! command -v rustup >/dev/null 2>&1; then
-    echo "notice: no rustup on this machine: the Android targets cannot be added; skipping the Android check"
-    exit 0
-fi
-
-installed_targets="$(rustup target list --installed 2>/dev/null || true)"
-targets=()
-for target in "${wanted[@]}"; do
-    if grep -qx "$target" <<<"$installed_targets"; then
-        targets+=("$target")
-    elif timeout 600 rustup target add "$target" >/dev/null 2>&1; then
-        targets+=("$target")
-    else
-        echo "notice: rustup did not add $target (offline, or not in this toolchain): skipping it"
-    fi
-done
-if [ ${#targets[@]} -eq 0 ]; then
-    echo "notice: no Android target available from rustup; skipping the Android check"
-    exit 0
-fi
+# shellcheck source=scripts/rust-targets.sh
+. scripts/rust-targets.sh
+available_targets Android
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 

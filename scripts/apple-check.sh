@@ -52,26 +52,9 @@ started=$SECONDS
 # it for real (.github/workflows/ios.yml, job keystore).
 wanted=(aarch64-apple-ios)
 
-if ! command -v rustup >/dev/null 2>&1; then
-    echo "notice: no rustup on this machine: the Apple targets cannot be added; skipping the Apple check"
-    exit 0
-fi
-
-installed_targets="$(rustup target list --installed 2>/dev/null || true)"
-targets=()
-for target in "${wanted[@]}"; do
-    if grep -qx "$target" <<<"$installed_targets"; then
-        targets+=("$target")
-    elif timeout 600 rustup target add "$target" >/dev/null 2>&1; then
-        targets+=("$target")
-    else
-        echo "notice: rustup did not add $target (offline, or not in this toolchain): skipping it"
-    fi
-done
-if [ ${#targets[@]} -eq 0 ]; then
-    echo "notice: no Apple target available from rustup; skipping the Apple check"
-    exit 0
-fi
+# shellcheck source=scripts/rust-targets.sh
+. scripts/rust-targets.sh
+available_targets Apple
 
 clang_package=clang-14
 cc=clang-14
