@@ -103,27 +103,10 @@ bindings_jar() {
 # The Android flavour names three things newer than API 23 (SystemCleaner of
 # API 34 behind a version check, VERSION_CODES.UPSIDE_DOWN_CAKE, and
 # androidx.annotation.RequiresApi): it is compiled against stand-ins for
-# those (as scripts/bindings.sh does) into a jar that holds the bindings only.
-stubs="$out/stubs"
-mkdir -p "$stubs/src"
-cat >"$stubs/src/Build.kt" <<'KT'
-package android.os
-object Build {
-    object VERSION { @JvmField val SDK_INT: Int = 0 }
-    object VERSION_CODES { const val UPSIDE_DOWN_CAKE: Int = 34 }
-}
-KT
-cat >"$stubs/src/SystemCleaner.kt" <<'KT'
-package android.system
-object SystemCleaner { @JvmStatic fun cleaner(): java.lang.ref.Cleaner = java.lang.ref.Cleaner.create() }
-KT
-cat >"$stubs/src/RequiresApi.kt" <<'KT'
-package androidx.annotation
-@Retention(AnnotationRetention.BINARY)
-annotation class RequiresApi(val value: Int = 1, val api: Int = 1)
-KT
+# those (bindings/android-stubs, as scripts/bindings.sh does) into a jar that
+# holds the bindings only.
 stubs_jar="$cache/android-newer-than-23-stubs.jar"
-[ -s "$stubs_jar" ] || "$kotlinc" -nowarn -jvm-target 17 -d "$stubs_jar" "$stubs"/src/*.kt
+[ -s "$stubs_jar" ] || "$kotlinc" -nowarn -jvm-target 17 -d "$stubs_jar" bindings/android-stubs/*.kt
 jar_android=$(bindings_jar bindings-android "$bindings_android" "$jna:$coroutines:$stubs_jar")
 
 shell=android/shell/src

@@ -142,27 +142,9 @@ kotlinc="${KOTLINC:-$kotlin_home/bin/kotlinc}"
 jna=/usr/share/java/jna.jar
 coroutines="$(dirname "$(dirname "$kotlinc")")/lib/kotlinx-coroutines-core-jvm.jar"
 if [ -x "$kotlinc" ] && [ -f "$jna" ] && [ -f "$coroutines" ]; then
-    stubs="$out/android-stubs"
-    mkdir -p "$stubs"
-    cat >"$stubs/Build.kt" <<'KT'
-package android.os
-object Build {
-    object VERSION { @JvmField val SDK_INT: Int = 0 }
-    object VERSION_CODES { const val UPSIDE_DOWN_CAKE: Int = 34 }
-}
-KT
-    cat >"$stubs/SystemCleaner.kt" <<'KT'
-package android.system
-object SystemCleaner { @JvmStatic fun cleaner(): java.lang.ref.Cleaner = java.lang.ref.Cleaner.create() }
-KT
-    cat >"$stubs/RequiresApi.kt" <<'KT'
-package androidx.annotation
-@Retention(AnnotationRetention.BINARY)
-annotation class RequiresApi(val value: Int = 1, val api: Int = 1)
-KT
     "$kotlinc" -nowarn -jvm-target 17 -cp "$jna:$coroutines" -d "$out/android-check.jar" \
-        "${kotlin_files[@]/#/$out/kotlin-android/}" "$stubs"/*.kt || fail "the Android flavour does not compile"
-    rm -rf "$stubs" "$out/android-check.jar"
+        "${kotlin_files[@]/#/$out/kotlin-android/}" bindings/android-stubs/*.kt || fail "the Android flavour does not compile"
+    rm -rf "$out/android-check.jar"
     echo "the Android flavour compiles (against stand-ins for android.os.Build, android.system.SystemCleaner, androidx.annotation.RequiresApi)"
 else
     echo "note: no kotlinc (scripts/kotlin-tests.sh installs it): the Android flavour was not compiled"
