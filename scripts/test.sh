@@ -57,6 +57,13 @@ if ! cargo nextest --version >/dev/null 2>&1; then
     echo "installing: cargo-nextest (crates.io)"
     cargo install --locked --quiet cargo-nextest
 fi
+# Disk and link time: a fresh run once filled the CI machine's disk (27 GB of
+# target/, most of it DWARF in ~150 test executables of ~140 MB each, and
+# incremental caches a one-shot run never reuses). Line tables keep file and
+# line in backtraces; full debug info is for a debugger, which CI never runs.
+export CARGO_INCREMENTAL=0
+export CARGO_PROFILE_DEV_DEBUG=line-tables-only
+export CARGO_PROFILE_TEST_DEBUG=line-tables-only
 # Interop tests fail, rather than skip, when a peer is missing.
 export QOLTANBA_REQUIRE_PEERS=1
 # The NCA test fixtures: the repository's own testdata/.
