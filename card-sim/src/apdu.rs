@@ -10,9 +10,13 @@ pub mod sw {
     pub const END_OF_FILE: u16 = 0x6282;
     pub const WRONG_CAN: u16 = 0x6300;
     pub const WRONG_LENGTH: u16 = 0x6700;
+    /// Command chaining on a command that does not take it.
+    pub const CHAINING_NOT_SUPPORTED: u16 = 0x6884;
     pub const SECURITY_NOT_SATISFIED: u16 = 0x6982;
     pub const BLOCKED: u16 = 0x6983;
     pub const CONDITIONS_NOT_SATISFIED: u16 = 0x6985;
+    /// READ/UPDATE BINARY without a current EF.
+    pub const NO_CURRENT_EF: u16 = 0x6986;
     pub const SM_MISSING: u16 = 0x6987;
     pub const SM_WRONG: u16 = 0x6988;
     pub const COMMAND_NOT_ALLOWED: u16 = 0x6900;

@@ -28,6 +28,16 @@ impl KeyAlg {
         }
     }
 
+    /// The length of the public key template (`7F49`) of a key of this
+    /// algorithm: RSA `7F49 82 01 09 {81 82 01 00 n, 82 03 e}`, P-256
+    /// `7F49 43 {86 41 point}`.
+    pub fn public_template_len(self) -> usize {
+        match self {
+            KeyAlg::Rsa2048 => 2 + 3 + (4 + 256) + 5,
+            KeyAlg::P256 => 2 + 1 + (2 + 65),
+        }
+    }
+
     /// From the algorithm byte; `03` (GOST, reserved) and others are `None`.
     pub fn from_code(code: u8) -> Option<Self> {
         match code {
@@ -50,6 +60,10 @@ impl std::str::FromStr for KeyAlg {
         }
     }
 }
+
+/// The longest RSA signature input: a SHA-512 DigestInfo (19 + 64 bytes).
+/// The card does not parse it; PKCS#1 v1.5 type 1 padding fills the rest.
+pub const RSA_INPUT_MAX: usize = 83;
 
 /// Why a key operation failed (the card answers a status word for each).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -154,7 +168,7 @@ impl CardKey {
     pub fn sign(&self, input: &[u8]) -> Result<Vec<u8>, KeyError> {
         match self {
             CardKey::Rsa(k) => {
-                if input.is_empty() || input.len() > 83 {
+                if input.is_empty() || input.len() > RSA_INPUT_MAX {
                     return Err(KeyError::Input);
                 }
                 let sig = k

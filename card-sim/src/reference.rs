@@ -1,13 +1,12 @@
 //! `qoltanba-ref-1`, card side: PACE, secure messaging and the key-slot
-//! application, exactly as docs/card-profile.md specifies them.
-//!
-//! Where the document leaves room, this card chooses (and the crate docs
-//! repeat): a plain command during an SM session ends the session and is
-//! then handled as a plain command; the wrong try that uses up a counter
-//! answers `63C0`, later tries `6983`; MSE:SET AT with the PIN answers
-//! `63Cx` only when tries were already lost; a PACE run with the PIN counts
-//! as a verified PIN; the application need not be selected for commands
-//! other than SELECT of a certificate file.
+//! application, exactly as docs/card-profile.md specifies them, including
+//! its "Rules for every command" and the answers its "Questions settled"
+//! index lists (a plain command during secure messaging gets `6987` and ends
+//! the session; `63C0` on the wrong try that uses up a counter, `6983`
+//! after; READ BINARY at or past the end `6B00`; an answer longer than Ne
+//! `6700` with nothing done; the application must be selected; malformed
+//! PIN blocks `6A80` without costing a try; chaining only on PACE's
+//! GENERAL AUTHENTICATE, `6884` elsewhere).
 
 use crate::apdu::{Command, response, status, sw, tlv};
 use crate::command::{Ctx, Work};
@@ -88,9 +87,7 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, vol: &mut RefVolatile, raw: &[u8]) -> V
         }
     };
     let base = cmd.cla & !0x1C;
-    let class_ok = (base == 0x00 || (base == 0x80 && cmd.ins == 0x44))
-        && (cmd.cla & 0x10 == 0 || cmd.ins == 0x86);
-    if !class_ok {
+    if !(base == 0x00 || (base == 0x80 && cmd.ins == 0x44)) {
         vol.pace = None;
         vol.end_session();
         return status(sw::CLA_NOT_SUPPORTED);
@@ -111,18 +108,40 @@ pub(crate) fn process(ctx: &mut Ctx<'_>, vol: &mut RefVolatile, raw: &[u8]) -> V
                 return status(code);
             }
         };
-        let (data, code) = application(ctx, vol, &inner);
+        let (data, code) = if inner.cla & 0x10 != 0 {
+            // Chaining is PACE's alone; the session goes on.
+            only(sw::CHAINING_NOT_SUPPORTED)
+        } else {
+            let (data, code) = application(ctx, vol, &inner);
+            // Backstop of the Ne rule (commands that change state check
+            // before they act).
+            if data.len() > ne(&inner) {
+                only(sw::WRONG_LENGTH)
+            } else {
+                (data, code)
+            }
+        };
         match vol.sm.as_mut() {
             Some(sm) => sm.wrap_response(&data, code),
             None => response(&data, code),
         }
+    } else if vol.sm.is_some() {
+        // A plain command inside a session is not executed: the session
+        // ends and the terminal learns it in clear.
+        vol.end_session();
+        status(sw::SM_MISSING)
+    } else if cmd.cla & 0x10 != 0 && cmd.ins != 0x86 {
+        vol.pace = None;
+        status(sw::CHAINING_NOT_SUPPORTED)
     } else {
-        if vol.sm.is_some() {
-            vol.end_session();
-        }
         let (data, code) = plain(ctx, vol, &cmd);
         response(&data, code)
     }
+}
+
+/// Ne: the most response data the command allows (no Le: none).
+fn ne(cmd: &Command) -> usize {
+    cmd.le.unwrap_or(0)
 }
 
 type Answer = (Vec<u8>, u16);
@@ -165,13 +184,16 @@ fn is_known(ins: u8) -> bool {
     )
 }
 
-/// `len`-limited read of `file` from `offset`: `6282` when fewer than Le
-/// bytes remain, `6B00` at or beyond the end.
+/// READ BINARY of `file` from `offset`: `min(Ne, rest)` bytes, `6282`
+/// when fewer than Ne remain; `6B00` at or beyond the end; `6700` without
+/// Le (Ne = 0 asks for nothing, which READ BINARY cannot answer).
 fn read_slice(file: &[u8], offset: usize, le: Option<usize>) -> Answer {
+    let Some(want) = le else {
+        return only(sw::WRONG_LENGTH);
+    };
     if offset >= file.len() {
         return only(sw::WRONG_OFFSET);
     }
-    let want = le.unwrap_or(256);
     let end = file.len().min(offset.saturating_add(want));
     let code = if end - offset < want {
         sw::END_OF_FILE
@@ -235,6 +257,20 @@ fn general_authenticate(ctx: &mut Ctx<'_>, vol: &mut RefVolatile, cmd: &Command)
             _ => return only(sw::WRONG_DATA),
         }
     };
+    // Steps 1 to 3 are chained (CLA 10), step 4 ends the chain (CLA 00);
+    // the wrong bit is a step out of order. Ne must hold the step's answer.
+    let (chained, answer_len) = match step.map(|(tag, _)| tag) {
+        None => (true, 20),
+        Some(0x81 | 0x83) => (true, 69),
+        Some(0x85) => (false, 12),
+        Some(_) => return only(sw::WRONG_DATA),
+    };
+    if (cmd.cla & 0x10 != 0) != chained {
+        return only(sw::CONDITIONS_NOT_SATISFIED);
+    }
+    if ne(cmd) < answer_len {
+        return only(sw::WRONG_LENGTH);
+    }
     let result = match step {
         None => chip
             .encrypted_nonce(ctx.rng)
@@ -288,6 +324,10 @@ fn general_authenticate(ctx: &mut Ctx<'_>, vol: &mut RefVolatile, cmd: &Command)
 /// Commands under secure messaging (the command is already unwrapped).
 fn application(ctx: &mut Ctx<'_>, vol: &mut RefVolatile, cmd: &Command) -> Answer {
     let proprietary = cmd.cla & 0x80 != 0;
+    // Everything but SELECT works on the selected application only.
+    if !vol.app_selected && cmd.ins != 0xA4 && is_known(cmd.ins) {
+        return only(sw::CONDITIONS_NOT_SATISFIED);
+    }
     match cmd.ins {
         0x44 if proprietary => activate_keys(ctx, vol, cmd),
         _ if proprietary => only(sw::CLA_NOT_SUPPORTED),
@@ -297,7 +337,7 @@ fn application(ctx: &mut Ctx<'_>, vol: &mut RefVolatile, cmd: &Command) -> Answe
         0xCA => get_data(ctx, cmd),
         0x20 => verify(ctx, vol, cmd),
         0x24 => change_reference_data(ctx, vol, cmd),
-        0x2C => reset_retry_counter(ctx, cmd),
+        0x2C => reset_retry_counter(ctx, vol, cmd),
         0x22 => mse_set(ctx, vol, cmd),
         0x88 if cmd.p1 == 0 && cmd.p2 == 0 => sign(ctx, vol, cmd, vol.mse_at),
         0x2A if cmd.p1 == 0x9E && cmd.p2 == 0x9A => sign(ctx, vol, cmd, vol.mse_dst),
@@ -341,7 +381,7 @@ fn read_binary(ctx: &mut Ctx<'_>, vol: &RefVolatile, cmd: &Command) -> Answer {
         };
     }
     let Some(slot) = vol.selected_file else {
-        return only(sw::CONDITIONS_NOT_SATISFIED);
+        return only(sw::NO_CURRENT_EF);
     };
     read_slice(&ctx.state.cert_file(slot), cmd.offset(), cmd.le)
 }
@@ -354,7 +394,7 @@ fn update_binary(ctx: &mut Ctx<'_>, vol: &RefVolatile, cmd: &Command) -> Answer 
         return only(sw::NOT_FOUND);
     }
     let Some(slot) = vol.selected_file else {
-        return only(sw::CONDITIONS_NOT_SATISFIED);
+        return only(sw::NO_CURRENT_EF);
     };
     if ctx.state.slot_has_role(slot) {
         return only(sw::CONDITIONS_NOT_SATISFIED);
@@ -433,11 +473,35 @@ enum Tries {
     Ok,
     Wrong(u8),
     Blocked,
+    /// Not a well-formed block: refused with `6A80`, no try counted.
+    Malformed,
 }
 
-/// Check a secret against its counter; the counter (persistent) is reset on
-/// success and decremented on failure.
+/// The secrets' block formats: PIN 4 to 12 digits, PUK exactly 8.
+#[derive(Clone, Copy)]
+enum Which {
+    Pin,
+    Puk,
+}
+
+impl Which {
+    fn digits(self) -> (usize, usize) {
+        match self {
+            Which::Pin => (4, 12),
+            Which::Puk => (8, 8),
+        }
+    }
+}
+
+/// Check a secret against its counter. A malformed block is refused before
+/// the counter is looked at (its format is public, so this tells nothing);
+/// otherwise the counter (persistent) is reset on success and decremented
+/// on failure, `Wrong(0)` (`63C0`) being the try that uses it up.
 fn present(ctx: &mut Ctx<'_>, which: Which, given: &[u8]) -> Tries {
+    let (min, max) = which.digits();
+    if parse_block(given, min, max).is_none() {
+        return Tries::Malformed;
+    }
     let (stored, max) = match which {
         Which::Pin => (ctx.state.pin.clone(), PIN_TRIES),
         Which::Puk => (ctx.state.puk.clone(), PUK_TRIES),
@@ -461,12 +525,6 @@ fn present(ctx: &mut Ctx<'_>, which: Which, given: &[u8]) -> Tries {
         ctx.dirty = true;
         Tries::Wrong(*counter)
     }
-}
-
-#[derive(Clone, Copy)]
-enum Which {
-    Pin,
-    Puk,
 }
 
 fn verify(ctx: &mut Ctx<'_>, vol: &mut RefVolatile, cmd: &Command) -> Answer {
@@ -498,23 +556,33 @@ fn verify(ctx: &mut Ctx<'_>, vol: &mut RefVolatile, cmd: &Command) -> Answer {
             vol.pin_verified = false;
             only(sw::BLOCKED)
         }
+        Tries::Malformed => only(sw::WRONG_DATA),
     }
+}
+
+/// The new PIN of CHANGE REFERENCE DATA and RESET RETRY COUNTER, checked
+/// before the old PIN or the PUK so a typing error costs no try.
+fn new_pin(cmd: &Command) -> Result<Zeroizing<String>, u16> {
+    if cmd.data.len() != 24 {
+        return Err(sw::WRONG_LENGTH);
+    }
+    let (min, max) = Which::Pin.digits();
+    parse_block(&cmd.data[12..], min, max).ok_or(sw::WRONG_DATA)
 }
 
 fn change_reference_data(ctx: &mut Ctx<'_>, vol: &mut RefVolatile, cmd: &Command) -> Answer {
     if (cmd.p1, cmd.p2) != (0x00, 0x81) {
         return only(sw::REF_NOT_FOUND);
     }
-    if cmd.data.len() != 24 {
-        return only(sw::WRONG_LENGTH);
-    }
-    let Some(new_pin) = parse_block(&cmd.data[12..], 4, 12) else {
-        return only(sw::WRONG_DATA);
+    let new_pin = match new_pin(cmd) {
+        Ok(p) => p,
+        Err(code) => return only(code),
     };
     match present(ctx, Which::Pin, &cmd.data[..12]) {
         Tries::Ok => {
             ctx.state.pin = crate::state::Secret::new(new_pin.as_str());
             ctx.dirty = true;
+            // The old PIN was just proven: verified, as after VERIFY.
             vol.pin_verified = true;
             only(sw::OK)
         }
@@ -522,32 +590,37 @@ fn change_reference_data(ctx: &mut Ctx<'_>, vol: &mut RefVolatile, cmd: &Command
             vol.pin_verified = false;
             only(sw::tries_left(left))
         }
-        Tries::Blocked => only(sw::BLOCKED),
+        Tries::Blocked => {
+            vol.pin_verified = false;
+            only(sw::BLOCKED)
+        }
+        Tries::Malformed => only(sw::WRONG_DATA),
     }
 }
 
-fn reset_retry_counter(ctx: &mut Ctx<'_>, cmd: &Command) -> Answer {
+fn reset_retry_counter(ctx: &mut Ctx<'_>, vol: &mut RefVolatile, cmd: &Command) -> Answer {
     if cmd.p2 != 0x81 {
         return only(sw::REF_NOT_FOUND);
     }
     if cmd.p1 != 0x00 {
         return only(sw::WRONG_DATA);
     }
-    if cmd.data.len() != 24 {
-        return only(sw::WRONG_LENGTH);
-    }
-    let Some(new_pin) = parse_block(&cmd.data[12..], 4, 12) else {
-        return only(sw::WRONG_DATA);
+    let new_pin = match new_pin(cmd) {
+        Ok(p) => p,
+        Err(code) => return only(code),
     };
     match present(ctx, Which::Puk, &cmd.data[..12]) {
         Tries::Ok => {
             ctx.state.pin = crate::state::Secret::new(new_pin.as_str());
             ctx.state.pin_tries = PIN_TRIES;
             ctx.dirty = true;
+            // The PUK proves the PUK, not the new PIN: VERIFY it.
+            vol.pin_verified = false;
             only(sw::OK)
         }
         Tries::Wrong(left) => only(sw::tries_left(left)),
         Tries::Blocked => only(sw::BLOCKED),
+        Tries::Malformed => only(sw::WRONG_DATA),
     }
 }
 
@@ -608,6 +681,18 @@ fn sign(ctx: &mut Ctx<'_>, vol: &RefVolatile, cmd: &Command, slot: Option<u8>) -
     if cmd.data.is_empty() {
         return only(sw::WRONG_LENGTH);
     }
+    // The input is not parsed (a DigestInfo for RSA is the terminal's
+    // business), only its length checked; then Ne, before any work.
+    let (input_ok, sig_len) = match key {
+        CardKey::Rsa(_) => (cmd.data.len() <= crate::keys::RSA_INPUT_MAX, 256),
+        CardKey::P256(_) => (cmd.data.len() == 32, 64),
+    };
+    if !input_ok {
+        return only(sw::WRONG_DATA);
+    }
+    if ne(cmd) < sig_len {
+        return only(sw::WRONG_LENGTH);
+    }
     ctx.work.push(match key {
         CardKey::Rsa(_) => Work::RsaSign,
         CardKey::P256(_) => Work::EcSign,
@@ -643,6 +728,10 @@ fn generate(ctx: &mut Ctx<'_>, vol: &RefVolatile, cmd: &Command) -> Answer {
     let Some(alg) = KeyAlg::from_code(alg) else {
         return only(sw::WRONG_DATA);
     };
+    // Ne must hold the template before the slot's key is replaced.
+    if ne(cmd) < alg.public_template_len() {
+        return only(sw::WRONG_LENGTH);
+    }
     ctx.work.push(match alg {
         KeyAlg::Rsa2048 => Work::RsaKeygen,
         KeyAlg::P256 => Work::EcKeygen,

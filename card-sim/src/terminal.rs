@@ -199,7 +199,12 @@ where
     ]);
     let mut apdu = vec![0x00, 0x22, 0xC1, 0xA4, mse.len() as u8];
     apdu.extend_from_slice(&mse);
-    let sw = status_of(&exchange(&apdu));
+    let mut sw = status_of(&exchange(&apdu));
+    if matches!(sw, 0x6987 | 0x6988) {
+        // The card was still in an earlier session, which this plain
+        // command ended (docs/card-profile.md): once more.
+        sw = status_of(&exchange(&apdu));
+    }
     if sw != 0x9000 && sw & 0xFFF0 != 0x63C0 {
         return Err(TerminalError::Status(sw));
     }

@@ -325,12 +325,12 @@ fn bad_mac_or_missing_mac_ends_the_session() {
         card.process(&[0x0C, 0xCA, 0x01, 0x00, 0x02, 0x8E, 0x05, 0x00]),
         vec![0x69, 0x88]
     );
-    // A plain command during a session ends it as well.
+    // A plain command during a session ends it as well (6987, not run).
     let mut sm2 = open(&mut card);
     assert!(card.sm_active());
     assert_eq!(
         sw(&card.process(&apdu([0, 0xCA, 0x01, 0x00], &[], Some(0)))),
-        0x6982
+        0x6987
     );
     assert!(!card.sm_active());
     // A replayed command (old SSC) fails the MAC.
@@ -459,6 +459,7 @@ fn pace_with_the_pin_counts_tries_and_verifies() {
     let mut sm = terminal::pace(&mut |a| card.process(a), s, PASSWORD_PIN, PIN).unwrap();
     assert_eq!(card.state().pin_tries, 3);
     assert!(card.pin_verified());
+    select_app(&mut card, &mut sm);
     assert_eq!(send(&mut card, &mut sm, &generate(0x83, 2)).1, 0x9000);
     // Wrong protocol or parameter: 6A80.
     let mut mse_at = vec![0x00, 0x22, 0xC1, 0xA4, 0x0F, 0x80, 0x0A];
@@ -470,6 +471,8 @@ fn pace_with_the_pin_counts_tries_and_verifies() {
         .oid(),
     );
     mse_at.extend_from_slice(&[0x83, 0x01, 0x02]);
+    // (The first plain command only ends the open session.)
+    assert_eq!(sw(&card.process(&mse_at)), 0x6987);
     assert_eq!(sw(&card.process(&mse_at)), 0x6A80);
     // GA without MSE:SET AT.
     assert_eq!(
@@ -535,10 +538,10 @@ fn update_binary_limits_and_conditions() {
         0x6982
     );
     verify_pin(&mut card, &mut sm, PIN);
-    // No file selected yet.
+    // No file selected yet: no current EF.
     assert_eq!(
         send(&mut card, &mut sm, &apdu([0, 0xD6, 0, 0], &[1], None)).1,
-        0x6985
+        0x6986
     );
     assert_eq!(
         send(

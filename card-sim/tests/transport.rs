@@ -74,7 +74,9 @@ fn lost_tag_after_the_card_executes_and_loses_the_answer() {
         let mut ex = |a: &[u8]| t.transmit(a).unwrap();
         qoltanba_card_sim::terminal::pace(&mut ex, Default::default(), 2, CAN).unwrap()
     };
-    control.fail_at_point(1, TransportError::TagLost, LossPoint::AfterCard);
+    control.fail_at_point(2, TransportError::TagLost, LossPoint::AfterCard);
+    let select = sm.wrap(&apdu([0, 0xA4, 4, 0x0C], &AID, None)).unwrap();
+    assert_eq!(sm.unwrap(&t.transmit(&select).unwrap()).unwrap().1, 0x9000);
     let status = sm.wrap(&apdu([0, 0x20, 0, 0x81], &[], None)).unwrap();
     let resp = t.transmit(&status).unwrap();
     assert_eq!(sm.unwrap(&resp).unwrap().1, 0x63C3);
@@ -85,7 +87,7 @@ fn lost_tag_after_the_card_executes_and_loses_the_answer() {
     let c = card.lock().unwrap();
     assert_eq!(c.state().pin_tries, 2, "the card counted the wrong PIN");
     assert!(!c.sm_active());
-    assert_eq!(control.transmits(), 7);
+    assert_eq!(control.transmits(), 8);
 }
 
 #[test]

@@ -101,6 +101,19 @@ impl Channel {
 
     fn transmit_plain(&mut self, command: &Command) -> Result<Response, ChannelError> {
         let mut response = self.exchange(command)?;
+        // 6987/6988 to a plain command: the card was still in a secure
+        // session (an earlier terminal's, the card not reset since), and
+        // ended it without running the command (docs/card-profile.md,
+        // "Rules for every command"). Once more, now to a card in the clear.
+        if response.data.is_empty()
+            && matches!(
+                response.sw.status(),
+                Status::SmObjectsMissing | Status::SmObjectsIncorrect
+            )
+        {
+            tracing::debug!("the card ended a secure session left open; sending again");
+            response = self.exchange(command)?;
+        }
         // 6Cxx: the card wants this exact Le; once.
         if let Status::WrongLe(le) = response.sw.status() {
             let retry = command.clone().with_le(le);
@@ -167,6 +180,7 @@ impl qoltanba_l10n::Localize for ChannelError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::apdu::StatusWord;
     use hex_literal::hex;
 
     /// A card that answers from a script and records what it was sent.
@@ -220,6 +234,26 @@ mod tests {
             .unwrap();
         assert_eq!(r.data, hex!("0102030405060708"));
         assert_eq!(sent.lock().unwrap()[1], hex!("00B0000008"));
+    }
+
+    #[test]
+    fn a_card_left_in_a_secure_session_gets_the_plain_command_again_once() {
+        // The card ends the stale session with 6987 and runs nothing; the
+        // second send is answered.
+        let answer = [vec![0x31; 22], hex!("6282").to_vec()].concat();
+        let (mut ch, sent) = channel(&[&hex!("6987"), &answer]);
+        let read = Command::new(0, 0xB0, 0x9C, 0).with_le(256);
+        let r = ch.transmit(&read).unwrap();
+        assert_eq!((r.data.len(), r.sw), (22, StatusWord(0x6282)));
+        let sent = sent.lock().unwrap();
+        assert_eq!(sent.len(), 2);
+        assert_eq!(sent[0], sent[1]);
+        drop(sent);
+        // Only once: a card that keeps answering 6988 gets its answer back.
+        let (mut ch, sent) = channel(&[&hex!("6988"), &hex!("6988")]);
+        let r = ch.transmit(&read).unwrap();
+        assert_eq!(r.sw, StatusWord(0x6988));
+        assert_eq!(sent.lock().unwrap().len(), 2);
     }
 
     #[test]

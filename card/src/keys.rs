@@ -78,6 +78,14 @@ pub fn spki_from_template(
         CardAlgorithm::Rsa2048 => {
             let n = tlv::find(&objects, 0x81).map_err(bad)?;
             let e = tlv::find(&objects, 0x82).map_err(bad)?;
+            // docs/card-profile.md: exactly 256 bytes, unsigned, no sign
+            // byte (a leading 00 would make 257).
+            if n.len() != RSA_2048_MODULUS_LEN {
+                return Err(CardKeyError::MalformedPublicKey(format!(
+                    "the RSA-2048 modulus (81) has {} bytes instead of 256 (no sign byte)",
+                    n.len()
+                )));
+            }
             let spki = rsa_spki(n, e)?;
             if rsa_bits(n) != 2048 {
                 return Err(CardKeyError::MalformedPublicKey(format!(
@@ -91,6 +99,9 @@ pub fn spki_from_template(
             .map_err(|m| CardKeyError::MalformedPublicKey(m.to_owned())),
     }
 }
+
+/// The bytes of an RSA-2048 modulus in a `7F49` template (tag `81`).
+const RSA_2048_MODULUS_LEN: usize = 256;
 
 fn rsa_bits(n: &[u8]) -> usize {
     let n = match n.iter().position(|b| *b != 0) {
@@ -208,6 +219,22 @@ mod tests {
             &[tlv::encode(0x81, &n[..128]), tlv::encode(0x82, &[1, 0, 1])].concat(),
         );
         assert!(spki_from_template(&short, CardAlgorithm::Rsa2048).is_err());
+        // The profile's modulus has no sign byte: 00 ‖ n (257 bytes) is
+        // refused, though it is the same number.
+        assert_eq!(n.len(), 256);
+        let signed = tlv::encode(
+            0x7F49,
+            &[
+                tlv::encode(0x81, &[&[0u8][..], &n].concat()),
+                tlv::encode(0x82, &[1, 0, 1]),
+            ]
+            .concat(),
+        );
+        let err = spki_from_template(&signed, CardAlgorithm::Rsa2048).unwrap_err();
+        assert!(
+            err.to_string().contains("257 bytes instead of 256"),
+            "{err}"
+        );
     }
 
     #[test]

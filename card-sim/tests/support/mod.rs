@@ -25,10 +25,18 @@ pub fn sw(resp: &[u8]) -> u16 {
     u16::from_be_bytes([resp[resp.len() - 2], resp[resp.len() - 1]])
 }
 
-/// PACE with the CAN.
-pub fn open(card: &mut SimCard) -> TerminalSm {
+/// PACE with the CAN only: no application selected yet.
+pub fn pace_only(card: &mut SimCard) -> TerminalSm {
     let suite = suite(card);
     terminal::pace(&mut |a| card.process(a), suite, PASSWORD_CAN, CAN).expect("PACE")
+}
+
+/// PACE with the CAN, then SELECT of the application, as every session
+/// begins (application commands need it).
+pub fn open(card: &mut SimCard) -> TerminalSm {
+    let mut sm = pace_only(card);
+    select_app(card, &mut sm);
+    sm
 }
 
 /// One protected exchange: (data, SW).
