@@ -10,7 +10,16 @@
 //! the model's `physical_floor` (bytes × 8 / bit rate + one turnaround per
 //! APDU); "radio" is the model's transfer time alone (framing and
 //! turnarounds included), so simulated − radio is the assumed card compute.
+//!
+//! A second table puts the parts together: a whole renewal of a card's
+//! keys (the real flow of `qoltanba-core` against the embedded RA), before
+//! and after the one-time code, P-256 and RSA-2048, with the code typed
+//! while the card stays on the phone (one tap) or the renewal resumed with
+//! it later (two taps), and which commands it is made of.
 #![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
+
+#[path = "../tests/support/renewal.rs"]
+mod renewal;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -24,7 +33,8 @@ use qoltanba_card::{CardSession, CardTransport, TransportError};
 use qoltanba_card_sim::{
     KeyAlg, KzSlots, LatencyModel, Role, SimCard, SimConfig, SimTransport, Stats,
 };
-use qoltanba_pki::crypto::Signer;
+use qoltanba_pki::crypto::{KeySpec, Signer};
+use renewal::Taps;
 use spki::SubjectPublicKeyInfoOwned;
 
 const CAN: &str = "123456";
@@ -404,6 +414,48 @@ fn main() {
     println!("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
     for row in &table.rows {
         println!("{row}");
+    }
+    println!();
+    println!(
+        "Whole card renewals (qoltanba-ref-1, the real renewal flow, APDUs counted at the transport):"
+    );
+    println!();
+    println!(
+        "| renewal | taps | link (kbit/s) | phase | APDUs | bytes to card | bytes from card | simulated ms | radio ms | card compute ms | parts (APDUs per command) |"
+    );
+    println!("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    let algorithms: &[(KeySpec, &str)] = if full {
+        &[(KeySpec::P256, "P-256"), (KeySpec::Rsa2048, "RSA-2048")]
+    } else {
+        // RSA key generation in a debug build takes too long for a smoke run.
+        &[(KeySpec::P256, "P-256")]
+    };
+    for &(spec, name) in algorithms {
+        for (taps, taps_name) in [(Taps::One, "one"), (Taps::Two, "two")] {
+            for kbit in [106, 424] {
+                let model = LatencyModel::contactless(kbit);
+                let r = renewal::renew(spec, model, taps);
+                for (phase, p) in [
+                    ("before the code", &r.before_code),
+                    ("after the code", &r.after_code),
+                    ("whole", &r.whole()),
+                ] {
+                    let radio = p.radio(&model);
+                    let row = format!(
+                        "| {name} | {taps_name} | NFC {kbit} | {phase} | {} | {} | {} | {} | {} | {} | {} |",
+                        p.stats.apdus,
+                        p.stats.bytes_to_card,
+                        p.stats.bytes_from_card,
+                        ms(p.stats.simulated),
+                        ms(radio),
+                        ms(p.stats.simulated.saturating_sub(radio)),
+                        p.breakdown(),
+                    );
+                    eprintln!("{row}");
+                    println!("{row}");
+                }
+            }
+        }
     }
     println!();
     println!(
