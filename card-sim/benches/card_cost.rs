@@ -191,24 +191,26 @@ fn generate(card: &Card, model: LatencyModel, alg: CardAlgorithm, pin: &Pin) -> 
     vec![s]
 }
 
-/// Scenario 4: After PACE + PIN (not counted): SELECT + UPDATE BINARY of the
-/// certificate, then ACTIVATE KEYS for the SIGN role. Two samples.
+/// Scenario 4: After PACE + PIN (not counted): SELECT + UPDATE BINARY of one
+/// certificate; the other written (not counted); then one ACTIVATE KEYS
+/// moving both roles, as the renewal installs. Two samples.
 fn write_activate(
     card: &Card,
     model: LatencyModel,
-    slot: u8,
-    cert: &[u8],
+    slots: (u8, u8),
+    certs: (&[u8], &[u8]),
     pin: &Pin,
 ) -> Vec<Sample> {
     let (t, mut link) = Link::tap(card, model);
     let mut session = open(t, &QOLTANBA_REF_1);
     session.verify_pin(pin).expect("PIN");
     link.restart();
-    session.write_certificate(slot, cert).expect("write");
+    session.write_certificate(slots.0, certs.0).expect("write");
     let write = link.sample();
+    session.write_certificate(slots.1, certs.1).expect("write");
     link.restart();
     session
-        .activate(&[(CardRole::Sign, slot)])
+        .activate(&[(CardRole::Auth, slots.0), (CardRole::Sign, slots.1)])
         .expect("ACTIVATE");
     let activate = link.sample();
     vec![write, activate]
@@ -342,19 +344,24 @@ fn main() {
     let pin = Pin::new(PIN).unwrap();
     let kz_pin = Pin::new(KZ_PIN).unwrap();
 
-    // Card A: RSA SIGN key in 81, P-256 in 82; 83 and 84 hold RSA keys
-    // without a role whose certificates are written and activated in turn.
+    // Card A: RSA SIGN key in 81, P-256 in 82.
     let mut a = SimCard::in_memory(SimConfig::reference(CAN, PIN, PUK)).unwrap();
     let rsa_spki = a.generate_key(0x81, KeyAlg::Rsa2048).unwrap();
     let ec_spki = a.generate_key(0x82, KeyAlg::P256).unwrap();
     a.set_role(Role::Sign, 0x81).unwrap();
     a.set_role(Role::Auth, 0x81).unwrap();
+    let a: Card = Arc::new(Mutex::new(a));
+    // Card D: RSA keys in all four slots; the certificates of one pair are
+    // written and both roles moved to it, then the other pair's.
+    let mut d = SimCard::in_memory(SimConfig::reference(CAN, PIN, PUK)).unwrap();
     let mut certs = Vec::new();
-    for slot in [0x83, 0x84] {
-        let spki = a.generate_key(slot, KeyAlg::Rsa2048).unwrap();
+    for slot in [0x81, 0x82, 0x83, 0x84] {
+        let spki = d.generate_key(slot, KeyAlg::Rsa2048).unwrap();
         certs.push((slot, certificate_for(&spki)));
     }
-    let a: Card = Arc::new(Mutex::new(a));
+    d.set_role(Role::Auth, 0x81).unwrap();
+    d.set_role(Role::Sign, 0x82).unwrap();
+    let d: Card = Arc::new(Mutex::new(d));
     // Card B: for key generation (slot 84, no role).
     let b: Card = Arc::new(Mutex::new(
         SimCard::in_memory(SimConfig::reference(CAN, PIN, PUK)).unwrap(),
@@ -390,13 +397,14 @@ fn main() {
         });
         let names = [
             &*format!("4 write certificate ({} B)", certs[0].1.len()),
-            "4 ACTIVATE KEYS (1 role)",
+            "4 ACTIVATE KEYS (2 roles)",
         ];
         table.add(&names, &link, runs, || {
-            // Alternate slots: the one just activated holds the role now.
-            let (slot, cert) = &certs[turn % 2];
+            // Alternate pairs: the one just activated holds the roles now.
+            let pair = if turn % 2 == 0 { 2 } else { 0 };
             turn += 1;
-            write_activate(&a, model, *slot, cert, &pin)
+            let (first, second) = (&certs[pair], &certs[pair + 1]);
+            write_activate(&d, model, (first.0, second.0), (&first.1, &second.1), &pin)
         });
     }
     let contact = LatencyModel::contact();
