@@ -49,8 +49,8 @@ fn a_p256_card_renewal_stays_within_its_apdu_budget() {
 /// The citizen takes the card away while waiting for the code and resumes
 /// with it later (as `qoltanba renew --resume --code N` does): the second
 /// tap opens a new session (PACE, VERIFY) and logs in again before it
-/// installs, so it cannot fit the 12 APDUs of a single tap (PACE 7 + PIN 1
-/// + login 2 + install 5 = 15 at the very least). It reads the status once
+/// installs, so it cannot fit the 12 APDUs of a single tap (at the very
+/// least 15: PACE 7, PIN 1, login 2, install 5). It reads the status once
 /// and only the AUTH certificate: 22 APDUs.
 #[test]
 fn a_p256_card_renewal_resumed_in_a_second_tap_reads_nothing_twice() {
