@@ -1,6 +1,7 @@
-//! The certificate files of the key slots: reading one whole, writing one,
-//! and ACTIVATE KEYS, which makes a written certificate's key current (the
-//! card checks the certificate before it moves a role).
+//! The certificate files of the key slots: reading one (as far as its DER
+//! header says, once per session), writing one, and ACTIVATE KEYS, which
+//! makes written certificates' keys current, all roles in one command (the
+//! card checks every certificate before it moves any role).
 
 use super::CardSession;
 use super::error::{CardError, unexpected};
@@ -106,18 +107,26 @@ impl CardSession {
             return Err(CardError::CertificateTooLarge(der.len(), size));
         }
         self.select_file(fid)?;
+        let mut written = Ok(());
         for (i, chunk) in der.chunks(self.profile.chunk).enumerate() {
             let offset = i * self.profile.chunk;
             let command =
                 Command::new(0, 0xD6, (offset >> 8) as u8 & 0x7F, offset as u8).with_data(chunk);
-            // A part written or an answer lost: the file is unknown.
-            let r = self.channel.transmit(&command);
-            let r = r.inspect_err(|_| self.known.forget_slot(slot))?;
-            self.key_answer(r.sw, slot, "UPDATE BINARY")
-                .inspect_err(|_| self.known.forget_slot(slot))?;
+            written = self
+                .channel
+                .transmit(&command)
+                .map_err(CardError::from)
+                .and_then(|r| self.key_answer(r.sw, slot, "UPDATE BINARY"));
+            if written.is_err() {
+                break;
+            }
         }
-        self.known.wrote_certificate(slot, der);
-        Ok(())
+        // A part written, or an answer lost: the file is unknown.
+        match &written {
+            Ok(()) => self.known.wrote_certificate(slot, der),
+            Err(_) => self.known.forget_slot(slot),
+        }
+        written
     }
 
     /// Make the given slots current for their roles, all in one ACTIVATE

@@ -148,14 +148,21 @@ impl CardSession {
                 let command = Command::new(0, 0x46, 0x00, 0x00)
                     .with_data(data)
                     .expect_long_response();
-                let r = self.channel.transmit(&command);
-                let r = r.inspect_err(|_| self.known.forget_slot(slot))?;
-                self.key_answer(r.sw, slot, "GENERATE ASYMMETRIC KEY PAIR")
-                    .inspect_err(|_| self.known.forget_slot(slot))?;
-                let key = keys::spki_from_template(&r.data, algorithm)
-                    .inspect_err(|_| self.known.forget_slot(slot))?;
-                self.known.generated(slot, algorithm, &key);
-                Ok(key)
+                let generated = self
+                    .channel
+                    .transmit(&command)
+                    .map_err(CardError::from)
+                    .and_then(|r| {
+                        self.key_answer(r.sw, slot, "GENERATE ASYMMETRIC KEY PAIR")?;
+                        Ok(keys::spki_from_template(&r.data, algorithm)?)
+                    });
+                // On success the answer says what changed; otherwise the
+                // slot may or may not hold a new key.
+                match &generated {
+                    Ok(key) => self.known.generated(slot, algorithm, key),
+                    Err(_) => self.known.forget_slot(slot),
+                }
+                generated
             }
             Dialect::KzIdCard => {
                 let command =
