@@ -10,7 +10,16 @@
 //! the model's `physical_floor` (bytes × 8 / bit rate + one turnaround per
 //! APDU); "radio" is the model's transfer time alone (framing and
 //! turnarounds included), so simulated − radio is the assumed card compute.
+//!
+//! A second table puts the parts together: a whole renewal of a card's
+//! keys (the real flow of `qoltanba-core` against the embedded RA), before
+//! and after the one-time code, P-256 and RSA-2048, with the code typed
+//! while the card stays on the phone (one tap) or the renewal resumed with
+//! it later (two taps), and which commands it is made of.
 #![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
+
+#[path = "../tests/support/renewal.rs"]
+mod renewal;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -24,7 +33,8 @@ use qoltanba_card::{CardSession, CardTransport, TransportError};
 use qoltanba_card_sim::{
     KeyAlg, KzSlots, LatencyModel, Role, SimCard, SimConfig, SimTransport, Stats,
 };
-use qoltanba_pki::crypto::Signer;
+use qoltanba_pki::crypto::{KeySpec, Signer};
+use renewal::Taps;
 use spki::SubjectPublicKeyInfoOwned;
 
 const CAN: &str = "123456";
@@ -181,24 +191,26 @@ fn generate(card: &Card, model: LatencyModel, alg: CardAlgorithm, pin: &Pin) -> 
     vec![s]
 }
 
-/// Scenario 4: After PACE + PIN (not counted): SELECT + UPDATE BINARY of the
-/// certificate, then ACTIVATE KEYS for the SIGN role. Two samples.
+/// Scenario 4: After PACE + PIN (not counted): SELECT + UPDATE BINARY of one
+/// certificate; the other written (not counted); then one ACTIVATE KEYS
+/// moving both roles, as the renewal installs. Two samples.
 fn write_activate(
     card: &Card,
     model: LatencyModel,
-    slot: u8,
-    cert: &[u8],
+    slots: (u8, u8),
+    certs: (&[u8], &[u8]),
     pin: &Pin,
 ) -> Vec<Sample> {
     let (t, mut link) = Link::tap(card, model);
     let mut session = open(t, &QOLTANBA_REF_1);
     session.verify_pin(pin).expect("PIN");
     link.restart();
-    session.write_certificate(slot, cert).expect("write");
+    session.write_certificate(slots.0, certs.0).expect("write");
     let write = link.sample();
+    session.write_certificate(slots.1, certs.1).expect("write");
     link.restart();
     session
-        .activate(&[(CardRole::Sign, slot)])
+        .activate(&[(CardRole::Auth, slots.0), (CardRole::Sign, slots.1)])
         .expect("ACTIVATE");
     let activate = link.sample();
     vec![write, activate]
@@ -332,19 +344,24 @@ fn main() {
     let pin = Pin::new(PIN).unwrap();
     let kz_pin = Pin::new(KZ_PIN).unwrap();
 
-    // Card A: RSA SIGN key in 81, P-256 in 82; 83 and 84 hold RSA keys
-    // without a role whose certificates are written and activated in turn.
+    // Card A: RSA SIGN key in 81, P-256 in 82.
     let mut a = SimCard::in_memory(SimConfig::reference(CAN, PIN, PUK)).unwrap();
     let rsa_spki = a.generate_key(0x81, KeyAlg::Rsa2048).unwrap();
     let ec_spki = a.generate_key(0x82, KeyAlg::P256).unwrap();
     a.set_role(Role::Sign, 0x81).unwrap();
     a.set_role(Role::Auth, 0x81).unwrap();
+    let a: Card = Arc::new(Mutex::new(a));
+    // Card D: RSA keys in all four slots; the certificates of one pair are
+    // written and both roles moved to it, then the other pair's.
+    let mut d = SimCard::in_memory(SimConfig::reference(CAN, PIN, PUK)).unwrap();
     let mut certs = Vec::new();
-    for slot in [0x83, 0x84] {
-        let spki = a.generate_key(slot, KeyAlg::Rsa2048).unwrap();
+    for slot in [0x81, 0x82, 0x83, 0x84] {
+        let spki = d.generate_key(slot, KeyAlg::Rsa2048).unwrap();
         certs.push((slot, certificate_for(&spki)));
     }
-    let a: Card = Arc::new(Mutex::new(a));
+    d.set_role(Role::Auth, 0x81).unwrap();
+    d.set_role(Role::Sign, 0x82).unwrap();
+    let d: Card = Arc::new(Mutex::new(d));
     // Card B: for key generation (slot 84, no role).
     let b: Card = Arc::new(Mutex::new(
         SimCard::in_memory(SimConfig::reference(CAN, PIN, PUK)).unwrap(),
@@ -380,13 +397,14 @@ fn main() {
         });
         let names = [
             &*format!("4 write certificate ({} B)", certs[0].1.len()),
-            "4 ACTIVATE KEYS (1 role)",
+            "4 ACTIVATE KEYS (2 roles)",
         ];
         table.add(&names, &link, runs, || {
-            // Alternate slots: the one just activated holds the role now.
-            let (slot, cert) = &certs[turn % 2];
+            // Alternate pairs: the one just activated holds the roles now.
+            let pair = if turn % 2 == 0 { 2 } else { 0 };
             turn += 1;
-            write_activate(&a, model, *slot, cert, &pin)
+            let (first, second) = (&certs[pair], &certs[pair + 1]);
+            write_activate(&d, model, (first.0, second.0), (&first.1, &second.1), &pin)
         });
     }
     let contact = LatencyModel::contact();
@@ -406,6 +424,63 @@ fn main() {
         println!("{row}");
     }
     println!();
+    println!(
+        "Whole card renewals (qoltanba-ref-1, the real renewal flow, APDUs counted at the transport):"
+    );
+    println!();
+    println!(
+        "| renewal | taps | link (kbit/s) | phase | APDUs | bytes to card | bytes from card | simulated ms | radio ms | card compute ms | parts (APDUs per command) |"
+    );
+    println!("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+    let algorithms: &[(KeySpec, &str)] = if full {
+        &[(KeySpec::P256, "P-256"), (KeySpec::Rsa2048, "RSA-2048")]
+    } else {
+        // RSA key generation in a debug build takes too long for a smoke run.
+        &[(KeySpec::P256, "P-256")]
+    };
+    let mut budget = None;
+    for &(spec, name) in algorithms {
+        for (taps, taps_name) in [(Taps::One, "one"), (Taps::Two, "two")] {
+            for kbit in [106, 424] {
+                let model = LatencyModel::contactless(kbit);
+                let r = renewal::renew(spec, model, taps);
+                if (spec, taps, kbit) == (KeySpec::P256, Taps::One, 106) {
+                    budget = Some(format!(
+                        "Budget (issue 18), P-256 with one tap at 106 kbit/s: {} of {} APDUs before the code, {} of {} after, {:.2} s in all (about 1.5 s).",
+                        r.before_code.stats.apdus,
+                        renewal::BUDGET_BEFORE_CODE,
+                        r.after_code.stats.apdus,
+                        renewal::BUDGET_AFTER_CODE,
+                        r.whole().stats.simulated.as_secs_f64()
+                    ));
+                }
+                for (phase, p) in [
+                    ("before the code", &r.before_code),
+                    ("after the code", &r.after_code),
+                    ("whole", &r.whole()),
+                ] {
+                    let radio = p.radio(&model);
+                    let row = format!(
+                        "| {name} | {taps_name} | NFC {kbit} | {phase} | {} | {} | {} | {} | {} | {} | {} |",
+                        p.stats.apdus,
+                        p.stats.bytes_to_card,
+                        p.stats.bytes_from_card,
+                        ms(p.stats.simulated),
+                        ms(radio),
+                        ms(p.stats.simulated.saturating_sub(radio)),
+                        p.breakdown(),
+                    );
+                    eprintln!("{row}");
+                    println!("{row}");
+                }
+            }
+        }
+    }
+    println!();
+    if let Some(line) = budget {
+        println!("{line}");
+        println!();
+    }
     println!(
         "simulated = the latency model (10 bit times per byte, 4 bytes of framing per frame of up to 252 payload bytes, 1 ms turnaround per frame, assumed card compute); radio = its transfer part; floor = bytes × 8 / bit rate + 1 ms per APDU, which no card beats; host = wall clock of terminal + simulator on this machine, median of the given runs."
     );

@@ -130,13 +130,38 @@ pub fn certified_slots(
     session: &SharedSession,
     known: &[KzCertificate],
 ) -> Result<Vec<CertifiedSlot>, CardError> {
+    certified(session, known, None)
+}
+
+/// [`certified_slots`] of one slot (a resumed renewal needs one key, and
+/// reads no other certificate file).
+pub fn certified_slot(
+    session: &SharedSession,
+    known: &[KzCertificate],
+    slot: u8,
+) -> Result<Vec<CertifiedSlot>, CardError> {
+    certified(session, known, Some(slot))
+}
+
+fn certified(
+    session: &SharedSession,
+    known: &[KzCertificate],
+    only: Option<u8>,
+) -> Result<Vec<CertifiedSlot>, CardError> {
     let mut s = lock(session);
     let profile = s.profile();
+    let wanted = |slot: u8| only.is_none_or(|o| o == slot);
     let mut out = Vec::new();
     match profile.dialect {
         Dialect::Reference => {
             let status = s.status()?;
-            for slot in status.slots.iter().filter(|x| x.algorithm.is_some()) {
+            // Only files the card calls complete for their slot's key are
+            // read: an empty or half-written file certifies nothing.
+            for slot in status
+                .slots
+                .iter()
+                .filter(|x| x.has_certificate && wanted(x.slot))
+            {
                 let mut roles = Vec::new();
                 if status.auth_slot == Some(slot.slot) {
                     roles.push(Role::Auth);
@@ -148,9 +173,9 @@ pub fn certified_slots(
                     continue;
                 };
                 let certificate =
-                    KzCertificate::from_der(&der).map_err(|e| CardError::Malformed {
-                        operation: "READ BINARY",
-                        detail: format!("slot {:02X}'s certificate: {e}", slot.slot),
+                    KzCertificate::from_der(&der).map_err(|e| CardError::CertificateFile {
+                        slot: slot.slot,
+                        detail: format!("not a certificate: {e}"),
                     })?;
                 out.push(CertifiedSlot {
                     slot: slot.slot,
@@ -160,7 +185,7 @@ pub fn certified_slots(
             }
         }
         Dialect::KzIdCard => {
-            for &slot in profile.slots {
+            for &slot in profile.slots.iter().filter(|x| wanted(**x)) {
                 let key = match s.public_key(slot) {
                     Ok(Some(k)) => k,
                     Ok(None) | Err(CardError::NoSuchSlot(_)) => continue,
@@ -220,10 +245,20 @@ pub fn free_slot(
         {
             continue;
         }
-        let key = match s.public_key(slot) {
-            Ok(k) => k,
-            Err(CardError::NoSuchSlot(_)) => continue,
-            Err(e) => return Err(e),
+        // The reference card's status says which slots are empty.
+        let known_empty = status.as_ref().is_some_and(|st| {
+            st.slots
+                .iter()
+                .any(|x| x.slot == slot && x.algorithm.is_none())
+        });
+        let key = if known_empty {
+            None
+        } else {
+            match s.public_key(slot) {
+                Ok(k) => k,
+                Err(CardError::NoSuchSlot(_)) => continue,
+                Err(e) => return Err(e),
+            }
         };
         match key {
             None => empty.push(slot),

@@ -2,7 +2,9 @@
 //! card leaving the field at every APDU of the signing and of the
 //! installation: each loss is `CardLost`, each resumed run (a new card
 //! session) goes on, and at no point does a role point at a slot whose
-//! certificate is incomplete or belongs to another key.
+//! certificate is incomplete or belongs to another key, nor are the roles
+//! ever a mix of old and new keys (the card moves both with one ACTIVATE
+//! KEYS).
 #![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 use std::path::Path;
@@ -12,7 +14,7 @@ use qoltanba_card::keystore::SharedSession;
 use qoltanba_card::secret::{Can, Pin};
 use qoltanba_card::{CardSession, TransportError};
 use qoltanba_card_sim::transport::{LossPoint, SimTransport, TransportControl};
-use qoltanba_card_sim::{SimCard, SimConfig};
+use qoltanba_card_sim::{Role as SimRole, SimCard, SimConfig};
 use qoltanba_core::ra::{RaClient, RaConfig};
 use qoltanba_core::renewal::{CardHome, Outcome, Renewal, RenewalRequest, RenewalUi, Step};
 use qoltanba_core::store::Store;
@@ -67,8 +69,33 @@ fn session(card: &Arc<Mutex<SimCard>>) -> (SharedSession, TransportControl) {
     (Arc::new(Mutex::new(s)), control)
 }
 
-/// Every role points at a slot holding a complete certificate for its key.
+/// The enrolled keys' slots (AUTH, SIGN) and those the renewal gives the new keys.
+const OLD_ROLES: (u8, u8) = (0x81, 0x82);
+const NEW_ROLES: (u8, u8) = (0x83, 0x84);
+
+/// The roles as the simulator holds them (not through a session): both
+/// old or both new, never a mix.
+fn roles_on_card(card: &Arc<Mutex<SimCard>>, context: &str) -> (u8, u8) {
+    let c = card.lock().unwrap();
+    let roles = (
+        c.role_slot(SimRole::Auth)
+            .unwrap_or_else(|| panic!("{context}: AUTH has no slot")),
+        c.role_slot(SimRole::Sign)
+            .unwrap_or_else(|| panic!("{context}: SIGN has no slot")),
+    );
+    assert!(
+        roles == OLD_ROLES || roles == NEW_ROLES,
+        "{context}: the roles are a mix of old and new keys: AUTH {:02X}, SIGN {:02X}",
+        roles.0,
+        roles.1
+    );
+    roles
+}
+
+/// Every role points at a slot holding a complete certificate for its key,
+/// and the roles are both old or both new.
 fn roles_are_sound(card: &Arc<Mutex<SimCard>>, context: &str) -> (u8, u8) {
+    let on_card = roles_on_card(card, context);
     let (shared, _) = session(card);
     let mut s = shared.lock().unwrap();
     let status = s.status().unwrap();
@@ -85,21 +112,16 @@ fn roles_are_sound(card: &Arc<Mutex<SimCard>>, context: &str) -> (u8, u8) {
         assert_eq!(cert.public_key(), &key, "{context}: slot {slot:02X}");
         slots.push(slot);
     }
+    assert_eq!((slots[0], slots[1]), on_card, "{context}");
     (slots[0], slots[1])
 }
 
-/// Renews the card's keys, losing the tag at the first APDU after step
-/// `after` is committed, then on each resumed run one APDU later
-/// (alternating whether the card ran the command), until a run gets
-/// through. Returns how many runs lost the tag; every loss must be
-/// `CardLost` and leave the roles sound.
-fn renew_losing_the_tag_after(after: Step) -> u64 {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let ra = EmbeddedRa::start(&dir.path().join("ra"), &runtime).unwrap();
+/// A P-256 card saved in `dir/card.json`, enrolled at `ra` (AUTH in 81,
+/// SIGN in 82), its certificates complete.
+fn enrolled_card(ra: &EmbeddedRa, dir: &Path) -> Arc<Mutex<SimCard>> {
     let card = Arc::new(Mutex::new(
         SimCard::create(
-            Some(&dir.path().join("card.json")),
+            Some(&dir.join("card.json")),
             SimConfig::reference(CAN, PIN, "91736455"),
         )
         .unwrap(),
@@ -122,12 +144,25 @@ fn renew_losing_the_tag_after(after: Step) -> u64 {
             valid_days: 365,
         },
         &shared,
-        &dir.path().join("out"),
+        &dir.join("out"),
         now,
     )
     .unwrap();
     drop(shared);
-    assert_eq!(roles_are_sound(&card, "enrolled"), (0x81, 0x82));
+    assert_eq!(roles_are_sound(&card, "enrolled"), OLD_ROLES);
+    card
+}
+
+/// Renews the card's keys, losing the tag at the first APDU after step
+/// `after` is committed, then on each resumed run one APDU later
+/// (alternating whether the card ran the command), until a run gets
+/// through. Returns how many runs lost the tag; every loss must be
+/// `CardLost` and leave the roles sound.
+fn renew_losing_the_tag_after(after: Step) -> u64 {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ra = EmbeddedRa::start(&dir.path().join("ra"), &runtime).unwrap();
+    let card = enrolled_card(&ra, dir.path());
 
     let store = Store::open(&dir.path().join("device.db")).unwrap();
     let client = || RaClient::new(RaConfig::new(ra.base_url.clone(), ra.root_der.clone())).unwrap();
@@ -190,7 +225,7 @@ fn renew_losing_the_tag_after(after: Step) -> u64 {
     };
     assert_eq!(outcome.new.len(), 2);
     // The new keys are current, in the slots the renewal chose.
-    assert_eq!(roles_are_sound(&card, "done"), (0x83, 0x84));
+    assert_eq!(roles_are_sound(&card, "done"), NEW_ROLES);
     n
 }
 
@@ -212,5 +247,110 @@ fn a_tag_lost_at_every_signing_apdu_is_card_lost_and_resumes() {
     assert!(
         losses >= 8,
         "signing and installing have several APDUs, each was interrupted (losses = {losses})"
+    );
+}
+
+/// The install step alone, cut at each of its APDUs in turn (the command
+/// lost before the card saw it, or run by the card with its answer lost):
+/// from one renewal stopped with its certificates issued, each cut starts
+/// from a copy of the card and of the device's store, resumes in a new
+/// session and loses the card at APDU `k`. After every cut the simulator
+/// holds both old roles or both new ones; the next session resumes and
+/// ends with both new.
+#[test]
+fn a_card_lost_at_any_apdu_of_the_install_holds_both_old_or_both_new_keys() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ra = EmbeddedRa::start(&dir.path().join("ra"), &runtime).unwrap();
+    let card = enrolled_card(&ra, dir.path());
+    let client = || RaClient::new(RaConfig::new(ra.base_url.clone(), ra.root_der.clone())).unwrap();
+    let new_keys = dir.path().join("new");
+
+    // Run to the issued certificates; the install's first APDU is lost.
+    let id = {
+        let store = Store::open(&dir.path().join("device.db")).unwrap();
+        let (shared, control) = session(&card);
+        let home = CardHome::new(shared, Vec::new(), &new_keys);
+        let request = RenewalRequest {
+            key_files: home.current_locations().unwrap(),
+            email: "t@example.kz".into(),
+            locality: "Астана".into(),
+            new_keys_dir: new_keys.clone(),
+        };
+        let mut ui = TestUi {
+            ra: &ra,
+            arm: Some((Step::Issued, control, 0, LossPoint::BeforeCard)),
+        };
+        let mut renewal =
+            Renewal::start_with_home(&store, client(), Box::new(home), request, &mut ui).unwrap();
+        let err = runtime.block_on(renewal.run(&mut ui)).unwrap_err();
+        assert!(
+            matches!(err, qoltanba_core::renewal::RenewalError::CardLost(_)),
+            "{err}"
+        );
+        assert_eq!(renewal.state().step, Step::Issued);
+        renewal.id()
+    };
+    assert_eq!(roles_on_card(&card, "issued"), OLD_ROLES);
+    drop(card);
+
+    let mut ui = TestUi { ra: &ra, arm: None };
+    let mut seen = Vec::new();
+    for point in [LossPoint::BeforeCard, LossPoint::AfterCard] {
+        for k in 0u64.. {
+            assert!(k < 40, "the install never got through");
+            let context = format!("lost at install APDU {k} ({point:?})");
+            let run = dir.path().join(format!("{point:?}-{k}"));
+            std::fs::create_dir(&run).unwrap();
+            for file in ["card.json", "device.db"] {
+                std::fs::copy(dir.path().join(file), run.join(file)).unwrap();
+            }
+            let card = Arc::new(Mutex::new(SimCard::open(&run.join("card.json")).unwrap()));
+            let store = Store::open(&run.join("device.db")).unwrap();
+            let resume = |store| {
+                let (shared, control) = session(&card);
+                let home = CardHome::new(shared, Vec::new(), &new_keys);
+                let renewal =
+                    Renewal::resume_with_home(store, client(), Box::new(home), id).unwrap();
+                (renewal, control)
+            };
+            let (mut renewal, control) = resume(&store);
+            control.fail_at_point(k, TransportError::TagLost, point);
+            match runtime.block_on(renewal.run(&mut ui)) {
+                Ok(Outcome::Done(summary)) => {
+                    // No APDU k: the install is shorter than k + 1 APDUs.
+                    assert_eq!(summary.new.len(), 2);
+                    assert_eq!(roles_are_sound(&card, &context), NEW_ROLES);
+                    assert!(k >= 8, "{context}: the install has at least 8 APDUs");
+                    break;
+                }
+                Ok(other) => panic!("{context}: {other:?}"),
+                Err(e) => {
+                    assert!(
+                        matches!(e, qoltanba_core::renewal::RenewalError::CardLost(_)),
+                        "{context}: {e}"
+                    );
+                    seen.push(roles_on_card(&card, &context));
+                    roles_are_sound(&card, &context);
+                }
+            }
+            drop(renewal);
+            // The card is back: a new session resumes and finishes.
+            let (mut renewal, _) = resume(&store);
+            match runtime.block_on(renewal.run(&mut ui)).unwrap() {
+                Outcome::Done(summary) => assert_eq!(summary.new.len(), 2),
+                other => panic!("{context}, resumed: {other:?}"),
+            }
+            assert_eq!(
+                roles_are_sound(&card, &format!("{context}, resumed")),
+                NEW_ROLES
+            );
+        }
+    }
+    // Both sides were seen: cuts before ACTIVATE KEYS left the old keys,
+    // the ACTIVATE whose answer was lost the new ones.
+    assert!(
+        seen.contains(&OLD_ROLES) && seen.contains(&NEW_ROLES),
+        "{seen:?}"
     );
 }

@@ -57,6 +57,10 @@ pub enum CardError {
     CertificateRefused(u8),
     #[error("the certificate is {0} bytes; the card's file holds at most {1}")]
     CertificateTooLarge(usize, usize),
+    #[error(
+        "the certificate file of key slot {slot:02X} is damaged ({detail}); take the card to a public service centre"
+    )]
+    CertificateFile { slot: u8, detail: String },
     #[error(transparent)]
     Key(#[from] CardKeyError),
     #[error(
@@ -173,6 +177,9 @@ impl qoltanba_l10n::Localize for CardError {
             Self::CertificateTooLarge(size, limit) => Text::new("error-card-certificate-too-large")
                 .arg("size", *size)
                 .arg("limit", *limit),
+            Self::CertificateFile { slot: s, detail } => Text::new("error-card-certificate-file")
+                .arg("slot", slot(s))
+                .arg("detail", detail),
             Self::Key(k) => k.text(),
             Self::Unexpected { operation, sw } => Text::new("error-card-unexpected")
                 .arg("operation", *operation)

@@ -33,9 +33,23 @@ impl Role {
 impl CardSession {
     // ---- keys --------------------------------------------------------------
 
-    /// The public key in `slot`, or `None` when the slot is empty.
+    /// The public key in `slot`, or `None` when the slot is empty. Read
+    /// once per session (a key this session generated is known from
+    /// GENERATE's answer).
     pub fn public_key(&mut self, slot: u8) -> Result<Option<SubjectPublicKeyInfoOwned>, CardError> {
         self.check_slot(slot)?;
+        if let Some(known) = self.known.public_keys.get(&slot) {
+            return Ok(known.clone());
+        }
+        let key = self.read_public_key(slot)?;
+        self.known.public_keys.insert(slot, key.clone());
+        Ok(key)
+    }
+
+    fn read_public_key(
+        &mut self,
+        slot: u8,
+    ) -> Result<Option<SubjectPublicKeyInfoOwned>, CardError> {
         match self.profile.dialect {
             Dialect::Reference => {
                 let data = tlv::encode(0xAC, &tlv::encode(0x84, &[slot]));
@@ -90,7 +104,7 @@ impl CardSession {
         match self.profile.dialect {
             Dialect::KzIdCard => Ok(CardAlgorithm::Rsa2048),
             Dialect::Reference => self
-                .reference_status()?
+                .status()?
                 .slots
                 .iter()
                 .find(|s| s.slot == slot)
@@ -134,16 +148,32 @@ impl CardSession {
                 let command = Command::new(0, 0x46, 0x00, 0x00)
                     .with_data(data)
                     .expect_long_response();
-                let r = self.channel.transmit(&command)?;
-                self.key_answer(r.sw, slot, "GENERATE ASYMMETRIC KEY PAIR")?;
-                Ok(keys::spki_from_template(&r.data, algorithm)?)
+                let generated = self
+                    .channel
+                    .transmit(&command)
+                    .map_err(CardError::from)
+                    .and_then(|r| {
+                        self.key_answer(r.sw, slot, "GENERATE ASYMMETRIC KEY PAIR")?;
+                        Ok(keys::spki_from_template(&r.data, algorithm)?)
+                    });
+                // On success the answer says what changed; otherwise the
+                // slot may or may not hold a new key.
+                match &generated {
+                    Ok(key) => self.known.generated(slot, algorithm, key),
+                    Err(_) => self.known.forget_slot(slot),
+                }
+                generated
             }
             Dialect::KzIdCard => {
                 let command =
                     Command::new(0, 0x46, 0x02, 0x00).with_data([0xA4, 0x03, 0x84, 0x01, slot]);
+                // Whatever the answer, the slot's old key may be gone.
+                self.known.forget_slot(slot);
                 let r = self.channel.transmit(&command)?;
                 self.key_answer(r.sw, slot, "GENERATE")?;
-                self.public_key(slot)?.ok_or(CardError::EmptySlot(slot))
+                let key = self.public_key(slot)?.ok_or(CardError::EmptySlot(slot))?;
+                self.known.generated(slot, algorithm, &key);
+                Ok(key)
             }
         }
     }

@@ -2,10 +2,12 @@
 //! application), then PIN management, keys, signatures and certificates.
 //!
 //! Every operation is one short conversation that can be started again from
-//! the top after a lost tag: nothing here keeps card state that a retry
-//! would trip over, and writes that must not be half-done (a certificate
-//! becoming current) are guarded by the card itself (ACTIVATE KEYS checks
-//! the certificate before it moves a role).
+//! the top after a lost tag: what the session remembers of the card (its
+//! status, certificates and public keys, so each is read at most once) is
+//! kept current from the card's answers and forgotten when an answer is
+//! lost, and writes that must not be half-done (new keys becoming current)
+//! are guarded by the card itself (ACTIVATE KEYS checks every certificate
+//! before it moves the roles, all of them in one command).
 //!
 //! Files: `open` (profile detection, PACE), `status`, `pin`, `keys`
 //! (roles, key generation, signatures), `certificates` (certificate files,
@@ -34,6 +36,9 @@ pub struct CardSession {
     /// The last MSE:SET (slot, algorithm, for signing vs. authentication),
     /// so repeated signatures with one key skip it.
     selected_key: Option<(u8, CardAlgorithm, bool)>,
+    /// What the card's answers told this session (status, certificates,
+    /// public keys), so nothing is read twice.
+    known: status::Known,
 }
 
 impl std::fmt::Debug for CardSession {

@@ -31,6 +31,7 @@ impl CardSession {
             profile,
             atr,
             selected_key: None,
+            known: Default::default(),
         };
         if let Access::Pace { card_access_sfi } = profile.access {
             let can = can.ok_or(CardError::CanNeeded)?;

@@ -3,6 +3,7 @@
 
 use super::CardSession;
 use super::error::{CardError, digits_range, unexpected};
+use super::status::Counter;
 use crate::apdu::{Command, Status, StatusWord};
 use crate::profile::Dialect;
 use crate::secret::{Pin, Puk};
@@ -27,6 +28,7 @@ impl CardSession {
     pub fn pin_status(&mut self) -> Result<PinStatus, CardError> {
         let command = Command::new(0, 0x20, 0x00, self.profile.pin.reference);
         let r = self.channel.transmit(&command)?;
+        self.known.counter_answer(Counter::Pin, r.sw, self.profile);
         Ok(match r.sw.status() {
             Status::Success => PinStatus::Verified,
             Status::TriesLeft(n) => PinStatus::TriesLeft(n),
@@ -46,6 +48,7 @@ impl CardSession {
             })?;
         let command = Command::new(0, 0x20, 0x00, format.reference).with_data(block.to_vec());
         let r = self.channel.transmit(&command)?;
+        self.known.counter_answer(Counter::Pin, r.sw, self.profile);
         self.pin_answer(r.sw, "VERIFY")
     }
 
@@ -89,6 +92,7 @@ impl CardSession {
             &Command::new(0, 0x24, 0x00, format.reference)
                 .with_data(zeroize::Zeroizing::new(data).to_vec()),
         )?;
+        self.known.counter_answer(Counter::Pin, r.sw, self.profile);
         if r.sw.status() == Status::IncorrectData {
             return Err(CardError::BadNewPin(expected()));
         }
@@ -117,6 +121,7 @@ impl CardSession {
         let r = self
             .channel
             .transmit(&Command::new(0, 0x2C, 0x00, format.reference).with_data(data.to_vec()))?;
+        self.known.counter_answer(Counter::Puk, r.sw, self.profile);
         match r.sw.status() {
             Status::Success => Ok(()),
             Status::TriesLeft(0) | Status::Blocked => Err(CardError::PukBlocked),

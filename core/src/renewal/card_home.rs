@@ -3,9 +3,10 @@
 //! Locations are slot names (`slot-83-auth`): the flow stores them, and a
 //! resumed renewal finds the same keys on the card again. New keys go into
 //! slots without a current key ([`free_slot`]); on the reference card the
-//! issued certificates are written next to them and made current with one
-//! ACTIVATE KEYS, which the card refuses for an incomplete certificate. The
-//! kz-idcard cannot store certificates, so they are written to a directory.
+//! issued certificates are written next to them and all the new keys are
+//! made current with one ACTIVATE KEYS for both roles, which the card
+//! refuses (changing nothing) for an incomplete certificate. The kz-idcard
+//! cannot store certificates, so they are written to a directory.
 
 use std::path::{Path, PathBuf};
 
@@ -13,9 +14,11 @@ use qoltanba_l10n::Text;
 use time::OffsetDateTime;
 
 use super::error::RenewalError;
-use super::key_home::KeyHome;
+use super::key_home::{CertifiedKey, KeyHome};
 use super::ui::RenewalUi;
-use qoltanba_card::keystore::{CardKey, SharedSession, certified_slots, generate_in_free_slot};
+use qoltanba_card::keystore::{
+    CardKey, SharedSession, certified_slot, certified_slots, generate_in_free_slot,
+};
 use qoltanba_card::profile::{CardAlgorithm, Dialect};
 use qoltanba_card::session::{CardError, PinStatus, Role};
 use qoltanba_pki::cert::{KzCertificate, Purpose};
@@ -139,7 +142,7 @@ impl KeyHome for CardHome {
         _ui: &mut dyn RenewalUi,
     ) -> Result<(Box<dyn Signer>, KzCertificate), RenewalError> {
         let (slot, purpose) = parse_location(location)?;
-        let certified = certified_slots(&self.session, &self.known).map_err(card_error)?;
+        let certified = certified_slot(&self.session, &self.known, slot).map_err(card_error)?;
         let found = certified
             .into_iter()
             .find(|c| c.slot == slot && c.certificate.purpose() == purpose)
@@ -218,56 +221,100 @@ impl KeyHome for CardHome {
         &mut self,
         location: &Path,
         cert: &KzCertificate,
-        _chain: &[KzCertificate],
+        chain: &[KzCertificate],
         ui: &mut dyn RenewalUi,
     ) -> Result<(), RenewalError> {
-        let (slot, purpose) = parse_location(location)?;
+        let key = CertifiedKey {
+            location: location.to_path_buf(),
+            certificate: cert.clone(),
+            chain: chain.to_vec(),
+        };
+        self.install_all(std::slice::from_ref(&key), ui)
+    }
+
+    /// On the reference card: every certificate into its slot's file, then
+    /// one ACTIVATE KEYS for all the roles, which the card moves together
+    /// or not at all. A card lost at any point holds either all the old
+    /// keys as current or all the new ones; a resumed run writes again
+    /// what has no role yet and activates (again: the card answers the
+    /// same). The kz-idcard cannot store certificates: they go to files.
+    fn install_all(
+        &mut self,
+        keys: &[CertifiedKey],
+        ui: &mut dyn RenewalUi,
+    ) -> Result<(), RenewalError> {
+        let mut targets = Vec::with_capacity(keys.len());
+        for key in keys {
+            let (slot, purpose) = parse_location(&key.location)?;
+            targets.push((slot, purpose, &key.certificate));
+        }
         if self.dialect() == Dialect::KzIdCard {
-            std::fs::create_dir_all(&self.export_dir)
-                .map_err(|e| RenewalError::Key(format!("{}: {e}", self.export_dir.display())))?;
-            let path = self.export_dir.join(format!(
-                "card-{}.cer",
-                slot_location(slot, purpose).display()
-            ));
-            replace(&path, cert.der()).map_err(|e| RenewalError::KeyFile(path.clone(), e))?;
-            ui.progress(
-                &Text::new("status-card-certificate-saved")
-                    .arg("slot", format!("{slot:02X}"))
-                    .arg("path", path.display().to_string()),
-            );
+            for (slot, purpose, cert) in targets {
+                self.export_certificate(slot, purpose, cert, ui)?;
+            }
             return Ok(());
         }
-        let mut roles = Vec::new();
-        if purpose.can_auth() {
-            roles.push((Role::Auth, slot));
-        }
-        if purpose.can_sign() {
-            roles.push((Role::Sign, slot));
-        }
-        ui.progress(
-            &Text::new("status-card-writing-certificate").arg("slot", format!("{slot:02X}")),
-        );
+        let roles: Vec<(Role, u8)> = targets
+            .iter()
+            .flat_map(|(slot, purpose, _)| {
+                let auth = purpose.can_auth().then_some((Role::Auth, *slot));
+                let sign = purpose.can_sign().then_some((Role::Sign, *slot));
+                auth.into_iter().chain(sign)
+            })
+            .collect();
         let mut session = self.session.lock().unwrap_or_else(|p| p.into_inner());
-        // A resumed run after a lost tag: the card may have activated the
-        // slot already, and then refuses to overwrite its file.
         let status = session.status().map_err(card_error)?;
-        let active = roles.iter().all(|(role, s)| match role {
-            Role::Auth => status.auth_slot == Some(*s),
-            Role::Sign => status.sign_slot == Some(*s),
-        });
-        if active
-            && session
-                .read_certificate(slot)
-                .map_err(card_error)?
-                .as_deref()
-                == Some(cert.der())
+        for (slot, _, cert) in &targets {
+            let current = status.auth_slot == Some(*slot) || status.sign_slot == Some(*slot);
+            if current {
+                // A resumed run whose ACTIVATE the card ran (its answer
+                // was lost): the card keeps a current key's file as it is.
+                let stored = session.read_certificate(*slot).map_err(card_error)?;
+                if stored.as_deref() != Some(cert.der()) {
+                    return Err(RenewalError::Key(format!(
+                        "the ID card's key slot {slot:02X} is current with another certificate than the issued one"
+                    )));
+                }
+                continue;
+            }
+            ui.progress(
+                &Text::new("status-card-writing-certificate").arg("slot", format!("{slot:02X}")),
+            );
+            session
+                .write_certificate(*slot, cert.der())
+                .map_err(card_error)?;
+        }
+        if roles
+            .iter()
+            .all(|(role, slot)| status.role_slot(*role) == Some(*slot))
         {
             return Ok(());
         }
-        session
-            .write_certificate(slot, cert.der())
-            .map_err(card_error)?;
-        session.activate(&roles).map_err(card_error)?;
+        session.activate(&roles).map_err(card_error)
+    }
+}
+
+impl CardHome {
+    /// kz-idcard: the certificate into a file of the export directory.
+    fn export_certificate(
+        &self,
+        slot: u8,
+        purpose: Purpose,
+        cert: &KzCertificate,
+        ui: &mut dyn RenewalUi,
+    ) -> Result<(), RenewalError> {
+        std::fs::create_dir_all(&self.export_dir)
+            .map_err(|e| RenewalError::Key(format!("{}: {e}", self.export_dir.display())))?;
+        let path = self.export_dir.join(format!(
+            "card-{}.cer",
+            slot_location(slot, purpose).display()
+        ));
+        replace(&path, cert.der()).map_err(|e| RenewalError::KeyFile(path.clone(), e))?;
+        ui.progress(
+            &Text::new("status-card-certificate-saved")
+                .arg("slot", format!("{slot:02X}"))
+                .arg("path", path.display().to_string()),
+        );
         Ok(())
     }
 }

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use super::Step;
 use super::card_home::CardHome;
 use super::error::{RenewalError, signing_error};
-use super::key_home::{FileHome, KeyHome};
+use super::key_home::{CertifiedKey, FileHome, KeyHome};
 use super::review::{Review, ReviewAnswer};
 use super::state::{
     NewCertificate, NewKey, Outcome, RenewalRequest, RenewalState, Summary, stored_state,
@@ -563,10 +563,15 @@ impl<'a> Renewal<'a> {
         }
     }
 
+    /// Check every issued certificate first, then install them all in
+    /// one [`KeyHome::install_all`]: nothing is installed unless every
+    /// certificate checks out, and a home that can make its new keys
+    /// current together (the ID card) does so.
     fn install(&mut self, ui: &mut dyn RenewalUi) -> Result<(), RenewalError> {
         ui.progress(&Text::new("status-installing"));
         let mut new_keys = self.state.new_keys.clone();
-        for key in &mut new_keys {
+        let mut certified = Vec::with_capacity(new_keys.len());
+        for key in &new_keys {
             let (_, cert_b64, chain_pem) = self
                 .state
                 .issued
@@ -589,9 +594,9 @@ impl<'a> Renewal<'a> {
             let signer = self.home.open_new(&key.file, ui)?;
             // Key match and chain: the certificate is for our key, for the
             // purpose asked, from a CA that chains to the RA's root.
-            let (ours, certified) = (signer.public_key(), cert.public_key());
-            if ours.algorithm.oid != certified.algorithm.oid
-                || ours.subject_public_key != certified.subject_public_key
+            let (ours, certified_key) = (signer.public_key(), cert.public_key());
+            if ours.algorithm.oid != certified_key.algorithm.oid
+                || ours.subject_public_key != certified_key.subject_public_key
             {
                 return Err(RenewalError::BadIssue(
                     "the certificate is for another key".into(),
@@ -606,10 +611,19 @@ impl<'a> Renewal<'a> {
                 Some(key.purpose),
             )
             .map_err(|e| RenewalError::BadIssue(e.to_string()))?;
-            self.home.install(&key.file, &cert, &chain, ui)?;
-            self.store
-                .remember_certificate(&cert, &location_name(self.home.as_ref(), &key.file))?;
-            key.serial = Some(cert.serial_hex());
+            certified.push(CertifiedKey {
+                location: key.file.clone(),
+                certificate: cert,
+                chain,
+            });
+        }
+        self.home.install_all(&certified, ui)?;
+        for (key, c) in new_keys.iter_mut().zip(&certified) {
+            self.store.remember_certificate(
+                &c.certificate,
+                &location_name(self.home.as_ref(), &key.file),
+            )?;
+            key.serial = Some(c.certificate.serial_hex());
         }
         self.store.mark_replaced(&self.state.old_serials)?;
         self.state.new_keys = new_keys;

@@ -50,6 +50,20 @@ pub trait KeyHome: Send {
         chain: &[KzCertificate],
         ui: &mut dyn RenewalUi,
     ) -> Result<(), RenewalError>;
+    /// Bind every issued certificate to its new key, as one step where the
+    /// home can (the ID card makes all its new keys current with one
+    /// command, so a lost card never leaves a mix of old and new keys).
+    /// The default installs them one by one with [`KeyHome::install`].
+    fn install_all(
+        &mut self,
+        keys: &[CertifiedKey],
+        ui: &mut dyn RenewalUi,
+    ) -> Result<(), RenewalError> {
+        for key in keys {
+            self.install(&key.location, &key.certificate, &key.chain, ui)?;
+        }
+        Ok(())
+    }
     /// [`KeyHome::create`] with the challenge a platform binds into the new
     /// key's attestation (the login challenge of the session); homes
     /// without attestation ignore it.
@@ -72,6 +86,17 @@ pub trait KeyHome: Send {
     fn location_name(&self, location: &Path) -> String {
         format!("{}:{}", scheme(self.storage()), location.display())
     }
+}
+
+/// A new key with its issued certificate, checked by the flow, ready for
+/// [`KeyHome::install_all`].
+#[derive(Clone, Debug)]
+pub struct CertifiedKey {
+    /// Where the key lives ([`KeyHome::create`]'s location).
+    pub location: PathBuf,
+    pub certificate: KzCertificate,
+    /// The issuing CA and the root.
+    pub chain: Vec<KzCertificate>,
 }
 
 /// The scheme of a stored location name for keys in `storage`.

@@ -33,7 +33,7 @@ mod ui;
 pub use card_home::CardHome;
 pub use error::RenewalError;
 pub use flow::{Renewal, log_in};
-pub use key_home::{FileHome, KeyHome, parse_location_name};
+pub use key_home::{CertifiedKey, FileHome, KeyHome, parse_location_name};
 pub use platform_home::PlatformHome;
 pub use review::{Review, ReviewAnswer, ReviewWarning};
 pub use state::{NewCertificate, NewKey, Outcome, RenewalRequest, RenewalState, Summary};

@@ -86,6 +86,7 @@ error-card-unsupported = the card does not support { $what }
 error-card-not-confirmed = generating a key in slot { $slot } was not confirmed; nothing was changed
 error-card-certificate-refused = the card refused the certificate for slot { $slot }: it is missing, incomplete or not for that slot's key; write it again
 error-card-certificate-too-large = the certificate is { $size } bytes; the card's file holds at most { $limit }
+error-card-certificate-file = the certificate file of key slot { $slot } is damaged ({ $detail }); take the card to a public service centre
 error-card-unexpected = the card answered { $operation } with status word { $sw }, which qoltanba does not expect; try again, and report it if it repeats
 error-card-malformed = the card's answer to { $operation } is malformed: { $detail }
 

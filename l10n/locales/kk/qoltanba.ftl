@@ -85,6 +85,7 @@ error-card-unsupported = карта { $what } қолдамайды
 error-card-not-confirmed = { $slot } ұяшығында кілт жасау расталмады; ештеңе өзгертілген жоқ
 error-card-certificate-refused = карта { $slot } ұяшығына арналған тіркеу куәлігін қабылдамады: ол жоқ, толық емес немесе сол ұяшықтың кілтіне арналмаған; оны қайта жазыңыз
 error-card-certificate-too-large = тіркеу куәлігінің көлемі { $size } байт; картаның файлына ең көбі { $limit } сыяды
+error-card-certificate-file = { $slot } кілт ұяшығының тіркеу куәлігі файлы бүлінген ({ $detail }); картамен ХҚКО-ға барыңыз
 error-card-unexpected = карта { $operation } командасына qoltanba күтпеген { $sw } күй сөзімен жауап берді; қайталап көріңіз, қайталанса бізге хабарлаңыз
 error-card-malformed = картаның { $operation } командасына жауабы бұрмаланған: { $detail }
 

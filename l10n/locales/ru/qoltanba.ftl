@@ -95,6 +95,7 @@ error-card-unsupported = карта не поддерживает { $what }
 error-card-not-confirmed = создание ключа в ячейке { $slot } не подтверждено; ничего не изменено
 error-card-certificate-refused = карта не приняла регистрационное свидетельство для ячейки { $slot }: его нет, оно неполное или не для ключа этой ячейки; запишите его снова
 error-card-certificate-too-large = размер регистрационного свидетельства { $size } байт; файл карты вмещает не больше { $limit }
+error-card-certificate-file = файл регистрационного свидетельства ячейки ключа { $slot } повреждён ({ $detail }); обратитесь с картой в ЦОН
 error-card-unexpected = карта ответила на { $operation } словом состояния { $sw }, которого qoltanba не ожидает; попробуйте снова и сообщите нам, если это повторится
 error-card-malformed = ответ карты на { $operation } искажён: { $detail }
 
