@@ -7,7 +7,7 @@
 //! becoming current) are guarded by the card itself (ACTIVATE KEYS checks
 //! the certificate before it moves a role).
 //!
-//! Files: `open` (profile detection, PACE), `status`, `pin`, `keys`
+//! Files: `open` (profile detection, then PACE), `status`, `pin`, `keys`
 //! (roles, key generation, signatures), `certificates` (certificate files,
 //! ACTIVATE KEYS), `error` ([`CardError`]).
 
@@ -23,6 +23,7 @@ mod status;
 
 pub use error::CardError;
 pub use keys::Role;
+pub use open::DetectedCard;
 pub use pin::PinStatus;
 pub use status::{CardStatus, SlotStatus};
 
@@ -34,6 +35,9 @@ pub struct CardSession {
     /// The last MSE:SET (slot, algorithm, for signing vs. authentication),
     /// so repeated signatures with one key skip it.
     selected_key: Option<(u8, CardAlgorithm, bool)>,
+    /// The card reported its PIN blocked in this session: no command sends
+    /// the PIN again until the PUK has unblocked it (`pin`).
+    pin_blocked: bool,
 }
 
 impl std::fmt::Debug for CardSession {
