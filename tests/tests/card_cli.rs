@@ -651,8 +651,9 @@ fn a_blocked_pin_is_refused_by_the_cli_without_sending_it() {
 }
 
 /// `qoltanba --json renew --resume --code CODE` and nothing else: the
-/// renewal remembers where its card is; the CAN and the PIN are asked for.
-fn resume_with_code(ra: &Ra, db: &Path, code: &str) -> assert_cmd::Command {
+/// device store remembers the RA, the renewal where its card is; the CAN
+/// and the PIN are asked for.
+fn resume_with_code(db: &Path, code: &str) -> assert_cmd::Command {
     let mut cmd = qoltanba();
     cmd.env("QOLTANBA_DB", db)
         .env_remove("QOLTANBA_CAN")
@@ -676,7 +677,7 @@ fn a_card_renewal_paused_for_its_code_resumes_with_the_code_alone() {
     let code = ra.code(number);
 
     // Nothing given: the CAN is named, with its flag and variable.
-    let out = resume_with_code(ra, &db, &code)
+    let out = resume_with_code(&db, &code)
         .assert()
         .code(2)
         .get_output()
@@ -690,7 +691,7 @@ fn a_card_renewal_paused_for_its_code_resumes_with_the_code_alone() {
     );
     assert_eq!(said.trim().lines().count(), 1, "{said}");
     // The CAN but no PIN: the PIN is named.
-    let out = resume_with_code(ra, &db, &code)
+    let out = resume_with_code(&db, &code)
         .env("QOLTANBA_CAN", CAN)
         .assert()
         .code(2)
@@ -705,7 +706,7 @@ fn a_card_renewal_paused_for_its_code_resumes_with_the_code_alone() {
     );
     no_secret(&out);
     // Another home than the renewal's is refused, naming the card.
-    let out = resume_with_code(ra, &db, &code)
+    let out = resume_with_code(&db, &code)
         .arg("--keystore")
         .arg(ra.path("paused-keystore"))
         .assert()
@@ -719,7 +720,7 @@ fn a_card_renewal_paused_for_its_code_resumes_with_the_code_alone() {
     );
 
     // Both given (from the environment): the renewal finishes on the card.
-    let out = resume_with_code(ra, &db, &code)
+    let out = resume_with_code(&db, &code)
         .env("QOLTANBA_CAN", CAN)
         .env("QOLTANBA_PIN", PIN)
         .assert()
