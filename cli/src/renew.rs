@@ -21,6 +21,7 @@ use qoltanba_core::renewal::{
 use qoltanba_core::store::Store;
 use qoltanba_pki::cert::KzCertificate;
 use qoltanba_pki::keyfile::{NewPassword, Password};
+use qoltanba_pki::reissue::StorageKind;
 use qoltanba_pki::timestamp::rfc3339;
 use qoltanba_token::TokenHome;
 use serde_json::json;
@@ -190,6 +191,25 @@ fn resume_home(
     let remembered = state.home.as_ref();
     // Where the renewal's start put new key files and exported certificates.
     let new_keys_dir = state.request.new_keys_dir.clone();
+    // Flags naming another kind of home are refused before any secret is
+    // asked for (the flow refuses them too).
+    let named = if args.token.module.is_some() {
+        Some(StorageKind::Token)
+    } else if args.card().is_some() {
+        Some(StorageKind::IdCard)
+    } else {
+        args.keystore
+            .as_ref()
+            .map(|_| StorageKind::PlatformKeystore)
+    };
+    if let (Some(given), Some(home)) = (named, remembered)
+        && given != home.storage()
+    {
+        return Err(CliError::said(RenewalError::OtherHome {
+            remembered: home.storage(),
+            given,
+        }));
+    }
     if args.token.module.is_some() {
         return Ok(Box::new(token_home(args)?));
     }
