@@ -21,11 +21,13 @@ use qoltanba_core::cabinet::{Cabinet, CabinetEvent};
 use qoltanba_core::ra::{RaClient, RaConfig};
 use qoltanba_core::reminders::{DEFAULT_OFFSETS, due, schedule};
 use qoltanba_core::renewal::{
-    CardHome, Outcome, PlatformHome, Renewal, RenewalRequest, RenewalUi, Review, ReviewAnswer, Step,
+    CardHome, HomeRecord, Outcome, PlatformHome, Renewal, RenewalRequest, RenewalUi, ResumeSecret,
+    Review, ReviewAnswer, Step,
 };
 use qoltanba_core::store::Store;
 use qoltanba_pki::cert::{KzCertificate, Purpose};
 use qoltanba_pki::keyfile::{NewPassword, Password, import_key_file};
+use qoltanba_pki::reissue::StorageKind;
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
@@ -126,8 +128,25 @@ impl std::fmt::Debug for KeystoreRenewal {
     }
 }
 
+/// Where a renewal's keys live, as the renewal remembers it, and what its
+/// resume needs from the citizen ([`App::renewal_home`]).
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct RenewalHome {
+    /// Resume with the [`KeySource`] of this storage: `FILE` with
+    /// `KeyFiles`, `PLATFORM_KEYSTORE` with `Keystore`, `ID_CARD` with
+    /// `Card`; another is refused (`InvalidInput`).
+    pub storage: StorageKind,
+    /// The ID card's profile (`qoltanba-ref-1`, `kz-idcard`), for a card renewal.
+    pub card_profile: Option<String>,
+    /// What to ask the citizen for, in this order: the CAN only when the
+    /// card needs it, a key file password only when the current keys are
+    /// key files.
+    pub secrets: Vec<ResumeSecret>,
+}
+
 /// The keys a resumed renewal works with, asked again because secrets are
-/// never stored.
+/// never stored. Its kind must match where the renewal's keys live
+/// ([`App::renewal_home`]).
 #[derive(uniffi::Enum)]
 pub enum KeySource {
     /// Key files: the current password, and the one for the new files.
@@ -669,6 +688,26 @@ impl App {
             Step::from_name(&stored.step).ok_or_else(|| QoltanbaError::Storage {
                 detail: format!("renewal {renewal_id} has an unknown step {}", stored.step),
             })
+        })
+    }
+
+    /// Where renewal `renewal_id` keeps its keys and which secrets its
+    /// resume needs, from the local database (no network): the app asks
+    /// for exactly those and builds the matching [`KeySource`], instead of
+    /// asking the citizen again where the keys are. `None` for a renewal
+    /// recorded by a version that did not remember its home.
+    pub fn renewal_home(&self, renewal_id: i64) -> Result<Option<RenewalHome>, QoltanbaError> {
+        guard(|| {
+            let state = Renewal::load_state(&self.store, renewal_id)?;
+            let secrets = state.resume_secrets().unwrap_or_default();
+            Ok(state.home.map(|home| RenewalHome {
+                storage: home.storage(),
+                card_profile: match &home {
+                    HomeRecord::IdCard { profile, .. } => Some(profile.clone()),
+                    _ => None,
+                },
+                secrets,
+            }))
         })
     }
 

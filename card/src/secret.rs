@@ -12,7 +12,7 @@ use zeroize::Zeroizing;
 pub enum SecretFormatError {
     #[error("the {kind} must be digits only")]
     NotDigits { kind: &'static str },
-    #[error("the {kind} must have {expected} digits")]
+    #[error("the {kind} must have {expected} digits; check it and enter it again")]
     WrongLength {
         kind: &'static str,
         expected: String,

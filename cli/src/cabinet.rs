@@ -151,6 +151,7 @@ impl KeyArgs {
             json: true,
             yes: false,
             confirm_review: false,
+            secret_error: None,
         };
         if let Some(file) = &self.key {
             return Ok((Box::new(FileHome::new(PathBuf::new())), file.clone(), ui));

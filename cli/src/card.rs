@@ -1,7 +1,10 @@
 //! `qoltanba card …`: the ID card in a PC/SC reader or the simulator card.
 //!
 //! CAN, PIN and PUK come from files or a prompt, never from arguments
-//! (other users can read those in `ps`).
+//! (other users can read those in `ps`). The card is found out first
+//! (profile from the ATR, else by asking it), so the CAN is asked only of a
+//! card that needs one; the PIN, PUK and CAN are checked against the card's
+//! formats before PACE, and a PIN the card reports blocked is not sent.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -11,7 +14,7 @@ use qoltanba_card::CardTransport;
 use qoltanba_card::keystore::{CardKey, SharedSession, certified_slots};
 use qoltanba_card::profile::CardProfile;
 use qoltanba_card::secret::{Can, Pin, Puk};
-use qoltanba_card::session::{CardError, CardSession, PinStatus};
+use qoltanba_card::session::{CardError, CardSession, DetectedCard, PinStatus};
 use qoltanba_core::store::Store;
 use qoltanba_pki::cert::KzCertificate;
 use qoltanba_pki::signed_message::sign_message;
@@ -19,7 +22,7 @@ use serde::Serialize;
 
 use crate::Context;
 use crate::error::CliError;
-use crate::secret_input::PasswordSource;
+use crate::secret_input::Secret;
 
 /// Which card, and how to get in.
 #[derive(Args, Debug, Clone)]
@@ -128,64 +131,86 @@ fn simulator_transport(file: &Path) -> Result<Box<dyn CardTransport>, CliError> 
     )))
 }
 
-fn read_secret(
+/// A card secret from its file, its environment variable or a prompt.
+fn card_secret<T>(
+    secret: Secret,
     file: Option<&Path>,
-    env: &'static str,
-    prompt: &'static str,
-) -> Result<zeroize::Zeroizing<String>, CliError> {
-    PasswordSource {
-        file,
-        env,
-        prompt,
-        confirm: false,
-    }
-    .read()
-}
-
-fn can(args: &CardArgs) -> Result<Can, CliError> {
-    let text = read_secret(
-        args.can_file.as_deref(),
-        "QOLTANBA_CAN",
-        "CAN (6 digits printed on the card)",
-    )?;
-    Can::new(&text).map_err(|e| CliError::usage(e.to_string()))
+    parse: impl FnOnce(&str) -> Result<T, qoltanba_card::secret::SecretFormatError>,
+) -> Result<T, CliError> {
+    let text = secret.read(file)?;
+    parse(&text).map_err(|e| CliError::usage_text(qoltanba_l10n::Localize::text(&e)))
 }
 
 pub fn pin(args: &CardArgs) -> Result<Pin, CliError> {
-    let text = read_secret(args.pin_file.as_deref(), "QOLTANBA_PIN", "Card PIN")?;
-    Pin::new(&text).map_err(|e| CliError::usage(e.to_string()))
+    card_secret(Secret::Pin, args.pin_file.as_deref(), Pin::new)
+}
+
+/// The profile `--profile` names.
+fn profile_arg(args: &CardArgs) -> Result<Option<&'static CardProfile>, CliError> {
+    match &args.profile {
+        Some(name) => Ok(Some(CardProfile::by_name(name).ok_or_else(|| {
+            CliError::usage(format!(
+                "no card profile {name:?}; use qoltanba-ref-1 or kz-idcard"
+            ))
+        })?)),
+        None => Ok(None),
+    }
+}
+
+/// The card the arguments name, found out without any secret.
+pub fn detect(args: &CardArgs) -> Result<DetectedCard, CliError> {
+    detect_on(transport(args)?, args)
+}
+
+fn detect_on(transport: Box<dyn CardTransport>, args: &CardArgs) -> Result<DetectedCard, CliError> {
+    let profile = profile_arg(args)?;
+    CardSession::detect(transport, profile).map_err(card_failed)
+}
+
+/// The CAN, when `card` needs one (asked only then), checked against the
+/// card's format before anything is sent.
+fn can_for(card: &DetectedCard, args: &CardArgs) -> Result<Option<Can>, CliError> {
+    if !card.needs_can() {
+        return Ok(None);
+    }
+    let can = card_secret(Secret::Can, args.can_file.as_deref(), Can::new)?;
+    card.check_can(&can).map_err(card_failed)?;
+    Ok(Some(can))
 }
 
 /// Open a session with the card the arguments name (PACE with the CAN when
 /// the card needs it).
 pub fn open(args: &CardArgs) -> Result<CardSession, CliError> {
-    let profile = match &args.profile {
-        Some(name) => Some(CardProfile::by_name(name).ok_or_else(|| {
-            CliError::usage(format!(
-                "no card profile {name:?}; use qoltanba-ref-1 or kz-idcard"
-            ))
-        })?),
-        None => None,
-    };
-    let transport = transport(args)?;
-    let guessed = profile.or_else(|| transport.atr().as_deref().and_then(CardProfile::from_atr));
-    let needs_can = guessed.is_none_or(|p| p.can_digits > 0);
-    let can = if needs_can { Some(can(args)?) } else { None };
-    CardSession::open(transport, profile, can.as_ref()).map_err(card_failed)
+    open_detected(detect(args)?, args)
 }
 
-/// Open the card and verify the PIN, warning on stderr before the last try.
+fn open_detected(card: DetectedCard, args: &CardArgs) -> Result<CardSession, CliError> {
+    let can = can_for(&card, args)?;
+    card.open(can.as_ref()).map_err(card_failed)
+}
+
+/// Open the card and verify the PIN: the PIN's format is checked before
+/// PACE, a warning goes to stderr before the last try, and a PIN the card
+/// reports blocked is refused without being sent.
 pub fn open_with_pin(args: &CardArgs) -> Result<CardSession, CliError> {
-    let mut session = open(args)?;
-    warn_last_try(&mut session);
+    let card = detect(args)?;
+    let can = can_for(&card, args)?;
     let pin = pin(args)?;
+    card.check_pin(&pin).map_err(card_failed)?;
+    let mut session = card.open(can.as_ref()).map_err(card_failed)?;
+    warn_last_try(&mut session);
     session.verify_pin(&pin).map_err(card_failed)?;
     Ok(session)
 }
 
+/// Asks the card for its PIN's state (no try spent): a warning before the
+/// last try; a blocked PIN is then refused by the session without a VERIFY.
 fn warn_last_try(session: &mut CardSession) {
     if let Ok(PinStatus::TriesLeft(1)) = session.pin_status() {
-        eprintln!("warning: one PIN try left; a wrong PIN now blocks the card");
+        eprintln!(
+            "{}",
+            crate::lang::say(&qoltanba_l10n::Text::new("cli-warning-last-pin-try"))
+        );
     }
 }
 
@@ -252,10 +277,7 @@ pub fn run(args: CardArgs, command: CardCommand, ctx: &Context) -> Result<(), Cl
         CardCommand::Readers => readers(ctx),
         CardCommand::Info { certs } => info(&args, &certs, ctx),
         CardCommand::VerifyPin => {
-            let mut session = open(&args)?;
-            warn_last_try(&mut session);
-            let pin = pin(&args)?;
-            session.verify_pin(&pin).map_err(card_failed)?;
+            open_with_pin(&args)?;
             say(
                 ctx,
                 "the PIN is correct",
@@ -264,11 +286,14 @@ pub fn run(args: CardArgs, command: CardCommand, ctx: &Context) -> Result<(), Cl
             Ok(())
         }
         CardCommand::ChangePin { new_pin_file } => {
-            let mut session = open(&args)?;
-            warn_last_try(&mut session);
+            let card = detect(&args)?;
+            let can = can_for(&card, &args)?;
             let old = pin(&args)?;
-            let new = read_secret(new_pin_file.as_deref(), "QOLTANBA_NEW_PIN", "New PIN")?;
-            let new = Pin::new(&new).map_err(|e| CliError::usage(e.to_string()))?;
+            card.check_pin(&old).map_err(card_failed)?;
+            let new = card_secret(Secret::NewPin, new_pin_file.as_deref(), Pin::new)?;
+            card.check_new_pin(&new).map_err(card_failed)?;
+            let mut session = card.open(can.as_ref()).map_err(card_failed)?;
+            warn_last_try(&mut session);
             session.change_pin(&old, &new).map_err(card_failed)?;
             say(
                 ctx,
@@ -281,11 +306,14 @@ pub fn run(args: CardArgs, command: CardCommand, ctx: &Context) -> Result<(), Cl
             puk_file,
             new_pin_file,
         } => {
-            let mut session = open(&args)?;
-            let puk = read_secret(puk_file.as_deref(), "QOLTANBA_PUK", "PUK")?;
-            let puk = Puk::new(&puk).map_err(|e| CliError::usage(e.to_string()))?;
-            let new = read_secret(new_pin_file.as_deref(), "QOLTANBA_NEW_PIN", "New PIN")?;
-            let new = Pin::new(&new).map_err(|e| CliError::usage(e.to_string()))?;
+            // Both are checked against the card's formats before PACE.
+            let card = detect(&args)?;
+            let can = can_for(&card, &args)?;
+            let puk = card_secret(Secret::Puk, puk_file.as_deref(), Puk::new)?;
+            card.check_puk(&puk).map_err(card_failed)?;
+            let new = card_secret(Secret::NewPin, new_pin_file.as_deref(), Pin::new)?;
+            card.check_new_pin(&new).map_err(card_failed)?;
+            let mut session = card.open(can.as_ref()).map_err(card_failed)?;
             session.unblock_pin(&puk, &new).map_err(card_failed)?;
             say(
                 ctx,
@@ -517,4 +545,54 @@ fn read_certs(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use qoltanba_card::TransportError;
+    use qoltanba_card_sim::{KzSlots, SimCard, SimConfig, SimTransport};
+
+    /// A reader that reports no ATR, so the card must be asked what it is.
+    struct NoAtr(SimTransport);
+
+    impl CardTransport for NoAtr {
+        fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+            self.0.transmit(command)
+        }
+    }
+
+    /// Card arguments whose CAN file does not exist: reading it fails, so
+    /// a session that opens was never asked for a CAN.
+    fn args(dir: &Path) -> CardArgs {
+        CardArgs {
+            reader: None,
+            simulator: None,
+            profile: None,
+            can_file: Some(dir.join("no-such-can")),
+            pin_file: None,
+        }
+    }
+
+    #[test]
+    fn with_an_unknown_atr_the_can_is_asked_only_of_a_card_that_needs_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let kz = SimCard::create(None, SimConfig::kz(KzSlots::Two, "4827")).unwrap();
+        let card = detect_on(Box::new(NoAtr(SimTransport::new(kz))), &args(dir.path())).unwrap();
+        assert_eq!(card.profile().name, "kz-idcard");
+        let session = open_detected(card, &args(dir.path())).unwrap();
+        assert_eq!(session.profile().name, "kz-idcard");
+
+        let reference =
+            SimCard::create(None, SimConfig::reference("739182", "482713", "91736455")).unwrap();
+        let card = detect_on(
+            Box::new(NoAtr(SimTransport::new(reference))),
+            &args(dir.path()),
+        )
+        .unwrap();
+        assert!(card.needs_can());
+        let err = open_detected(card, &args(dir.path())).unwrap_err();
+        assert_eq!(err.code(), 3, "the CAN file was read: {err}");
+        assert!(err.to_string().contains("no-such-can"), "{err}");
+    }
 }

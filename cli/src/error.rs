@@ -36,6 +36,13 @@ impl CliError {
             code: 1,
         }
     }
+    /// A usage error (exit code 2) in the CLI's language.
+    pub fn usage_text(text: Text) -> Self {
+        Self {
+            message: Message::Text(text),
+            code: 2,
+        }
+    }
     pub fn usage(message: impl Into<String>) -> Self {
         Self {
             message: Message::Plain(message.into()),
@@ -50,6 +57,13 @@ impl CliError {
     }
     pub fn code(&self) -> u8 {
         self.code
+    }
+}
+
+/// The code and the one line (for tests' failures; no secret is ever in it).
+impl fmt::Debug for CliError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "CliError({}: {self})", self.code)
     }
 }
 

@@ -13,7 +13,7 @@ use qoltanba_pki::reissue;
 use serde_json::json;
 
 use crate::error::CliError;
-use crate::secret_input::PasswordSource;
+use crate::secret_input::Secret;
 use crate::token::{self, TokenArgs};
 use crate::{Context, output, read_file};
 
@@ -94,24 +94,11 @@ pub fn parse_purpose(s: &str) -> Result<Purpose, String> {
 }
 
 pub fn current_password(file: Option<&Path>) -> Result<Password, CliError> {
-    let text = PasswordSource {
-        file,
-        env: "QOLTANBA_PASSWORD",
-        prompt: "Key file password",
-        confirm: false,
-    }
-    .read()?;
-    Ok(Password::from(text))
+    Ok(Password::from(Secret::KeyFilePassword.read(file)?))
 }
 
 pub fn new_password(file: Option<&Path>) -> Result<NewPassword, CliError> {
-    let text = PasswordSource {
-        file,
-        env: "QOLTANBA_NEW_PASSWORD",
-        prompt: "New key file password",
-        confirm: true,
-    }
-    .read()?;
+    let text = Secret::NewKeyFilePassword.read(file)?;
     NewPassword::new(Password::from(text)).map_err(CliError::said)
 }
 

@@ -15,12 +15,13 @@ use clap::Args;
 use qoltanba_core::keystore::SoftwareKeystore;
 use qoltanba_core::ra::{RaClient, RaConfig};
 use qoltanba_core::renewal::{
-    CardHome, FileHome, KeyHome, Outcome, PlatformHome, Renewal, RenewalRequest, RenewalUi, Review,
-    ReviewAnswer, Step, Summary,
+    CardHome, CardReader, FileHome, HomeRecord, KeyHome, Outcome, PlatformHome, Renewal,
+    RenewalError, RenewalRequest, RenewalState, RenewalUi, Review, ReviewAnswer, Step, Summary,
 };
 use qoltanba_core::store::Store;
 use qoltanba_pki::cert::KzCertificate;
 use qoltanba_pki::keyfile::{NewPassword, Password};
+use qoltanba_pki::reissue::StorageKind;
 use qoltanba_pki::timestamp::rfc3339;
 use qoltanba_token::TokenHome;
 use serde_json::json;
@@ -124,16 +125,37 @@ impl RenewArgs {
 
 /// The ID card as the renewal's key home: open it, verify the PIN. A card
 /// that keeps no certificates (kz-idcard) gets them from `--card-cert` and
-/// from this device's store (the certificates an earlier card renewal installed).
-fn card_home(args: &RenewArgs, card: &CardArgs, store: &Store) -> Result<CardHome, CliError> {
+/// from this device's store (the certificates an earlier card renewal
+/// installed). The reader is remembered with the renewal; certificates the
+/// card cannot store go to `export_dir`.
+fn card_home(
+    args: &RenewArgs,
+    card: &CardArgs,
+    store: &Store,
+    export_dir: &Path,
+) -> Result<CardHome, CliError> {
     let session = crate::card::open_with_pin(card)?;
     let mut known = crate::card::certificate_files(&args.card_certs)?;
     known.extend(crate::card::stored_card_certificates(store)?);
-    Ok(CardHome::new(
-        Arc::new(Mutex::new(session)),
-        known,
-        args.new_keys_dir.clone(),
-    ))
+    let home = CardHome::new(Arc::new(Mutex::new(session)), known, export_dir);
+    Ok(match card_reader(card) {
+        Some(reader) => home.with_reader(reader),
+        None => home,
+    })
+}
+
+/// Where `card` says the card is, as a renewal remembers it.
+fn card_reader(card: &CardArgs) -> Option<CardReader> {
+    match (&card.reader, &card.simulator) {
+        (Some(name), _) => Some(CardReader::Pcsc(name.clone())),
+        (None, Some(file)) => Some(CardReader::Simulator(absolute(file))),
+        (None, None) => None,
+    }
+}
+
+/// `path` made absolute, so that a resume from another directory finds it.
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// The USB token as the renewal's key home: open the module, log in.
@@ -143,12 +165,111 @@ fn token_home(args: &RenewArgs) -> Result<TokenHome, CliError> {
         .module
         .as_deref()
         .ok_or_else(|| CliError::usage("give --token MODULE"))?;
-    let session = crate::token::login(
-        module,
-        args.token.token_label.as_deref(),
-        args.pin_file.as_deref(),
-    )?;
+    token_home_at(module, args.token.token_label.as_deref(), args)
+}
+
+fn token_home_at(
+    module: &Path,
+    label: Option<&str>,
+    args: &RenewArgs,
+) -> Result<TokenHome, CliError> {
+    let session = crate::token::login(module, label, args.pin_file.as_deref())?;
     Ok(TokenHome::new(session))
+}
+
+/// The home resumed renewal `id` works with: the one the flags name, else
+/// the one the renewal remembers (renewals stored before homes were
+/// remembered remember none). The secrets are asked for, named, as the
+/// home needs them; a home of another kind than the renewal's is refused
+/// when the renewal resumes.
+fn resume_home(
+    args: &RenewArgs,
+    store: &Store,
+    id: i64,
+    state: &RenewalState,
+) -> Result<Box<dyn KeyHome>, CliError> {
+    let remembered = state.home.as_ref();
+    // Where the renewal's start put new key files and exported certificates.
+    let new_keys_dir = state.request.new_keys_dir.clone();
+    // Flags naming another kind of home are refused before any secret is
+    // asked for (the flow refuses them too).
+    let named = if args.token.module.is_some() {
+        Some(StorageKind::Token)
+    } else if args.card().is_some() {
+        Some(StorageKind::IdCard)
+    } else {
+        args.keystore
+            .as_ref()
+            .map(|_| StorageKind::PlatformKeystore)
+    };
+    if let (Some(given), Some(home)) = (named, remembered)
+        && given != home.storage()
+    {
+        return Err(CliError::said(RenewalError::OtherHome {
+            remembered: home.storage(),
+            given,
+        }));
+    }
+    if args.token.module.is_some() {
+        return Ok(Box::new(token_home(args)?));
+    }
+    if let Some(mut card) = args.card() {
+        if card.profile.is_none()
+            && let Some(HomeRecord::IdCard { profile, .. }) = remembered
+        {
+            card.profile = Some(profile.clone());
+        }
+        return Ok(Box::new(card_home(args, &card, store, &new_keys_dir)?));
+    }
+    if let Some(dir) = &args.keystore {
+        return Ok(Box::new(keystore_home(dir)?));
+    }
+    match remembered {
+        Some(HomeRecord::IdCard {
+            profile,
+            reader: Some(reader),
+            ..
+        }) => {
+            let (reader, simulator) = match reader {
+                CardReader::Pcsc(name) => (Some(name.clone()), None),
+                CardReader::Simulator(file) => (None, Some(file.clone())),
+            };
+            let card = CardArgs {
+                reader,
+                simulator,
+                profile: args.card_profile.clone().or_else(|| Some(profile.clone())),
+                can_file: args.can_file.clone(),
+                pin_file: args.pin_file.clone(),
+            };
+            Ok(Box::new(card_home(args, &card, store, &new_keys_dir)?))
+        }
+        Some(HomeRecord::IdCard { reader: None, .. }) => Err(CliError::usage_text(
+            Text::new("cli-renewal-card-where").arg("renewal", id),
+        )),
+        Some(HomeRecord::Token {
+            module: Some(module),
+            label,
+        }) => {
+            let label = args.token.token_label.as_deref().or(label.as_deref());
+            Ok(Box::new(token_home_at(module, label, args)?))
+        }
+        Some(HomeRecord::Token { module: None, .. }) => Err(CliError::usage(
+            "this renewal's keys are on a USB token; resume it with --token MODULE",
+        )),
+        Some(HomeRecord::Keystore { dir: Some(dir) }) => Ok(Box::new(keystore_home(dir)?)),
+        Some(HomeRecord::Keystore { dir: None }) => Err(CliError::usage(
+            "this renewal's new keys are in a keystore; resume it with --keystore DIR",
+        )),
+        Some(HomeRecord::KeyFiles) => Ok(Box::new(FileHome::new(new_keys_dir))),
+        None => {
+            if on_token(store, id)? {
+                return Err(CliError::usage(
+                    "this renewal's keys are on a USB token; resume it with --token MODULE",
+                ));
+            }
+            Ok(Box::new(FileHome::new(new_keys_dir)))
+        }
+    }
 }
 
 /// Whether renewal `id` renews keys on a token (its AUTH key's location is
@@ -185,21 +306,32 @@ pub struct CliUi {
     pub yes: bool,
     /// `--confirm` or `--yes`: confirm the review without asking.
     pub confirm_review: bool,
+    /// Why the last password asked for was not given (named, with its flag
+    /// and variable): said instead of the flow's bare "no password".
+    pub secret_error: Option<CliError>,
+}
+
+impl CliUi {
+    /// The flow's error as the CLI says it: a missing password by its name.
+    pub fn failed(&mut self, e: RenewalError) -> CliError {
+        match (e, self.secret_error.take()) {
+            (RenewalError::NoPassword, Some(named)) => named,
+            (e, _) => CliError::said(e),
+        }
+    }
 }
 
 impl RenewalUi for CliUi {
     fn current_password(&mut self, _file: &Path) -> Option<Password> {
-        current_password(self.password_file.as_deref()).ok()
+        current_password(self.password_file.as_deref())
+            .map_err(|e| self.secret_error = Some(e))
+            .ok()
     }
 
     fn new_password(&mut self) -> Option<NewPassword> {
-        match new_password(self.new_password_file.as_deref()) {
-            Ok(p) => Some(p),
-            Err(e) => {
-                eprintln!("{e}");
-                None
-            }
-        }
+        new_password(self.new_password_file.as_deref())
+            .map_err(|e| self.secret_error = Some(e))
+            .ok()
     }
 
     fn code(&mut self, number: i64, _sent_to: Option<&str>) -> Option<String> {
@@ -350,6 +482,7 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
         json: ctx.json,
         yes: args.yes,
         confirm_review: args.confirm || args.yes,
+        secret_error: None,
     };
     let card = args.card();
     if args.token.module.is_some()
@@ -380,28 +513,9 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
                     say(&Text::new("cli-renewal-resuming").arg("renewal", id))
                 );
             }
-            if args.token.module.is_none() && on_token(&store, id)? {
-                return Err(CliError::usage(
-                    "this renewal's keys are on a USB token; resume it with --token MODULE",
-                ));
-            }
-            match (&card, &args.keystore) {
-                _ if args.token.module.is_some() => {
-                    let home = token_home(&args)?;
-                    Renewal::resume_with_home(&store, client, Box::new(home), id)
-                        .map_err(CliError::failed)?
-                }
-                (Some(card), _) => {
-                    let home = card_home(&args, card, &store)?;
-                    Renewal::resume_with_home(&store, client, Box::new(home), id)
-                        .map_err(CliError::said)?
-                }
-                (None, Some(dir)) => {
-                    Renewal::resume_with_home(&store, client, Box::new(keystore_home(dir)?), id)
-                        .map_err(CliError::said)?
-                }
-                (None, None) => Renewal::resume(&store, client, id).map_err(CliError::said)?,
-            }
+            let state = Renewal::load_state(&store, id).map_err(CliError::said)?;
+            let home = resume_home(&args, &store, id, &state)?;
+            Renewal::resume_with_home(&store, client, home, id).map_err(CliError::said)?
         }
         None => {
             let (mut home, locations, kind): (Box<dyn KeyHome>, Vec<PathBuf>, &str) =
@@ -412,7 +526,7 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
                         (Box::new(home), locations, " (keys on the token)")
                     }
                     (Some(card), _) => {
-                        let home = card_home(&args, card, &store)?;
+                        let home = card_home(&args, card, &store, &args.new_keys_dir)?;
                         let locations = home.current_locations().map_err(CliError::said)?;
                         (Box::new(home), locations, "card")
                     }
@@ -445,7 +559,7 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
                 new_keys_dir: args.new_keys_dir.clone(),
             };
             let renewal = Renewal::start_with_home(&store, client, home, request, &mut ui)
-                .map_err(CliError::said)?;
+                .map_err(|e| ui.failed(e))?;
             if !ctx.json {
                 println!(
                     "{}",
@@ -457,10 +571,8 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
             renewal
         }
     };
-    match runtime
-        .block_on(renewal.run(&mut ui))
-        .map_err(CliError::said)?
-    {
+    let outcome = runtime.block_on(renewal.run(&mut ui));
+    match outcome.map_err(|e| ui.failed(e))? {
         Outcome::Done(summary) => {
             print_summary(&summary, ctx)?;
             Ok(0)
@@ -548,17 +660,18 @@ fn current_email(
     let location = locations.first().ok_or_else(|| {
         CliError::failed("no current certificate: give --keys, or --card-cert for a kz-idcard")
     })?;
-    let (_, cert) = home.open_current(location, ui).map_err(CliError::said)?;
+    let (_, cert) = home.open_current(location, ui).map_err(|e| ui.failed(e))?;
     cert.holder()
         .email
         .clone()
         .ok_or_else(|| CliError::usage("the certificate names no e-mail; give --email"))
 }
 
-/// The desktop keystore in `dir` as the new keys' home.
+/// The desktop keystore in `dir` as the new keys' home (remembered with
+/// the renewal).
 fn keystore_home(dir: &std::path::Path) -> Result<PlatformHome, CliError> {
     let store = SoftwareKeystore::open(dir).map_err(CliError::failed)?;
-    Ok(PlatformHome::new(Arc::new(store)))
+    Ok(PlatformHome::new(Arc::new(store)).in_dir(absolute(dir)))
 }
 
 /// `qoltanba status`: the renewals and the certificates this device knows.

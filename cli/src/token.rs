@@ -11,7 +11,7 @@ use qoltanba_token::{Module, Pin, TokenSession};
 use serde_json::json;
 
 use crate::error::CliError;
-use crate::secret_input::PasswordSource;
+use crate::secret_input::Secret;
 use crate::{Context, output};
 
 /// Which token: the vendor's PKCS#11 module and, with several tokens
@@ -36,13 +36,7 @@ pub fn login(
     let token = Module::open(module)
         .and_then(|m| m.token(label))
         .map_err(CliError::said)?;
-    let pin = PasswordSource {
-        file: pin_file,
-        env: "QOLTANBA_TOKEN_PIN",
-        prompt: "Token PIN",
-        confirm: false,
-    }
-    .read()?;
+    let pin = Secret::TokenPin.read(pin_file)?;
     token.login(&Pin::new(pin.as_str())).map_err(CliError::said)
 }
 

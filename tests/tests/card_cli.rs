@@ -579,3 +579,165 @@ fn renewal_on_the_kz_idcard_asks_before_generating_and_exports_the_certificates(
         "replaced certificates are not current"
     );
 }
+
+#[test]
+fn a_malformed_puk_is_refused_before_pace() {
+    let ra = shared_ra();
+    let files = reference_card(ra.dir.path(), "bad-puk");
+    let short_puk = write_secret(ra.dir.path(), "bad-puk.short-puk", "1234");
+    let new_pin = write_secret(ra.dir.path(), "bad-puk.new-pin", NEW_PIN);
+    // A wrong CAN: had PACE run, it would have said so.
+    let wrong_can = write_secret(ra.dir.path(), "bad-puk.wrong-can", "111111");
+    let out = qoltanba()
+        .env_remove("QOLTANBA_CAN")
+        .args(["card", "--simulator"])
+        .arg(&files.card)
+        .arg("--can-file")
+        .arg(&wrong_can)
+        .args(["unblock-pin", "--puk-file"])
+        .arg(&short_puk)
+        .arg("--new-pin-file")
+        .arg(&new_pin)
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    let said = stderr(&out);
+    assert!(
+        said.contains("PUK must have 8 digits") && said.contains("enter it again"),
+        "{said}"
+    );
+    assert!(!said.contains("CAN"), "no PACE was tried: {said}");
+    assert!(!said.contains("1234"), "{said}");
+    // The card's counters are untouched.
+    let info = json(
+        &card(&files, &["info"])
+            .assert()
+            .success()
+            .get_output()
+            .clone(),
+    );
+    assert_eq!(info["puk_tries"], 10, "{info}");
+    assert_eq!(info["pin_tries"], 3, "{info}");
+}
+
+#[test]
+fn a_blocked_pin_is_refused_by_the_cli_without_sending_it() {
+    let ra = shared_ra();
+    let files = reference_card(ra.dir.path(), "blocked");
+    let wrong = write_secret(ra.dir.path(), "blocked.wrong", "000000");
+    for _ in 0..3 {
+        card(
+            &files,
+            &["--pin-file", wrong.to_str().unwrap(), "verify-pin"],
+        )
+        .assert()
+        .code(1);
+    }
+    let out = card(
+        &files,
+        &["--pin-file", files.pin.to_str().unwrap(), "verify-pin"],
+    )
+    .assert()
+    .code(1)
+    .get_output()
+    .clone();
+    assert!(
+        stderr(&out).contains("the PIN is blocked; unblock it with the PUK"),
+        "{}",
+        stderr(&out)
+    );
+    no_secret(&out);
+}
+
+/// `qoltanba --json renew --resume --code CODE` and nothing else: the
+/// device store remembers the RA, the renewal where its card is; the CAN
+/// and the PIN are asked for.
+fn resume_with_code(db: &Path, code: &str) -> assert_cmd::Command {
+    let mut cmd = qoltanba();
+    cmd.env("QOLTANBA_DB", db)
+        .env_remove("QOLTANBA_CAN")
+        .env_remove("QOLTANBA_PIN")
+        .args(["--json", "renew", "--resume", "--code", code]);
+    cmd
+}
+
+#[test]
+fn a_card_renewal_paused_for_its_code_resumes_with_the_code_alone() {
+    let ra = shared_ra();
+    let files = reference_card(ra.dir.path(), "paused");
+    ra.enroll_card(4, &files.card, Some(&files.can), &files.pin, "p256");
+    let db = ra.path("paused.db");
+    let out = renew_card(ra, &db, &files, &[])
+        .assert()
+        .code(4)
+        .get_output()
+        .clone();
+    let number = json(&out)["needs_code"].as_i64().unwrap();
+    let code = ra.code(number);
+
+    // Nothing given: the CAN is named, with its flag and variable.
+    let out = resume_with_code(&db, &code)
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let said = stderr(&out);
+    assert!(
+        said.contains("the card's CAN")
+            && said.contains("--can-file")
+            && said.contains("QOLTANBA_CAN"),
+        "{said}"
+    );
+    assert_eq!(said.trim().lines().count(), 1, "{said}");
+    // The CAN but no PIN: the PIN is named.
+    let out = resume_with_code(&db, &code)
+        .env("QOLTANBA_CAN", CAN)
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    let said = stderr(&out);
+    assert!(
+        said.contains("the card's PIN")
+            && said.contains("--pin-file")
+            && said.contains("QOLTANBA_PIN"),
+        "{said}"
+    );
+    no_secret(&out);
+    // Another home than the renewal's is refused, naming the card.
+    let out = resume_with_code(&db, &code)
+        .arg("--keystore")
+        .arg(ra.path("paused-keystore"))
+        .assert()
+        .code(1)
+        .get_output()
+        .clone();
+    assert!(
+        stderr(&out).contains("keeps its keys elsewhere: the ID card"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Both given (from the environment): the renewal finishes on the card.
+    let out = resume_with_code(&db, &code)
+        .env("QOLTANBA_CAN", CAN)
+        .env("QOLTANBA_PIN", PIN)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    no_secret(&out);
+    let done = json(&out);
+    assert_eq!(done["summary"]["new"].as_array().map(Vec::len), Some(2));
+    let info = json(
+        &card(&files, &["info"])
+            .assert()
+            .success()
+            .get_output()
+            .clone(),
+    );
+    let s = slots(&info);
+    assert_eq!(s[2].1, vec!["auth".to_string()], "{info}");
+    assert_eq!(s[3].1, vec!["sign".to_string()], "{info}");
+}

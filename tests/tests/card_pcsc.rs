@@ -485,6 +485,10 @@ fn simulator_card_through_pcscd_and_vpcd() {
     step(started, "kz-idcard: info without a CAN, verify-pin");
     remove_card(&mut sim);
 
+    // --- a card pulled out in the middle of a command: a lost card ----------
+    pulled_out_mid_command(bins, &ref_card, can);
+    step(started, "ref card pulled out mid-command: a lost card");
+
     // --- an enrolled card: the SIGN key signs a document ---------------------
     if let Some(enrolling) = enrolling {
         let (enrolled, ra_home, ra_pass) = enrolling
@@ -613,6 +617,87 @@ fn simulator_card_through_pcscd_and_vpcd() {
         );
         step(started, "enrolled card: a whole renewal through the reader");
     }
+}
+
+/// The card in `state` behind vpcd, pulled out of the reader in the middle
+/// of its `n`-th command (counted from 1): it answers the commands before,
+/// then closes its connection without answering, as a card leaving a
+/// contactless reader does. `answered` counts the commands it answered.
+fn pulled_after(
+    state: &Path,
+    n: u64,
+    answered: std::sync::Arc<std::sync::atomic::AtomicU64>,
+) -> std::thread::JoinHandle<()> {
+    use qoltanba_card_sim::vpcd::{read_frame, write_frame};
+    use std::sync::atomic::Ordering;
+    let mut card = qoltanba_card_sim::SimCard::open(state).unwrap();
+    std::thread::spawn(move || {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let mut stream = loop {
+            match std::net::TcpStream::connect(("127.0.0.1", VPCD_PORT)) {
+                Ok(s) => break s,
+                Err(e) => {
+                    assert!(Instant::now() < deadline, "vpcd is not reachable: {e}");
+                    std::thread::sleep(Duration::from_millis(100));
+                }
+            }
+        };
+        while let Ok(Some(payload)) = read_frame(&mut stream) {
+            match payload.as_slice() {
+                [] => {}
+                [0] => card.power_off(),
+                [1] | [2] => card.reset(),
+                [4] => write_frame(&mut stream, &card.atr()).unwrap(),
+                [_] => {}
+                apdu => {
+                    if answered.load(Ordering::SeqCst) + 1 == n {
+                        return; // the stream closes: the card is gone
+                    }
+                    let response = card.process(apdu);
+                    write_frame(&mut stream, &response).unwrap();
+                    answered.fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        }
+    })
+}
+
+/// `card info` while the card is pulled out in PACE's first GENERAL
+/// AUTHENTICATE (its third command after READ BINARY of EF.CardAccess and
+/// MSE:SET AT): one line saying the card was lost (which a renewal resumes
+/// from), never "the card's answer is malformed".
+fn pulled_out_mid_command(bins: &PcscBinaries, state: &Path, can: &str) {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let answered = std::sync::Arc::new(AtomicU64::new(0));
+    let vicc = pulled_after(state, 3, answered.clone());
+    // Until vpcd reports the card, `info` finds none (nothing answered yet).
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let out = loop {
+        let out = card(bins, &["info", "--can-file", can]);
+        if answered.load(Ordering::SeqCst) > 0 {
+            break out;
+        }
+        assert!(
+            Instant::now() < deadline && !vicc.is_finished(),
+            "the card did not show up in {READER:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    vicc.join().unwrap();
+    assert_eq!(
+        answered.load(Ordering::SeqCst),
+        2,
+        "pulled out in the third"
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("malformed"), "{stderr}");
+    failed_with(&out, "a card pulled out mid-command", "the card was lost");
+    wait_until(
+        "vpcd to notice the card is gone",
+        Duration::from_secs(10),
+        || !vpcd_card_connected(),
+    );
 }
 
 /// A fresh qoltanba-ref-1 card personalised by the RA (keys generated on

@@ -465,6 +465,159 @@ fn without_an_atr_the_profile_is_found_by_asking_the_card() {
     assert_eq!(session.profile().name, "kz-idcard");
 }
 
+/// A reader without an ATR that keeps the header (CLA INS P1 P2) of every
+/// command it passes to the card.
+struct Headers {
+    inner: SimTransport,
+    seen: Arc<Mutex<Vec<[u8; 4]>>>,
+}
+
+impl CardTransport for Headers {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        if let [cla, ins, p1, p2, ..] = *command {
+            self.seen.lock().unwrap().push([cla, ins, p1, p2]);
+        }
+        self.inner.transmit(command)
+    }
+}
+
+fn headers(card: &Arc<Mutex<SimCard>>) -> (Headers, Arc<Mutex<Vec<[u8; 4]>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let t = Headers {
+        inner: SimTransport::shared(card.clone()),
+        seen: seen.clone(),
+    };
+    (t, seen)
+}
+
+#[test]
+fn with_an_unknown_atr_ef_cardaccess_is_read_once() {
+    let card = reference_card();
+    let (transport, seen) = headers(&card);
+    let session = CardSession::open(Box::new(transport), None, Some(&can())).unwrap();
+    assert_eq!(session.profile().name, "qoltanba-ref-1");
+    // READ BINARY by SFI 1C: the probe's read is the one PACE uses.
+    let reads = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|h| h[1] == 0xB0 && h[2] == 0x80 | 0x1C)
+        .count();
+    assert_eq!(reads, 1, "{:02X?}", seen.lock().unwrap());
+    assert_eq!(seen.lock().unwrap()[0][1], 0xB0, "the probe comes first");
+}
+
+#[test]
+fn a_malformed_puk_pin_or_can_is_refused_before_pace() {
+    // With the ATR: nothing at all reaches the card.
+    let card = reference_card();
+    let transport = SimTransport::shared(card.clone());
+    let stats = transport.stats();
+    let detected = CardSession::detect(Box::new(transport), None).unwrap();
+    assert!(detected.needs_can());
+    let err = detected.check_puk(&Puk::new("1234").unwrap()).unwrap_err();
+    assert!(
+        matches!(err, CardError::SecretFormat { kind: "PUK", ref expected } if expected == "8"),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("8 digits"), "{err}");
+    assert!(matches!(
+        detected.check_new_pin(&Pin::new("123").unwrap()),
+        Err(CardError::BadNewPin(_))
+    ));
+    assert!(matches!(
+        detected.check_pin(&Pin::new("1234567890123").unwrap()),
+        Err(CardError::SecretFormat { kind: "PIN", .. })
+    ));
+    assert!(matches!(
+        detected.check_can(&Can::new("12345").unwrap()),
+        Err(CardError::SecretFormat { kind: "CAN", .. })
+    ));
+    detected.check_puk(&puk()).unwrap();
+    detected.check_pin(&pin()).unwrap();
+    assert_eq!(stats.snapshot().apdus, 0, "no APDU, so no PACE");
+    // Without an ATR: the one READ BINARY that tells the profile, no PACE.
+    let (transport, seen) = headers(&card);
+    let detected = CardSession::detect(Box::new(transport), None).unwrap();
+    assert!(detected.check_puk(&Puk::new("123456789").unwrap()).is_err());
+    assert_eq!(
+        seen.lock().unwrap().len(),
+        1,
+        "{:02X?}",
+        seen.lock().unwrap()
+    );
+    // The kz-idcard has no known PUK and needs no CAN.
+    let kz = kz_card(KzSlots::Two);
+    let detected = CardSession::detect(Box::new(SimTransport::shared(kz)), None).unwrap();
+    assert!(!detected.needs_can());
+    assert!(matches!(
+        detected.check_puk(&puk()),
+        Err(CardError::Unsupported(_))
+    ));
+    // A session opened from the detected card works as before.
+    let detected = CardSession::detect(Box::new(SimTransport::shared(card)), None).unwrap();
+    let mut session = detected.open(Some(&can())).unwrap();
+    assert_eq!(session.pin_status().unwrap(), PinStatus::TriesLeft(3));
+}
+
+/// A session to `card` whose APDUs are counted.
+fn counted(card: &Arc<Mutex<SimCard>>) -> (CardSession, qoltanba_card_sim::StatsHandle) {
+    let transport = SimTransport::shared(card.clone());
+    let stats = transport.stats();
+    let session = CardSession::open(Box::new(transport), None, Some(&can())).unwrap();
+    (session, stats)
+}
+
+#[test]
+fn a_pin_the_card_reported_blocked_is_never_sent_again() {
+    let card = reference_card();
+    let wrong = Pin::new("111111").unwrap();
+    let (mut s, stats) = counted(&card);
+    assert!(s.verify_pin(&wrong).is_err());
+    assert!(s.verify_pin(&wrong).is_err());
+    // The last wrong try: the card answers 63C0 (or 6983).
+    assert!(matches!(s.verify_pin(&wrong), Err(CardError::PinBlocked)));
+    let before = stats.snapshot().apdus;
+    let err = s.verify_pin(&pin()).unwrap_err();
+    assert!(matches!(err, CardError::PinBlocked), "{err:?}");
+    assert!(err.to_string().contains("unblock it with the PUK"), "{err}");
+    assert!(matches!(
+        s.change_pin(&pin(), &Pin::new("2468").unwrap()),
+        Err(CardError::PinBlocked)
+    ));
+    assert_eq!(stats.snapshot().apdus, before, "nothing sent once blocked");
+    drop(s);
+
+    // A new session learns it from the card's status…
+    let (mut s, stats) = counted(&card);
+    assert_eq!(s.status().unwrap().pin_tries, Some(0));
+    let before = stats.snapshot().apdus;
+    assert!(matches!(s.verify_pin(&pin()), Err(CardError::PinBlocked)));
+    assert_eq!(stats.snapshot().apdus, before);
+    drop(s);
+    // … from the PIN's state (no try spent) …
+    let (mut s, stats) = counted(&card);
+    assert_eq!(s.pin_status().unwrap(), PinStatus::Blocked);
+    let before = stats.snapshot().apdus;
+    assert!(matches!(s.check_pin_usable(), Err(CardError::PinBlocked)));
+    assert!(matches!(s.verify_pin(&pin()), Err(CardError::PinBlocked)));
+    assert_eq!(stats.snapshot().apdus, before);
+    drop(s);
+    // … or from the one VERIFY the card refuses.
+    let (mut s, stats) = counted(&card);
+    let before = stats.snapshot().apdus;
+    assert!(matches!(s.verify_pin(&pin()), Err(CardError::PinBlocked)));
+    assert!(matches!(s.verify_pin(&pin()), Err(CardError::PinBlocked)));
+    assert_eq!(stats.snapshot().apdus, before + 1, "one VERIFY, not two");
+
+    // The PUK unblocks it, and the session sends the PIN again.
+    let new_pin = Pin::new("2468").unwrap();
+    s.unblock_pin(&puk(), &new_pin).unwrap();
+    s.check_pin_usable().unwrap();
+    s.verify_pin(&new_pin).unwrap();
+    assert_eq!(s.pin_status().unwrap(), PinStatus::Verified);
+}
+
 // ---- 3. PIN and PUK counters ---------------------------------------------------
 
 #[test]

@@ -43,7 +43,12 @@ fn renew_to_done(ra: &Ra, db: &Path, keystore: &Path, keys: &[String]) -> Vec<se
         .clone();
     let number = json(&out)["needs_code"].as_i64().unwrap();
     let code = ra.code(number);
-    let out = renew(ra, db, keystore, &["--resume", "--code", &code])
+    // The renewal remembers its keystore: the resume does not name it.
+    let out = ra
+        .renew_command(db)
+        .arg("--password-file")
+        .arg(ra.path("current.pw"))
+        .args(["--resume", "--code", &code])
         .assert()
         .success()
         .get_output()

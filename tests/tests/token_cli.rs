@@ -106,22 +106,23 @@ fn the_cli_lists_a_token_and_renews_on_it() {
         .clone();
     let number = stdout_json(&out)["needs_code"].as_i64().unwrap();
     let code = ra.code_for(number).unwrap();
-    // Resuming needs the token again.
+    // The renewal remembers its token (module and label): resuming asks
+    // only for the PIN, named with its flag and variable.
     let out = cli()
         .args(["renew", "--resume", "--code", &code])
         .assert()
         .code(2)
         .get_output()
         .clone();
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("resume it with --token"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        stderr.contains("the token's PIN is needed")
+            && stderr.contains("--pin-file")
+            && stderr.contains("QOLTANBA_TOKEN_PIN"),
+        "{stderr}"
     );
     let out = cli()
-        .args([
-            "--json", "renew", "--resume", "--code", &code, "--token", &module,
-        ])
+        .args(["--json", "renew", "--resume", "--code", &code])
         .arg("--pin-file")
         .arg(&pin)
         .assert()

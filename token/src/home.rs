@@ -9,7 +9,7 @@
 
 use std::path::{Path, PathBuf};
 
-use qoltanba_core::renewal::{KeyHome, RenewalError, RenewalUi};
+use qoltanba_core::renewal::{HomeRecord, KeyHome, RenewalError, RenewalUi};
 use qoltanba_pki::cert::{KzCertificate, Purpose};
 use qoltanba_pki::crypto::{KeySpec, Signer};
 use qoltanba_pki::reissue::StorageKind;
@@ -99,6 +99,15 @@ impl TokenHome {
 impl KeyHome for TokenHome {
     fn storage(&self) -> StorageKind {
         StorageKind::Token
+    }
+
+    /// The module and the token's label: a resume logs in there again.
+    fn record(&self) -> HomeRecord {
+        let token = self.session.token();
+        HomeRecord::Token {
+            module: Some(token.module().path().to_path_buf()),
+            label: Some(token.info().label.clone()),
+        }
     }
 
     fn open_current(

@@ -9,6 +9,7 @@ import java.nio.file.Files
 import kotlinx.coroutines.runBlocking
 import kz.qoltanba.core.*
 import kz.qoltanba.core.device.RenewalStep
+import kz.qoltanba.core.device.ResumeSecret
 import kz.qoltanba.core.device.ReviewWarning
 import kz.qoltanba.core.pki.KeyStorage
 
@@ -131,6 +132,18 @@ fun cardRenewalResumedAfterLostTag(server: EmbeddedServer, iin11: String) {
             }
             second.close()
             checkEq(RenewalStep.ISSUED, app.renewalStep(state.renewalId), "stored step")
+
+            // The renewal remembers where its keys are: the app asks for the
+            // CAN and the PIN only, and keys of another kind are refused.
+            val home = app.renewalHome(state.renewalId) ?: throw CheckFailed("no remembered home")
+            checkEq(KeyStorage.ID_CARD, home.storage, "the keys are on the card")
+            checkEq("qoltanba-ref-1", home.cardProfile, "the card's profile")
+            checkEq(listOf(ResumeSecret.CAN, ResumeSecret.CARD_PIN), home.secrets, "what to ask for")
+            val other = expectThrows<QoltanbaException.InvalidInput>("key files for a card renewal") {
+                runBlocking { app.resume(state.renewalId, KeySource.KeyFiles("Citizen2026a", NEW_PASSWORD), null, null) }
+            }
+            check(other.message?.contains("the ID card") == true) { "${other.message}" }
+            checkEq(RenewalStep.ISSUED, app.renewalStep(state.renewalId), "nothing done")
 
             // A new tap: PACE and the PIN again, and the install finishes.
             val summary = ForwardingTransport(sim.transport()).use { third ->

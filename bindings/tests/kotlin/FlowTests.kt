@@ -11,6 +11,7 @@ import kotlinx.coroutines.async
 import kotlinx.coroutines.runBlocking
 import kz.qoltanba.core.*
 import kz.qoltanba.core.device.RenewalStep
+import kz.qoltanba.core.device.ResumeSecret
 import kz.qoltanba.core.device.Review
 import kz.qoltanba.core.device.ReviewWarning
 import kz.qoltanba.core.pki.KeyStorage
@@ -62,6 +63,9 @@ fun flowTests(t: Runner, server: () -> EmbeddedServer) {
                 checkEq(RenewalStep.KEYS_GENERATED, app.renewalStep(id), "stored step")
                 check(listener.lines.none { it.contains("submitting") }) { "nothing submitted: ${listener.lines}" }
 
+                val home = app.renewalHome(id) ?: throw CheckFailed("no remembered home")
+                checkEq(KeyStorage.FILE, home.storage, "key files")
+                checkEq(listOf(ResumeSecret.KEY_FILE_PASSWORD, ResumeSecret.NEW_KEY_FILE_PASSWORD), home.secrets, "both passwords")
                 val keys = KeySource.KeyFiles(password, NEW_PASSWORD)
                 val resumed = runBlocking { app.resume(id, keys, CancelHandle(), null) }
                 checkEq(RenewalStep.SUBMITTED, resumed.step, "resumed to the code")

@@ -20,7 +20,7 @@ pub enum CardError {
     UnknownCard,
     #[error("the card needs its CAN (the 6 digits printed on the card) to connect")]
     CanNeeded,
-    #[error("the {kind} must have {expected} digits")]
+    #[error("the {kind} must have {expected} digits; check it and enter it again")]
     SecretFormat {
         kind: &'static str,
         expected: String,

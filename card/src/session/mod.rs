@@ -9,7 +9,7 @@
 //! are guarded by the card itself (ACTIVATE KEYS checks every certificate
 //! before it moves the roles, all of them in one command).
 //!
-//! Files: `open` (profile detection, PACE), `status`, `pin`, `keys`
+//! Files: `open` (profile detection, then PACE), `status`, `pin`, `keys`
 //! (roles, key generation, signatures), `certificates` (certificate files,
 //! ACTIVATE KEYS), `error` ([`CardError`]).
 
@@ -25,6 +25,7 @@ mod status;
 
 pub use error::CardError;
 pub use keys::Role;
+pub use open::DetectedCard;
 pub use pin::PinStatus;
 pub use status::{CardStatus, SlotStatus};
 
@@ -39,6 +40,9 @@ pub struct CardSession {
     /// What the card's answers told this session (status, certificates,
     /// public keys), so nothing is read twice.
     known: status::Known,
+    /// The card reported its PIN blocked in this session: no command sends
+    /// the PIN again until the PUK has unblocked it (`pin`).
+    pin_blocked: bool,
 }
 
 impl std::fmt::Debug for CardSession {

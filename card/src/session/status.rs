@@ -117,6 +117,7 @@ impl CardSession {
                 _ => {}
             }
         }
+        self.note_pin_tries(status.pin_tries);
         Ok(status)
     }
 }

@@ -14,12 +14,12 @@ use qoltanba_l10n::Text;
 use time::OffsetDateTime;
 
 use super::error::RenewalError;
-use super::key_home::{CertifiedKey, KeyHome};
+use super::key_home::{CardReader, CertifiedKey, HomeRecord, KeyHome};
 use super::ui::RenewalUi;
 use qoltanba_card::keystore::{
     CardKey, SharedSession, certified_slot, certified_slots, generate_in_free_slot,
 };
-use qoltanba_card::profile::{CardAlgorithm, Dialect};
+use qoltanba_card::profile::{Access, CardAlgorithm, Dialect};
 use qoltanba_card::session::{CardError, PinStatus, Role};
 use qoltanba_pki::cert::{KzCertificate, Purpose};
 use qoltanba_pki::crypto::{KeySpec, Signer};
@@ -37,6 +37,8 @@ pub struct CardHome {
     export_dir: PathBuf,
     /// Slots given to new keys in this run.
     taken: Vec<u8>,
+    /// How the desktop reached the card, for the renewal to remember.
+    reader: Option<CardReader>,
 }
 
 impl CardHome {
@@ -50,7 +52,15 @@ impl CardHome {
             known,
             export_dir: export_dir.into(),
             taken: Vec::new(),
+            reader: None,
         }
+    }
+
+    /// The card is in `reader` (a desktop's PC/SC reader or a simulator
+    /// card): remembered with the renewal, so a resume finds it there again.
+    pub fn with_reader(mut self, reader: CardReader) -> Self {
+        self.reader = Some(reader);
+        self
     }
 
     /// Refuses before anything is recorded when the card's PIN is not
@@ -134,6 +144,19 @@ fn for_login(purpose: Purpose) -> bool {
 impl KeyHome for CardHome {
     fn storage(&self) -> StorageKind {
         StorageKind::IdCard
+    }
+
+    fn record(&self) -> HomeRecord {
+        let profile = self
+            .session
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .profile();
+        HomeRecord::IdCard {
+            profile: profile.name.to_string(),
+            needs_can: matches!(profile.access, Access::Pace { .. }),
+            reader: self.reader.clone(),
+        }
     }
 
     fn open_current(

@@ -7,6 +7,7 @@ use crate::ra::RaError;
 use crate::store::StoreError;
 use qoltanba_pki::crypto::SignError;
 use qoltanba_pki::keyfile::KeyFileError;
+use qoltanba_pki::reissue::StorageKind;
 
 /// Why a renewal stopped.
 #[derive(Debug, thiserror::Error)]
@@ -51,9 +52,26 @@ pub enum RenewalError {
         "the renewal is past its review (step {0}); resume it, or let it fail at the registration authority"
     )]
     PastReview(&'static str),
+    /// A resume was given keys in another home than the one the renewal
+    /// started with (and remembers).
+    #[error(
+        "this renewal keeps its keys elsewhere: {}; resume it with those keys (not {})",
+        english(remembered),
+        english(given)
+    )]
+    OtherHome {
+        remembered: StorageKind,
+        given: StorageKind,
+    },
     /// Stopped on request ([`RenewalUi::cancelled`]) after committing `step`.
     #[error("the renewal was stopped after step {0}; resume it to continue")]
     Cancelled(&'static str),
+}
+
+/// Where keys live, in the English of the `Display` texts.
+fn english(storage: &StorageKind) -> String {
+    use qoltanba_l10n::Localize;
+    qoltanba_l10n::render(qoltanba_l10n::Locale::En, &storage.text())
 }
 
 /// A key that could not sign: a card that left the field and a keystore
@@ -95,6 +113,9 @@ impl qoltanba_l10n::Localize for RenewalError {
             Self::Failed(reason) => Text::new("error-renewal-failed").arg("reason", reason),
             Self::Corrupt(detail) => Text::new("error-renewal-corrupt").arg("detail", detail),
             Self::Declined => Text::new("error-renewal-declined"),
+            Self::OtherHome { remembered, given } => Text::new("error-renewal-other-home")
+                .arg("remembered", remembered.text())
+                .arg("given", given.text()),
             Self::PastReview(step) => Text::new("error-renewal-past-review").arg("step", *step),
             Self::Cancelled(step) => {
                 let step = match super::Step::from_name(step) {

@@ -151,6 +151,7 @@ impl<'a> Renewal<'a> {
             issued: Vec::new(),
             failure: None,
             reviewed: false,
+            home: Some(home.record()),
         };
         let json =
             serde_json::to_string(&state).map_err(|e| RenewalError::Corrupt(e.to_string()))?;
@@ -189,7 +190,9 @@ impl<'a> Renewal<'a> {
         Self::resume_with_home(store, client, home, id)
     }
 
-    /// Continue renewal `id` with the keys in `home`.
+    /// Continue renewal `id` with the keys in `home`, which must be the
+    /// kind of home the renewal started with (a key-file renewal resumed
+    /// with a keystore would put its new keys somewhere else).
     pub fn resume_with_home(
         store: &'a Store,
         client: RaClient,
@@ -200,6 +203,14 @@ impl<'a> Renewal<'a> {
         if let Some(why) = &state.failure {
             return Err(RenewalError::Failed(why.clone()));
         }
+        if let Some(remembered) = &state.home
+            && remembered.storage() != home.storage()
+        {
+            return Err(RenewalError::OtherHome {
+                remembered: remembered.storage(),
+                given: home.storage(),
+            });
+        }
         Ok(Self {
             store,
             client,
@@ -209,6 +220,12 @@ impl<'a> Renewal<'a> {
             login_challenge: None,
             home,
         })
+    }
+
+    /// What renewal `id` committed last (where its keys live, what a
+    /// resume needs), without resuming it.
+    pub fn load_state(store: &Store, id: i64) -> Result<RenewalState, RenewalError> {
+        stored_state(store, id)
     }
 
     /// Decline renewal `id` at its review: it ends as failed ("declined"),

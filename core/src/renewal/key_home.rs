@@ -1,8 +1,11 @@
-//! Where keys live, as the flow needs it: the [`KeyHome`] trait and its
-//! home for NCA key files, [`FileHome`]. (The platform keystore and the ID
-//! card are `platform_home` and `card_home`.)
+//! Where keys live, as the flow needs it: the [`KeyHome`] trait, what a
+//! renewal remembers of its home ([`HomeRecord`]), and the home for NCA key
+//! files, [`FileHome`]. (The platform keystore and the ID card are
+//! `platform_home` and `card_home`.)
 
 use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
 
 use super::error::RenewalError;
 use super::ui::RenewalUi;
@@ -12,6 +15,108 @@ use qoltanba_pki::keyfile::{
     KeyFile, KeyFileKind, NewPassword, Profile, file_name, key_id, replace, save_new,
 };
 use qoltanba_pki::reissue::StorageKind;
+
+/// Where a renewal's keys live, remembered with the renewal (never a
+/// secret): a resume finds the same home again and asks only for the
+/// secrets it needs ([`HomeRecord::secrets`]), named, instead of being told
+/// again where the keys are.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum HomeRecord {
+    /// NCA key files; the new ones go to the request's `new_keys_dir`.
+    KeyFiles,
+    /// The platform keystore; `dir` for the desktop's software keystore.
+    Keystore { dir: Option<PathBuf> },
+    /// The ID card.
+    IdCard {
+        /// Its profile's name (docs/card-profile.md), e.g. `qoltanba-ref-1`.
+        profile: String,
+        /// Whether opening it needs the CAN (PACE).
+        needs_can: bool,
+        /// How the desktop reached it; `None` on a phone (NFC).
+        reader: Option<CardReader>,
+    },
+    /// A USB token through its vendor's PKCS#11 module.
+    Token {
+        module: Option<PathBuf>,
+        label: Option<String>,
+    },
+}
+
+/// How the desktop reaches an ID card.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CardReader {
+    /// A PC/SC reader, by its name.
+    Pcsc(String),
+    /// A simulator card's state file (`qoltanba-card-sim`).
+    Simulator(PathBuf),
+}
+
+/// A secret a resumed renewal needs given again (secrets are never stored).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum ResumeSecret {
+    /// The password of the current key files.
+    KeyFilePassword,
+    /// The password of the new key files.
+    NewKeyFilePassword,
+    /// The CAN printed on the ID card (PACE).
+    Can,
+    /// The ID card's PIN.
+    CardPin,
+    /// The USB token's PIN.
+    TokenPin,
+}
+
+impl HomeRecord {
+    /// The storage this home is.
+    pub fn storage(&self) -> StorageKind {
+        match self {
+            Self::KeyFiles => StorageKind::File,
+            Self::Keystore { .. } => StorageKind::PlatformKeystore,
+            Self::IdCard { .. } => StorageKind::IdCard,
+            Self::Token { .. } => StorageKind::Token,
+        }
+    }
+
+    /// What a resume needs given again for this home, in the order a
+    /// shell asks for it. `current_in_files`: the current keys are key
+    /// files (a keystore renewal's first from this device).
+    pub fn secrets(&self, current_in_files: bool) -> Vec<ResumeSecret> {
+        match self {
+            Self::KeyFiles => vec![
+                ResumeSecret::KeyFilePassword,
+                ResumeSecret::NewKeyFilePassword,
+            ],
+            Self::Keystore { .. } if current_in_files => vec![ResumeSecret::KeyFilePassword],
+            Self::Keystore { .. } => Vec::new(),
+            Self::IdCard {
+                needs_can: true, ..
+            } => vec![ResumeSecret::Can, ResumeSecret::CardPin],
+            Self::IdCard { .. } => vec![ResumeSecret::CardPin],
+            Self::Token { .. } => vec![ResumeSecret::TokenPin],
+        }
+    }
+
+    /// The record of a home of `storage` about which nothing more is known.
+    pub fn of_storage(storage: StorageKind) -> Self {
+        match storage {
+            StorageKind::File => Self::KeyFiles,
+            StorageKind::PlatformKeystore => Self::Keystore { dir: None },
+            StorageKind::IdCard => Self::IdCard {
+                profile: String::new(),
+                needs_can: true,
+                reader: None,
+            },
+            StorageKind::Token => Self::Token {
+                module: None,
+                label: None,
+            },
+        }
+    }
+}
 
 /// Where keys live, as the flow needs it: the current keys (opened to log in
 /// and sign), and the new ones (made and persisted before the application
@@ -80,6 +185,11 @@ pub trait KeyHome: Send {
     /// in the application; empty where there is none.
     fn attestation(&mut self, _location: &Path) -> Result<Vec<Vec<u8>>, RenewalError> {
         Ok(Vec::new())
+    }
+    /// What a renewal remembers of this home ([`HomeRecord`]); homes that
+    /// know more (the card's profile and reader, the token's module) say it.
+    fn record(&self) -> HomeRecord {
+        HomeRecord::of_storage(self.storage())
     }
     /// How the device store records a key's location (`file:/path`,
     /// `card:slot-83-auth`, `keystore:qoltanba-sign-…`).

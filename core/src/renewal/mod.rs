@@ -11,7 +11,9 @@
 //! the new keys are in their key files (encrypted) before the application is
 //! signed, the signed application and its Idempotency-Key are stored before it
 //! is submitted, so a resumed submit returns the same application. Secrets are
-//! never stored; the UI is asked for them again on resume.
+//! never stored; the UI is asked for them again on resume. Where the keys
+//! live is stored ([`HomeRecord`]): a resume is given the secrets, not the
+//! place again.
 
 //!
 //! Files: [`Step`] here; `state` (what is committed, what a run returns),
@@ -33,7 +35,9 @@ mod ui;
 pub use card_home::CardHome;
 pub use error::RenewalError;
 pub use flow::{Renewal, log_in};
-pub use key_home::{CertifiedKey, FileHome, KeyHome, parse_location_name};
+pub use key_home::{
+    CardReader, CertifiedKey, FileHome, HomeRecord, KeyHome, ResumeSecret, parse_location_name,
+};
 pub use platform_home::PlatformHome;
 pub use review::{Review, ReviewAnswer, ReviewWarning};
 pub use state::{NewCertificate, NewKey, Outcome, RenewalRequest, RenewalState, Summary};

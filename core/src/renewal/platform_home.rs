@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use super::error::RenewalError;
-use super::key_home::{FileHome, KeyHome};
+use super::key_home::{FileHome, HomeRecord, KeyHome};
 use super::ui::RenewalUi;
 use crate::keystore::{ALIAS_PREFIX, KeyRequest, PlatformError, PlatformKeystore};
 use qoltanba_pki::cert::{KzCertificate, Purpose};
@@ -26,6 +26,8 @@ pub struct PlatformHome {
     keystore: Arc<dyn PlatformKeystore>,
     /// The current keys that are key files.
     files: FileHome,
+    /// Where the keystore is, when it is a directory (the desktop's).
+    dir: Option<PathBuf>,
 }
 
 impl PlatformHome {
@@ -34,8 +36,21 @@ impl PlatformHome {
             keystore,
             // Opens current key files only; it never creates one.
             files: FileHome::new(PathBuf::new()),
+            dir: None,
         }
     }
+
+    /// The keystore is the one in `dir` (the desktop's software keystore):
+    /// remembered with the renewal, so a resume opens it there again.
+    pub fn in_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.dir = Some(dir.into());
+        self
+    }
+}
+
+/// Whether `location` names a key in the keystore (not a key file).
+pub(super) fn is_keystore_location(location: &Path) -> bool {
+    alias(location).is_some()
 }
 
 /// The alias a location names, when it is a keystore key.
@@ -55,6 +70,12 @@ fn keystore_error(e: PlatformError) -> RenewalError {
 impl KeyHome for PlatformHome {
     fn storage(&self) -> StorageKind {
         StorageKind::PlatformKeystore
+    }
+
+    fn record(&self) -> HomeRecord {
+        HomeRecord::Keystore {
+            dir: self.dir.clone(),
+        }
     }
 
     fn open_current(

@@ -10,6 +10,8 @@ use time::OffsetDateTime;
 
 use super::Step;
 use super::error::RenewalError;
+use super::key_home::{HomeRecord, ResumeSecret};
+use super::platform_home::is_keystore_location;
 use crate::store::{Store, StoreError};
 use qoltanba_pki::cert::Purpose;
 
@@ -54,6 +56,19 @@ pub struct RenewalState {
     /// before the review existed read as not reviewed).
     #[serde(default)]
     pub reviewed: bool,
+    /// Where the keys live ([`HomeRecord`]), so that a resume finds them
+    /// again; `None` for renewals stored before homes were remembered.
+    #[serde(default)]
+    pub home: Option<HomeRecord>,
+}
+
+impl RenewalState {
+    /// What a resume of this renewal needs given again, in the order a
+    /// shell asks for it; `None` when the renewal does not remember its home.
+    pub fn resume_secrets(&self) -> Option<Vec<ResumeSecret>> {
+        let home = self.home.as_ref()?;
+        Some(home.secrets(!is_keystore_location(&self.auth_file)))
+    }
 }
 
 /// How a run ended.

@@ -58,8 +58,8 @@ error-card-unknown = the card is not one qoltanba knows (no known profile answer
 error-card-secret-not-digits = the { $kind } must be digits only
 # $kind: CAN, PIN or PUK. $min is 0 when exactly $max digits are asked for.
 error-card-secret-length = { $min ->
-    [0] the { $kind } must have { $max } digits
-   *[other] the { $kind } must have { $min } to { $max } digits
+    [0] the { $kind } must have { $max } digits; check it and enter it again
+   *[other] the { $kind } must have { $min } to { $max } digits; check it and enter it again
 }
 error-card-new-pin-length = { $min ->
     [0] the new PIN must have { $max } digits
@@ -214,6 +214,19 @@ cli-code-prompt = One-time code for application { $number }:{" "}
 cli-not-confirmed = { $question } (not confirmed: run in a terminal or pass --yes)
 cli-demo-code-arrived = the one-time code arrived by SMS (read from the demo RA's outbox)
 cli-no-renewal-to-resume = no unfinished renewal to resume; start one with qoltanba renew --keys …
+# $what: one of the cli-secret-… names below; $flag and $env: where it may come from.
+cli-secret-missing = { $what } is needed: give { $flag } FILE, set { $env }, or run in a terminal to be asked
+cli-secret-can = the card's CAN (the 6 digits printed on the card)
+cli-secret-pin = the card's PIN
+cli-secret-new-pin = the new card PIN
+cli-secret-puk = the card's PUK
+cli-secret-password = the key files' password
+cli-secret-new-password = the new key files' password
+cli-secret-token-pin = the token's PIN
+cli-secret-repeat = Repeat it:{" "}
+cli-secret-differ = the two entries differ; enter it again
+cli-renewal-card-where = renewal { $renewal } keeps its keys on an ID card this computer has not used; say where the card is: --card-reader NAME or --card-simulator FILE
+cli-warning-last-pin-try = warning: one PIN try left; a wrong PIN now blocks the card
 
 ## Certificate purposes
 
@@ -244,6 +257,7 @@ notice-sms = { -eds } certificate { $serial } expires on { $end }; renew it
 ## The review before signing, and its errors
 error-renewal-declined = the renewal was declined at the review; nothing was signed
 error-renewal-past-review = the renewal is past its review (step { $step }); resume it, or let it end at the registration authority
+error-renewal-other-home = this renewal keeps its keys elsewhere: { $remembered }; resume it with those keys (not { $given })
 warning-unprotected-storage = computer storage is not protected; prefer the ID card or the phone's keystore
 warning-email-changed = the e-mail differs from the current certificate's; notices will go to the new one
 warning-ends-soon = the current certificate ends within a week; an expired key cannot be renewed online

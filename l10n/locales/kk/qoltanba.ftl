@@ -57,8 +57,8 @@ error-card-can-needed = картаға қосылу үшін оның CAN-ы (к
 error-card-unknown = qoltanba бұл картаны танымайды (белгілі бірде-бір профиль жауап бермеді); ҚР жеке куәлігін пайдаланыңыз
 error-card-secret-not-digits = { $kind } тек цифрлардан тұруы керек
 error-card-secret-length = { $min ->
-    [0] { $kind } { $max } цифрдан тұруы керек
-   *[other] { $kind } { $min }–{ $max } цифрдан тұруы керек
+    [0] { $kind } { $max } цифрдан тұруы керек; оны тексеріп, қайта енгізіңіз
+   *[other] { $kind } { $min }–{ $max } цифрдан тұруы керек; оны тексеріп, қайта енгізіңіз
 }
 error-card-new-pin-length = { $min ->
     [0] жаңа PIN-код { $max } цифрдан тұруы керек
@@ -210,6 +210,18 @@ cli-code-prompt = { $number } өтініші үшін бір реттік код
 cli-not-confirmed = { $question } (расталмады: терминалда іске қосыңыз немесе --yes беріңіз)
 cli-demo-code-arrived = бір реттік код SMS арқылы келді (демо куәландырушы орталықтың шығыс хаттарынан оқылды)
 cli-no-renewal-to-resume = аяқталмаған жаңарту жоқ; оны бастаңыз: qoltanba renew --keys …
+cli-secret-missing = { $what } қажет: { $flag } ФАЙЛ беріңіз, { $env } орнатыңыз немесе енгізу үшін терминалда іске қосыңыз
+cli-secret-can = картаның CAN-ы (картада басылған 6 цифр)
+cli-secret-pin = картаның PIN-коды
+cli-secret-new-pin = картаның жаңа PIN-коды
+cli-secret-puk = картаның PUK-коды
+cli-secret-password = кілт файлдарының құпиясөзі
+cli-secret-new-password = жаңа кілт файлдарының құпиясөзі
+cli-secret-token-pin = токеннің PIN-коды
+cli-secret-repeat = Қайталаңыз:{" "}
+cli-secret-differ = енгізілген мәндер сәйкес емес; қайта енгізіңіз
+cli-renewal-card-where = { $renewal } жаңартуының кілттері бұл компьютер әлі пайдаланбаған жеке куәлікте; карта қайда екенін көрсетіңіз: --card-reader АТАУЫ немесе --card-simulator ФАЙЛ
+cli-warning-last-pin-try = назар аударыңыз: PIN-кодты енгізудің бір мүмкіндігі қалды; қате PIN-код картаны бұғаттайды
 
 ## Тіркеу куәліктерінің мақсаты
 
@@ -235,6 +247,7 @@ notice-sms = { -eds } тіркеу куәлігі { $serial } { $end } аяқт�
 ## The review before signing, and its errors
 error-renewal-declined = жаңарту өтінішті тексеру кезінде бас тартылды; ештеңе қол қойылмады
 error-renewal-past-review = жаңарту өтінішті тексеруден өтіп кеткен («{ $step }» қадамы); оны жалғастырыңыз немесе тіркеу орталығының шешімін күтіңіз
+error-renewal-other-home = бұл жаңартудың кілттері басқа жерде: { $remembered }; оны сол кілттермен жалғастырыңыз ({ $given } емес)
 warning-unprotected-storage = компьютердегі сақтау қорғалмаған; жеке куәлікті немесе телефон қоймасын таңдаған жөн
 warning-email-changed = e-mail қазіргі тіркеу куәлігіндегіден өзгеше; хабарламалар жаңасына келеді
 warning-ends-soon = қазіргі тіркеу куәлігінің мерзімі бір апта ішінде аяқталады; мерзімі өткен кілтті онлайн жаңарту мүмкін емес
