@@ -6,8 +6,141 @@
 //! multiplication). This file only states the numbers; the `gost_curve!` macro
 //! wires them into the traits, the same way RustCrypto's own curve crates do.
 //!
+//! Two choices per curve, both about speed (docs/gost.md, "Figures"):
+//! - `field`: `montgomery` is primefield's generic arithmetic; `pseudo_mersenne(c)`
+//!   is the arithmetic of [`super::pseudo_mersenne`] for p = 2^bits − c, which
+//!   both of NCA's curves have. It plugs into primefield the way RustCrypto's
+//!   fiat-crypto backends do: same Montgomery form, only the hot operations
+//!   (add, sub, neg, mul, square) replaced.
+//! - `backend`: how the scheme multiplies (`scheme::GostArithmetic`):
+//!   `generic` is primeorder's scalar multiplication; `fixed_base`, for the
+//!   curve that signs, a table of multiples of G built once per process
+//!   ([`super::fixed_base`]) and a faster variable-time a·G + b·P for
+//!   verification ([`super::joint`]).
+//!
 //! Constants are big-endian hex, as the standards print them. The Kazakh
 //! little-endian wire formats are a separate concern (see `encoding`).
+
+/// The field's arithmetic (see the module doc): inherent `add`, `double`,
+/// `sub`, `neg`, `multiply`, `square`, `invert` on `FieldElement`, which
+/// primefield's `monty_field_element!` builds every trait on.
+macro_rules! gost_field_arithmetic {
+    (montgomery, $uint:ident) => {
+        primefield::monty_field_arithmetic! {
+            name: FieldElement,
+            params: FieldParams,
+            uint: $uint
+        }
+    };
+    (pseudo_mersenne($c:literal), $uint:ident) => {
+        use elliptic_curve::bigint::Word;
+        use primefield::MontyFieldElement;
+        use $crate::crypto::gost::fixed_base::MontgomeryWords as _;
+        use $crate::crypto::gost::pseudo_mersenne;
+
+        /// c in p = 2^bits − c (checked against p in the tests).
+        pub(super) const C: Word = $c;
+
+        impl FieldElement {
+            /// From an integer below p (not checked), into Montgomery form.
+            #[inline]
+            pub(crate) const fn from_uint_unchecked(w: $uint) -> Self {
+                Self(MontyFieldElement::from_uint_reduced(&w))
+            }
+
+            /// The integer this element stands for (out of Montgomery form).
+            #[inline]
+            pub const fn to_canonical(self) -> $uint {
+                self.0.to_canonical()
+            }
+
+            /// `self + rhs`.
+            #[inline]
+            pub fn add(&self, rhs: &Self) -> Self {
+                Self::from_words(pseudo_mersenne::add(&self.to_words(), &rhs.to_words(), C))
+            }
+
+            /// `2·self`.
+            #[inline]
+            #[must_use]
+            pub fn double(&self) -> Self {
+                self.add(self)
+            }
+
+            /// `self − rhs`.
+            #[inline]
+            pub fn sub(&self, rhs: &Self) -> Self {
+                Self::from_words(pseudo_mersenne::sub(&self.to_words(), &rhs.to_words(), C))
+            }
+
+            /// `−self`.
+            #[inline]
+            pub fn neg(&self) -> Self {
+                Self::from_words(pseudo_mersenne::neg(&self.to_words(), C))
+            }
+
+            /// `self · rhs`.
+            #[inline]
+            pub fn multiply(&self, rhs: &Self) -> Self {
+                Self::from_words(pseudo_mersenne::mul(&self.to_words(), &rhs.to_words(), C))
+            }
+
+            /// `self²`.
+            #[inline]
+            #[must_use]
+            pub fn square(&self) -> Self {
+                Self::from_words(pseudo_mersenne::square(&self.to_words(), C))
+            }
+
+            /// `1/self` (none for 0): crypto-bigint's constant-time safegcd.
+            #[inline]
+            pub fn invert(&self) -> CtOption<Self> {
+                self.0.invert().map(Self)
+            }
+
+            /// `1/self` in variable time, for public values only.
+            #[inline]
+            pub fn invert_vartime(&self) -> CtOption<Self> {
+                self.0.invert_vartime().map(Self)
+            }
+        }
+    };
+}
+
+/// The scheme's two multiplications (`scheme::GostArithmetic`): `generic`
+/// takes primeorder's; `fixed_base` k·G from a [`FixedBaseTable`] built on
+/// first use and a·G + b·P from [`joint::lincomb_vartime`], which reads G's
+/// multiples from the same table.
+///
+/// [`FixedBaseTable`]: super::fixed_base::FixedBaseTable
+/// [`joint::lincomb_vartime`]: super::joint::lincomb_vartime
+macro_rules! gost_scheme_arithmetic {
+    (generic, $curve:ident) => {
+        impl $crate::crypto::gost::scheme::GostArithmetic for $curve {}
+    };
+    (fixed_base, $curve:ident) => {
+        /// Multiples of G, built on first use and kept for the process.
+        static FIXED_BASE: std::sync::LazyLock<
+            $crate::crypto::gost::fixed_base::FixedBaseTable<$curve>,
+        > = std::sync::LazyLock::new($crate::crypto::gost::fixed_base::FixedBaseTable::new);
+
+        impl $crate::crypto::gost::scheme::GostArithmetic for $curve {
+            fn mul_by_generator(k: &Scalar) -> AffinePoint {
+                FIXED_BASE.mul(k)
+            }
+
+            fn lincomb_vartime(a: &Scalar, b: &Scalar, p: &AffinePoint) -> AffinePoint {
+                $crate::crypto::gost::joint::lincomb_vartime::<$curve>(
+                    a,
+                    FIXED_BASE.odd_multiples(),
+                    $crate::crypto::gost::fixed_base::WINDOW,
+                    b,
+                    p,
+                )
+            }
+        }
+    };
+}
 
 /// Define one curve in its own module: `$curve` (the curve marker type),
 /// `FieldElement`, `Scalar`, `AffinePoint`, `ProjectivePoint`.
@@ -18,6 +151,8 @@ macro_rules! gost_curve {
             uint: $uint:ident,
             bytes: $bytes:ident,
             arithmetic: $arithmetic:ident,
+            field: $field:ident $(($c:literal))?,
+            backend: $backend:ident,
             p: $p:literal, p_non_residue: $p_gen:literal,
             q: $q:literal, q_non_residue: $q_gen:literal,
             a: $a:literal,
@@ -80,10 +215,20 @@ macro_rules! gost_curve {
                     doc: "An element of the curve's base field (mod p)"
                 }
 
-                primefield::monty_field_arithmetic! {
-                    name: FieldElement,
-                    params: FieldParams,
-                    uint: $uint
+                gost_field_arithmetic!($field $(($c))?, $uint);
+
+                impl $crate::crypto::gost::fixed_base::MontgomeryWords for FieldElement {
+                    type Words = [elliptic_curve::bigint::Word; <$uint>::LIMBS];
+
+                    #[inline(always)]
+                    fn to_words(&self) -> Self::Words {
+                        self.0.to_montgomery_words()
+                    }
+
+                    #[inline(always)]
+                    fn from_words(words: Self::Words) -> Self {
+                        Self(primefield::MontyFieldElement::from_montgomery_words(words))
+                    }
                 }
 
                 impl elliptic_curve::ops::BatchInvert for FieldElement {}
@@ -173,6 +318,8 @@ macro_rules! gost_curve {
                 type CurveGroup = ProjectivePoint;
             }
 
+            gost_scheme_arithmetic!($backend, $curve);
+
             impl PrimeCurveParams for $curve {
                 type PointArithmetic = point_arithmetic::$arithmetic;
                 type Backend = primeorder::mul_backend::VariableOnly;
@@ -233,6 +380,8 @@ gost_curve! {
         uint: U512,
         bytes: U64,
         arithmetic: EquationAIsMinusThree,
+        field: pseudo_mersenne(569),
+        backend: fixed_base,
         p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7",
         p_non_residue: 5,
         q: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF27E69532F48D89116FF22B8D4E0560609B4B38ABFAD2B85DCACDB1411F10B275",
@@ -252,6 +401,8 @@ gost_curve! {
         uint: U256,
         bytes: U32,
         arithmetic: EquationAIsMinusThree,
+        field: pseudo_mersenne(617),
+        backend: generic,
         p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97",
         p_non_residue: 7,
         q: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF6C611070995AD10045841B09B761B893",
@@ -271,6 +422,8 @@ gost_curve! {
         uint: U256,
         bytes: U32,
         arithmetic: EquationAIsGeneric,
+        field: montgomery,
+        backend: generic,
         p: "8000000000000000000000000000000000000000000000000000000000000431",
         p_non_residue: 7,
         q: "8000000000000000000000000000000150FE8A1892976154C59CFC193ACCF5B3",
@@ -290,6 +443,8 @@ gost_curve! {
         uint: U512,
         bytes: U64,
         arithmetic: EquationAIsGeneric,
+        field: montgomery,
+        backend: generic,
         p: "4531ACD1FE0023C7550D267B6B2FEE80922B14B2FFB90F04D4EB7C09B5D2D15DF1D852741AF4704A0458047E80E4546D35B8336FAC224DD81664BBF528BE6373",
         p_non_residue: 2,
         q: "4531ACD1FE0023C7550D267B6B2FEE80922B14B2FFB90F04D4EB7C09B5D2D15DA82F2D7ECB1DBAC719905C5EECC423F1D86E25EDBE23C595D644AAF187E6E6DF",

@@ -6,6 +6,9 @@
 //! lines of modular arithmetic) and the Kazakh byte order are written here.
 
 pub mod curves;
+mod fixed_base;
+mod joint;
+mod pseudo_mersenne;
 mod public_key;
 pub(crate) mod scheme;
 

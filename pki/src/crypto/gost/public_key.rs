@@ -15,7 +15,7 @@ use primeorder::{AffinePoint, PrimeCurveParams};
 use spki::SubjectPublicKeyInfoOwned;
 
 use super::curves::{cryptopro_a::CryptoProA, tc26_512a::Tc26Gost512A};
-use super::scheme;
+use super::scheme::{self, GostArithmetic};
 use crate::crypto::gost_hash::{gost94_test, streebog512};
 use crate::crypto::{SignatureAlgorithm, VerifyError};
 use crate::oid;
@@ -98,7 +98,7 @@ impl GostPublicKey {
     }
 }
 
-fn verify_le<C: PrimeCurveParams>(
+fn verify_le<C: GostArithmetic>(
     point: &AffinePoint<C>,
     digest_le: &[u8],
     signature: &[u8],

@@ -4,7 +4,7 @@
 //! and byte orders live in the callers.
 
 use elliptic_curve::ff::{Field, PrimeField};
-use elliptic_curve::ops::{LinearCombination, Reduce};
+use elliptic_curve::ops::{Invert, LinearCombination, Reduce};
 use elliptic_curve::point::AffineCoordinates;
 use elliptic_curve::subtle::ConditionallySelectable;
 use elliptic_curve::{FieldBytes, Scalar};
@@ -23,18 +23,46 @@ pub(crate) fn digest_scalar<C: PrimeCurveParams>(digest_be: &FieldBytes<C>) -> S
     Scalar::<C>::conditional_select(&e, &Scalar::<C>::ONE, e.is_zero())
 }
 
+/// The scheme's two scalar multiplications, per curve. The defaults are
+/// primeorder's generic ones; TC26-512-A, the curve that signs, overrides both
+/// (curves.rs, `backend: fixed_base`): k·G from a table of multiples of G
+/// ([`super::fixed_base`]) and a·G + b·P in Jacobian coordinates
+/// ([`super::joint`]).
+pub(crate) trait GostArithmetic: PrimeCurveParams {
+    /// k·G in affine form, in constant time: k is a private key or a nonce.
+    /// The default is primeorder's fixed-window ladder (constant-time table
+    /// lookups, complete addition formulas) and constant-time inversion.
+    fn mul_by_generator(k: &Scalar<Self>) -> AffinePoint<Self> {
+        (ProjectivePoint::<Self>::GENERATOR * k).to_affine()
+    }
+
+    /// a·G + b·P in affine form, in variable time: only for public inputs.
+    /// The default is primeorder's interleaved wNAF.
+    fn lincomb_vartime(
+        a: &Scalar<Self>,
+        b: &Scalar<Self>,
+        p: &AffinePoint<Self>,
+    ) -> AffinePoint<Self> {
+        ProjectivePoint::<Self>::lincomb_vartime(&[
+            (ProjectivePoint::<Self>::GENERATOR, *a),
+            (ProjectivePoint::<Self>::from(*p), *b),
+        ])
+        .to_affine()
+    }
+}
+
 /// Sign `e` with private key `d` and nonce `k` (§6.1 steps 3–6). `None` when
 /// `r` or `s` comes out zero; the caller then draws another nonce.
 ///
-/// Constant time in `d` and `k`: the point multiplication is primeorder's
-/// fixed-window ladder and the scalar arithmetic is Montgomery-form
-/// crypto-bigint, both free of secret-dependent branches.
-pub(crate) fn sign_with_nonce<C: PrimeCurveParams>(
+/// Constant time in `d` and `k`: k·G is [`GostArithmetic::mul_by_generator`]
+/// and the scalar arithmetic Montgomery-form crypto-bigint, both free of
+/// secret-dependent branches.
+pub(crate) fn sign_with_nonce<C: GostArithmetic>(
     d: &Scalar<C>,
     e: &Scalar<C>,
     k: &Scalar<C>,
 ) -> Option<(Scalar<C>, Scalar<C>)> {
-    let point = (ProjectivePoint::<C>::GENERATOR * k).to_affine();
+    let point = C::mul_by_generator(k);
     let r = x_mod_q::<C>(&point);
     let s = r * d + *k * e;
     // Rejection only reveals that a nonce was discarded, which happens with
@@ -48,7 +76,7 @@ pub(crate) fn sign_with_nonce<C: PrimeCurveParams>(
 /// Verify (r, s) over `e` against public key `q_point` (§6.2). Public inputs
 /// only, so variable time is fine. `r` and `s` must already be known to lie
 /// in 1..q-1 (see [`scalar_in_range`]).
-pub(crate) fn verify<C: PrimeCurveParams>(
+pub(crate) fn verify<C: GostArithmetic>(
     q_point: &AffinePoint<C>,
     e: &Scalar<C>,
     r: &Scalar<C>,
@@ -57,23 +85,19 @@ pub(crate) fn verify<C: PrimeCurveParams>(
     if bool::from(r.is_zero() | s.is_zero()) {
         return false;
     }
-    let v = Option::<Scalar<C>>::from(e.invert()).expect("e is never zero");
+    let v = Option::<Scalar<C>>::from(e.invert_vartime()).expect("e is never zero");
     let z1 = *s * v;
     let z2 = -(*r * v);
-    let c = ProjectivePoint::<C>::lincomb_vartime(&[
-        (ProjectivePoint::<C>::GENERATOR, z1),
-        (ProjectivePoint::<C>::from(*q_point), z2),
-    ])
-    .to_affine();
+    let c = C::lincomb_vartime(&z1, &z2, q_point);
     if bool::from(c.is_identity()) {
         return false;
     }
     x_mod_q::<C>(&c) == *r
 }
 
-/// The public key of private key `d`: Q = d·P.
-pub(crate) fn public_point<C: PrimeCurveParams>(d: &Scalar<C>) -> AffinePoint<C> {
-    (ProjectivePoint::<C>::GENERATOR * d).to_affine()
+/// The public key of private key `d`: Q = d·P, in constant time.
+pub(crate) fn public_point<C: GostArithmetic>(d: &Scalar<C>) -> AffinePoint<C> {
+    C::mul_by_generator(d)
 }
 
 /// A big-endian integer as a scalar, if it lies in 1..q-1.
@@ -96,7 +120,7 @@ mod tests {
         FieldBytes::<C>::try_from(bytes).unwrap()
     }
 
-    fn example<C: PrimeCurveParams>(
+    fn example<C: GostArithmetic>(
         d: &[u8],
         qx: &[u8],
         qy: &[u8],
