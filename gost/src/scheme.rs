@@ -18,16 +18,39 @@ fn x_mod_q<C: PrimeCurveParams>(point: &AffinePoint<C>) -> Scalar<C> {
 /// `e`: the digest read as an integer (big-endian here; the Kazakh byte
 /// order is handled by the caller), reduced mod q, and 1 if that is 0
 /// (§6.1 step 2).
-pub(crate) fn digest_scalar<C: PrimeCurveParams>(digest_be: &FieldBytes<C>) -> Scalar<C> {
+pub fn digest_scalar<C: PrimeCurveParams>(digest_be: &FieldBytes<C>) -> Scalar<C> {
     let e = <Scalar<C> as Reduce<FieldBytes<C>>>::reduce(digest_be);
     Scalar::<C>::conditional_select(&e, &Scalar::<C>::ONE, e.is_zero())
+}
+
+/// The scheme on one curve, as callers use it. Implemented for each curve in
+/// curves.rs with bodies that name the curve, so the whole computation is
+/// compiled in this crate at its optimisation level (a generic function would
+/// be compiled in the crate that calls it; see the README).
+pub trait GostCurve: PrimeCurveParams {
+    /// The public key of private key `d`: Q = d·P, in constant time.
+    fn public_point(d: &Scalar<Self>) -> AffinePoint<Self>;
+
+    /// Sign `e` with private key `d` and nonce `k` (§6.1 steps 3–6), in
+    /// constant time in `d` and `k`. `None` when `r` or `s` comes out zero;
+    /// the caller then draws another nonce.
+    fn sign_with_nonce(
+        d: &Scalar<Self>,
+        e: &Scalar<Self>,
+        k: &Scalar<Self>,
+    ) -> Option<(Scalar<Self>, Scalar<Self>)>;
+
+    /// Whether (r, s) is a signature of `e` under public key `q` (§6.2), in
+    /// variable time (all public). `r` and `s` must already be known to lie
+    /// in 1..q-1 (see [`scalar_in_range`]).
+    fn verify(q: &AffinePoint<Self>, e: &Scalar<Self>, r: &Scalar<Self>, s: &Scalar<Self>) -> bool;
 }
 
 /// The scheme's two scalar multiplications, per curve. The defaults are
 /// primeorder's generic ones; TC26-512-A, the curve that signs, overrides both
 /// (curves.rs, `backend: fixed_base`): k·G from a table of multiples of G
-/// ([`super::fixed_base`]) and a·G + b·P in Jacobian coordinates
-/// ([`super::joint`]).
+/// ([`crate::fixed_base`]) and a·G + b·P in Jacobian coordinates
+/// ([`crate::joint`]).
 pub(crate) trait GostArithmetic: PrimeCurveParams {
     /// k·G in affine form, in constant time: k is a private key or a nonce.
     /// The default is primeorder's fixed-window ladder (constant-time table
@@ -101,7 +124,7 @@ pub(crate) fn public_point<C: GostArithmetic>(d: &Scalar<C>) -> AffinePoint<C> {
 }
 
 /// A big-endian integer as a scalar, if it lies in 1..q-1.
-pub(crate) fn scalar_in_range<C: PrimeCurveParams>(be: &FieldBytes<C>) -> Option<Scalar<C>> {
+pub fn scalar_in_range<C: PrimeCurveParams>(be: &FieldBytes<C>) -> Option<Scalar<C>> {
     Option::<Scalar<C>>::from(Scalar::<C>::from_repr(*be)).filter(|s| !bool::from(s.is_zero()))
 }
 
@@ -112,7 +135,7 @@ mod tests {
     //! independently of hashes and byte orders.
 
     use super::*;
-    use crate::crypto::gost::curves::{example_256::Example256, example_512::Example512};
+    use crate::curves::{example_256::Example256, example_512::Example512};
     use elliptic_curve::Curve;
     use hex_literal::hex;
 
@@ -195,7 +218,7 @@ mod tests {
 
     #[test]
     fn out_of_range_scalars_are_refused() {
-        use crate::crypto::gost::curves::tc26_512a::Tc26Gost512A;
+        use crate::curves::tc26_512a::Tc26Gost512A;
         let zero = FieldBytes::<Tc26Gost512A>::default();
         assert!(scalar_in_range::<Tc26Gost512A>(&zero).is_none());
         let q = Tc26Gost512A::ORDER.as_ref().to_be_bytes();
@@ -203,5 +226,69 @@ mod tests {
         assert!(scalar_in_range::<Tc26Gost512A>(&q).is_none());
         let all_ones = be::<Tc26Gost512A>(&[0xFF; 64]);
         assert!(scalar_in_range::<Tc26Gost512A>(&all_ones).is_none());
+    }
+
+    /// §6.2 as the standard writes it, on primeorder's plain scalar
+    /// multiplications: the reference for the joint path.
+    fn verify_plain<C: GostArithmetic>(
+        q: &AffinePoint<C>,
+        e: &Scalar<C>,
+        r: &Scalar<C>,
+        s: &Scalar<C>,
+    ) -> bool {
+        let v = Field::invert(e).unwrap();
+        let (z1, z2) = (*s * v, -(*r * v));
+        let c = (ProjectivePoint::<C>::GENERATOR * z1 + ProjectivePoint::<C>::from(*q) * z2)
+            .to_affine();
+        !bool::from(c.is_identity()) && x_mod_q::<C>(&c) == *r
+    }
+
+    mod tc26 {
+        use super::*;
+        use crate::curves::tc26_512a::{Scalar, Tc26Gost512A};
+        use proptest::prelude::*;
+
+        fn scalar(bytes: [u8; 64]) -> Scalar {
+            <Scalar as Reduce<FieldBytes<Tc26Gost512A>>>::reduce(&bytes.into())
+        }
+
+        proptest! {
+            // Each case runs primeorder's ladder a dozen times, unoptimised.
+            #![proptest_config(ProptestConfig::with_cases(16))]
+
+            /// TC26-512-A verifies through the joint path (`joint`); the
+            /// plain path must say the same of valid signatures and of
+            /// every kind of invalid one.
+            #[test]
+            fn joint_verification_agrees_with_plain_verification(
+                d in any::<[u8; 64]>(),
+                k in any::<[u8; 64]>(),
+                digest in any::<[u8; 64]>(),
+            ) {
+                type C = Tc26Gost512A;
+                let (d, k) = (scalar(d), scalar(k));
+                prop_assume!(!bool::from(d.is_zero() | k.is_zero()));
+                let e = digest_scalar::<C>(&digest.into());
+                let q = public_point::<C>(&d);
+                let (r, s) = sign_with_nonce::<C>(&d, &e, &k).unwrap();
+                prop_assert!(verify::<C>(&q, &e, &r, &s));
+                prop_assert!(verify_plain::<C>(&q, &e, &r, &s));
+                let one = Scalar::ONE;
+                let wrong_key = public_point::<C>(&(d + one));
+                let invalid = [
+                    (q, e + one, r, s),
+                    (q, e, r + one, s),
+                    (q, e, r, s + one),
+                    (q, e, s, r),
+                    (q, e, -r, -s),
+                    (wrong_key, e, r, s),
+                ];
+                for (q, e, r, s) in invalid {
+                    let joint = verify::<C>(&q, &e, &r, &s);
+                    prop_assert_eq!(joint, verify_plain::<C>(&q, &e, &r, &s));
+                    prop_assert!(!joint);
+                }
+            }
+        }
     }
 }

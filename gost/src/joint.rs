@@ -142,7 +142,9 @@ pub(crate) fn lincomb_vartime<C: PrimeCurveParams>(
 
 /// P, 3P, …, 15P as affine (x, y); empty for the identity (whose multiples
 /// a·G + b·P never needs, as b·O adds nothing: see [`wnaf`]'s caller).
-fn odd_multiples<C: PrimeCurveParams>(p: &AffinePoint<C>) -> Vec<(C::FieldElement, C::FieldElement)> {
+fn odd_multiples<C: PrimeCurveParams>(
+    p: &AffinePoint<C>,
+) -> Vec<(C::FieldElement, C::FieldElement)> {
     let count = 1 << (P_WINDOW - 2);
     let base = ProjectivePoint::<C>::from(*p);
     let twice = base.double();
@@ -174,12 +176,14 @@ fn to_affine<C: PrimeCurveParams>(point: &Jacobian<C::FieldElement>) -> AffinePo
     // Always on the curve; the check is two multiplications and turns a
     // (never seen) slip in the formulas into a refused signature rather
     // than a wrong answer.
-    Option::from(AffinePoint::<C>::from_coordinates(&x.to_repr(), &y.to_repr())).unwrap_or_else(
-        || {
-            debug_assert!(false, "the Jacobian sum left the curve");
-            AffinePoint::<C>::IDENTITY
-        },
-    )
+    Option::from(AffinePoint::<C>::from_coordinates(
+        &x.to_repr(),
+        &y.to_repr(),
+    ))
+    .unwrap_or_else(|| {
+        debug_assert!(false, "the Jacobian sum left the curve");
+        AffinePoint::<C>::IDENTITY
+    })
 }
 
 /// The width-`w` NAF of a little-endian integer: `digits[i]` is 0 or odd
@@ -209,13 +213,92 @@ fn wnaf(le: &[u8], w: u32) -> Vec<i8> {
         carry = next_carry;
         pos += w as usize;
     }
-    digits.truncate(digits.iter().rposition(|&d| d != 0).map_or(0, |top| top + 1));
+    digits.truncate(
+        digits
+            .iter()
+            .rposition(|&d| d != 0)
+            .map_or(0, |top| top + 1),
+    );
     digits
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::curves::tc26_512a::{Scalar, Tc26Gost512A};
+    use crate::scheme::GostArithmetic;
+    use elliptic_curve::FieldBytes;
+    use elliptic_curve::ops::Reduce;
+    use proptest::prelude::*;
+
+    type Point = ProjectivePoint<Tc26Gost512A>;
+
+    fn scalar(bytes: [u8; 64]) -> Scalar {
+        <Scalar as Reduce<FieldBytes<Tc26Gost512A>>>::reduce(&bytes.into())
+    }
+
+    /// a·G + b·P through the joint path, and through primeorder's plain
+    /// multiplications and addition.
+    fn both(
+        a: &Scalar,
+        b: &Scalar,
+        p: &Point,
+    ) -> (AffinePoint<Tc26Gost512A>, AffinePoint<Tc26Gost512A>) {
+        (
+            Tc26Gost512A::lincomb_vartime(a, b, &p.to_affine()),
+            (Point::GENERATOR * a + *p * b).to_affine(),
+        )
+    }
+
+    #[test]
+    fn joint_agrees_with_primeorder_where_the_formulas_have_exceptions() {
+        let g = Point::GENERATOR;
+        let t = scalar([0x5a; 64]);
+        let minus_one = -Scalar::ONE;
+        let cases = [
+            // A zero scalar, or both: one table unused, or the identity.
+            (Scalar::ZERO, t, g * t),
+            (t, Scalar::ZERO, g * t),
+            (Scalar::ZERO, Scalar::ZERO, g),
+            // The sum is the identity: a·G = −b·P.
+            (-t, Scalar::ONE, g * t),
+            (minus_one, Scalar::ONE, g),
+            // Equal points meet in the accumulator: G + G.
+            (Scalar::ONE, Scalar::ONE, g),
+            (Scalar::from(3u64), Scalar::from(3u64), g),
+            // Opposite points meet: G + (−G) on the way to something else.
+            (Scalar::ONE, minus_one, g),
+            (minus_one, minus_one, -g),
+            (
+                Scalar::from(31u64),
+                Scalar::from(15u64),
+                g * Scalar::from(2u64),
+            ),
+            // The largest scalars, whose wNAF ends in a carry digit.
+            (minus_one, minus_one, g * t),
+            (-Scalar::from(2u64), minus_one, g * t),
+        ];
+        for (a, b, p) in cases {
+            let (joint, plain) = both(&a, &b, &p);
+            assert_eq!(joint, plain, "a = {a:?}, b = {b:?}");
+        }
+    }
+
+    proptest! {
+        // Each case runs primeorder's ladder twice, unoptimised in tests.
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn joint_agrees_with_primeorder_on_random_input(
+            a in any::<[u8; 64]>(),
+            b in any::<[u8; 64]>(),
+            t in any::<[u8; 64]>(),
+        ) {
+            let p = Point::GENERATOR * scalar(t);
+            let (joint, plain) = both(&scalar(a), &scalar(b), &p);
+            prop_assert_eq!(joint, plain);
+        }
+    }
 
     /// Σ digits[i]·2^i as an i128 (for integers of up to 100 bits).
     fn value(digits: &[i8]) -> i128 {

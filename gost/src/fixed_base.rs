@@ -24,20 +24,20 @@
 //!   the result under a mask that is all ones for the wanted entry and zero
 //!   for the others (the mask comes from `subtle`'s `ct_eq`, whose `Choice`
 //!   the optimiser cannot see through), so memory accesses and instructions
-//!   are the same for every k; the sign is applied with `conditional_select`;
+//!   are the same for every k; the sign is applied the same way (a masked
+//!   choice between y and −y);
 //! - the additions are the complete formulas of Renes–Costello–Batina 2015
 //!   (Algorithm 5, mixed addition for a = −3, as in primeorder), which have no
 //!   exceptional cases: the empty sum at the start and equal points go
 //!   through the same instructions as any other; a zero digit (no entry)
-//!   computes the sum anyway and keeps the old value with
-//!   `conditional_select`;
+//!   computes the sum anyway and keeps the old value by a masked choice;
 //! - the final affine conversion inverts Z with crypto-bigint's
 //!   constant-time safegcd.
 
 use elliptic_curve::bigint::Word;
 use elliptic_curve::group::Group;
 use elliptic_curve::point::{AffineCoordinates, BatchNormalize};
-use elliptic_curve::subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
+use elliptic_curve::subtle::{Choice, ConstantTimeEq};
 use elliptic_curve::{Field, PrimeField};
 use primeorder::{AffinePoint, PrimeCurveParams, PrimeFieldExt, ProjectivePoint};
 
@@ -132,9 +132,9 @@ where
             let (x, y, none) = select::<C>(row, digit);
             let sum = add_mixed::<C>(&acc, &x, &y);
             acc = (
-                C::FieldElement::conditional_select(&sum.0, &acc.0, none),
-                C::FieldElement::conditional_select(&sum.1, &acc.1, none),
-                C::FieldElement::conditional_select(&sum.2, &acc.2, none),
+                choose::<C>(&sum.0, &acc.0, none),
+                choose::<C>(&sum.1, &acc.1, none),
+                choose::<C>(&sum.2, &acc.2, none),
             );
         }
         // (X : Y : Z) is (X/Z, Y/Z), or the identity for Z = 0 (k ≡ 0).
@@ -144,8 +144,11 @@ where
         // A point on the curve by construction; `from_coordinates` checks
         // it anyway (three multiplications), so a slip could never yield a
         // signature with a wrong r.
-        Option::from(AffinePoint::<C>::from_coordinates(&x.to_repr(), &y.to_repr()))
-            .unwrap_or(AffinePoint::<C>::IDENTITY)
+        Option::from(AffinePoint::<C>::from_coordinates(
+            &x.to_repr(),
+            &y.to_repr(),
+        ))
+        .unwrap_or(AffinePoint::<C>::IDENTITY)
     }
 
     /// G, 3G, 5G, …, 31G as (x, y): the table of a wNAF with a window of
@@ -188,8 +191,27 @@ where
     let x = C::FieldElement::from_words(x);
     let y = C::FieldElement::from_words(y);
     let negative = Choice::from((sign & 1) as u8);
-    let y = C::FieldElement::conditional_select(&y, &-y, negative);
+    let y = choose::<C>(&y, &-y, negative);
     (x, y, magnitude.ct_eq(&0))
+}
+
+/// `a`, or `b` if `choice` is set: `conditional_select` on the words, which
+/// costs a few instructions where crypto-bigint's goes through a barrier per
+/// word.
+fn choose<C: PrimeCurveParams>(
+    a: &C::FieldElement,
+    b: &C::FieldElement,
+    choice: Choice,
+) -> C::FieldElement
+where
+    C::FieldElement: MontgomeryWords,
+{
+    let mask = Word::from(choice.unwrap_u8()).wrapping_neg();
+    let mut words = a.to_words();
+    for (out, word) in words.as_mut().iter_mut().zip(b.to_words().as_ref()) {
+        *out ^= (*out ^ word) & mask;
+    }
+    C::FieldElement::from_words(words)
 }
 
 /// (X : Y : Z) + (x, y) for a = −3: Renes–Costello–Batina 2015, Algorithm 5,
@@ -253,8 +275,15 @@ fn signed_digits<C: PrimeCurveParams>(k: &C::Scalar, digits: usize) -> Vec<i8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::gost::curves::tc26_512a::{Scalar, Tc26Gost512A};
+    use crate::curves::tc26_512a::{FieldElement, Scalar, Tc26Gost512A};
+    use crate::scheme::GostArithmetic;
+    use elliptic_curve::FieldBytes;
     use elliptic_curve::ops::Reduce;
+    use proptest::prelude::*;
+
+    fn scalar(bytes: [u8; 64]) -> Scalar {
+        <Scalar as Reduce<FieldBytes<Tc26Gost512A>>>::reduce(&bytes.into())
+    }
 
     /// Σ d_i·2^(6i) mod q, computed with scalar arithmetic.
     fn value(digits: &[i8]) -> Scalar {
@@ -265,21 +294,85 @@ mod tests {
         })
     }
 
+    /// k·G from the table, and from primeorder's generic ladder.
+    fn both(k: &Scalar) -> (AffinePoint<Tc26Gost512A>, AffinePoint<Tc26Gost512A>) {
+        (
+            Tc26Gost512A::mul_by_generator(k),
+            (ProjectivePoint::<Tc26Gost512A>::GENERATOR * k).to_affine(),
+        )
+    }
+
+    /// Scalars where the recoding's carries and the table's rows are at
+    /// their edges: 0, 1, 2, digits of ±32 and ±31, single rows, q − 1 and
+    /// its neighbours, (q ± 1)/2, 2^511, and windows of all ones.
+    fn edge_scalars() -> Vec<Scalar> {
+        let two = Scalar::from(2u64);
+        let mut out = vec![Scalar::ZERO, Scalar::ONE, two, -Scalar::ONE, -two];
+        for small in [3u64, 31, 32, 33, 63, 64, 65, 0x820, 0x7df, 0xfff, 0x1000] {
+            out.push(Scalar::from(small));
+            out.push(-Scalar::from(small));
+        }
+        let half = (-Scalar::ONE) * Scalar::from(2u64).invert().unwrap();
+        out.extend([half, half + Scalar::ONE]);
+        for row in [1u32, 2, 42, 84, 85] {
+            let base = (0..6 * row).fold(Scalar::ONE, |acc, _| acc.double());
+            out.extend([base, base + Scalar::ONE, -base, base * Scalar::from(32u64)]);
+        }
+        let mut all_ones = [0xffu8; 64];
+        out.push(scalar(all_ones));
+        all_ones[0] = 0x7f;
+        out.push(scalar(all_ones));
+        out.push(scalar([0x82; 64]));
+        out.push(scalar([0x20; 64]));
+        out
+    }
+
+    #[test]
+    fn the_curve_has_a_minus_three_for_the_addition_formula() {
+        assert_eq!(Tc26Gost512A::EQUATION_A, -FieldElement::from(3u64));
+    }
+
     #[test]
     fn signed_digits_are_small_and_sum_to_the_scalar() {
-        let table_digits = FixedBaseTable::<Tc26Gost512A>::DIGITS;
-        assert_eq!(table_digits, 86);
-        let mut scalars = vec![Scalar::ZERO, Scalar::ONE, -Scalar::ONE, Scalar::from(32u64)];
-        for seed in 0u8..64 {
-            let bytes = [seed.wrapping_mul(37) ^ 0xA5; 64].map(|b| b ^ seed);
-            scalars.push(<Scalar as Reduce<elliptic_curve::FieldBytes<Tc26Gost512A>>>::reduce(
-                &bytes.into(),
-            ));
-        }
-        for k in scalars {
-            let digits = signed_digits::<Tc26Gost512A>(&k, table_digits);
+        assert_eq!(FixedBaseTable::<Tc26Gost512A>::DIGITS, 86);
+        for k in edge_scalars() {
+            let digits = signed_digits::<Tc26Gost512A>(&k, FixedBaseTable::<Tc26Gost512A>::DIGITS);
             assert!(digits.iter().all(|d| (-32..=32).contains(d)), "{digits:?}");
             assert_eq!(value(&digits), k);
+        }
+    }
+
+    #[test]
+    fn table_agrees_with_primeorder_on_edge_scalars() {
+        for k in edge_scalars() {
+            let (table, ladder) = both(&k);
+            assert_eq!(table, ladder, "k = {k:?}");
+        }
+        assert!(bool::from(both(&Scalar::ZERO).0.is_identity()));
+    }
+
+    #[test]
+    fn odd_multiples_are_g_3g_to_31g() {
+        let table = FixedBaseTable::<Tc26Gost512A>::new();
+        assert_eq!(table.odd_multiples().len(), 16);
+        for (i, (x, y)) in table.odd_multiples().iter().enumerate() {
+            let expected = both(&Scalar::from(2 * i as u64 + 1)).1;
+            assert_eq!(x.to_repr(), expected.x());
+            assert_eq!(y.to_repr(), expected.y());
+        }
+    }
+
+    proptest! {
+        // Each case runs primeorder's ladder, unoptimised in tests.
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        #[test]
+        fn table_agrees_with_primeorder_on_random_scalars(bytes in any::<[u8; 64]>()) {
+            let k = scalar(bytes);
+            let digits = signed_digits::<Tc26Gost512A>(&k, FixedBaseTable::<Tc26Gost512A>::DIGITS);
+            prop_assert_eq!(value(&digits), k);
+            let (table, ladder) = both(&k);
+            prop_assert_eq!(table, ladder);
         }
     }
 }
