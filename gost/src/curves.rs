@@ -167,6 +167,7 @@ macro_rules! gost_scheme {
 /// For `pseudo_mersenne` fields: c is right, and every operation gives what
 /// crypto-bigint's generic Montgomery arithmetic gives, with 64-bit words and
 /// with 32-bit ones (the words of armv7 Android), on edge and random values.
+#[cfg(test)]
 macro_rules! gost_field_tests {
     (montgomery, $uint:ident, $p:literal) => {};
     (pseudo_mersenne($c:literal), $uint:ident, $p:literal) => {
@@ -177,6 +178,7 @@ macro_rules! gost_field_tests {
             use primefield::MontyFieldElement;
             use proptest::prelude::*;
             use $crate::fixed_base::MontgomeryWords;
+            #[cfg(target_pointer_width = "64")]
             use $crate::pseudo_mersenne;
 
             const P: $uint = $uint::from_be_hex($p);

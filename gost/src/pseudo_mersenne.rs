@@ -254,8 +254,8 @@ fn reduce<W: Limb, const N: usize>(t: &[W; 2 * MAX_WORDS], c: W) -> [W; N] {
     }
     let mut borrow = W::ZERO;
     let mut subtrahend = k;
-    for i in 0..N {
-        (s[i], borrow) = W::sbb(s[i], subtrahend, borrow);
+    for word in &mut s {
+        (*word, borrow) = W::sbb(*word, subtrahend, borrow);
         subtrahend = W::ZERO;
     }
     // r ≥ 0, so a borrow here only takes back the carry above R.
