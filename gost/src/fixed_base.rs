@@ -38,6 +38,7 @@ use elliptic_curve::bigint::Word;
 use elliptic_curve::group::Group;
 use elliptic_curve::point::{AffineCoordinates, BatchNormalize};
 use elliptic_curve::subtle::{Choice, ConstantTimeEq};
+use elliptic_curve::zeroize::Zeroizing;
 use elliptic_curve::{Field, PrimeField};
 use primeorder::{AffinePoint, PrimeCurveParams, PrimeFieldExt, ProjectivePoint};
 
@@ -46,6 +47,8 @@ use primeorder::{AffinePoint, PrimeCurveParams, PrimeFieldExt, ProjectivePoint};
 pub(crate) const WINDOW: u32 = 6;
 /// Multiples per row: the signed digits reach ±2^(WINDOW−1).
 const ENTRIES: usize = 1 << (WINDOW - 1);
+/// Digits of the largest scalar here (512 bits), on the stack.
+const MAX_DIGITS: usize = 512 / WINDOW as usize + 1;
 
 /// A field element as the words of its Montgomery form (primefield's inner
 /// representation), for the table lookup: combining words under a mask is a
@@ -121,7 +124,9 @@ where
 
     /// k·G in constant time (see the module doc).
     pub(crate) fn mul(&self, k: &C::Scalar) -> AffinePoint<C> {
+        const { assert!(Self::DIGITS <= MAX_DIGITS, "scalars of up to 512 bits") };
         let digits = signed_digits::<C>(k, Self::DIGITS);
+        let digits = &digits[..Self::DIGITS];
         // The identity in projective coordinates (X : Y : Z) = (0 : 1 : 0).
         let mut acc = (
             C::FieldElement::ZERO,
@@ -247,21 +252,22 @@ fn add_mixed<C: PrimeCurveParams>(
     )
 }
 
-/// k = Σ d_i·2^(6i) with −32 ≤ d_i ≤ 32, in constant time.
-fn signed_digits<C: PrimeCurveParams>(k: &C::Scalar, digits: usize) -> Vec<i8> {
-    let le = k.to_le_repr();
+/// k = Σ d_i·2^(6i) with −32 ≤ d_i ≤ 32 (the first `digits` of the array),
+/// in constant time. The digits and the bytes of k are cleared after use.
+fn signed_digits<C: PrimeCurveParams>(k: &C::Scalar, digits: usize) -> Zeroizing<[i8; MAX_DIGITS]> {
+    debug_assert!(digits <= MAX_DIGITS, "scalars of up to 512 bits");
+    let le = Zeroizing::new(k.to_le_repr());
     let bytes: &[u8] = le.as_ref();
     // The plain 6-bit windows, 0..=63. Which bytes are read depends on i
     // only.
-    let mut out: Vec<i8> = (0..digits)
-        .map(|i| {
-            let bit = i * WINDOW as usize;
-            let low = bytes.get(bit / 8).copied().unwrap_or(0);
-            let high = bytes.get(bit / 8 + 1).copied().unwrap_or(0);
-            let window = (u16::from(low) | (u16::from(high) << 8)) >> (bit % 8);
-            (window & 0x3f) as i8
-        })
-        .collect();
+    let mut out = Zeroizing::new([0i8; MAX_DIGITS]);
+    for (i, digit) in out.iter_mut().take(digits).enumerate() {
+        let bit = i * WINDOW as usize;
+        let low = bytes.get(bit / 8).copied().unwrap_or(0);
+        let high = bytes.get(bit / 8 + 1).copied().unwrap_or(0);
+        let window = (u16::from(low) | (u16::from(high) << 8)) >> (bit % 8);
+        *digit = (window & 0x3f) as i8;
+    }
     // Recentre each digit into −32..=31, carrying into the next: with
     // 0 ≤ d ≤ 64, carry = (d + 32) >> 6 is 0 or 1 by arithmetic alone.
     for i in 0..digits - 1 {
@@ -338,7 +344,7 @@ mod tests {
         for k in edge_scalars() {
             let digits = signed_digits::<Tc26Gost512A>(&k, FixedBaseTable::<Tc26Gost512A>::DIGITS);
             assert!(digits.iter().all(|d| (-32..=32).contains(d)), "{digits:?}");
-            assert_eq!(value(&digits), k);
+            assert_eq!(value(&digits[..]), k);
         }
     }
 
@@ -370,7 +376,7 @@ mod tests {
         fn table_agrees_with_primeorder_on_random_scalars(bytes in any::<[u8; 64]>()) {
             let k = scalar(bytes);
             let digits = signed_digits::<Tc26Gost512A>(&k, FixedBaseTable::<Tc26Gost512A>::DIGITS);
-            prop_assert_eq!(value(&digits), k);
+            prop_assert_eq!(value(&digits[..]), k);
             let (table, ladder) = both(&k);
             prop_assert_eq!(table, ladder);
         }

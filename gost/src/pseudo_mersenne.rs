@@ -7,8 +7,8 @@
 //! (x·R mod p) and multiplies them with crypto-bigint's generic Montgomery
 //! multiplication, which for N words spends N² word products on reduction
 //! and puts an optimisation barrier on every word of every addition (its way
-//! of staying constant-time). That makes a 512-bit multiplication cost about
-//! 200 ns, and GOST 2015-512 100 times slower than ring's P-256. With
+//! of staying constant-time): a 512-bit multiplication took about 80 ns and
+//! an addition 16 on the development machine (50 and 7 here). With
 //! p = R − c, each of the N reduction steps needs one word product by c
 //! instead of N, and the additions need no per-word barriers: the result is
 //! the same Montgomery form, so primefield keeps doing everything else
