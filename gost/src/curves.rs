@@ -6,7 +6,7 @@
 //! multiplication). This file only states the numbers; the `gost_curve!` macro
 //! wires them into the traits, the same way RustCrypto's own curve crates do.
 //!
-//! Two choices per curve, both about speed (docs/gost.md, "Figures"):
+//! Two choices per curve, both about speed (docs/gost.md, "Speed"):
 //! - `field`: `montgomery` is primefield's generic arithmetic; `pseudo_mersenne(c)`
 //!   is the arithmetic of [`crate::pseudo_mersenne`] for p = 2^bits − c, which
 //!   both of NCA's curves have. It plugs into primefield the way RustCrypto's
@@ -19,7 +19,7 @@
 //!   verification ([`crate::joint`]).
 //!
 //! Constants are big-endian hex, as the standards print them. The Kazakh
-//! little-endian wire formats are a separate concern (see `encoding`).
+//! little-endian wire formats are qoltanba-pki's concern (`crypto::gost`).
 
 /// The field's arithmetic (see the module doc): inherent `add`, `double`,
 /// `sub`, `neg`, `multiply`, `square`, `invert` on `FieldElement`, which

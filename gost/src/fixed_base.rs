@@ -142,18 +142,15 @@ where
                 choose::<C>(&sum.2, &acc.2, none),
             );
         }
-        // (X : Y : Z) is (X/Z, Y/Z), or the identity for Z = 0 (k ≡ 0).
-        let z_inv = acc.2.invert();
-        let z_inv = Option::<C::FieldElement>::from(z_inv).unwrap_or(C::FieldElement::ZERO);
+        // (X : Y : Z) is (X/Z, Y/Z), or the identity for Z = 0 (k ≡ 0, which
+        // callers never pass). `CtOption::unwrap_or` selects in constant time.
+        let z_inv = acc.2.invert().unwrap_or(C::FieldElement::ZERO);
         let (x, y) = (acc.0 * z_inv, acc.1 * z_inv);
         // A point on the curve by construction; `from_coordinates` checks
         // it anyway (three multiplications), so a slip could never yield a
         // signature with a wrong r.
-        Option::from(AffinePoint::<C>::from_coordinates(
-            &x.to_repr(),
-            &y.to_repr(),
-        ))
-        .unwrap_or(AffinePoint::<C>::IDENTITY)
+        AffinePoint::<C>::from_coordinates(&x.to_repr(), &y.to_repr())
+            .unwrap_or(AffinePoint::<C>::IDENTITY)
     }
 
     /// G, 3G, 5G, …, 31G as (x, y): the table of a wNAF with a window of

@@ -19,8 +19,8 @@
 //! or opposite points) are caught by explicit checks, as variable time
 //! allows.
 //!
-//! The doubling formula assumes a = −3, true of TC26-512-A (checked in the
-//! curve's tests).
+//! The doubling formula assumes a = −3, true of TC26-512-A (checked in
+//! `fixed_base`'s tests).
 
 use elliptic_curve::bigint::Invert;
 use elliptic_curve::group::Group;
@@ -117,8 +117,12 @@ pub(crate) fn lincomb_vartime<C: PrimeCurveParams>(
     );
     debug_assert_eq!(g_odd.len(), 1 << (g_window - 2));
     let a_digits = wnaf(a.to_le_repr().as_ref(), g_window);
-    let b_digits = wnaf(b.to_le_repr().as_ref(), P_WINDOW);
-    let p_odd = odd_multiples(p);
+    // b·O adds nothing (and O has no affine coordinates for a table).
+    let (b_digits, p_odd) = if bool::from(p.is_identity()) {
+        (Vec::new(), Vec::new())
+    } else {
+        (wnaf(b.to_le_repr().as_ref(), P_WINDOW), odd_multiples(p))
+    };
 
     let mut acc = Jacobian::<C::FieldElement>::IDENTITY;
     for i in (0..a_digits.len().max(b_digits.len())).rev() {
@@ -140,8 +144,7 @@ pub(crate) fn lincomb_vartime<C: PrimeCurveParams>(
     to_affine::<C>(&acc)
 }
 
-/// P, 3P, …, 15P as affine (x, y); empty for the identity (whose multiples
-/// a·G + b·P never needs, as b·O adds nothing: see [`wnaf`]'s caller).
+/// P, 3P, …, 15P as affine (x, y), for P other than the identity.
 fn odd_multiples<C: PrimeCurveParams>(
     p: &AffinePoint<C>,
 ) -> Vec<(C::FieldElement, C::FieldElement)> {
@@ -256,8 +259,10 @@ mod tests {
         let t = scalar([0x5a; 64]);
         let minus_one = -Scalar::ONE;
         let cases = [
-            // A zero scalar, or both: one table unused, or the identity.
+            // A zero scalar, or both, or P the identity.
             (Scalar::ZERO, t, g * t),
+            (t, t, Point::IDENTITY),
+            (Scalar::ZERO, t, Point::IDENTITY),
             (t, Scalar::ZERO, g * t),
             (Scalar::ZERO, Scalar::ZERO, g),
             // The sum is the identity: a·G = −b·P.
