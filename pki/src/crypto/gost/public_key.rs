@@ -14,11 +14,11 @@ use elliptic_curve::{Curve, FieldBytes, FieldBytesSize};
 use primeorder::{AffinePoint, PrimeCurveParams};
 use spki::SubjectPublicKeyInfoOwned;
 
-use super::curves::{cryptopro_a::CryptoProA, tc26_512a::Tc26Gost512A};
-use super::scheme;
 use crate::crypto::gost_hash::{gost94_test, streebog512};
 use crate::crypto::{SignatureAlgorithm, VerifyError};
 use crate::oid;
+use qoltanba_gost::GostCurve;
+use qoltanba_gost::curves::{cryptopro_a::CryptoProA, tc26_512a::Tc26Gost512A};
 
 /// `GostR3410-PublicKeyParameters`-like parameters of a Kazakh GOST key:
 /// the curve, then the digest.
@@ -98,7 +98,7 @@ impl GostPublicKey {
     }
 }
 
-fn verify_le<C: PrimeCurveParams>(
+fn verify_le<C: GostCurve>(
     point: &AffinePoint<C>,
     digest_le: &[u8],
     signature: &[u8],
@@ -111,13 +111,13 @@ fn verify_le<C: PrimeCurveParams>(
             2 * n
         )));
     }
-    let r = scheme::scalar_in_range::<C>(&reversed::<C>(&signature[..n]));
-    let s = scheme::scalar_in_range::<C>(&reversed::<C>(&signature[n..]));
+    let r = qoltanba_gost::scalar_in_range::<C>(&reversed::<C>(&signature[..n]));
+    let s = qoltanba_gost::scalar_in_range::<C>(&reversed::<C>(&signature[n..]));
     let (Some(r), Some(s)) = (r, s) else {
         return Err(VerifyError::SignatureOutOfRange);
     };
-    let e = scheme::digest_scalar::<C>(&reversed::<C>(digest_le));
-    Ok(scheme::verify::<C>(point, &e, &r, &s))
+    let e = qoltanba_gost::digest_scalar::<C>(&reversed::<C>(digest_le));
+    Ok(C::verify(point, &e, &r, &s))
 }
 
 /// The point `x ‖ y` (each little-endian), if it is on the curve.

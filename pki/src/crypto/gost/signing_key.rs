@@ -10,9 +10,10 @@ use spki::{AlgorithmIdentifierOwned, SubjectPublicKeyInfoOwned};
 use streebog::{Digest, Streebog512};
 use zeroize::{Zeroize, Zeroizing};
 
-use super::curves::tc26_512a::Tc26Gost512A;
+use qoltanba_gost::GostCurve;
+use qoltanba_gost::curves::tc26_512a::Tc26Gost512A;
+
 use super::public_key::{KeyParameters, point_to_le, reversed};
-use super::scheme;
 use crate::crypto::gost_hash::streebog512;
 use crate::crypto::{KeyError, SignError};
 use crate::oid;
@@ -35,7 +36,7 @@ impl GostSigningKey {
             getrandom::fill(bytes.as_mut_slice())
                 .map_err(|_| KeyError::Generation("the system RNG failed".into()))?;
             // q is within 2^-257 of 2^512, so this loop almost never repeats.
-            if let Some(d) = scheme::scalar_in_range::<C>(&bytes) {
+            if let Some(d) = qoltanba_gost::scalar_in_range::<C>(&bytes) {
                 return Self::from_scalar(d);
             }
         }
@@ -63,13 +64,13 @@ impl GostSigningKey {
             return Err(KeyError::Malformed);
         }
         let be = Zeroizing::new(reversed::<C>(inner.as_bytes()));
-        let d = scheme::scalar_in_range::<C>(&be).ok_or(KeyError::ScalarOutOfRange)?;
+        let d = qoltanba_gost::scalar_in_range::<C>(&be).ok_or(KeyError::ScalarOutOfRange)?;
         Self::from_scalar(d)
     }
 
     fn from_scalar(d: Scalar<C>) -> Result<Self, KeyError> {
         let d = Zeroizing::new(d);
-        let public = scheme::public_point::<C>(&d);
+        let public = C::public_point(&d);
         let spki = SubjectPublicKeyInfoOwned {
             algorithm: key_algorithm()?,
             subject_public_key: BitString::from_bytes(
@@ -114,7 +115,7 @@ impl GostSigningKey {
     /// little-endian (128 bytes).
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignError> {
         let digest = streebog512(message);
-        let e = scheme::digest_scalar::<C>(&reversed::<C>(&digest));
+        let e = qoltanba_gost::digest_scalar::<C>(&reversed::<C>(&digest));
         let mut entropy = Zeroizing::new([0u8; 32]);
         getrandom::fill(entropy.as_mut_slice()).map_err(|_| SignError::Random)?;
         self.sign_with_entropy(&e, &entropy)
@@ -124,7 +125,7 @@ impl GostSigningKey {
         for counter in 0u32.. {
             let k = hedged_nonce(&self.d, e, entropy, counter);
             let Some(k) = k else { continue };
-            if let Some((r, s)) = scheme::sign_with_nonce::<C>(&self.d, e, &k) {
+            if let Some((r, s)) = C::sign_with_nonce(&self.d, e, &k) {
                 let mut out = Vec::with_capacity(2 * N);
                 out.extend(r.to_repr().iter().rev());
                 out.extend(s.to_repr().iter().rev());
@@ -156,7 +157,7 @@ fn hedged_nonce(
     hash.update(counter.to_be_bytes());
     let mut k = Zeroizing::new(FieldBytes::<C>::default());
     k.copy_from_slice(&hash.finalize());
-    scheme::scalar_in_range::<C>(&k).map(Zeroizing::new)
+    qoltanba_gost::scalar_in_range::<C>(&k).map(Zeroizing::new)
 }
 
 /// `{ 1.2.398.3.10.1.1.2.2, { paramSetA, Streebog-512 } }`, exactly as NCA
@@ -204,8 +205,8 @@ mod tests {
     #[test]
     fn nonce_is_hedged() {
         let key = GostSigningKey::generate().unwrap();
-        let e1 = scheme::digest_scalar::<C>(&FieldBytes::<C>::from([1u8; 64]));
-        let e2 = scheme::digest_scalar::<C>(&FieldBytes::<C>::from([2u8; 64]));
+        let e1 = qoltanba_gost::digest_scalar::<C>(&FieldBytes::<C>::from([1u8; 64]));
+        let e2 = qoltanba_gost::digest_scalar::<C>(&FieldBytes::<C>::from([2u8; 64]));
         let stuck_rng = [7u8; 32];
         // Same inputs, same nonce: the construction is deterministic...
         assert_eq!(

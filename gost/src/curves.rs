@@ -6,8 +6,283 @@
 //! multiplication). This file only states the numbers; the `gost_curve!` macro
 //! wires them into the traits, the same way RustCrypto's own curve crates do.
 //!
+//! Two choices per curve, both about speed (docs/gost.md, "Speed"):
+//! - `field`: `montgomery` is primefield's generic arithmetic; `pseudo_mersenne(c)`
+//!   is the arithmetic of [`crate::pseudo_mersenne`] for p = 2^bits − c, which
+//!   both of NCA's curves have. It plugs into primefield the way RustCrypto's
+//!   fiat-crypto backends do: same Montgomery form, only the hot operations
+//!   (add, sub, neg, mul, square) replaced.
+//! - `backend`: how the scheme multiplies (`scheme::GostArithmetic`):
+//!   `generic` is primeorder's scalar multiplication; `fixed_base`, for the
+//!   curve that signs, a table of multiples of G built once per process
+//!   ([`crate::fixed_base`]) and a faster variable-time a·G + b·P for
+//!   verification ([`crate::joint`]).
+//!
 //! Constants are big-endian hex, as the standards print them. The Kazakh
-//! little-endian wire formats are a separate concern (see `encoding`).
+//! little-endian wire formats are qoltanba-pki's concern (`crypto::gost`).
+
+/// The field's arithmetic (see the module doc): inherent `add`, `double`,
+/// `sub`, `neg`, `multiply`, `square`, `invert` on `FieldElement`, which
+/// primefield's `monty_field_element!` builds every trait on.
+macro_rules! gost_field_arithmetic {
+    (montgomery, $uint:ident) => {
+        primefield::monty_field_arithmetic! {
+            name: FieldElement,
+            params: FieldParams,
+            uint: $uint
+        }
+    };
+    (pseudo_mersenne($c:literal), $uint:ident) => {
+        use elliptic_curve::bigint::Word;
+        use primefield::MontyFieldElement;
+        use $crate::fixed_base::MontgomeryWords as _;
+        use $crate::pseudo_mersenne;
+
+        /// c in p = 2^bits − c (checked against p in the tests).
+        pub(super) const C: Word = $c;
+
+        impl FieldElement {
+            /// From an integer below p (not checked), into Montgomery form.
+            #[inline]
+            pub(crate) const fn from_uint_unchecked(w: $uint) -> Self {
+                Self(MontyFieldElement::from_uint_reduced(&w))
+            }
+
+            /// The integer this element stands for (out of Montgomery form).
+            #[inline]
+            pub const fn to_canonical(self) -> $uint {
+                self.0.to_canonical()
+            }
+
+            /// `self + rhs`.
+            #[inline]
+            pub fn add(&self, rhs: &Self) -> Self {
+                Self::from_words(pseudo_mersenne::add(&self.to_words(), &rhs.to_words(), C))
+            }
+
+            /// `2·self`.
+            #[inline]
+            #[must_use]
+            pub fn double(&self) -> Self {
+                self.add(self)
+            }
+
+            /// `self − rhs`.
+            #[inline]
+            pub fn sub(&self, rhs: &Self) -> Self {
+                Self::from_words(pseudo_mersenne::sub(&self.to_words(), &rhs.to_words(), C))
+            }
+
+            /// `−self`.
+            #[inline]
+            pub fn neg(&self) -> Self {
+                Self::from_words(pseudo_mersenne::neg(&self.to_words(), C))
+            }
+
+            /// `self · rhs`.
+            #[inline]
+            pub fn multiply(&self, rhs: &Self) -> Self {
+                Self::from_words(pseudo_mersenne::mul(&self.to_words(), &rhs.to_words(), C))
+            }
+
+            /// `self²`.
+            #[inline]
+            #[must_use]
+            pub fn square(&self) -> Self {
+                Self::from_words(pseudo_mersenne::square(&self.to_words(), C))
+            }
+
+            /// `1/self` (none for 0): crypto-bigint's constant-time safegcd.
+            #[inline]
+            pub fn invert(&self) -> CtOption<Self> {
+                self.0.invert().map(Self)
+            }
+
+            /// `1/self` in variable time, for public values only.
+            #[inline]
+            pub fn invert_vartime(&self) -> CtOption<Self> {
+                self.0.invert_vartime().map(Self)
+            }
+        }
+    };
+}
+
+/// The scheme's two multiplications (`scheme::GostArithmetic`): `generic`
+/// takes primeorder's; `fixed_base` k·G from a [`FixedBaseTable`] built on
+/// first use and a·G + b·P from [`joint::lincomb_vartime`], which reads G's
+/// multiples from the same table.
+///
+/// [`FixedBaseTable`]: crate::fixed_base::FixedBaseTable
+/// [`joint::lincomb_vartime`]: crate::joint::lincomb_vartime
+macro_rules! gost_scheme_arithmetic {
+    (generic, $curve:ident) => {
+        impl $crate::scheme::GostArithmetic for $curve {}
+        gost_scheme!($curve);
+    };
+    (fixed_base, $curve:ident) => {
+        /// Multiples of G, built on first use and kept for the process.
+        static FIXED_BASE: std::sync::LazyLock<$crate::fixed_base::FixedBaseTable<$curve>> =
+            std::sync::LazyLock::new($crate::fixed_base::FixedBaseTable::new);
+
+        impl $crate::scheme::GostArithmetic for $curve {
+            fn mul_by_generator(k: &Scalar) -> AffinePoint {
+                FIXED_BASE.mul(k)
+            }
+
+            fn lincomb_vartime(a: &Scalar, b: &Scalar, p: &AffinePoint) -> AffinePoint {
+                $crate::joint::lincomb_vartime::<$curve>(
+                    a,
+                    FIXED_BASE.odd_multiples(),
+                    $crate::fixed_base::WINDOW,
+                    b,
+                    p,
+                )
+            }
+        }
+
+        gost_scheme!($curve);
+    };
+}
+
+/// [`GostCurve`](crate::GostCurve) for one curve: bodies that name the curve,
+/// so that the scheme is compiled in this crate (see the README).
+macro_rules! gost_scheme {
+    ($curve:ident) => {
+        impl $crate::GostCurve for $curve {
+            fn public_point(d: &Scalar) -> AffinePoint {
+                $crate::scheme::public_point::<$curve>(d)
+            }
+
+            fn sign_with_nonce(d: &Scalar, e: &Scalar, k: &Scalar) -> Option<(Scalar, Scalar)> {
+                $crate::scheme::sign_with_nonce::<$curve>(d, e, k)
+            }
+
+            fn verify(q: &AffinePoint, e: &Scalar, r: &Scalar, s: &Scalar) -> bool {
+                $crate::scheme::verify::<$curve>(q, e, r, s)
+            }
+        }
+    };
+}
+
+/// For `pseudo_mersenne` fields: c is right, and every operation gives what
+/// crypto-bigint's generic Montgomery arithmetic gives, with 64-bit words and
+/// with 32-bit ones (the words of armv7 Android), on edge and random values.
+#[cfg(test)]
+macro_rules! gost_field_tests {
+    (montgomery, $uint:ident, $p:literal) => {};
+    (pseudo_mersenne($c:literal), $uint:ident, $p:literal) => {
+        mod pseudo_mersenne_field {
+            use super::super::field::C;
+            use super::FieldElement;
+            use elliptic_curve::bigint::{Word, $uint};
+            use primefield::MontyFieldElement;
+            use proptest::prelude::*;
+            use $crate::fixed_base::MontgomeryWords;
+            #[cfg(target_pointer_width = "64")]
+            use $crate::pseudo_mersenne;
+
+            const P: $uint = $uint::from_be_hex($p);
+            const LIMBS: usize = <$uint>::LIMBS;
+
+            /// The element whose Montgomery words are `w` (any w < p is one).
+            fn element(w: $uint) -> FieldElement {
+                FieldElement::from_words(w.to_words())
+            }
+
+            /// Montgomery words as 32-bit words (little-endian, as crypto-bigint).
+            #[cfg(target_pointer_width = "64")]
+            fn halves(words: &[Word]) -> [u32; 2 * LIMBS] {
+                std::array::from_fn(|i| (words[i / 2] >> (32 * (i % 2))) as u32)
+            }
+
+            fn check(a: FieldElement, b: FieldElement) {
+                let (ga, gb) = (MontyFieldElement::from(a), MontyFieldElement::from(b));
+                let generic = |g: MontyFieldElement<_, LIMBS>| FieldElement::from(g);
+                assert_eq!(a.add(&b), generic(ga.add(&gb)), "{a:?} + {b:?}");
+                assert_eq!(a.sub(&b), generic(ga.sub(&gb)), "{a:?} - {b:?}");
+                assert_eq!(a.neg(), generic(ga.neg()), "-{a:?}");
+                assert_eq!(a.double(), generic(ga.double()), "2·{a:?}");
+                assert_eq!(a.multiply(&b), generic(ga.multiply(&gb)), "{a:?} · {b:?}");
+                assert_eq!(a.square(), generic(ga.square()), "{a:?}²");
+                #[cfg(target_pointer_width = "64")]
+                {
+                    let (wa, wb) = (halves(a.to_words().as_ref()), halves(b.to_words().as_ref()));
+                    let c32 = $c as u32;
+                    let words = |fe: FieldElement| halves(fe.to_words().as_ref());
+                    assert_eq!(pseudo_mersenne::add(&wa, &wb, c32), words(a.add(&b)));
+                    assert_eq!(pseudo_mersenne::sub(&wa, &wb, c32), words(a.sub(&b)));
+                    assert_eq!(pseudo_mersenne::neg(&wa, c32), words(a.neg()));
+                    assert_eq!(pseudo_mersenne::mul(&wa, &wb, c32), words(a.multiply(&b)));
+                    assert_eq!(pseudo_mersenne::square(&wa, c32), words(a.square()));
+                }
+            }
+
+            /// 0, 1, 2, c, p − 1, p − 2, p − c, 2^(bits−1) ± 1, words of all
+            /// ones and of single bits: where carries, borrows and the final
+            /// subtraction of p change course.
+            fn edges() -> Vec<FieldElement> {
+                let one = $uint::ONE;
+                let c = $uint::from_u64($c);
+                let half = one.shl_vartime($uint::BITS - 1);
+                let mut values = vec![
+                    $uint::ZERO,
+                    one,
+                    one.wrapping_add(&one),
+                    c,
+                    c.wrapping_sub(&one),
+                    c.wrapping_add(&one),
+                    P.wrapping_sub(&one),
+                    P.wrapping_sub(&one.wrapping_add(&one)),
+                    P.wrapping_sub(&c),
+                    half,
+                    half.wrapping_sub(&one),
+                    half.wrapping_add(&one),
+                    P.shr_vartime(1),
+                ];
+                for i in 0..LIMBS {
+                    let mut words = [0 as Word; LIMBS];
+                    words[i] = Word::MAX;
+                    values.push($uint::from_words(words));
+                    words[i] = 1;
+                    values.push($uint::from_words(words));
+                }
+                values.into_iter().map(element).collect()
+            }
+
+            #[test]
+            fn c_is_the_distance_from_p_to_a_power_of_two() {
+                assert_eq!($uint::ZERO.wrapping_sub(&$uint::from_u64($c)), P);
+                assert_eq!(C, $c);
+            }
+
+            #[test]
+            fn edge_values_agree_with_generic_arithmetic() {
+                let edges = edges();
+                for a in &edges {
+                    for b in &edges {
+                        check(*a, *b);
+                    }
+                }
+            }
+
+            proptest! {
+                #[test]
+                fn random_values_agree_with_generic_arithmetic(
+                    a in proptest::array::uniform::<_, LIMBS>(any::<Word>()),
+                    b in proptest::array::uniform::<_, LIMBS>(any::<Word>()),
+                ) {
+                    // Below p: p is within c of 2^bits, so this almost never
+                    // changes anything, but a value ≥ p is not an element.
+                    let below_p = |w: [Word; LIMBS]| {
+                        let w = $uint::from_words(w);
+                        if w >= P { w.wrapping_sub(&P) } else { w }
+                    };
+                    check(element(below_p(a)), element(below_p(b)));
+                }
+            }
+        }
+    };
+}
 
 /// Define one curve in its own module: `$curve` (the curve marker type),
 /// `FieldElement`, `Scalar`, `AffinePoint`, `ProjectivePoint`.
@@ -18,6 +293,8 @@ macro_rules! gost_curve {
             uint: $uint:ident,
             bytes: $bytes:ident,
             arithmetic: $arithmetic:ident,
+            field: $field:ident $(($c:literal))?,
+            backend: $backend:ident,
             p: $p:literal, p_non_residue: $p_gen:literal,
             q: $q:literal, q_non_residue: $q_gen:literal,
             a: $a:literal,
@@ -80,10 +357,20 @@ macro_rules! gost_curve {
                     doc: "An element of the curve's base field (mod p)"
                 }
 
-                primefield::monty_field_arithmetic! {
-                    name: FieldElement,
-                    params: FieldParams,
-                    uint: $uint
+                gost_field_arithmetic!($field $(($c))?, $uint);
+
+                impl $crate::fixed_base::MontgomeryWords for FieldElement {
+                    type Words = [elliptic_curve::bigint::Word; <$uint>::LIMBS];
+
+                    #[inline(always)]
+                    fn to_words(&self) -> Self::Words {
+                        self.0.to_montgomery_words()
+                    }
+
+                    #[inline(always)]
+                    fn from_words(words: Self::Words) -> Self {
+                        Self(primefield::MontyFieldElement::from_montgomery_words(words))
+                    }
                 }
 
                 impl elliptic_curve::ops::BatchInvert for FieldElement {}
@@ -173,6 +460,8 @@ macro_rules! gost_curve {
                 type CurveGroup = ProjectivePoint;
             }
 
+            gost_scheme_arithmetic!($backend, $curve);
+
             impl PrimeCurveParams for $curve {
                 type PointArithmetic = point_arithmetic::$arithmetic;
                 type Backend = primeorder::mul_backend::VariableOnly;
@@ -200,6 +489,8 @@ macro_rules! gost_curve {
                     use super::*;
                     primefield::test_primefield!(Scalar, $uint);
                 }
+
+                gost_field_tests!($field $(($c))?, $uint, $p);
 
                 /// The generator lies on the curve and has order q:
                 /// (q-1)G = -G and (q-1)G + G = O.
@@ -233,6 +524,8 @@ gost_curve! {
         uint: U512,
         bytes: U64,
         arithmetic: EquationAIsMinusThree,
+        field: pseudo_mersenne(569),
+        backend: fixed_base,
         p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFDC7",
         p_non_residue: 5,
         q: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF27E69532F48D89116FF22B8D4E0560609B4B38ABFAD2B85DCACDB1411F10B275",
@@ -252,6 +545,8 @@ gost_curve! {
         uint: U256,
         bytes: U32,
         arithmetic: EquationAIsMinusThree,
+        field: pseudo_mersenne(617),
+        backend: generic,
         p: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFD97",
         p_non_residue: 7,
         q: "FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF6C611070995AD10045841B09B761B893",
@@ -271,6 +566,8 @@ gost_curve! {
         uint: U256,
         bytes: U32,
         arithmetic: EquationAIsGeneric,
+        field: montgomery,
+        backend: generic,
         p: "8000000000000000000000000000000000000000000000000000000000000431",
         p_non_residue: 7,
         q: "8000000000000000000000000000000150FE8A1892976154C59CFC193ACCF5B3",
@@ -290,6 +587,8 @@ gost_curve! {
         uint: U512,
         bytes: U64,
         arithmetic: EquationAIsGeneric,
+        field: montgomery,
+        backend: generic,
         p: "4531ACD1FE0023C7550D267B6B2FEE80922B14B2FFB90F04D4EB7C09B5D2D15DF1D852741AF4704A0458047E80E4546D35B8336FAC224DD81664BBF528BE6373",
         p_non_residue: 2,
         q: "4531ACD1FE0023C7550D267B6B2FEE80922B14B2FFB90F04D4EB7C09B5D2D15DA82F2D7ECB1DBAC719905C5EECC423F1D86E25EDBE23C595D644AAF187E6E6DF",

@@ -4,7 +4,7 @@
 //! and byte orders live in the callers.
 
 use elliptic_curve::ff::{Field, PrimeField};
-use elliptic_curve::ops::{LinearCombination, Reduce};
+use elliptic_curve::ops::{Invert, LinearCombination, Reduce};
 use elliptic_curve::point::AffineCoordinates;
 use elliptic_curve::subtle::ConditionallySelectable;
 use elliptic_curve::{FieldBytes, Scalar};
@@ -18,23 +18,74 @@ fn x_mod_q<C: PrimeCurveParams>(point: &AffinePoint<C>) -> Scalar<C> {
 /// `e`: the digest read as an integer (big-endian here; the Kazakh byte
 /// order is handled by the caller), reduced mod q, and 1 if that is 0
 /// (§6.1 step 2).
-pub(crate) fn digest_scalar<C: PrimeCurveParams>(digest_be: &FieldBytes<C>) -> Scalar<C> {
+pub fn digest_scalar<C: PrimeCurveParams>(digest_be: &FieldBytes<C>) -> Scalar<C> {
     let e = <Scalar<C> as Reduce<FieldBytes<C>>>::reduce(digest_be);
     Scalar::<C>::conditional_select(&e, &Scalar::<C>::ONE, e.is_zero())
+}
+
+/// The scheme on one curve, as callers use it. Implemented for each curve in
+/// curves.rs with bodies that name the curve, so the whole computation is
+/// compiled in this crate at its optimisation level (a generic function would
+/// be compiled in the crate that calls it; see the README).
+pub trait GostCurve: PrimeCurveParams {
+    /// The public key of private key `d`: Q = d·P, in constant time.
+    fn public_point(d: &Scalar<Self>) -> AffinePoint<Self>;
+
+    /// Sign `e` with private key `d` and nonce `k` (§6.1 steps 3–6), in
+    /// constant time in `d` and `k`. `None` when `r` or `s` comes out zero;
+    /// the caller then draws another nonce.
+    fn sign_with_nonce(
+        d: &Scalar<Self>,
+        e: &Scalar<Self>,
+        k: &Scalar<Self>,
+    ) -> Option<(Scalar<Self>, Scalar<Self>)>;
+
+    /// Whether (r, s) is a signature of `e` under public key `q` (§6.2), in
+    /// variable time (all public). `r` and `s` must already be known to lie
+    /// in 1..q-1 (see [`scalar_in_range`]).
+    fn verify(q: &AffinePoint<Self>, e: &Scalar<Self>, r: &Scalar<Self>, s: &Scalar<Self>) -> bool;
+}
+
+/// The scheme's two scalar multiplications, per curve. The defaults are
+/// primeorder's generic ones; TC26-512-A, the curve that signs, overrides both
+/// (curves.rs, `backend: fixed_base`): k·G from a table of multiples of G
+/// ([`crate::fixed_base`]) and a·G + b·P in Jacobian coordinates
+/// ([`crate::joint`]).
+pub(crate) trait GostArithmetic: PrimeCurveParams {
+    /// k·G in affine form, in constant time: k is a private key or a nonce.
+    /// The default is primeorder's fixed-window ladder (constant-time table
+    /// lookups, complete addition formulas) and constant-time inversion.
+    fn mul_by_generator(k: &Scalar<Self>) -> AffinePoint<Self> {
+        (ProjectivePoint::<Self>::GENERATOR * k).to_affine()
+    }
+
+    /// a·G + b·P in affine form, in variable time: only for public inputs.
+    /// The default is primeorder's interleaved wNAF.
+    fn lincomb_vartime(
+        a: &Scalar<Self>,
+        b: &Scalar<Self>,
+        p: &AffinePoint<Self>,
+    ) -> AffinePoint<Self> {
+        ProjectivePoint::<Self>::lincomb_vartime(&[
+            (ProjectivePoint::<Self>::GENERATOR, *a),
+            (ProjectivePoint::<Self>::from(*p), *b),
+        ])
+        .to_affine()
+    }
 }
 
 /// Sign `e` with private key `d` and nonce `k` (§6.1 steps 3–6). `None` when
 /// `r` or `s` comes out zero; the caller then draws another nonce.
 ///
-/// Constant time in `d` and `k`: the point multiplication is primeorder's
-/// fixed-window ladder and the scalar arithmetic is Montgomery-form
-/// crypto-bigint, both free of secret-dependent branches.
-pub(crate) fn sign_with_nonce<C: PrimeCurveParams>(
+/// Constant time in `d` and `k`: k·G is [`GostArithmetic::mul_by_generator`]
+/// and the scalar arithmetic Montgomery-form crypto-bigint, both free of
+/// secret-dependent branches.
+pub(crate) fn sign_with_nonce<C: GostArithmetic>(
     d: &Scalar<C>,
     e: &Scalar<C>,
     k: &Scalar<C>,
 ) -> Option<(Scalar<C>, Scalar<C>)> {
-    let point = (ProjectivePoint::<C>::GENERATOR * k).to_affine();
+    let point = C::mul_by_generator(k);
     let r = x_mod_q::<C>(&point);
     let s = r * d + *k * e;
     // Rejection only reveals that a nonce was discarded, which happens with
@@ -48,7 +99,7 @@ pub(crate) fn sign_with_nonce<C: PrimeCurveParams>(
 /// Verify (r, s) over `e` against public key `q_point` (§6.2). Public inputs
 /// only, so variable time is fine. `r` and `s` must already be known to lie
 /// in 1..q-1 (see [`scalar_in_range`]).
-pub(crate) fn verify<C: PrimeCurveParams>(
+pub(crate) fn verify<C: GostArithmetic>(
     q_point: &AffinePoint<C>,
     e: &Scalar<C>,
     r: &Scalar<C>,
@@ -57,27 +108,23 @@ pub(crate) fn verify<C: PrimeCurveParams>(
     if bool::from(r.is_zero() | s.is_zero()) {
         return false;
     }
-    let v = Option::<Scalar<C>>::from(e.invert()).expect("e is never zero");
+    let v = Option::<Scalar<C>>::from(e.invert_vartime()).expect("e is never zero");
     let z1 = *s * v;
     let z2 = -(*r * v);
-    let c = ProjectivePoint::<C>::lincomb_vartime(&[
-        (ProjectivePoint::<C>::GENERATOR, z1),
-        (ProjectivePoint::<C>::from(*q_point), z2),
-    ])
-    .to_affine();
+    let c = C::lincomb_vartime(&z1, &z2, q_point);
     if bool::from(c.is_identity()) {
         return false;
     }
     x_mod_q::<C>(&c) == *r
 }
 
-/// The public key of private key `d`: Q = d·P.
-pub(crate) fn public_point<C: PrimeCurveParams>(d: &Scalar<C>) -> AffinePoint<C> {
-    (ProjectivePoint::<C>::GENERATOR * d).to_affine()
+/// The public key of private key `d`: Q = d·P, in constant time.
+pub(crate) fn public_point<C: GostArithmetic>(d: &Scalar<C>) -> AffinePoint<C> {
+    C::mul_by_generator(d)
 }
 
 /// A big-endian integer as a scalar, if it lies in 1..q-1.
-pub(crate) fn scalar_in_range<C: PrimeCurveParams>(be: &FieldBytes<C>) -> Option<Scalar<C>> {
+pub fn scalar_in_range<C: PrimeCurveParams>(be: &FieldBytes<C>) -> Option<Scalar<C>> {
     Option::<Scalar<C>>::from(Scalar::<C>::from_repr(*be)).filter(|s| !bool::from(s.is_zero()))
 }
 
@@ -88,7 +135,7 @@ mod tests {
     //! independently of hashes and byte orders.
 
     use super::*;
-    use crate::crypto::gost::curves::{example_256::Example256, example_512::Example512};
+    use crate::curves::{example_256::Example256, example_512::Example512};
     use elliptic_curve::Curve;
     use hex_literal::hex;
 
@@ -96,7 +143,7 @@ mod tests {
         FieldBytes::<C>::try_from(bytes).unwrap()
     }
 
-    fn example<C: PrimeCurveParams>(
+    fn example<C: GostArithmetic>(
         d: &[u8],
         qx: &[u8],
         qy: &[u8],
@@ -171,7 +218,7 @@ mod tests {
 
     #[test]
     fn out_of_range_scalars_are_refused() {
-        use crate::crypto::gost::curves::tc26_512a::Tc26Gost512A;
+        use crate::curves::tc26_512a::Tc26Gost512A;
         let zero = FieldBytes::<Tc26Gost512A>::default();
         assert!(scalar_in_range::<Tc26Gost512A>(&zero).is_none());
         let q = Tc26Gost512A::ORDER.as_ref().to_be_bytes();
@@ -179,5 +226,69 @@ mod tests {
         assert!(scalar_in_range::<Tc26Gost512A>(&q).is_none());
         let all_ones = be::<Tc26Gost512A>(&[0xFF; 64]);
         assert!(scalar_in_range::<Tc26Gost512A>(&all_ones).is_none());
+    }
+
+    /// §6.2 as the standard writes it, on primeorder's plain scalar
+    /// multiplications: the reference for the joint path.
+    fn verify_plain<C: GostArithmetic>(
+        q: &AffinePoint<C>,
+        e: &Scalar<C>,
+        r: &Scalar<C>,
+        s: &Scalar<C>,
+    ) -> bool {
+        let v = Field::invert(e).unwrap();
+        let (z1, z2) = (*s * v, -(*r * v));
+        let c = (ProjectivePoint::<C>::GENERATOR * z1 + ProjectivePoint::<C>::from(*q) * z2)
+            .to_affine();
+        !bool::from(c.is_identity()) && x_mod_q::<C>(&c) == *r
+    }
+
+    mod tc26 {
+        use super::*;
+        use crate::curves::tc26_512a::{Scalar, Tc26Gost512A};
+        use proptest::prelude::*;
+
+        fn scalar(bytes: [u8; 64]) -> Scalar {
+            <Scalar as Reduce<FieldBytes<Tc26Gost512A>>>::reduce(&bytes.into())
+        }
+
+        proptest! {
+            // Each case runs primeorder's ladder a dozen times, unoptimised.
+            #![proptest_config(ProptestConfig::with_cases(16))]
+
+            /// TC26-512-A verifies through the joint path (`joint`); the
+            /// plain path must say the same of valid signatures and of
+            /// every kind of invalid one.
+            #[test]
+            fn joint_verification_agrees_with_plain_verification(
+                d in any::<[u8; 64]>(),
+                k in any::<[u8; 64]>(),
+                digest in any::<[u8; 64]>(),
+            ) {
+                type C = Tc26Gost512A;
+                let (d, k) = (scalar(d), scalar(k));
+                prop_assume!(!bool::from(d.is_zero() | k.is_zero()));
+                let e = digest_scalar::<C>(&digest.into());
+                let q = public_point::<C>(&d);
+                let (r, s) = sign_with_nonce::<C>(&d, &e, &k).unwrap();
+                prop_assert!(verify::<C>(&q, &e, &r, &s));
+                prop_assert!(verify_plain::<C>(&q, &e, &r, &s));
+                let one = Scalar::ONE;
+                let wrong_key = public_point::<C>(&(d + one));
+                let invalid = [
+                    (q, e + one, r, s),
+                    (q, e, r + one, s),
+                    (q, e, r, s + one),
+                    (q, e, s, r),
+                    (q, e, -r, -s),
+                    (wrong_key, e, r, s),
+                ];
+                for (q, e, r, s) in invalid {
+                    let joint = verify::<C>(&q, &e, &r, &s);
+                    prop_assert_eq!(joint, verify_plain::<C>(&q, &e, &r, &s));
+                    prop_assert!(!joint);
+                }
+            }
+        }
     }
 }
