@@ -7,7 +7,7 @@ mod support;
 
 use p256::ecdsa::signature::hazmat::PrehashVerifier;
 use qoltanba_card_sim::terminal::{self, PASSWORD_PIN, TerminalError, TerminalSm};
-use qoltanba_card_sim::{KeyAlg, Role, SimCard};
+use qoltanba_card_sim::{KeyAlg, SimCard};
 use rsa::pkcs8::DecodePublicKey;
 use support::*;
 
@@ -73,21 +73,6 @@ fn slot_state(template: &[u8], slot: u8) -> u8 {
         .position(|w| w == [0x84, 0x01, slot])
         .unwrap();
     template[at + 8]
-}
-
-/// RSA in 81 (AUTH), P-256 in 82 (SIGN), both certified; 83, 84 empty.
-fn personalised() -> SimCard {
-    let mut card = ref_card();
-    for (slot, alg, role) in [
-        (0x81, KeyAlg::Rsa2048, Role::Auth),
-        (0x82, KeyAlg::P256, Role::Sign),
-    ] {
-        let spki = card.generate_key(slot, alg).unwrap();
-        card.write_certificate(slot, &certificate_for(&spki))
-            .unwrap();
-        card.set_role(role, slot).unwrap();
-    }
-    card
 }
 
 // ---- 1. MSE:SET AT with the PIN ------------------------------------------------

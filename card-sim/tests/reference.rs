@@ -54,21 +54,6 @@ fn digest_info_sha256(msg: &[u8]) -> Vec<u8> {
     di
 }
 
-/// A card with RSA in 81 (AUTH) and P-256 in 82 (SIGN), certificates in.
-fn personalised() -> SimCard {
-    let mut card = ref_card();
-    for (slot, alg, role) in [
-        (0x81, KeyAlg::Rsa2048, Role::Auth),
-        (0x82, KeyAlg::P256, Role::Sign),
-    ] {
-        let spki = card.generate_key(slot, alg).unwrap();
-        card.write_certificate(slot, &certificate_for(&spki))
-            .unwrap();
-        card.set_role(role, slot).unwrap();
-    }
-    card
-}
-
 #[test]
 fn renewal_walk_through() {
     let mut card = personalised();

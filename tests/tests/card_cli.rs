@@ -110,6 +110,17 @@ fn slots(info: &serde_json::Value) -> Vec<(String, Vec<String>, Option<String>)>
         .collect()
 }
 
+/// One line on stderr naming the missing secret, the flag and the variable
+/// that give it.
+fn assert_names_secret(out: &std::process::Output, secret: &str, flag: &str, variable: &str) {
+    let said = stderr(out);
+    assert!(
+        said.contains(secret) && said.contains(flag) && said.contains(variable),
+        "{said}"
+    );
+    assert_eq!(said.trim().lines().count(), 1, "{said}");
+}
+
 fn no_secret(out: &std::process::Output) {
     let all = format!(
         "{}{}",
@@ -682,14 +693,7 @@ fn a_card_renewal_paused_for_its_code_resumes_with_the_code_alone() {
         .code(2)
         .get_output()
         .clone();
-    let said = stderr(&out);
-    assert!(
-        said.contains("the card's CAN")
-            && said.contains("--can-file")
-            && said.contains("QOLTANBA_CAN"),
-        "{said}"
-    );
-    assert_eq!(said.trim().lines().count(), 1, "{said}");
+    assert_names_secret(&out, "the card's CAN", "--can-file", "QOLTANBA_CAN");
     // The CAN but no PIN: the PIN is named.
     let out = resume_with_code(&db, &code)
         .env("QOLTANBA_CAN", CAN)
@@ -697,13 +701,7 @@ fn a_card_renewal_paused_for_its_code_resumes_with_the_code_alone() {
         .code(2)
         .get_output()
         .clone();
-    let said = stderr(&out);
-    assert!(
-        said.contains("the card's PIN")
-            && said.contains("--pin-file")
-            && said.contains("QOLTANBA_PIN"),
-        "{said}"
-    );
+    assert_names_secret(&out, "the card's PIN", "--pin-file", "QOLTANBA_PIN");
     no_secret(&out);
     // Another home than the renewal's is refused, naming the card.
     let out = resume_with_code(&db, &code)

@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use qoltanba_card_sim::terminal::{self, PASSWORD_CAN, TerminalSm};
-use qoltanba_card_sim::{PaceSuite, Profile, SimCard, SimConfig};
+use qoltanba_card_sim::{KeyAlg, PaceSuite, Profile, Role, SimCard, SimConfig};
 
 pub const CAN: &str = "123456";
 pub const PIN: &str = "4711";
@@ -145,6 +145,22 @@ pub fn certificate_for(spki: &[u8]) -> Vec<u8> {
     let mut sig = vec![0x00];
     sig.extend_from_slice(&[0x30, 0x06, 0x02, 0x01, 0x01, 0x02, 0x01, 0x01]);
     der(0x30, &[tbs, ecdsa_sha256, der(0x03, &sig)].concat())
+}
+
+/// A reference card with RSA in 81 (AUTH) and P-256 in 82 (SIGN), both
+/// certified and current; 83 and 84 empty.
+pub fn personalised() -> SimCard {
+    let mut card = ref_card();
+    for (slot, alg, role) in [
+        (0x81, KeyAlg::Rsa2048, Role::Auth),
+        (0x82, KeyAlg::P256, Role::Sign),
+    ] {
+        let spki = card.generate_key(slot, alg).unwrap();
+        card.write_certificate(slot, &certificate_for(&spki))
+            .unwrap();
+        card.set_role(role, slot).unwrap();
+    }
+    card
 }
 
 /// The status template's roles: (role, slot) pairs.
