@@ -41,18 +41,6 @@ fn generate(slot: u8, alg: u8, le: Option<u16>) -> Vec<u8> {
     a
 }
 
-fn read_pk(slot: u8) -> Vec<u8> {
-    apdu_ext([0, 0x46, 0x81, 0], &[0xAC, 0x03, 0x84, 0x01, slot], true)
-}
-
-fn mse(p2: u8, alg: u8, slot: u8) -> Vec<u8> {
-    apdu(
-        [0, 0x22, 0x41, p2],
-        &[0x80, 0x01, alg, 0x84, 0x01, slot],
-        None,
-    )
-}
-
 fn select_cert(n: u8) -> Vec<u8> {
     apdu([0, 0xA4, 2, 0x0C], &[0xC0, n], None)
 }

@@ -19,18 +19,6 @@ fn generate(slot: u8, alg: u8) -> Vec<u8> {
     )
 }
 
-fn read_pk(slot: u8) -> Vec<u8> {
-    apdu_ext([0, 0x46, 0x81, 0], &[0xAC, 0x03, 0x84, 0x01, slot], true)
-}
-
-fn mse(p2: u8, alg: u8, slot: u8) -> Vec<u8> {
-    apdu(
-        [0, 0x22, 0x41, p2],
-        &[0x80, 0x01, alg, 0x84, 0x01, slot],
-        None,
-    )
-}
-
 fn activate(pairs: &[(u8, u8)]) -> Vec<u8> {
     let data: Vec<u8> = pairs
         .iter()

@@ -147,6 +147,20 @@ pub fn certificate_for(spki: &[u8]) -> Vec<u8> {
     der(0x30, &[tbs, ecdsa_sha256, der(0x03, &sig)].concat())
 }
 
+/// READ PUBLIC KEY of `slot` (extended length).
+pub fn read_pk(slot: u8) -> Vec<u8> {
+    apdu_ext([0, 0x46, 0x81, 0], &[0xAC, 0x03, 0x84, 0x01, slot], true)
+}
+
+/// MSE:SET (`p2`: B6 DST, A4 AT) selecting `slot` with algorithm `alg`.
+pub fn mse(p2: u8, alg: u8, slot: u8) -> Vec<u8> {
+    apdu(
+        [0, 0x22, 0x41, p2],
+        &[0x80, 0x01, alg, 0x84, 0x01, slot],
+        None,
+    )
+}
+
 /// A reference card with RSA in 81 (AUTH) and P-256 in 82 (SIGN), both
 /// certified and current; 83 and 84 empty.
 pub fn personalised() -> SimCard {
