@@ -90,6 +90,17 @@ fn stderr(out: &std::process::Output) -> String {
 }
 
 /// Slot → (roles, certificate serial) from `card info --json`.
+/// `qoltanba card info` of the simulator card, as JSON.
+fn card_info(files: &CardFiles) -> serde_json::Value {
+    json(
+        &card(files, &["info"])
+            .assert()
+            .success()
+            .get_output()
+            .clone(),
+    )
+}
+
 fn slots(info: &serde_json::Value) -> Vec<(String, Vec<String>, Option<String>)> {
     info["slots"]
         .as_array()
@@ -394,13 +405,7 @@ fn renewal_on_the_reference_card_survives_a_crash_after_every_step() {
         );
         // Until ACTIVATE, the old keys stay current on the card.
         if step != "installed" {
-            let info = json(
-                &card(&files, &["info"])
-                    .assert()
-                    .success()
-                    .get_output()
-                    .clone(),
-            );
+            let info = card_info(&files);
             let s = slots(&info);
             assert_eq!(s[0].1, vec!["auth".to_string()], "{step}");
             assert_eq!(s[1].1, vec!["sign".to_string()], "{step}");
@@ -444,13 +449,7 @@ fn renewal_on_the_reference_card_survives_a_crash_after_every_step() {
 
     // The card: the new keys are current in the slots the renewal used,
     // with exactly the issued certificates; the old ones keep theirs.
-    let info = json(
-        &card(&files, &["info"])
-            .assert()
-            .success()
-            .get_output()
-            .clone(),
-    );
+    let info = card_info(&files);
     let s = slots(&info);
     assert_eq!(s[0], ("81".into(), vec![], Some(old[0].clone())));
     assert_eq!(s[1], ("82".into(), vec![], Some(old[1].clone())));
@@ -574,13 +573,7 @@ fn renewal_on_the_kz_idcard_asks_before_generating_and_exports_the_certificates(
 
     // The device remembers the installed card certificates: without any
     // --cert, `card info` matches the new keys from the store.
-    let info = json(
-        &card(&files, &["info"])
-            .assert()
-            .success()
-            .get_output()
-            .clone(),
-    );
+    let info = card_info(&files);
     let s = slots(&info);
     assert_eq!(s[2].1, vec!["auth".to_string()]);
     assert_eq!(s[3].1, vec!["sign".to_string()]);
@@ -621,13 +614,7 @@ fn a_malformed_puk_is_refused_before_pace() {
     assert!(!said.contains("CAN"), "no PACE was tried: {said}");
     assert!(!said.contains("1234"), "{said}");
     // The card's counters are untouched.
-    let info = json(
-        &card(&files, &["info"])
-            .assert()
-            .success()
-            .get_output()
-            .clone(),
-    );
+    let info = card_info(&files);
     assert_eq!(info["puk_tries"], 10, "{info}");
     assert_eq!(info["pin_tries"], 3, "{info}");
 }
@@ -728,13 +715,7 @@ fn a_card_renewal_paused_for_its_code_resumes_with_the_code_alone() {
     no_secret(&out);
     let done = json(&out);
     assert_eq!(done["summary"]["new"].as_array().map(Vec::len), Some(2));
-    let info = json(
-        &card(&files, &["info"])
-            .assert()
-            .success()
-            .get_output()
-            .clone(),
-    );
+    let info = card_info(&files);
     let s = slots(&info);
     assert_eq!(s[2].1, vec!["auth".to_string()], "{info}");
     assert_eq!(s[3].1, vec!["sign".to_string()], "{info}");
