@@ -1,6 +1,7 @@
 //! Canonical XML 1.0 and Exclusive XML Canonicalization 1.0 over a parsed
 //! document (roxmltree), for a document or one element's subtree, minus an
-//! optional excluded subtree (the enveloped signature).
+//! optional excluded subtrees (the enveloped signature, and the
+//! signatures added after it).
 //!
 //! No maintained Rust crate does both over a document subset (the c14n
 //! crates on crates.io are either unmaintained or do C14N 2.0 only), so the
@@ -43,8 +44,8 @@ pub(crate) struct Method {
 type Binding<'a> = (Option<&'a str>, &'a str);
 
 /// Canonicalize `apex` (the document root node or an element) without the
-/// subtree of `exclude`.
-pub(crate) fn canonicalize(apex: Node, exclude: Option<Node>, method: Method) -> String {
+/// subtrees of `exclude`.
+pub(crate) fn canonicalize(apex: Node, exclude: &[Node], method: Method) -> String {
     let mut out = String::new();
     let c = Canonicalizer { exclude, method };
     if apex.node_type() == NodeType::Root {
@@ -77,12 +78,12 @@ pub(crate) fn canonicalize(apex: Node, exclude: Option<Node>, method: Method) ->
     out
 }
 
-struct Canonicalizer<'a, 'input> {
-    exclude: Option<Node<'a, 'input>>,
+struct Canonicalizer<'e, 'a, 'input> {
+    exclude: &'e [Node<'a, 'input>],
     method: Method,
 }
 
-impl<'a, 'input: 'a> Canonicalizer<'a, 'input> {
+impl<'a, 'input: 'a> Canonicalizer<'_, 'a, 'input> {
     /// `rendered`: the exclusive method's namespaces as the nearest output
     /// ancestor left them (unused by the inclusive method, which compares
     /// with the parent's in-scope namespaces).
@@ -93,7 +94,7 @@ impl<'a, 'input: 'a> Canonicalizer<'a, 'input> {
         apex: bool,
         rendered: &[Binding<'a>],
     ) {
-        if self.exclude == Some(node) {
+        if self.exclude.contains(&node) {
             return;
         }
         let name = qualified_name(node);

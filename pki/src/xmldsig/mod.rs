@@ -231,7 +231,7 @@ pub fn xml_from_utf8(bytes: &[u8]) -> Result<&str, XmlSignatureError> {
 /// `URI=""` reference with no enveloped signature digests.
 pub fn canonicalize(xml: &str, method: C14n) -> Result<String, XmlSignatureError> {
     let doc = parse(xml)?;
-    Ok(c14n::canonicalize(doc.root(), None, method.method()))
+    Ok(c14n::canonicalize(doc.root(), &[], method.method()))
 }
 
 /// Parse a document under the limits: size, no DTD, depth, UTF-8 only.

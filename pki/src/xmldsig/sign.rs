@@ -56,16 +56,16 @@ pub fn sign_xml(
         }
     };
     let (reference_uri, signed_content) = match chosen(&options.tbs_element_xpath)? {
-        None => (String::new(), c14n::canonicalize(doc.root(), None, method)),
+        None => (String::new(), c14n::canonicalize(doc.root(), &[], method)),
         Some(element) => match element_id(element) {
             Some(id) => {
                 // The id must name this element alone, or a verifier could
                 // resolve it to another.
                 element_by_id(&doc, id)?;
-                (format!("#{id}"), c14n::canonicalize(element, None, method))
+                (format!("#{id}"), c14n::canonicalize(element, &[], method))
             }
             None if Some(element) == doc.root().first_element_child() => {
-                (String::new(), c14n::canonicalize(doc.root(), None, method))
+                (String::new(), c14n::canonicalize(doc.root(), &[], method))
             }
             None => {
                 return Err(XmlSignatureError::NoId(
@@ -109,7 +109,7 @@ pub fn sign_xml(
         .children()
         .find(|n| is_ds(*n, "SignedInfo"))
         .ok_or_else(|| XmlSignatureError::SignatureStructure("no SignedInfo".into()))?;
-    let signed_info_c14n = c14n::canonicalize(signed_info_node, None, method);
+    let signed_info_c14n = c14n::canonicalize(signed_info_node, &[], method);
     let raw = signer.sign(signed_info_c14n.as_bytes())?;
     let value = xml_signature_value(algorithm, &raw)?;
     text.insert_str(value_at, &wrap76(&STANDARD.encode(value)));

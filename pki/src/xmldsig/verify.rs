@@ -41,8 +41,9 @@ pub fn verify_xml(xml: &str) -> Result<Vec<VerifiedXmlSignature>, XmlSignatureEr
         return Err(XmlSignatureError::NoSignature);
     }
     signatures
-        .into_iter()
-        .map(|signature| verify_one(&doc, signature))
+        .iter()
+        .enumerate()
+        .map(|(i, signature)| verify_one(&doc, *signature, &signatures[i + 1..]))
         .collect()
 }
 
@@ -115,7 +116,13 @@ fn base64_content(node: Node, what: &str) -> Result<Vec<u8>, XmlSignatureError> 
         .map_err(|_| XmlSignatureError::SignatureStructure(format!("{what} is not base64")))
 }
 
-fn verify_one(doc: &Document, signature: Node) -> Result<VerifiedXmlSignature, XmlSignatureError> {
+/// One signature; `later` are the signatures after it in document order,
+/// which a co-signed document may have gained after this one was made.
+fn verify_one<'a, 'input>(
+    doc: &'a Document<'input>,
+    signature: Node<'a, 'input>,
+    later: &[Node<'a, 'input>],
+) -> Result<VerifiedXmlSignature, XmlSignatureError> {
     let parts = element_children(signature);
     let signed_info = expect(&parts, 0, "SignedInfo")?;
     let signature_value = expect(&parts, 1, "SignatureValue")?;
@@ -198,10 +205,24 @@ fn verify_one(doc: &Document, signature: Node) -> Result<VerifiedXmlSignature, X
     let digest_uri = algorithm_attr(digest_method)?;
     let digest = XmlDigest::from_uri(digest_uri)
         .ok_or_else(|| XmlSignatureError::UnsupportedAlgorithm(digest_uri.to_string()))?;
-    let exclude = enveloped.then_some(signature);
-    let content = c14n::canonicalize(apex, exclude, reference_method);
     let expected = base64_content(digest_value, "DigestValue")?;
-    if digest.digest(content.as_bytes()) != expected {
+    let digest_of = |exclude: &[Node]| {
+        digest.digest(c14n::canonicalize(apex, exclude, reference_method).as_bytes())
+    };
+    // Enveloped: without this signature. NCA co-signs by appending another
+    // enveloped signature, which the earlier one's digest did not see
+    // (NCANode verifies them last first, removing each): so the digest may
+    // also be over the document without the signatures that follow. Those
+    // are verified in their turn, so nothing unsigned slips in.
+    let matches = if enveloped {
+        let mut without_later = vec![signature];
+        without_later.extend_from_slice(later);
+        digest_of(&[signature]) == expected
+            || (!later.is_empty() && digest_of(&without_later) == expected)
+    } else {
+        digest_of(&[]) == expected
+    };
+    if !matches {
         return Err(XmlSignatureError::DigestMismatch);
     }
 
@@ -224,7 +245,7 @@ fn verify_one(doc: &Document, signature: Node) -> Result<VerifiedXmlSignature, X
         }
         value = ecdsa_signature_der(&value).map_err(|e| structure(&e.to_string()))?;
     }
-    let signed_info_c14n = c14n::canonicalize(signed_info, None, info_method);
+    let signed_info_c14n = c14n::canonicalize(signed_info, &[], info_method);
     verify_signature(
         signer.public_key(),
         &algorithm.identifier(),
