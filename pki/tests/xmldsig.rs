@@ -414,3 +414,270 @@ fn a_tampered_document_fails() {
         Err(XmlSignatureError::BadSignature(VerifyError::BadSignature))
     ));
 }
+
+fn rsa_signer(dir: &Path, serial: &str) -> (SoftwareKey, KzCertificate) {
+    Pki::new(dir).issue("rsa", Alg::Rsa, Kind::Sign, &nca_subject(), serial)
+}
+
+fn by_id() -> XmlSignOptions {
+    XmlSignOptions {
+        tbs_element_xpath: Some("/application/data".into()),
+        ..Default::default()
+    }
+}
+
+/// The signature element's text in a signed document.
+fn signature_of(signed: &str) -> &str {
+    let start = signed.find("<ds:Signature").unwrap();
+    let end = signed.find("</ds:Signature>").unwrap() + "</ds:Signature>".len();
+    &signed[start..end]
+}
+
+#[test]
+fn wrapped_and_moved_signatures_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = rsa_signer(dir.path(), "32");
+    let signed = sign_xml(DOC, &by_id(), &key, &cert).unwrap();
+    verify_xml(&signed).unwrap();
+    let original = r#"<data Id="payload"><x:item n="1">a &lt; b</x:item><x:item n="2"/></data>"#;
+    assert!(signed.contains(original));
+
+    // Wrapping: the signed element tucked away, a forged one in its place.
+    let wrapped = signed.replace(
+        original,
+        &format!(
+            r#"<data Id="payload"><x:item n="1">evil</x:item></data><hidden>{original}</hidden>"#
+        ),
+    );
+    assert!(matches!(
+        verify_xml(&wrapped),
+        Err(XmlSignatureError::DuplicateId(id)) if id == "payload"
+    ));
+    // The forged element alone, the original's id taken away: the digest fails.
+    let swapped = signed.replace(
+        original,
+        r#"<data Id="payload"><x:item n="1">evil</x:item></data>"#,
+    );
+    assert!(matches!(
+        verify_xml(&swapped),
+        Err(XmlSignatureError::DigestMismatch)
+    ));
+    // The signature moved into a sibling of the signed element: it no
+    // longer stands where the signed element is.
+    let signature = signature_of(&signed);
+    let moved = signed
+        .replace(signature, "")
+        .replace("</applicant>", &format!("{signature}</applicant>"));
+    assert!(matches!(
+        verify_xml(&moved),
+        Err(XmlSignatureError::ReferenceOutside(r)) if r == "#payload"
+    ));
+    // The signature carried into another document fails its digest.
+    let other = DOC.replace("a &lt; b", "a &gt; b");
+    let transplanted = other.replace("</application>", &format!("{signature}</application>"));
+    assert!(matches!(
+        verify_xml(&transplanted),
+        Err(XmlSignatureError::DigestMismatch)
+    ));
+    // A whole-document signature moved elsewhere in the same document still
+    // signs the same content (the enveloped transform takes it out wherever
+    // it is), so it still verifies, and says it covers the document.
+    let whole = sign_xml(DOC, &XmlSignOptions::default(), &key, &cert).unwrap();
+    let signature = signature_of(&whole);
+    let moved = whole
+        .replace(signature, "")
+        .replace("</applicant>", &format!("{signature}</applicant>"));
+    assert_eq!(verify_xml(&moved).unwrap()[0].signed, SignedPart::Document);
+}
+
+#[test]
+fn what_is_refused_when_verifying() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = rsa_signer(dir.path(), "33");
+    let signed = sign_xml(DOC, &XmlSignOptions::default(), &key, &cert).unwrap();
+    let refused = |from: &str, to: &str| verify_xml(&signed.replacen(from, to, 1)).unwrap_err();
+
+    assert!(matches!(
+        refused(
+            "http://www.w3.org/2000/09/xmldsig#enveloped-signature",
+            "http://www.w3.org/TR/1999/REC-xpath-19991116"
+        ),
+        XmlSignatureError::UnsupportedTransform(_)
+    ));
+    for uri in ["http://example.org/doc.xml", "#xpointer(/)", "doc.xml"] {
+        assert!(matches!(
+            refused(r#"URI="""#, &format!(r#"URI="{uri}""#)),
+            XmlSignatureError::UnsupportedReference(u) if u == uri
+        ));
+    }
+    assert!(matches!(
+        refused(r#"URI="""#, r##"URI="#nowhere""##),
+        XmlSignatureError::ReferenceNotFound(_)
+    ));
+    assert!(matches!(
+        refused(
+            uri_of("rsa-sha256"),
+            "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+        ),
+        XmlSignatureError::UnsupportedAlgorithm(_)
+    ));
+    assert!(matches!(
+        refused(
+            "</ds:KeyInfo>",
+            "</ds:KeyInfo><ds:Object><data Id=\"x\"/></ds:Object>"
+        ),
+        XmlSignatureError::SignatureStructure(_)
+    ));
+    assert!(matches!(
+        refused("</ds:Reference>", "</ds:Reference><ds:Reference URI=\"\"/>"),
+        XmlSignatureError::SignatureStructure(_)
+    ));
+    assert!(matches!(
+        verify_xml(DOC),
+        Err(XmlSignatureError::NoSignature)
+    ));
+    assert!(matches!(
+        verify_xml(&format!(
+            "<!DOCTYPE a [<!ENTITY e \"x\">]>{}",
+            &signed[signed.find("<application").unwrap()..]
+        )),
+        Err(XmlSignatureError::Dtd)
+    ));
+    // A signature that does not verify.
+    let value_at = signed.find("<ds:SignatureValue>\n").unwrap() + "<ds:SignatureValue>\n".len();
+    let mut forged = signed.clone();
+    let c = if &forged[value_at..value_at + 1] == "A" {
+        "B"
+    } else {
+        "A"
+    };
+    forged.replace_range(value_at..value_at + 1, c);
+    assert!(matches!(
+        verify_xml(&forged),
+        Err(XmlSignatureError::BadSignature(VerifyError::BadSignature))
+    ));
+}
+
+fn uri_of(name: &str) -> &'static str {
+    match name {
+        "rsa-sha256" => "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn what_is_refused_when_signing() {
+    let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = rsa_signer(dir.path(), "34");
+    let sign = |xml: &str, tbs: Option<&str>, parent: Option<&str>| {
+        sign_xml(
+            xml,
+            &XmlSignOptions {
+                tbs_element_xpath: tbs.map(str::to_string),
+                signature_parent_xpath: parent.map(str::to_string),
+                ..Default::default()
+            },
+            &key,
+            &cert,
+        )
+    };
+    assert!(matches!(
+        sign(DOC, Some("/application/applicant"), None),
+        Err(XmlSignatureError::NoId(x)) if x == "/application/applicant"
+    ));
+    assert!(matches!(
+        sign(DOC, Some("//data"), None),
+        Err(XmlSignatureError::XPathUnsupported(_))
+    ));
+    assert!(matches!(
+        sign(DOC, None, Some("/application/nothing")),
+        Err(XmlSignatureError::XPathNoMatch(_))
+    ));
+    let twice = DOC.replace("<applicant ", "<applicant Id=\"payload\" ");
+    assert!(matches!(
+        sign(&twice, Some("/application/data"), None),
+        Err(XmlSignatureError::DuplicateId(_))
+    ));
+    assert!(matches!(
+        sign("<this>is not a valid XML", None, None),
+        Err(XmlSignatureError::Malformed(_))
+    ));
+    let other = qoltanba_pki::crypto::generate(qoltanba_pki::crypto::KeySpec::P256).unwrap();
+    assert!(matches!(
+        sign_xml(DOC, &XmlSignOptions::default(), &other, &cert),
+        Err(XmlSignatureError::KeyMismatch)
+    ));
+
+    // The document element without an Id is the whole document; "/" and ""
+    // are the defaults.
+    for tbs in [Some("/application"), Some("/"), Some("")] {
+        let signed = sign(DOC, tbs, Some("/")).unwrap();
+        assert_eq!(verify_xml(&signed).unwrap()[0].signed, SignedPart::Document);
+        assert!(signed.contains(r#"<ds:Reference URI="">"#));
+    }
+    // A self-closing parent opens up for the signature; no declaration in
+    // the input: NCALayer's is put in front.
+    let bare =
+        "<r xmlns=\"urn:r\"><p:slot xmlns:p=\"urn:p\" a=\"1\"><v Id=\"v1\">1</v></p:slot><w/></r>";
+    let signed = sign(bare, Some("/r/p:slot/v"), Some("/r/p:slot/v")).unwrap();
+    assert!(signed.starts_with(
+        r#"<?xml version="1.0" encoding="UTF-8" standalone="no"?><r xmlns="urn:r"><p:slot xmlns:p="urn:p" a="1"><v Id="v1">1<ds:Signature"#
+    ));
+    verify_xml(&signed).unwrap();
+    let signed = sign(bare, Some("/r/p:slot/v"), Some("/r/w")).unwrap();
+    assert!(signed.ends_with("</ds:Signature></w></r>"));
+    // Signed as asked (portals verify it with Kalkan, and xmlsec1 does), but
+    // the signature stands outside the signed element's branch, which
+    // verify_xml's wrapping rule refuses (docs/xml-signatures.md).
+    assert!(matches!(
+        verify_xml(&signed),
+        Err(XmlSignatureError::ReferenceOutside(_))
+    ));
+    if xmlsec1_available() {
+        std::fs::write(dir.path().join("outside.xml"), &signed).unwrap();
+        let out = xmlsec1_verify(dir.path(), "outside.xml", &["--id-attr:Id", "urn:r:v"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+#[test]
+fn co_signed_documents_verify_every_signature() {
+    let dir = tempfile::tempdir().unwrap();
+    let (rsa, rsa_cert) = rsa_signer(dir.path(), "35");
+    let (gost, gost_cert) = gost_key();
+    let once = sign_xml(DOC, &XmlSignOptions::default(), &rsa, &rsa_cert).unwrap();
+    let twice = sign_xml(&once, &XmlSignOptions::default(), &gost, &gost_cert).unwrap();
+    let verified = verify_xml(&twice).unwrap();
+    let signers: Vec<_> = verified.iter().map(|v| v.signer.der().to_vec()).collect();
+    assert_eq!(signers, [rsa_cert.der().to_vec(), gost_cert.der().to_vec()]);
+    // Altering the first signature breaks the second, which covers it.
+    let altered = twice.replacen("<ds:KeyInfo>", "<ds:KeyInfo>\n", 1);
+    assert!(matches!(
+        verify_xml(&altered),
+        Err(XmlSignatureError::DigestMismatch)
+    ));
+}
+
+#[test]
+fn errors_read_in_every_language_and_english_is_the_display() {
+    use qoltanba_l10n::{Locale, Localize, try_render};
+    let samples = [
+        verify_xml("<a/>").unwrap_err(),
+        verify_xml("<!DOCTYPE a><a/>").unwrap_err(),
+        verify_xml("<a>").unwrap_err(),
+        XmlSignatureError::TooLarge(8),
+        XmlSignatureError::ReferenceOutside("#x".into()),
+        XmlSignatureError::UnsupportedReference("http://x".into()),
+    ];
+    for e in samples {
+        assert!(!e.to_string().contains('\n'));
+        assert_eq!(try_render(Locale::En, &e.text()).unwrap(), e.to_string());
+        for locale in [Locale::Kk, Locale::Ru] {
+            try_render(locale, &e.text()).unwrap();
+        }
+    }
+}
