@@ -536,6 +536,12 @@ fn what_is_refused_when_verifying() {
         verify_xml(DOC),
         Err(XmlSignatureError::NoSignature)
     ));
+    let signature = signature_of(&signed);
+    let many = signed.replace(signature, &signature.repeat(33));
+    assert!(matches!(
+        verify_xml(&many),
+        Err(XmlSignatureError::SignatureStructure(r)) if r.contains("32")
+    ));
     assert!(matches!(
         verify_xml(&format!(
             "<!DOCTYPE a [<!ENTITY e \"x\">]>{}",
@@ -680,4 +686,40 @@ fn errors_read_in_every_language_and_english_is_the_display() {
             try_render(locale, &e.text()).unwrap();
         }
     }
+}
+
+/// The signature's text with the values (DigestValue, SignatureValue, the
+/// certificate) blanked and Santuario's `&#13;` dropped: its layout.
+fn layout(signed: &str) -> String {
+    let mut text = signed.replace("&#13;", "");
+    for tag in ["ds:DigestValue", "ds:SignatureValue", "ds:X509Certificate"] {
+        let (open, close) = (format!("<{tag}>"), format!("</{tag}>"));
+        let start = text.find(&open).unwrap() + open.len();
+        let end = text.find(&close).unwrap();
+        text.replace_range(start..end, "…");
+    }
+    text
+}
+
+#[test]
+fn the_layout_is_ncas() {
+    // NCANode's document is `<a><b>test</b></a>` signed by NCA's Kalkan with
+    // an RSA key: ours for the same document differs only in the values.
+    let nca_signed = std::fs::read_to_string(nca("ncanode/xml/rsa-signed.xml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let (key, cert) = rsa_signer(dir.path(), "36");
+    let ours = sign_xml(
+        r#"<?xml version="1.0" encoding="utf-8" standalone="no"?><a><b>test</b></a>"#,
+        &XmlSignOptions::default(),
+        &key,
+        &cert,
+    )
+    .unwrap();
+    assert_eq!(layout(&ours), layout(&nca_signed));
+    // And so is the digest of the same content.
+    let digest = |s: &str| {
+        let start = s.find("<ds:DigestValue>").unwrap() + "<ds:DigestValue>".len();
+        s[start..s.find("</ds:DigestValue>").unwrap()].to_string()
+    };
+    assert_eq!(digest(&ours), digest(&nca_signed));
 }
