@@ -5,7 +5,7 @@
 //! their sources, and what is refused).
 //!
 //! Formats and crypto only: the caller hands in the document as text and a
-//! [`Signer`]; trust in the signer's certificate (chain, validity,
+//! [`Signer`](crate::crypto::Signer); trust in the signer's certificate (chain, validity,
 //! revocation) is the caller's, as for signed messages.
 //!
 //! Documents are read with roxmltree, which refuses DTDs (so no entity
@@ -59,13 +59,13 @@ pub const MAX_XML_DEPTH: usize = 256;
 /// Reference's transform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum C14n {
-    /// Canonical XML 1.0 (http://www.w3.org/TR/2001/REC-xml-c14n-20010315),
+    /// Canonical XML 1.0 (`http://www.w3.org/TR/2001/REC-xml-c14n-20010315`),
     /// what NCALayer's signXml uses; the Reference's transform is written as
     /// NCA writes it, `…#WithComments`, which for a same-document reference
     /// yields the same bytes (comments are not part of it, XML-DSig §4.4.3.3).
     #[default]
     Inclusive,
-    /// Exclusive XML Canonicalization 1.0 (http://www.w3.org/2001/10/xml-exc-c14n#).
+    /// Exclusive XML Canonicalization 1.0 (`http://www.w3.org/2001/10/xml-exc-c14n#`).
     Exclusive,
 }
 
