@@ -253,7 +253,62 @@ fn parse(xml: &str) -> Result<Document<'_>, XmlSignatureError> {
     if depth(doc.root()) > MAX_XML_DEPTH {
         return Err(XmlSignatureError::TooDeep(MAX_XML_DEPTH));
     }
+    // roxmltree lets a repeated default declaration (`xmlns="a" xmlns="b"`)
+    // through; XML forbids any repeated attribute, and a parser that reads
+    // another namespace than the signer's is how signatures get bypassed.
+    for element in doc.descendants().filter(|n| n.is_element()) {
+        let names = start_tag_attribute_names(&xml[element.range()]);
+        if let Some(name) = names
+            .iter()
+            .enumerate()
+            .find_map(|(i, n)| names[..i].contains(n).then_some(n))
+        {
+            let pos = doc.text_pos_at(element.range().start);
+            return Err(XmlSignatureError::Malformed(format!(
+                "attribute {name} is repeated at {pos}"
+            )));
+        }
+    }
     Ok(doc)
+}
+
+/// The attribute names (namespace declarations included) of the start tag
+/// `element` begins with, as written.
+fn start_tag_attribute_names(element: &str) -> Vec<&str> {
+    let bytes = element.as_bytes();
+    let mut i = 1;
+    let skip_space = |i: &mut usize| {
+        while *i < bytes.len() && bytes[*i].is_ascii_whitespace() {
+            *i += 1;
+        }
+    };
+    // The element's name.
+    while i < bytes.len() && !bytes[i].is_ascii_whitespace() && !matches!(bytes[i], b'/' | b'>') {
+        i += 1;
+    }
+    let mut names = Vec::new();
+    loop {
+        skip_space(&mut i);
+        if i >= bytes.len() || matches!(bytes[i], b'/' | b'>') {
+            return names;
+        }
+        let start = i;
+        while i < bytes.len() && !bytes[i].is_ascii_whitespace() && bytes[i] != b'=' {
+            i += 1;
+        }
+        names.push(&element[start..i]);
+        skip_space(&mut i);
+        i += 1; // '='
+        skip_space(&mut i);
+        let Some(&quote) = bytes.get(i) else {
+            return names;
+        };
+        i += 1;
+        while i < bytes.len() && bytes[i] != quote {
+            i += 1;
+        }
+        i += 1;
+    }
 }
 
 /// The text is UTF-8 already (a `&str`); a declaration naming another
