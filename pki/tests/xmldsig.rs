@@ -802,6 +802,8 @@ fn random_document(rng: &mut Rng) -> String {
                 "&lt;&gt;&quot;",
                 "'",
                 " sp  ",
+                "raw\r\nline\tend",
+                "]]>",
             ]);
             let local = rng.pick(&["a", "b", "c"]);
             let attr = match rng.below(3) {
