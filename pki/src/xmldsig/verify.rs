@@ -61,7 +61,8 @@ fn structure(what: &str) -> XmlSignatureError {
     XmlSignatureError::SignatureStructure(what.to_string())
 }
 
-/// The element children of `node`, refusing text other than whitespace.
+/// The element children of `node` (text between them is whitespace in
+/// signXml's layout, and inside SignedInfo it is signed anyway).
 fn element_children<'a, 'input>(node: Node<'a, 'input>) -> Vec<Node<'a, 'input>> {
     node.children().filter(|c| c.is_element()).collect()
 }
