@@ -426,6 +426,43 @@ mod tests {
         assert!(generalized_time(&at("20261307101500Z")).is_none());
     }
 
+    /// A real answer of NCA's test TSA (published with NCANode): it reads,
+    /// and its GOST 34.311-95 signature digest is refused by name, not
+    /// misread.
+    #[test]
+    fn reads_a_real_nca_tsa_answer() {
+        let response = TimeStampResp::from_der(&qoltanba_testkit::fixtures::read(
+            "nca-test/ncanode/tsp/tsp_response.bin",
+        ))
+        .unwrap();
+        assert_eq!(response.status.status, 0);
+        let token = response.time_stamp_token.unwrap();
+        assert_eq!(token.content_type, oid::CT_SIGNED_DATA);
+        let signed: cms::signed_data::SignedData = token.content.decode_as().unwrap();
+        assert_eq!(signed.encap_content_info.econtent_type, oid::CT_TST_INFO);
+        let econtent: OctetString = signed
+            .encap_content_info
+            .econtent
+            .unwrap()
+            .decode_as()
+            .unwrap();
+        let info = TstInfo::from_der(econtent.as_bytes()).unwrap();
+        assert_eq!(info.version, 1);
+        // NCA's policy arc 1.2.398.3.3.2.6; the imprint was SHA-1.
+        assert!(info.policy.to_string().starts_with("1.2.398.3.3.2.6."));
+        assert_eq!(info.message_imprint.hash_algorithm.oid, oid::SHA1);
+        assert_eq!(
+            generalized_time(&info.gen_time),
+            Some(time::macros::datetime!(2022-09-18 13:20:14 UTC))
+        );
+        assert!(info.nonce.is_some());
+        let token = token.to_der().unwrap();
+        assert!(matches!(
+            check_token(&token, b"anything", None),
+            Err(TimestampError::BadToken(reason)) if reason.contains("1.2.398.3.10.1.3.1")
+        ));
+    }
+
     #[test]
     fn a_request_carries_the_imprint_a_nonce_and_cert_req() {
         let imprint = MessageImprint {
