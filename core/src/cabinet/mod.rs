@@ -56,6 +56,9 @@ pub enum CabinetError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Document(#[from] SignedMessageError),
+    /// Time-stamping a signature (CAdES-T).
+    #[error(transparent)]
+    Tsa(#[from] crate::tsa::TsaError),
     #[error("no key with certificate {0} is known on this device; refresh the list of keys")]
     UnknownKey(String),
     #[error("certificate {0} is for logging in, not for signing; choose a SIGN key")]
@@ -79,6 +82,7 @@ impl qoltanba_l10n::Localize for CabinetError {
             Self::Ra(e) => e.text(),
             Self::Store(e) => e.text(),
             Self::Document(e) => e.text(),
+            Self::Tsa(e) => e.text(),
             Self::UnknownKey(serial) => {
                 Text::new("error-cabinet-unknown-key").arg("serial", serial.as_str())
             }
@@ -353,7 +357,9 @@ impl Cabinet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tsa::TsaError;
     use qoltanba_l10n::{Locale, Localize, has_message, try_render};
+    use qoltanba_pki::tsp::TimestampError;
 
     /// Every error a cabinet call can give (its own and the documents')
     /// has its words in Kazakh, Russian and English.
@@ -378,8 +384,58 @@ mod tests {
             CabinetError::Document(SignedMessageError::UnsupportedSignature("1.2".into())),
             CabinetError::Document(SignedMessageError::UnsupportedSigner("dsa".into())),
             CabinetError::Document(SignedMessageError::KeyMismatch),
+            CabinetError::Document(SignedMessageError::SigningCertificateMismatch),
+            CabinetError::Document(SignedMessageError::DigestAttached),
+            CabinetError::Document(SignedMessageError::DigestLength {
+                algorithm: "SHA-256",
+                expected: 32,
+                got: 31,
+            }),
             CabinetError::Key(RenewalError::Declined),
         ];
+        let timestamp_errors = [
+            TimestampError::NotASignature,
+            TimestampError::Malformed,
+            TimestampError::Rejected {
+                status: 2,
+                detail: ": bad alg".into(),
+            },
+            TimestampError::Rejected {
+                status: 2,
+                detail: String::new(),
+            },
+            TimestampError::NoToken,
+            TimestampError::NonceMismatch,
+            TimestampError::ImprintMismatch,
+            TimestampError::UnsupportedDigest("1.2".into()),
+            TimestampError::BadToken("x".into()),
+            TimestampError::NotATimestampAuthority,
+        ];
+        let tsa_errors = [
+            TsaError::BadUrl("ftp://x".into()),
+            TsaError::Unreachable("refused".into()),
+            TsaError::Timeout,
+            TsaError::Http(500),
+            TsaError::ContentType("text/html".into()),
+            TsaError::TooLarge,
+            TsaError::BadRoot,
+        ];
+        let errors = errors
+            .into_iter()
+            .chain(
+                timestamp_errors
+                    .iter()
+                    .cloned()
+                    .map(|e| CabinetError::Document(SignedMessageError::Timestamp(e))),
+            )
+            .chain(
+                timestamp_errors
+                    .clone()
+                    .into_iter()
+                    .map(|e| CabinetError::Tsa(TsaError::Timestamp(e))),
+            )
+            .chain(tsa_errors.into_iter().map(CabinetError::Tsa))
+            .collect::<Vec<_>>();
         for e in &errors {
             let text = e.text();
             for locale in Locale::ALL {
