@@ -7,3 +7,4 @@ pub mod protocol;
 pub mod server;
 pub mod service;
 pub mod signing;
+pub mod tls;

@@ -359,6 +359,23 @@ error-token-malformed = the token's { $what } is malformed ({ $detail }); the to
 error-token-bad-location = { $location } is not a token key location; expect token:SERIAL/ID-HEX
 error-token-device = the token failed to { $operation }: { $detail }
 
+## The NCALayer service: the local CA and trust
+error-layer-tls-io = cannot { $action } { $path }: { $reason }; check that the directory is yours and writable
+error-layer-tls-damaged = the local certificate files in { $path } are damaged ({ $detail }); delete the directory and run `qoltanba layer trust` again
+error-layer-tls-not-private = { $path } can be read by other users of this computer; make it private (chmod 700 on the directory, 600 on the files)
+error-layer-tls-generate = the local certificate could not be made ({ $detail }); try again
+error-layer-trust-no-certutil = certutil is not installed; install the package libnss3-tools (Debian, Ubuntu), nss-tools (Fedora) or nss (Arch, Homebrew) and run the command again
+error-layer-trust-certutil = certutil could not { $action } in the NSS database { $path }: { $detail }; close the browsers that use it and try again
+error-layer-trust-not-a-database = { $path } is not an NSS database (it has no cert9.db); give the directory that holds cert9.db
+error-layer-trust-no-home = the home directory is not known (HOME is not set); set HOME, or give the databases with --nss-db DIR
+layer-trust-installed = trusted: qoltanba's local CA ({ $nickname }) in { $path }
+layer-trust-removed = { $count ->
+    [one] removed: { $count } qoltanba CA from { $path }
+   *[other] removed: { $count } qoltanba CAs from { $path }
+}
+layer-trust-os-add = qoltanba does not change the operating system's store. Programs that use it (Chrome on Windows and macOS, Safari, curl) trust the CA once you add it yourself ({ $path }):
+layer-trust-os-remove = If you added the CA to the operating system's store, remove it there too:
+
 ## The CLI's review
 cli-review-title = The application:
 cli-review-holder = holder:    { $name } (IIN { $iin })

@@ -349,6 +349,23 @@ error-token-malformed = токендегі { $what } бүлінген ({ $detail
 error-token-bad-location = { $location } токендегі кілттің орны емес; token:SERIAL/ID-HEX күтіледі
 error-token-device = токен «{ $operation }» орындай алмады: { $detail }
 
+## The NCALayer service: the local CA and trust
+error-layer-tls-io = { $path } үшін «{ $action }» орындалмады: { $reason }; каталог сіздікі екенін және оған жазуға болатынын тексеріңіз
+error-layer-tls-damaged = { $path } ішіндегі жергілікті сертификат файлдары бүлінген ({ $detail }); каталогты жойып, `qoltanba layer trust` командасын қайта орындаңыз
+error-layer-tls-not-private = { $path } осы компьютердің басқа пайдаланушыларына ашық; оны жабыңыз (каталогқа chmod 700, файлдарға 600)
+error-layer-tls-generate = жергілікті сертификат жасалмады ({ $detail }); қайталап көріңіз
+error-layer-trust-no-certutil = certutil орнатылмаған; libnss3-tools (Debian, Ubuntu), nss-tools (Fedora) немесе nss (Arch, Homebrew) пакетін орнатып, команданы қайталаңыз
+error-layer-trust-certutil = certutil { $path } NSS дерекқорында «{ $action }» әрекетін орындай алмады: { $detail }; оны пайдаланатын браузерлерді жауып, қайталаңыз
+error-layer-trust-not-a-database = { $path } NSS дерекқоры емес (онда cert9.db жоқ); cert9.db жатқан каталогты көрсетіңіз
+error-layer-trust-no-home = үй каталогы белгісіз (HOME берілмеген); HOME мәнін беріңіз немесе дерекқорларды --nss-db DIR арқылы көрсетіңіз
+layer-trust-installed = сенім орнатылды: qoltanba жергілікті КО-сы ({ $nickname }), { $path }
+layer-trust-removed = { $count ->
+    [one] { $path } ішінен qoltanba-ның { $count } КО-сы жойылды
+   *[other] { $path } ішінен qoltanba-ның { $count } КО-сы жойылды
+}
+layer-trust-os-add = qoltanba операциялық жүйенің қоймасын өзгертпейді. Соны пайдаланатын бағдарламалар (Windows пен macOS-тағы Chrome, Safari, curl) КО-ны сіз өзіңіз қосқанда ғана сенеді ({ $path }):
+layer-trust-os-remove = Егер КО-ны операциялық жүйенің қоймасына қосқан болсаңыз, оны сол жерден де жойыңыз:
+
 ## The CLI's review
 cli-review-title = Өтініш:
 cli-review-holder = иесі:          { $name } (ЖСН { $iin })

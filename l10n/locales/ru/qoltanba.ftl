@@ -373,6 +373,25 @@ error-token-malformed = { $what } на токене повреждено ({ $det
 error-token-bad-location = { $location } не является расположением ключа на токене; ожидается token:SERIAL/ID-HEX
 error-token-device = токен не смог выполнить «{ $operation }»: { $detail }
 
+## The NCALayer service: the local CA and trust
+error-layer-tls-io = не удалось { $action } { $path }: { $reason }; проверьте, что каталог принадлежит вам и доступен для записи
+error-layer-tls-damaged = файлы локального сертификата в { $path } повреждены ({ $detail }); удалите каталог и снова выполните `qoltanba layer trust`
+error-layer-tls-not-private = { $path } доступен другим пользователям этого компьютера; закройте доступ (chmod 700 для каталога, 600 для файлов)
+error-layer-tls-generate = не удалось создать локальный сертификат ({ $detail }); попробуйте ещё раз
+error-layer-trust-no-certutil = certutil не установлен; установите пакет libnss3-tools (Debian, Ubuntu), nss-tools (Fedora) или nss (Arch, Homebrew) и повторите команду
+error-layer-trust-certutil = certutil не смог выполнить «{ $action }» в базе NSS { $path }: { $detail }; закройте браузеры, которые её используют, и повторите
+error-layer-trust-not-a-database = { $path } не является базой NSS (в нём нет cert9.db); укажите каталог, в котором лежит cert9.db
+error-layer-trust-no-home = домашний каталог неизвестен (HOME не задан); задайте HOME или укажите базы через --nss-db DIR
+layer-trust-installed = доверие установлено: локальный УЦ qoltanba ({ $nickname }) в { $path }
+layer-trust-removed = { $count ->
+    [one] удалён { $count } УЦ qoltanba из { $path }
+    [few] удалено { $count } УЦ qoltanba из { $path }
+    [many] удалено { $count } УЦ qoltanba из { $path }
+   *[other] удалено { $count } УЦ qoltanba из { $path }
+}
+layer-trust-os-add = qoltanba не меняет хранилище операционной системы. Программы, которые им пользуются (Chrome в Windows и macOS, Safari, curl), будут доверять УЦ, когда вы добавите его сами ({ $path }):
+layer-trust-os-remove = Если вы добавляли УЦ в хранилище операционной системы, удалите его и там:
+
 ## The CLI's review
 cli-review-title = Заявление:
 cli-review-holder = владелец:     { $name } (ИИН { $iin })
