@@ -30,14 +30,19 @@ pub const EXCERPT_CHARS: usize = 200;
 impl DocumentSummary {
     pub fn of_bytes(bytes: &[u8], digested: bool) -> Self {
         let kind = if digested {
-            DocumentKind::Hash { hex: hex::encode(bytes) }
+            DocumentKind::Hash {
+                hex: hex::encode(bytes),
+            }
         } else {
             match std::str::from_utf8(bytes) {
                 Ok(text) => Self::of_text(text).kind,
                 Err(_) => DocumentKind::Binary,
             }
         };
-        Self { size: bytes.len(), kind }
+        Self {
+            size: bytes.len(),
+            kind,
+        }
     }
 
     pub fn of_text(text: &str) -> Self {
@@ -50,7 +55,10 @@ impl DocumentSummary {
             }
             None => DocumentKind::Binary,
         };
-        Self { size: text.len(), kind }
+        Self {
+            size: text.len(),
+            kind,
+        }
     }
 }
 
@@ -111,7 +119,10 @@ pub enum Answer {
     /// Go ahead with the key source at this index of
     /// [`ConsentRequest::sources`]; `remember_origin`: put the origin on the
     /// allow-list.
-    Allow { source: usize, remember_origin: bool },
+    Allow {
+        source: usize,
+        remember_origin: bool,
+    },
 }
 
 /// A key the citizen may choose, as shown.
@@ -136,10 +147,7 @@ impl KeyChoice {
             serial: cert.serial_hex(),
             purpose: format!("{:?}", cert.purpose()).to_lowercase(),
             algorithm: format!("{:?}", cert.key_algorithm()),
-            not_after: cert
-                .not_after()
-                .date()
-                .to_string(),
+            not_after: cert.not_after().date().to_string(),
         }
     }
 }
@@ -158,15 +166,34 @@ mod tests {
 
     #[test]
     fn what_the_citizen_sees_of_a_document() {
-        assert_eq!(xml_root("<?xml version=\"1.0\"?>\n<!-- c --><ns:root a='1'>x</ns:root>").as_deref(), Some("ns:root"));
+        assert_eq!(
+            xml_root("<?xml version=\"1.0\"?>\n<!-- c --><ns:root a='1'>x</ns:root>").as_deref(),
+            Some("ns:root")
+        );
         assert_eq!(xml_root("<tag>data</tag>").as_deref(), Some("tag"));
         assert_eq!(xml_root("plain"), None);
         let s = DocumentSummary::of_bytes(b"11\n", false);
-        assert_eq!(s, DocumentSummary { size: 3, kind: DocumentKind::Text { excerpt: "11\n".into() } });
-        assert_eq!(DocumentSummary::of_bytes(&[0, 159, 146], false).kind, DocumentKind::Binary);
-        assert_eq!(DocumentSummary::of_bytes(&[0xab, 0xcd], true).kind, DocumentKind::Hash { hex: "abcd".into() });
+        assert_eq!(
+            s,
+            DocumentSummary {
+                size: 3,
+                kind: DocumentKind::Text {
+                    excerpt: "11\n".into()
+                }
+            }
+        );
+        assert_eq!(
+            DocumentSummary::of_bytes(&[0, 159, 146], false).kind,
+            DocumentKind::Binary
+        );
+        assert_eq!(
+            DocumentSummary::of_bytes(&[0xab, 0xcd], true).kind,
+            DocumentKind::Hash { hex: "abcd".into() }
+        );
         let long = "я".repeat(500);
-        let DocumentKind::Text { excerpt } = DocumentSummary::of_text(&long).kind else { panic!() };
+        let DocumentKind::Text { excerpt } = DocumentSummary::of_text(&long).kind else {
+            panic!()
+        };
         assert_eq!(excerpt.chars().count(), EXCERPT_CHARS);
     }
 }

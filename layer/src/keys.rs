@@ -44,7 +44,12 @@ pub trait KeySource: Send {
 /// `revoked` lists the serials known to be revoked: the purpose the page
 /// asks for, every extended key usage it names (or the certificate policy,
 /// where NCA puts the holder's kind), valid now and not revoked.
-pub fn fits(cert: &KzCertificate, filter: &KeyFilter, at: OffsetDateTime, revoked: &[String]) -> bool {
+pub fn fits(
+    cert: &KzCertificate,
+    filter: &KeyFilter,
+    at: OffsetDateTime,
+    revoked: &[String],
+) -> bool {
     let purpose = cert.purpose();
     let purpose_fits = match filter.key_type {
         KeyType::Signature => purpose.can_sign(),
@@ -57,7 +62,10 @@ pub fn fits(cert: &KzCertificate, filter: &KeyFilter, at: OffsetDateTime, revoke
         .chain(cert.policies())
         .map(|oid| oid.to_string())
         .collect();
-    let usages_fit = filter.ext_key_usage_oids.iter().all(|oid| usages.contains(oid));
+    let usages_fit = filter
+        .ext_key_usage_oids
+        .iter()
+        .all(|oid| usages.contains(oid));
     purpose_fits
         && usages_fit
         && cert.time_status(at) == qoltanba_pki::cert::TimeStatus::Valid

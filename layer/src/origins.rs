@@ -30,7 +30,9 @@ pub const GOVERNMENT_PORTALS: &[&str] = &[
 pub enum OriginError {
     #[error("{0:?} is not an https origin; write it as https://HOST or https://HOST:PORT")]
     NotHttps(String),
-    #[error("{0:?} is not an origin (a path, query or user is not allowed); write it as https://HOST or https://HOST:PORT")]
+    #[error(
+        "{0:?} is not an origin (a path, query or user is not allowed); write it as https://HOST or https://HOST:PORT"
+    )]
     NotAnOrigin(String),
     #[error("the allow-list {path}: {detail}")]
     Io { path: PathBuf, detail: String },
@@ -151,13 +153,25 @@ mod tests {
         assert!(!origins.allows(Some("http://egov.kz")), "https only");
         assert!(!origins.allows(Some("https://egov.kz.evil.example")));
         assert!(!origins.allows(None));
-        assert_eq!(origins.allow("https://Portal.example:8443/").unwrap(), "https://portal.example:8443");
+        assert_eq!(
+            origins.allow("https://Portal.example:8443/").unwrap(),
+            "https://portal.example:8443"
+        );
         assert!(origins.disallow("https://egov.kz").unwrap());
         let again = Origins::load(dir.path()).unwrap();
         assert!(again.allows(Some("https://portal.example:8443")));
         assert!(!again.allows(Some("https://egov.kz")));
-        assert!(matches!(origins.allow("http://x.kz"), Err(OriginError::NotHttps(_))));
-        assert!(matches!(origins.allow("https://x.kz/path"), Err(OriginError::NotAnOrigin(_))));
-        assert!(matches!(origins.allow("https://user@x.kz"), Err(OriginError::NotAnOrigin(_))));
+        assert!(matches!(
+            origins.allow("http://x.kz"),
+            Err(OriginError::NotHttps(_))
+        ));
+        assert!(matches!(
+            origins.allow("https://x.kz/path"),
+            Err(OriginError::NotAnOrigin(_))
+        ));
+        assert!(matches!(
+            origins.allow("https://user@x.kz"),
+            Err(OriginError::NotAnOrigin(_))
+        ));
     }
 }

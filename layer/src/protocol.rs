@@ -119,9 +119,13 @@ pub struct SignRequest {
 pub enum Request {
     GetActiveTokens,
     /// The certificate facts of a key the citizen chooses in `storage`.
-    GetKeyInfo { storage: String },
+    GetKeyInfo {
+        storage: String,
+    },
     Sign(Box<SignRequest>),
-    ChangeLocale { locale: String },
+    ChangeLocale {
+        locale: String,
+    },
 }
 
 /// A frame as read: to act on, to echo, or already answered.
@@ -434,7 +438,13 @@ fn basics(method: &str, args: &Value) -> Frame {
             ))),
         }
     };
-    let flags = (|| Ok((flag("decode", true)?, flag("encapsulate", true)?, flag("digested", false)?)))();
+    let flags = (|| {
+        Ok((
+            flag("decode", true)?,
+            flag("encapsulate", true)?,
+            flag("digested", false)?,
+        ))
+    })();
     let (decode, encapsulate, digested) = match flags {
         Ok(f) => f,
         Err(frame) => return frame,
@@ -471,7 +481,9 @@ fn basics(method: &str, args: &Value) -> Frame {
         None | Some(Value::Null) => false,
         Some(Value::Bool(b)) => *b,
         Some(_) => {
-            return invocation_error("org.json.JSONException: JSONObject[\"outputCert\"] is not a Boolean.");
+            return invocation_error(
+                "org.json.JSONException: JSONObject[\"outputCert\"] is not a Boolean.",
+            );
         }
     };
     let payload = match args.get("format").and_then(Value::as_str) {
@@ -538,9 +550,15 @@ fn object_arg<'a>(args: &'a Map<String, Value>, name: &str) -> Result<Map<String
 
 /// The reply for signatures made for `request`: `signatures` are Base64 CMS
 /// or signed XML documents, one per document in order.
-pub fn signed_reply(request: &SignRequest, signatures: Vec<String>, cert_pem: Option<String>) -> Reply {
+pub fn signed_reply(
+    request: &SignRequest,
+    signatures: Vec<String>,
+    cert_pem: Option<String>,
+) -> Reply {
     match request.shape {
-        Shape::CommonOne => Reply::ok(Value::String(signatures.into_iter().next().unwrap_or_default())),
+        Shape::CommonOne => Reply::ok(Value::String(
+            signatures.into_iter().next().unwrap_or_default(),
+        )),
         Shape::CommonMany => Reply::ok(Value::from(signatures)),
         Shape::Basics => {
             let results = signatures.into_iter().map(Value::String).collect();
@@ -590,7 +608,9 @@ mod tests {
         // Not 200: ncalayer-js-client then knows this is not KAZTOKEN.
         assert_eq!(v["status"], false);
         assert_eq!(v["code"], "MODULE_NOT_FOUND");
-        let v = refused(r#"{"module":"kz.gov.pki.knca.commonUtils","method":"browseKeyStore","args":[]}"#);
+        let v = refused(
+            r#"{"module":"kz.gov.pki.knca.commonUtils","method":"browseKeyStore","args":[]}"#,
+        );
         assert_eq!(v["code"], "500");
         assert!(v["message"].as_str().unwrap().contains("browseKeyStore"));
         let v = refused(r#"{"module":"kz.gov.pki.knca.basics","method":"verify","args":{}}"#);
@@ -601,27 +621,54 @@ mod tests {
     #[test]
     fn type_mismatches_as_ncalayer_says_them() {
         for (req, method) in [
-            (r#"{"module":"kz.gov.pki.knca.commonUtils","method":"getKeyInfo","args":[null]}"#, "getKeyInfo"),
-            (r#"{"module":"kz.gov.pki.knca.commonUtils","method":"getKeyInfo","args":[1]}"#, "getKeyInfo"),
-            (r#"{"module":"kz.gov.pki.knca.commonUtils","method":"createCAdESFromBase64","args":["AKKaztokenStore",123,"MTEK",false]}"#, "createCAdESFromBase64"),
-            (r#"{"module":"kz.gov.pki.knca.commonUtils","method":"createCMSSignatureFromBase64","args":["AKKaztokenStore",[7,7,7],"MTEK",false]}"#, "createCMSSignatureFromBase64"),
-            (r#"{"module":"kz.gov.pki.knca.commonUtils","method":"signXml","args":["AKKaztokenStore","123",555,"",""]}"#, "signXml"),
-            (r#"{"module":"kz.gov.pki.knca.commonUtils","method":"signXmls","args":["AKKaztokenStore","123","<tag>data</tag>","",""]}"#, "signXmls"),
-            (r#"{"module":"kz.gov.pki.knca.commonUtils","method":"changeLocale","args":[2]}"#, "changeLocale"),
+            (
+                r#"{"module":"kz.gov.pki.knca.commonUtils","method":"getKeyInfo","args":[null]}"#,
+                "getKeyInfo",
+            ),
+            (
+                r#"{"module":"kz.gov.pki.knca.commonUtils","method":"getKeyInfo","args":[1]}"#,
+                "getKeyInfo",
+            ),
+            (
+                r#"{"module":"kz.gov.pki.knca.commonUtils","method":"createCAdESFromBase64","args":["AKKaztokenStore",123,"MTEK",false]}"#,
+                "createCAdESFromBase64",
+            ),
+            (
+                r#"{"module":"kz.gov.pki.knca.commonUtils","method":"createCMSSignatureFromBase64","args":["AKKaztokenStore",[7,7,7],"MTEK",false]}"#,
+                "createCMSSignatureFromBase64",
+            ),
+            (
+                r#"{"module":"kz.gov.pki.knca.commonUtils","method":"signXml","args":["AKKaztokenStore","123",555,"",""]}"#,
+                "signXml",
+            ),
+            (
+                r#"{"module":"kz.gov.pki.knca.commonUtils","method":"signXmls","args":["AKKaztokenStore","123","<tag>data</tag>","",""]}"#,
+                "signXmls",
+            ),
+            (
+                r#"{"module":"kz.gov.pki.knca.commonUtils","method":"changeLocale","args":[2]}"#,
+                "changeLocale",
+            ),
         ] {
             let v = refused(req);
             assert_eq!(v["code"], "500", "{req}");
             assert_eq!(
                 v["message"],
-                format!("java.lang.IllegalArgumentException: argument type mismatch. Method: {method}"),
+                format!(
+                    "java.lang.IllegalArgumentException: argument type mismatch. Method: {method}"
+                ),
                 "{req}"
             );
         }
         assert_eq!(
-            refused(r#"{"module":"kz.gov.pki.knca.commonUtils","method":"createCAdESFromBase64Hash","args":["AKKaztokenStore","123",""]}"#),
+            refused(
+                r#"{"module":"kz.gov.pki.knca.commonUtils","method":"createCAdESFromBase64Hash","args":["AKKaztokenStore","123",""]}"#
+            ),
             json!({"code":"500"})
         );
-        let v = refused(r#"{"module":"kz.gov.pki.knca.basics","method":"sign","args":{"allowedStorages":null,"format":"cms","data":"MTEK","signingParams":555,"signerParams":{"extKeyUsageOids":[]},"locale":"ru"}}"#);
+        let v = refused(
+            r#"{"module":"kz.gov.pki.knca.basics","method":"sign","args":{"allowedStorages":null,"format":"cms","data":"MTEK","signingParams":555,"signerParams":{"extKeyUsageOids":[]},"locale":"ru"}}"#,
+        );
         assert_eq!(
             v,
             json!({"code":"INVOCATION_ERROR","details":"org.json.JSONException: JSONObject[\"signingParams\"] is not a JSONObject.","message":"An invoked method threw an exception.","status":false})
@@ -635,8 +682,12 @@ mod tests {
             Request::GetActiveTokens
         );
         assert_eq!(
-            request(r#"{"module":"kz.gov.pki.knca.commonUtils","method":"getKeyInfo","args":["PKCS12"]}"#),
-            Request::GetKeyInfo { storage: "PKCS12".into() }
+            request(
+                r#"{"module":"kz.gov.pki.knca.commonUtils","method":"getKeyInfo","args":["PKCS12"]}"#
+            ),
+            Request::GetKeyInfo {
+                storage: "PKCS12".into()
+            }
         );
         let Request::Sign(sign) = request(
             r#"{"module":"kz.gov.pki.knca.commonUtils","method":"createCMSSignatureFromBase64","args":["PKCS12","AUTHENTICATION","MTEK",true]}"#,
@@ -647,7 +698,13 @@ mod tests {
         assert_eq!(sign.filter.storages, Some(vec!["PKCS12".into()]));
         assert_eq!(
             sign.payload,
-            Payload::Cms { documents: vec![b"11\n".to_vec()], attach: true, digested: false, cades: false, timestamp: false }
+            Payload::Cms {
+                documents: vec![b"11\n".to_vec()],
+                attach: true,
+                digested: false,
+                cades: false,
+                timestamp: false
+            }
         );
         // Any other key type lets the citizen choose any key, as NCALayer does.
         let Request::Sign(sign) = request(
@@ -664,8 +721,12 @@ mod tests {
         assert_eq!(sign.shape, Shape::CommonMany);
         assert_eq!(sign.payload.count(), 2);
         assert_eq!(
-            request(r#"{"module":"kz.gov.pki.knca.commonUtils","method":"changeLocale","args":["kk"]}"#),
-            Request::ChangeLocale { locale: "kk".into() }
+            request(
+                r#"{"module":"kz.gov.pki.knca.commonUtils","method":"changeLocale","args":["kk"]}"#
+            ),
+            Request::ChangeLocale {
+                locale: "kk".into()
+            }
         );
     }
 
@@ -678,10 +739,19 @@ mod tests {
         };
         assert_eq!(sign.shape, Shape::Basics);
         assert!(sign.output_cert);
-        assert_eq!(sign.filter.ext_key_usage_oids, vec!["1.3.6.1.5.5.7.3.4".to_string()]);
+        assert_eq!(
+            sign.filter.ext_key_usage_oids,
+            vec!["1.3.6.1.5.5.7.3.4".to_string()]
+        );
         assert_eq!(
             sign.payload,
-            Payload::Cms { documents: vec![b"11\n".to_vec(), b"12\n".to_vec()], attach: false, digested: false, cades: true, timestamp: true }
+            Payload::Cms {
+                documents: vec![b"11\n".to_vec(), b"12\n".to_vec()],
+                attach: false,
+                digested: false,
+                cades: true,
+                timestamp: true
+            }
         );
         // Not decoded: the text itself is signed.
         let Request::Sign(sign) = request(
@@ -690,16 +760,33 @@ mod tests {
             panic!()
         };
         assert_eq!(sign.filter.storages, None);
-        assert!(matches!(&sign.payload, Payload::Cms { documents, attach: true, .. } if documents == &vec![b"hello".to_vec()]));
+        assert!(
+            matches!(&sign.payload, Payload::Cms { documents, attach: true, .. } if documents == &vec![b"hello".to_vec()])
+        );
         let Request::Sign(sign) = request(
             r#"{"module":"kz.gov.pki.knca.basics","method":"sign","args":{"format":"xml","data":"<tag>data</tag>","signingParams":{},"signerParams":{"extKeyUsageOids":[]}}}"#,
         ) else {
             panic!()
         };
         assert!(matches!(sign.payload, Payload::Xml { .. }));
-        assert_eq!(refused(r#"{"module":"kz.gov.pki.knca.basics","method":"sign","args":{"format":"pdf","data":"x"}}"#)["code"], "INVOCATION_ERROR");
-        assert_eq!(refused(r#"{"module":"kz.gov.pki.knca.basics","method":"sign","args":{"format":"cms","data":"%%%"}}"#)["code"], "WRONG_DATA");
-        assert_eq!(refused(r#"{"module":"kz.gov.pki.knca.basics","method":"sign","args":{"format":"cms","data":[]}}"#)["code"], "INVOCATION_ERROR");
+        assert_eq!(
+            refused(
+                r#"{"module":"kz.gov.pki.knca.basics","method":"sign","args":{"format":"pdf","data":"x"}}"#
+            )["code"],
+            "INVOCATION_ERROR"
+        );
+        assert_eq!(
+            refused(
+                r#"{"module":"kz.gov.pki.knca.basics","method":"sign","args":{"format":"cms","data":"%%%"}}"#
+            )["code"],
+            "WRONG_DATA"
+        );
+        assert_eq!(
+            refused(
+                r#"{"module":"kz.gov.pki.knca.basics","method":"sign","args":{"format":"cms","data":[]}}"#
+            )["code"],
+            "INVOCATION_ERROR"
+        );
     }
 
     #[test]
@@ -710,14 +797,23 @@ mod tests {
             panic!()
         };
         let reply = signed_reply(&basics, vec!["SIG".into()], Some("PEM".into()));
-        assert_eq!(reply.0, json!({"status":true,"body":{"result":["SIG"],"certificate":"PEM"}}));
+        assert_eq!(
+            reply.0,
+            json!({"status":true,"body":{"result":["SIG"],"certificate":"PEM"}})
+        );
         assert_eq!(Reply::basics_canceled().0, json!({"body":{},"status":true}));
-        assert_eq!(Reply::canceled().0, json!({"code":"500","message":"action.canceled"}));
+        assert_eq!(
+            Reply::canceled().0,
+            json!({"code":"500","message":"action.canceled"})
+        );
         let Request::Sign(one) = request(
             r#"{"module":"kz.gov.pki.knca.commonUtils","method":"signXml","args":["PKCS12","SIGNATURE","<a/>","",""]}"#,
         ) else {
             panic!()
         };
-        assert_eq!(signed_reply(&one, vec!["<a/>".into()], None).0, json!({"code":"200","responseObject":"<a/>"}));
+        assert_eq!(
+            signed_reply(&one, vec!["<a/>".into()], None).0,
+            json!({"code":"200","responseObject":"<a/>"})
+        );
     }
 }

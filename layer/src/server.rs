@@ -18,7 +18,9 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request as HttpRequest, Response};
+use tokio_tungstenite::tungstenite::handshake::server::{
+    ErrorResponse, Request as HttpRequest, Response,
+};
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
@@ -38,7 +40,9 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 /// Why the server cannot run.
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
-    #[error("{0} is not a loopback address; qoltanba answers pages on this computer only (use 127.0.0.1 or [::1])")]
+    #[error(
+        "{0} is not a loopback address; qoltanba answers pages on this computer only (use 127.0.0.1 or [::1])"
+    )]
     NotLoopback(SocketAddr),
     #[error("cannot listen on {addr}: {detail} (is NCALayer or another qoltanba running?)")]
     Bind { addr: SocketAddr, detail: String },
@@ -101,7 +105,8 @@ pub async fn serve(
         if busy.swap(true, Ordering::SeqCst) {
             tokio::spawn(async move {
                 if let Some((mut ws, _)) = handshake(&acceptor, tcp, &options).await {
-                    let reply = Reply::common_error(render(Locale::Ru, &Text::new("layer-error-busy")));
+                    let reply =
+                        Reply::common_error(render(Locale::Ru, &Text::new("layer-error-busy")));
                     let _ = ws.send(Message::text(reply.to_text())).await;
                     let _ = ws.close(None).await;
                 }
@@ -112,7 +117,10 @@ pub async fn serve(
         let busy = busy.clone();
         tokio::spawn(async move {
             if let Some((ws, origin)) = handshake(&acceptor, tcp, &options).await {
-                tracing::info!("a page connected from origin {}", origin.as_deref().unwrap_or("(none)"));
+                tracing::info!(
+                    "a page connected from origin {}",
+                    origin.as_deref().unwrap_or("(none)")
+                );
                 converse(ws, origin, service).await;
             }
             busy.store(false, Ordering::SeqCst);
@@ -125,8 +133,14 @@ async fn handshake(
     acceptor: &TlsAcceptor,
     tcp: TcpStream,
     options: &ServerOptions,
-) -> Option<(WebSocketStream<tokio_rustls::server::TlsStream<TcpStream>>, Option<String>)> {
-    let tls = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await.ok()?.ok()?;
+) -> Option<(
+    WebSocketStream<tokio_rustls::server::TlsStream<TcpStream>>,
+    Option<String>,
+)> {
+    let tls = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp))
+        .await
+        .ok()?
+        .ok()?;
     let mut origin = None;
     let callback = |request: &HttpRequest, response: Response| -> Result<Response, ErrorResponse> {
         origin = request
@@ -185,7 +199,9 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
             Ok(Message::Close(_)) => break,
             Ok(_) => continue,
             Err(WsError::Capacity(e)) => {
-                let reply = Reply::common_error(format!("the request is too large ({e}); send a smaller document"));
+                let reply = Reply::common_error(format!(
+                    "the request is too large ({e}); send a smaller document"
+                ));
                 let _ = ws.send(Message::text(reply.to_text())).await;
                 let _ = ws.close(None).await;
                 break;

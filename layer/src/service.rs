@@ -13,7 +13,9 @@ use time::OffsetDateTime;
 use crate::consent::{Answer, Asked, Consent, ConsentRequest, DocumentSummary, KeyChoice};
 use crate::keys::{KeySource, KeySourceError, OpenedKey, fits};
 use crate::origins::Origins;
-use crate::protocol::{KeyFilter, KeyType, Payload, Reply, Request, Shape, SignRequest, signed_reply};
+use crate::protocol::{
+    KeyFilter, KeyType, Payload, Reply, Request, Shape, SignRequest, signed_reply,
+};
 use crate::signing::{SignError, sign_payload};
 
 /// What the service needs from its shell.
@@ -84,7 +86,11 @@ impl Service {
             }
             Request::ChangeLocale { locale } => {
                 // NCALayer's pages say "kz" for Kazakh.
-                let tag = if locale.eq_ignore_ascii_case("kz") { "kk" } else { &locale };
+                let tag = if locale.eq_ignore_ascii_case("kz") {
+                    "kk"
+                } else {
+                    &locale
+                };
                 if let Some(l) = Locale::from_tag(tag) {
                     self.reply_locale = l;
                 }
@@ -96,7 +102,13 @@ impl Service {
                     key_type: KeyType::Any,
                     ext_key_usage_oids: Vec::new(),
                 };
-                match self.consent_and_key(origin, "getKeyInfo", &filter, Asked::KeyInfo, Shape::CommonOne) {
+                match self.consent_and_key(
+                    origin,
+                    "getKeyInfo",
+                    &filter,
+                    Asked::KeyInfo,
+                    Shape::CommonOne,
+                ) {
                     Ok(key) => Reply::ok(key_info(&key)),
                     Err(reply) => reply,
                 }
@@ -107,25 +119,50 @@ impl Service {
 
     fn sign(&mut self, origin: Option<&str>, request: &SignRequest) -> Reply {
         let asked = match &request.payload {
-            Payload::Cms { documents, attach, digested, .. } => Asked::Sign {
+            Payload::Cms {
+                documents,
+                attach,
+                digested,
+                ..
+            } => Asked::Sign {
                 xml: false,
                 attached: *attach,
-                documents: documents.iter().map(|d| DocumentSummary::of_bytes(d, *digested)).collect(),
+                documents: documents
+                    .iter()
+                    .map(|d| DocumentSummary::of_bytes(d, *digested))
+                    .collect(),
             },
             Payload::Xml { documents, .. } => Asked::Sign {
                 xml: true,
                 attached: true,
-                documents: documents.iter().map(|d| DocumentSummary::of_text(d)).collect(),
+                documents: documents
+                    .iter()
+                    .map(|d| DocumentSummary::of_text(d))
+                    .collect(),
             },
         };
-        let key = match self.consent_and_key(origin, request.method, &request.filter, asked, request.shape) {
+        let key = match self.consent_and_key(
+            origin,
+            request.method,
+            &request.filter,
+            asked,
+            request.shape,
+        ) {
             Ok(key) => key,
             Err(reply) => return reply,
         };
-        match sign_payload(&request.payload, request.shape, key.signer.as_ref(), &key.certificate, self.now()) {
+        match sign_payload(
+            &request.payload,
+            request.shape,
+            key.signer.as_ref(),
+            &key.certificate,
+            self.now(),
+        ) {
             Ok(signatures) => {
                 self.signed += signatures.len();
-                let pem = request.output_cert.then(|| certificate_pem(&key.certificate));
+                let pem = request
+                    .output_cert
+                    .then(|| certificate_pem(&key.certificate));
                 signed_reply(request, signatures, pem)
             }
             Err(SignError::Unsupported(what)) => Reply::error_for(
@@ -165,7 +202,11 @@ impl Service {
             })
             .collect();
         if candidates.is_empty() {
-            let storages = filter.storages.as_ref().map(|s| s.join(", ")).unwrap_or_default();
+            let storages = filter
+                .storages
+                .as_ref()
+                .map(|s| s.join(", "))
+                .unwrap_or_default();
             return Err(Reply::error_for(
                 shape,
                 "NO_STORAGE",
@@ -177,11 +218,17 @@ impl Service {
             origin_allowed: self.origins.allows(origin),
             method: method.to_owned(),
             asked,
-            sources: candidates.iter().map(|&i| self.sources[i].label()).collect(),
+            sources: candidates
+                .iter()
+                .map(|&i| self.sources[i].label())
+                .collect(),
         };
         let (chosen, remember) = match self.consent.ask(&request) {
             Answer::Decline => return Err(Reply::canceled_for(shape)),
-            Answer::Allow { source, remember_origin } => match candidates.get(source) {
+            Answer::Allow {
+                source,
+                remember_origin,
+            } => match candidates.get(source) {
                 Some(&i) => (i, remember_origin),
                 None => return Err(Reply::canceled_for(shape)),
             },

@@ -45,7 +45,13 @@ pub fn sign_payload(
     at: OffsetDateTime,
 ) -> Result<Vec<String>, SignError> {
     match payload {
-        Payload::Cms { documents, attach, digested, cades: _, timestamp } => {
+        Payload::Cms {
+            documents,
+            attach,
+            digested,
+            cades: _,
+            timestamp,
+        } => {
             if *digested {
                 return Err(SignError::Unsupported("CMS over a hash".into()));
             }
@@ -53,7 +59,11 @@ pub fn sign_payload(
                 // A time-stamp needs a configured TSA; without one NCALayer
                 // signs without it too (tsaProfile {} is a request, not a must).
             }
-            let attachment = if *attach { Attachment::Attached } else { Attachment::Detached };
+            let attachment = if *attach {
+                Attachment::Attached
+            } else {
+                Attachment::Detached
+            };
             documents
                 .iter()
                 .map(|document| {
