@@ -140,6 +140,8 @@ async fn handshake(
         .ok()?
         .ok()?;
     let mut origin = None;
+    // The signature tungstenite asks of a handshake callback.
+    #[allow(clippy::result_large_err)]
     let callback = |request: &HttpRequest, response: Response| -> Result<Response, ErrorResponse> {
         origin = request
             .headers()
