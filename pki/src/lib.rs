@@ -17,3 +17,4 @@ pub mod protocol;
 pub mod reissue;
 pub mod signed_message;
 pub mod timestamp;
+pub mod xmldsig;
