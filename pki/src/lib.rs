@@ -18,3 +18,4 @@ pub mod reissue;
 pub mod signed_message;
 pub mod timestamp;
 pub mod xmldsig;
+pub mod tsp;

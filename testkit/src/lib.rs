@@ -11,3 +11,4 @@ pub mod openssl;
 pub mod pki;
 pub mod ra_process;
 pub mod softhsm;
+pub mod tsa;
