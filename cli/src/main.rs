@@ -8,6 +8,7 @@ mod demo;
 mod error;
 mod keys;
 mod lang;
+mod layer;
 mod message;
 mod output;
 mod reminders_cmd;
@@ -76,6 +77,9 @@ enum Command {
         #[command(subcommand)]
         command: card::CardCommand,
     },
+    /// qoltanba as NCALayer for the Kazakh web portals.
+    #[command(subcommand)]
+    Layer(layer::LayerCommand),
     /// Show a certificate file (DER or PEM).
     Cert {
         /// The certificate file.
@@ -122,6 +126,7 @@ fn main() -> ExitCode {
         Command::Application(cmd) => application::run(cmd, &ctx),
         Command::Message(cmd) => message::run(cmd, &ctx),
         Command::Card { args, command } => card::run(args, command, &ctx),
+        Command::Layer(cmd) => layer::run(cmd, &ctx),
         Command::Cert { file } => keys::show_certificate_file(&file, &ctx),
     };
     match result {
