@@ -3,7 +3,8 @@
 //! options and opening code as the other commands: key files, the desktop
 //! keystore, the ID card, a token), asking the citizen on this terminal
 //! before anything is signed; `allow`, `disallow` and `origins` edit the
-//! allow-list of portals. docs/ncalayer.md has the protocol and the model.
+//! allow-list of portals; `trust` makes the browsers trust qoltanba's local
+//! CA (qoltanba_layer::trust). docs/ncalayer.md has the protocol and the model.
 
 use std::io::{BufRead, Write};
 use std::net::SocketAddr;
@@ -20,7 +21,8 @@ use qoltanba_layer::origins::Origins;
 use qoltanba_layer::protocol::{STORAGE_ID_CARD, STORAGE_PKCS12};
 use qoltanba_layer::server::{DEFAULT_LISTEN, ServerOptions, bind, serve};
 use qoltanba_layer::service::Service;
-use qoltanba_layer::tls::{LocalIdentity, default_dir};
+use qoltanba_layer::tls::{self, LocalIdentity, default_dir};
+use qoltanba_layer::trust::{self, NssDb, TrustError};
 use serde_json::json;
 
 use crate::card::CardArgs;
@@ -40,6 +42,10 @@ pub enum LayerCommand {
     Disallow { origin: String },
     /// The allow-list of portals.
     Origins,
+    /// Make the browsers trust qoltanba's local CA (the certificate of
+    /// wss://127.0.0.1:13579): the shared NSS database (Chromium, Chrome) and
+    /// every Firefox profile; prints how to add it to the system store.
+    Trust(TrustArgs),
 }
 
 /// Where the layer keeps its CA, certificate and allow-list.
@@ -73,6 +79,17 @@ pub struct ServeArgs {
     max_frame: usize,
 }
 
+#[derive(Args)]
+pub struct TrustArgs {
+    /// Take qoltanba's CA out of the databases instead.
+    #[arg(long)]
+    remove: bool,
+    /// Only this NSS database (a directory holding cert9.db); repeatable.
+    /// Without it: ~/.pki/nssdb and every Firefox profile found.
+    #[arg(long = "nss-db", value_name = "DIR")]
+    nss_db: Vec<PathBuf>,
+}
+
 fn home_dir(args: &HomeArgs) -> Result<PathBuf, CliError> {
     args.home.clone().or_else(default_dir).ok_or_else(|| {
         CliError::usage("no home directory: give --home DIR or set QOLTANBA_LAYER_DIR")
@@ -84,6 +101,7 @@ pub fn run(home: HomeArgs, command: LayerCommand, ctx: &Context) -> Result<(), C
     let origins = || Origins::load(&dir).map_err(CliError::failed);
     match command {
         LayerCommand::Serve(args) => run_serve(&dir, *args, ctx),
+        LayerCommand::Trust(args) => run_trust(&dir, args, ctx),
         LayerCommand::Allow { origin } => {
             let origin = origins()?.allow(&origin).map_err(CliError::failed)?;
             if ctx.json {
@@ -523,4 +541,89 @@ impl Consent for TerminalConsent {
         }
         answer
     }
+}
+
+fn databases(args: &TrustArgs) -> Result<Vec<NssDb>, CliError> {
+    if !args.nss_db.is_empty() {
+        return Ok(args.nss_db.iter().cloned().map(NssDb::given).collect());
+    }
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| CliError::said(TrustError::NoHome))?;
+    Ok(trust::browser_databases(&PathBuf::from(home)))
+}
+
+fn run_trust(dir: &Path, args: TrustArgs, ctx: &Context) -> Result<(), CliError> {
+    let dbs = databases(&args)?;
+    if args.remove {
+        return remove(&dbs, ctx);
+    }
+    let identity = LocalIdentity::load_or_create(dir).map_err(CliError::said)?;
+    let nickname = identity.ca_nickname();
+    let mut done = Vec::new();
+    for db in &dbs {
+        trust::install(&identity, db).map_err(CliError::said)?;
+        done.push(json!({"database": db.path, "trusted": nickname}));
+        if !ctx.json {
+            println!(
+                "{}",
+                say(&Text::new("layer-trust-installed")
+                    .arg("nickname", nickname.as_str())
+                    .arg("path", db.path.display().to_string()))
+            );
+        }
+    }
+    let stores = trust::os_stores(identity.ca_path());
+    if ctx.json {
+        let os: Vec<_> = stores
+            .iter()
+            .map(|s| json!({"system": s.system, "command": s.add}))
+            .collect();
+        return output::json(&json!({
+            "ca": identity.ca_path(),
+            "nickname": nickname,
+            "databases": done,
+            "os_stores": os,
+        }));
+    }
+    println!();
+    let intro =
+        Text::new("layer-trust-os-add").arg("path", identity.ca_path().display().to_string());
+    println!("{}", say(&intro));
+    for store in &stores {
+        println!("  {}:\n    {}", store.system, store.add);
+    }
+    Ok(())
+}
+
+/// `--remove`: every qoltanba CA out of the databases; no identity is made.
+fn remove(dbs: &[NssDb], ctx: &Context) -> Result<(), CliError> {
+    let mut done = Vec::new();
+    for db in dbs {
+        let removed = trust::remove(db).map_err(CliError::said)?;
+        done.push(json!({"database": db.path, "removed": removed}));
+        if !ctx.json {
+            println!(
+                "{}",
+                say(&Text::new("layer-trust-removed")
+                    .arg("count", removed)
+                    .arg("path", db.path.display().to_string()))
+            );
+        }
+    }
+    // The removal commands name the CA, not its file.
+    let stores = trust::os_stores(std::path::Path::new(tls::CA_FILE_NAME));
+    if ctx.json {
+        let os: Vec<_> = stores
+            .iter()
+            .map(|s| json!({"system": s.system, "command": s.remove}))
+            .collect();
+        return output::json(&json!({"databases": done, "os_stores": os}));
+    }
+    println!();
+    println!("{}", say(&Text::new("layer-trust-os-remove")));
+    for store in &stores {
+        println!("  {}:\n    {}", store.system, store.remove);
+    }
+    Ok(())
 }

@@ -8,3 +8,4 @@ pub mod server;
 pub mod service;
 pub mod signing;
 pub mod tls;
+pub mod trust;

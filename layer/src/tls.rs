@@ -60,12 +60,17 @@ const CLOCK_SKEW: Duration = Duration::hours(1);
 /// The names the server certificate holds and the CA may vouch for.
 pub const LOOPBACK_DNS_NAME: &str = "localhost";
 
+/// The CA's subject common name, as certificate managers show it.
+pub const CA_COMMON_NAME: &str = "qoltanba local CA (127.0.0.1, ::1 and localhost only)";
+
 /// The nickname prefix of qoltanba's CA in NSS databases; the full nickname
 /// adds the first 8 hex digits of the CA's SHA-256 fingerprint.
 pub const NICKNAME_PREFIX: &str = "qoltanba local CA";
 
 const CURRENT: &str = "current";
-const CA_FILE: &str = "ca.pem";
+/// The CA certificate's file name (in `current/`).
+pub const CA_FILE_NAME: &str = "ca.pem";
+const CA_FILE: &str = CA_FILE_NAME;
 const SERVER_FILE: &str = "server.pem";
 const SERVER_KEY_FILE: &str = "server-key.pem";
 
@@ -328,9 +333,12 @@ fn ca_params(now: OffsetDateTime) -> CertificateParams {
     params.not_after = params.not_before + Duration::days(LEAF_VALIDITY_DAYS);
     let mut name = DistinguishedName::new();
     name.push(DnType::OrganizationName, "qoltanba");
+    name.push(DnType::CommonName, CA_COMMON_NAME);
+    // A subject of its own per CA (NSS files certificates of one subject
+    // under one nickname; chain builders look issuers up by subject).
     name.push(
-        DnType::CommonName,
-        "qoltanba local CA (127.0.0.1, ::1 and localhost only)",
+        DnType::OrganizationalUnitName,
+        format!("made {}", now.unix_timestamp()),
     );
     params.distinguished_name = name;
     params.is_ca = IsCa::Ca(BasicConstraints::Constrained(0));
