@@ -74,6 +74,10 @@ pub struct ServeArgs {
     /// A USB token through its PKCS#11 module.
     #[command(flatten)]
     token: crate::token::TokenArgs,
+    /// The RFC 3161 time-stamp authority for CAdES-T, when a page asks for a
+    /// time-stamp (basics' tsaProfile).
+    #[arg(long, value_name = "URL")]
+    tsa: Option<String>,
     /// The largest request accepted, in bytes.
     #[arg(long, default_value_t = qoltanba_layer::server::DEFAULT_MAX_FRAME)]
     max_frame: usize,
@@ -154,7 +158,12 @@ fn run_serve(dir: &Path, args: ServeArgs, ctx: &Context) -> Result<(), CliError>
         .map(|c| c.serial)
         .collect();
     let service = Service::new(sources, Box::new(TerminalConsent), origins, revoked)
-        .judged_at(Some(ctx.at).filter(|_| ctx.at_given));
+        .judged_at(Some(ctx.at).filter(|_| ctx.at_given))
+        .with_tsa(
+            args.tsa
+                .clone()
+                .map(qoltanba_core::tsa::TimestampAuthority::new),
+        );
     let service = Arc::new(Mutex::new(service));
     let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::io("starting", e))?;
     runtime.block_on(async {
@@ -446,6 +455,7 @@ impl Consent for TerminalConsent {
             xml,
             attached,
             documents,
+            timestamp_missing,
         } = &request.asked
         {
             let format = if *xml {
@@ -478,6 +488,9 @@ impl Consent for TerminalConsent {
                     }
                 };
                 let _ = writeln!(out, "  {}", line(text.arg("n", n)));
+            }
+            if *timestamp_missing {
+                let _ = writeln!(out, "!! {}", line(Text::new("layer-prompt-no-timestamp")));
             }
         }
         for (i, label) in request.sources.iter().enumerate() {
