@@ -96,13 +96,57 @@ async function prepare(work) {
   const card = path.join(work, 'card.sim');
   run(bins.cardSim, ['new', '--profile', 'ref', '--pin-file', pinFile, '--can-file', canFile, '--puk-file', pukFile, card]);
   enroll(4, 'p256', ['--card-simulator', card, '--card-pin-file', pinFile, '--can-file', canFile]);
+  const keystore = await renewIntoKeystore(bins, work, ra, pass, pw, enroll(5, 'p256', ['--password-file', pw]));
   const fixtures = {
+    keystore,
     work, password: PASSWORD, pin: PIN, can: CAN, keyFiles, card,
     caCerts: [path.join(ra, 'ca')],
     layerHome: path.join(work, 'layer'),
   };
   fs.writeFileSync(path.join(work, 'fixtures.json'), JSON.stringify(fixtures, null, 2));
   return fixtures;
+}
+
+// The desktop keystore with certified keys in it: a renewal of citizen 5's
+// key files into it against the RA (`qoltanba renew --keystore`), the
+// one-time code read from the RA's outbox.
+async function renewIntoKeystore(bins, work, ra, pass, pw, enrolled) {
+  const keystore = path.join(work, 'keystore');
+  const db = path.join(work, 'renewal.db');
+  const serve = spawn(bins.ra, ['serve', '--stop-on-stdin-eof', '--dir', ra, '--passphrase-file', pass], { stdio: ['pipe', 'pipe', 'ignore'] });
+  try {
+    const url = await new Promise((resolve, reject) => {
+      let out = '';
+      serve.stdout.on('data', (d) => {
+        out += d;
+        const m = out.match(/listening on (\S+)/);
+        if (m) resolve(m[1]);
+      });
+      serve.once('exit', (code) => reject(new Error(`qoltanba-ra serve exited with ${code}`)));
+    });
+    const renew = (extra) => {
+      const args = ['--json', 'renew', '--confirm', '--server', url, '--ca-cert', path.join(ra, 'tls', 'ca.pem'), '--password-file', pw, ...extra];
+      try {
+        return { code: 0, out: run(bins.qoltanba, args, { QOLTANBA_DB: db, HOME: work }) };
+      } catch (e) {
+        return { code: e.status, out: e.stdout };
+      }
+    };
+    const started = renew(['--keystore', keystore, '--keys', ...enrolled.keys.map((k) => k.file)]);
+    if (started.code !== 4) throw new Error(`the renewal did not ask for the code: ${started.out}`);
+    const number = JSON.parse(started.out).needs_code;
+    const code = execFileSync('python3', ['-c', `
+import sqlite3, sys
+row = sqlite3.connect(sys.argv[1]).execute(
+    "SELECT body FROM outbox WHERE channel = 'sms' AND body LIKE ? ORDER BY id DESC LIMIT 1",
+    ("qoltanba: application %s,%%" % sys.argv[2],)).fetchone()
+print(row[0].rsplit(' ', 1)[1])`, path.join(ra, 'ra.db'), String(number)], { encoding: 'utf8' }).trim();
+    const done = renew(['--resume', '--code', code]);
+    if (done.code !== 0) throw new Error(`the renewal did not finish: ${done.out}`);
+    return keystore;
+  } finally {
+    serve.stdin.end();
+  }
 }
 
 function fixtures(work) {
@@ -165,6 +209,9 @@ class Layer {
   // Answer a prompt as the citizen types it.
   async answer(pattern, text) {
     await this.waitFor(pattern);
+    // A secret prompt prints its question first and turns the echo off
+    // right after; a person never types within that instant, a test must wait.
+    await new Promise((r) => setTimeout(r, 150));
     this.child.stdin.write(`${text}\r`);
   }
 

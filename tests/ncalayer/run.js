@@ -11,7 +11,8 @@ const harness = require('./harness');
 
 (async () => {
   const work = process.env.QOLTANBA_NCALAYER_WORK || fs.mkdtempSync(path.join(os.tmpdir(), 'qoltanba-ncalayer-'));
-  const fx = await harness.prepare(work);
+  // A work directory prepared before (QOLTANBA_NCALAYER_WORK) is reused.
+  const fx = fs.existsSync(path.join(work, 'fixtures.json')) ? harness.fixtures(work) : await harness.prepare(work);
   const layer = await harness.startLayer({ work, args: ['--key-file', fx.keyFiles.rsa.sign] });
   await layer.stop();
   const ca = layer.caPath;

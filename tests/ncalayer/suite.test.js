@@ -49,6 +49,20 @@ function qoltanbaVerify(cmsDer, content) {
   return JSON.parse(execFileSync(h.binaries().qoltanba, args, { env: { ...process.env, QOLTANBA_DB: path.join(dir, 'db') }, encoding: 'utf8' }));
 }
 
+function pemOf(derFile) {
+  return execFileSync('openssl', ['x509', '-inform', 'DER', '-in', derFile], { encoding: 'utf8' });
+}
+
+// xmlsec1 checks an XML signature against the RA's root and issuing CAs.
+function xmlsecVerify(xml, issuing) {
+  const dir = fs.mkdtempSync(path.join(work, 'x-'));
+  fs.writeFileSync(path.join(dir, 'root.pem'), pemOf(path.join(work, 'ra', 'ca', 'root.cer')));
+  fs.writeFileSync(path.join(dir, 'issuing.pem'), pemOf(path.join(work, 'ra', 'ca', issuing)));
+  fs.writeFileSync(path.join(dir, 'signed.xml'), xml);
+  execFileSync('xmlsec1', ['--verify', '--trusted-pem', 'root.pem', '--untrusted-pem', 'issuing.pem', 'signed.xml'],
+    { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
 const pem = (text) => Buffer.from(text.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
 
 async function withLayer(args, body) {
@@ -166,6 +180,80 @@ test('key file (ECDSA): basics sign, many documents, extKeyUsageOids, outputCert
     const declined = client.basicsSignCMS(['PKCS12'], DOCUMENT.toString('base64'), {}, { extKeyUsageOids: [] });
     await layer.answer(PICK, 'n');
     await assert.rejects(declined, (e) => e.canceledByUser === true);
+    client.wsConnection.close();
+  });
+});
+
+const XML = '<?xml version="1.0" encoding="UTF-8"?><application><iin>900101300001</iin><text>Өтініш</text></application>';
+
+test('key file (RSA): signXml, signXmls, basics xml verified by xmlsec1; createCAdESFromBase64Hash by openssl', async () => {
+  await withLayer(['--key-file', fx.keyFiles.rsa.sign], async (layer) => {
+    const client = await h.connect(layer, { origin: PORTAL });
+    const one = client.signXml('PKCS12', XML, 'SIGNATURE', '', '');
+    await layer.waitFor('root element <application>');
+    await layer.answer(PICK, '1');
+    await layer.answer("The key files' password: ", fx.password);
+    const signed = await one;
+    assert.match(signed, /<ds:Signature/);
+    xmlsecVerify(signed, 'rsa.cer');
+
+    const many = client.signXmls('PKCS12', [XML, '<other>2</other>'], 'SIGNATURE', '', '');
+    await layer.waitFor('documents: 2');
+    await layer.answer(PICK, '1');
+    await layer.answer("The key files' password: ", fx.password);
+    const signedMany = await many;
+    assert.equal(signedMany.length, 2);
+    signedMany.forEach((x) => xmlsecVerify(x, 'rsa.cer'));
+
+    const basics = client.basicsSignXML(['PKCS12'], XML, {}, { extKeyUsageOids: [] }, 'ru');
+    await layer.answer(PICK, '1');
+    await layer.answer("The key files' password: ", fx.password);
+    const [basicsXml] = await basics;
+    xmlsecVerify(basicsXml, 'rsa.cer');
+
+    // XML that does not parse: an error, not a signature.
+    const bad = client.signXml('PKCS12', '<this>is not a valid XML', 'SIGNATURE', '', '');
+    await layer.answer(PICK, '1');
+    await layer.answer("The key files' password: ", fx.password);
+    await assert.rejects(bad, /^NCALayerError: 500: /);
+
+    const hash = require('node:crypto').createHash('sha256').update(DOCUMENT).digest('base64');
+    const overHash = client.createCAdESFromBase64Hash('PKCS12', hash, 'SIGNATURE');
+    await layer.waitFor('the hash of a document');
+    await layer.answer(PICK, '1');
+    await layer.answer("The key files' password: ", fx.password);
+    assert.deepEqual(opensslVerify(Buffer.from(await overHash, 'base64'), DOCUMENT), DOCUMENT);
+    client.wsConnection.close();
+  });
+});
+
+test('key file (ECDSA): signXml verified by xmlsec1', async () => {
+  await withLayer(['--key-file', fx.keyFiles.p256.sign], async (layer) => {
+    const client = await h.connect(layer, { origin: PORTAL });
+    const one = client.signXml('PKCS12', XML, 'SIGNATURE', '', '');
+    await layer.answer(PICK, '1');
+    await layer.answer("The key files' password: ", fx.password);
+    xmlsecVerify(await one, 'ecdsa.cer');
+    client.wsConnection.close();
+  });
+});
+
+test('the desktop keystore (as PKCS12): the SIGN key chosen among its keys; verified by openssl', async () => {
+  await withLayer(['--keystore', fx.keystore], async (layer) => {
+    const client = await h.connect(layer, { origin: PORTAL });
+    assert.deepEqual(await client.getActiveTokens(), [], 'a keystore is not a hardware token');
+    const pending = client.createCMSSignatureFromBase64('PKCS12', DOCUMENT.toString('base64'), 'SIGNATURE', true);
+    await layer.waitFor('desktop keystore');
+    await layer.answer(PICK, '1');
+    assert.deepEqual(opensslVerify(Buffer.from(await pending, 'base64')), DOCUMENT);
+    // Any key: the citizen chooses among both.
+    const any = client.createCMSSignatureFromBase64('PKCS12', DOCUMENT.toString('base64'), 'ANY', true);
+    await layer.answer(PICK, '1');
+    await layer.answer(/Which certificate\? Number \(1-2\), or n to refuse: /, '2');
+    assert.deepEqual(opensslVerify(Buffer.from(await any, 'base64')), DOCUMENT);
+    const xml = client.signXml('PKCS12', XML, 'SIGNATURE', '', '');
+    await layer.answer(PICK, '1');
+    xmlsecVerify(await xml, 'ecdsa.cer');
     client.wsConnection.close();
   });
 });
