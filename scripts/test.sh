@@ -116,6 +116,12 @@ stage "tests"
 cargo nextest run --workspace --locked --features "$features" --no-fail-fast
 cargo test --workspace --locked --features "$features" --doc
 
+stage "ncalayer"
+# qoltanba as NCALayer driven by the npm ncalayer-js-client over wss, the
+# consent answered in a pseudo-terminal; signatures checked by openssl,
+# xmlsec1 and qoltanba's verifier (docs/ncalayer.md).
+QOLTANBA_NCALAYER_FEATURES=qoltanba-cli/pcsc scripts/ncalayer-tests.sh
+
 stage "bindings"
 # Kotlin (JVM and Android flavours) and Swift generated from the library and
 # checked, then the Kotlin tests on the JVM against the library. The Swift
