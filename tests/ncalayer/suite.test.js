@@ -258,14 +258,33 @@ test('the desktop keystore (as PKCS12): the SIGN key chosen among its keys; veri
   });
 });
 
-test('key file (GOST 2015): CMS verified by qoltanba', async () => {
+// The independent GOST peer (gostcrypto) checks a GOST CMS: tests/ncalayer/gost_cms.py.
+function gostPeerVerify(cmsDer, content) {
+  const dir = fs.mkdtempSync(path.join(work, 'g-'));
+  fs.writeFileSync(path.join(dir, 'sig.p7s'), cmsDer);
+  const args = [path.join(__dirname, 'gost_cms.py'), path.join(dir, 'sig.p7s')];
+  if (content) { fs.writeFileSync(path.join(dir, 'doc'), content); args.push(path.join(dir, 'doc')); }
+  execFileSync('python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+test('key file (GOST 2015): CMS and CAdES verified by the GOST peer and by qoltanba', async () => {
   await withLayer(['--key-file', fx.keyFiles.gost2015.sign], async (layer) => {
     const client = await h.connect(layer, { origin: PORTAL });
     const pending = client.createCMSSignatureFromBase64('PKCS12', DOCUMENT.toString('base64'), 'SIGNATURE', true);
     await layer.answer(PICK, '1');
     await layer.answer("The key files' password: ", fx.password);
-    const check = qoltanbaVerify(Buffer.from(await pending, 'base64'));
-    assert.equal(check.chains_to_trusted_root, true);
+    const attached = Buffer.from(await pending, 'base64');
+    gostPeerVerify(attached);
+    assert.equal(qoltanbaVerify(attached).chains_to_trusted_root, true);
+    // The peer does say no: the same signature over another document.
+    assert.throws(() => gostPeerVerify(attached, Buffer.from('another document')));
+
+    const cades = client.createCAdESFromBase64('PKCS12', DOCUMENT.toString('base64'), 'SIGNATURE', false);
+    await layer.answer(PICK, '1');
+    await layer.answer("The key files' password: ", fx.password);
+    const detached = Buffer.from(await cades, 'base64');
+    gostPeerVerify(detached, DOCUMENT);
+    assert.equal(qoltanbaVerify(detached, DOCUMENT).chains_to_trusted_root, true);
     client.wsConnection.close();
   });
 });
