@@ -9,7 +9,7 @@
 # Installs what is missing (openssl, xmlsec1, util-linux's script with apt,
 # gostcrypto with pip), as scripts/test.sh does.
 #
-#   scripts/ncalayer-tests.sh [TEST_FILE…]     (default: tests/ncalayer/suite.test.js)
+#   scripts/ncalayer-tests.sh [TEST_FILE…] [--test-name-pattern=RE]   (default: tests/ncalayer/suite.test.js)
 #
 # QOLTANBA_NCALAYER_FEATURES: cargo features for the binaries (scripts/test.sh
 # passes its own, so nothing is rebuilt); QOLTANBA_NCALAYER_WORK: reuse a

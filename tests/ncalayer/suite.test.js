@@ -227,6 +227,35 @@ test('key file (RSA): signXml, signXmls, basics xml verified by xmlsec1; createC
   });
 });
 
+test('CAdES-T: basics with a tsaProfile and serve --tsa: the TSA\'s token in the signature, read by openssl and qoltanba', async () => {
+  const tsa = await h.startTsa(fs.mkdtempSync(path.join(work, 'tsa-')));
+  try {
+    await withLayer(['--key-file', fx.keyFiles.rsa.sign, '--tsa', tsa.url('ok')], async (layer) => {
+      const client = await h.connect(layer, { origin: PORTAL });
+      const pending = client.basicsSignCMS(['PKCS12'], DOCUMENT.toString('base64'),
+        { decode: true, encapsulate: true, digested: false, tsaProfile: {} }, { extKeyUsageOids: [] }, 'ru');
+      await layer.answer(PICK, '1');
+      await layer.answer("The key files' password: ", fx.password);
+      // basicsSignCMS unwraps a single document's array (forceSingleSignature).
+      const signed = await pending;
+      assert.equal(typeof signed, 'string');
+      const der = pem(signed);
+      assert.deepEqual(opensslVerify(der), DOCUMENT);
+      // The signatureTimeStampToken (id-aa-signatureTimeStampToken) is in the
+      // unsigned attributes; openssl ts checks it against the TSA's CA.
+      const dir = fs.mkdtempSync(path.join(work, 't-'));
+      fs.writeFileSync(path.join(dir, 'sig.p7s'), der);
+      const printed = execFileSync('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', path.join(dir, 'sig.p7s')], { encoding: 'utf8' });
+      assert.match(printed, /id-smime-aa-timeStampToken|1\.2\.840\.113549\.1\.9\.16\.2\.14/);
+      const check = qoltanbaVerify(der);
+      assert.ok(check.timestamped_at, `qoltanba reads the time-stamp: ${JSON.stringify(check)}`);
+      client.wsConnection.close();
+    });
+  } finally {
+    tsa.stop();
+  }
+});
+
 test('key file (ECDSA): signXml verified by xmlsec1', async () => {
   await withLayer(['--key-file', fx.keyFiles.p256.sign], async (layer) => {
     const client = await h.connect(layer, { origin: PORTAL });
