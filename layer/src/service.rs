@@ -243,7 +243,9 @@ impl Service {
         };
         if remember && let Some(origin) = origin {
             // Only https origins go on the list; others are allowed this once.
-            let _ = self.origins.allow(origin);
+            if let Err(e) = self.origins.allow(origin) {
+                tracing::warn!("the origin stays off the allow-list: {e}");
+            }
         }
         let label = self.sources[chosen].label();
         let keys = match self.sources[chosen].open() {
@@ -304,7 +306,7 @@ fn key_info(key: &OpenedKey) -> Value {
     json!({
         "alias": key.label,
         "keyId": cert.subject_key_id().map(hex::encode).unwrap_or_default(),
-        "algorithm": format!("{:?}", cert.key_algorithm()),
+        "algorithm": cert.key_algorithm().to_string(),
         "subjectCn": cn(&subject),
         "subjectDn": subject,
         "issuerCn": cn(&issuer),
