@@ -77,9 +77,13 @@ enum Command {
         #[command(subcommand)]
         command: card::CardCommand,
     },
-    /// qoltanba as NCALayer for the Kazakh web portals.
-    #[command(subcommand)]
-    Layer(layer::LayerCommand),
+    /// qoltanba as NCALayer: web portals sign with your keys, with your consent.
+    Layer {
+        #[command(flatten)]
+        home: layer::HomeArgs,
+        #[command(subcommand)]
+        command: layer::LayerCommand,
+    },
     /// Show a certificate file (DER or PEM).
     Cert {
         /// The certificate file.
@@ -91,6 +95,8 @@ enum Command {
 pub struct Context {
     pub json: bool,
     pub at: OffsetDateTime,
+    /// `--at` was given (else `at` is the start of the run).
+    pub at_given: bool,
 }
 
 fn parse_instant(s: &str) -> Result<OffsetDateTime, String> {
@@ -109,6 +115,7 @@ fn main() -> ExitCode {
     let ctx = Context {
         json: cli.json,
         at: cli.at.unwrap_or_else(OffsetDateTime::now_utc),
+        at_given: cli.at.is_some(),
     };
     let result = match cli.command {
         Command::Renew(args) => match renew::run_renew(*args, &ctx) {
@@ -126,7 +133,7 @@ fn main() -> ExitCode {
         Command::Application(cmd) => application::run(cmd, &ctx),
         Command::Message(cmd) => message::run(cmd, &ctx),
         Command::Card { args, command } => card::run(args, command, &ctx),
-        Command::Layer(cmd) => layer::run(cmd, &ctx),
+        Command::Layer { home, command } => layer::run(home, command, &ctx),
         Command::Cert { file } => keys::show_certificate_file(&file, &ctx),
     };
     match result {

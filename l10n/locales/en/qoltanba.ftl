@@ -391,3 +391,37 @@ cli-review-validity-unknown = validity:  as the registration authority decides
 cli-review-replaces = replaces:  { $serials }
 cli-review-question = Sign and submit this application?
 cli-renewal-needs-review = Renewal { $renewal } waits for you to confirm the application above; run: qoltanba renew --resume --confirm
+
+## qoltanba as NCALayer (qoltanba-layer): errors in the replies to a page
+## (in the page's language, changeLocale), the prompts (in the citizen's).
+
+layer-error-busy = qoltanba serves one page at a time; close the other page and try again
+layer-error-no-storage = qoltanba holds no keys of the storage { $storage }; start qoltanba layer serve with them (--key-file, --simulator, --keystore, --token)
+layer-error-no-key-fits = no key in { $source } fits this request (purpose, extended key usage, validity or revocation)
+layer-error-key = the keys could not be opened: { $detail }
+layer-error-sign = signing failed: { $detail }
+layer-error-document = the document cannot be signed: { $detail }
+layer-error-not-available = { $what } is not available in this qoltanba
+layer-prompt-header = A page asks qoltanba to sign
+layer-prompt-header-keyinfo = A page asks which certificate you will sign with (no signature)
+layer-prompt-origin = page:      { $origin }
+layer-prompt-no-origin = (none: a program on this computer, not a web page)
+layer-prompt-unknown-origin = This site is not on your list of portals. Allow it only if you opened it yourself and trust it.
+layer-prompt-method = request:   { $method }
+layer-prompt-format-cms = format:    CMS, { $attached ->
+    [yes] the document inside
+   *[no] the signature only
+}
+layer-prompt-format-xml = format:    XML signature in the document
+layer-prompt-documents = documents: { $count }
+layer-prompt-document-xml = { $n }. XML, root element <{ $root }>, { $size } bytes
+layer-prompt-document-text = { $n }. text, { $size } bytes: { $excerpt }
+layer-prompt-document-hash = { $n }. the hash of a document you cannot see here: { $hex }
+layer-prompt-document-binary = { $n }. binary data, { $size } bytes
+layer-prompt-source = { $n }) { $label }
+layer-prompt-question = Sign with which key? Number (1-{ $count }), or n to refuse:{" "}
+layer-prompt-question-origin = Also allow this site from now on? y/N:{" "}
+layer-prompt-key = { $n }) { $holder } (IIN { $iin }), { $purpose }, { $algorithm }, until { $until } — { $label }
+layer-prompt-key-question = Which certificate? Number (1-{ $count }), or n to refuse:{" "}
+layer-prompt-declined = Refused; nothing was signed.
+layer-serving = qoltanba answers pages as NCALayer on wss://{ $addr } (Ctrl-C stops it)

@@ -381,3 +381,36 @@ cli-review-validity-unknown = қолданылу мерзімі: куәланд�
 cli-review-replaces = ауыстырады:    { $serials }
 cli-review-question = Бұл өтінішке қол қойып, жіберу керек пе?
 cli-renewal-needs-review = { $renewal } жаңарту жоғарыдағы өтінішті растауыңызды күтуде; орындаңыз: qoltanba renew --resume --confirm
+
+## qoltanba NCALayer ретінде (qoltanba-layer)
+
+layer-error-busy = qoltanba бір уақытта бір бетке қызмет етеді; басқа бетті жауып, қайталаңыз
+layer-error-no-storage = qoltanba-да { $storage } қоймасының кілттері жоқ; qoltanba layer serve-ті солармен іске қосыңыз (--key-file, --simulator, --keystore, --token)
+layer-error-no-key-fits = { $source } ішіндегі бірде-бір кілт бұл сұрауға сәйкес келмейді (мақсаты, кеңейтілген қолданылуы, мерзімі немесе кері қайтарылуы)
+layer-error-key = кілттерді ашу мүмкін болмады: { $detail }
+layer-error-sign = қол қою сәтсіз аяқталды: { $detail }
+layer-error-document = құжатқа қол қою мүмкін емес: { $detail }
+layer-error-not-available = { $what } qoltanba-ның бұл нұсқасында жоқ
+layer-prompt-header = Бет qoltanba-дан қол қоюды сұрайды
+layer-prompt-header-keyinfo = Бет қай сертификатпен қол қоятыныңызды сұрайды (қолтаңбасыз)
+layer-prompt-origin = бет:        { $origin }
+layer-prompt-no-origin = (жоқ: веб-бет емес, осы компьютердегі бағдарлама)
+layer-prompt-unknown-origin = Бұл сайт сіздің порталдар тізіміңізде жоқ. Оны өзіңіз ашып, сенсеңіз ғана рұқсат етіңіз.
+layer-prompt-method = сұрау:      { $method }
+layer-prompt-format-cms = пішімі:     CMS, { $attached ->
+    [yes] құжат ішінде
+   *[no] тек қолтаңба
+}
+layer-prompt-format-xml = пішімі:     құжаттағы XML қолтаңбасы
+layer-prompt-documents = құжаттар:   { $count }
+layer-prompt-document-xml = { $n }. XML, түбір элементі <{ $root }>, { $size } байт
+layer-prompt-document-text = { $n }. мәтін, { $size } байт: { $excerpt }
+layer-prompt-document-hash = { $n }. мұнда көрінбейтін құжаттың хеші: { $hex }
+layer-prompt-document-binary = { $n }. екілік деректер, { $size } байт
+layer-prompt-source = { $n }) { $label }
+layer-prompt-question = Қай кілтпен қол қоясыз? Нөмірі (1-{ $count }) немесе бас тарту үшін n:{" "}
+layer-prompt-question-origin = Бұл сайтқа бұдан әрі де рұқсат етілсін бе? y/N:{" "}
+layer-prompt-key = { $n }) { $holder } (ЖСН { $iin }), { $purpose }, { $algorithm }, { $until } дейін — { $label }
+layer-prompt-key-question = Қай сертификат? Нөмірі (1-{ $count }) немесе бас тарту үшін n:{" "}
+layer-prompt-declined = Бас тартылды; ештеңеге қол қойылған жоқ.
+layer-serving = qoltanba беттерге NCALayer ретінде wss://{ $addr } мекенжайында жауап береді (Ctrl-C тоқтатады)

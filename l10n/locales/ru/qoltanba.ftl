@@ -409,3 +409,36 @@ cli-review-validity-unknown = срок действия: как решит уд�
 cli-review-replaces = заменяет:      { $serials }
 cli-review-question = Подписать и отправить это заявление?
 cli-renewal-needs-review = Продление { $renewal } ждёт подтверждения заявления выше; выполните: qoltanba renew --resume --confirm
+
+## qoltanba как NCALayer (qoltanba-layer)
+
+layer-error-busy = qoltanba обслуживает одну страницу за раз; закройте другую страницу и повторите
+layer-error-no-storage = в qoltanba нет ключей хранилища { $storage }; запустите qoltanba layer serve с ними (--key-file, --simulator, --keystore, --token)
+layer-error-no-key-fits = ни один ключ в { $source } не подходит для запроса (назначение, расширенное использование ключа, срок действия или отзыв)
+layer-error-key = ключи не удалось открыть: { $detail }
+layer-error-sign = подписать не удалось: { $detail }
+layer-error-document = документ нельзя подписать: { $detail }
+layer-error-not-available = { $what } в этой версии qoltanba недоступно
+layer-prompt-header = Страница просит qoltanba подписать
+layer-prompt-header-keyinfo = Страница спрашивает, каким сертификатом вы будете подписывать (без подписи)
+layer-prompt-origin = страница:   { $origin }
+layer-prompt-no-origin = (нет: программа на этом компьютере, не веб-страница)
+layer-prompt-unknown-origin = Этого сайта нет в вашем списке порталов. Разрешайте, только если открыли его сами и доверяете ему.
+layer-prompt-method = запрос:     { $method }
+layer-prompt-format-cms = формат:     CMS, { $attached ->
+    [yes] документ внутри
+   *[no] только подпись
+}
+layer-prompt-format-xml = формат:     XML-подпись в документе
+layer-prompt-documents = документов: { $count }
+layer-prompt-document-xml = { $n }. XML, корневой элемент <{ $root }>, { $size } байт
+layer-prompt-document-text = { $n }. текст, { $size } байт: { $excerpt }
+layer-prompt-document-hash = { $n }. хеш документа, которого здесь не видно: { $hex }
+layer-prompt-document-binary = { $n }. двоичные данные, { $size } байт
+layer-prompt-source = { $n }) { $label }
+layer-prompt-question = Каким ключом подписать? Номер (1-{ $count }) или n, чтобы отказать:{" "}
+layer-prompt-question-origin = Разрешать этот сайт и впредь? y/N:{" "}
+layer-prompt-key = { $n }) { $holder } (ИИН { $iin }), { $purpose }, { $algorithm }, до { $until } — { $label }
+layer-prompt-key-question = Какой сертификат? Номер (1-{ $count }) или n, чтобы отказать:{" "}
+layer-prompt-declined = Отказано; ничего не подписано.
+layer-serving = qoltanba отвечает страницам как NCALayer на wss://{ $addr } (Ctrl-C — остановить)
