@@ -40,7 +40,9 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install o
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 /usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
-for pkg in pcscd libpcsclite-dev vsmartcard-vpcd pkg-config softhsm2 libnss3-tools; do
+# xmlsec1 and python3-lxml: independent XML-signature and C14N peers (pki's xmldsig tests);
+# libnss3-tools: certutil, the judge of `qoltanba layer trust`.
+for pkg in pcscd libpcsclite-dev vsmartcard-vpcd pkg-config softhsm2 xmlsec1 python3-lxml libnss3-tools; do
     installed "$pkg" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then

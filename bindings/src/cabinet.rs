@@ -107,6 +107,8 @@ impl From<CabinetError> for QoltanbaError {
             CabinetError::Ra(e) => e.into(),
             CabinetError::Store(e) => e.into(),
             CabinetError::Document(_) => Self::InvalidInput { detail },
+            // The apps do not time-stamp yet; a TSA failure reads as bad input.
+            CabinetError::Tsa(_) => Self::InvalidInput { detail },
             CabinetError::UnknownKey(_)
             | CabinetError::NotForSigning(_)
             | CabinetError::NotValidNow(_)

@@ -3,7 +3,8 @@
 //! options and opening code as the other commands: key files, the desktop
 //! keystore, the ID card, a token), asking the citizen on this terminal
 //! before anything is signed; `allow`, `disallow` and `origins` edit the
-//! allow-list of portals. docs/ncalayer.md has the protocol and the model.
+//! allow-list of portals; `trust` makes the browsers trust qoltanba's local
+//! CA (qoltanba_layer::trust). docs/ncalayer.md has the protocol and the model.
 
 use std::io::{BufRead, Write};
 use std::net::SocketAddr;
@@ -20,7 +21,7 @@ use qoltanba_layer::origins::Origins;
 use qoltanba_layer::protocol::{STORAGE_ID_CARD, STORAGE_PKCS12};
 use qoltanba_layer::server::{DEFAULT_LISTEN, ServerOptions, bind, serve};
 use qoltanba_layer::service::Service;
-use qoltanba_layer::tls::{LocalIdentity, default_dir};
+use qoltanba_layer::tls::{self, LocalIdentity, default_dir};
 use qoltanba_layer::trust::{self, NssDb, TrustError};
 use serde_json::json;
 
@@ -45,17 +46,6 @@ pub enum LayerCommand {
     /// wss://127.0.0.1:13579): the shared NSS database (Chromium, Chrome) and
     /// every Firefox profile; prints how to add it to the system store.
     Trust(TrustArgs),
-}
-
-#[derive(Args)]
-pub struct TrustArgs {
-    /// Take qoltanba's CA out of the databases instead.
-    #[arg(long)]
-    remove: bool,
-    /// Only this NSS database (a directory holding cert9.db); repeatable.
-    /// Without it: ~/.pki/nssdb and every Firefox profile found.
-    #[arg(long = "nss-db", value_name = "DIR")]
-    nss_db: Vec<PathBuf>,
 }
 
 /// Where the layer keeps its CA, certificate and allow-list.
@@ -84,9 +74,24 @@ pub struct ServeArgs {
     /// A USB token through its PKCS#11 module.
     #[command(flatten)]
     token: crate::token::TokenArgs,
+    /// The RFC 3161 time-stamp authority for CAdES-T, when a page asks for a
+    /// time-stamp (basics' tsaProfile).
+    #[arg(long, value_name = "URL")]
+    tsa: Option<String>,
     /// The largest request accepted, in bytes.
     #[arg(long, default_value_t = qoltanba_layer::server::DEFAULT_MAX_FRAME)]
     max_frame: usize,
+}
+
+#[derive(Args)]
+pub struct TrustArgs {
+    /// Take qoltanba's CA out of the databases instead.
+    #[arg(long)]
+    remove: bool,
+    /// Only this NSS database (a directory holding cert9.db); repeatable.
+    /// Without it: ~/.pki/nssdb and every Firefox profile found.
+    #[arg(long = "nss-db", value_name = "DIR")]
+    nss_db: Vec<PathBuf>,
 }
 
 fn home_dir(args: &HomeArgs) -> Result<PathBuf, CliError> {
@@ -153,7 +158,12 @@ fn run_serve(dir: &Path, args: ServeArgs, ctx: &Context) -> Result<(), CliError>
         .map(|c| c.serial)
         .collect();
     let service = Service::new(sources, Box::new(TerminalConsent), origins, revoked)
-        .judged_at(Some(ctx.at).filter(|_| ctx.at_given));
+        .judged_at(Some(ctx.at).filter(|_| ctx.at_given))
+        .with_tsa(
+            args.tsa
+                .clone()
+                .map(qoltanba_core::tsa::TimestampAuthority::new),
+        );
     let service = Arc::new(Mutex::new(service));
     let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::io("starting", e))?;
     runtime.block_on(async {
@@ -445,6 +455,7 @@ impl Consent for TerminalConsent {
             xml,
             attached,
             documents,
+            timestamp_missing,
         } = &request.asked
         {
             let format = if *xml {
@@ -477,6 +488,9 @@ impl Consent for TerminalConsent {
                     }
                 };
                 let _ = writeln!(out, "  {}", line(text.arg("n", n)));
+            }
+            if *timestamp_missing {
+                let _ = writeln!(out, "!! {}", line(Text::new("layer-prompt-no-timestamp")));
             }
         }
         for (i, label) in request.sources.iter().enumerate() {
@@ -541,8 +555,6 @@ impl Consent for TerminalConsent {
         answer
     }
 }
-
-// `trust`: qoltanba_layer::trust does the work; this prints it.
 
 fn databases(args: &TrustArgs) -> Result<Vec<NssDb>, CliError> {
     if !args.nss_db.is_empty() {
@@ -613,7 +625,7 @@ fn remove(dbs: &[NssDb], ctx: &Context) -> Result<(), CliError> {
         }
     }
     // The removal commands name the CA, not its file.
-    let stores = trust::os_stores(std::path::Path::new(qoltanba_layer::tls::CA_FILE_NAME));
+    let stores = trust::os_stores(std::path::Path::new(tls::CA_FILE_NAME));
     if ctx.json {
         let os: Vec<_> = stores
             .iter()

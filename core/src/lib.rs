@@ -11,3 +11,4 @@ pub mod ra;
 pub mod reminders;
 pub mod renewal;
 pub mod store;
+pub mod tsa;

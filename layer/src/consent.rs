@@ -92,6 +92,9 @@ pub enum Asked {
         xml: bool,
         attached: bool,
         documents: Vec<DocumentSummary>,
+        /// The page asks for a time-stamp and no TSA is configured: the
+        /// signature will carry none.
+        timestamp_missing: bool,
     },
     /// The facts of a certificate (`getKeyInfo`): no signature.
     KeyInfo,

@@ -538,7 +538,7 @@ fn basics(method: &str, args: &Value) -> Frame {
 }
 
 /// A named argument that must be an object (absent: empty).
-fn object_arg<'a>(args: &'a Map<String, Value>, name: &str) -> Result<Map<String, Value>, Frame> {
+fn object_arg(args: &Map<String, Value>, name: &str) -> Result<Map<String, Value>, Frame> {
     match args.get(name) {
         None | Some(Value::Null) => Ok(Map::new()),
         Some(Value::Object(o)) => Ok(o.clone()),

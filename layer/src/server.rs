@@ -102,27 +102,25 @@ pub async fn serve(
         }
         let acceptor = acceptor.clone();
         let options = options.clone();
-        if busy.swap(true, Ordering::SeqCst) {
-            tokio::spawn(async move {
-                if let Some((mut ws, _)) = handshake(&acceptor, tcp, &options).await {
-                    let reply =
-                        Reply::common_error(render(Locale::Ru, &Text::new("layer-error-busy")));
-                    let _ = ws.send(Message::text(reply.to_text())).await;
-                    let _ = ws.close(None).await;
-                }
-            });
-            continue;
-        }
         let service = service.clone();
         let busy = busy.clone();
         tokio::spawn(async move {
-            if let Some((ws, origin)) = handshake(&acceptor, tcp, &options).await {
-                tracing::info!(
-                    "a page connected from origin {}",
-                    origin.as_deref().unwrap_or("(none)")
-                );
-                converse(ws, origin, service).await;
+            // A page counts once its handshake is done: a port probe or a
+            // half-open connection never keeps the page that follows out.
+            let Some((mut ws, origin)) = handshake(&acceptor, tcp, &options).await else {
+                return;
+            };
+            if busy.swap(true, Ordering::SeqCst) {
+                let reply = Reply::common_error(render(Locale::Ru, &Text::new("layer-error-busy")));
+                let _ = ws.send(Message::text(reply.to_text())).await;
+                let _ = ws.close(None).await;
+                return;
             }
+            tracing::info!(
+                "a page connected from origin {}",
+                origin.as_deref().unwrap_or("(none)")
+            );
+            converse(ws, origin, service).await;
             busy.store(false, Ordering::SeqCst);
         });
     }
@@ -142,6 +140,8 @@ async fn handshake(
         .ok()?
         .ok()?;
     let mut origin = None;
+    // The signature tungstenite asks of a handshake callback.
+    #[allow(clippy::result_large_err)]
     let callback = |request: &HttpRequest, response: Response| -> Result<Response, ErrorResponse> {
         origin = request
             .headers()

@@ -16,7 +16,8 @@ use crate::origins::Origins;
 use crate::protocol::{
     KeyFilter, KeyType, Payload, Reply, Request, Shape, SignRequest, signed_reply,
 };
-use crate::signing::{SignError, sign_payload};
+use crate::signing::{SignError, SigningKey, sign_payload};
+use qoltanba_core::tsa::TimestampAuthority;
 
 /// What the service needs from its shell.
 pub struct Service {
@@ -33,6 +34,8 @@ pub struct Service {
     /// How many signatures were made (the tests' witness that nothing was
     /// signed without consent).
     signed: usize,
+    /// The time-stamp authority for CAdES-T (`--tsa URL`).
+    tsa: Option<TimestampAuthority>,
 }
 
 impl Service {
@@ -50,7 +53,14 @@ impl Service {
             at: None,
             reply_locale: Locale::Ru,
             signed: 0,
+            tsa: None,
         }
+    }
+
+    /// Time-stamp signatures whose request asks for it at `tsa` (CAdES-T).
+    pub fn with_tsa(mut self, tsa: Option<TimestampAuthority>) -> Self {
+        self.tsa = tsa;
+        self
     }
 
     /// Judge validity at `at` instead of now (`qoltanba --at …`).
@@ -123,10 +133,12 @@ impl Service {
                 documents,
                 attach,
                 digested,
+                timestamp,
                 ..
             } => Asked::Sign {
                 xml: false,
                 attached: *attach,
+                timestamp_missing: *timestamp && self.tsa.is_none(),
                 documents: documents
                     .iter()
                     .map(|d| DocumentSummary::of_bytes(d, *digested))
@@ -135,6 +147,7 @@ impl Service {
             Payload::Xml { documents, .. } => Asked::Sign {
                 xml: true,
                 attached: true,
+                timestamp_missing: false,
                 documents: documents
                     .iter()
                     .map(|d| DocumentSummary::of_text(d))
@@ -151,13 +164,13 @@ impl Service {
             Ok(key) => key,
             Err(reply) => return reply,
         };
-        match sign_payload(
-            &request.payload,
-            request.shape,
-            key.signer.as_ref(),
-            &key.certificate,
-            self.now(),
-        ) {
+        let signing = SigningKey {
+            signer: key.signer.as_ref(),
+            cert: &key.certificate,
+            tsa: self.tsa.as_ref(),
+            at: self.now(),
+        };
+        match sign_payload(&request.payload, request.shape, &signing) {
             Ok(signatures) => {
                 self.signed += signatures.len();
                 let pem = request
@@ -165,11 +178,6 @@ impl Service {
                     .then(|| certificate_pem(&key.certificate));
                 signed_reply(request, signatures, pem)
             }
-            Err(SignError::Unsupported(what)) => Reply::error_for(
-                request.shape,
-                "NOT_SUPPORTED",
-                &self.say(&Text::new("layer-error-not-available").arg("what", what)),
-            ),
             Err(SignError::BadDocument(detail)) => Reply::error_for(
                 request.shape,
                 "WRONG_DATA",

@@ -23,9 +23,12 @@ use time::OffsetDateTime;
 use x509_cert::attr::{Attribute, Attributes};
 use x509_cert::time::Time;
 
+use sha2::{Digest, Sha256};
+
 use crate::cert::KzCertificate;
 use crate::crypto::{DigestAlgorithm, SignError, Signer};
 use crate::oid;
+use crate::reissue::wire::{EssCertIdV2, SigningCertificateV2};
 
 /// RFC 5652 SignedData with the eContentType kept as a raw value, so the
 /// reissue application's 128-bit-arc content type fits (`reissue::wire`
@@ -85,6 +88,21 @@ pub(crate) fn signing_time(at: OffsetDateTime) -> der::Result<Attribute> {
         oid::ATTR_SIGNING_TIME,
         &Time::try_from(SystemTime::from(at))?,
     )
+}
+
+/// The signingCertificateV2 attribute (RFC 5035): one ESSCertIDv2 with the
+/// SHA-256 of `cert` (the default hash, left out) and no issuerSerial, as
+/// NCA's library writes it for CAdES-BES whatever the key's algorithm.
+pub(crate) fn signing_certificate_v2(cert: &KzCertificate) -> der::Result<Attribute> {
+    let value = SigningCertificateV2 {
+        certs: vec![EssCertIdV2 {
+            hash_algorithm: None,
+            cert_hash: OctetString::new(Sha256::digest(cert.der()).to_vec())?,
+            issuer_serial: None,
+        }],
+        policies: None,
+    };
+    attribute(oid::ATTR_SIGNING_CERTIFICATE_V2, &value)
 }
 
 /// Sign `signed_attrs` with `signer` (whose certificate is `cert`) and wrap

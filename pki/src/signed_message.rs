@@ -18,6 +18,7 @@ use cms::content_info::ContentInfo;
 use cms::signed_data::{SignedData, SignerIdentifier, SignerInfo};
 use der::asn1::{Any, ObjectIdentifier, OctetString, SetOfVec};
 use der::{Decode, Encode};
+use sha2::{Digest, Sha256};
 use spki::AlgorithmIdentifierOwned;
 use time::OffsetDateTime;
 use x509_cert::attr::Attributes;
@@ -26,11 +27,14 @@ use x509_cert::time::Time;
 
 use crate::cert::KzCertificate;
 use crate::cms_read::{cms_der, single_value};
-use crate::cms_write::{CmsWriteError, attribute, sign_attached, sign_detached, signing_time};
+use crate::cms_write::{
+    CmsWriteError, attribute, sign_attached, sign_detached, signing_certificate_v2, signing_time,
+};
 use crate::crypto::{
     DigestAlgorithm, SignError, SignatureAlgorithm, Signer, VerifyError, verify_signature,
 };
 use crate::oid;
+use crate::reissue::wire::SigningCertificateV2;
 
 /// Why a signed message could not be made or read.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +73,22 @@ pub enum SignedMessageError {
     UnsupportedSigner(String),
     #[error("the signing certificate does not belong to this key")]
     KeyMismatch,
+    #[error(
+        "the signingCertificateV2 attribute names another certificate than the signer's; the message was altered"
+    )]
+    SigningCertificateMismatch,
+    #[error(
+        "the given hash is {got} bytes but the key's {algorithm} digest is {expected}; hash the document with {algorithm}"
+    )]
+    DigestLength {
+        algorithm: &'static str,
+        expected: usize,
+        got: usize,
+    },
+    #[error("a signature over a given hash cannot carry the document; sign it detached")]
+    DigestAttached,
+    #[error("the signature time-stamp does not hold: {0}")]
+    Timestamp(#[from] crate::tsp::TimestampError),
 }
 
 impl qoltanba_l10n::Localize for SignedMessageError {
@@ -103,6 +123,19 @@ impl qoltanba_l10n::Localize for SignedMessageError {
                 Text::new("error-document-unsupported-signer").arg("algorithm", alg.as_str())
             }
             Self::KeyMismatch => Text::new("error-document-key-mismatch"),
+            Self::SigningCertificateMismatch => {
+                Text::new("error-document-signing-certificate-mismatch")
+            }
+            Self::DigestLength {
+                algorithm,
+                expected,
+                got,
+            } => Text::new("error-document-digest-length")
+                .arg("algorithm", *algorithm)
+                .arg("expected", expected.to_string())
+                .arg("got", got.to_string()),
+            Self::DigestAttached => Text::new("error-document-digest-attached"),
+            Self::Timestamp(e) => e.text(),
         }
     }
 }
@@ -113,8 +146,16 @@ pub struct VerifiedMessage {
     pub content: Vec<u8>,
     /// The signer's certificate, for the caller's trust decision.
     pub signer: KzCertificate,
-    /// The signingTime attribute, when present.
+    /// The signingTime attribute, when present (the signer's own claim).
     pub signing_time: Option<OffsetDateTime>,
+    /// The genTime of the signature time-stamp (CAdES-T), when present: a
+    /// TSA's word that the signature existed then. Checked: the token's
+    /// signature, its TSA certificate's timeStamping purpose and that it
+    /// stamps this signature value.
+    pub timestamp: Option<OffsetDateTime>,
+    /// The signingCertificateV2 attribute (CAdES-BES) is present and names
+    /// the signer's certificate.
+    pub names_signing_certificate: bool,
 }
 
 /// Whether a signed document carries the content it signs.
@@ -125,6 +166,42 @@ pub enum Attachment {
     Attached,
     /// Only the signature; the verifier needs the document beside it.
     Detached,
+}
+
+/// Which signed attributes a CMS signature carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum CmsProfile {
+    /// contentType, signingTime, messageDigest: what NCA's library writes
+    /// for a plain CMS (`createCMSSignatureFromBase64`, basics `cms`).
+    Cms,
+    /// CAdES-BES (ETSI TS 101 733, RFC 5126): the same plus
+    /// signingCertificateV2 (RFC 5035) naming the signer's certificate by
+    /// its SHA-256, as `createCAdESFromBase64` does.
+    CadesBes,
+}
+
+/// How [`sign_cms`] signs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CmsSignOptions {
+    pub attachment: Attachment,
+    pub profile: CmsProfile,
+    /// The content given is already the digest of the document (NCA's
+    /// `createCAdESFromBase64Hash`, basics `digested: true`): it becomes the
+    /// messageDigest as it is (its length must be the key's digest length)
+    /// and the signature is detached.
+    pub content_is_digest: bool,
+}
+
+impl CmsSignOptions {
+    /// A plain CMS over the content, attached or detached.
+    pub fn cms(attachment: Attachment) -> Self {
+        Self {
+            attachment,
+            profile: CmsProfile::Cms,
+            content_is_digest: false,
+        }
+    }
 }
 
 /// Sign `content` as an attached id-data CMS message with `signer`, whose
@@ -148,6 +225,22 @@ pub fn sign_document(
     cert: &KzCertificate,
     at: OffsetDateTime,
 ) -> Result<Vec<u8>, SignedMessageError> {
+    sign_cms(content, &CmsSignOptions::cms(attachment), signer, cert, at)
+}
+
+/// Sign `content` (or, with [`CmsSignOptions::content_is_digest`], the
+/// document whose digest it is) as an id-data CMS SignedData with `signer`,
+/// whose certificate is `cert`, at `at`: the one place qoltanba writes a
+/// citizen's CMS. DER output, which `openssl cms -verify` (with `-content`
+/// when detached) accepts. A time-stamp (CAdES-T) is added afterwards with
+/// [`crate::tsp::add_signature_timestamp`].
+pub fn sign_cms(
+    content: &[u8],
+    options: &CmsSignOptions,
+    signer: &dyn Signer,
+    cert: &KzCertificate,
+    at: OffsetDateTime,
+) -> Result<Vec<u8>, SignedMessageError> {
     let (key, certified) = (signer.public_key(), cert.public_key());
     if key.algorithm.oid != certified.algorithm.oid
         || key.subject_public_key != certified.subject_public_key
@@ -158,21 +251,42 @@ pub fn sign_document(
     let digest = algorithm
         .digest()
         .ok_or_else(|| SignedMessageError::UnsupportedSigner(algorithm.name().into()))?;
+    let message_digest = if options.content_is_digest {
+        if options.attachment == Attachment::Attached {
+            return Err(SignedMessageError::DigestAttached);
+        }
+        if content.len() != digest.output_len() {
+            return Err(SignedMessageError::DigestLength {
+                algorithm: digest.name(),
+                expected: digest.output_len(),
+                got: content.len(),
+            });
+        }
+        content.to_vec()
+    } else {
+        digest.digest(content)
+    };
     let encode = |_| SignedMessageError::Malformed;
-    let attrs: Attributes = SetOfVec::try_from(vec![
+    // The order NCA's library writes them in; DER sorts the SET anyway.
+    let mut attrs = vec![
         attribute(oid::ATTR_CONTENT_TYPE, &oid::CT_DATA).map_err(encode)?,
+        signing_time(at).map_err(encode)?,
         attribute(
             oid::ATTR_MESSAGE_DIGEST,
-            &OctetString::new(digest.digest(content)).map_err(encode)?,
+            &OctetString::new(message_digest).map_err(encode)?,
         )
         .map_err(encode)?,
-        signing_time(at).map_err(encode)?,
-    ])
-    .map_err(encode)?;
+    ];
+    if options.profile == CmsProfile::CadesBes {
+        attrs.push(signing_certificate_v2(cert).map_err(encode)?);
+    }
+    let attrs: Attributes = SetOfVec::try_from(attrs).map_err(encode)?;
     let content_type = Any::encode_from(&oid::CT_DATA).map_err(encode)?;
-    match attachment {
-        Attachment::Attached => sign_attached(content, content_type, digest, attrs, signer, cert),
-        Attachment::Detached => sign_detached(content_type, digest, attrs, signer, cert),
+    match options.attachment {
+        Attachment::Attached if !options.content_is_digest => {
+            sign_attached(content, content_type, digest, attrs, signer, cert)
+        }
+        _ => sign_detached(content_type, digest, attrs, signer, cert),
     }
     .map_err(|e| match e {
         CmsWriteError::Sign(e) => SignedMessageError::Sign(e),
@@ -192,12 +306,95 @@ pub fn verify_message(bytes: &[u8]) -> Result<VerifiedMessage, SignedMessageErro
 
 /// Verify a signed document: attached when `detached_content` is `None`,
 /// else a detached signature over `detached_content`. The signature, its
-/// messageDigest and contentType are checked; trust in the signer's
-/// certificate is the caller's.
+/// messageDigest and contentType are checked; so are, when present, the
+/// signingCertificateV2 attribute (CAdES-BES: it must name the signer's
+/// certificate) and the signature time-stamp (CAdES-T: see
+/// [`VerifiedMessage::timestamp`]). Trust in the signer's certificate is
+/// the caller's.
 pub fn verify_document(
     bytes: &[u8],
     detached_content: Option<&[u8]>,
 ) -> Result<VerifiedMessage, SignedMessageError> {
+    let parts = verify_signed_data(bytes, detached_content)?;
+    let attrs = parts
+        .signer_info
+        .signed_attrs
+        .as_ref()
+        .ok_or(SignedMessageError::MissingAttribute("signed attributes"))?;
+    let names_signing_certificate = match attrs
+        .iter()
+        .find(|a| a.oid == oid::ATTR_SIGNING_CERTIFICATE_V2)
+    {
+        None => false,
+        Some(_) => {
+            let ess: SigningCertificateV2 = single(
+                attrs,
+                oid::ATTR_SIGNING_CERTIFICATE_V2,
+                "signingCertificateV2",
+            )?
+            .decode_as()
+            .map_err(|_| SignedMessageError::MissingAttribute("signingCertificateV2"))?;
+            // RFC 5035 5.4: the first ESSCertIDv2 is the signer's certificate.
+            let named = ess.certs.first().is_some_and(|id| {
+                id.hash_algorithm().oid == oid::SHA256
+                    && id.cert_hash.as_bytes() == Sha256::digest(parts.signer.der()).as_slice()
+            });
+            if !named {
+                return Err(SignedMessageError::SigningCertificateMismatch);
+            }
+            true
+        }
+    };
+    let timestamp = match parts
+        .signer_info
+        .unsigned_attrs
+        .as_ref()
+        .and_then(|u| single_value(u, oid::ATTR_SIGNATURE_TIMESTAMP))
+    {
+        Some(token) => {
+            let token = token.to_der().map_err(|_| SignedMessageError::Malformed)?;
+            let stamped =
+                crate::tsp::check_token(&token, parts.signer_info.signature.as_bytes(), None)?;
+            Some(stamped.time)
+        }
+        None if parts
+            .signer_info
+            .unsigned_attrs
+            .as_ref()
+            .is_some_and(|u| u.iter().any(|a| a.oid == oid::ATTR_SIGNATURE_TIMESTAMP)) =>
+        {
+            return Err(SignedMessageError::Timestamp(
+                crate::tsp::TimestampError::Malformed,
+            ));
+        }
+        None => None,
+    };
+    Ok(VerifiedMessage {
+        content: parts.content,
+        signer: parts.signer,
+        signing_time: parts.signing_time,
+        timestamp,
+        names_signing_certificate,
+    })
+}
+
+/// What [`verify_signed_data`] checked and found.
+pub(crate) struct SignedParts {
+    pub content: Vec<u8>,
+    pub signer: KzCertificate,
+    pub signing_time: Option<OffsetDateTime>,
+    pub content_type: ObjectIdentifier,
+    pub signer_info: SignerInfo,
+}
+
+/// The checks every single-signer SignedData goes through, a citizen's
+/// document or a TSA's token: the messageDigest over the content, the
+/// contentType attribute, the signature over the signed attributes with
+/// the included certificate the sid names.
+pub(crate) fn verify_signed_data(
+    bytes: &[u8],
+    detached_content: Option<&[u8]>,
+) -> Result<SignedParts, SignedMessageError> {
     let der = cms_der(bytes).ok_or(SignedMessageError::Malformed)?;
     let info = ContentInfo::from_der(&der).map_err(|_| SignedMessageError::Malformed)?;
     if info.content_type != oid::CT_SIGNED_DATA {
@@ -260,10 +457,12 @@ pub fn verify_document(
         signer_info.signature.as_bytes(),
     )
     .map_err(SignedMessageError::BadSignature)?;
-    Ok(VerifiedMessage {
+    Ok(SignedParts {
         content: content.to_vec(),
         signer,
         signing_time,
+        content_type,
+        signer_info: signer_info.clone(),
     })
 }
 
@@ -308,7 +507,9 @@ fn signer_certificate(
     Err(SignedMessageError::SignerCertificateMissing)
 }
 
-fn digest_algorithm(id: &AlgorithmIdentifierOwned) -> Result<DigestAlgorithm, SignedMessageError> {
+pub(crate) fn digest_algorithm(
+    id: &AlgorithmIdentifierOwned,
+) -> Result<DigestAlgorithm, SignedMessageError> {
     [DigestAlgorithm::Sha256, DigestAlgorithm::Streebog512]
         .into_iter()
         .find(|d| d.oid() == id.oid)

@@ -12,6 +12,10 @@ byte-reversed here, once.
                                                    made with a fresh random key
   gost_peer.py verify  PUBLIC_LE_HEX SIG_LE_HEX MESSAGE_FILE
                                                 -> exit 0 valid, 1 invalid
+  gost_peer.py digest  MESSAGE_FILE             -> prints Streebog-512 of the
+                                                   file (hex, the hash's byte
+                                                   string, as NCA's XML
+                                                   DigestValue carries it)
 """
 import json
 import os
@@ -69,6 +73,10 @@ def main(argv):
         ok = signer().verify(public, digest_be(message), signature)
         print("valid" if ok else "invalid")
         return 0 if ok else 1
+    if command == "digest" and len(argv) == 3:
+        message = open(argv[2], "rb").read()
+        print(bytes(gostcrypto.gosthash.new("streebog512", data=message).digest()).hex())
+        return 0
     print(__doc__, file=sys.stderr)
     return 2
 

@@ -12,3 +12,4 @@ pub mod openssl;
 pub mod pki;
 pub mod ra_process;
 pub mod softhsm;
+pub mod tsa;

@@ -11,8 +11,11 @@ use time::OffsetDateTime;
 
 use super::CabinetError;
 use crate::renewal::{KeyHome, RenewalUi};
+use crate::tsa::TimestampAuthority;
+use qoltanba_pki::cert::KzCertificate;
 use qoltanba_pki::cert::{Purpose, TimeStatus, TrustAnchors, validate};
-use qoltanba_pki::signed_message::{Attachment, sign_document, verify_document};
+use qoltanba_pki::crypto::Signer;
+use qoltanba_pki::signed_message::{Attachment, CmsSignOptions, sign_cms, verify_document};
 
 /// What a check of a signed document found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -27,8 +30,11 @@ pub struct DocumentCheck {
     /// The signer certificate's serial, upper-case hex.
     pub signer_serial: String,
     pub signed_at: Option<SystemTime>,
-    /// The signer's certificate was valid when the document was signed (or
-    /// now, when it carries no signing time).
+    /// The time of the signature's time-stamp (CAdES-T), checked against
+    /// the signature; what a TSA, not the signer, says.
+    pub timestamped_at: Option<SystemTime>,
+    /// The signer's certificate was valid when the document was signed
+    /// (the time-stamp's time, else the signing time, else now).
     pub certificate_valid_then: bool,
     /// The certificate chains to one of the trusted roots given.
     pub chains_to_trusted_root: bool,
@@ -62,6 +68,27 @@ pub fn sign_with(
     revoked: &[String],
     ui: &mut dyn RenewalUi,
 ) -> Result<Vec<u8>, CabinetError> {
+    sign_with_options(
+        home,
+        location,
+        content,
+        &CmsSignOptions::cms(attachment),
+        revoked,
+        None,
+        ui,
+    )
+}
+
+/// Open the key at `location` in `home` for signing a document (CMS or
+/// XML): its certificate must allow signing (not an AUTH-only key), be
+/// valid now and not be among `revoked` (serials). The one gate every
+/// document signature passes.
+pub fn open_for_signing(
+    home: &mut dyn KeyHome,
+    location: &Path,
+    revoked: &[String],
+    ui: &mut dyn RenewalUi,
+) -> Result<(Box<dyn Signer>, KzCertificate), CabinetError> {
     let (key, cert) = home.open_current(location, ui)?;
     if !cert.purpose().can_sign() {
         return Err(CabinetError::NotForSigning(cert.serial_hex()));
@@ -71,13 +98,42 @@ pub fn sign_with(
     {
         return Err(CabinetError::NotValidNow(cert.serial_hex()));
     }
-    Ok(sign_document(
-        content,
-        attachment,
-        key.as_ref(),
-        &cert,
-        OffsetDateTime::now_utc(),
-    )?)
+    Ok((key, cert))
+}
+
+/// Sign `content` with the key at `location` in `home` as `options` say
+/// (CMS or CAdES-BES, attached or detached, or over a given digest); with
+/// `tsa`, the signature is time-stamped (CAdES-T) before it is returned,
+/// and a failed time-stamp fails the whole signature (nothing half-made
+/// is returned). Blocks on the TSA up to its timeout.
+pub fn sign_with_options(
+    home: &mut dyn KeyHome,
+    location: &Path,
+    content: &[u8],
+    options: &CmsSignOptions,
+    revoked: &[String],
+    tsa: Option<&TimestampAuthority>,
+    ui: &mut dyn RenewalUi,
+) -> Result<Vec<u8>, CabinetError> {
+    let (key, cert) = open_for_signing(home, location, revoked, ui)?;
+    sign_opened(content, options, key.as_ref(), &cert, tsa)
+}
+
+/// [`sign_with_options`] with a key already opened by
+/// [`open_for_signing`] (a caller signing several documents with one key
+/// and one PIN).
+pub fn sign_opened(
+    content: &[u8],
+    options: &CmsSignOptions,
+    key: &dyn Signer,
+    cert: &KzCertificate,
+    tsa: Option<&TimestampAuthority>,
+) -> Result<Vec<u8>, CabinetError> {
+    let signed = sign_cms(content, options, key, cert, OffsetDateTime::now_utc())?;
+    match tsa {
+        None => Ok(signed),
+        Some(tsa) => Ok(tsa.timestamp_blocking(&signed)?.0),
+    }
 }
 
 /// Check `signed` (DER or PEM CMS); `document` is the content of a
@@ -93,8 +149,10 @@ pub fn check(
 ) -> Result<DocumentCheck, CabinetError> {
     let verified = verify_document(signed, document)?;
     let cert = &verified.signer;
+    // A TSA's time beats the signer's own claim.
     let at = verified
-        .signing_time
+        .timestamp
+        .or(verified.signing_time)
         .unwrap_or_else(OffsetDateTime::now_utc);
     let (roots, cas): (Vec<_>, Vec<_>) = trusted
         .iter()
@@ -116,6 +174,7 @@ pub fn check(
         signer_iin: holder.iin_digits(),
         signer_serial: cert.serial_hex(),
         signed_at: verified.signing_time.map(SystemTime::from),
+        timestamped_at: verified.timestamp.map(SystemTime::from),
         certificate_valid_then: cert.time_status(at) == TimeStatus::Valid,
         chains_to_trusted_root: chains,
     })

@@ -56,6 +56,9 @@ pub enum CabinetError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Document(#[from] SignedMessageError),
+    /// Time-stamping a signature (CAdES-T).
+    #[error(transparent)]
+    Tsa(#[from] crate::tsa::TsaError),
     #[error("no key with certificate {0} is known on this device; refresh the list of keys")]
     UnknownKey(String),
     #[error("certificate {0} is for logging in, not for signing; choose a SIGN key")]
@@ -79,6 +82,7 @@ impl qoltanba_l10n::Localize for CabinetError {
             Self::Ra(e) => e.text(),
             Self::Store(e) => e.text(),
             Self::Document(e) => e.text(),
+            Self::Tsa(e) => e.text(),
             Self::UnknownKey(serial) => {
                 Text::new("error-cabinet-unknown-key").arg("serial", serial.as_str())
             }

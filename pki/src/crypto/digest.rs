@@ -40,6 +40,14 @@ impl DigestAlgorithm {
         }
     }
 
+    /// The length of a digest in bytes.
+    pub fn output_len(self) -> usize {
+        match self {
+            Self::Sha256 => 32,
+            Self::Streebog512 => 64,
+        }
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Self::Sha256 => "SHA-256",

@@ -10,15 +10,16 @@
 //! SignedData itself is assembled by `cms_write`, as for signed messages.
 
 use der::asn1::{OctetString, SetOfVec};
-use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 use x509_cert::attr::Attributes;
 
 use super::ReissueError;
 use super::application::ReissueApplication;
-use super::wire::{EssCertIdV2, SigningCertificateV2, content_type};
+use super::wire::content_type;
 use crate::cert::{KzCertificate, TimeStatus};
-use crate::cms_write::{CmsWriteError, attribute, sign_attached, signing_time};
+use crate::cms_write::{
+    CmsWriteError, attribute, sign_attached, signing_certificate_v2, signing_time,
+};
 use crate::crypto::{DigestAlgorithm, Signer};
 use crate::oid;
 
@@ -63,14 +64,6 @@ fn signed_attributes(
     cert: &KzCertificate,
     at: OffsetDateTime,
 ) -> der::Result<Attributes> {
-    let signing_certificate = SigningCertificateV2 {
-        certs: vec![EssCertIdV2 {
-            hash_algorithm: None,
-            cert_hash: OctetString::new(Sha256::digest(cert.der()).to_vec())?,
-            issuer_serial: None,
-        }],
-        policies: None,
-    };
     SetOfVec::try_from(vec![
         attribute(oid::ATTR_CONTENT_TYPE, &content_type())?,
         attribute(
@@ -78,7 +71,7 @@ fn signed_attributes(
             &OctetString::new(digest.digest(content))?,
         )?,
         signing_time(at)?,
-        attribute(oid::ATTR_SIGNING_CERTIFICATE_V2, &signing_certificate)?,
+        signing_certificate_v2(cert)?,
     ])
 }
 
