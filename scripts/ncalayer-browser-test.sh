@@ -7,7 +7,8 @@
 # the same page without trust must fail.
 #
 # Installs what it needs when missing: Debian's chromium, libnss3-tools
-# (certutil) and openssl (apt, as scripts/test.sh does), and the npm packages
+# (certutil), xmlsec1, util-linux (`script`, the harness's terminal) and
+# openssl (apt, as scripts/test.sh does), and the npm packages
 # pinned in tests/ncalayer/package-lock.json (puppeteer-core, which downloads
 # no browser, and ncalayer-js-client) into target/ncalayer-node, reinstalled
 # when the lock file changes.
@@ -17,7 +18,7 @@ cd "$(dirname "$0")/.."
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
-for pkg in chromium libnss3-tools; do
+for pkg in chromium libnss3-tools xmlsec1 util-linux; do
     installed "$pkg" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -39,12 +40,14 @@ if ! cmp -s tests/ncalayer/package-lock.json "$node_dir/package-lock.json" \
     (cd "$node_dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
 fi
 
-# The CLI as the workspace's tests build it (with PC/SC where libpcsclite is
-# there): one `qoltanba` binary, not two builds taking turns in one file.
-features=()
-if pkg-config --exists libpcsclite 2>/dev/null; then features=(--features pcsc); fi
-cargo build --quiet --locked -p qoltanba-cli --bin qoltanba "${features[@]}"
-QOLTANBA_BIN="$PWD/$target/debug/qoltanba" \
-NCALAYER_NODE_MODULES="$PWD/$node_dir/node_modules" \
+# The binaries the harness runs (tests/ncalayer/harness.js), as the
+# workspace's tests build them: the CLI with PC/SC where libpcsclite is
+# there, the RA with its card enrolment (one binary each, not two builds
+# taking turns in one file).
+features=(--features qoltanba-ra/card-enrolment)
+if pkg-config --exists libpcsclite 2>/dev/null; then features+=(--features qoltanba-cli/pcsc); fi
+cargo build --quiet --locked -p qoltanba-cli -p qoltanba-ra -p qoltanba-card-sim "${features[@]}"
+QOLTANBA_BIN_DIR="$PWD/$target/debug" \
+NODE_PATH="$PWD/$node_dir/node_modules" \
 CHROMIUM="$(command -v chromium)" \
     node tests/ncalayer/browser/browser.test.cjs

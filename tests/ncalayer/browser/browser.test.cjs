@@ -1,92 +1,49 @@
 // The real-browser test of qoltanba as NCALayer (docs/ncalayer.md, "Trust"):
-// headless Chromium, whose only trust in qoltanba's local CA comes from
-// `qoltanba layer trust` writing $HOME/.pki/nssdb (no
+// headless Chromium (Debian's), whose only trust in qoltanba's local CA comes
+// from `qoltanba layer trust` writing $HOME/.pki/nssdb (never
 // --ignore-certificate-errors), loads a page over loopback HTTPS from a
-// second origin (https://localhost:PORT, on the layer's allow-list), and the
-// page signs through `qoltanba layer serve` with the unchanged npm client
-// ncalayer-js-client. The citizen's consent is typed on serve's terminal
-// (its stdin), as a person would. The CMS signatures come back to Node and
-// are verified with `openssl cms -verify` against the test CA.
+// second origin (https://localhost:PORT, put on the layer's allow-list) that
+// signs through `qoltanba layer serve` with the unchanged npm client
+// ncalayer-js-client: with an RSA key file, the simulator ID card and the
+// desktop keystore. The citizen's answers are typed on serve's terminal
+// through the suite's harness (../harness.js). The signatures come back to
+// Node and are verified by `openssl cms -verify` and `xmlsec1 --verify`
+// against the reference RA's CAs.
 //
 // And the other way round: with a HOME whose NSS database does not trust the
-// CA, the page does not load and the page's WebSocket does not open.
+// CA, the page does not load and a page's WebSocket to the layer does not
+// open (nothing is asked on the terminal).
 //
 // Run by scripts/ncalayer-browser-test.sh (which installs Chromium,
-// libnss3-tools and the pinned npm packages). Environment:
-//   QOLTANBA_BIN           the qoltanba binary
-//   NCALAYER_NODE_MODULES  node_modules with puppeteer-core, ncalayer-js-client
+// libnss3-tools and the pinned npm packages, and builds the binaries).
+// Environment:
+//   NODE_PATH              node_modules with puppeteer-core, ncalayer-js-client, ws
+//   QOLTANBA_BIN_DIR       the binaries (harness.js; default target/debug)
+//   QOLTANBA_NCALAYER_WORK a work directory prepared by the harness (reused)
 //   CHROMIUM               the browser (default /usr/bin/chromium)
 'use strict';
 
 const assert = require('node:assert/strict');
-const { spawn, execFileSync } = require('node:child_process');
+const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
 const https = require('node:https');
-const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
+const h = require('../harness');
 
-const QOLTANBA = required('QOLTANBA_BIN');
-const NODE_MODULES = required('NCALAYER_NODE_MODULES');
+const puppeteer = require('puppeteer-core');
+
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const puppeteer = require(path.join(NODE_MODULES, 'puppeteer-core'));
-const CLIENT_JS = path.join(NODE_MODULES, 'ncalayer-js-client', 'ncalayer-client.js');
-const PASSWORD = 'Qwerty12';
+const CLIENT_JS = require.resolve('ncalayer-js-client');
 const STEP_TIMEOUT_MS = 60_000;
-
-function required(name) {
-  const value = process.env[name];
-  if (!value) {
-    throw new Error(`${name} is not set; run scripts/ncalayer-browser-test.sh`);
-  }
-  return value;
-}
+const PICK = /Sign with which key\? Number \(1-\d+\), or n to refuse: /;
+const PASSWORD_PROMPT = "The key files' password: ";
+const DOCUMENT = Buffer.from('Құжат: the document a portal asks to sign\n', 'utf8');
+const XML = '<?xml version="1.0" encoding="UTF-8"?><application><iin>900101300001</iin><text>Өтініш</text></application>';
 
 function log(line) {
   process.stdout.write(`browser: ${line}\n`);
-}
-
-function openssl(cwd, args) {
-  return execFileSync('openssl', args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-// An RSA test CA and an NCA-like SIGN key file (openssl pkcs12 -legacy, as
-// NCA's key files are), the same profile as the Rust e2e tests' key files.
-function makeKeyFile(dir) {
-  fs.mkdirSync(dir, { recursive: true });
-  openssl(dir, ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'ca.key']);
-  openssl(dir, ['req', '-x509', '-new', '-key', 'ca.key', '-utf8', '-subj', '/C=KZ/CN=ҰКО 3.0 (RSA TEST)',
-    '-days', '30', '-out', 'ca.pem',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign']);
-  fs.writeFileSync(path.join(dir, 'sign.ext'), [
-    'basicConstraints=CA:FALSE',
-    'keyUsage=critical,digitalSignature,nonRepudiation',
-    'extendedKeyUsage=emailProtection,1.2.398.3.3.4.1.1',
-    'certificatePolicies=1.2.398.3.3.2.3',
-    'subjectKeyIdentifier=hash',
-    'authorityKeyIdentifier=keyid',
-    '',
-  ].join('\n'));
-  openssl(dir, ['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sign.key']);
-  openssl(dir, ['req', '-new', '-utf8', '-key', 'sign.key', '-out', 'sign.csr',
-    '-subj', '/CN=ТЕСТОВ ТЕСТ/SN=ТЕСТОВ/serialNumber=IIN900101300811/C=KZ/GN=ТЕСТОВИЧ']);
-  openssl(dir, ['x509', '-req', '-in', 'sign.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial',
-    '-days', '30', '-sha256', '-extfile', 'sign.ext', '-out', 'sign.pem']);
-  openssl(dir, ['pkcs12', '-export', '-legacy', '-inkey', 'sign.key', '-in', 'sign.pem',
-    '-out', 'sign.p12', '-passout', `pass:${PASSWORD}`]);
-  return { ca: path.join(dir, 'ca.pem'), keyFile: path.join(dir, 'sign.p12') };
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 // The static pages: page.html, page.js and the npm client, nothing else.
@@ -104,49 +61,10 @@ function pageHandler(req, res) {
   res.writeHead(200, { 'content-type': file[1] }).end(fs.readFileSync(file[0]));
 }
 
-function listen(server, host) {
+function listen(server) {
   return new Promise((resolve) => {
-    server.listen(0, host, () => resolve(server.address().port));
+    server.listen(0, 'localhost', () => resolve(server.address().port));
   });
-}
-
-function qoltanba(env, args) {
-  return execFileSync(QOLTANBA, args, { env, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-}
-
-// `qoltanba layer serve`, with a person at its terminal who allows each
-// request with the first key (and the first certificate, when asked).
-function serve(env, args) {
-  const child = spawn(QOLTANBA, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  const state = { stderr: '', answered: 0, child };
-  const prompts = [
-    'Sign with which key? Number',
-    'Which certificate? Number',
-  ];
-  child.stderr.on('data', (chunk) => {
-    state.stderr += chunk.toString();
-    const asked = prompts
-      .map((p) => state.stderr.split(p).length - 1)
-      .reduce((a, b) => a + b, 0);
-    while (state.answered < asked) {
-      state.answered += 1;
-      child.stdin.write('1\n');
-    }
-  });
-  state.ready = new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start: ${state.stderr}`)), STEP_TIMEOUT_MS);
-    child.stderr.on('data', () => {
-      if (state.stderr.includes('answers pages as NCALayer')) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited (${code}): ${state.stderr}`));
-    });
-  });
-  return state;
 }
 
 async function launch(home, profile) {
@@ -166,128 +84,171 @@ async function launch(home, profile) {
   });
 }
 
-function verifyCms(dir, name, signatureBase64, data, { detached, ca }) {
+// The RA's root and issuing CAs, PEM, for openssl and xmlsec1.
+function caFiles(work) {
+  const dir = path.join(work, 'ra', 'ca');
+  const pemOf = (f) => execFileSync('openssl', ['x509', '-inform', 'DER', '-in', path.join(dir, f)], { encoding: 'utf8' });
+  const out = fs.mkdtempSync(path.join(work, 'browser-ca-'));
+  const cers = fs.readdirSync(dir).filter((f) => f.endsWith('.cer'));
+  const bundle = path.join(out, 'bundle.pem');
+  fs.writeFileSync(bundle, cers.map(pemOf).join(''));
+  const each = {};
+  for (const f of cers) {
+    each[f] = path.join(out, f.replace(/\.cer$/, '.pem'));
+    fs.writeFileSync(each[f], pemOf(f));
+  }
+  return { bundle, each, dir: out };
+}
+
+// `openssl cms -verify` of what the page got back: bare Base64 DER
+// (commonUtils) or PEM "-----BEGIN CMS-----" (basics, as the real NCALayer
+// answers); the signed content must be the page's document.
+function verifyCms(dir, name, signature, ca, { detached }) {
   const sig = path.join(dir, `${name}.p7s`);
-  // commonUtils answers bare Base64; basics answers PEM ("-----BEGIN
-  // CMS-----"), as the real NCALayer does (the client's recorded replies).
-  const pem = signatureBase64.startsWith('-----BEGIN CMS-----');
-  fs.writeFileSync(sig, pem ? signatureBase64 : Buffer.from(signatureBase64, 'base64'));
-  const args = ['cms', '-verify', '-binary', '-inform', pem ? 'PEM' : 'DER', '-in', sig,
-    '-CAfile', ca, '-purpose', 'any'];
+  const pem = signature.startsWith('-----BEGIN CMS-----');
+  fs.writeFileSync(sig, pem ? signature : Buffer.from(signature, 'base64'));
+  const args = ['cms', '-verify', '-binary', '-inform', pem ? 'PEM' : 'DER', '-in', sig, '-CAfile', ca, '-purpose', 'any'];
   if (detached) {
     const content = path.join(dir, `${name}.data`);
-    fs.writeFileSync(content, data);
+    fs.writeFileSync(content, DOCUMENT);
     args.push('-content', content);
   }
-  const out = openssl(dir, args);
-  assert.deepEqual(out, data, `${name}: the signed content is the page's data`);
+  const out = execFileSync('openssl', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  assert.deepEqual(out, DOCUMENT, `${name}: the signed content is the page's document`);
   log(`${name}: openssl cms -verify: Verification successful`);
 }
 
-async function main() {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'qoltanba-browser-'));
-  const cleanups = [];
-  try {
-    const home = path.join(tmp, 'home');
-    const layerHome = path.join(tmp, 'layer');
-    fs.mkdirSync(home);
-    const env = {
-      PATH: process.env.PATH,
-      HOME: home,
-      QOLTANBA_LANG: 'en',
-      QOLTANBA_DB: path.join(tmp, 'qoltanba.db'),
-      QOLTANBA_PASSWORD: PASSWORD,
-    };
-    const pki = makeKeyFile(path.join(tmp, 'pki'));
+function verifyXml(dir, name, signed, cas, issuing) {
+  assert.match(signed, /<ds:Signature/);
+  const file = path.join(dir, `${name}.xml`);
+  fs.writeFileSync(file, signed);
+  execFileSync('xmlsec1', ['--verify', '--trusted-pem', cas.each['root.cer'], '--untrusted-pem', cas.each[issuing], file],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  log(`${name}: xmlsec1 --verify: OK`);
+}
 
-    // The CA trusted in $HOME/.pki/nssdb (made by trust).
-    log(qoltanba(env, ['layer', '--home', layerHome, 'trust']).split('\n')[0]);
-    const current = path.join(layerHome, 'current');
+// One request from the page: started in the page, answered on the layer's
+// terminal by `answers` (as the citizen types), its outcome back in Node.
+async function request(page, layer, name, method, args, answers) {
+  await page.evaluate((n, m, a) => window.startRequest(n, m, a), name, method, args);
+  await answers(layer);
+  const result = await page.evaluate((n) => window.requestOutcome(n), name);
+  assert.equal(result.ok, true, `${name}: ${JSON.stringify(result)}`);
+  return result.value;
+}
+
+async function withLayer(work, args, page, origin, body) {
+  const layer = await h.startLayer({ work, args });
+  try {
+    const greeting = await page.evaluate((url) => window.connectLayer(url), layer.url);
+    assert.deepEqual(greeting, { ok: true, value: '1.4' }, JSON.stringify(greeting));
+    await body(layer);
+    // Every request was shown with the page's origin, which is allowed.
+    assert.ok(layer.output().includes(origin), layer.output());
+    assert.ok(!/not on the allow-list|unknown site/i.test(layer.output()), layer.output());
+  } finally {
+    await page.evaluate(() => window.layer && window.layer.wsConnection && window.layer.wsConnection.close());
+    await layer.stop();
+  }
+  const fx = h.fixtures(work);
+  assert.ok(!layer.output().includes(fx.password), 'the password never shows on the terminal');
+  assert.ok(!layer.output().includes(fx.pin), 'the PIN never shows on the terminal');
+}
+
+async function main() {
+  const work = process.env.QOLTANBA_NCALAYER_WORK || fs.mkdtempSync(path.join(os.tmpdir(), 'qoltanba-ncalayer-'));
+  const fx = fs.existsSync(path.join(work, 'fixtures.json')) ? h.fixtures(work) : await h.prepare(work);
+  const { qoltanba } = h.binaries();
+  const scratch = fs.mkdtempSync(path.join(work, 'browser-'));
+  const cas = caFiles(work);
+  const cleanups = [];
+  let origin = null;
+  try {
+    // A HOME of its own for the browser, trusting the layer's CA through
+    // `qoltanba layer trust` (which makes the CA on first use).
+    const home = path.join(scratch, 'home');
+    fs.mkdirSync(home);
+    const env = { ...process.env, HOME: home, QOLTANBA_LANG: 'en' };
+    const trusted = execFileSync(qoltanba, ['layer', '--home', fx.layerHome, 'trust'], { env, encoding: 'utf8' });
+    log(trusted.split('\n')[0]);
 
     // The page's origin: HTTPS on localhost with the layer's own server
-    // certificate (valid for localhost): a second origin on this computer.
-    const tls = {
+    // certificate (it names localhost): a second origin on this computer.
+    const current = path.join(fx.layerHome, 'current');
+    const pages = https.createServer({
       cert: fs.readFileSync(path.join(current, 'server.pem')),
       key: fs.readFileSync(path.join(current, 'server-key.pem')),
-    };
-    const pages = https.createServer(tls, pageHandler);
-    const pagePort = await listen(pages, 'localhost');
+    }, pageHandler);
+    origin = `https://localhost:${await listen(pages)}`;
     cleanups.push(() => pages.close());
-    const origin = `https://localhost:${pagePort}`;
-    qoltanba(env, ['layer', '--home', layerHome, 'allow', origin]);
+    execFileSync(qoltanba, ['layer', '--home', fx.layerHome, 'allow', origin], { env });
 
-    const layerPort = await freePort();
-    const layerUrl = `wss://127.0.0.1:${layerPort}`;
-    const server = serve(env, ['layer', '--home', layerHome, 'serve',
-      '--listen', `127.0.0.1:${layerPort}`, '--key-file', pki.keyFile]);
-    cleanups.push(() => server.child.kill('SIGINT'));
-    await server.ready;
-    log(`serve listens on ${layerUrl}; the page is ${origin}`);
-
-    // With trust: the page loads and signs.
-    const browser = await launch(home, path.join(tmp, 'profile'));
+    const browser = await launch(home, path.join(scratch, 'profile'));
     cleanups.push(() => browser.close());
     const page = await browser.newPage();
     page.setDefaultTimeout(STEP_TIMEOUT_MS);
     const response = await page.goto(`${origin}/`);
     assert.equal(response.status(), 200);
-    const data = Buffer.from('Құжат: the document a portal asks to sign\n', 'utf8');
-    const xml = '<?xml version="1.0" encoding="UTF-8"?><request><iin>900101300811</iin></request>';
-    const results = await page.evaluate(
-      (url, b64, x) => window.runSigning(url, b64, x),
-      layerUrl,
-      data.toString('base64'),
-      xml,
-    );
-    log(`connect: ${JSON.stringify(results.connect)}`);
-    assert.equal(results.connect.ok, true, JSON.stringify(results.connect));
-    assert.equal(results.connect.value, '1.4');
+    log(`the page ${origin} loaded over HTTPS`);
+    const b64 = DOCUMENT.toString('base64');
+    const withPassword = async (layer) => {
+      await layer.answer(PICK, '1');
+      await layer.answer(PASSWORD_PROMPT, fx.password);
+    };
 
-    assert.equal(results.cmsAttached.ok, true, JSON.stringify(results.cmsAttached));
-    verifyCms(tmp, 'createCMSSignatureFromBase64', results.cmsAttached.value, data, { detached: false, ca: pki.ca });
+    // A key file (RSA): commonUtils CMS, basics CMS, signXml.
+    await withLayer(work, ['--key-file', fx.keyFiles.rsa.sign], page, origin, async (layer) => {
+      const attached = await request(page, layer, 'key file: createCMSSignatureFromBase64', 'createCMSSignatureFromBase64',
+        ['PKCS12', b64, 'SIGNATURE', true], withPassword);
+      verifyCms(scratch, 'keyfile-cms', attached, cas.bundle, { detached: false });
+      const basics = await request(page, layer, 'key file: basicsSignCMS', 'basicsSignCMS',
+        ['!!basicsStorageAll', b64, '!!basicsCMSParamsDetached', '!!basicsSignerSignAny', 'en'], withPassword);
+      verifyCms(scratch, 'keyfile-basics', Array.isArray(basics) ? basics[0] : basics, cas.bundle, { detached: true });
+      const xml = await request(page, layer, 'key file: signXml', 'signXml',
+        ['PKCS12', XML, 'SIGNATURE', '', ''], withPassword);
+      verifyXml(scratch, 'keyfile-signxml', xml, cas, 'rsa.cer');
+    });
 
-    assert.equal(results.basicsDetached.ok, true, JSON.stringify(results.basicsDetached));
-    const basics = Array.isArray(results.basicsDetached.value)
-      ? results.basicsDetached.value[0] : results.basicsDetached.value;
-    verifyCms(tmp, 'basicsSignCMS', basics, data, { detached: true, ca: pki.ca });
+    // The simulator ID card (ECDSA P-256): CAN and PIN asked by qoltanba.
+    await withLayer(work, ['--simulator', fx.card], page, origin, async (layer) => {
+      const cms = await request(page, layer, 'ID card: createCMSSignatureFromBase64', 'createCMSSignatureFromBase64',
+        ['AKKZIDCardStore', b64, 'SIGNATURE', true], async (l) => {
+          await l.answer(PICK, '1');
+          await l.answer(/CAN[^\n]*: /, fx.can);
+          await l.answer(/PIN: /, fx.pin);
+        });
+      verifyCms(scratch, 'card-cms', cms, cas.bundle, { detached: false });
+    });
 
-    // The consent was asked on serve's terminal, naming the page's origin.
-    assert.ok(server.answered >= 2, server.stderr);
-    assert.ok(server.stderr.includes(origin), server.stderr);
-
-    const xmlNotYet = !results.signXml.ok && /XML signing/.test(results.signXml.message);
-    if (!xmlNotYet) {
-      assert.equal(results.signXml.ok, true, JSON.stringify(results.signXml));
-      assert.match(results.signXml.value, /<ds:Signature|<Signature/);
-      verifyXml(tmp, results.signXml.value, pki.ca);
-    } else {
-      // XML signatures come with the XML signer (issue 19 item 4); until
-      // then the server answers with the protocol's error, which the page
-      // sees as the client's error.
-      log(`signXml: not available from the server yet (${results.signXml.message}); skipped`);
-    }
+    // The desktop keystore (offered as PKCS12; its keys need no password).
+    await withLayer(work, ['--keystore', fx.keystore], page, origin, async (layer) => {
+      const cms = await request(page, layer, 'keystore: createCMSSignatureFromBase64', 'createCMSSignatureFromBase64',
+        ['PKCS12', b64, 'SIGNATURE', true], (l) => l.answer(PICK, '1'));
+      verifyCms(scratch, 'keystore-cms', cms, cas.bundle, { detached: false });
+    });
     await browser.close();
     cleanups.pop();
 
     // Without trust: a HOME whose NSS database has never heard of the CA.
-    const stranger = path.join(tmp, 'stranger');
+    const stranger = path.join(scratch, 'stranger');
     fs.mkdirSync(stranger);
-    const untrusting = await launch(stranger, path.join(tmp, 'profile-untrusting'));
+    const untrusting = await launch(stranger, path.join(scratch, 'profile-untrusting'));
     cleanups.push(() => untrusting.close());
     const page2 = await untrusting.newPage();
     page2.setDefaultTimeout(STEP_TIMEOUT_MS);
     await assert.rejects(page2.goto(`${origin}/`), /ERR_CERT_AUTHORITY_INVALID/);
     log('without trust: the https page is refused (ERR_CERT_AUTHORITY_INVALID)');
-    // A plain-HTTP page of the same computer cannot open the layer's
-    // WebSocket either: the browser refuses the certificate.
+    // A plain-HTTP page of this computer cannot open the layer's WebSocket
+    // either: the browser refuses the layer's certificate.
     const plain = http.createServer(pageHandler);
-    const plainPort = await listen(plain, 'localhost');
+    const plainPort = await listen(plain);
     cleanups.push(() => plain.close());
     await page2.goto(`http://localhost:${plainPort}/`);
-    const before = server.answered;
-    const fate = await page2.evaluate((url) => window.tryWebSocket(url), layerUrl);
+    const layer = await h.startLayer({ work, args: ['--key-file', fx.keyFiles.rsa.sign] });
+    cleanups.push(() => layer.stop());
+    const fate = await page2.evaluate((url) => window.tryWebSocket(url), layer.url);
     assert.equal(fate, 'error');
-    assert.equal(server.answered, before, 'no consent was asked for an untrusting browser');
+    assert.ok(!PICK.test(layer.output()), 'nothing was asked for an untrusting browser');
     log('without trust: the page\'s WebSocket to the layer does not open');
     log('ok');
   } finally {
@@ -299,17 +260,16 @@ async function main() {
         /* already gone */
       }
     }
-    fs.rmSync(tmp, { recursive: true, force: true });
+    // Only what this test made; a prepared work directory stays.
+    if (origin) {
+      execFileSync(qoltanba, ['layer', '--home', fx.layerHome, 'disallow', origin], { stdio: 'ignore' });
+    }
+    fs.rmSync(scratch, { recursive: true, force: true });
+    fs.rmSync(cas.dir, { recursive: true, force: true });
+    if (!process.env.QOLTANBA_NCALAYER_WORK) {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   }
-}
-
-// xmlsec1 (Debian's xmlsec1) as the independent judge of an RSA XML
-// signature, against the test CA.
-function verifyXml(dir, signed, ca) {
-  const file = path.join(dir, 'signed.xml');
-  fs.writeFileSync(file, signed);
-  execFileSync('xmlsec1', ['--verify', '--trusted-pem', ca, file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  log('signXml: xmlsec1 --verify: OK');
 }
 
 main().then(

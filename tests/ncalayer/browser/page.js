@@ -1,55 +1,37 @@
 // What a portal's page does: connect to NCALayer with ncalayer-js-client and
-// ask for signatures. The test calls these from puppeteer; each returns
-// plain data (or the client's error) so the test can judge it in Node.
+// ask for signatures. The test drives it from puppeteer: it starts a request
+// here, answers the citizen's prompts on `qoltanba layer serve`'s terminal,
+// then collects the outcome (plain data, or the client's error).
 /* global NCALayerClient */
 
-// Without the KAZTOKEN HTTP API: the test is about NCALayer's WebSocket.
-function layerClient(url) {
-  return new NCALayerClient(url, false);
+const pending = {};
+
+function outcome(promise) {
+  return promise.then(
+    (value) => ({ ok: true, value }),
+    (e) => ({ ok: false, name: e && e.name, message: String(e && e.message) }),
+  );
 }
 
-async function attempt(f) {
-  try {
-    return { ok: true, value: await f() };
-  } catch (e) {
-    return {
-      ok: false,
-      name: e && e.name,
-      message: String(e && e.message),
-      canceledByUser: Boolean(e && e.canceledByUser),
-    };
+// A new client on `url` (without the KAZTOKEN HTTP API: the test is about
+// NCALayer's WebSocket), connected; the version the layer greets with.
+window.connectLayer = async (url) => {
+  if (window.layer && window.layer.wsConnection) {
+    window.layer.wsConnection.close();
   }
-}
-
-// Connects, then runs the requests the test names, in order, on one
-// connection (NCALayer answers one page at a time).
-window.runSigning = async (url, dataBase64, xml) => {
-  const client = layerClient(url);
-  const results = {};
-  results.connect = await attempt(() => client.connect());
-  if (!results.connect.ok) {
-    return results;
-  }
-  results.cmsAttached = await attempt(() => client.createCMSSignatureFromBase64(
-    NCALayerClient.fileStorageType,
-    dataBase64,
-    'SIGNATURE',
-    true,
-  ));
-  results.basicsDetached = await attempt(() => client.basicsSignCMS(
-    NCALayerClient.basicsStorageAll,
-    dataBase64,
-    NCALayerClient.basicsCMSParamsDetached,
-    NCALayerClient.basicsSignerSignAny,
-    'en',
-  ));
-  results.signXml = await attempt(() => client.signXml(
-    NCALayerClient.fileStorageType,
-    xml,
-    'SIGNATURE',
-  ));
-  return results;
+  window.layer = new NCALayerClient(url, false);
+  return outcome(window.layer.connect());
 };
+
+// Starts `method` of the client with `args` (constants named "!!name" are
+// the client's static ones, e.g. "!!basicsStorageAll"), under `name`.
+window.startRequest = (name, method, args) => {
+  const resolved = args.map((a) => (typeof a === 'string' && a.startsWith('!!') ? NCALayerClient[a.slice(2)] : a));
+  pending[name] = outcome(window.layer[method](...resolved));
+  return true;
+};
+
+window.requestOutcome = (name) => pending[name];
 
 // Only the WebSocket's fate: open, or the error the browser gives a page
 // (for the test without trust).
