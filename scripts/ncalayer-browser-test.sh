@@ -1,24 +1,31 @@
 #!/usr/bin/env bash
-# The real-browser test of qoltanba as NCALayer (tests/ncalayer/browser/):
-# headless Chromium, trusting qoltanba's local CA only through
-# `qoltanba layer trust` in a temporary HOME's NSS database, loads a page
-# from https://localhost:PORT that signs through `qoltanba layer serve` with
-# the npm client ncalayer-js-client; openssl verifies the signatures. Then
-# the same page without trust must fail.
+# The real-browser test of qoltanba as NCALayer (tests/ncalayer/browser/,
+# docs/ncalayer.md "Trust"), beside the Node suite of scripts/ncalayer-tests.sh
+# and on its harness: headless Chromium, trusting qoltanba's local CA only
+# through `qoltanba layer trust` in a temporary HOME's NSS database, loads a
+# page from https://localhost:PORT that signs through `qoltanba layer serve`
+# with the npm client ncalayer-js-client (a key file, the simulator ID card,
+# the desktop keystore); openssl and xmlsec1 verify the signatures. Then the
+# same page without that trust must fail.
 #
-# Installs what it needs when missing: Debian's chromium, libnss3-tools
-# (certutil), xmlsec1, util-linux (`script`, the harness's terminal) and
-# openssl (apt, as scripts/test.sh does), and the npm packages
-# pinned in tests/ncalayer/package-lock.json (puppeteer-core, which downloads
-# no browser, and ncalayer-js-client) into target/ncalayer-node, reinstalled
-# when the lock file changes.
+# Installs what is missing with apt, as scripts/test.sh does: Debian's
+# chromium, libnss3-tools (certutil), xmlsec1, util-linux (`script`, the
+# harness's terminal), openssl. puppeteer-core (which downloads no browser)
+# comes pinned with the suite's packages (tests/ncalayer/package-lock.json),
+# installed as scripts/ncalayer-tests.sh installs them.
+#
+# QOLTANBA_NCALAYER_FEATURES: cargo features for the binaries, as for
+# scripts/ncalayer-tests.sh (scripts/test.sh passes its own, so nothing is
+# rebuilt); QOLTANBA_NCALAYER_WORK: reuse a prepared work directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
-for pkg in chromium libnss3-tools xmlsec1 util-linux; do
+command -v xmlsec1 >/dev/null 2>&1 || missing+=(xmlsec1)
+command -v script >/dev/null 2>&1 || missing+=(util-linux)
+for pkg in chromium libnss3-tools; do
     installed "$pkg" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -27,27 +34,15 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
 fi
+command -v node >/dev/null 2>&1 || { echo "node is needed (Node 18 or later)" >&2; exit 1; }
 
-target="${CARGO_TARGET_DIR:-target}"
-node_dir="$target/ncalayer-node"
-mkdir -p "$node_dir"
-if ! cmp -s tests/ncalayer/package-lock.json "$node_dir/package-lock.json" \
-    || [ ! -d "$node_dir/node_modules" ]; then
-    echo "installing the pinned npm packages into $node_dir"
-    cp tests/ncalayer/package.json tests/ncalayer/package-lock.json "$node_dir/"
-    # --ignore-scripts: no install hooks run (puppeteer-core has no browser
-    # download; the browser is Debian's).
-    (cd "$node_dir" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+features=()
+if [ -n "${QOLTANBA_NCALAYER_FEATURES:-}" ]; then
+    features=(--features "$QOLTANBA_NCALAYER_FEATURES")
 fi
+cargo build --locked -p qoltanba-cli -p qoltanba-ra -p qoltanba-card-sim "${features[@]}"
+target_dir="${CARGO_TARGET_DIR:-$PWD/target}"
+export QOLTANBA_BIN_DIR="$target_dir/debug"
 
-# The binaries the harness runs (tests/ncalayer/harness.js), as the
-# workspace's tests build them: the CLI with PC/SC where libpcsclite is
-# there, the RA with its card enrolment (one binary each, not two builds
-# taking turns in one file).
-features=(--features qoltanba-ra/card-enrolment)
-if pkg-config --exists libpcsclite 2>/dev/null; then features+=(--features qoltanba-cli/pcsc); fi
-cargo build --quiet --locked -p qoltanba-cli -p qoltanba-ra -p qoltanba-card-sim "${features[@]}"
-QOLTANBA_BIN_DIR="$PWD/$target/debug" \
-NODE_PATH="$PWD/$node_dir/node_modules" \
-CHROMIUM="$(command -v chromium)" \
-    node tests/ncalayer/browser/browser.test.cjs
+(cd tests/ncalayer && npm ci --cache "$target_dir/npm-cache" --prefer-offline --no-audit --no-fund --loglevel=error)
+CHROMIUM="$(command -v chromium)" node tests/ncalayer/browser/browser.test.cjs

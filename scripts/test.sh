@@ -118,11 +118,15 @@ stage "tests"
 cargo nextest run --workspace --locked --features "$features" --no-fail-fast
 cargo test --workspace --locked --features "$features" --doc
 
-stage "ncalayer browser"
-# Headless Chromium (Debian's) signs through `qoltanba layer serve` with the
-# npm client, trusting qoltanba's local CA only through `qoltanba layer
-# trust` (installs chromium and the pinned npm packages itself).
-scripts/ncalayer-browser-test.sh
+stage "ncalayer"
+# qoltanba as NCALayer driven by the npm ncalayer-js-client over wss, the
+# consent answered in a pseudo-terminal; signatures checked by openssl,
+# xmlsec1 and qoltanba's verifier (docs/ncalayer.md).
+QOLTANBA_NCALAYER_FEATURES=qoltanba-cli/pcsc scripts/ncalayer-tests.sh
+# Then once through a real browser: headless Chromium (Debian's), trusting
+# qoltanba's local CA only through `qoltanba layer trust`, signs from a page
+# with the same client; and fails without that trust.
+QOLTANBA_NCALAYER_FEATURES=qoltanba-cli/pcsc scripts/ncalayer-browser-test.sh
 
 stage "bindings"
 # Kotlin (JVM and Android flavours) and Swift generated from the library and

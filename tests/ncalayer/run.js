@@ -10,7 +10,8 @@ const path = require('node:path');
 const harness = require('./harness');
 
 (async () => {
-  const work = process.env.QOLTANBA_NCALAYER_WORK || fs.mkdtempSync(path.join(os.tmpdir(), 'qoltanba-ncalayer-'));
+  const given = process.env.QOLTANBA_NCALAYER_WORK;
+  const work = given || fs.mkdtempSync(path.join(os.tmpdir(), 'qoltanba-ncalayer-'));
   // A work directory prepared before (QOLTANBA_NCALAYER_WORK) is reused.
   const fx = fs.existsSync(path.join(work, 'fixtures.json')) ? harness.fixtures(work) : await harness.prepare(work);
   const layer = await harness.startLayer({ work, args: ['--key-file', fx.keyFiles.rsa.sign] });
@@ -21,5 +22,7 @@ const harness = require('./harness');
     stdio: 'inherit',
     env: { ...process.env, QOLTANBA_NCALAYER_WORK: work, NODE_EXTRA_CA_CERTS: ca },
   });
+  // A directory made here goes; a given one stays for the next run.
+  if (!given) fs.rmSync(work, { recursive: true, force: true });
   process.exit(result.status === null ? 1 : result.status);
 })().catch((e) => { console.error(e); process.exit(1); });

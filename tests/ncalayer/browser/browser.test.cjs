@@ -15,9 +15,9 @@
 // open (nothing is asked on the terminal).
 //
 // Run by scripts/ncalayer-browser-test.sh (which installs Chromium,
-// libnss3-tools and the pinned npm packages, and builds the binaries).
+// libnss3-tools and the pinned npm packages into tests/ncalayer/node_modules,
+// and builds the binaries).
 // Environment:
-//   NODE_PATH              node_modules with puppeteer-core, ncalayer-js-client, ws
 //   QOLTANBA_BIN_DIR       the binaries (harness.js; default target/debug)
 //   QOLTANBA_NCALAYER_WORK a work directory prepared by the harness (reused)
 //   CHROMIUM               the browser (default /usr/bin/chromium)
