@@ -97,6 +97,11 @@ impl NssDb {
 /// Firefox profile with a `cert9.db` (plain, snap, flatpak; on macOS the
 /// Application Support profiles). Sorted, each once.
 pub fn browser_databases(home: &Path) -> Vec<NssDb> {
+    // On Windows, `certutil` is Windows's own tool, not NSS's: no database
+    // is touched there, and the OS-store command does the work.
+    if cfg!(windows) {
+        return Vec::new();
+    }
     let mut dbs = vec![NssDb {
         path: home.join(".pki/nssdb"),
         kind: NssDbKind::Shared,

@@ -1,5 +1,6 @@
 //! `qoltanba layer trust [--remove]` through the real binary, with a
 //! temporary HOME holding a Firefox profile, judged by the real `certutil`.
+#![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed run
 
 mod support;
 

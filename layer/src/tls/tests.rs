@@ -235,3 +235,39 @@ fn every_tls_error_has_its_words_in_three_languages() {
         assert_eq!(e.localize(Locale::En), e.to_string());
     }
 }
+
+/// NSS (Firefox, Chromium on Linux) as the judge too: with a CA of our
+/// shape trusted, a certificate it signed for egov.kz does not verify, one
+/// for the loopback names does.
+#[test]
+fn nss_refuses_a_real_site_under_a_ca_of_this_shape() {
+    use qoltanba_testkit::nss;
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("nssdb");
+    nss::create(&db);
+    let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params(now()), &ca_key).unwrap();
+    let ca_file = tmp.path().join("ca.der");
+    fs::write(&ca_file, ca.der().as_ref()).unwrap();
+    let add = nss::certutil(
+        &db,
+        &[
+            "-A",
+            "-n",
+            "shape",
+            "-t",
+            "C,,",
+            "-i",
+            ca_file.to_str().unwrap(),
+        ],
+    );
+    assert!(add.status.success(), "{add:?}");
+    let key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).unwrap();
+    let site = [SanType::DnsName("egov.kz".try_into().unwrap())];
+    let site = leaf_params(now(), &site).signed_by(&key, &ca).unwrap();
+    assert!(!nss::server_cert_verifies(&db, site.der(), tmp.path()));
+    let loopback = leaf_params(now(), &loopback_names().unwrap())
+        .signed_by(&key, &ca)
+        .unwrap();
+    assert!(nss::server_cert_verifies(&db, loopback.der(), tmp.path()));
+}
