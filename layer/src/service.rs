@@ -87,7 +87,10 @@ impl Service {
         match request {
             Request::GetActiveTokens => {
                 let mut storages: Vec<String> = Vec::new();
-                for source in self.sources.iter().filter(|s| s.is_hardware()) {
+                for source in self.sources.iter_mut().filter(|s| s.is_hardware()) {
+                    if !source.is_present() {
+                        continue;
+                    }
                     if !storages.iter().any(|s| s == source.storage()) {
                         storages.push(source.storage().to_owned());
                     }

@@ -331,6 +331,14 @@ test('the simulator ID card: getActiveTokens, createCMSSignatureFromBase64 with 
   });
 });
 
+test('getActiveTokens lists only hardware that is there', async () => {
+  await withLayer(['--key-file', fx.keyFiles.rsa.sign, '--simulator', path.join(work, 'no-such-card.sim')], async (layer) => {
+    const client = await h.connect(layer, { origin: PORTAL });
+    assert.deepEqual(await client.getActiveTokens(), []);
+    client.wsConnection.close();
+  });
+});
+
 test('bad requests get NCALayer\'s replies; a second page is turned away', async () => {
   await withLayer(['--key-file', fx.keyFiles.rsa.sign], async (layer) => {
     const client = await h.connect(layer, { origin: PORTAL });
