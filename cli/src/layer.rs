@@ -6,7 +6,7 @@
 //! allow-list of portals; `trust` makes the browsers trust qoltanba's local
 //! CA (qoltanba_layer::trust). docs/ncalayer.md has the protocol and the model.
 
-use std::io::{BufRead, Write};
+use std::io::{BufRead, IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -140,6 +140,13 @@ fn run_serve(dir: &Path, args: ServeArgs, ctx: &Context) -> Result<(), CliError>
             "--listen {} is not a loopback address; qoltanba answers pages on this computer only (use 127.0.0.1:13579)",
             args.listen
         )));
+    }
+    // Every request is put to the citizen here; without a terminal nothing
+    // could be allowed, and a server that refuses everything helps no one.
+    if !std::io::stdin().is_terminal() {
+        return Err(CliError::usage(
+            "qoltanba layer serve asks you on its terminal before each signature; run it in a terminal",
+        ));
     }
     let sources = key_sources(&args)?;
     if sources.is_empty() {
