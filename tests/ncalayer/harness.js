@@ -247,11 +247,16 @@ class Layer {
     this.child.stdin.write(`${text}\r`);
   }
 
+  // SIGTERM to the pseudo-terminal's whole process group (script and
+  // qoltanba), SIGKILL if it is still there after 5 s: a failed test never
+  // leaves a server behind or hangs the suite.
   stop() {
     return new Promise((resolve) => {
-      if (this.child.exitCode !== null) { resolve(); return; }
-      this.child.once('exit', () => resolve());
-      this.child.kill('SIGTERM');
+      if (this.child.exitCode !== null || this.child.signalCode !== null) { resolve(); return; }
+      const group = (signal) => { try { process.kill(-this.child.pid, signal); } catch (e) { /* gone */ } };
+      const timer = setTimeout(() => group('SIGKILL'), 5000);
+      this.child.once('exit', () => { clearTimeout(timer); resolve(); });
+      group('SIGTERM');
     });
   }
 }
@@ -273,7 +278,8 @@ async function startLayer({ work, args = [], env = {} }) {
   };
   // Secrets come from the prompt only, as the citizen types them.
   for (const name of ['QOLTANBA_PASSWORD', 'QOLTANBA_PIN', 'QOLTANBA_CAN', 'QOLTANBA_TOKEN_PIN']) delete childEnv[name];
-  const child = spawn('script', ['-qfec', command, '/dev/null'], { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+  // A process group of its own, so that stop() reaches qoltanba too.
+  const child = spawn('script', ['-qfec', command, '/dev/null'], { env: childEnv, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
   const layer = new Layer(child, port, fx.layerHome);
   await waitForPort(port, child, Date.now() + 60000);
   // `--json` prints where the local CA is once it listens.

@@ -318,7 +318,7 @@ test('key file (GOST 2015): CMS and CAdES verified by the GOST peer and by qolta
   });
 });
 
-test('the simulator ID card: getActiveTokens, createCMSSignatureFromBase64 with CAN and PIN asked', async () => {
+test('the simulator ID card: getActiveTokens, CMS, basics CMS and signXml, CAN and PIN asked each time', async () => {
   await withLayer(['--simulator', fx.card], async (layer) => {
     const client = await h.connect(layer, { origin: PORTAL });
     assert.deepEqual(await client.getActiveTokens(), ['AKKZIDCardStore']);
@@ -327,6 +327,22 @@ test('the simulator ID card: getActiveTokens, createCMSSignatureFromBase64 with 
     await layer.answer(/CAN[^\n]*: /, fx.can);
     await layer.answer(/PIN: /, fx.pin);
     assert.deepEqual(opensslVerify(Buffer.from(await pending, 'base64')), DOCUMENT);
+
+    // No extKeyUsageOids: both of the card's keys fit; the citizen picks the SIGN one.
+    const basics = client.basicsSignCMS(['AKKZIDCardStore'], DOCUMENT.toString('base64'),
+      { decode: true, encapsulate: false }, { extKeyUsageOids: [] }, 'kk');
+    await layer.answer(PICK, '1');
+    await layer.answer(/CAN[^\n]*: /, fx.can);
+    await layer.answer(/PIN: /, fx.pin);
+    await layer.waitFor(/\d\) ТЕСТОВ ТЕСТ \(IIN \d{12}\), AUTH, ECDSA-P256, until [-\d]+ — ID card slot-\d+-auth/);
+    await layer.answer(/Which certificate\? Number \(1-2\), or n to refuse: /, '2');
+    assert.deepEqual(opensslVerify(pem(await basics), DOCUMENT), DOCUMENT);
+
+    const xml = client.signXml('AKKZIDCardStore', XML, 'SIGNATURE', '', '');
+    await layer.answer(PICK, '1');
+    await layer.answer(/CAN[^\n]*: /, fx.can);
+    await layer.answer(/PIN: /, fx.pin);
+    xmlsecVerify(await xml, 'ecdsa.cer');
     client.wsConnection.close();
   });
 });
