@@ -5,10 +5,11 @@
 # target/npm-cache) drives `qoltanba layer serve` over wss, answered on its
 # terminal (a pseudo-terminal made by util-linux `script`) as a citizen
 # answers; signatures are checked by `openssl cms -verify`, `xmlsec1
-# --verify` and qoltanba's own verifier (GOST). Installs what is missing
-# (openssl, xmlsec1, util-linux's script) with apt, as scripts/test.sh does.
+# --verify`, the GOST peer (gostcrypto) and qoltanba's own verifier (GOST).
+# Installs what is missing (openssl, xmlsec1, util-linux's script with apt,
+# gostcrypto with pip), as scripts/test.sh does.
 #
-#   scripts/ncalayer-tests.sh [TEST_FILE…]     (default: tests/ncalayer/suite.test.js)
+#   scripts/ncalayer-tests.sh [TEST_FILE…] [--test-name-pattern=RE]   (default: tests/ncalayer/suite.test.js)
 #
 # QOLTANBA_NCALAYER_FEATURES: cargo features for the binaries (scripts/test.sh
 # passes its own, so nothing is rebuilt); QOLTANBA_NCALAYER_WORK: reuse a
@@ -26,6 +27,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+fi
+if ! python3 -c "import gostcrypto" >/dev/null 2>&1; then
+    echo "installing: gostcrypto (PyPI)"
+    python3 -m pip install --quiet --disable-pip-version-check gostcrypto==1.2.5
 fi
 for tool in node npm python3; do
     command -v "$tool" >/dev/null 2>&1 || { echo "$tool is needed (Node 18 or later, Python 3)" >&2; exit 1; }

@@ -345,6 +345,10 @@ impl KeySource for CardSource {
     fn is_hardware(&self) -> bool {
         true
     }
+    /// The card answers in its reader (no CAN or PIN needed to ask).
+    fn is_present(&mut self) -> bool {
+        crate::card::detect(&self.args).is_ok()
+    }
     fn label(&self) -> String {
         match (&self.args.reader, &self.args.simulator) {
             (Some(reader), _) => format!("ID card in {reader}"),
@@ -386,6 +390,12 @@ impl KeySource for TokenSource {
     }
     fn label(&self) -> String {
         format!("token ({})", self.module.display())
+    }
+    /// The module loads and a token is inserted (no PIN needed to ask).
+    fn is_present(&mut self) -> bool {
+        qoltanba_token::Module::open(&self.module)
+            .and_then(|m| m.token(self.label.as_deref()))
+            .is_ok()
     }
     fn open(&mut self) -> Result<Vec<OpenedKey>, KeySourceError> {
         let session = crate::token::login(

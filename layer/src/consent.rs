@@ -148,8 +148,8 @@ impl KeyChoice {
             holder: holder.full_name().unwrap_or_default(),
             iin: holder.iin_digits(),
             serial: cert.serial_hex(),
-            purpose: format!("{:?}", cert.purpose()).to_lowercase(),
-            algorithm: format!("{:?}", cert.key_algorithm()),
+            purpose: cert.purpose().to_string(),
+            algorithm: cert.key_algorithm().to_string(),
             not_after: cert.not_after().date().to_string(),
         }
     }

@@ -34,6 +34,11 @@ pub trait KeySource: Send {
     fn storage(&self) -> &str;
     /// A device that is plugged in or not (listed by `getActiveTokens`).
     fn is_hardware(&self) -> bool;
+    /// Whether the device is there now (asked without any secret);
+    /// `getActiveTokens` lists only hardware that is present.
+    fn is_present(&mut self) -> bool {
+        true
+    }
     /// What the citizen sees in the consent prompt.
     fn label(&self) -> String;
     /// The keys in it, asking the citizen for the password or PIN as needed.

@@ -87,7 +87,10 @@ impl Service {
         match request {
             Request::GetActiveTokens => {
                 let mut storages: Vec<String> = Vec::new();
-                for source in self.sources.iter().filter(|s| s.is_hardware()) {
+                for source in self.sources.iter_mut().filter(|s| s.is_hardware()) {
+                    if !source.is_present() {
+                        continue;
+                    }
                     if !storages.iter().any(|s| s == source.storage()) {
                         storages.push(source.storage().to_owned());
                     }
@@ -243,7 +246,9 @@ impl Service {
         };
         if remember && let Some(origin) = origin {
             // Only https origins go on the list; others are allowed this once.
-            let _ = self.origins.allow(origin);
+            if let Err(e) = self.origins.allow(origin) {
+                tracing::warn!("the origin stays off the allow-list: {e}");
+            }
         }
         let label = self.sources[chosen].label();
         let keys = match self.sources[chosen].open() {
@@ -304,7 +309,7 @@ fn key_info(key: &OpenedKey) -> Value {
     json!({
         "alias": key.label,
         "keyId": cert.subject_key_id().map(hex::encode).unwrap_or_default(),
-        "algorithm": format!("{:?}", cert.key_algorithm()),
+        "algorithm": cert.key_algorithm().to_string(),
         "subjectCn": cn(&subject),
         "subjectDn": subject,
         "issuerCn": cn(&issuer),

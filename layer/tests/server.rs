@@ -115,6 +115,14 @@ impl Drop for Running {
 }
 
 async fn start(allow: bool, max_frame: usize) -> Running {
+    start_with_tsa(allow, max_frame, None).await
+}
+
+async fn start_with_tsa(
+    allow: bool,
+    max_frame: usize,
+    tsa: Option<qoltanba_core::tsa::TimestampAuthority>,
+) -> Running {
     let dir = tempfile::tempdir().unwrap();
     let identity = LocalIdentity::load_or_create(&dir.path().join("layer")).unwrap();
     let opened = Arc::new(AtomicUsize::new(0));
@@ -133,7 +141,8 @@ async fn start(allow: bool, max_frame: usize) -> Running {
         Vec::new(),
     )
     // The test key files were valid then.
-    .judged_at(Some(time::macros::datetime!(2024-06-01 00:00 UTC)));
+    .judged_at(Some(time::macros::datetime!(2024-06-01 00:00 UTC)))
+    .with_tsa(tsa);
     let service = Arc::new(Mutex::new(service));
     let listener = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -392,4 +401,61 @@ async fn allowed_signs_with_the_chosen_key_and_the_reply_carries_no_secret() {
             .unwrap()
             .contains("CN=")
     );
+}
+
+/// A time-stamp asked for and a TSA configured: the TSA is asked. The
+/// test TSA (`openssl ts`) takes no Streebog imprint, so the GOST test key's
+/// signature gets the TSA's refusal as a typed error reply and no
+/// signature; CAdES-T that a TSA grants is the Node suite's (an RSA key).
+#[tokio::test]
+async fn basics_with_a_tsa_profile_asks_the_configured_tsa() {
+    let dir = tempfile::tempdir().unwrap();
+    let tsa = qoltanba_testkit::tsa::TestTsa::start(dir.path());
+    let running = start_with_tsa(
+        true,
+        1 << 20,
+        Some(qoltanba_core::tsa::TimestampAuthority::new(tsa.url("ok"))),
+    )
+    .await;
+    let mut ws = page(&running, "https://egov.kz").await;
+    next_text(&mut ws).await;
+    let reply = ask(
+        &mut ws,
+        r#"{"module":"kz.gov.pki.knca.basics","method":"sign","args":{"allowedStorages":["PKCS12"],"format":"cms","data":["MTEK"],"signingParams":{"decode":true,"encapsulate":true,"digested":false,"tsaProfile":{}},"signerParams":{"extKeyUsageOids":[]},"locale":"ru","outputCert":true}}"#,
+    )
+    .await;
+    assert_eq!(reply["status"], false, "{reply}");
+    assert_eq!(reply["code"], "SIGN_ERROR", "{reply}");
+    assert!(
+        reply["message"]
+            .as_str()
+            .unwrap()
+            .contains("Message digest algorithm is not supported"),
+        "{reply}"
+    );
+    assert_eq!(running.service.lock().unwrap().signatures_made(), 0);
+    // Without a time-stamp asked for, the same request signs (CAdES-BES, PEM, the certificate).
+    let reply = ask(
+        &mut ws,
+        r#"{"module":"kz.gov.pki.knca.basics","method":"sign","args":{"allowedStorages":["PKCS12"],"format":"cms","data":["MTEK"],"signingParams":{"decode":true,"encapsulate":true},"signerParams":{"extKeyUsageOids":[]},"locale":"ru","outputCert":true}}"#,
+    )
+    .await;
+    assert_eq!(reply["status"], true, "{reply}");
+    let pem = reply["body"]["result"][0].as_str().unwrap();
+    assert!(pem.starts_with("-----BEGIN CMS-----\n"), "{pem}");
+    assert!(
+        reply["body"]["certificate"]
+            .as_str()
+            .unwrap()
+            .starts_with("-----BEGIN CERTIFICATE-----")
+    );
+    use base64::Engine as _;
+    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .unwrap();
+    let verified = qoltanba_pki::signed_message::verify_document(&der, None).unwrap();
+    assert_eq!(verified.content, b"11\n");
+    assert!(verified.names_signing_certificate, "CAdES-BES");
+    assert!(verified.timestamp.is_none());
 }

@@ -87,7 +87,8 @@ pub enum SignedMessageError {
     },
     #[error("a signature over a given hash cannot carry the document; sign it detached")]
     DigestAttached,
-    #[error("the signature time-stamp does not hold: {0}")]
+    /// The signature's time-stamp (CAdES-T) does not hold.
+    #[error(transparent)]
     Timestamp(#[from] crate::tsp::TimestampError),
 }
 

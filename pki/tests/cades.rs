@@ -495,6 +495,51 @@ fn wrong_tsa_answers_are_refused() {
         add_signature_timestamp(&another, &request, &response).unwrap_err(),
         TimestampError::ImprintMismatch
     );
+    // A token whose signer is no TSA: the TSA's own TSTInfo (right nonce,
+    // right imprint) signed by openssl with the citizen's signing
+    // certificate, which lacks the timeStamping purpose.
+    let (_, good) = tsa.post("ok", request.der());
+    let parts: Vec<der::Any> = Decode::from_der(&good).unwrap();
+    let token = ContentInfo::from_der(&parts[1].to_der().unwrap()).unwrap();
+    let token: SignedData = token.content.decode_as().unwrap();
+    let tst_info: OctetString = token
+        .encap_content_info
+        .econtent
+        .unwrap()
+        .decode_as()
+        .unwrap();
+    std::fs::write(dir.path().join("tstinfo.der"), tst_info.as_bytes()).unwrap();
+    openssl_ok(
+        dir.path(),
+        &[
+            "cms",
+            "-sign",
+            "-binary",
+            "-nodetach",
+            "-econtent_type",
+            "1.2.840.113549.1.9.16.1.4",
+            "-in",
+            "tstinfo.der",
+            "-signer",
+            "ec.pem",
+            "-inkey",
+            "ec.p8",
+            "-md",
+            "sha256",
+            "-outform",
+            "DER",
+            "-out",
+            "not-a-tsa.der",
+        ],
+    );
+    let not_a_tsa = std::fs::read(dir.path().join("not-a-tsa.der")).unwrap();
+    let signed_by_citizen = vec![parts[0].clone(), der::Any::from_der(&not_a_tsa).unwrap()]
+        .to_der()
+        .unwrap();
+    assert_eq!(
+        add_signature_timestamp(&signed, &request, &signed_by_citizen).unwrap_err(),
+        TimestampError::NotATimestampAuthority
+    );
     // Not a signature at all.
     assert_eq!(
         timestamp_request(b"not a cms").unwrap_err(),

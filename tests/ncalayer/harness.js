@@ -149,6 +149,38 @@ print(row[0].rsplit(' ', 1)[1])`, path.join(ra, 'ra.db'), String(number)], { enc
   }
 }
 
+// A real RFC 3161 TSA on loopback: `openssl ts -reply` behind the test
+// kit's testkit/peers/tsa_peer.py, its CA and TSA certificate made here with
+// the openssl binary (as testkit::tsa makes them). {url(mode), caPem, stop()}.
+async function startTsa(dir) {
+  fs.mkdirSync(dir, { recursive: true });
+  const ssl = (...args) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
+  ssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'ca.key');
+  ssl('req', '-x509', '-new', '-key', 'ca.key', '-subj', '/C=KZ/CN=TEST TSA ROOT', '-days', '30', '-out', 'ca.pem',
+    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign');
+  ssl('genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', 'tsa.key');
+  fs.writeFileSync(path.join(dir, 'tsa.ext'), 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\n');
+  ssl('req', '-new', '-key', 'tsa.key', '-subj', '/C=KZ/CN=TEST TSA', '-out', 'tsa.csr');
+  ssl('x509', '-req', '-in', 'tsa.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-days', '10', '-set_serial', '77', '-extfile', 'tsa.ext', '-out', 'tsa.pem');
+  fs.writeFileSync(path.join(dir, 'serial'), '01\n');
+  const section = (name, digests) => `[ ${name} ]\nserial = ${dir}/serial\ncrypto_device = builtin\n`
+    + `signer_cert = ${dir}/tsa.pem\nsigner_key = ${dir}/tsa.key\nsigner_digest = sha256\n`
+    + `default_policy = 1.2.3.4.1\ndigests = ${digests}\naccuracy = secs:1, millisecs:500\nordering = yes\n`
+    + 'tsa_name = yes\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n\n';
+  fs.writeFileSync(path.join(dir, 'tsa.cnf'), section('tsa_ok', 'sha256, sha512') + section('tsa_reject', 'sha384'));
+  const child = spawn('python3', [path.join(ROOT, 'testkit', 'peers', 'tsa_peer.py'), path.join(dir, 'tsa.cnf')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const port = await new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout.on('data', (d) => { out += d; const m = out.match(/^(\d+)\n/); if (m) resolve(m[1]); });
+    child.once('exit', (code) => reject(new Error(`tsa_peer.py exited with ${code}`)));
+  });
+  return {
+    url: (mode = 'ok') => `http://127.0.0.1:${port}/${mode}`,
+    caPem: path.join(dir, 'ca.pem'),
+    stop: () => child.kill(),
+  };
+}
+
 function fixtures(work) {
   return JSON.parse(fs.readFileSync(path.join(work, 'fixtures.json'), 'utf8'));
 }
@@ -265,4 +297,4 @@ async function connect(layer, { origin } = {}) {
   return client;
 }
 
-module.exports = { binaries, prepare, fixtures, startLayer, connect, iin, PASSWORD, PIN, CAN };
+module.exports = { binaries, prepare, fixtures, startLayer, connect, startTsa, iin, PASSWORD, PIN, CAN };

@@ -17,8 +17,12 @@ const harness = require('./harness');
   const layer = await harness.startLayer({ work, args: ['--key-file', fx.keyFiles.rsa.sign] });
   await layer.stop();
   const ca = layer.caPath;
-  const files = process.argv.slice(2).length ? process.argv.slice(2) : [path.join(__dirname, 'suite.test.js')];
-  const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...files], {
+  // Arguments: test files, and node --test flags (e.g. --test-name-pattern=…).
+  const args = process.argv.slice(2);
+  const flags = args.filter((a) => a.startsWith('--'));
+  let files = args.filter((a) => !a.startsWith('--'));
+  if (files.length === 0) files = [path.join(__dirname, 'suite.test.js')];
+  const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...flags, ...files], {
     stdio: 'inherit',
     env: { ...process.env, QOLTANBA_NCALAYER_WORK: work, NODE_EXTRA_CA_CERTS: ca },
   });

@@ -227,6 +227,35 @@ test('key file (RSA): signXml, signXmls, basics xml verified by xmlsec1; createC
   });
 });
 
+test('CAdES-T: basics with a tsaProfile and serve --tsa: the TSA\'s token in the signature, read by openssl and qoltanba', async () => {
+  const tsa = await h.startTsa(fs.mkdtempSync(path.join(work, 'tsa-')));
+  try {
+    await withLayer(['--key-file', fx.keyFiles.rsa.sign, '--tsa', tsa.url('ok')], async (layer) => {
+      const client = await h.connect(layer, { origin: PORTAL });
+      const pending = client.basicsSignCMS(['PKCS12'], DOCUMENT.toString('base64'),
+        { decode: true, encapsulate: true, digested: false, tsaProfile: {} }, { extKeyUsageOids: [] }, 'ru');
+      await layer.answer(PICK, '1');
+      await layer.answer("The key files' password: ", fx.password);
+      // basicsSignCMS unwraps a single document's array (forceSingleSignature).
+      const signed = await pending;
+      assert.equal(typeof signed, 'string');
+      const der = pem(signed);
+      assert.deepEqual(opensslVerify(der), DOCUMENT);
+      // The signatureTimeStampToken (id-aa-signatureTimeStampToken) is in the
+      // unsigned attributes; openssl ts checks it against the TSA's CA.
+      const dir = fs.mkdtempSync(path.join(work, 't-'));
+      fs.writeFileSync(path.join(dir, 'sig.p7s'), der);
+      const printed = execFileSync('openssl', ['cms', '-cmsout', '-print', '-inform', 'DER', '-in', path.join(dir, 'sig.p7s')], { encoding: 'utf8' });
+      assert.match(printed, /id-smime-aa-timeStampToken|1\.2\.840\.113549\.1\.9\.16\.2\.14/);
+      const check = qoltanbaVerify(der);
+      assert.ok(check.timestamped_at, `qoltanba reads the time-stamp: ${JSON.stringify(check)}`);
+      client.wsConnection.close();
+    });
+  } finally {
+    tsa.stop();
+  }
+});
+
 test('key file (ECDSA): signXml verified by xmlsec1', async () => {
   await withLayer(['--key-file', fx.keyFiles.p256.sign], async (layer) => {
     const client = await h.connect(layer, { origin: PORTAL });
@@ -258,14 +287,33 @@ test('the desktop keystore (as PKCS12): the SIGN key chosen among its keys; veri
   });
 });
 
-test('key file (GOST 2015): CMS verified by qoltanba', async () => {
+// The independent GOST peer (gostcrypto) checks a GOST CMS: tests/ncalayer/gost_cms.py.
+function gostPeerVerify(cmsDer, content) {
+  const dir = fs.mkdtempSync(path.join(work, 'g-'));
+  fs.writeFileSync(path.join(dir, 'sig.p7s'), cmsDer);
+  const args = [path.join(__dirname, 'gost_cms.py'), path.join(dir, 'sig.p7s')];
+  if (content) { fs.writeFileSync(path.join(dir, 'doc'), content); args.push(path.join(dir, 'doc')); }
+  execFileSync('python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+test('key file (GOST 2015): CMS and CAdES verified by the GOST peer and by qoltanba', async () => {
   await withLayer(['--key-file', fx.keyFiles.gost2015.sign], async (layer) => {
     const client = await h.connect(layer, { origin: PORTAL });
     const pending = client.createCMSSignatureFromBase64('PKCS12', DOCUMENT.toString('base64'), 'SIGNATURE', true);
     await layer.answer(PICK, '1');
     await layer.answer("The key files' password: ", fx.password);
-    const check = qoltanbaVerify(Buffer.from(await pending, 'base64'));
-    assert.equal(check.chains_to_trusted_root, true);
+    const attached = Buffer.from(await pending, 'base64');
+    gostPeerVerify(attached);
+    assert.equal(qoltanbaVerify(attached).chains_to_trusted_root, true);
+    // The peer does say no: the same signature over another document.
+    assert.throws(() => gostPeerVerify(attached, Buffer.from('another document')));
+
+    const cades = client.createCAdESFromBase64('PKCS12', DOCUMENT.toString('base64'), 'SIGNATURE', false);
+    await layer.answer(PICK, '1');
+    await layer.answer("The key files' password: ", fx.password);
+    const detached = Buffer.from(await cades, 'base64');
+    gostPeerVerify(detached, DOCUMENT);
+    assert.equal(qoltanbaVerify(detached, DOCUMENT).chains_to_trusted_root, true);
     client.wsConnection.close();
   });
 });
@@ -279,6 +327,14 @@ test('the simulator ID card: getActiveTokens, createCMSSignatureFromBase64 with 
     await layer.answer(/CAN[^\n]*: /, fx.can);
     await layer.answer(/PIN: /, fx.pin);
     assert.deepEqual(opensslVerify(Buffer.from(await pending, 'base64')), DOCUMENT);
+    client.wsConnection.close();
+  });
+});
+
+test('getActiveTokens lists only hardware that is there', async () => {
+  await withLayer(['--key-file', fx.keyFiles.rsa.sign, '--simulator', path.join(work, 'no-such-card.sim')], async (layer) => {
+    const client = await h.connect(layer, { origin: PORTAL });
+    assert.deepEqual(await client.getActiveTokens(), []);
     client.wsConnection.close();
   });
 });

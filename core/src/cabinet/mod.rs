@@ -357,7 +357,9 @@ impl Cabinet {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tsa::TsaError;
     use qoltanba_l10n::{Locale, Localize, has_message, try_render};
+    use qoltanba_pki::tsp::TimestampError;
 
     /// Every error a cabinet call can give (its own and the documents')
     /// has its words in Kazakh, Russian and English.
@@ -382,8 +384,58 @@ mod tests {
             CabinetError::Document(SignedMessageError::UnsupportedSignature("1.2".into())),
             CabinetError::Document(SignedMessageError::UnsupportedSigner("dsa".into())),
             CabinetError::Document(SignedMessageError::KeyMismatch),
+            CabinetError::Document(SignedMessageError::SigningCertificateMismatch),
+            CabinetError::Document(SignedMessageError::DigestAttached),
+            CabinetError::Document(SignedMessageError::DigestLength {
+                algorithm: "SHA-256",
+                expected: 32,
+                got: 31,
+            }),
             CabinetError::Key(RenewalError::Declined),
         ];
+        let timestamp_errors = [
+            TimestampError::NotASignature,
+            TimestampError::Malformed,
+            TimestampError::Rejected {
+                status: 2,
+                detail: ": bad alg".into(),
+            },
+            TimestampError::Rejected {
+                status: 2,
+                detail: String::new(),
+            },
+            TimestampError::NoToken,
+            TimestampError::NonceMismatch,
+            TimestampError::ImprintMismatch,
+            TimestampError::UnsupportedDigest("1.2".into()),
+            TimestampError::BadToken("x".into()),
+            TimestampError::NotATimestampAuthority,
+        ];
+        let tsa_errors = [
+            TsaError::BadUrl("ftp://x".into()),
+            TsaError::Unreachable("refused".into()),
+            TsaError::Timeout,
+            TsaError::Http(500),
+            TsaError::ContentType("text/html".into()),
+            TsaError::TooLarge,
+            TsaError::BadRoot,
+        ];
+        let errors = errors
+            .into_iter()
+            .chain(
+                timestamp_errors
+                    .iter()
+                    .cloned()
+                    .map(|e| CabinetError::Document(SignedMessageError::Timestamp(e))),
+            )
+            .chain(
+                timestamp_errors
+                    .clone()
+                    .into_iter()
+                    .map(|e| CabinetError::Tsa(TsaError::Timestamp(e))),
+            )
+            .chain(tsa_errors.into_iter().map(CabinetError::Tsa))
+            .collect::<Vec<_>>();
         for e in &errors {
             let text = e.text();
             for locale in Locale::ALL {

@@ -5,7 +5,7 @@
 //! their sources, and what is refused).
 //!
 //! Formats and crypto only: the caller hands in the document as text and a
-//! [`Signer`]; trust in the signer's certificate (chain, validity,
+//! [`Signer`](crate::crypto::Signer); trust in the signer's certificate (chain, validity,
 //! revocation) is the caller's, as for signed messages.
 //!
 //! Documents are read with roxmltree, which refuses DTDs (so no entity
@@ -59,13 +59,13 @@ pub const MAX_XML_DEPTH: usize = 256;
 /// Reference's transform.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum C14n {
-    /// Canonical XML 1.0 (http://www.w3.org/TR/2001/REC-xml-c14n-20010315),
+    /// Canonical XML 1.0 (`http://www.w3.org/TR/2001/REC-xml-c14n-20010315`),
     /// what NCALayer's signXml uses; the Reference's transform is written as
     /// NCA writes it, `…#WithComments`, which for a same-document reference
     /// yields the same bytes (comments are not part of it, XML-DSig §4.4.3.3).
     #[default]
     Inclusive,
-    /// Exclusive XML Canonicalization 1.0 (http://www.w3.org/2001/10/xml-exc-c14n#).
+    /// Exclusive XML Canonicalization 1.0 (`http://www.w3.org/2001/10/xml-exc-c14n#`).
     Exclusive,
 }
 
@@ -253,7 +253,62 @@ fn parse(xml: &str) -> Result<Document<'_>, XmlSignatureError> {
     if depth(doc.root()) > MAX_XML_DEPTH {
         return Err(XmlSignatureError::TooDeep(MAX_XML_DEPTH));
     }
+    // roxmltree lets a repeated default declaration (`xmlns="a" xmlns="b"`)
+    // through; XML forbids any repeated attribute, and a parser that reads
+    // another namespace than the signer's is how signatures get bypassed.
+    for element in doc.descendants().filter(|n| n.is_element()) {
+        let names = start_tag_attribute_names(&xml[element.range()]);
+        if let Some(name) = names
+            .iter()
+            .enumerate()
+            .find_map(|(i, n)| names[..i].contains(n).then_some(n))
+        {
+            let pos = doc.text_pos_at(element.range().start);
+            return Err(XmlSignatureError::Malformed(format!(
+                "attribute {name} is repeated at {pos}"
+            )));
+        }
+    }
     Ok(doc)
+}
+
+/// The attribute names (namespace declarations included) of the start tag
+/// `element` begins with, as written.
+fn start_tag_attribute_names(element: &str) -> Vec<&str> {
+    let bytes = element.as_bytes();
+    let mut i = 1;
+    let skip_space = |i: &mut usize| {
+        while *i < bytes.len() && bytes[*i].is_ascii_whitespace() {
+            *i += 1;
+        }
+    };
+    // The element's name.
+    while i < bytes.len() && !bytes[i].is_ascii_whitespace() && !matches!(bytes[i], b'/' | b'>') {
+        i += 1;
+    }
+    let mut names = Vec::new();
+    loop {
+        skip_space(&mut i);
+        if i >= bytes.len() || matches!(bytes[i], b'/' | b'>') {
+            return names;
+        }
+        let start = i;
+        while i < bytes.len() && !bytes[i].is_ascii_whitespace() && bytes[i] != b'=' {
+            i += 1;
+        }
+        names.push(&element[start..i]);
+        skip_space(&mut i);
+        i += 1; // '='
+        skip_space(&mut i);
+        let Some(&quote) = bytes.get(i) else {
+            return names;
+        };
+        i += 1;
+        while i < bytes.len() && bytes[i] != quote {
+            i += 1;
+        }
+        i += 1;
+    }
 }
 
 /// The text is UTF-8 already (a `&str`); a declaration naming another

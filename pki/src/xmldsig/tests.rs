@@ -156,6 +156,11 @@ fn the_parser_refuses_dtds_entities_depth_size_and_other_encodings() {
     ));
     assert!(parse("<?xml version='1.0' encoding='utf-8'?><a/>").is_ok());
     assert!(matches!(
+        parse("<a xmlns=\"urn:a\" b='1' xmlns = 'urn:b'/>"),
+        Err(XmlSignatureError::Malformed(m)) if m.contains("xmlns is repeated")
+    ));
+    assert!(parse("<a xmlns='urn:a' xmlns:p='urn:a' p:x='>' x='/'/>").is_ok());
+    assert!(matches!(
         parse("<this>is not a valid XML"),
         Err(XmlSignatureError::Malformed(_))
     ));

@@ -40,6 +40,13 @@ pub fn verify_xml(xml: &str) -> Result<Vec<VerifiedXmlSignature>, XmlSignatureEr
     if signatures.is_empty() {
         return Err(XmlSignatureError::NoSignature);
     }
+    // Each signature canonicalizes what it covers, the whole document at
+    // most: bound the work.
+    if signatures.len() > MAX_SIGNATURES {
+        return Err(XmlSignatureError::SignatureStructure(format!(
+            "more than {MAX_SIGNATURES} signatures in one document"
+        )));
+    }
     signatures
         .iter()
         .enumerate()
@@ -47,11 +54,15 @@ pub fn verify_xml(xml: &str) -> Result<Vec<VerifiedXmlSignature>, XmlSignatureEr
         .collect()
 }
 
+/// The most signatures one document may carry.
+const MAX_SIGNATURES: usize = 32;
+
 fn structure(what: &str) -> XmlSignatureError {
     XmlSignatureError::SignatureStructure(what.to_string())
 }
 
-/// The element children of `node`, refusing text other than whitespace.
+/// The element children of `node` (text between them is whitespace in
+/// signXml's layout, and inside SignedInfo it is signed anyway).
 fn element_children<'a, 'input>(node: Node<'a, 'input>) -> Vec<Node<'a, 'input>> {
     node.children().filter(|c| c.is_element()).collect()
 }
