@@ -154,7 +154,11 @@ fn run_serve(dir: &Path, args: ServeArgs, ctx: &Context) -> Result<(), CliError>
             "give the keys to offer: --key-file FILE, --keystore DIR, --simulator FILE or --reader NAME, --token MODULE",
         ));
     }
-    let identity = LocalIdentity::load_or_create(dir).map_err(CliError::failed)?;
+    let identity = LocalIdentity::load_or_create(dir).map_err(CliError::said)?;
+    if identity.is_new() {
+        // First use, or the old CA expired: no browser trusts this one yet.
+        eprintln!("{}", say(&Text::new("layer-trust-needed")));
+    }
     let tls = identity.server_config().map_err(CliError::failed)?;
     let origins = Origins::load(dir).map_err(CliError::failed)?;
     let revoked: Vec<String> = crate::store::open_store()?

@@ -417,6 +417,7 @@ layer-trust-removed = { $count ->
 }
 layer-trust-os-add = qoltanba does not change the operating system's store. Programs that use it (Chrome on Windows and macOS, Safari, curl) trust the CA once you add it yourself ({ $path }):
 layer-trust-os-remove = If you added the CA to the operating system's store, remove it there too:
+layer-trust-needed = this is a new local CA: browsers trust it after `qoltanba layer trust` (run it once; again only when the CA is renewed)
 
 ## The CLI's review
 cli-review-title = The application:

@@ -407,6 +407,7 @@ layer-trust-removed = { $count ->
 }
 layer-trust-os-add = qoltanba операциялық жүйенің қоймасын өзгертпейді. Соны пайдаланатын бағдарламалар (Windows пен macOS-тағы Chrome, Safari, curl) КО-ны сіз өзіңіз қосқанда ғана сенеді ({ $path }):
 layer-trust-os-remove = Егер КО-ны операциялық жүйенің қоймасына қосқан болсаңыз, оны сол жерден де жойыңыз:
+layer-trust-needed = бұл жаңа жергілікті КО: браузерлер оған `qoltanba layer trust` орындалғаннан кейін сенеді (бір рет орындаңыз; қайта — тек КО жаңартылғанда)
 
 ## The CLI's review
 cli-review-title = Өтініш:

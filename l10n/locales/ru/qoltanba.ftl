@@ -433,6 +433,7 @@ layer-trust-removed = { $count ->
 }
 layer-trust-os-add = qoltanba не меняет хранилище операционной системы. Программы, которые им пользуются (Chrome в Windows и macOS, Safari, curl), будут доверять УЦ, когда вы добавите его сами ({ $path }):
 layer-trust-os-remove = Если вы добавляли УЦ в хранилище операционной системы, удалите его и там:
+layer-trust-needed = это новый локальный УЦ: браузеры будут доверять ему после `qoltanba layer trust` (выполните один раз; снова — только при обновлении УЦ)
 
 ## The CLI's review
 cli-review-title = Заявление:
