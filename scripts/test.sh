@@ -10,7 +10,8 @@
 # (the simulator card plays the card in its reader "Virtual PCD 00 00") and
 # libpcsclite-dev + pkg-config, which `qoltanba --features pcsc` links;
 # SoftHSM2 (softhsm2) as a real PKCS#11 token for qoltanba-token and
-# `qoltanba keys|renew --token`.
+# `qoltanba keys|renew --token`; NSS's certutil (libnss3-tools) as the judge
+# of `qoltanba layer trust`.
 # cargo-deny (scripts/deny.sh), the MSRV toolchain (scripts/msrv.sh), kotlinc
 # and JNA (scripts/kotlin-tools.sh), JUnit 4 and Debian bullseye's android.jar
 # of API 23 (scripts/android-tests.sh), the Android targets and the C cross
@@ -39,8 +40,9 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install o
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 /usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
-# xmlsec1 and python3-lxml: independent XML-signature and C14N peers (pki's xmldsig tests).
-for pkg in pcscd libpcsclite-dev vsmartcard-vpcd pkg-config softhsm2 xmlsec1 python3-lxml; do
+# xmlsec1 and python3-lxml: independent XML-signature and C14N peers (pki's xmldsig tests);
+# libnss3-tools: certutil, the judge of `qoltanba layer trust`.
+for pkg in pcscd libpcsclite-dev vsmartcard-vpcd pkg-config softhsm2 xmlsec1 python3-lxml libnss3-tools; do
     installed "$pkg" || missing+=("$pkg")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -115,6 +117,16 @@ scripts/apple-check.sh
 stage "tests"
 cargo nextest run --workspace --locked --features "$features" --no-fail-fast
 cargo test --workspace --locked --features "$features" --doc
+
+stage "ncalayer"
+# qoltanba as NCALayer driven by the npm ncalayer-js-client over wss, the
+# consent answered in a pseudo-terminal; signatures checked by openssl,
+# xmlsec1 and qoltanba's verifier (docs/ncalayer.md).
+QOLTANBA_NCALAYER_FEATURES=qoltanba-cli/pcsc scripts/ncalayer-tests.sh
+# Then once through a real browser: headless Chromium (Debian's), trusting
+# qoltanba's local CA only through `qoltanba layer trust`, signs from a page
+# with the same client; and fails without that trust.
+QOLTANBA_NCALAYER_FEATURES=qoltanba-cli/pcsc scripts/ncalayer-browser-test.sh
 
 stage "bindings"
 # Kotlin (JVM and Android flavours) and Swift generated from the library and

@@ -8,6 +8,7 @@ mod demo;
 mod error;
 mod keys;
 mod lang;
+mod layer;
 mod message;
 mod output;
 mod reminders_cmd;
@@ -76,6 +77,13 @@ enum Command {
         #[command(subcommand)]
         command: card::CardCommand,
     },
+    /// qoltanba as NCALayer: web portals sign with your keys, with your consent.
+    Layer {
+        #[command(flatten)]
+        home: layer::HomeArgs,
+        #[command(subcommand)]
+        command: layer::LayerCommand,
+    },
     /// Show a certificate file (DER or PEM).
     Cert {
         /// The certificate file.
@@ -87,6 +95,8 @@ enum Command {
 pub struct Context {
     pub json: bool,
     pub at: OffsetDateTime,
+    /// `--at` was given (else `at` is the start of the run).
+    pub at_given: bool,
 }
 
 fn parse_instant(s: &str) -> Result<OffsetDateTime, String> {
@@ -105,6 +115,7 @@ fn main() -> ExitCode {
     let ctx = Context {
         json: cli.json,
         at: cli.at.unwrap_or_else(OffsetDateTime::now_utc),
+        at_given: cli.at.is_some(),
     };
     let result = match cli.command {
         Command::Renew(args) => match renew::run_renew(*args, &ctx) {
@@ -122,6 +133,7 @@ fn main() -> ExitCode {
         Command::Application(cmd) => application::run(cmd, &ctx),
         Command::Message(cmd) => message::run(cmd, &ctx),
         Command::Card { args, command } => card::run(args, command, &ctx),
+        Command::Layer { home, command } => layer::run(home, command, &ctx),
         Command::Cert { file } => keys::show_certificate_file(&file, &ctx),
     };
     match result {

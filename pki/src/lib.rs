@@ -17,5 +17,5 @@ pub mod protocol;
 pub mod reissue;
 pub mod signed_message;
 pub mod timestamp;
-pub mod xmldsig;
 pub mod tsp;
+pub mod xmldsig;

@@ -6,6 +6,7 @@ pub mod embedded;
 pub mod fixtures;
 pub mod gost_peer;
 pub mod http_fake;
+pub mod nss;
 pub mod openapi;
 pub mod openssl;
 pub mod pki;

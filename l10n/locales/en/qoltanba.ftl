@@ -401,6 +401,24 @@ error-token-malformed = the token's { $what } is malformed ({ $detail }); the to
 error-token-bad-location = { $location } is not a token key location; expect token:SERIAL/ID-HEX
 error-token-device = the token failed to { $operation }: { $detail }
 
+## The NCALayer service: the local CA and trust
+error-layer-tls-io = cannot { $action } { $path }: { $reason }; check that the directory is yours and writable
+error-layer-tls-damaged = the local certificate files in { $path } are damaged ({ $detail }); delete the directory and run `qoltanba layer trust` again
+error-layer-tls-not-private = { $path } can be read by other users of this computer; make it private (chmod 700 on the directory, 600 on the files)
+error-layer-tls-generate = the local certificate could not be made ({ $detail }); try again
+error-layer-trust-no-certutil = certutil is not installed; install the package libnss3-tools (Debian, Ubuntu), nss-tools (Fedora) or nss (Arch, Homebrew) and run the command again
+error-layer-trust-certutil = certutil could not { $action } in the NSS database { $path }: { $detail }; close the browsers that use it and try again
+error-layer-trust-not-a-database = { $path } is not an NSS database (it has no cert9.db); give the directory that holds cert9.db
+error-layer-trust-no-home = the home directory is not known (HOME is not set); set HOME, or give the databases with --nss-db DIR
+layer-trust-installed = trusted: qoltanba's local CA ({ $nickname }) in { $path }
+layer-trust-removed = { $count ->
+    [one] removed: { $count } qoltanba CA from { $path }
+   *[other] removed: { $count } qoltanba CAs from { $path }
+}
+layer-trust-os-add = qoltanba does not change the operating system's store. Programs that use it (Chrome on Windows and macOS, Safari, curl) trust the CA once you add it yourself ({ $path }):
+layer-trust-os-remove = If you added the CA to the operating system's store, remove it there too:
+layer-trust-needed = this is a new local CA: browsers trust it after `qoltanba layer trust` (run it once; again only when the CA is renewed)
+
 ## The CLI's review
 cli-review-title = The application:
 cli-review-holder = holder:    { $name } (IIN { $iin })
@@ -416,3 +434,37 @@ cli-review-validity-unknown = validity:  as the registration authority decides
 cli-review-replaces = replaces:  { $serials }
 cli-review-question = Sign and submit this application?
 cli-renewal-needs-review = Renewal { $renewal } waits for you to confirm the application above; run: qoltanba renew --resume --confirm
+
+## qoltanba as NCALayer (qoltanba-layer): errors in the replies to a page
+## (in the page's language, changeLocale), the prompts (in the citizen's).
+
+layer-error-busy = qoltanba serves one page at a time; close the other page and try again
+layer-error-no-storage = qoltanba holds no keys of the storage { $storage }; start qoltanba layer serve with them (--key-file, --simulator, --keystore, --token)
+layer-error-no-key-fits = no key in { $source } fits this request (purpose, extended key usage, validity or revocation)
+layer-error-key = the keys could not be opened: { $detail }
+layer-error-sign = signing failed: { $detail }
+layer-error-document = the document cannot be signed: { $detail }
+layer-prompt-header = A page asks qoltanba to sign
+layer-prompt-header-keyinfo = A page asks which certificate you will sign with (no signature)
+layer-prompt-origin = page:      { $origin }
+layer-prompt-no-origin = (none: a program on this computer, not a web page)
+layer-prompt-unknown-origin = This site is not on your list of portals. Allow it only if you opened it yourself and trust it.
+layer-prompt-method = request:   { $method }
+layer-prompt-format-cms = format:    CMS, { $attached ->
+    [yes] the document inside
+   *[no] the signature only
+}
+layer-prompt-format-xml = format:    XML signature in the document
+layer-prompt-documents = documents: { $count }
+layer-prompt-document-xml = { $n }. XML, root element <{ $root }>, { $size } bytes
+layer-prompt-document-text = { $n }. text, { $size } bytes: { $excerpt }
+layer-prompt-document-hash = { $n }. the hash of a document you cannot see here: { $hex }
+layer-prompt-document-binary = { $n }. binary data, { $size } bytes
+layer-prompt-source = { $n }) { $label }
+layer-prompt-question = Sign with which key? Number (1-{ $count }), or n to refuse:{" "}
+layer-prompt-question-origin = Also allow this site from now on? y/N:{" "}
+layer-prompt-key = { $n }) { $holder } (IIN { $iin }), { $purpose }, { $algorithm }, until { $until } — { $label }
+layer-prompt-key-question = Which certificate? Number (1-{ $count }), or n to refuse:{" "}
+layer-prompt-no-timestamp = The page asks for a time-stamp; no TSA is configured (serve --tsa URL), so the signature will carry none.
+layer-prompt-declined = Refused; nothing was signed.
+layer-serving = qoltanba answers pages as NCALayer on wss://{ $addr } (Ctrl-C stops it)

@@ -391,6 +391,24 @@ error-token-malformed = токендегі { $what } бүлінген ({ $detail
 error-token-bad-location = { $location } токендегі кілттің орны емес; token:SERIAL/ID-HEX күтіледі
 error-token-device = токен «{ $operation }» орындай алмады: { $detail }
 
+## The NCALayer service: the local CA and trust
+error-layer-tls-io = { $path } үшін «{ $action }» орындалмады: { $reason }; каталог сіздікі екенін және оған жазуға болатынын тексеріңіз
+error-layer-tls-damaged = { $path } ішіндегі жергілікті сертификат файлдары бүлінген ({ $detail }); каталогты жойып, `qoltanba layer trust` командасын қайта орындаңыз
+error-layer-tls-not-private = { $path } осы компьютердің басқа пайдаланушыларына ашық; оны жабыңыз (каталогқа chmod 700, файлдарға 600)
+error-layer-tls-generate = жергілікті сертификат жасалмады ({ $detail }); қайталап көріңіз
+error-layer-trust-no-certutil = certutil орнатылмаған; libnss3-tools (Debian, Ubuntu), nss-tools (Fedora) немесе nss (Arch, Homebrew) пакетін орнатып, команданы қайталаңыз
+error-layer-trust-certutil = certutil { $path } NSS дерекқорында «{ $action }» әрекетін орындай алмады: { $detail }; оны пайдаланатын браузерлерді жауып, қайталаңыз
+error-layer-trust-not-a-database = { $path } NSS дерекқоры емес (онда cert9.db жоқ); cert9.db жатқан каталогты көрсетіңіз
+error-layer-trust-no-home = үй каталогы белгісіз (HOME берілмеген); HOME мәнін беріңіз немесе дерекқорларды --nss-db DIR арқылы көрсетіңіз
+layer-trust-installed = сенім орнатылды: qoltanba жергілікті КО-сы ({ $nickname }), { $path }
+layer-trust-removed = { $count ->
+    [one] { $path } ішінен qoltanba-ның { $count } КО-сы жойылды
+   *[other] { $path } ішінен qoltanba-ның { $count } КО-сы жойылды
+}
+layer-trust-os-add = qoltanba операциялық жүйенің қоймасын өзгертпейді. Соны пайдаланатын бағдарламалар (Windows пен macOS-тағы Chrome, Safari, curl) КО-ны сіз өзіңіз қосқанда ғана сенеді ({ $path }):
+layer-trust-os-remove = Егер КО-ны операциялық жүйенің қоймасына қосқан болсаңыз, оны сол жерден де жойыңыз:
+layer-trust-needed = бұл жаңа жергілікті КО: браузерлер оған `qoltanba layer trust` орындалғаннан кейін сенеді (бір рет орындаңыз; қайта — тек КО жаңартылғанда)
+
 ## The CLI's review
 cli-review-title = Өтініш:
 cli-review-holder = иесі:          { $name } (ЖСН { $iin })
@@ -406,3 +424,36 @@ cli-review-validity-unknown = қолданылу мерзімі: куәланд�
 cli-review-replaces = ауыстырады:    { $serials }
 cli-review-question = Бұл өтінішке қол қойып, жіберу керек пе?
 cli-renewal-needs-review = { $renewal } жаңарту жоғарыдағы өтінішті растауыңызды күтуде; орындаңыз: qoltanba renew --resume --confirm
+
+## qoltanba NCALayer ретінде (qoltanba-layer)
+
+layer-error-busy = qoltanba бір уақытта бір бетке қызмет етеді; басқа бетті жауып, қайталаңыз
+layer-error-no-storage = qoltanba-да { $storage } қоймасының кілттері жоқ; qoltanba layer serve-ті солармен іске қосыңыз (--key-file, --simulator, --keystore, --token)
+layer-error-no-key-fits = { $source } ішіндегі бірде-бір кілт бұл сұрауға сәйкес келмейді (мақсаты, кеңейтілген қолданылуы, мерзімі немесе кері қайтарылуы)
+layer-error-key = кілттерді ашу мүмкін болмады: { $detail }
+layer-error-sign = қол қою сәтсіз аяқталды: { $detail }
+layer-error-document = құжатқа қол қою мүмкін емес: { $detail }
+layer-prompt-header = Бет qoltanba-дан қол қоюды сұрайды
+layer-prompt-header-keyinfo = Бет қай сертификатпен қол қоятыныңызды сұрайды (қолтаңбасыз)
+layer-prompt-origin = бет:        { $origin }
+layer-prompt-no-origin = (жоқ: веб-бет емес, осы компьютердегі бағдарлама)
+layer-prompt-unknown-origin = Бұл сайт сіздің порталдар тізіміңізде жоқ. Оны өзіңіз ашып, сенсеңіз ғана рұқсат етіңіз.
+layer-prompt-method = сұрау:      { $method }
+layer-prompt-format-cms = пішімі:     CMS, { $attached ->
+    [yes] құжат ішінде
+   *[no] тек қолтаңба
+}
+layer-prompt-format-xml = пішімі:     құжаттағы XML қолтаңбасы
+layer-prompt-documents = құжаттар:   { $count }
+layer-prompt-document-xml = { $n }. XML, түбір элементі <{ $root }>, { $size } байт
+layer-prompt-document-text = { $n }. мәтін, { $size } байт: { $excerpt }
+layer-prompt-document-hash = { $n }. мұнда көрінбейтін құжаттың хеші: { $hex }
+layer-prompt-document-binary = { $n }. екілік деректер, { $size } байт
+layer-prompt-source = { $n }) { $label }
+layer-prompt-question = Қай кілтпен қол қоясыз? Нөмірі (1-{ $count }) немесе бас тарту үшін n:{" "}
+layer-prompt-question-origin = Бұл сайтқа бұдан әрі де рұқсат етілсін бе? y/N:{" "}
+layer-prompt-key = { $n }) { $holder } (ЖСН { $iin }), { $purpose }, { $algorithm }, { $until } дейін — { $label }
+layer-prompt-key-question = Қай сертификат? Нөмірі (1-{ $count }) немесе бас тарту үшін n:{" "}
+layer-prompt-no-timestamp = Бет уақыт белгісін сұрайды; TSA бапталмаған (serve --tsa URL), сондықтан қолтаңба онсыз болады.
+layer-prompt-declined = Бас тартылды; ештеңеге қол қойылған жоқ.
+layer-serving = qoltanba беттерге NCALayer ретінде wss://{ $addr } мекенжайында жауап береді (Ctrl-C тоқтатады)

@@ -415,6 +415,26 @@ error-token-malformed = { $what } на токене повреждено ({ $det
 error-token-bad-location = { $location } не является расположением ключа на токене; ожидается token:SERIAL/ID-HEX
 error-token-device = токен не смог выполнить «{ $operation }»: { $detail }
 
+## The NCALayer service: the local CA and trust
+error-layer-tls-io = не удалось { $action } { $path }: { $reason }; проверьте, что каталог принадлежит вам и доступен для записи
+error-layer-tls-damaged = файлы локального сертификата в { $path } повреждены ({ $detail }); удалите каталог и снова выполните `qoltanba layer trust`
+error-layer-tls-not-private = { $path } доступен другим пользователям этого компьютера; закройте доступ (chmod 700 для каталога, 600 для файлов)
+error-layer-tls-generate = не удалось создать локальный сертификат ({ $detail }); попробуйте ещё раз
+error-layer-trust-no-certutil = certutil не установлен; установите пакет libnss3-tools (Debian, Ubuntu), nss-tools (Fedora) или nss (Arch, Homebrew) и повторите команду
+error-layer-trust-certutil = certutil не смог выполнить «{ $action }» в базе NSS { $path }: { $detail }; закройте браузеры, которые её используют, и повторите
+error-layer-trust-not-a-database = { $path } не является базой NSS (в нём нет cert9.db); укажите каталог, в котором лежит cert9.db
+error-layer-trust-no-home = домашний каталог неизвестен (HOME не задан); задайте HOME или укажите базы через --nss-db DIR
+layer-trust-installed = доверие установлено: локальный УЦ qoltanba ({ $nickname }) в { $path }
+layer-trust-removed = { $count ->
+    [one] удалён { $count } УЦ qoltanba из { $path }
+    [few] удалено { $count } УЦ qoltanba из { $path }
+    [many] удалено { $count } УЦ qoltanba из { $path }
+   *[other] удалено { $count } УЦ qoltanba из { $path }
+}
+layer-trust-os-add = qoltanba не меняет хранилище операционной системы. Программы, которые им пользуются (Chrome в Windows и macOS, Safari, curl), будут доверять УЦ, когда вы добавите его сами ({ $path }):
+layer-trust-os-remove = Если вы добавляли УЦ в хранилище операционной системы, удалите его и там:
+layer-trust-needed = это новый локальный УЦ: браузеры будут доверять ему после `qoltanba layer trust` (выполните один раз; снова — только при обновлении УЦ)
+
 ## The CLI's review
 cli-review-title = Заявление:
 cli-review-holder = владелец:     { $name } (ИИН { $iin })
@@ -432,3 +452,36 @@ cli-review-validity-unknown = срок действия: как решит уд�
 cli-review-replaces = заменяет:      { $serials }
 cli-review-question = Подписать и отправить это заявление?
 cli-renewal-needs-review = Продление { $renewal } ждёт подтверждения заявления выше; выполните: qoltanba renew --resume --confirm
+
+## qoltanba как NCALayer (qoltanba-layer)
+
+layer-error-busy = qoltanba обслуживает одну страницу за раз; закройте другую страницу и повторите
+layer-error-no-storage = в qoltanba нет ключей хранилища { $storage }; запустите qoltanba layer serve с ними (--key-file, --simulator, --keystore, --token)
+layer-error-no-key-fits = ни один ключ в { $source } не подходит для запроса (назначение, расширенное использование ключа, срок действия или отзыв)
+layer-error-key = ключи не удалось открыть: { $detail }
+layer-error-sign = подписать не удалось: { $detail }
+layer-error-document = документ нельзя подписать: { $detail }
+layer-prompt-header = Страница просит qoltanba подписать
+layer-prompt-header-keyinfo = Страница спрашивает, каким сертификатом вы будете подписывать (без подписи)
+layer-prompt-origin = страница:   { $origin }
+layer-prompt-no-origin = (нет: программа на этом компьютере, не веб-страница)
+layer-prompt-unknown-origin = Этого сайта нет в вашем списке порталов. Разрешайте, только если открыли его сами и доверяете ему.
+layer-prompt-method = запрос:     { $method }
+layer-prompt-format-cms = формат:     CMS, { $attached ->
+    [yes] документ внутри
+   *[no] только подпись
+}
+layer-prompt-format-xml = формат:     XML-подпись в документе
+layer-prompt-documents = документов: { $count }
+layer-prompt-document-xml = { $n }. XML, корневой элемент <{ $root }>, { $size } байт
+layer-prompt-document-text = { $n }. текст, { $size } байт: { $excerpt }
+layer-prompt-document-hash = { $n }. хеш документа, которого здесь не видно: { $hex }
+layer-prompt-document-binary = { $n }. двоичные данные, { $size } байт
+layer-prompt-source = { $n }) { $label }
+layer-prompt-question = Каким ключом подписать? Номер (1-{ $count }) или n, чтобы отказать:{" "}
+layer-prompt-question-origin = Разрешать этот сайт и впредь? y/N:{" "}
+layer-prompt-key = { $n }) { $holder } (ИИН { $iin }), { $purpose }, { $algorithm }, до { $until } — { $label }
+layer-prompt-key-question = Какой сертификат? Номер (1-{ $count }) или n, чтобы отказать:{" "}
+layer-prompt-no-timestamp = Страница просит метку времени; TSA не настроен (serve --tsa URL), поэтому подпись будет без неё.
+layer-prompt-declined = Отказано; ничего не подписано.
+layer-serving = qoltanba отвечает страницам как NCALayer на wss://{ $addr } (Ctrl-C — остановить)

@@ -1,0 +1,215 @@
+//! The transport: WebSocket over TLS on a loopback address. One page at a
+//! time (a second connection gets an error reply and is closed), the
+//! greeting on connect, the heartbeat echoed, one reply per request in the
+//! order they came, frames above the size limit answered and the
+//! connection closed. The Origin header of the handshake is the origin the
+//! consent prompt shows.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use qoltanba_l10n::{Locale, Text, render};
+use rustls::ServerConfig;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_rustls::TlsAcceptor;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::handshake::server::{
+    ErrorResponse, Request as HttpRequest, Response,
+};
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
+
+use crate::protocol::{Frame, GREETING, Reply, parse};
+use crate::service::Service;
+
+/// NCALayer's address.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:13579";
+
+/// The largest request accepted: documents arrive Base64-encoded in one
+/// frame, and a page's PDF of a few megabytes is common.
+pub const DEFAULT_MAX_FRAME: usize = 32 * 1024 * 1024;
+
+/// How long a client has for the TLS and WebSocket handshakes.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Why the server cannot run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error(
+        "{0} is not a loopback address; qoltanba answers pages on this computer only (use 127.0.0.1 or [::1])"
+    )]
+    NotLoopback(SocketAddr),
+    #[error("cannot listen on {addr}: {detail} (is NCALayer or another qoltanba running?)")]
+    Bind { addr: SocketAddr, detail: String },
+}
+
+/// A listener on `addr`, refused unless it is a loopback address.
+pub async fn bind(addr: SocketAddr) -> Result<TcpListener, ServeError> {
+    if !addr.ip().is_loopback() {
+        return Err(ServeError::NotLoopback(addr));
+    }
+    TcpListener::bind(addr).await.map_err(|e| ServeError::Bind {
+        addr,
+        detail: e.to_string(),
+    })
+}
+
+/// The server's settings.
+#[derive(Clone)]
+pub struct ServerOptions {
+    pub max_frame: usize,
+}
+
+impl Default for ServerOptions {
+    fn default() -> Self {
+        Self {
+            max_frame: DEFAULT_MAX_FRAME,
+        }
+    }
+}
+
+/// Serve pages on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    tls: Arc<ServerConfig>,
+    service: Arc<Mutex<Service>>,
+    options: ServerOptions,
+    shutdown: impl Future<Output = ()>,
+) {
+    let acceptor = TlsAcceptor::from(tls);
+    let busy = Arc::new(AtomicBool::new(false));
+    tokio::pin!(shutdown);
+    loop {
+        let (tcp, peer) = tokio::select! {
+            () = &mut shutdown => return,
+            accepted = listener.accept() => match accepted {
+                Ok(pair) => pair,
+                Err(e) => {
+                    tracing::warn!("accepting a connection failed: {e}");
+                    continue;
+                }
+            },
+        };
+        if !peer.ip().is_loopback() {
+            // The listener is bound to loopback; this is a second line of defence.
+            tracing::warn!("refused a connection from {peer}: not loopback");
+            continue;
+        }
+        let acceptor = acceptor.clone();
+        let options = options.clone();
+        let service = service.clone();
+        let busy = busy.clone();
+        tokio::spawn(async move {
+            // A page counts once its handshake is done: a port probe or a
+            // half-open connection never keeps the page that follows out.
+            let Some((mut ws, origin)) = handshake(&acceptor, tcp, &options).await else {
+                return;
+            };
+            if busy.swap(true, Ordering::SeqCst) {
+                let reply = Reply::common_error(render(Locale::Ru, &Text::new("layer-error-busy")));
+                let _ = ws.send(Message::text(reply.to_text())).await;
+                let _ = ws.close(None).await;
+                return;
+            }
+            tracing::info!(
+                "a page connected from origin {}",
+                origin.as_deref().unwrap_or("(none)")
+            );
+            converse(ws, origin, service).await;
+            busy.store(false, Ordering::SeqCst);
+        });
+    }
+}
+
+/// TLS, then the WebSocket handshake; the stream and the Origin header.
+async fn handshake(
+    acceptor: &TlsAcceptor,
+    tcp: TcpStream,
+    options: &ServerOptions,
+) -> Option<(
+    WebSocketStream<tokio_rustls::server::TlsStream<TcpStream>>,
+    Option<String>,
+)> {
+    let tls = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp))
+        .await
+        .ok()?
+        .ok()?;
+    let mut origin = None;
+    // The signature tungstenite asks of a handshake callback.
+    #[allow(clippy::result_large_err)]
+    let callback = |request: &HttpRequest, response: Response| -> Result<Response, ErrorResponse> {
+        origin = request
+            .headers()
+            .get("origin")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        Ok(response)
+    };
+    let config = WebSocketConfig::default()
+        .max_message_size(Some(options.max_frame))
+        .max_frame_size(Some(options.max_frame));
+    let ws = tokio::time::timeout(
+        HANDSHAKE_TIMEOUT,
+        tokio_tungstenite::accept_hdr_async_with_config(tls, callback, Some(config)),
+    )
+    .await
+    .ok()?
+    .ok()?;
+    Some((ws, origin))
+}
+
+/// The conversation with one page.
+async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
+    mut ws: WebSocketStream<S>,
+    origin: Option<String>,
+    service: Arc<Mutex<Service>>,
+) {
+    if ws.send(Message::text(GREETING)).await.is_err() {
+        return;
+    }
+    while let Some(message) = ws.next().await {
+        let reply = match message {
+            Ok(Message::Text(text)) => match parse(text.as_str()) {
+                Frame::Heartbeat => text.as_str().to_owned(),
+                Frame::Refused(reply) => reply.to_text(),
+                Frame::Request(request) => {
+                    let service = service.clone();
+                    let origin = origin.clone();
+                    // Consent prompts and card I/O block: off the async threads.
+                    let handled = tokio::task::spawn_blocking(move || {
+                        let mut service = service.lock().unwrap_or_else(|p| p.into_inner());
+                        service.handle(origin.as_deref(), request)
+                    })
+                    .await;
+                    match handled {
+                        Ok(reply) => reply.to_text(),
+                        Err(_) => Reply::common_error("internal error").to_text(),
+                    }
+                }
+            },
+            Ok(Message::Binary(_)) => Reply::common_error(
+                "binary frames are not part of the protocol; send the request as JSON text",
+            )
+            .to_text(),
+            Ok(Message::Close(_)) => break,
+            Ok(_) => continue,
+            Err(WsError::Capacity(e)) => {
+                let reply = Reply::common_error(format!(
+                    "the request is too large ({e}); send a smaller document"
+                ));
+                let _ = ws.send(Message::text(reply.to_text())).await;
+                let _ = ws.close(None).await;
+                break;
+            }
+            Err(_) => break,
+        };
+        if ws.send(Message::text(reply)).await.is_err() {
+            break;
+        }
+    }
+}

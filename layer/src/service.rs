@@ -1,0 +1,323 @@
+//! The service behind the socket: one request in, one reply out. It asks
+//! the citizen ([`Consent`]) before any key is opened, opens the chosen
+//! [`KeySource`], keeps only the keys that fit the request, and signs.
+//! Synchronous: the server runs it off the async threads, one request at
+//! a time, so replies go out in the order the requests came.
+
+use base64::Engine as _;
+use qoltanba_l10n::{Locale, Text, render};
+use qoltanba_pki::cert::KzCertificate;
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+
+use crate::consent::{Answer, Asked, Consent, ConsentRequest, DocumentSummary, KeyChoice};
+use crate::keys::{KeySource, KeySourceError, OpenedKey, fits};
+use crate::origins::Origins;
+use crate::protocol::{
+    KeyFilter, KeyType, Payload, Reply, Request, Shape, SignRequest, signed_reply,
+};
+use crate::signing::{SignError, SigningKey, sign_payload};
+use qoltanba_core::tsa::TimestampAuthority;
+
+/// What the service needs from its shell.
+pub struct Service {
+    sources: Vec<Box<dyn KeySource>>,
+    consent: Box<dyn Consent>,
+    origins: Origins,
+    /// Serials of certificates known to be revoked (the device's store).
+    revoked: Vec<String>,
+    /// The instant validity is judged at (`--at`), else now.
+    at: Option<OffsetDateTime>,
+    /// The language of the messages in replies (`changeLocale`); the
+    /// citizen's prompts stay in the citizen's own language.
+    reply_locale: Locale,
+    /// How many signatures were made (the tests' witness that nothing was
+    /// signed without consent).
+    signed: usize,
+    /// The time-stamp authority for CAdES-T (`--tsa URL`).
+    tsa: Option<TimestampAuthority>,
+}
+
+impl Service {
+    pub fn new(
+        sources: Vec<Box<dyn KeySource>>,
+        consent: Box<dyn Consent>,
+        origins: Origins,
+        revoked: Vec<String>,
+    ) -> Self {
+        Self {
+            sources,
+            consent,
+            origins,
+            revoked,
+            at: None,
+            reply_locale: Locale::Ru,
+            signed: 0,
+            tsa: None,
+        }
+    }
+
+    /// Time-stamp signatures whose request asks for it at `tsa` (CAdES-T).
+    pub fn with_tsa(mut self, tsa: Option<TimestampAuthority>) -> Self {
+        self.tsa = tsa;
+        self
+    }
+
+    /// Judge validity at `at` instead of now (`qoltanba --at …`).
+    pub fn judged_at(mut self, at: Option<OffsetDateTime>) -> Self {
+        self.at = at;
+        self
+    }
+
+    /// How many signatures this service has made.
+    pub fn signatures_made(&self) -> usize {
+        self.signed
+    }
+
+    fn now(&self) -> OffsetDateTime {
+        self.at.unwrap_or_else(OffsetDateTime::now_utc)
+    }
+
+    fn say(&self, text: &Text) -> String {
+        render(self.reply_locale, text)
+    }
+
+    /// The reply to `request` from a page of `origin`.
+    pub fn handle(&mut self, origin: Option<&str>, request: Request) -> Reply {
+        match request {
+            Request::GetActiveTokens => {
+                let mut storages: Vec<String> = Vec::new();
+                for source in self.sources.iter_mut().filter(|s| s.is_hardware()) {
+                    if !source.is_present() {
+                        continue;
+                    }
+                    if !storages.iter().any(|s| s == source.storage()) {
+                        storages.push(source.storage().to_owned());
+                    }
+                }
+                Reply::ok(Value::from(storages))
+            }
+            Request::ChangeLocale { locale } => {
+                // NCALayer's pages say "kz" for Kazakh.
+                let tag = if locale.eq_ignore_ascii_case("kz") {
+                    "kk"
+                } else {
+                    &locale
+                };
+                if let Some(l) = Locale::from_tag(tag) {
+                    self.reply_locale = l;
+                }
+                Reply::ok_empty()
+            }
+            Request::GetKeyInfo { storage } => {
+                let filter = KeyFilter {
+                    storages: Some(vec![storage]),
+                    key_type: KeyType::Any,
+                    ext_key_usage_oids: Vec::new(),
+                };
+                match self.consent_and_key(
+                    origin,
+                    "getKeyInfo",
+                    &filter,
+                    Asked::KeyInfo,
+                    Shape::CommonOne,
+                ) {
+                    Ok(key) => Reply::ok(key_info(&key)),
+                    Err(reply) => reply,
+                }
+            }
+            Request::Sign(request) => self.sign(origin, &request),
+        }
+    }
+
+    fn sign(&mut self, origin: Option<&str>, request: &SignRequest) -> Reply {
+        let asked = match &request.payload {
+            Payload::Cms {
+                documents,
+                attach,
+                digested,
+                timestamp,
+                ..
+            } => Asked::Sign {
+                xml: false,
+                attached: *attach,
+                timestamp_missing: *timestamp && self.tsa.is_none(),
+                documents: documents
+                    .iter()
+                    .map(|d| DocumentSummary::of_bytes(d, *digested))
+                    .collect(),
+            },
+            Payload::Xml { documents, .. } => Asked::Sign {
+                xml: true,
+                attached: true,
+                timestamp_missing: false,
+                documents: documents
+                    .iter()
+                    .map(|d| DocumentSummary::of_text(d))
+                    .collect(),
+            },
+        };
+        let key = match self.consent_and_key(
+            origin,
+            request.method,
+            &request.filter,
+            asked,
+            request.shape,
+        ) {
+            Ok(key) => key,
+            Err(reply) => return reply,
+        };
+        let signing = SigningKey {
+            signer: key.signer.as_ref(),
+            cert: &key.certificate,
+            tsa: self.tsa.as_ref(),
+            at: self.now(),
+        };
+        match sign_payload(&request.payload, request.shape, &signing) {
+            Ok(signatures) => {
+                self.signed += signatures.len();
+                let pem = request
+                    .output_cert
+                    .then(|| certificate_pem(&key.certificate));
+                signed_reply(request, signatures, pem)
+            }
+            Err(SignError::BadDocument(detail)) => Reply::error_for(
+                request.shape,
+                "WRONG_DATA",
+                &self.say(&Text::new("layer-error-document").arg("detail", detail)),
+            ),
+            Err(SignError::Failed(detail)) => Reply::error_for(
+                request.shape,
+                "SIGN_ERROR",
+                &self.say(&Text::new("layer-error-sign").arg("detail", detail)),
+            ),
+        }
+    }
+
+    /// Ask the citizen, open the source they chose, keep the keys that fit
+    /// `filter`, let them choose one. `Err`: the reply (declined, none fits…).
+    fn consent_and_key(
+        &mut self,
+        origin: Option<&str>,
+        method: &str,
+        filter: &KeyFilter,
+        asked: Asked,
+        shape: Shape,
+    ) -> Result<OpenedKey, Reply> {
+        let candidates: Vec<usize> = (0..self.sources.len())
+            .filter(|&i| {
+                filter
+                    .storages
+                    .as_ref()
+                    .is_none_or(|allowed| allowed.iter().any(|s| s == self.sources[i].storage()))
+            })
+            .collect();
+        if candidates.is_empty() {
+            let storages = filter
+                .storages
+                .as_ref()
+                .map(|s| s.join(", "))
+                .unwrap_or_default();
+            return Err(Reply::error_for(
+                shape,
+                "NO_STORAGE",
+                &self.say(&Text::new("layer-error-no-storage").arg("storage", storages)),
+            ));
+        }
+        let request = ConsentRequest {
+            origin: origin.map(str::to_owned),
+            origin_allowed: self.origins.allows(origin),
+            method: method.to_owned(),
+            asked,
+            sources: candidates
+                .iter()
+                .map(|&i| self.sources[i].label())
+                .collect(),
+        };
+        let (chosen, remember) = match self.consent.ask(&request) {
+            Answer::Decline => return Err(Reply::canceled_for(shape)),
+            Answer::Allow {
+                source,
+                remember_origin,
+            } => match candidates.get(source) {
+                Some(&i) => (i, remember_origin),
+                None => return Err(Reply::canceled_for(shape)),
+            },
+        };
+        if remember && let Some(origin) = origin {
+            // Only https origins go on the list; others are allowed this once.
+            if let Err(e) = self.origins.allow(origin) {
+                tracing::warn!("the origin stays off the allow-list: {e}");
+            }
+        }
+        let label = self.sources[chosen].label();
+        let keys = match self.sources[chosen].open() {
+            Ok(keys) => keys,
+            Err(KeySourceError::NoSecret) => return Err(Reply::canceled_for(shape)),
+            Err(KeySourceError::Failed(detail)) => {
+                return Err(Reply::error_for(
+                    shape,
+                    "KEY_ERROR",
+                    &self.say(&Text::new("layer-error-key").arg("detail", detail)),
+                ));
+            }
+        };
+        let (now, revoked) = (self.now(), &self.revoked);
+        let mut fitting: Vec<OpenedKey> = keys
+            .into_iter()
+            .filter(|k| fits(&k.certificate, filter, now, revoked))
+            .collect();
+        match fitting.len() {
+            0 => Err(Reply::error_for(
+                shape,
+                "NO_KEY",
+                &self.say(&Text::new("layer-error-no-key-fits").arg("source", label)),
+            )),
+            1 => Ok(fitting.remove(0)),
+            _ => {
+                let choices: Vec<KeyChoice> = fitting
+                    .iter()
+                    .map(|k| KeyChoice::of(&k.label, &k.certificate))
+                    .collect();
+                match self.consent.choose_key(&choices) {
+                    Some(i) if i < fitting.len() => Ok(fitting.swap_remove(i)),
+                    _ => Err(Reply::canceled_for(shape)),
+                }
+            }
+        }
+    }
+}
+
+fn certificate_pem(cert: &KzCertificate) -> String {
+    crate::signing::pem("CERTIFICATE", cert.der())
+}
+
+/// `getKeyInfo`'s facts, named as NCALayer names them (times in
+/// milliseconds since 1970, as strings).
+fn key_info(key: &OpenedKey) -> Value {
+    let cert = &key.certificate;
+    let millis = |t: OffsetDateTime| (t.unix_timestamp() * 1000).to_string();
+    let cn = |name: &str| {
+        name.split(',')
+            .map(str::trim)
+            .find_map(|part| part.strip_prefix("CN="))
+            .unwrap_or("")
+            .to_owned()
+    };
+    let subject = cert.subject_name();
+    let issuer = cert.issuer_name();
+    json!({
+        "alias": key.label,
+        "keyId": cert.subject_key_id().map(hex::encode).unwrap_or_default(),
+        "algorithm": cert.key_algorithm().to_string(),
+        "subjectCn": cn(&subject),
+        "subjectDn": subject,
+        "issuerCn": cn(&issuer),
+        "issuerDn": issuer,
+        "serialNumber": cert.serial_hex().to_lowercase(),
+        "certNotAfter": millis(cert.not_after()),
+        "certNotBefore": millis(cert.not_before()),
+        "authorityKeyIdentifier": cert.authority_key_id().map(hex::encode).unwrap_or_default(),
+        "pem": base64::engine::general_purpose::STANDARD.encode(cert.der()),
+    })
+}
