@@ -431,8 +431,12 @@ mod tests {
     /// misread.
     #[test]
     fn reads_a_real_nca_tsa_answer() {
-        let response = TimeStampResp::from_der(&qoltanba_testkit::fixtures::read(
-            "nca-test/ncanode/tsp/tsp_response.bin",
+        // Read in place, not through the test kit: a unit test that links
+        // qoltanba-testkit links a second qoltanba-pki, whose uniffi
+        // scaffolding (feature `uniffi`, on in workspace builds) then
+        // clashes with this one's at link time.
+        let response = TimeStampResp::from_der(include_bytes!(
+            "../../testdata/nca-test/ncanode/tsp/tsp_response.bin"
         ))
         .unwrap();
         assert_eq!(response.status.status, 0);
