@@ -56,7 +56,8 @@ wanted=(aarch64-linux-android x86_64-linux-android armv7-linux-androideabi)
 . scripts/rust-targets.sh
 available_targets Android
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+# shellcheck source=scripts/apt.sh
+. scripts/apt.sh
 
 # The C cross compiler for each target (see above): the Debian package, the
 # compiler and the archiver.
@@ -74,12 +75,7 @@ for target in "${targets[@]}"; do
     read -r package cc _ <<<"$(compiler_of "$target")"
     command -v "$cc" >/dev/null 2>&1 || installed "$package" || missing+=("$package")
 done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "installing: ${missing[*]}"
-    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
-fi
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
 crates=(-p qoltanba-core -p qoltanba-keystore-android -p qoltanba-ffi)
 for target in "${targets[@]}"; do

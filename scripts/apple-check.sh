@@ -60,17 +60,14 @@ clang_package=clang-14
 cc=clang-14
 ar=llvm-ar-14
 glibc_headers=/usr/aarch64-linux-gnu/include
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+# shellcheck source=scripts/apt.sh
+. scripts/apt.sh
 missing=()
 command -v "$cc" >/dev/null 2>&1 || installed "$clang_package" || missing+=("$clang_package")
 [ -f "$glibc_headers/string.h" ] || installed libc6-dev-arm64-cross || missing+=(libc6-dev-arm64-cross)
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "installing: ${missing[*]}"
-    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-    if ! { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"; }; then
-        echo "notice: could not install ${missing[*]}: skipping the Apple check"
-        exit 0
-    fi
+if [ ${#missing[@]} -gt 0 ] && ! apt_install "${missing[@]}"; then
+    echo "notice: could not install ${missing[*]}: skipping the Apple check"
+    exit 0
 fi
 
 # The stub SDK of a platform: TargetConditionals.h with its TARGET_OS_* values.

@@ -22,14 +22,8 @@ kotlinc="$kotlin_home/bin/kotlinc"
 stdlib="$kotlin_home/lib/kotlin-stdlib.jar"
 coroutines="$kotlin_home/lib/kotlinx-coroutines-core-jvm.jar"
 
-# Installs Debian packages (as root, or through sudo) after one `apt-get update`.
-apt_install() {
-    local sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    echo "installing: $* (Debian)"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
-}
+# shellcheck source=scripts/apt.sh
+. scripts/apt.sh
 
 jna=/usr/share/java/jna.jar
 [ -f "$jna" ] || apt_install libjna-java

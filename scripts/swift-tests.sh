@@ -18,6 +18,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+# shellcheck source=scripts/apt.sh
+. scripts/apt.sh
 repo=$PWD
 chroot_dir=$repo/target/tools/swift-chroot
 # The release whose swiftlang we use and the version we expect of it.
@@ -78,11 +80,7 @@ mount_into "$chroot_dir/dev" --bind /dev
 if [ ! -f "$ready" ]; then
     echo "building the Swift chroot ($suite, swiftlang $swiftlang_version) in $chroot_dir"
     t0=$SECONDS
-    if ! command -v debootstrap >/dev/null 2>&1; then
-        echo "installing: debootstrap"
-        $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq debootstrap >/dev/null
-    fi
+    command -v debootstrap >/dev/null 2>&1 || apt_install debootstrap >/dev/null
     # A half-built chroot from an interrupted run is started afresh.
     cleanup
     mounted=()

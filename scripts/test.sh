@@ -35,7 +35,8 @@ stage() {
     echo "== $1 (at $((SECONDS - started)) s)"
 }
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+# shellcheck source=scripts/apt.sh
+. scripts/apt.sh
 
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
@@ -45,12 +46,7 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 for pkg in pcscd libpcsclite-dev vsmartcard-vpcd pkg-config softhsm2 xmlsec1 python3-lxml libnss3-tools; do
     installed "$pkg" || missing+=("$pkg")
 done
-if [ ${#missing[@]} -gt 0 ]; then
-    echo "installing: ${missing[*]}"
-    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
-fi
+[ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
 
 if ! python3 -c "import gostcrypto" >/dev/null 2>&1; then
     echo "installing: gostcrypto (PyPI)"

