@@ -38,10 +38,10 @@ pub fn page_origin(header: Option<&[u8]>) -> Result<Option<String>, OriginRefuse
     if bytes.len() > MAX_ORIGIN_LEN {
         return Err(OriginRefused::TooLong(bytes.len()));
     }
-    let Some(text) = std::str::from_utf8(bytes).ok().filter(|t| {
-        t.chars()
-            .all(|c| c.is_ascii_graphic())
-    }) else {
+    let Some(text) = std::str::from_utf8(bytes)
+        .ok()
+        .filter(|t| t.chars().all(|c| c.is_ascii_graphic()))
+    else {
         return Err(OriginRefused::NotAscii);
     };
     if normalise(text).is_ok() || is_loopback_http(text) {
@@ -75,7 +75,8 @@ fn is_loopback_http(origin: &str) -> bool {
             None => (rest, None),
         }
     };
-    let port_ok = port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
+    let port_ok =
+        port.is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()));
     let host_ok = host == "localhost"
         || host
             .parse::<std::net::IpAddr>()
@@ -304,7 +305,10 @@ mod tests {
     fn pages_are_https_sites_or_this_computer() {
         let ok = |o: &str| page_origin(Some(o.as_bytes()));
         assert_eq!(ok("https://egov.kz"), Ok(Some("https://egov.kz".into())));
-        assert_eq!(ok("https://localhost:8443").unwrap().as_deref(), Some("https://localhost:8443"));
+        assert_eq!(
+            ok("https://localhost:8443").unwrap().as_deref(),
+            Some("https://localhost:8443")
+        );
         assert_eq!(page_origin(None), Ok(None), "a program sends no Origin");
         for local in [
             "http://localhost",
@@ -375,7 +379,11 @@ mod tests {
             .unwrap()
             .map(|e| e.unwrap().file_name())
             .collect();
-        assert_eq!(left, vec![std::ffi::OsString::from("origins.txt")], "no temporary file stays");
+        assert_eq!(
+            left,
+            vec![std::ffi::OsString::from("origins.txt")],
+            "no temporary file stays"
+        );
         // A temporary file of the old fixed name does not stop a save.
         std::fs::create_dir(home.join("origins.txt.new")).unwrap();
         serving.allow("https://three.example").unwrap();

@@ -21,10 +21,10 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsAcceptor;
 use tokio_tungstenite::WebSocketStream;
-use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::handshake::server::{
     ErrorResponse, Request as HttpRequest, Response,
 };
+use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
@@ -122,7 +122,10 @@ pub async fn serve(
                     // The page learns only that it was refused (HTTP 403).
                     let text = Text::new("layer-refused-origin").arg("reason", refused.to_string());
                     let _ = tokio::task::spawn_blocking(move || {
-                        service.lock().unwrap_or_else(|p| p.into_inner()).tell(&text);
+                        service
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .tell(&text);
                     })
                     .await;
                     return;

@@ -121,15 +121,19 @@ impl Service {
         times.retain(|t| now.duration_since(*t) < DECLINE_WINDOW);
         times.push(now);
         if times.len() >= DECLINES_BEFORE_REFUSAL {
-            self.refuse(origin, "layer-refused-declines");
+            let text =
+                Text::new("layer-refused-declines").arg("count", DECLINES_BEFORE_REFUSAL as i64);
+            self.refuse(origin, text);
         }
     }
 
-    fn refuse(&mut self, origin: Option<&str>, why: &'static str) {
+    /// Refuse `origin` from now on and tell the citizen `why` (a text
+    /// with the `origin` still to set).
+    fn refuse(&mut self, origin: Option<&str>, why: Text) {
         self.refused.insert(origin_key(origin));
         self.declines.remove(&origin_key(origin));
         let shown = origin.map(str::to_owned).unwrap_or_else(|| "-".into());
-        self.consent.tell(&Text::new(why).arg("origin", shown));
+        self.consent.tell(&why.arg("origin", shown));
     }
 
     /// The reply to `request` from a page of `origin`.
@@ -281,7 +285,11 @@ impl Service {
             Text::new("layer-error-no-storage").arg("storage", storages)
         };
         if candidates.is_empty() && origin_allowed {
-            return Err(Reply::error_for(shape, "NO_STORAGE", &self.say(&no_storage())));
+            return Err(Reply::error_for(
+                shape,
+                "NO_STORAGE",
+                &self.say(&no_storage()),
+            ));
         }
         // A site not on the list learns which storages qoltanba holds only
         // after the citizen allowed it: it is asked as if it could sign.
@@ -303,7 +311,7 @@ impl Service {
                 return Err(Reply::canceled_for(shape));
             }
             Answer::RefuseOrigin => {
-                self.refuse(origin, "layer-refused-by-citizen");
+                self.refuse(origin, Text::new("layer-refused-by-citizen"));
                 return Err(Reply::canceled_for(shape));
             }
             Answer::Allow {
@@ -321,7 +329,11 @@ impl Service {
             }
         }
         if candidates.is_empty() {
-            return Err(Reply::error_for(shape, "NO_STORAGE", &self.say(&no_storage())));
+            return Err(Reply::error_for(
+                shape,
+                "NO_STORAGE",
+                &self.say(&no_storage()),
+            ));
         }
         let label = self.sources[chosen].label();
         let keys = match self.sources[chosen].open() {

@@ -362,7 +362,10 @@ mod tests {
 
     #[test]
     fn a_path_with_quotes_and_spaces_stays_one_word_in_the_commands() {
-        assert_eq!(shell_quote("/home/o'brien/ca.pem"), r"'/home/o'\''brien/ca.pem'");
+        assert_eq!(
+            shell_quote("/home/o'brien/ca.pem"),
+            r"'/home/o'\''brien/ca.pem'"
+        );
         let path = Path::new("/home/o'brien/my dir/$(rm -rf ~)/ca.pem");
         let stores = os_stores(path);
         let debian = &stores[0].add;
@@ -378,10 +381,19 @@ mod tests {
             ))
             .output()
             .unwrap();
-        assert_eq!(String::from_utf8(out.stdout).unwrap(), path.display().to_string());
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            path.display().to_string()
+        );
         let mac = &stores[2].add;
-        assert!(mac.ends_with(&shell_quote(&path.display().to_string())), "{mac}");
-        assert_eq!(windows_quote(r"C:\Users\a b\ca.pem"), r#""C:\Users\a b\ca.pem""#);
+        assert!(
+            mac.ends_with(&shell_quote(&path.display().to_string())),
+            "{mac}"
+        );
+        assert_eq!(
+            windows_quote(r"C:\Users\a b\ca.pem"),
+            r#""C:\Users\a b\ca.pem""#
+        );
     }
 
     #[test]
