@@ -531,7 +531,11 @@ impl Consent for TerminalConsent {
             line(Text::new("layer-prompt-question").arg("count", request.sources.len() as i64))
         );
         drop(out);
-        let Some(source) = chosen(&read_answer(), request.sources.len()) else {
+        let answer = read_answer();
+        if matches!(answer.as_str(), "x" | "X" | "х" | "Х") {
+            return Answer::RefuseOrigin;
+        }
+        let Some(source) = chosen(&answer, request.sources.len()) else {
             eprintln!("{}", say(&Text::new("layer-prompt-declined")));
             return Answer::Decline;
         };
@@ -574,6 +578,10 @@ impl Consent for TerminalConsent {
             eprintln!("{}", say(&Text::new("layer-prompt-declined")));
         }
         answer
+    }
+
+    fn tell(&mut self, message: &Text) {
+        eprintln!("!! {}", say(message));
     }
 }
 

@@ -119,6 +119,9 @@ pub struct ConsentRequest {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Answer {
     Decline,
+    /// Decline, and refuse this origin without asking until the service
+    /// stops (a page that asks again and again).
+    RefuseOrigin,
     /// Go ahead with the key source at this index of
     /// [`ConsentRequest::sources`]; `remember_origin`: put the origin on the
     /// allow-list.
@@ -161,6 +164,9 @@ pub trait Consent: Send {
     fn ask(&mut self, request: &ConsentRequest) -> Answer;
     /// Which of the keys that fit (more than one) signs; `None`: decline.
     fn choose_key(&mut self, keys: &[KeyChoice]) -> Option<usize>;
+    /// Tell the citizen something the page is not told: why a key could
+    /// not be opened, that an origin was refused. One line.
+    fn tell(&mut self, _message: &qoltanba_l10n::Text) {}
 }
 
 #[cfg(test)]

@@ -1,13 +1,16 @@
-//! The transport: WebSocket over TLS on a loopback address. One page at a
-//! time (a second connection gets an error reply and is closed), the
-//! greeting on connect, the heartbeat echoed, one reply per request in the
-//! order they came, frames above the size limit answered and the
+//! The transport: WebSocket over TLS on a loopback address. Several pages
+//! at once, as NCALayer serves them (an idle tab must not lock out the
+//! portal the citizen is using); their requests reach the one [`Service`]
+//! in turn, so prompts come one at a time. Up to [`MAX_PAGES`] connections;
+//! the greeting on connect, the heartbeat echoed, one reply per request in
+//! the order they came, frames above the size limit answered and the
 //! connection closed. The Origin header of the handshake is the origin the
-//! consent prompt shows.
+//! consent prompt shows; a page that is neither an https site nor of this
+//! computer is refused at the handshake ([`page_origin`]), without a prompt.
 
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,9 +24,11 @@ use tokio_tungstenite::WebSocketStream;
 use tokio_tungstenite::tungstenite::handshake::server::{
     ErrorResponse, Request as HttpRequest, Response,
 };
+use tokio_tungstenite::tungstenite::http::StatusCode;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 
+use crate::origins::{OriginRefused, page_origin};
 use crate::protocol::{Frame, GREETING, Reply, parse};
 use crate::service::Service;
 
@@ -33,6 +38,10 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:13579";
 /// The largest request accepted: documents arrive Base64-encoded in one
 /// frame, and a page's PDF of a few megabytes is common.
 pub const DEFAULT_MAX_FRAME: usize = 32 * 1024 * 1024;
+
+/// The most pages served at once: enough for every tab of a working day,
+/// few enough that a runaway page cannot exhaust the computer.
+pub const MAX_PAGES: usize = 32;
 
 /// How long a client has for the TLS and WebSocket handshakes.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -82,7 +91,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) {
     let acceptor = TlsAcceptor::from(tls);
-    let busy = Arc::new(AtomicBool::new(false));
+    let pages = Arc::new(AtomicUsize::new(0));
     tokio::pin!(shutdown);
     loop {
         let (tcp, peer) = tokio::select! {
@@ -103,15 +112,30 @@ pub async fn serve(
         let acceptor = acceptor.clone();
         let options = options.clone();
         let service = service.clone();
-        let busy = busy.clone();
+        let pages = pages.clone();
         tokio::spawn(async move {
             // A page counts once its handshake is done: a port probe or a
             // half-open connection never keeps the page that follows out.
-            let Some((mut ws, origin)) = handshake(&acceptor, tcp, &options).await else {
-                return;
+            let (mut ws, origin) = match handshake(&acceptor, tcp, &options).await {
+                Some(Ok(accepted)) => accepted,
+                Some(Err(refused)) => {
+                    // The page learns only that it was refused (HTTP 403).
+                    let text = Text::new("layer-refused-origin").arg("reason", refused.to_string());
+                    let _ = tokio::task::spawn_blocking(move || {
+                        service
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .tell(&text);
+                    })
+                    .await;
+                    return;
+                }
+                None => return,
             };
-            if busy.swap(true, Ordering::SeqCst) {
-                let reply = Reply::common_error(render(Locale::Ru, &Text::new("layer-error-busy")));
+            if pages.fetch_add(1, Ordering::SeqCst) >= MAX_PAGES {
+                pages.fetch_sub(1, Ordering::SeqCst);
+                let text = Text::new("layer-error-busy").arg("max", MAX_PAGES as i64);
+                let reply = Reply::common_error(render(Locale::Ru, &text));
                 let _ = ws.send(Message::text(reply.to_text())).await;
                 let _ = ws.close(None).await;
                 return;
@@ -121,7 +145,7 @@ pub async fn serve(
                 origin.as_deref().unwrap_or("(none)")
             );
             converse(ws, origin, service).await;
-            busy.store(false, Ordering::SeqCst);
+            pages.fetch_sub(1, Ordering::SeqCst);
         });
     }
 }
@@ -131,36 +155,48 @@ async fn handshake(
     acceptor: &TlsAcceptor,
     tcp: TcpStream,
     options: &ServerOptions,
-) -> Option<(
-    WebSocketStream<tokio_rustls::server::TlsStream<TcpStream>>,
-    Option<String>,
-)> {
+) -> Option<
+    Result<
+        (
+            WebSocketStream<tokio_rustls::server::TlsStream<TcpStream>>,
+            Option<String>,
+        ),
+        OriginRefused,
+    >,
+> {
     let tls = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp))
         .await
         .ok()?
         .ok()?;
-    let mut origin = None;
+    let mut origin = Ok(None);
     // The signature tungstenite asks of a handshake callback.
     #[allow(clippy::result_large_err)]
     let callback = |request: &HttpRequest, response: Response| -> Result<Response, ErrorResponse> {
-        origin = request
-            .headers()
-            .get("origin")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header = request.headers().get("origin").map(|v| v.as_bytes());
+        origin = page_origin(header);
+        if origin.is_err() {
+            let mut refused = ErrorResponse::new(Some(
+                "qoltanba serves https sites and pages of this computer only".to_owned(),
+            ));
+            *refused.status_mut() = StatusCode::FORBIDDEN;
+            return Err(refused);
+        }
         Ok(response)
     };
     let config = WebSocketConfig::default()
         .max_message_size(Some(options.max_frame))
         .max_frame_size(Some(options.max_frame));
-    let ws = tokio::time::timeout(
+    let accepted = tokio::time::timeout(
         HANDSHAKE_TIMEOUT,
         tokio_tungstenite::accept_hdr_async_with_config(tls, callback, Some(config)),
     )
     .await
-    .ok()?
     .ok()?;
-    Some((ws, origin))
+    match (accepted, origin) {
+        (_, Err(refused)) => Some(Err(refused)),
+        (Ok(ws), Ok(origin)) => Some(Ok((ws, origin))),
+        (Err(_), Ok(_)) => None,
+    }
 }
 
 /// The conversation with one page.

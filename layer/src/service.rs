@@ -4,6 +4,9 @@
 //! Synchronous: the server runs it off the async threads, one request at
 //! a time, so replies go out in the order the requests came.
 
+use std::collections::{HashMap, HashSet};
+use std::time::{Duration, Instant};
+
 use base64::Engine as _;
 use qoltanba_l10n::{Locale, Text, render};
 use qoltanba_pki::cert::KzCertificate;
@@ -36,6 +39,21 @@ pub struct Service {
     signed: usize,
     /// The time-stamp authority for CAdES-T (`--tsa URL`).
     tsa: Option<TimestampAuthority>,
+    /// When each origin was last declined (within [`DECLINE_WINDOW`]).
+    declines: HashMap<String, Vec<Instant>>,
+    /// Origins refused without a prompt until the service stops.
+    refused: HashSet<String>,
+}
+
+/// An origin declined this many times within [`DECLINE_WINDOW`] is refused
+/// without a prompt until the service stops: a page cannot wear the
+/// citizen down with prompt after prompt.
+pub const DECLINES_BEFORE_REFUSAL: usize = 3;
+pub const DECLINE_WINDOW: Duration = Duration::from_secs(60);
+
+/// How an origin is named in the decline count (a program sends none).
+fn origin_key(origin: Option<&str>) -> String {
+    origin.unwrap_or("").to_ascii_lowercase()
 }
 
 impl Service {
@@ -54,6 +72,8 @@ impl Service {
             reply_locale: Locale::Ru,
             signed: 0,
             tsa: None,
+            declines: HashMap::new(),
+            refused: HashSet::new(),
         }
     }
 
@@ -82,9 +102,46 @@ impl Service {
         render(self.reply_locale, text)
     }
 
+    /// Tell the citizen (not the page) `text`.
+    pub fn tell(&mut self, text: &Text) {
+        self.consent.tell(text);
+    }
+
+    /// Whether requests of `origin` are refused without a prompt.
+    pub fn refuses(&self, origin: Option<&str>) -> bool {
+        self.refused.contains(&origin_key(origin))
+    }
+
+    /// A decline of `origin`: refused from now on after
+    /// [`DECLINES_BEFORE_REFUSAL`] within [`DECLINE_WINDOW`].
+    fn declined(&mut self, origin: Option<&str>) {
+        let key = origin_key(origin);
+        let now = Instant::now();
+        let times = self.declines.entry(key).or_default();
+        times.retain(|t| now.duration_since(*t) < DECLINE_WINDOW);
+        times.push(now);
+        if times.len() >= DECLINES_BEFORE_REFUSAL {
+            let text =
+                Text::new("layer-refused-declines").arg("count", DECLINES_BEFORE_REFUSAL as i64);
+            self.refuse(origin, text);
+        }
+    }
+
+    /// Refuse `origin` from now on and tell the citizen `why` (a text
+    /// with the `origin` still to set).
+    fn refuse(&mut self, origin: Option<&str>, why: Text) {
+        self.refused.insert(origin_key(origin));
+        self.declines.remove(&origin_key(origin));
+        let shown = origin.map(str::to_owned).unwrap_or_else(|| "-".into());
+        self.consent.tell(&why.arg("origin", shown));
+    }
+
     /// The reply to `request` from a page of `origin`.
     pub fn handle(&mut self, origin: Option<&str>, request: Request) -> Reply {
         match request {
+            // Only a portal on the list learns whether a card or token is
+            // in (and only then are readers and modules probed).
+            Request::GetActiveTokens if !self.origins.allows(origin) => Reply::ok(json!([])),
             Request::GetActiveTokens => {
                 let mut storages: Vec<String> = Vec::new();
                 for source in self.sources.iter_mut().filter(|s| s.is_hardware()) {
@@ -186,11 +243,14 @@ impl Service {
                 "WRONG_DATA",
                 &self.say(&Text::new("layer-error-document").arg("detail", detail)),
             ),
-            Err(SignError::Failed(detail)) => Reply::error_for(
-                request.shape,
-                "SIGN_ERROR",
-                &self.say(&Text::new("layer-error-sign").arg("detail", detail)),
-            ),
+            Err(SignError::Failed(detail)) => {
+                self.tell(&Text::new("layer-told-sign").arg("detail", detail));
+                Reply::error_for(
+                    request.shape,
+                    "SIGN_ERROR",
+                    &self.say(&Text::new("layer-error-sign")),
+                )
+            }
         }
     }
 
@@ -204,6 +264,9 @@ impl Service {
         asked: Asked,
         shape: Shape,
     ) -> Result<OpenedKey, Reply> {
+        if self.refuses(origin) {
+            return Err(Reply::canceled_for(shape));
+        }
         let candidates: Vec<usize> = (0..self.sources.len())
             .filter(|&i| {
                 filter
@@ -212,34 +275,49 @@ impl Service {
                     .is_none_or(|allowed| allowed.iter().any(|s| s == self.sources[i].storage()))
             })
             .collect();
-        if candidates.is_empty() {
+        let origin_allowed = self.origins.allows(origin);
+        let no_storage = || {
             let storages = filter
                 .storages
                 .as_ref()
                 .map(|s| s.join(", "))
                 .unwrap_or_default();
+            Text::new("layer-error-no-storage").arg("storage", storages)
+        };
+        if candidates.is_empty() && origin_allowed {
             return Err(Reply::error_for(
                 shape,
                 "NO_STORAGE",
-                &self.say(&Text::new("layer-error-no-storage").arg("storage", storages)),
+                &self.say(&no_storage()),
             ));
         }
+        // A site not on the list learns which storages qoltanba holds only
+        // after the citizen allowed it: it is asked as if it could sign.
+        let offered: Vec<usize> = if candidates.is_empty() {
+            (0..self.sources.len()).collect()
+        } else {
+            candidates.clone()
+        };
         let request = ConsentRequest {
             origin: origin.map(str::to_owned),
-            origin_allowed: self.origins.allows(origin),
+            origin_allowed,
             method: method.to_owned(),
             asked,
-            sources: candidates
-                .iter()
-                .map(|&i| self.sources[i].label())
-                .collect(),
+            sources: offered.iter().map(|&i| self.sources[i].label()).collect(),
         };
         let (chosen, remember) = match self.consent.ask(&request) {
-            Answer::Decline => return Err(Reply::canceled_for(shape)),
+            Answer::Decline => {
+                self.declined(origin);
+                return Err(Reply::canceled_for(shape));
+            }
+            Answer::RefuseOrigin => {
+                self.refuse(origin, Text::new("layer-refused-by-citizen"));
+                return Err(Reply::canceled_for(shape));
+            }
             Answer::Allow {
                 source,
                 remember_origin,
-            } => match candidates.get(source) {
+            } => match offered.get(source) {
                 Some(&i) => (i, remember_origin),
                 None => return Err(Reply::canceled_for(shape)),
             },
@@ -250,15 +328,28 @@ impl Service {
                 tracing::warn!("the origin stays off the allow-list: {e}");
             }
         }
+        if candidates.is_empty() {
+            return Err(Reply::error_for(
+                shape,
+                "NO_STORAGE",
+                &self.say(&no_storage()),
+            ));
+        }
         let label = self.sources[chosen].label();
         let keys = match self.sources[chosen].open() {
             Ok(keys) => keys,
             Err(KeySourceError::NoSecret) => return Err(Reply::canceled_for(shape)),
             Err(KeySourceError::Failed(detail)) => {
+                // The detail (tries left, paths) is the citizen's, not the page's.
+                self.tell(
+                    &Text::new("layer-told-key")
+                        .arg("source", label)
+                        .arg("detail", detail),
+                );
                 return Err(Reply::error_for(
                     shape,
                     "KEY_ERROR",
-                    &self.say(&Text::new("layer-error-key").arg("detail", detail)),
+                    &self.say(&Text::new("layer-error-key")),
                 ));
             }
         };
@@ -268,11 +359,14 @@ impl Service {
             .filter(|k| fits(&k.certificate, filter, now, revoked))
             .collect();
         match fitting.len() {
-            0 => Err(Reply::error_for(
-                shape,
-                "NO_KEY",
-                &self.say(&Text::new("layer-error-no-key-fits").arg("source", label)),
-            )),
+            0 => {
+                self.tell(&Text::new("layer-told-no-key-fits").arg("source", label));
+                Err(Reply::error_for(
+                    shape,
+                    "NO_KEY",
+                    &self.say(&Text::new("layer-error-no-key-fits")),
+                ))
+            }
             1 => Ok(fitting.remove(0)),
             _ => {
                 let choices: Vec<KeyChoice> = fitting

@@ -307,40 +307,94 @@ pub struct OsStore {
 /// The commands for Debian/Ubuntu, Fedora, macOS and Windows, with the
 /// CA's file `ca_path`.
 pub fn os_stores(ca_path: &Path) -> Vec<OsStore> {
-    let ca = ca_path.display();
+    let ca = shell_quote(&ca_path.display().to_string());
+    let ca_windows = windows_quote(&ca_path.display().to_string());
     let debian = "/usr/local/share/ca-certificates/qoltanba-local-ca.crt";
     let fedora = "/etc/pki/ca-trust/source/anchors/qoltanba-local-ca.pem";
     vec![
         OsStore {
             system: "Debian, Ubuntu",
-            add: format!("sudo cp '{ca}' {debian} && sudo update-ca-certificates"),
+            add: format!("sudo cp {ca} {debian} && sudo update-ca-certificates"),
             remove: format!("sudo rm {debian} && sudo update-ca-certificates --fresh"),
         },
         OsStore {
             system: "Fedora, RHEL",
-            add: format!("sudo cp '{ca}' {fedora} && sudo update-ca-trust"),
+            add: format!("sudo cp {ca} {fedora} && sudo update-ca-trust"),
             remove: format!("sudo rm {fedora} && sudo update-ca-trust"),
         },
         OsStore {
             system: "macOS",
             add: format!(
-                "security add-trusted-cert -r trustRoot -p ssl -k ~/Library/Keychains/login.keychain-db '{ca}'"
+                "security add-trusted-cert -r trustRoot -p ssl -k ~/Library/Keychains/login.keychain-db {ca}"
             ),
             remove: format!(
-                "security delete-certificate -c '{CA_COMMON_NAME}' ~/Library/Keychains/login.keychain-db"
+                "security delete-certificate -c {} ~/Library/Keychains/login.keychain-db",
+                shell_quote(CA_COMMON_NAME)
             ),
         },
         OsStore {
             system: "Windows",
-            add: format!("certutil -user -addstore Root \"{ca}\""),
-            remove: format!("certutil -user -delstore Root \"{CA_COMMON_NAME}\""),
+            add: format!("certutil -user -addstore Root {ca_windows}"),
+            remove: format!(
+                "certutil -user -delstore Root {}",
+                windows_quote(CA_COMMON_NAME)
+            ),
         },
     ]
+}
+
+/// `text` as one word of a POSIX shell command, whatever it holds: in
+/// single quotes, each `'` written as `'\''`.
+pub fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+/// `text` as one argument of a Windows command line: in double quotes,
+/// which keep spaces and `'`; a Windows path cannot hold `"`, so one that
+/// appears anyway is dropped rather than let end the argument.
+pub fn windows_quote(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', ""))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_path_with_quotes_and_spaces_stays_one_word_in_the_commands() {
+        assert_eq!(
+            shell_quote("/home/o'brien/ca.pem"),
+            r"'/home/o'\''brien/ca.pem'"
+        );
+        let path = Path::new("/home/o'brien/my dir/$(rm -rf ~)/ca.pem");
+        let stores = os_stores(path);
+        let debian = &stores[0].add;
+        // The shell's own reading of the command gives the path back whole.
+        let out = std::process::Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "printf '%s' {}",
+                debian
+                    .strip_prefix("sudo cp ")
+                    .and_then(|r| r.split(" /usr/").next())
+                    .unwrap()
+            ))
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8(out.stdout).unwrap(),
+            path.display().to_string()
+        );
+        let mac = &stores[2].add;
+        assert!(
+            mac.ends_with(&shell_quote(&path.display().to_string())),
+            "{mac}"
+        );
+        assert_eq!(
+            windows_quote(r"C:\Users\a b\ca.pem"),
+            r#""C:\Users\a b\ca.pem""#
+        );
+    }
 
     #[test]
     fn certutil_listing_lines_give_their_nicknames() {

@@ -77,7 +77,7 @@ async function withLayer(args, body) {
   return layer;
 }
 
-const PICK = /Sign with which key\? Number \(1-\d+\), or n to refuse: /;
+const PICK = /Sign with which key\? Number \(1-\d+\)[^:]*: /;
 
 test('connect: the greeting, and not KAZTOKEN', async () => {
   await withLayer(['--key-file', fx.keyFiles.rsa.sign], async (layer) => {
@@ -131,7 +131,9 @@ test('declined: action.canceled and nothing signed; an AUTH key is not offered f
     const wrongPurpose = client.createCMSSignatureFromBase64('PKCS12', DOCUMENT.toString('base64'), 'SIGNATURE', true);
     await layer.answer(PICK, '1');
     await layer.answer("The key files' password: ", fx.password);
-    await assert.rejects(wrongPurpose, /no key in key file .* fits this request/);
+    // The page hears that no key fits; which key file, only the terminal says.
+    await assert.rejects(wrongPurpose, (e) => /no key fits this request/.test(e.message) && !e.message.includes('key file'));
+    assert.match(layer.output(), /No key in key file .* fits this request/);
     // AUTHENTICATION fits the AUTH key.
     const auth = client.createCMSSignatureFromBase64('PKCS12', DOCUMENT.toString('base64'), 'AUTHENTICATION', true);
     await layer.answer(PICK, '1');
@@ -355,14 +357,19 @@ test('getActiveTokens lists only hardware that is there', async () => {
   });
 });
 
-test('bad requests get NCALayer\'s replies; a second page is turned away', async () => {
+test('bad requests get NCALayer\'s replies; several pages at once; an http site is refused unasked', async () => {
   await withLayer(['--key-file', fx.keyFiles.rsa.sign], async (layer) => {
     const client = await h.connect(layer, { origin: PORTAL });
     await assert.rejects(client.getKeyInfo(1), /argument type mismatch\. Method: getKeyInfo/);
     await assert.rejects(client.changeLocale(2), /argument type mismatch\. Method: changeLocale/);
     await assert.rejects(client.getKeyInfo('AKKaztokenStore'), /нет ключей хранилища AKKaztokenStore/);
-    const second = h.connect(layer, { origin: PORTAL });
-    await assert.rejects(second, /Ошибка взаимодействия с NCALayer/);
+    // A second page (another tab) is served while the first stays connected.
+    const second = await h.connect(layer, { origin: 'https://elicense.kz' });
+    assert.deepEqual(await second.getActiveTokens(), []);
+    second.wsConnection.close();
+    // A plain-http site never reaches the citizen; the terminal says why.
+    await assert.rejects(h.connect(layer, { origin: 'http://shop.example' }), /Ошибка взаимодействия с NCALayer/);
+    await layer.waitFor('http://shop.example');
     // The first page still works.
     assert.deepEqual(await client.getActiveTokens(), []);
     client.wsConnection.close();

@@ -438,12 +438,18 @@ cli-renewal-needs-review = Renewal { $renewal } waits for you to confirm the app
 ## qoltanba as NCALayer (qoltanba-layer): errors in the replies to a page
 ## (in the page's language, changeLocale), the prompts (in the citizen's).
 
-layer-error-busy = qoltanba serves one page at a time; close the other page and try again
+layer-error-busy = qoltanba serves at most { $max } pages at once; close another page and try again
 layer-error-no-storage = qoltanba holds no keys of the storage { $storage }; start qoltanba layer serve with them (--key-file, --simulator, --keystore, --token)
-layer-error-no-key-fits = no key in { $source } fits this request (purpose, extended key usage, validity or revocation)
-layer-error-key = the keys could not be opened: { $detail }
-layer-error-sign = signing failed: { $detail }
+layer-error-no-key-fits = no key fits this request (purpose, extended key usage, validity or revocation)
+layer-error-key = the keys could not be opened; qoltanba's window says why
+layer-error-sign = signing failed; qoltanba's window says why
 layer-error-document = the document cannot be signed: { $detail }
+layer-told-key = The keys of { $source } could not be opened: { $detail }
+layer-told-no-key-fits = No key in { $source } fits this request (purpose, extended key usage, validity or revocation).
+layer-told-sign = Signing failed: { $detail }
+layer-refused-declines = { $origin } was refused { $count } times within a minute; qoltanba now refuses it without asking until it restarts.
+layer-refused-by-citizen = qoltanba refuses { $origin } without asking until it restarts.
+layer-refused-origin = A page was refused without asking: { $reason }
 layer-prompt-header = A page asks qoltanba to sign
 layer-prompt-header-keyinfo = A page asks which certificate you will sign with (no signature)
 layer-prompt-origin = page:      { $origin }
@@ -461,7 +467,7 @@ layer-prompt-document-text = { $n }. text, { $size } bytes: { $excerpt }
 layer-prompt-document-hash = { $n }. the hash of a document you cannot see here: { $hex }
 layer-prompt-document-binary = { $n }. binary data, { $size } bytes
 layer-prompt-source = { $n }) { $label }
-layer-prompt-question = Sign with which key? Number (1-{ $count }), or n to refuse:{" "}
+layer-prompt-question = Sign with which key? Number (1-{ $count }), n to refuse, or x to refuse this site until qoltanba restarts:{" "}
 layer-prompt-question-origin = Also allow this site from now on? y/N:{" "}
 layer-prompt-key = { $n }) { $holder } (IIN { $iin }), { $purpose }, { $algorithm }, until { $until } — { $label }
 layer-prompt-key-question = Which certificate? Number (1-{ $count }), or n to refuse:{" "}

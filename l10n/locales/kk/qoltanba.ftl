@@ -427,12 +427,18 @@ cli-renewal-needs-review = { $renewal } жаңарту жоғарыдағы өт
 
 ## qoltanba NCALayer ретінде (qoltanba-layer)
 
-layer-error-busy = qoltanba бір уақытта бір бетке қызмет етеді; басқа бетті жауып, қайталаңыз
+layer-error-busy = qoltanba бір уақытта { $max } беттен артық қызмет етпейді; басқа бетті жауып, қайталаңыз
 layer-error-no-storage = qoltanba-да { $storage } қоймасының кілттері жоқ; qoltanba layer serve-ті солармен іске қосыңыз (--key-file, --simulator, --keystore, --token)
-layer-error-no-key-fits = { $source } ішіндегі бірде-бір кілт бұл сұрауға сәйкес келмейді (мақсаты, кеңейтілген қолданылуы, мерзімі немесе кері қайтарылуы)
-layer-error-key = кілттерді ашу мүмкін болмады: { $detail }
-layer-error-sign = қол қою сәтсіз аяқталды: { $detail }
+layer-error-no-key-fits = бірде-бір кілт бұл сұрауға сәйкес келмейді (мақсаты, кеңейтілген қолданылуы, мерзімі немесе кері қайтарылуы)
+layer-error-key = кілттерді ашу мүмкін болмады; себебі qoltanba терезесінде
+layer-error-sign = қол қою сәтсіз аяқталды; себебі qoltanba терезесінде
 layer-error-document = құжатқа қол қою мүмкін емес: { $detail }
+layer-told-key = { $source } кілттерін ашу мүмкін болмады: { $detail }
+layer-told-no-key-fits = { $source } ішіндегі бірде-бір кілт бұл сұрауға сәйкес келмейді (мақсаты, кеңейтілген қолданылуы, мерзімі немесе кері қайтарылуы).
+layer-told-sign = Қол қою сәтсіз аяқталды: { $detail }
+layer-refused-declines = { $origin } сайтына бір минут ішінде { $count } рет бас тартылды; енді qoltanba қайта іске қосылғанша оған сұрамай бас тартады.
+layer-refused-by-citizen = qoltanba қайта іске қосылғанша { $origin } сайтына сұрамай бас тартады.
+layer-refused-origin = Бетке сұрамай бас тартылды: { $reason }
 layer-prompt-header = Бет qoltanba-дан қол қоюды сұрайды
 layer-prompt-header-keyinfo = Бет қай сертификатпен қол қоятыныңызды сұрайды (қолтаңбасыз)
 layer-prompt-origin = бет:        { $origin }
@@ -450,7 +456,7 @@ layer-prompt-document-text = { $n }. мәтін, { $size } байт: { $excerpt 
 layer-prompt-document-hash = { $n }. мұнда көрінбейтін құжаттың хеші: { $hex }
 layer-prompt-document-binary = { $n }. екілік деректер, { $size } байт
 layer-prompt-source = { $n }) { $label }
-layer-prompt-question = Қай кілтпен қол қоясыз? Нөмірі (1-{ $count }) немесе бас тарту үшін n:{" "}
+layer-prompt-question = Қай кілтпен қол қоясыз? Нөмірі (1-{ $count }), бас тарту үшін n, qoltanba қайта іске қосылғанша бұл сайтқа бас тарту үшін x:{" "}
 layer-prompt-question-origin = Бұл сайтқа бұдан әрі де рұқсат етілсін бе? y/N:{" "}
 layer-prompt-key = { $n }) { $holder } (ЖСН { $iin }), { $purpose }, { $algorithm }, { $until } дейін — { $label }
 layer-prompt-key-question = Қай сертификат? Нөмірі (1-{ $count }) немесе бас тарту үшін n:{" "}

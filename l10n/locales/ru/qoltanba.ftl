@@ -455,12 +455,18 @@ cli-renewal-needs-review = Продление { $renewal } ждёт подтве
 
 ## qoltanba как NCALayer (qoltanba-layer)
 
-layer-error-busy = qoltanba обслуживает одну страницу за раз; закройте другую страницу и повторите
+layer-error-busy = qoltanba обслуживает не больше { $max } страниц сразу; закройте другую страницу и повторите
 layer-error-no-storage = в qoltanba нет ключей хранилища { $storage }; запустите qoltanba layer serve с ними (--key-file, --simulator, --keystore, --token)
-layer-error-no-key-fits = ни один ключ в { $source } не подходит для запроса (назначение, расширенное использование ключа, срок действия или отзыв)
-layer-error-key = ключи не удалось открыть: { $detail }
-layer-error-sign = подписать не удалось: { $detail }
+layer-error-no-key-fits = ни один ключ не подходит для запроса (назначение, расширенное использование ключа, срок действия или отзыв)
+layer-error-key = ключи не удалось открыть; причина — в окне qoltanba
+layer-error-sign = подписать не удалось; причина — в окне qoltanba
 layer-error-document = документ нельзя подписать: { $detail }
+layer-told-key = Ключи { $source } не удалось открыть: { $detail }
+layer-told-no-key-fits = Ни один ключ в { $source } не подходит для запроса (назначение, расширенное использование ключа, срок действия или отзыв).
+layer-told-sign = Подписать не удалось: { $detail }
+layer-refused-declines = { $origin }: отказов за минуту — { $count }; теперь qoltanba отказывает этому сайту не спрашивая, до перезапуска.
+layer-refused-by-citizen = qoltanba отказывает { $origin } не спрашивая, до перезапуска.
+layer-refused-origin = Страница получила отказ без вопроса: { $reason }
 layer-prompt-header = Страница просит qoltanba подписать
 layer-prompt-header-keyinfo = Страница спрашивает, каким сертификатом вы будете подписывать (без подписи)
 layer-prompt-origin = страница:   { $origin }
@@ -478,7 +484,7 @@ layer-prompt-document-text = { $n }. текст, { $size } байт: { $excerpt 
 layer-prompt-document-hash = { $n }. хеш документа, которого здесь не видно: { $hex }
 layer-prompt-document-binary = { $n }. двоичные данные, { $size } байт
 layer-prompt-source = { $n }) { $label }
-layer-prompt-question = Каким ключом подписать? Номер (1-{ $count }) или n, чтобы отказать:{" "}
+layer-prompt-question = Каким ключом подписать? Номер (1-{ $count }), n — отказать, x — отказывать этому сайту до перезапуска qoltanba:{" "}
 layer-prompt-question-origin = Разрешать этот сайт и впредь? y/N:{" "}
 layer-prompt-key = { $n }) { $holder } (ИИН { $iin }), { $purpose }, { $algorithm }, до { $until } — { $label }
 layer-prompt-key-question = Какой сертификат? Номер (1-{ $count }) или n, чтобы отказать:{" "}

@@ -37,7 +37,7 @@ const puppeteer = require('puppeteer-core');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const CLIENT_JS = require.resolve('ncalayer-js-client');
 const STEP_TIMEOUT_MS = 60_000;
-const PICK = /Sign with which key\? Number \(1-\d+\), or n to refuse: /;
+const PICK = /Sign with which key\? Number \(1-\d+\)[^:]*: /;
 const PASSWORD_PROMPT = "The key files' password: ";
 const DOCUMENT = Buffer.from('Құжат: the document a portal asks to sign\n', 'utf8');
 const XML = '<?xml version="1.0" encoding="UTF-8"?><application><iin>900101300001</iin><text>Өтініш</text></application>';
