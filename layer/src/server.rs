@@ -5,6 +5,7 @@
 //! connection closed. The Origin header of the handshake is the origin the
 //! consent prompt shows.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -172,7 +173,16 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
     if ws.send(Message::text(GREETING)).await.is_err() {
         return;
     }
-    while let Some(message) = ws.next().await {
+    // Frames that came while a request was being answered.
+    let mut queued: VecDeque<Result<Message, WsError>> = VecDeque::new();
+    loop {
+        let message = match queued.pop_front() {
+            Some(m) => m,
+            None => match ws.next().await {
+                Some(m) => m,
+                None => break,
+            },
+        };
         let reply = match message {
             Ok(Message::Text(text)) => match parse(text.as_str()) {
                 Frame::Heartbeat => text.as_str().to_owned(),
@@ -180,12 +190,33 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
                 Frame::Request(request) => {
                     let service = service.clone();
                     let origin = origin.clone();
+                    let page_gone = Arc::new(AtomicBool::new(false));
+                    let gone = page_gone.clone();
                     // Consent prompts and card I/O block: off the async threads.
-                    let handled = tokio::task::spawn_blocking(move || {
+                    let task = tokio::task::spawn_blocking(move || {
                         let mut service = service.lock().unwrap_or_else(|p| p.into_inner());
-                        service.handle(origin.as_deref(), request)
-                    })
-                    .await;
+                        service.handle_watched(origin.as_deref(), request, &gone)
+                    });
+                    tokio::pin!(task);
+                    // Meanwhile the connection is read, so that the service
+                    // learns when the page leaves (it then opens no key).
+                    let handled = loop {
+                        tokio::select! {
+                            handled = &mut task => break handled,
+                            next = ws.next(), if !page_gone.load(Ordering::SeqCst) => match next {
+                                Some(Ok(Message::Close(_))) | None => {
+                                    page_gone.store(true, Ordering::SeqCst);
+                                }
+                                Some(Err(e)) if !matches!(e, WsError::Capacity(_)) => {
+                                    page_gone.store(true, Ordering::SeqCst);
+                                }
+                                Some(frame) => queued.push_back(frame),
+                            },
+                        }
+                    };
+                    if page_gone.load(Ordering::SeqCst) {
+                        break;
+                    }
                     match handled {
                         Ok(reply) => reply.to_text(),
                         Err(_) => Reply::common_error("internal error").to_text(),
