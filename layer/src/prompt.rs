@@ -332,7 +332,10 @@ mod tests {
             prompt.contains(&format!("{}…", "ab".repeat(64))),
             "{prompt}"
         );
-        assert!(prompt.contains("25165824 bytes"), "{prompt}");
+        assert!(
+            prompt.contains("cannot see here (25165824 bytes)"),
+            "{prompt}"
+        );
     }
 
     #[test]
