@@ -278,17 +278,17 @@ impl Service {
                 None => return Err(Reply::canceled_for(shape)),
             },
         };
+        // The citizen may answer long after the page asked: if it has gone,
+        // there is no one to sign for (nor an origin to remember).
+        if page_gone.load(Ordering::SeqCst) {
+            self.consent.page_left();
+            return Err(Reply::canceled_for(shape));
+        }
         if remember && let Some(origin) = origin {
             // Only https origins go on the list; others are allowed this once.
             if let Err(e) = self.origins.allow(origin) {
                 tracing::warn!("the origin stays off the allow-list: {e}");
             }
-        }
-        // The citizen may answer long after the page asked: if it has gone,
-        // there is no one to sign for.
-        if page_gone.load(Ordering::SeqCst) {
-            self.consent.page_left();
-            return Err(Reply::canceled_for(shape));
         }
         let label = self.sources[chosen].label();
         let storage = self.sources[chosen].storage().to_owned();
