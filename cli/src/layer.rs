@@ -6,7 +6,7 @@
 //! allow-list of portals; `trust` makes the browsers trust qoltanba's local
 //! CA (qoltanba_layer::trust). docs/ncalayer.md has the protocol and the model.
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -15,7 +15,7 @@ use clap::{Args, Subcommand};
 use qoltanba_core::keystore::{PlatformKeystore, SoftwareKeystore};
 use qoltanba_core::renewal::{CardHome, FileHome, KeyHome, PlatformHome, RenewalError};
 use qoltanba_l10n::{Localize, Text};
-use qoltanba_layer::consent::{Answer, Asked, Consent, ConsentRequest, DocumentKind, KeyChoice};
+use qoltanba_layer::consent::{Answer, Consent, ConsentRequest, KeyChoice};
 use qoltanba_layer::keys::{KeySource, KeySourceError, OpenedKey};
 use qoltanba_layer::origins::Origins;
 use qoltanba_layer::protocol::{STORAGE_ID_CARD, STORAGE_PKCS12};
@@ -420,17 +420,46 @@ impl KeySource for TokenSource {
 }
 
 /// The consent prompt on the terminal `serve` runs in: the request on
-/// stderr, the answers read from stdin, passwords and PINs by the CLI's
-/// secret input (no echo), in the citizen's language.
+/// stderr (as qoltanba_layer::prompt renders it), the answers read from
+/// stdin, passwords and PINs by the CLI's secret input (no echo), in the
+/// citizen's language.
 struct TerminalConsent;
 
-fn read_answer() -> String {
-    let _ = std::io::stderr().flush();
-    let mut line = String::new();
-    match std::io::stdin().lock().read_line(&mut line) {
-        Ok(_) => line.trim().to_owned(),
-        Err(_) => String::new(),
+/// The terminal's width, for cutting the page's values to one line.
+fn terminal_width() -> usize {
+    rustix::termios::tcgetwinsize(std::io::stderr())
+        .ok()
+        .map(|w| usize::from(w.ws_col))
+        .filter(|&w| w >= 20)
+        .unwrap_or(qoltanba_layer::prompt::DEFAULT_WIDTH)
+}
+
+/// Ask `question` and read one answer line. What was typed before the
+/// question was shown is thrown away first (the terminal's input queue
+/// flushed): a line typed ahead, or queued while an earlier prompt was
+/// open, never answers a question the citizen has not seen. The line is
+/// read straight from the descriptor, never left in a buffer for the next
+/// question.
+fn ask_line(question: &str) -> String {
+    let mut err = std::io::stderr().lock();
+    let _ = err.write_all(question.as_bytes());
+    let _ = err.flush();
+    drop(err);
+    let stdin = std::io::stdin();
+    // Not a terminal (a test's pipe): nothing to flush.
+    let _ = rustix::termios::tcflush(&stdin, rustix::termios::QueueSelector::IFlush);
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    // An answer is a word; a longer line is no answer.
+    while line.len() < 256 {
+        match rustix::io::read(&stdin, &mut byte) {
+            Ok(1) if byte[0] == b'\n' => break,
+            Ok(1) => line.push(byte[0]),
+            Err(rustix::io::Errno::INTR) => continue,
+            _ => break,
+        }
     }
+    String::from_utf8_lossy(&line).trim().to_owned()
 }
 
 /// A number from 1 to `count` (typed as the citizen sees it); `None` otherwise.
@@ -447,91 +476,12 @@ fn chosen(answer: &str, count: usize) -> Option<usize> {
 
 impl Consent for TerminalConsent {
     fn ask(&mut self, request: &ConsentRequest) -> Answer {
-        let mut out = std::io::stderr().lock();
-        let line = |t: Text| say(&t);
-        let _ = writeln!(out);
-        let header = match request.asked {
-            Asked::KeyInfo => "layer-prompt-header-keyinfo",
-            Asked::Sign { .. } => "layer-prompt-header",
-        };
-        let _ = writeln!(out, "== {} ==", line(Text::new(header)));
-        let origin = request
-            .origin
-            .clone()
-            .unwrap_or_else(|| line(Text::new("layer-prompt-no-origin")));
-        let _ = writeln!(
-            out,
-            "{}",
-            line(Text::new("layer-prompt-origin").arg("origin", origin))
+        let prompt = qoltanba_layer::prompt::request_prompt(
+            crate::lang::locale(),
+            request,
+            terminal_width(),
         );
-        if !request.origin_allowed {
-            let _ = writeln!(out, "!! {}", line(Text::new("layer-prompt-unknown-origin")));
-        }
-        let _ = writeln!(
-            out,
-            "{}",
-            line(Text::new("layer-prompt-method").arg("method", request.method.clone()))
-        );
-        if let Asked::Sign {
-            xml,
-            attached,
-            documents,
-            timestamp_missing,
-        } = &request.asked
-        {
-            let format = if *xml {
-                Text::new("layer-prompt-format-xml")
-            } else {
-                Text::new("layer-prompt-format-cms")
-                    .arg("attached", if *attached { "yes" } else { "no" })
-            };
-            let _ = writeln!(out, "{}", line(format));
-            let _ = writeln!(
-                out,
-                "{}",
-                line(Text::new("layer-prompt-documents").arg("count", documents.len() as i64))
-            );
-            for (i, d) in documents.iter().enumerate() {
-                let n = (i + 1) as i64;
-                let size = d.size as i64;
-                let text = match &d.kind {
-                    DocumentKind::Xml { root } => Text::new("layer-prompt-document-xml")
-                        .arg("root", root.clone())
-                        .arg("size", size),
-                    DocumentKind::Text { excerpt } => Text::new("layer-prompt-document-text")
-                        .arg("size", size)
-                        .arg("excerpt", excerpt.escape_debug().to_string()),
-                    DocumentKind::Hash { hex } => {
-                        Text::new("layer-prompt-document-hash").arg("hex", hex.clone())
-                    }
-                    DocumentKind::Binary => {
-                        Text::new("layer-prompt-document-binary").arg("size", size)
-                    }
-                };
-                let _ = writeln!(out, "  {}", line(text.arg("n", n)));
-            }
-            if *timestamp_missing {
-                let _ = writeln!(out, "!! {}", line(Text::new("layer-prompt-no-timestamp")));
-            }
-        }
-        for (i, label) in request.sources.iter().enumerate() {
-            let _ = writeln!(
-                out,
-                "  {}",
-                line(
-                    Text::new("layer-prompt-source")
-                        .arg("n", (i + 1) as i64)
-                        .arg("label", label.clone())
-                )
-            );
-        }
-        let _ = write!(
-            out,
-            "{}",
-            line(Text::new("layer-prompt-question").arg("count", request.sources.len() as i64))
-        );
-        drop(out);
-        let answer = read_answer();
+        let answer = ask_line(&prompt);
         if matches!(answer.as_str(), "x" | "X" | "х" | "Х") {
             return Answer::RefuseOrigin;
         }
@@ -546,8 +496,8 @@ impl Consent for TerminalConsent {
                 .as_deref()
                 .is_some_and(|o| o.starts_with("https://"))
         {
-            eprint!("{}", say(&Text::new("layer-prompt-question-origin")));
-            remember_origin = matches!(read_answer().as_str(), "y" | "Y" | "yes");
+            let answer = ask_line(&say(&Text::new("layer-prompt-question-origin")));
+            remember_origin = matches!(answer.as_str(), "y" | "Y" | "yes");
         }
         Answer::Allow {
             source,
@@ -556,24 +506,9 @@ impl Consent for TerminalConsent {
     }
 
     fn choose_key(&mut self, keys: &[KeyChoice]) -> Option<usize> {
-        for (i, k) in keys.iter().enumerate() {
-            eprintln!(
-                "  {}",
-                say(&Text::new("layer-prompt-key")
-                    .arg("n", (i + 1) as i64)
-                    .arg("holder", k.holder.clone())
-                    .arg("iin", k.iin.clone())
-                    .arg("purpose", k.purpose.clone())
-                    .arg("algorithm", k.algorithm.clone())
-                    .arg("until", k.not_after.clone())
-                    .arg("label", k.label.clone()))
-            );
-        }
-        eprint!(
-            "{}",
-            say(&Text::new("layer-prompt-key-question").arg("count", keys.len() as i64))
-        );
-        let answer = chosen(&read_answer(), keys.len());
+        let prompt =
+            qoltanba_layer::prompt::keys_prompt(crate::lang::locale(), keys, terminal_width());
+        let answer = chosen(&ask_line(&prompt), keys.len());
         if answer.is_none() {
             eprintln!("{}", say(&Text::new("layer-prompt-declined")));
         }
@@ -582,6 +517,17 @@ impl Consent for TerminalConsent {
 
     fn tell(&mut self, message: &Text) {
         eprintln!("!! {}", say(message));
+    }
+
+    fn show_key(&mut self, key: &KeyChoice) {
+        eprintln!(
+            "{}",
+            qoltanba_layer::prompt::key_line(crate::lang::locale(), key, terminal_width())
+        );
+    }
+
+    fn page_left(&mut self) {
+        eprintln!("{}", say(&Text::new("layer-prompt-page-left")));
     }
 }
 

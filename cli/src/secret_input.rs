@@ -98,6 +98,9 @@ impl Secret {
         if !std::io::stdin().is_terminal() {
             return Err(self.missing());
         }
+        // A line typed ahead (say, a consent answer typed twice) is not
+        // this secret: only what is typed after the question counts.
+        let _ = rustix::termios::tcflush(std::io::stdin(), rustix::termios::QueueSelector::IFlush);
         let first = Zeroizing::new(
             rpassword::prompt_password(format!("{}: ", capitalised(&say(&self.name()))))
                 .map_err(|e| CliError::io("reading the password", e))?,

@@ -3,6 +3,7 @@
 pub mod consent;
 pub mod keys;
 pub mod origins;
+pub mod prompt;
 pub mod protocol;
 pub mod server;
 pub mod service;

@@ -8,9 +8,10 @@
 //! consent prompt shows; a page that is neither an https site nor of this
 //! computer is refused at the handshake ([`page_origin`]), without a prompt.
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -42,6 +43,12 @@ pub const DEFAULT_MAX_FRAME: usize = 32 * 1024 * 1024;
 /// The most pages served at once: enough for every tab of a working day,
 /// few enough that a runaway page cannot exhaust the computer.
 pub const MAX_PAGES: usize = 32;
+
+/// How many frames a page may send while one of its requests is being
+/// answered (the citizen reading the prompt); one more and the page is
+/// disconnected, its request carried out for no one. Frames are up to
+/// `max_frame` each, so the queue must be short.
+pub const MAX_QUEUED_FRAMES: usize = 8;
 
 /// How long a client has for the TLS and WebSocket handshakes.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -208,7 +215,16 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
     if ws.send(Message::text(GREETING)).await.is_err() {
         return;
     }
-    while let Some(message) = ws.next().await {
+    // Frames that came while a request was being answered.
+    let mut queued: VecDeque<Result<Message, WsError>> = VecDeque::new();
+    loop {
+        let message = match queued.pop_front() {
+            Some(m) => m,
+            None => match ws.next().await {
+                Some(m) => m,
+                None => break,
+            },
+        };
         let reply = match message {
             Ok(Message::Text(text)) => match parse(text.as_str()) {
                 Frame::Heartbeat => text.as_str().to_owned(),
@@ -216,12 +232,37 @@ async fn converse<S: AsyncRead + AsyncWrite + Unpin>(
                 Frame::Request(request) => {
                     let service = service.clone();
                     let origin = origin.clone();
+                    let page_gone = Arc::new(AtomicBool::new(false));
+                    let gone = page_gone.clone();
                     // Consent prompts and card I/O block: off the async threads.
-                    let handled = tokio::task::spawn_blocking(move || {
+                    let task = tokio::task::spawn_blocking(move || {
                         let mut service = service.lock().unwrap_or_else(|p| p.into_inner());
-                        service.handle(origin.as_deref(), request)
-                    })
-                    .await;
+                        service.handle_watched(origin.as_deref(), request, &gone)
+                    });
+                    tokio::pin!(task);
+                    // Meanwhile the connection is read, so that the service
+                    // learns when the page leaves (it then opens no key).
+                    // `None`: the page is gone (it left, or flooded); the
+                    // connection ends now, and the request, if the citizen
+                    // allows it, opens no key (the service sees `page_gone`).
+                    let handled = loop {
+                        tokio::select! {
+                            handled = &mut task => break Some(handled),
+                            next = ws.next() => match next {
+                                Some(Ok(Message::Close(_))) | None => break None,
+                                Some(Err(e)) if !matches!(e, WsError::Capacity(_)) => break None,
+                                Some(_) if queued.len() >= MAX_QUEUED_FRAMES => {
+                                    tracing::warn!("a page sent too many requests at once: disconnected");
+                                    break None;
+                                }
+                                Some(frame) => queued.push_back(frame),
+                            },
+                        }
+                    };
+                    let Some(handled) = handled else {
+                        page_gone.store(true, Ordering::SeqCst);
+                        break;
+                    };
                     match handled {
                         Ok(reply) => reply.to_text(),
                         Err(_) => Reply::common_error("internal error").to_text(),

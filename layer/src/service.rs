@@ -5,6 +5,7 @@
 //! a time, so replies go out in the order the requests came.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use base64::Engine as _;
@@ -138,6 +139,18 @@ impl Service {
 
     /// The reply to `request` from a page of `origin`.
     pub fn handle(&mut self, origin: Option<&str>, request: Request) -> Reply {
+        self.handle_watched(origin, request, &AtomicBool::new(false))
+    }
+
+    /// [`Service::handle`] for a page that may leave while the citizen is
+    /// asked: the server sets `page_gone` when its connection closes, and
+    /// then no key is opened and nothing is signed for it.
+    pub fn handle_watched(
+        &mut self,
+        origin: Option<&str>,
+        request: Request,
+        page_gone: &AtomicBool,
+    ) -> Reply {
         match request {
             // Only a portal on the list learns whether a card or token is
             // in (and only then are readers and modules probed).
@@ -173,6 +186,7 @@ impl Service {
                     ext_key_usage_oids: Vec::new(),
                 };
                 match self.consent_and_key(
+                    page_gone,
                     origin,
                     "getKeyInfo",
                     &filter,
@@ -183,11 +197,16 @@ impl Service {
                     Err(reply) => reply,
                 }
             }
-            Request::Sign(request) => self.sign(origin, &request),
+            Request::Sign(request) => self.sign(page_gone, origin, &request),
         }
     }
 
-    fn sign(&mut self, origin: Option<&str>, request: &SignRequest) -> Reply {
+    fn sign(
+        &mut self,
+        page_gone: &AtomicBool,
+        origin: Option<&str>,
+        request: &SignRequest,
+    ) -> Reply {
         let asked = match &request.payload {
             Payload::Cms {
                 documents,
@@ -203,18 +222,31 @@ impl Service {
                     .iter()
                     .map(|d| DocumentSummary::of_bytes(d, *digested))
                     .collect(),
+                signed_xpath: None,
+                signature_parent_xpath: None,
             },
-            Payload::Xml { documents, .. } => Asked::Sign {
-                xml: true,
-                attached: true,
-                timestamp_missing: false,
-                documents: documents
-                    .iter()
-                    .map(|d| DocumentSummary::of_text(d))
-                    .collect(),
-            },
+            Payload::Xml {
+                documents,
+                tbs_element_xpath,
+                signature_parent_xpath,
+            } => {
+                let given = |p: &String| Some(p.trim().to_owned()).filter(|p| !p.is_empty());
+                let signed_xpath = given(tbs_element_xpath);
+                Asked::Sign {
+                    xml: true,
+                    attached: true,
+                    timestamp_missing: false,
+                    documents: documents
+                        .iter()
+                        .map(|d| DocumentSummary::of_xml(d, signed_xpath.as_deref()))
+                        .collect(),
+                    signed_xpath,
+                    signature_parent_xpath: given(signature_parent_xpath),
+                }
+            }
         };
         let key = match self.consent_and_key(
+            page_gone,
             origin,
             request.method,
             &request.filter,
@@ -258,6 +290,7 @@ impl Service {
     /// `filter`, let them choose one. `Err`: the reply (declined, none fits…).
     fn consent_and_key(
         &mut self,
+        page_gone: &AtomicBool,
         origin: Option<&str>,
         method: &str,
         filter: &KeyFilter,
@@ -322,6 +355,12 @@ impl Service {
                 None => return Err(Reply::canceled_for(shape)),
             },
         };
+        // The citizen may answer long after the page asked: if it has gone,
+        // there is no one to sign for (nor an origin to remember).
+        if page_gone.load(Ordering::SeqCst) {
+            self.consent.page_left();
+            return Err(Reply::canceled_for(shape));
+        }
         if remember && let Some(origin) = origin {
             // Only https origins go on the list; others are allowed this once.
             if let Err(e) = self.origins.allow(origin) {
@@ -336,6 +375,7 @@ impl Service {
             ));
         }
         let label = self.sources[chosen].label();
+        let storage = self.sources[chosen].storage().to_owned();
         let keys = match self.sources[chosen].open() {
             Ok(keys) => keys,
             Err(KeySourceError::NoSecret) => return Err(Reply::canceled_for(shape)),
@@ -358,27 +398,32 @@ impl Service {
             .into_iter()
             .filter(|k| fits(&k.certificate, filter, now, revoked))
             .collect();
-        match fitting.len() {
+        let choices: Vec<KeyChoice> = fitting
+            .iter()
+            .map(|k| KeyChoice::of(&k.label, &storage, &k.certificate))
+            .collect();
+        let index = match fitting.len() {
             0 => {
                 self.tell(&Text::new("layer-told-no-key-fits").arg("source", label));
-                Err(Reply::error_for(
+                return Err(Reply::error_for(
                     shape,
                     "NO_KEY",
                     &self.say(&Text::new("layer-error-no-key-fits")),
-                ))
+                ));
             }
-            1 => Ok(fitting.remove(0)),
-            _ => {
-                let choices: Vec<KeyChoice> = fitting
-                    .iter()
-                    .map(|k| KeyChoice::of(&k.label, &k.certificate))
-                    .collect();
-                match self.consent.choose_key(&choices) {
-                    Some(i) if i < fitting.len() => Ok(fitting.swap_remove(i)),
-                    _ => Err(Reply::canceled_for(shape)),
-                }
-            }
+            1 => 0,
+            _ => match self.consent.choose_key(&choices) {
+                Some(i) if i < fitting.len() => i,
+                _ => return Err(Reply::canceled_for(shape)),
+            },
+        };
+        // The password or PIN prompt may also have outlasted the page.
+        if page_gone.load(Ordering::SeqCst) {
+            self.consent.page_left();
+            return Err(Reply::canceled_for(shape));
         }
+        self.consent.show_key(&choices[index]);
+        Ok(fitting.swap_remove(index))
     }
 }
 

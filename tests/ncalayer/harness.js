@@ -12,6 +12,7 @@
 //     layer.port, layer.url, layer.caPath, layer.output()
 //     layer.answer(pattern, text)       waits for pattern in the terminal, types text + Enter
 //     layer.waitFor(pattern)            waits for pattern in the terminal
+//     layer.type(text)                  types text + Enter at once
 //     layer.stop()
 //   connect(layer, {origin})            -> a connected NCALayerClient
 'use strict';
@@ -236,6 +237,11 @@ class Layer {
       this.waiters.push(check);
       check();
     });
+  }
+
+  // Type text + Enter now, whatever the terminal shows (a line typed ahead).
+  type(text) {
+    this.child.stdin.write(`${text}\r`);
   }
 
   // Answer a prompt as the citizen types it.

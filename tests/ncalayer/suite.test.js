@@ -143,6 +143,28 @@ test('declined: action.canceled and nothing signed; an AUTH key is not offered f
   });
 });
 
+test('typed ahead: a line typed before the question is thrown away; the key that signs is shown', async () => {
+  await withLayer(['--key-file', fx.keyFiles.rsa.sign], async (layer) => {
+    const client = await h.connect(layer, { origin: PORTAL });
+    await client.changeLocale('en');
+    // A line waiting in the terminal before any question (a page that
+    // queues a request behind an open prompt counts on such a line).
+    layer.type('1');
+    await new Promise((r) => setTimeout(r, 300));
+    const pending = client.createCMSSignatureFromBase64('PKCS12', DOCUMENT.toString('base64'), 'SIGNATURE', true);
+    await layer.answer(PICK, 'n');
+    await assert.rejects(pending, (e) => e.message === '500: action.canceled');
+    assert.ok(!layer.output().includes("The key files' password"), 'the line typed ahead allowed nothing');
+    // Allowed: the one key that fits is named before it signs.
+    const allowed = client.createCMSSignatureFromBase64('PKCS12', DOCUMENT.toString('base64'), 'SIGNATURE', true);
+    await layer.answer(PICK, '1');
+    await layer.answer("The key files' password: ", fx.password);
+    await layer.waitFor(/signing with: ТЕСТОВ ТЕСТ \(IIN \d{12}\), [A-Z]+, [^,]+, until [-\d]+ — key file .+ \(PKCS12\)/);
+    assert.deepEqual(opensslVerify(Buffer.from(await allowed, 'base64')), DOCUMENT);
+    client.wsConnection.close();
+  });
+});
+
 test('an unknown site: warned, and allowed from then on when the citizen says so', async () => {
   await withLayer(['--key-file', fx.keyFiles.p256.sign], async (layer) => {
     const client = await h.connect(layer, { origin: 'https://shop.example' });

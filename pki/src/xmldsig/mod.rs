@@ -234,6 +234,18 @@ pub fn canonicalize(xml: &str, method: C14n) -> Result<String, XmlSignatureError
     Ok(c14n::canonicalize(doc.root(), &[], method.method()))
 }
 
+/// The source text of the element `xpath` selects in `xml` (the subset
+/// [`sign_xml`] accepts), as a consent prompt shows what will be signed;
+/// `None` when the document does not parse or the path selects no element.
+pub fn selected_element_text(xml: &str, xpath: &str) -> Option<String> {
+    let xml = xml.strip_prefix('\u{feff}').unwrap_or(xml);
+    let doc = parse(xml).ok()?;
+    match xpath::select(&doc, xpath).ok()? {
+        xpath::Selected::Document => Some(xml.to_owned()),
+        xpath::Selected::Element(node) => xml.get(node.range()).map(str::to_owned),
+    }
+}
+
 /// Parse a document under the limits: size, no DTD, depth, UTF-8 only.
 fn parse(xml: &str) -> Result<Document<'_>, XmlSignatureError> {
     if xml.len() > MAX_XML_BYTES {
