@@ -5,27 +5,25 @@
 //! the witness that no key was touched).
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed run
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
-use qoltanba_core::renewal::{FileHome, KeyHome, RenewalUi};
-use qoltanba_l10n::Text;
 use qoltanba_layer::consent::{Answer, Consent, ConsentRequest, KeyChoice};
-use qoltanba_layer::keys::{KeySource, KeySourceError, OpenedKey};
 use qoltanba_layer::origins::Origins;
 use qoltanba_layer::protocol::{Frame, parse};
 use qoltanba_layer::server::{ServerOptions, bind, serve};
 use qoltanba_layer::service::Service;
 use qoltanba_layer::tls::LocalIdentity;
-use qoltanba_pki::keyfile::{NewPassword, Password};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 
-const PASSWORD: &str = "Qwerty12";
+mod common;
+use common::TestKeyFile;
+
 const SIGN_CMS: &str = r#"{"module":"kz.gov.pki.knca.commonUtils","method":"createCMSSignatureFromBase64","args":["PKCS12","SIGNATURE","MTEK",true]}"#;
 
 /// What the citizen saw and was told.
@@ -69,53 +67,12 @@ impl Consent for Citizen {
     }
 }
 
-struct Typed;
-
-impl RenewalUi for Typed {
-    fn current_password(&mut self, _file: &Path) -> Option<Password> {
-        Some(Password::new(PASSWORD))
-    }
-    fn new_password(&mut self) -> Option<NewPassword> {
-        None
-    }
-    fn code(&mut self, _number: i64, _sent_to: Option<&str>) -> Option<String> {
-        None
-    }
-    fn progress(&mut self, _message: &Text) {}
-}
-
-/// An NCA test key file (GOST 2015); counts how often it was opened.
-struct TestKeyFile {
-    opened: Arc<AtomicUsize>,
-}
-
-impl KeySource for TestKeyFile {
-    fn storage(&self) -> &str {
-        "PKCS12"
-    }
-    fn is_hardware(&self) -> bool {
-        false
-    }
-    fn label(&self) -> String {
-        "key file gost1.p12".into()
-    }
-    fn open(&mut self) -> Result<Vec<OpenedKey>, KeySourceError> {
-        self.opened.fetch_add(1, Ordering::SeqCst);
-        let path = qoltanba_testkit::fixtures::path("nca-test/gokalkan/gost1.p12");
-        let (signer, certificate) = FileHome::new(PathBuf::new())
-            .open_current(&path, &mut Typed)
-            .map_err(|e| KeySourceError::Failed(e.to_string()))?;
-        Ok(vec![OpenedKey {
-            label: self.label(),
-            signer,
-            certificate,
-        }])
-    }
-}
-
 fn service(citizen: Citizen, opened: Arc<AtomicUsize>, dir: &Path) -> Service {
     Service::new(
-        vec![Box::new(TestKeyFile { opened })],
+        vec![Box::new(TestKeyFile::new(
+            qoltanba_testkit::fixtures::path("nca-test/gokalkan/gost1.p12"),
+            opened,
+        ))],
         Box::new(citizen),
         Origins::load(dir).unwrap(),
         Vec::new(),

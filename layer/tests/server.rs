@@ -11,25 +11,23 @@
 #![allow(clippy::unwrap_used)] // a test: a failed unwrap is a failed run
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures_util::{SinkExt, StreamExt};
-use qoltanba_core::renewal::{FileHome, KeyHome, RenewalUi};
 use qoltanba_l10n::Text;
 use qoltanba_layer::consent::{Answer, Consent, ConsentRequest, KeyChoice};
-use qoltanba_layer::keys::{KeySource, KeySourceError, OpenedKey};
 use qoltanba_layer::origins::Origins;
 use qoltanba_layer::server::{ServeError, ServerOptions, bind, serve};
 use qoltanba_layer::service::Service;
 use qoltanba_layer::tls::LocalIdentity;
-use qoltanba_pki::keyfile::{NewPassword, Password};
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 
-const PASSWORD: &str = "Qwerty12";
+mod common;
+use common::{PASSWORD, TestKeyFile};
 
 /// The citizen of these tests: answers every request the same way, and
 /// remembers what was shown and told (in English).
@@ -57,59 +55,6 @@ const ALLOW: Answer = Answer::Allow {
     source: 0,
     remember_origin: false,
 };
-
-/// The password, as the citizen types it.
-struct Typed;
-
-impl RenewalUi for Typed {
-    fn current_password(&mut self, _file: &Path) -> Option<Password> {
-        Some(Password::new(PASSWORD))
-    }
-    fn new_password(&mut self) -> Option<NewPassword> {
-        None
-    }
-    fn code(&mut self, _number: i64, _sent_to: Option<&str>) -> Option<String> {
-        None
-    }
-    fn progress(&mut self, _message: &Text) {}
-}
-
-/// An NCA test key file; counts how often it was opened. `hardware`:
-/// it stands in for a card or token (whose presence pages may ask about),
-/// counting how often it was probed.
-struct TestKeyFile {
-    path: PathBuf,
-    opened: Arc<AtomicUsize>,
-    hardware: bool,
-    probed: Arc<AtomicUsize>,
-}
-
-impl KeySource for TestKeyFile {
-    fn storage(&self) -> &str {
-        "PKCS12"
-    }
-    fn is_hardware(&self) -> bool {
-        self.hardware
-    }
-    fn is_present(&mut self) -> bool {
-        self.probed.fetch_add(1, Ordering::SeqCst);
-        true
-    }
-    fn label(&self) -> String {
-        format!("key file {}", self.path.display())
-    }
-    fn open(&mut self) -> Result<Vec<OpenedKey>, KeySourceError> {
-        self.opened.fetch_add(1, Ordering::SeqCst);
-        let (signer, certificate) = FileHome::new(PathBuf::new())
-            .open_current(&self.path, &mut Typed)
-            .map_err(|e| KeySourceError::Failed(e.to_string()))?;
-        Ok(vec![OpenedKey {
-            label: self.label(),
-            signer,
-            certificate,
-        }])
-    }
-}
 
 struct Running {
     addr: SocketAddr,
