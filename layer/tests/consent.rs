@@ -18,7 +18,6 @@ use qoltanba_layer::protocol::{Frame, parse};
 use qoltanba_layer::server::{ServerOptions, bind, serve};
 use qoltanba_layer::service::Service;
 use qoltanba_layer::tls::LocalIdentity;
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 
 mod common;
@@ -106,13 +105,11 @@ fn the_key_that_signs_is_shown_even_when_it_is_the_only_one() {
     assert!(!key.purpose.is_empty(), "the purpose is named");
 }
 
-type Page = tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<TcpStream>>;
-
 /// The real server on a loopback port with `citizen` as the consent, and
 /// one page of https://egov.kz connected to it (its greeting read).
 struct Served {
     service: Arc<Mutex<Service>>,
-    page: Page,
+    page: common::Client,
     stop: tokio::sync::oneshot::Sender<()>,
     _dir: tempfile::TempDir,
 }
@@ -134,37 +131,9 @@ async fn served(citizen: Citizen, opened: Arc<AtomicUsize>) -> Served {
         },
     ));
 
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(identity.ca_der().clone()).unwrap();
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .unwrap()
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    let tcp = TcpStream::connect(addr).await.unwrap();
-    let tls = tokio_rustls::TlsConnector::from(Arc::new(config))
-        .connect(
-            rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap(),
-            tcp,
-        )
+    let mut page = common::try_page(addr, identity.ca_der(), Some(b"https://egov.kz"))
         .await
         .unwrap();
-    let request = tokio_tungstenite::tungstenite::http::Request::builder()
-        .uri(format!("wss://127.0.0.1:{}/", addr.port()))
-        .header("Host", format!("127.0.0.1:{}", addr.port()))
-        .header("Origin", "https://egov.kz")
-        .header("Connection", "Upgrade")
-        .header("Upgrade", "websocket")
-        .header("Sec-WebSocket-Version", "13")
-        .header(
-            "Sec-WebSocket-Key",
-            tokio_tungstenite::tungstenite::handshake::client::generate_key(),
-        )
-        .body(())
-        .unwrap();
-    let (mut page, _) = tokio_tungstenite::client_async(request, tls).await.unwrap();
     page.next().await.unwrap().unwrap(); // the greeting
     Served {
         service,

@@ -27,7 +27,7 @@ use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 
 mod common;
-use common::{PASSWORD, TestKeyFile};
+use common::{Client, PASSWORD, TestKeyFile};
 
 /// The citizen of these tests: answers every request the same way, and
 /// remembers what was shown and told (in English).
@@ -174,8 +174,6 @@ async fn start_with(setup: Setup) -> Running {
     }
 }
 
-type Client = tokio_tungstenite::WebSocketStream<tokio_rustls::client::TlsStream<TcpStream>>;
-
 /// A page of `origin`, connected over TLS that trusts the layer's CA only.
 async fn page(running: &Running, origin: &str) -> Client {
     try_page(running, Some(origin.as_bytes())).await.unwrap()
@@ -183,18 +181,7 @@ async fn page(running: &Running, origin: &str) -> Client {
 
 /// A TLS connection to the layer that trusts the layer's CA only.
 async fn tls_to(running: &Running) -> tokio_rustls::client::TlsStream<TcpStream> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(running.ca.clone()).unwrap();
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = rustls::ClientConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_root_certificates(roots)
-        .with_no_client_auth();
-    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let tcp = TcpStream::connect(running.addr).await.unwrap();
-    let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
-    connector.connect(name, tcp).await.unwrap()
+    common::tls_to(running.addr, &running.ca).await
 }
 
 /// A page whose handshake sends `origin` as these bytes (none: no header);
@@ -203,28 +190,7 @@ async fn try_page(
     running: &Running,
     origin: Option<&[u8]>,
 ) -> Result<Client, tokio_tungstenite::tungstenite::Error> {
-    let tls = tls_to(running).await;
-    let mut request = tokio_tungstenite::tungstenite::http::Request::builder()
-        .uri(format!("wss://127.0.0.1:{}/", running.addr.port()))
-        .header("Host", format!("127.0.0.1:{}", running.addr.port()));
-    if let Some(origin) = origin {
-        request = request.header(
-            "Origin",
-            tokio_tungstenite::tungstenite::http::HeaderValue::from_bytes(origin).unwrap(),
-        );
-    }
-    let request = request
-        .header("Connection", "Upgrade")
-        .header("Upgrade", "websocket")
-        .header("Sec-WebSocket-Version", "13")
-        .header(
-            "Sec-WebSocket-Key",
-            tokio_tungstenite::tungstenite::handshake::client::generate_key(),
-        )
-        .body(())
-        .unwrap();
-    let (ws, _) = tokio_tungstenite::client_async(request, tls).await?;
-    Ok(ws)
+    common::try_page(running.addr, &running.ca, origin).await
 }
 
 /// The HTTP status of a WebSocket handshake whose Origin header is these
