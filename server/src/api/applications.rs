@@ -9,8 +9,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use qoltanba_pki::cert::Purpose;
@@ -27,6 +26,7 @@ use time::Duration;
 
 use super::auth::Session;
 use super::rate_limit::Bucket;
+use super::extract::{self, Body, Path};
 use super::{AppState, Problem};
 use crate::attestation;
 use crate::ca::CaKind;
@@ -113,7 +113,7 @@ pub async fn submit(
     State(state): State<Arc<AppState>>,
     session: Session,
     headers: HeaderMap,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Response, Problem> {
     let now = state.now();
     let idempotency_key = headers
@@ -276,7 +276,7 @@ pub async fn confirm(
     State(state): State<Arc<AppState>>,
     session: Session,
     Path(id): Path<i64>,
-    Json(confirmation): Json<Confirmation>,
+    extract::Json(confirmation): extract::Json<Confirmation>,
 ) -> Result<Response, Problem> {
     state
         .limiter

@@ -13,7 +13,6 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -28,6 +27,7 @@ use sha2::{Digest, Sha256};
 use time::Duration;
 
 use super::rate_limit::Bucket;
+use super::extract::Body;
 use super::{AppState, PeerAddr, Problem};
 use crate::db;
 use crate::registry::{self, RegistryError, unix};
@@ -72,7 +72,7 @@ pub async fn challenge(
 pub async fn login(
     State(state): State<Arc<AppState>>,
     ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Json<LoginAnswer>, Problem> {
     state
         .limiter

@@ -3,12 +3,13 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use qoltanba_pki::protocol::{DeviceCreated, NewDevice};
 use rusqlite::params;
 
 use super::auth::Session;
+use super::extract::{self, Path};
 use super::{AppState, Problem};
 use crate::db;
 use crate::registry::unix;
@@ -16,7 +17,7 @@ use crate::registry::unix;
 pub async fn register(
     State(state): State<Arc<AppState>>,
     session: Session,
-    Json(device): Json<NewDevice>,
+    extract::Json(device): extract::Json<NewDevice>,
 ) -> Result<(StatusCode, Json<DeviceCreated>), Problem> {
     if device.platform != "android" && device.platform != "ios" {
         return Err(Problem::bad_request(

@@ -8,6 +8,7 @@ mod applications;
 mod auth;
 mod certificates;
 mod devices;
+mod extract;
 mod policy;
 mod problem;
 mod profile;
@@ -119,6 +120,14 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/ocsp", post(status::ocsp))
         .route("/v1/devices", post(devices::register))
         .route("/v1/devices/{id}", delete(devices::remove))
+        // After every route: it applies to the routes registered before it.
+        .method_not_allowed_fallback(|| async {
+            Problem::new(
+                axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                "method-not-allowed",
+                "this path does not take this method; the Allow header lists the ones it takes",
+            )
+        })
         .fallback(|| async { Problem::not_found("no such endpoint; see /v1/openapi.json") })
         .layer(DefaultBodyLimit::max(max_body))
         .with_state(state)

@@ -5,13 +5,13 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use qoltanba_pki::protocol::{NotificationPreferences, Profile, ProfileUpdate};
 use qoltanba_pki::reissue::{MAX_EMAIL_LEN, is_valid_email};
 use rusqlite::{OptionalExtension, params};
 
 use super::auth::Session;
+use super::extract;
 use super::{AppState, Problem};
 use crate::db;
 use crate::registry::{RegistryError, unix};
@@ -68,22 +68,12 @@ pub async fn show(
     profile_of(&state, &session.iin).map(Json)
 }
 
-/// Replace the profile. The body is read here rather than by axum's `Json`
-/// so that every refusal is a problem with its code (`invalid-input`,
-/// `bad-email`), not a plain-text rejection.
+/// Replace the profile.
 pub async fn update(
     State(state): State<Arc<AppState>>,
     session: Session,
-    body: Bytes,
+    extract::Json(update): extract::Json<ProfileUpdate>,
 ) -> Result<Json<Profile>, Problem> {
-    let update: ProfileUpdate = serde_json::from_slice(&body).map_err(|e| {
-        Problem::bad_request(
-            "invalid-input",
-            format!(
-                "the profile must be JSON {{\"contact_email\": \"…\", \"notifications\": {{\"email\": true, \"sms\": true, \"push\": true}}}}: {e}"
-            ),
-        )
-    })?;
     let email = update
         .contact_email
         .as_deref()

@@ -4,8 +4,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use qoltanba_pki::cert::Purpose;
@@ -14,6 +13,7 @@ use qoltanba_pki::signed_message::verify_message;
 use qoltanba_pki::timestamp::rfc3339;
 
 use super::auth::Session;
+use super::extract::{Body, Path};
 use super::{AppState, Problem};
 use crate::ca::crl::{RevocationReason, build_crl};
 use crate::ca::ocsp::{CertStatus, respond};
@@ -47,7 +47,7 @@ pub fn publish_crl(state: &AppState, kind: CaKind) -> Result<(), RegistryError> 
 pub async fn revoke(
     State(state): State<Arc<AppState>>,
     session: Session,
-    body: Bytes,
+    Body(body): Body,
 ) -> Result<Response, Problem> {
     let now = state.now();
     let message = verify_message(&body)
@@ -139,7 +139,7 @@ pub async fn ca_certificate(
 }
 
 /// `POST /v1/ocsp` (RFC 6960, application/ocsp-request).
-pub async fn ocsp(State(state): State<Arc<AppState>>, body: Bytes) -> Response {
+pub async fn ocsp(State(state): State<Arc<AppState>>, Body(body): Body) -> Response {
     let now = state.now();
     let db = state.db.clone();
     let cas: &CaSet = &state.cas;
