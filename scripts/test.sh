@@ -114,6 +114,12 @@ stage "tests"
 cargo nextest run --workspace --locked --features "$features" --no-fail-fast
 cargo test --workspace --locked --features "$features" --doc
 
+stage "contract"
+# schemathesis (PyPI, pinned) against the real RA binary the tests just
+# built: every check, the stateful phase over the document's links; any
+# undocumented status, content type or body fails (about 25 s).
+scripts/schemathesis.sh
+
 stage "ncalayer"
 # qoltanba as NCALayer driven by the npm ncalayer-js-client over wss, the
 # consent answered in a pseudo-terminal; signatures checked by openssl,

@@ -33,7 +33,13 @@ fn token(s: &Server) -> String {
     let files = s.enroll(&iin(2121), "p256", &[]);
     let auth = files
         .iter()
-        .find(|f| f.file_name().unwrap().to_str().unwrap().starts_with("AUTH_"))
+        .find(|f| {
+            f.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("AUTH_")
+        })
         .unwrap();
     let (key, cert) = open_key(auth);
     let (status, challenge) = s.json("POST", "/v1/auth/challenge", None, None);
@@ -161,7 +167,12 @@ fn cases(doc: &Value) -> Vec<Case> {
         }
     }
     // A path that is not one.
-    for path in ["/v1/nothing", "/", "/v1/applications/1/nothing", "/v2/health"] {
+    for path in [
+        "/v1/nothing",
+        "/",
+        "/v1/applications/1/nothing",
+        "/v2/health",
+    ] {
         cases.push(Case {
             method: "GET".into(),
             template: path.into(),

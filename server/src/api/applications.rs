@@ -25,8 +25,8 @@ use subtle::ConstantTimeEq;
 use time::Duration;
 
 use super::auth::Session;
-use super::rate_limit::Bucket;
 use super::extract::{self, Body, Path};
+use super::rate_limit::Bucket;
 use super::{AppState, Problem};
 use crate::attestation;
 use crate::ca::CaKind;

@@ -26,8 +26,8 @@ use rusqlite::params;
 use sha2::{Digest, Sha256};
 use time::Duration;
 
-use super::rate_limit::Bucket;
 use super::extract::Body;
+use super::rate_limit::Bucket;
 use super::{AppState, PeerAddr, Problem};
 use crate::db;
 use crate::registry::{self, RegistryError, unix};
