@@ -483,7 +483,7 @@ fn a_failed_sms_is_retried_and_the_cli_says_whether_the_code_was_sent() {
     let number = numbers[0];
 
     // The RA sends the code again by itself; the status now says sent.
-    let codes = codes_sent(&gateway, number, 2);
+    codes_sent(&gateway, number, 2);
     let out = renew(&ra, &db, &["--resume"])
         .assert()
         .code(4)
