@@ -383,3 +383,88 @@ pub async fn run_forever(db: Db, senders: Senders, settings: config::CodeDeliver
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database with citizen 900101300001 and application 1 awaiting its
+    /// code, whose first attempt was claimed and then cut off (the process
+    /// died before recording its outcome).
+    fn interrupted() -> (tempfile::TempDir, Db) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("ra.db")).unwrap();
+        {
+            let mut conn = db.lock();
+            conn.execute(
+                "INSERT INTO citizens (iin, surname, name, phone, created_at)
+                 VALUES ('900101300001', 'Сейітова', 'Айгүл', '+77011234567', 0)",
+                [],
+            )
+            .unwrap();
+            let tx = conn.transaction().unwrap();
+            tx.execute(
+                "INSERT INTO applications (id, iin, state, p7s, email, locality, signer_serial,
+                     code_hash, code_expires_at, code_tries_left, created_at, updated_at)
+                 VALUES (1, '900101300001', 'awaiting_code', x'30', 'a@b.kz', 'Астана', '5E',
+                     x'00', 600, 3, 0, 0)",
+                [],
+            )
+            .unwrap();
+            let attempt = begin(&tx, 1, "+77011234567", registry::new_code(), 0).unwrap();
+            tx.commit().unwrap();
+            drop(attempt); // never sent: the crash
+        }
+        (dir, db)
+    }
+
+    #[test]
+    fn an_attempt_cut_off_by_a_crash_is_made_again_after_the_restart_with_a_fresh_code() {
+        let (_dir, db) = interrupted();
+        // Before the restart the lease holds it: not due.
+        assert!(due(&db, 10).unwrap().is_empty());
+        assert_eq!(release_interrupted(&db, 10).unwrap(), 1);
+        assert_eq!(due(&db, 10).unwrap(), vec![1]);
+        let hash_before: Vec<u8> = db
+            .lock()
+            .query_row("SELECT code_hash FROM applications WHERE id = 1", [], |r| {
+                r.get(0)
+            })
+            .unwrap();
+        let attempt = claim(&db, 1, Round::Retry, 600, 10).unwrap().unwrap();
+        assert_eq!(attempt.claim, 2);
+        let (hash, expires): (Vec<u8>, i64) = db
+            .lock()
+            .query_row(
+                "SELECT code_hash, code_expires_at FROM applications WHERE id = 1",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .unwrap();
+        assert_ne!(hash, hash_before, "a fresh code");
+        assert_eq!(hash, registry::code_hash(1, attempt.code.as_str()));
+        assert_eq!(expires, 610, "with a fresh lifetime");
+        // Claimed: neither due nor claimable twice.
+        assert!(due(&db, 10).unwrap().is_empty());
+        assert!(claim(&db, 1, Round::Retry, 600, 10).unwrap().is_none());
+        // The outcome of the older claim is ignored; its own counts.
+        let settings = config::CodeDelivery::default();
+        let view = record(&db, &settings, 1, 1, None, 11).unwrap();
+        assert_eq!(view.state, CodeDeliveryState::Pending);
+        let view = record(&db, &settings, 1, 2, None, 11).unwrap();
+        assert_eq!(view.state, CodeDeliveryState::Sent);
+        assert_eq!(view.attempts, 2);
+        assert_eq!(view.sent_to, "+7******4567");
+    }
+
+    #[test]
+    fn the_backoff_doubles_up_to_its_cap() {
+        let settings = config::CodeDelivery {
+            attempts: 5,
+            first_retry_seconds: 5,
+            max_retry_seconds: 30,
+        };
+        let waits: Vec<u64> = (1..=5).map(|a| settings.backoff_seconds(a)).collect();
+        assert_eq!(waits, vec![5, 10, 20, 30, 30]);
+    }
+}
