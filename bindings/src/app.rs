@@ -66,6 +66,10 @@ pub struct RenewalState {
     pub step: Step,
     /// The application whose one-time code (sent by SMS) is awaited.
     pub needs_code: Option<i64>,
+    /// With `needs_code`: whether the code was sent, or is still pending
+    /// (the RA retries) or failed; say "sent" only for `Sent`. `None` when
+    /// the RA does not say (it predates code delivery).
+    pub code_delivery: Option<qoltanba_pki::protocol::CodeDelivery>,
     /// Set once the renewal is done.
     pub summary: Option<RenewalSummary>,
     /// What the application will say, for the citizen to confirm
@@ -458,6 +462,7 @@ fn run(
                 renewal_id: id,
                 step: Step::Done,
                 needs_code: None,
+                code_delivery: None,
                 review: None,
                 summary: Some(RenewalSummary {
                     application: summary.application,
@@ -476,17 +481,18 @@ fn run(
                 }),
             }
         }
-        Outcome::NeedCode { number } if ui.answered == Some(number) => {
+        Outcome::NeedCode { number, .. } if ui.answered == Some(number) => {
             return Err(QoltanbaError::WrongCode {
                 detail: format!(
                     "the registration authority refused the code for application {number}; check the SMS and enter it again"
                 ),
             });
         }
-        Outcome::NeedCode { number } => RenewalState {
+        Outcome::NeedCode { number, delivery } => RenewalState {
             renewal_id: id,
             step: renewal.state().step,
             needs_code: Some(number),
+            code_delivery: delivery,
             summary: None,
             review: None,
         },
@@ -494,6 +500,7 @@ fn run(
             renewal_id: id,
             step: renewal.state().step,
             needs_code: None,
+            code_delivery: None,
             summary: None,
             review: Some(review),
         },

@@ -328,9 +328,9 @@ impl From<RenewalError> for QoltanbaError {
             RenewalError::CardLost(_) => Self::CardLost { detail },
             RenewalError::UserNotAuthenticated => Self::UserNotAuthenticated { detail },
             RenewalError::Cancelled(_) | RenewalError::Declined => Self::Cancelled { detail },
-            RenewalError::PastReview(_) | RenewalError::OtherHome { .. } => {
-                Self::InvalidInput { detail }
-            }
+            RenewalError::PastReview(_)
+            | RenewalError::OtherHome { .. }
+            | RenewalError::NotAwaitingCode(_) => Self::InvalidInput { detail },
             RenewalError::Store(s) => s.into(),
             RenewalError::Ra(r) => r.into(),
             RenewalError::Application(_)

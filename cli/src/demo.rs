@@ -165,7 +165,7 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
             ));
             Ok(())
         }
-        Outcome::NeedCode { number } => Err(CliError::failed(format!(
+        Outcome::NeedCode { number, .. } => Err(CliError::failed(format!(
             "the demo RA sent no code for application {number}"
         ))),
         Outcome::NeedReview(_) => Err(CliError::failed("the demo confirms its review itself")),

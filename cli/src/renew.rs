@@ -21,6 +21,7 @@ use qoltanba_core::renewal::{
 use qoltanba_core::store::Store;
 use qoltanba_pki::cert::KzCertificate;
 use qoltanba_pki::keyfile::{NewPassword, Password};
+use qoltanba_pki::protocol::{CodeDelivery, CodeDeliveryState};
 use qoltanba_pki::reissue::StorageKind;
 use qoltanba_pki::timestamp::rfc3339;
 use qoltanba_token::TokenHome;
@@ -70,6 +71,10 @@ pub struct RenewArgs {
     /// Continue the unfinished renewal (or the one numbered N).
     #[arg(long, value_name = "N", num_args = 0..=1, default_missing_value = "0")]
     resume: Option<i64>,
+    /// With --resume: ask the RA for a new one-time code (the SMS did not
+    /// come); the code of an earlier SMS then stops working.
+    #[arg(long, requires = "resume", conflicts_with = "code")]
+    resend_code: bool,
     /// The current and the new keys are on the ID card in this PC/SC reader.
     #[arg(long, value_name = "NAME", conflicts_with_all = ["keys", "card_simulator"])]
     card_reader: Option<String>,
@@ -571,22 +576,27 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
             renewal
         }
     };
+    if args.resend_code {
+        runtime
+            .block_on(renewal.resend_code(&mut ui))
+            .map_err(|e| ui.failed(e))?;
+    }
     let outcome = runtime.block_on(renewal.run(&mut ui));
     match outcome.map_err(|e| ui.failed(e))? {
         Outcome::Done(summary) => {
             print_summary(&summary, ctx)?;
             Ok(0)
         }
-        Outcome::NeedCode { number } => {
+        Outcome::NeedCode { number, delivery } => {
             if ctx.json {
-                output::json(
-                    &json!({ "done": false, "needs_code": number, "renewal": renewal.id() }),
-                )?;
+                output::json(&json!({
+                    "done": false,
+                    "needs_code": number,
+                    "renewal": renewal.id(),
+                    "code_delivery": delivery,
+                }))?;
             } else {
-                println!(
-                    "{}",
-                    say(&Text::new("cli-renewal-needs-code").arg("number", number))
-                );
+                println!("{}", say(&needs_code_text(number, delivery.as_ref())));
             }
             Ok(EXIT_NEEDS_CODE)
         }
@@ -605,6 +615,24 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
                 );
             }
             Ok(EXIT_NEEDS_REVIEW)
+        }
+    }
+}
+
+/// What a renewal waiting for its code tells the citizen: "sent" only when
+/// the RA says it was (or an RA that predates code delivery, whose answer
+/// meant sent); otherwise that it is pending or failed, and how to ask for
+/// it again.
+fn needs_code_text(number: i64, delivery: Option<&CodeDelivery>) -> Text {
+    match delivery.map(|d| (d.state, d.sent_to.as_str())) {
+        Some((CodeDeliveryState::Pending, _)) => {
+            Text::new("cli-renewal-code-pending").arg("number", number)
+        }
+        Some((CodeDeliveryState::Failed, phone)) => Text::new("cli-renewal-code-failed")
+            .arg("number", number)
+            .arg("phone", phone),
+        Some((CodeDeliveryState::Sent, _)) | None => {
+            Text::new("cli-renewal-needs-code").arg("number", number)
         }
     }
 }

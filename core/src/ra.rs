@@ -105,8 +105,12 @@ pub enum Ready<T> {
 pub struct Submitted {
     pub number: i64,
     pub state: ApplicationState,
-    /// Where the one-time code went; `None` on a repeat (no new code).
+    /// Where the one-time code goes; `None` on a repeat (no new code).
     pub code_sent_to: Option<String>,
+    /// Whether the code was sent (`pending`: the RA retries it). `None`
+    /// only from an RA that predates code delivery: its 202 meant sent,
+    /// its repeat said nothing.
+    pub code_delivery: Option<CodeDelivery>,
 }
 
 /// A logged-in session.
@@ -318,10 +322,18 @@ impl RaClient {
             .await?;
         if r.status == StatusCode::ACCEPTED {
             let accepted: ApplicationAccepted = Self::parse(&r, "submit")?;
+            // An RA that predates code delivery answered 202 once sent.
+            let code_delivery = accepted.code_delivery.or(Some(CodeDelivery {
+                state: CodeDeliveryState::Sent,
+                sent_to: accepted.code_sent_to.clone(),
+                attempts: 1,
+                next_attempt_at: None,
+            }));
             return Ok(Submitted {
                 number: accepted.number,
                 state: accepted.state,
                 code_sent_to: Some(accepted.code_sent_to),
+                code_delivery,
             });
         }
         let repeated: ApplicationStatus = Self::expect(r, "submit")?;
@@ -329,7 +341,25 @@ impl RaClient {
             number: repeated.number,
             state: repeated.state,
             code_sent_to: None,
+            code_delivery: repeated.code_delivery,
         })
+    }
+
+    /// Ask the RA to send application `number`'s one-time code again: a new
+    /// code (an earlier SMS's stops working), sent now, retried by the RA if
+    /// the send fails. Not repeated on failure: resends are rate limited
+    /// (`Refused` with code `rate-limited`), and the status tells whether
+    /// a lost answer's resend happened.
+    pub async fn resend_code(
+        &self,
+        session: &Session,
+        number: i64,
+    ) -> Result<CodeDelivery, RaError> {
+        let path = format!("/v1/applications/{number}/resend-code");
+        let r = self
+            .send(Method::POST, &path, Some(&session.token), &[], None, false)
+            .await?;
+        Self::expect(r, &path)
     }
 
     /// Confirm with the one-time code. Not repeated on failure: a lost

@@ -27,6 +27,8 @@ pub struct Config {
     #[serde(default)]
     pub senders: Senders,
     #[serde(default)]
+    pub code_delivery: CodeDelivery,
+    #[serde(default)]
     pub attestation: Attestation,
 }
 
@@ -247,6 +249,8 @@ pub struct Limits {
     pub codes_per_minute: u32,
     /// Applications per IIN per hour.
     pub submissions_per_hour: u32,
+    /// Requests for the one-time code to be sent again, per IIN per hour.
+    pub code_resends_per_hour: u32,
 }
 
 impl Default for Limits {
@@ -256,6 +260,7 @@ impl Default for Limits {
             logins_per_minute: 30,
             codes_per_minute: 10,
             submissions_per_hour: 20,
+            code_resends_per_hour: 3,
         }
     }
 }
@@ -311,6 +316,40 @@ impl Default for Notices {
             interval_seconds: 3600,
             renew_link: DEFAULT_RENEW_LINK.to_owned(),
         }
+    }
+}
+
+/// How the RA retries the SMS with a one-time code (`[code_delivery]`):
+/// after a failed send it waits `first_retry_seconds`, then twice as long
+/// each time up to `max_retry_seconds`, until `attempts` sends were tried;
+/// then the delivery is `failed` and only a resend starts it again.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CodeDelivery {
+    /// Sends tried per code, the first included (at least 1).
+    pub attempts: u32,
+    pub first_retry_seconds: u64,
+    pub max_retry_seconds: u64,
+}
+
+impl Default for CodeDelivery {
+    fn default() -> Self {
+        Self {
+            attempts: 5,
+            first_retry_seconds: 5,
+            max_retry_seconds: 300,
+        }
+    }
+}
+
+impl CodeDelivery {
+    /// The wait after failed attempt number `attempt` (1-based).
+    pub fn backoff_seconds(&self, attempt: u32) -> u64 {
+        let doubled = self
+            .first_retry_seconds
+            .max(1)
+            .saturating_mul(1u64 << attempt.saturating_sub(1).min(32));
+        doubled.min(self.max_retry_seconds.max(1))
     }
 }
 
@@ -373,6 +412,7 @@ impl Config {
             limits: Limits::default(),
             notices: Notices::default(),
             senders: Senders::default(),
+            code_delivery: CodeDelivery::default(),
             attestation: Attestation::default(),
         }
     }

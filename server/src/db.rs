@@ -136,6 +136,25 @@ const MIGRATIONS: &[&str] = &[
         updated_at     INTEGER NOT NULL
     );
     "#,
+    // 5: the delivery of each application's one-time code, so that a failed
+    // SMS is retried (with backoff, also after a restart) instead of lost.
+    // The code itself is not kept: every attempt sends a fresh one and
+    // replaces the application's code_hash in the transaction that claims
+    // the attempt (notify::code_delivery).
+    r#"
+    CREATE TABLE code_deliveries (
+        application_id  INTEGER PRIMARY KEY REFERENCES applications(id),
+        phone           TEXT NOT NULL,
+        state           TEXT NOT NULL,            -- pending | sent | failed
+        attempts        INTEGER NOT NULL,         -- of the current code (a resend restarts at 1)
+        claim           INTEGER NOT NULL,         -- bumped by every attempt; a stale outcome is ignored
+        in_flight       INTEGER NOT NULL,         -- 1 while an attempt is out (a crash leaves 1)
+        next_attempt_at INTEGER,                  -- while pending
+        last_error      TEXT,                     -- why the last attempt failed (no code, no number)
+        updated_at      INTEGER NOT NULL
+    );
+    CREATE INDEX code_deliveries_due ON code_deliveries(state, next_attempt_at);
+    "#,
 ];
 
 /// The database, shared by the server's tasks. rusqlite connections are not

@@ -363,6 +363,13 @@ fn run(command: Command) -> Result<(), String> {
                 let notices_senders = senders.clone();
                 let tls_enabled = home.config.tls;
                 let notices = home.config.notices.clone();
+                // The retry task of one-time codes (notify::code_delivery).
+                let codes = notify::code_delivery::run_forever(
+                    home.db.clone(),
+                    senders.clone(),
+                    home.config.code_delivery.clone(),
+                    home.config.policy.code_ttl_seconds,
+                );
                 let state = AppState::new(
                     home.config,
                     home.db.clone(),
@@ -375,6 +382,7 @@ fn run(command: Command) -> Result<(), String> {
                     notices,
                     notices_senders,
                 ));
+                tokio::spawn(codes);
                 let tcp = tokio::net::TcpListener::bind(listen)
                     .await
                     .map_err(|e| format!("cannot listen on {listen}: {e}"))?;

@@ -131,6 +131,25 @@ fn status() -> ApplicationStatus {
         created_at: TIME.into(),
         updated_at: TIME.into(),
         attestation: vec![attestation_full(), attestation_minimal()],
+        code_delivery: None,
+    }
+}
+
+fn code_delivery_full() -> CodeDelivery {
+    CodeDelivery {
+        state: CodeDeliveryState::Pending,
+        sent_to: "+7******4567".into(),
+        attempts: 2,
+        next_attempt_at: Some(TIME.into()),
+    }
+}
+
+fn code_delivery_minimal() -> CodeDelivery {
+    CodeDelivery {
+        state: CodeDeliveryState::Failed,
+        sent_to: "+7******4567".into(),
+        attempts: 5,
+        next_attempt_at: None,
     }
 }
 
@@ -226,7 +245,7 @@ fn cases() -> Vec<Case> {
                 certificates: vec![certificate()],
             },
         ),
-        plain(
+        case(
             "ApplicationAccepted",
             ApplicationAccepted {
                 number: 7,
@@ -234,9 +253,31 @@ fn cases() -> Vec<Case> {
                 code_sent_to: "+7******4567".into(),
                 code_expires_at: TIME.into(),
                 attestation: vec![attestation_minimal()],
+                code_delivery: Some(code_delivery_full()),
+            },
+            ApplicationAccepted {
+                number: 7,
+                state: ApplicationState::AwaitingCode,
+                code_sent_to: "+7******4567".into(),
+                code_expires_at: TIME.into(),
+                attestation: vec![attestation_minimal()],
+                code_delivery: None,
             },
         ),
-        plain("ApplicationStatus", status()),
+        case(
+            "ApplicationStatus",
+            ApplicationStatus {
+                state: ApplicationState::AwaitingCode,
+                code_delivery: Some(code_delivery_full()),
+                ..status()
+            },
+            status(),
+        ),
+        case(
+            "CodeDelivery",
+            code_delivery_full(),
+            code_delivery_minimal(),
+        ),
         plain(
             "ApplicationList",
             ApplicationList {

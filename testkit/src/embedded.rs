@@ -98,6 +98,13 @@ impl EmbeddedRa {
             .map_err(|e| e.to_string())?;
         let senders = Senders::from_config(&Default::default(), home.db.clone())
             .map_err(|e| e.to_string())?;
+        // The retry task of one-time codes, as `qoltanba-ra serve` runs it.
+        runtime.spawn(qoltanba_ra::notify::code_delivery::run_forever(
+            home.db.clone(),
+            senders.clone(),
+            home.config.code_delivery.clone(),
+            home.config.policy.code_ttl_seconds,
+        ));
         let state = AppState::new(
             home.config.clone(),
             home.db.clone(),

@@ -36,8 +36,24 @@ impl Request {
 pub struct HttpFake {
     pub addr: SocketAddr,
     requests: Arc<Mutex<Vec<Request>>>,
-    answer: Arc<Mutex<(u16, String)>>,
+    answer: Arc<Mutex<Answers>>,
     stopped: Arc<AtomicBool>,
+}
+
+/// The standing answer, and one-off answers given first, in order (a
+/// service that fails a few times, then works).
+#[derive(Default)]
+struct Answers {
+    standing: (u16, String),
+    next: std::collections::VecDeque<(u16, String)>,
+}
+
+impl Answers {
+    fn take(&mut self) -> (u16, String) {
+        self.next
+            .pop_front()
+            .unwrap_or_else(|| self.standing.clone())
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -51,7 +67,10 @@ impl HttpFake {
         let fake = HttpFake {
             addr: listener.local_addr()?,
             requests: Arc::default(),
-            answer: Arc::new(Mutex::new((200, "{}".to_owned()))),
+            answer: Arc::new(Mutex::new(Answers {
+                standing: (200, "{}".to_owned()),
+                next: Default::default(),
+            })),
             stopped: Arc::default(),
         };
         let (requests, answer, stopped) = (
@@ -78,7 +97,17 @@ impl HttpFake {
 
     /// Answer every following request with this status and JSON body.
     pub fn answer(&self, status: u16, body: &str) {
-        *lock(&self.answer) = (status, body.to_owned());
+        lock(&self.answer).standing = (status, body.to_owned());
+    }
+
+    /// Answer the next `count` requests with `status` and an empty JSON
+    /// object, before the standing [`answer`](Self::answer): a service that
+    /// fails `count` times, then works.
+    pub fn fail_next(&self, count: usize, status: u16) {
+        let mut answers = lock(&self.answer);
+        for _ in 0..count {
+            answers.next.push_back((status, "{}".to_owned()));
+        }
     }
 
     /// Every request so far.
@@ -100,7 +129,7 @@ impl Drop for HttpFake {
     }
 }
 
-fn serve(stream: TcpStream, requests: &Mutex<Vec<Request>>, answer: &Mutex<(u16, String)>) {
+fn serve(stream: TcpStream, requests: &Mutex<Vec<Request>>, answer: &Mutex<Answers>) {
     let Ok(read_half) = stream.try_clone() else {
         return;
     };
@@ -141,7 +170,7 @@ fn serve(stream: TcpStream, requests: &Mutex<Vec<Request>>, answer: &Mutex<(u16,
         headers,
         body,
     });
-    let (status, text) = lock(answer).clone();
+    let (status, text) = lock(answer).take();
     let reply = format!(
         "HTTP/1.1 {status} Fake\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{text}",
         text.len()
@@ -174,6 +203,25 @@ mod tests {
         assert_eq!(requests[0].header("x-test"), Some("1"));
         assert_eq!(requests[0].json(), serde_json::json!({}));
         assert!(fake.requests().is_empty(), "taken");
+    }
+
+    #[test]
+    fn one_off_failures_come_before_the_standing_answer() {
+        let fake = HttpFake::start().unwrap();
+        fake.fail_next(2, 500);
+        let status = |fake: &HttpFake| {
+            let mut stream = TcpStream::connect(fake.addr).unwrap();
+            stream
+                .write_all(b"POST / HTTP/1.1\r\nContent-Length: 0\r\n\r\n")
+                .unwrap();
+            let mut reply = String::new();
+            stream.read_to_string(&mut reply).unwrap();
+            reply[9..12].to_owned()
+        };
+        assert_eq!(status(&fake), "500");
+        assert_eq!(status(&fake), "500");
+        assert_eq!(status(&fake), "200");
+        assert_eq!(fake.requests().len(), 3);
     }
 
     #[test]

@@ -410,3 +410,119 @@ fn a_rejected_application_ends_the_renewal_clearly() {
     .assert()
     .code(4);
 }
+
+/// The texts of the SMS the fake gateway was sent for application `number`,
+/// in order, waiting (at most 20 s) until there are `count`.
+fn codes_sent(
+    gateway: &qoltanba_testkit::http_fake::HttpFake,
+    number: i64,
+    count: usize,
+) -> Vec<String> {
+    let prefix = format!("qoltanba: application {number}, code ");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let codes: Vec<String> = gateway
+            .requests()
+            .iter()
+            .filter_map(|r| Some(r.json()["text"].as_str()?.strip_prefix(&prefix)?.to_owned()))
+            .collect();
+        if codes.len() >= count {
+            return codes;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{count} SMS for application {number} expected, the gateway got {codes:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+}
+
+/// Issue 21: the SMS gateway answered 500 once, the client's idempotent
+/// retry got the same application back, no code was ever sent, and the
+/// CLI said it was. Now the RA retries the SMS by itself, the CLI says the
+/// code is pending, `--resend-code` asks for a new one (rate limited), and
+/// the renewal finishes with the code that arrived last.
+#[test]
+fn a_failed_sms_is_retried_and_the_cli_says_whether_the_code_was_sent() {
+    let gateway = qoltanba_testkit::http_fake::HttpFake::start().unwrap();
+    gateway.fail_next(1, 500);
+    let sms_url = format!("{}/sms", gateway.url());
+    let ra = Ra::start_tuned(true, |config| {
+        *config = config
+            .replace("first_retry_seconds = 5", "first_retry_seconds = 1")
+            .replace("code_resends_per_hour = 3", "code_resends_per_hour = 1");
+        config.push_str(&format!("\n[senders.sms]\nurl = \"{sms_url}\"\n"));
+    });
+    let keys = ra.enroll(21, "p256");
+    let db = ra.path("device-21.db");
+    let new_dir = ra.path("new-21");
+
+    // In words first (not --json): what the citizen reads.
+    let out = qoltanba()
+        .env("QOLTANBA_DB", &db)
+        .args(["renew", "--confirm", "--server", &ra.url, "--ca-cert"])
+        .arg(ra.path("ra/tls/ca.pem"))
+        .arg("--password-file")
+        .arg(ra.path("current.pw"))
+        .arg("--new-password-file")
+        .arg(ra.path("new.pw"))
+        .arg("--new-keys-dir")
+        .arg(&new_dir)
+        .arg("--keys")
+        .args(&keys)
+        .assert()
+        .code(4)
+        .get_output()
+        .clone();
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(said.contains("is not sent yet"), "{said}");
+    assert!(!said.contains("sent to your phone"), "{said}");
+    assert!(said.contains("--resend-code"), "{said}");
+    let numbers = ra.applications_of(&iin(21));
+    assert_eq!(numbers.len(), 1, "one application");
+    let number = numbers[0];
+
+    // The RA sends the code again by itself; the status now says sent.
+    codes_sent(&gateway, number, 2);
+    let out = renew(&ra, &db, &["--resume"])
+        .assert()
+        .code(4)
+        .get_output()
+        .clone();
+    let paused = json(&out);
+    assert_eq!(paused["needs_code"], number);
+    assert_eq!(paused["code_delivery"]["state"], "sent", "{paused}");
+    assert_eq!(paused["code_delivery"]["attempts"], 2, "{paused}");
+
+    // The citizen asks for a new code: it is sent, the earlier one is void,
+    // and asking once more within the hour is refused.
+    let out = renew(&ra, &db, &["--resume", "--resend-code"])
+        .assert()
+        .code(4)
+        .get_output()
+        .clone();
+    assert_eq!(json(&out)["code_delivery"]["state"], "sent");
+    let codes = codes_sent(&gateway, number, 3).split_off(1);
+    let out = renew(&ra, &db, &["--resume", "--resend-code"])
+        .assert()
+        .failure()
+        .get_output()
+        .clone();
+    assert_ne!(out.status.code(), Some(4));
+    let refused = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(refused.contains("too many"), "{refused}");
+    renew(&ra, &db, &["--resume", "--code", &codes[0]])
+        .assert()
+        .code(4);
+    let out = renew(&ra, &db, &["--resume", "--code", &codes[1]])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(json(&out)["summary"]["application"], number);
+    assert_eq!(ra.applications(), 1);
+}

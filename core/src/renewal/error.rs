@@ -63,6 +63,12 @@ pub enum RenewalError {
         remembered: StorageKind,
         given: StorageKind,
     },
+    /// A new one-time code was asked for while the renewal is not waiting
+    /// for one (it is at the step named).
+    #[error(
+        "the renewal is not waiting for a one-time code (step {0}); resume it without asking for a new code"
+    )]
+    NotAwaitingCode(&'static str),
     /// Stopped on request ([`RenewalUi::cancelled`]) after committing `step`.
     #[error("the renewal was stopped after step {0}; resume it to continue")]
     Cancelled(&'static str),
@@ -117,6 +123,9 @@ impl qoltanba_l10n::Localize for RenewalError {
                 .arg("remembered", remembered.text())
                 .arg("given", given.text()),
             Self::PastReview(step) => Text::new("error-renewal-past-review").arg("step", *step),
+            Self::NotAwaitingCode(step) => {
+                Text::new("error-renewal-not-awaiting-code").arg("step", *step)
+            }
             Self::Cancelled(step) => {
                 let step = match super::Step::from_name(step) {
                     Some(s) => qoltanba_l10n::Arg::from(s.text()),

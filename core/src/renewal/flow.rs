@@ -22,7 +22,9 @@ use crate::store::Store;
 use qoltanba_card::keystore::SharedSession;
 use qoltanba_pki::cert::{KzCertificate, Purpose, TrustAnchors, validate};
 use qoltanba_pki::crypto::{KeySpec, PublicKeyAlgorithm, Signer};
-use qoltanba_pki::protocol::{ApplicationState, CertificateStatus};
+use qoltanba_pki::protocol::{
+    ApplicationState, CertificateStatus, CodeDelivery, CodeDeliveryState,
+};
 use qoltanba_pki::reissue::{
     ApplicationDetails, NewKeyEntry, ReissueError, StorageKind, build_attested_application,
 };
@@ -492,8 +494,8 @@ impl<'a> Renewal<'a> {
         let number = self.state.number.unwrap_or_default();
         let session = self.session(ui).await?;
         // A confirm whose answer was lost (or a resumed run): the status tells.
-        match self.client.status(&session, number).await? {
-            Ready::Now(s) if s.state == ApplicationState::AwaitingCode => {}
+        let delivery = match self.client.status(&session, number).await? {
+            Ready::Now(s) if s.state == ApplicationState::AwaitingCode => s.code_delivery,
             Ready::Now(s) if s.state == ApplicationState::Locked => {
                 return Err(self.fail(
                     format!("application {number} is locked after too many wrong codes"),
@@ -504,10 +506,18 @@ impl<'a> Renewal<'a> {
                 self.commit(Step::Confirmed, ui)?;
                 return Ok(None);
             }
+        };
+        // Truthfully: sent, or still pending (the RA retries), or failed.
+        if let Some(d) = &delivery {
+            ui.progress(&delivery_text(d));
         }
+        let sent_to = delivery
+            .as_ref()
+            .filter(|d| d.state == CodeDeliveryState::Sent)
+            .map(|d| d.sent_to.clone());
         loop {
-            let Some(code) = ui.code(number, None) else {
-                return Ok(Some(Outcome::NeedCode { number }));
+            let Some(code) = ui.code(number, sent_to.as_deref()) else {
+                return Ok(Some(Outcome::NeedCode { number, delivery }));
             };
             let code = zeroize::Zeroizing::new(code);
             match self.client.confirm(&session, number, code.trim()).await {
@@ -534,6 +544,26 @@ impl<'a> Renewal<'a> {
                 Err(e) => return Err(e.into()),
             }
         }
+    }
+
+    /// Ask the RA for a new one-time code (the SMS did not come, or the RA
+    /// gave up sending it); only while the renewal waits for its code. The
+    /// delivery as it then stands (also told to the UI); the code of any
+    /// earlier SMS stops working. The RA limits how often this is allowed
+    /// (`rate-limited`).
+    pub async fn resend_code(
+        &mut self,
+        ui: &mut dyn RenewalUi,
+    ) -> Result<CodeDelivery, RenewalError> {
+        let (step, number) = (self.state.step, self.state.number);
+        let (Step::Submitted, Some(number)) = (step, number) else {
+            return Err(RenewalError::NotAwaitingCode(step.name()));
+        };
+        let session = self.session(ui).await?;
+        ui.progress(&Text::new("status-code-resending"));
+        let delivery = self.client.resend_code(&session, number).await?;
+        ui.progress(&delivery_text(&delivery));
+        Ok(delivery)
     }
 
     async fn wait_for_issuance(&mut self, ui: &mut dyn RenewalUi) -> Result<(), RenewalError> {
@@ -677,4 +707,16 @@ impl<'a> Renewal<'a> {
             new,
         })
     }
+}
+
+/// Where the one-time code is, as the citizen reads it.
+fn delivery_text(delivery: &CodeDelivery) -> Text {
+    let key = match delivery.state {
+        CodeDeliveryState::Sent => "status-code-sent",
+        CodeDeliveryState::Pending => "status-code-pending",
+        CodeDeliveryState::Failed => "status-code-failed",
+    };
+    Text::new(key)
+        .arg("phone", delivery.sent_to.as_str())
+        .arg("attempts", delivery.attempts)
 }

@@ -77,8 +77,13 @@ impl RenewalState {
 pub enum Outcome {
     /// Renewed; the summary.
     Done(Summary),
-    /// Waiting for the one-time code of application `number`.
-    NeedCode { number: i64 },
+    /// Waiting for the one-time code of application `number`; `delivery`
+    /// says whether the code was sent or is still pending (`None`: the RA
+    /// does not say, it predates code delivery).
+    NeedCode {
+        number: i64,
+        delivery: Option<qoltanba_pki::protocol::CodeDelivery>,
+    },
     /// Waiting for the citizen to confirm what will be applied for
     /// (nothing is made or signed before).
     NeedReview(super::Review),

@@ -189,6 +189,10 @@ status-submitting = submitting the application
 status-accepted = application { $number } accepted
 status-code-accepted = code accepted
 status-code-expired = the code expired; submitting the application again
+status-code-sent = the one-time code was sent to { $phone }
+status-code-pending = the one-time code for { $phone } is not sent yet; the registration authority keeps trying
+status-code-failed = the one-time code could not be sent to { $phone }; ask for a new one
+status-code-resending = asking the registration authority for a new one-time code
 status-issued = the new certificates are issued
 status-waiting-for-issuance = waiting for issuance (asking again in { $seconds } s)
 status-installing = installing the certificates with the new keys
@@ -209,6 +213,8 @@ cli-renewal-started = { $home ->
    *[file] Renewal { $renewal } started.
 }
 cli-renewal-needs-code = Application { $number } waits for the one-time code sent to your phone; run: qoltanba renew --resume --code CODE
+cli-renewal-code-pending = Application { $number }: the one-time code is not sent yet (the registration authority keeps trying). When the SMS comes, run: qoltanba renew --resume --code CODE; if it does not come, run: qoltanba renew --resume --resend-code
+cli-renewal-code-failed = Application { $number }: the one-time code could not be sent to { $phone }. Ask for a new one: qoltanba renew --resume --resend-code
 cli-renewed = Renewed (renewal { $renewal }, application { $application }).
 cli-code-prompt = One-time code for application { $number }:{" "}
 cli-not-confirmed = { $question } (not confirmed: run in a terminal or pass --yes)
@@ -257,6 +263,7 @@ notice-sms = { -eds } certificate { $serial } expires on { $end }; renew it
 ## The review before signing, and its errors
 error-renewal-declined = the renewal was declined at the review; nothing was signed
 error-renewal-past-review = the renewal is past its review (step { $step }); resume it, or let it end at the registration authority
+error-renewal-not-awaiting-code = the renewal is not waiting for a one-time code (step { $step }); resume it without asking for a new code
 error-renewal-other-home = this renewal keeps its keys elsewhere: { $remembered }; resume it with those keys (not { $given })
 warning-unprotected-storage = computer storage is not protected; prefer the ID card or the phone's keystore
 warning-email-changed = the e-mail differs from the current certificate's; notices will go to the new one

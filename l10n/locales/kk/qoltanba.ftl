@@ -186,6 +186,10 @@ status-submitting = өтінішті жіберу
 status-accepted = { $number } өтініші қабылданды
 status-code-accepted = код қабылданды
 status-code-expired = кодтың мерзімі өтті; өтініш қайта жіберіледі
+status-code-sent = бір реттік код { $phone } нөміріне жіберілді
+status-code-pending = { $phone } нөміріне бір реттік код әлі жіберілмеді; куәландырушы орталық қайта жіберіп көреді
+status-code-failed = бір реттік кодты { $phone } нөміріне жіберу мүмкін болмады; жаңа код сұраңыз
+status-code-resending = куәландырушы орталықтан жаңа бір реттік код сұралуда
 status-issued = жаңа тіркеу куәліктері берілді
 status-waiting-for-issuance = беруді күту ({ $seconds } с кейін қайта сұралады)
 status-installing = тіркеу куәліктерін жаңа кілттерге орнату
@@ -205,6 +209,8 @@ cli-renewal-started = { $home ->
    *[file] { $renewal } жаңартуы басталды.
 }
 cli-renewal-needs-code = { $number } өтініші телефоныңызға жіберілген бір реттік кодты күтуде; орындаңыз: qoltanba renew --resume --code КОД
+cli-renewal-code-pending = { $number } өтініші: бір реттік код әлі жіберілмеді (куәландырушы орталық қайта жіберіп көреді). SMS келгенде орындаңыз: qoltanba renew --resume --code КОД; SMS келмесе: qoltanba renew --resume --resend-code
+cli-renewal-code-failed = { $number } өтініші: бір реттік кодты { $phone } нөміріне жіберу мүмкін болмады. Жаңа код сұраңыз: qoltanba renew --resume --resend-code
 cli-renewed = Жаңартылды ({ $renewal } жаңартуы, { $application } өтініші).
 cli-code-prompt = { $number } өтініші үшін бір реттік код:{" "}
 cli-not-confirmed = { $question } (расталмады: терминалда іске қосыңыз немесе --yes беріңіз)
@@ -247,6 +253,7 @@ notice-sms = { -eds } тіркеу куәлігі { $serial } { $end } аяқт�
 ## The review before signing, and its errors
 error-renewal-declined = жаңарту өтінішті тексеру кезінде бас тартылды; ештеңе қол қойылмады
 error-renewal-past-review = жаңарту өтінішті тексеруден өтіп кеткен («{ $step }» қадамы); оны жалғастырыңыз немесе тіркеу орталығының шешімін күтіңіз
+error-renewal-not-awaiting-code = жаңарту бір реттік кодты күтіп тұрған жоқ («{ $step }» қадамы); жаңа код сұрамай, оны жалғастырыңыз
 error-renewal-other-home = бұл жаңартудың кілттері басқа жерде: { $remembered }; оны сол кілттермен жалғастырыңыз ({ $given } емес)
 warning-unprotected-storage = компьютердегі сақтау қорғалмаған; жеке куәлікті немесе телефон қоймасын таңдаған жөн
 warning-email-changed = e-mail қазіргі тіркеу куәлігіндегіден өзгеше; хабарламалар жаңасына келеді

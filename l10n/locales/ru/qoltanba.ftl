@@ -196,6 +196,10 @@ status-submitting = подача заявления
 status-accepted = заявление { $number } принято
 status-code-accepted = код принят
 status-code-expired = срок кода истёк; заявление подаётся снова
+status-code-sent = одноразовый код отправлен на { $phone }
+status-code-pending = одноразовый код на { $phone } ещё не отправлен; удостоверяющий центр пробует снова
+status-code-failed = не удалось отправить одноразовый код на { $phone }; запросите новый код
+status-code-resending = запрашиваем у удостоверяющего центра новый одноразовый код
 status-issued = новые регистрационные свидетельства выпущены
 status-waiting-for-issuance = ожидание выпуска (следующий запрос через { $seconds } с)
 status-installing = установка регистрационных свидетельств к новым ключам
@@ -215,6 +219,8 @@ cli-renewal-started = { $home ->
    *[file] Продление { $renewal } начато.
 }
 cli-renewal-needs-code = Заявление { $number } ждёт одноразовый код, отправленный на ваш телефон; выполните: qoltanba renew --resume --code КОД
+cli-renewal-code-pending = Заявление { $number }: одноразовый код ещё не отправлен (удостоверяющий центр пробует снова). Когда придёт SMS, выполните: qoltanba renew --resume --code КОД; если SMS не придёт: qoltanba renew --resume --resend-code
+cli-renewal-code-failed = Заявление { $number }: не удалось отправить одноразовый код на { $phone }. Запросите новый: qoltanba renew --resume --resend-code
 cli-renewed = Продлено (продление { $renewal }, заявление { $application }).
 cli-code-prompt = Одноразовый код для заявления { $number }:{" "}
 cli-not-confirmed = { $question } (не подтверждено: запустите в терминале или укажите --yes)
@@ -267,6 +273,7 @@ notice-sms = регистрационное свидетельство { -eds } 
 ## The review before signing, and its errors
 error-renewal-declined = продление отклонено при проверке заявления; ничего не подписано
 error-renewal-past-review = продление уже прошло проверку заявления (шаг { $step }); продолжите его или дождитесь решения регистрационного центра
+error-renewal-not-awaiting-code = продление не ожидает одноразового кода (шаг { $step }); продолжите его, не запрашивая новый код
 error-renewal-other-home = ключи этого продления хранятся в другом месте: { $remembered }; продолжите его с этими ключами (а не: { $given })
 warning-unprotected-storage = хранение на компьютере не защищено; лучше удостоверение личности или хранилище телефона
 warning-email-changed = e-mail отличается от указанного в текущем регистрационном свидетельстве; уведомления будут приходить на новый

@@ -190,6 +190,55 @@ pub struct KeyAttestation {
     pub device_locked: Option<bool>,
 }
 
+/// Where the SMS with an application's one-time code is (docs/protocol.md,
+/// "Code delivery"): the RA retries a failed send with backoff until it
+/// is sent or its attempts are used up.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, Hash)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Enum))]
+pub enum CodeDeliveryState {
+    /// The SMS gateway took the message.
+    Sent,
+    /// Not sent yet; the RA tries again at `next_attempt_at`.
+    Pending,
+    /// Every attempt failed; only a resend asks for a new one.
+    Failed,
+}
+
+impl CodeDeliveryState {
+    /// The token the wire and the RA's database use, as serde writes it.
+    pub fn token(self) -> &'static str {
+        match self {
+            Self::Sent => "sent",
+            Self::Pending => "pending",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// The state a [`token`](Self::token) names; `None` for anything else.
+    pub fn from_token(token: &str) -> Option<Self> {
+        [Self::Sent, Self::Pending, Self::Failed]
+            .into_iter()
+            .find(|s| s.token() == token)
+    }
+}
+
+/// The delivery of an application's one-time code: in the submit's answer,
+/// the status of an application awaiting its code, and the answer of
+/// `POST /v1/applications/{number}/resend-code`.
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "uniffi", derive(uniffi::Record))]
+pub struct CodeDelivery {
+    pub state: CodeDeliveryState,
+    /// The phone the code goes to, masked: `+7******4567`.
+    pub sent_to: String,
+    /// Sends tried for the current code (a resend starts again at 1).
+    pub attempts: u32,
+    /// When the RA tries again (RFC 3339); only while `pending`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_attempt_at: Option<String>,
+}
+
 /// `POST /v1/applications`, 202: a new application, awaiting the one-time
 /// code. (A repeat with the same Idempotency-Key answers 200 with the
 /// [`ApplicationStatus`] instead.)
@@ -197,10 +246,15 @@ pub struct KeyAttestation {
 pub struct ApplicationAccepted {
     pub number: i64,
     pub state: ApplicationState,
-    /// The phone the code went to, masked: `+7******4567`.
+    /// The phone the code goes to, masked: `+7******4567` (also in
+    /// `code_delivery`; kept for clients that predate it).
     pub code_sent_to: String,
     pub code_expires_at: String,
     pub attestation: Vec<KeyAttestation>,
+    /// Whether the code was sent. Absent from RAs that predate it, which
+    /// answered 202 only after the code was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_delivery: Option<CodeDelivery>,
 }
 
 /// One application's state (`GET /v1/applications/{number}`, the confirm's
@@ -213,6 +267,9 @@ pub struct ApplicationStatus {
     pub updated_at: String,
     /// Empty for applications made before the RA recorded it.
     pub attestation: Vec<KeyAttestation>,
+    /// While the application awaits its code: where the code's SMS is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code_delivery: Option<CodeDelivery>,
 }
 
 /// `GET /v1/applications`, newest first.

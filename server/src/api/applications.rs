@@ -14,8 +14,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use qoltanba_pki::cert::Purpose;
 use qoltanba_pki::protocol::{
-    ApplicationAccepted, ApplicationList, ApplicationState, ApplicationStatus, Confirmation,
-    IssuedCertificate, IssuedCertificates,
+    ApplicationAccepted, ApplicationList, ApplicationState, ApplicationStatus, CodeDelivery,
+    Confirmation, IssuedCertificate, IssuedCertificates,
 };
 use qoltanba_pki::reissue::verify_application;
 use qoltanba_pki::timestamp::rfc3339;
@@ -31,18 +31,12 @@ use super::{AppState, Problem};
 use crate::attestation;
 use crate::ca::CaKind;
 use crate::db;
+use crate::notify::code_delivery;
 use crate::registry::{self, RegistryError, unix};
 
-/// "+7*******4567": enough for the citizen to recognise the number.
+/// "+7******4567": enough for the citizen to recognise the number.
 pub(super) fn masked(phone: &str) -> String {
-    let chars: Vec<char> = phone.chars().collect();
-    let keep = 4.min(chars.len());
-    let head: String = chars.iter().take(2.min(chars.len() - keep)).collect();
-    let tail: String = chars[chars.len() - keep..].iter().collect();
-    format!(
-        "{head}{}{tail}",
-        "*".repeat(chars.len() - keep - head.chars().count())
-    )
+    crate::notify::phone_for_citizen(phone)
 }
 
 struct Row {
@@ -86,14 +80,21 @@ fn load(state: &AppState, iin: &str, id: i64) -> Result<Row, Problem> {
         .ok_or_else(|| RegistryError::NoSuchApplication(id).into())
 }
 
-fn status_body(row: &Row) -> ApplicationStatus {
-    ApplicationStatus {
+fn status_body(state: &AppState, row: &Row) -> Result<ApplicationStatus, Problem> {
+    // Where the code is matters only while it is awaited.
+    let code_delivery = if row.state == ApplicationState::AwaitingCode {
+        code_delivery::view(&state.db.lock(), row.id)?
+    } else {
+        None
+    };
+    Ok(ApplicationStatus {
         number: row.id,
         state: row.state,
         created_at: rfc3339_unix(row.created_at),
         updated_at: rfc3339_unix(row.updated_at),
         attestation: attestation::from_column(row.attestation.as_deref()),
-    }
+        code_delivery,
+    })
 }
 
 fn deferred(state: &AppState, body: ApplicationStatus) -> Response {
@@ -151,7 +152,7 @@ pub async fn submit(
                 ));
             }
             let row = load(&state, &session.iin, id)?;
-            let mut response = (StatusCode::OK, Json(status_body(&row))).into_response();
+            let mut response = (StatusCode::OK, Json(status_body(&state, &row)?)).into_response();
             response
                 .headers_mut()
                 .insert(header::LOCATION, location(id));
@@ -196,10 +197,15 @@ pub async fn submit(
     let citizen = db::citizen(&state.db.lock(), &session.iin)?
         .ok_or_else(|| RegistryError::UnknownCitizen(session.iin.clone()))?;
     let phone = citizen.phone.clone().ok_or(RegistryError::NoPhone)?;
+    // A number no gateway can take is refused before anything is recorded.
+    crate::notify::check_phone(&phone).map_err(|e| {
+        tracing::warn!("application refused: {e}");
+        RegistryError::NoPhone
+    })?;
 
     let code = registry::new_code();
     let expires = now + Duration::seconds(state.config.policy.code_ttl_seconds as i64);
-    let id = {
+    let (id, attempt) = {
         let mut conn = state.db.lock();
         let tx = conn.transaction()?;
         tx.execute(
@@ -228,6 +234,10 @@ pub async fn submit(
             "UPDATE applications SET code_hash = ?1 WHERE id = ?2",
             params![registry::code_hash(id, &code), id],
         )?;
+        // The code's delivery is recorded with the application: if the
+        // send below fails, or the process dies before it, the retry task
+        // sends a code later (notify::code_delivery).
+        let attempt = code_delivery::begin(&tx, id, &phone, code, unix(now))?;
         db::audit(
             &tx,
             unix(now),
@@ -242,19 +252,17 @@ pub async fn submit(
             )),
         )?;
         tx.commit()?;
-        id
+        (id, attempt)
     };
-    let text = format!("qoltanba: application {id}, code {}", code.as_str());
-    crate::notify::send_code(&state.senders, &state.db, &phone, &text)
-        .await
-        .map_err(|e| {
-            tracing::error!("the code of application {id} was not sent: {e}");
-            Problem::new(
-                StatusCode::BAD_GATEWAY,
-                "code-not-sent",
-                "the one-time code could not be sent; submit again in a few minutes",
-            )
-        })?;
+    // A failed send is recorded and retried, not refused: the citizen is
+    // told truthfully that the code is pending, and the application stands.
+    let delivery = code_delivery::attempt(
+        &state.senders,
+        &state.db,
+        &state.config.code_delivery,
+        attempt,
+    )
+    .await?;
     let mut response = (
         StatusCode::ACCEPTED,
         Json(ApplicationAccepted {
@@ -263,6 +271,7 @@ pub async fn submit(
             code_sent_to: masked(&phone),
             code_expires_at: rfc3339(expires),
             attestation: attested,
+            code_delivery: Some(delivery),
         }),
     )
         .into_response();
@@ -270,6 +279,55 @@ pub async fn submit(
         .headers_mut()
         .insert(header::LOCATION, location(id));
     Ok(response)
+}
+
+/// `POST /v1/applications/{number}/resend-code`: a new code, sent now to
+/// the number on record, in a new round of attempts (rate limited per
+/// citizen). The code of any earlier SMS stops working.
+pub async fn resend_code(
+    State(state): State<Arc<AppState>>,
+    session: Session,
+    Path(id): Path<i64>,
+) -> Result<Json<CodeDelivery>, Problem> {
+    let row = load(&state, &session.iin, id)?;
+    match row.state {
+        ApplicationState::AwaitingCode => {}
+        ApplicationState::Locked => return Err(RegistryError::Locked.into()),
+        other => return Err(RegistryError::WrongState(other).into()),
+    }
+    state
+        .limiter
+        .check(Bucket::CodeResend, &session.iin)
+        .map_err(Problem::too_many)?;
+    let citizen = db::citizen(&state.db.lock(), &session.iin)?
+        .ok_or_else(|| RegistryError::UnknownCitizen(session.iin.clone()))?;
+    let phone = citizen.phone.ok_or(RegistryError::NoPhone)?;
+    crate::notify::check_phone(&phone).map_err(|e| {
+        tracing::warn!("code resend refused: {e}");
+        RegistryError::NoPhone
+    })?;
+    let now = unix(state.now());
+    let round = code_delivery::Round::Resend {
+        phone: &phone,
+        by: &session.iin,
+    };
+    let attempt = code_delivery::claim(
+        &state.db,
+        id,
+        round,
+        state.config.policy.code_ttl_seconds,
+        now,
+    )?
+    // Confirmed or locked since it was loaded.
+    .ok_or(RegistryError::WrongState(ApplicationState::Confirmed))?;
+    let delivery = code_delivery::attempt(
+        &state.senders,
+        &state.db,
+        &state.config.code_delivery,
+        attempt,
+    )
+    .await?;
+    Ok(Json(delivery))
 }
 
 pub async fn confirm(
@@ -346,15 +404,16 @@ pub async fn confirm(
         )?;
     }
     let row = load(&state, &session.iin, id)?;
-    Ok(respond_with_state(&state, &row))
+    respond_with_state(&state, &row)
 }
 
-fn respond_with_state(state: &AppState, row: &Row) -> Response {
-    if row.state.is_deferred() {
-        deferred(state, status_body(row))
+fn respond_with_state(state: &AppState, row: &Row) -> Result<Response, Problem> {
+    let body = status_body(state, row)?;
+    Ok(if row.state.is_deferred() {
+        deferred(state, body)
     } else {
-        (StatusCode::OK, Json(status_body(row))).into_response()
-    }
+        (StatusCode::OK, Json(body)).into_response()
+    })
 }
 
 pub async fn show(
@@ -363,7 +422,7 @@ pub async fn show(
     Path(id): Path<i64>,
 ) -> Result<Response, Problem> {
     let row = load(&state, &session.iin, id)?;
-    Ok(respond_with_state(&state, &row))
+    respond_with_state(&state, &row)
 }
 
 pub async fn list(
@@ -382,6 +441,8 @@ pub async fn list(
                 created_at: rfc3339_unix(r.get(2)?),
                 updated_at: rfc3339_unix(r.get(3)?),
                 attestation: attestation::from_column(r.get::<_, Option<String>>(4)?.as_deref()),
+                // The list is an overview; one application's status says.
+                code_delivery: None,
             })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -397,7 +458,7 @@ pub async fn certificates(
     match row.state {
         ApplicationState::Issued => {}
         deferred_state if deferred_state.is_deferred() => {
-            return Ok(deferred(&state, status_body(&row)));
+            return Ok(deferred(&state, status_body(&state, &row)?));
         }
         other => return Err(RegistryError::WrongState(other).into()),
     }

@@ -111,6 +111,10 @@ pub fn router(state: Arc<AppState>) -> Router {
             post(applications::confirm),
         )
         .route(
+            "/v1/applications/{number}/resend-code",
+            post(applications::resend_code),
+        )
+        .route(
             "/v1/applications/{number}/certificates",
             get(applications::certificates),
         )

@@ -1,5 +1,5 @@
 //! Fixed-window rate limits, in memory: logins per client address, code
-//! entries per IIN, submissions per IIN. A reference server on one machine
+//! entries per IIN, submissions per IIN, code resends per IIN. A reference server on one machine
 //! needs no shared store; a restart forgets the windows, which errs on the
 //! side of the citizen.
 
@@ -15,6 +15,8 @@ pub enum Bucket {
     Login,
     Code,
     Submit,
+    /// Asking for the one-time code again (`resend-code`).
+    CodeResend,
 }
 
 pub struct RateLimiter {
@@ -37,6 +39,10 @@ impl RateLimiter {
                 (
                     Bucket::Submit,
                     (limits.submissions_per_hour, Duration::from_secs(3600)),
+                ),
+                (
+                    Bucket::CodeResend,
+                    (limits.code_resends_per_hour, Duration::from_secs(3600)),
                 ),
             ]),
             windows: Mutex::new(HashMap::new()),

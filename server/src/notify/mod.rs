@@ -34,6 +34,7 @@
 //! at least one device accepted it (the schema records notices per
 //! certificate, not per device).
 
+pub mod code_delivery;
 mod message;
 pub mod plan;
 mod redact;
@@ -52,6 +53,7 @@ use crate::config;
 use crate::db::{self, Db};
 
 pub use plan::{Channel, DueNotice, Plan, Schedule};
+pub use redact::phone_for_citizen;
 pub use send::Senders;
 
 use send::Push;
@@ -152,7 +154,8 @@ pub fn outbox(db: &Db, limit: usize) -> Result<Vec<OutboxEntry>, NotifyError> {
 /// Send the one-time code of an application by SMS: through the gateway
 /// when one is configured, else into the outbox. `text` holds the code, so
 /// it appears in no log line and no error; the outbox row keeps it, which
-/// is that sender's purpose.
+/// is that sender's purpose. One attempt: [`code_delivery`] records it and
+/// retries a failure.
 pub async fn send_code(
     senders: &Senders,
     db: &Db,
@@ -171,7 +174,7 @@ pub async fn send_code(
 }
 
 /// A number an SMS gateway can take: `+` and 7 to 15 digits (E.164).
-fn check_phone(phone: &str) -> Result<(), NotifyError> {
+pub fn check_phone(phone: &str) -> Result<(), NotifyError> {
     let digits = phone.strip_prefix('+').unwrap_or(phone);
     let why = if digits.is_empty() {
         Some("it is empty")

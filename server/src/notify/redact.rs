@@ -24,6 +24,19 @@ pub fn phone(number: &str) -> String {
     format!("{head}***{tail}")
 }
 
+/// `+77011234567` → `+7******4567`: what the citizen is shown of the
+/// number a one-time code goes to, enough to recognise it.
+pub fn phone_for_citizen(phone: &str) -> String {
+    let chars: Vec<char> = phone.chars().collect();
+    let keep = 4.min(chars.len());
+    let head: String = chars.iter().take(2.min(chars.len() - keep)).collect();
+    let tail: String = chars[chars.len() - keep..].iter().collect();
+    format!(
+        "{head}{}{tail}",
+        "*".repeat(chars.len() - keep - head.chars().count())
+    )
+}
+
 /// A device token or any long secret: its first 6 characters and length.
 pub fn token(token: &str) -> String {
     let head: String = token.chars().take(6).collect();

@@ -32,6 +32,11 @@ pub fn run_ra(args: &[&str]) -> String {
 
 impl Ra {
     pub fn start(auto_approve: bool) -> Ra {
+        Self::start_tuned(auto_approve, |_| {})
+    }
+
+    /// [`start`](Self::start), with `tune` editing config.toml first.
+    pub fn start_tuned(auto_approve: bool, tune: impl FnOnce(&mut String)) -> Ra {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("pass"), PASSPHRASE).unwrap();
         std::fs::write(dir.path().join("current.pw"), CURRENT).unwrap();
@@ -39,13 +44,13 @@ impl Ra {
         let home = dir.path().join("ra");
         let pass = dir.path().join("pass");
         qoltanba_testkit::ra_process::init(ra_binary(), &home, &pass);
+        let config = home.join("config.toml");
+        let mut text = std::fs::read_to_string(&config).unwrap();
         if !auto_approve {
-            let config = home.join("config.toml");
-            let text = std::fs::read_to_string(&config)
-                .unwrap()
-                .replace("auto_approve = true", "auto_approve = false");
-            std::fs::write(config, text).unwrap();
+            text = text.replace("auto_approve = true", "auto_approve = false");
         }
+        tune(&mut text);
+        std::fs::write(config, text).unwrap();
         let (child, url) = serve(ra_binary(), &home, &pass);
         Ra { dir, url, child }
     }
