@@ -58,7 +58,8 @@ for algorithm in p256 gost512; do
             cp "$file" "$corpus/keyfile/new-$algorithm-$i.p12"
             cp "$file" "$corpus/keyfile_past_mac/new-$algorithm-$i.p12"
             ;;
-        *.csr | *.p10 | *.der | *.req) cp "$file" "$corpus/csr/$algorithm-$i" ;;
+        # The CLI writes CSRs in PEM; the RA reads them as DER out of the application.
+        *.csr) openssl req -in "$file" -outform DER -out "$corpus/csr/$algorithm-$i.der" ;;
         esac
     done
 done
@@ -166,13 +167,14 @@ bodies = {
     "confirmation": {"code": "123456"},
     "revocation": {"serial": "4A1B", "reason": "key-compromise"},
     "device": {"platform": "android", "token": "t", "locale": "kk"},
-    "profile-update": {"email": "a@b.kz", "notifications": {"email": True, "sms": False, "push": True}},
+    "profile-update": {"contact_email": "a@b.kz", "notifications": {"email": True, "sms": False, "push": True}},
     "accepted": {"number": 1, "state": "awaiting_code", "code_sent_to": "+7 *** 12", "code_expires_at": "2030-01-01T00:00:00Z",
                  "attestation": [{"purpose": "sign", "level": "tee", "attestation_version": 4, "device_locked": True}]},
     "issued": {"number": 1, "certificates": [{"serial": "4A1B", "purpose": "auth", "certificate": "MII=", "pem": "-----BEGIN", "chain": ["MII="]}]},
     "certificates": {"iin": "123456789011", "certificates": [{"serial": "4A1B", "purpose": "sign", "algorithm": "gost512", "issuer": "NCA",
         "not_before": "2024-01-01T00:00:00Z", "not_after": "2025-01-01T00:00:00Z", "status": "valid", "days_left": 3, "replaced": False,
         "storage": "file", "certificate": "MII="}]},
+    "profile": {"iin": "123456789011", "contact_email": "a@b.kz", "sms_to": "+77010000000", "notifications": {"email": True, "sms": True, "push": False}},
     "policy": {"storage": [{"storage": "file", "validity_days": 365, "check": "not-needed"}], "unconfirmed_validity_days": 30,
                "algorithms": ["gost512"], "min_rsa_bits": 2048, "attestation": "optional", "expiring_days": 30, "code_ttl_seconds": 300,
                "password": {"min_chars": 8, "max_chars": 64, "needs_uppercase": True, "needs_lowercase": True, "needs_digit": True}},

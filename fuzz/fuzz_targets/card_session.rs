@@ -65,7 +65,7 @@ fuzz_target!(|data: &[u8]| {
         let slot = profile.slots[i % profile.slots.len()];
         let algorithm = profile.algorithms[i % profile.algorithms.len()];
         let _ = match op % 12 {
-            0 => session.status().map(drop),
+            0 => session.status().map(|s| s.role_slot(Role::Sign)).map(drop),
             1 => session.read_certificate(slot).map(drop),
             2 => session.public_key(slot).map(drop),
             3 => session.pin_status().map(drop),
@@ -80,6 +80,5 @@ fuzz_target!(|data: &[u8]| {
             10 => session.unblock_pin(&puk, &new_pin),
             _ => session.check_pin_usable(),
         };
-        let _ = session.role_slot(Role::Sign);
     }
 });

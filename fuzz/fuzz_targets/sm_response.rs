@@ -30,19 +30,21 @@ fuzz_target!(|data: &[u8]| {
             continue;
         };
         let mut sent = None;
-        let bytes = if kind & 1 == 1 {
+        let response = if kind & 1 == 1 {
             let (status, body) = rest.split_at(rest.len().min(2));
             let mut sw = [0x90, 0x00];
             sw[..status.len()].copy_from_slice(status);
             sent = Some((body, sw));
-            card.wrap_response(body, u16::from_be_bytes(sw))
+            let protected = card.wrap_response(body, u16::from_be_bytes(sw));
+            Response::parse(&protected).expect("the card side writes data and a status word")
         } else {
-            // Keep the card's counter in step with the terminal's.
+            let Ok(response) = Response::parse(rest) else {
+                continue;
+            };
+            // Keep the card's counter in step with the terminal's, which
+            // counts every answer it opens.
             let _ = card.wrap_response(&[], 0x9000);
-            rest.to_vec()
-        };
-        let Ok(response) = Response::parse(&bytes) else {
-            continue;
+            response
         };
         let opened = terminal.unprotect(&response);
         // What the card side protected opens to exactly what it was, except

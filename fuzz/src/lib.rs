@@ -39,17 +39,6 @@ impl<'a> Iterator for Frames<'a> {
     }
 }
 
-/// Pack messages the way [`Frames`] reads them.
-pub fn frame(messages: &[&[u8]]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for m in messages {
-        let len = u16::try_from(m.len()).unwrap_or(u16::MAX);
-        out.extend_from_slice(&len.to_be_bytes());
-        out.extend_from_slice(&m[..usize::from(len)]);
-    }
-    out
-}
-
 const CT_DATA: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.2.840.113549.1.7.1");
 const SHA1_OID: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.14.3.2.26");
 
@@ -155,31 +144,4 @@ fn pkcs12_sha1_mac_key(password: &str, salt: &[u8]) -> Vec<u8> {
     hasher.update([3u8; V]);
     hasher.update(&i);
     hasher.finalize().to_vec()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn frames_read_what_frame_writes() {
-        let packed = frame(&[b"abc", b"", b"\x90\x00"]);
-        let read: Vec<&[u8]> = Frames::new(&packed).collect();
-        assert_eq!(read, vec![&b"abc"[..], b"", b"\x90\x00"]);
-    }
-
-    #[test]
-    fn a_remaced_nca_key_file_opens() {
-        let fixtures = std::env::var("QOLTANBA_FIXTURES")
-            .unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../testdata").into());
-        let original = std::fs::read(format!("{fixtures}/nca-test/gokalkan/gost1.p12")).unwrap();
-        let remaced = remac_pkcs12(&original);
-        assert_ne!(remaced, original);
-        let password = qoltanba_pki::keyfile::Password::new(KEY_FILE_PASSWORD);
-        let file = qoltanba_pki::keyfile::KeyFile::from_bytes(&remaced, &password).unwrap();
-        assert!(file.certificate_der().is_some());
-        // And a wrong password is still refused at the MAC.
-        let wrong = qoltanba_pki::keyfile::Password::new("wrong");
-        assert!(qoltanba_pki::keyfile::KeyFile::from_bytes(&remaced, &wrong).is_err());
-    }
 }
