@@ -76,6 +76,8 @@ features=qoltanba-cli/pcsc,qoltanba-ffi/testing,qoltanba-ffi/cli,qoltanba-ffi/jv
 
 stage "format"
 cargo fmt --all --check
+# The fuzz crate is outside the workspace (fuzz/README.md).
+cargo fmt --manifest-path fuzz/Cargo.toml --check
 
 stage "workflows"
 # actionlint (with ShellCheck for the run: steps) over .github/workflows/.
