@@ -16,7 +16,8 @@
 # and JNA (scripts/kotlin-tools.sh), JUnit 4 and Debian bullseye's android.jar
 # of API 23 (scripts/android-tests.sh), the Android targets and the C cross
 # compilers for their build scripts (scripts/android-check.sh), actionlint and
-# ShellCheck (scripts/workflow-lint.sh) are installed by their scripts, and
+# ShellCheck (scripts/workflow-lint.sh), cargo-fuzz (scripts/fuzz-smoke.sh) are
+# installed by their scripts, and
 # so is the Debian trixie chroot with swiftlang 6.0.3 that runs the Swift
 # tests (scripts/swift-tests.sh: debootstrap, root or sudo, about 3 GB in
 # target/tools/swift-chroot, built once).
@@ -75,6 +76,8 @@ features=qoltanba-cli/pcsc,qoltanba-ffi/testing,qoltanba-ffi/cli,qoltanba-ffi/jv
 
 stage "format"
 cargo fmt --all --check
+# The fuzz crate is outside the workspace (fuzz/README.md).
+cargo fmt --manifest-path fuzz/Cargo.toml --check
 
 stage "workflows"
 # actionlint (with ShellCheck for the run: steps) over .github/workflows/.
@@ -119,6 +122,12 @@ stage "contract"
 # built: every check, the stateful phase over the document's links; any
 # undocumented status, content type or body fails (about 25 s).
 scripts/schemathesis.sh
+
+stage "fuzz smoke"
+# Every cargo-fuzz target of fuzz/ (a crate outside the workspace) for 20 s,
+# two at a time, from seeds made of testdata/ and of the CLI the tests just
+# built (fuzz/README.md); the build reuses nothing of the tests' (sancov).
+scripts/fuzz-smoke.sh
 
 stage "ncalayer"
 # qoltanba as NCALayer driven by the npm ncalayer-js-client over wss, the
