@@ -244,6 +244,7 @@ pub async fn submit(
         tx.commit()?;
         id
     };
+    crate::crash::point("submit-committed");
     let text = format!("qoltanba: application {id}, code {}", code.as_str());
     crate::notify::send_code(&state.senders, &state.db, &phone, &text)
         .await
@@ -334,6 +335,7 @@ pub async fn confirm(
             None,
         )?;
     }
+    crate::crash::point("confirm-committed");
     if state.config.policy.auto_approve {
         registry::approve(
             &state.db,

@@ -128,6 +128,7 @@ pub fn issue_application(
     for csr in &verified.csrs {
         issued.push((csr.purpose, cas.issue(csr, now, validity_days, public_url)?));
     }
+    crate::crash::point("issue-signed");
     let mut conn = db.lock();
     let tx = conn.transaction()?;
     // Every older certificate of the same purposes is superseded.
@@ -163,6 +164,7 @@ pub fn issue_application(
         )),
     )?;
     tx.commit()?;
+    crate::crash::point("issue-committed");
     Ok(())
 }
 
@@ -205,6 +207,7 @@ pub fn approve(
         set_state(&conn, id, ApplicationState::Approved, now)?;
         db::audit(&conn, unix(now), actor, "approve", &id.to_string(), None)?;
     }
+    crate::crash::point("approved");
     issue_application(db, cas, public_url, policy, id, actor, now)
 }
 
