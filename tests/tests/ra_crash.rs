@@ -364,7 +364,11 @@ fn kill_9_at_every_step_and_at_random_instants_loses_nothing() {
                 let status = ra.ended_within(RENEWAL_DEADLINE);
                 assert!(status.is_some(), "the RA never reached crash point {point}");
                 use std::os::unix::process::ExitStatusExt;
-                assert_eq!(status.unwrap().signal(), Some(9), "{point}: killed by SIGKILL");
+                assert_eq!(
+                    status.unwrap().signal(),
+                    Some(9),
+                    "{point}: killed by SIGKILL"
+                );
                 killed.store(true, Ordering::SeqCst);
                 ra.restart(&[]);
                 let mut f = figures.lock().unwrap();

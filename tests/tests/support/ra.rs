@@ -62,7 +62,10 @@ impl Ra {
 
     /// Whether the server has ended by itself (a crash point killed it),
     /// waiting up to `timeout`; reaped if so.
-    pub fn ended_within(&mut self, timeout: std::time::Duration) -> Option<std::process::ExitStatus> {
+    pub fn ended_within(
+        &mut self,
+        timeout: std::time::Duration,
+    ) -> Option<std::process::ExitStatus> {
         let until = std::time::Instant::now() + timeout;
         loop {
             if let Some(status) = self.child.try_wait().unwrap() {
