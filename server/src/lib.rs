@@ -4,6 +4,7 @@ pub mod api;
 pub mod attestation;
 pub mod ca;
 pub mod config;
+pub mod crash;
 pub mod db;
 
 pub mod home;

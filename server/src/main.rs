@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use qoltanba_pki::crypto::KeySpec;
 use qoltanba_pki::keyfile::{NewPassword, Password, Profile};
+use qoltanba_pki::protocol::ApplicationState;
 use qoltanba_ra::api::{self, AppState};
 use qoltanba_ra::home::Home;
 use qoltanba_ra::registry::{self, Enrolment};
@@ -134,7 +135,8 @@ enum ApplicationsCommand {
         #[arg(long)]
         dir: PathBuf,
     },
-    /// Approve a confirmed application and issue its certificates.
+    /// Approve a confirmed application and issue its certificates (also
+    /// finishes one left approved but not issued by a server that stopped).
     Approve {
         number: i64,
         #[arg(long)]
@@ -142,7 +144,8 @@ enum ApplicationsCommand {
         #[arg(long)]
         passphrase_file: Option<PathBuf>,
     },
-    /// Reject an application; the citizen's renewal ends with the reason.
+    /// Reject an application not yet issued (awaiting its code, confirmed,
+    /// or approved); the citizen's renewal ends with the reason.
     Reject {
         number: i64,
         #[arg(long)]
@@ -472,7 +475,7 @@ fn run(command: Command) -> Result<(), String> {
                 let cas = home
                     .unlock_cas(&passphrase(passphrase_file.as_deref())?)
                     .map_err(fail)?;
-                registry::approve(
+                let was = registry::approve(
                     &home.db,
                     &cas,
                     &home.config.public_url,
@@ -482,7 +485,13 @@ fn run(command: Command) -> Result<(), String> {
                     OffsetDateTime::now_utc(),
                 )
                 .map_err(fail)?;
-                println!("Application {number} approved and issued.");
+                if was == ApplicationState::Approved {
+                    println!(
+                        "Application {number} was approved but not issued (the server stopped in between); its certificates are issued now."
+                    );
+                } else {
+                    println!("Application {number} approved and issued.");
+                }
                 Ok(())
             }
         },

@@ -447,11 +447,12 @@ fn a_failed_sms_is_retried_and_the_cli_says_whether_the_code_was_sent() {
     let gateway = qoltanba_testkit::http_fake::HttpFake::start().unwrap();
     gateway.fail_next(1, 500);
     let sms_url = format!("{}/sms", gateway.url());
-    let ra = Ra::start_tuned(true, |config| {
-        *config = config
+    let ra = Ra::start_with(true, |config| {
+        let mut config = config
             .replace("first_retry_seconds = 5", "first_retry_seconds = 1")
             .replace("code_resends_per_hour = 3", "code_resends_per_hour = 1");
         config.push_str(&format!("\n[senders.sms]\nurl = \"{sms_url}\"\n"));
+        config
     });
     let keys = ra.enroll(21, "p256");
     let db = ra.path("device-21.db");

@@ -3,7 +3,9 @@
 //!
 //! States: awaiting_code → confirmed → approved → issued, or locked (too many
 //! wrong codes). Deferred states (confirmed, approved) answer 202 with
-//! Retry-After. On submit each new key's attestation is checked
+//! Retry-After; approval and issuance are one transaction, and following an
+//! application left between confirmation and issuance by a killed RA moves
+//! it on ([`registry::finish_pending`]). On submit each new key's attestation is checked
 //! ([`crate::attestation`]) and the result recorded; the status shows it.
 
 use std::sync::Arc;
@@ -254,6 +256,7 @@ pub async fn submit(
         tx.commit()?;
         (id, attempt)
     };
+    crate::crash::point("submit-committed");
     // A failed send is recorded and retried, not refused: the citizen is
     // told truthfully that the code is pending, and the application stands.
     let delivery = code_delivery::attempt(
@@ -355,20 +358,16 @@ pub async fn confirm(
     let given = registry::code_hash(id, code.trim());
     if !bool::from(expected.ct_eq(&given)) {
         let left = row.code_tries_left.saturating_sub(1);
-        let conn = state.db.lock();
+        let mut conn = state.db.lock();
         if left == 0 {
-            conn.execute(
+            // The lock and its audit row together, or neither.
+            let tx = conn.transaction()?;
+            tx.execute(
                 "UPDATE applications SET state = ?3, code_hash = NULL, code_tries_left = 0, updated_at = ?1 WHERE id = ?2",
                 params![unix(now), id, ApplicationState::Locked.token()],
             )?;
-            db::audit(
-                &conn,
-                unix(now),
-                &session.iin,
-                "lock",
-                &id.to_string(),
-                None,
-            )?;
+            db::audit(&tx, unix(now), &session.iin, "lock", &id.to_string(), None)?;
+            tx.commit()?;
             return Err(RegistryError::Locked.into());
         }
         conn.execute(
@@ -378,33 +377,58 @@ pub async fn confirm(
         return Err(RegistryError::WrongCode(left).into());
     }
     {
-        let conn = state.db.lock();
-        conn.execute(
-            "UPDATE applications SET state = ?3, code_hash = NULL, updated_at = ?1 WHERE id = ?2",
-            params![unix(now), id, ApplicationState::Confirmed.token()],
+        // The confirmation and its audit row together; only while the
+        // application still awaits its code (a concurrent confirmation
+        // with the same code changes nothing).
+        let mut conn = state.db.lock();
+        let tx = conn.transaction()?;
+        let changed = tx.execute(
+            "UPDATE applications SET state = ?3, code_hash = NULL, updated_at = ?1 WHERE id = ?2 AND state = ?4",
+            params![
+                unix(now),
+                id,
+                ApplicationState::Confirmed.token(),
+                ApplicationState::AwaitingCode.token()
+            ],
         )?;
-        db::audit(
-            &conn,
-            unix(now),
-            &session.iin,
-            "confirm",
-            &id.to_string(),
-            None,
-        )?;
+        if changed == 1 {
+            db::audit(
+                &tx,
+                unix(now),
+                &session.iin,
+                "confirm",
+                &id.to_string(),
+                None,
+            )?;
+        }
+        tx.commit()?;
     }
-    if state.config.policy.auto_approve {
-        registry::approve(
-            &state.db,
-            &state.cas,
-            &state.config.public_url,
-            &state.config.policy,
-            id,
-            "policy",
-            now,
-        )?;
-    }
-    let row = load(&state, &session.iin, id)?;
+    crate::crash::point("confirm-committed");
+    // Auto-approval issues now; had the RA died right here, its next start
+    // or the client's next look at the application would.
+    let row = follow(&state, &session.iin, id)?;
     respond_with_state(&state, &row)
+}
+
+/// Load application `id` of `iin`, moving it on first if an RA that was
+/// killed left it between confirmation and issuance
+/// ([`registry::finish_pending`]).
+fn follow(state: &AppState, iin: &str, id: i64) -> Result<Row, Problem> {
+    let row = load(state, iin, id)?;
+    if !row.state.is_deferred() {
+        return Ok(row);
+    }
+    if registry::finish_pending(
+        &state.db,
+        &state.cas,
+        &state.config.public_url,
+        &state.config.policy,
+        id,
+        state.now(),
+    )? {
+        return load(state, iin, id);
+    }
+    Ok(row)
 }
 
 fn respond_with_state(state: &AppState, row: &Row) -> Result<Response, Problem> {
@@ -421,7 +445,7 @@ pub async fn show(
     session: Session,
     Path(id): Path<i64>,
 ) -> Result<Response, Problem> {
-    let row = load(&state, &session.iin, id)?;
+    let row = follow(&state, &session.iin, id)?;
     respond_with_state(&state, &row)
 }
 
@@ -454,7 +478,7 @@ pub async fn certificates(
     session: Session,
     Path(id): Path<i64>,
 ) -> Result<Response, Problem> {
-    let row = load(&state, &session.iin, id)?;
+    let row = follow(&state, &session.iin, id)?;
     match row.state {
         ApplicationState::Issued => {}
         deferred_state if deferred_state.is_deferred() => {

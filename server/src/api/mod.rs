@@ -79,6 +79,21 @@ impl AppState {
                 tracing::error!("cannot publish the {} CRL: {e}", kind.name());
             }
         }
+        // What a killed RA left between confirmation and issuance is
+        // issued before the first request.
+        match crate::registry::finish_all_pending(
+            &state.db,
+            &state.cas,
+            &state.config.public_url,
+            &state.config.policy,
+            state.now(),
+        ) {
+            Ok(issued) if !issued.is_empty() => {
+                tracing::warn!("issued applications {issued:?}, left unissued by the last run");
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!("cannot finish the applications left unissued: {e}"),
+        }
         state
     }
 

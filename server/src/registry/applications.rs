@@ -6,7 +6,7 @@ use qoltanba_pki::cert::Purpose;
 use qoltanba_pki::crypto::PublicKeyAlgorithm;
 use qoltanba_pki::protocol::{ApplicationState, KeyAttestation};
 use qoltanba_pki::reissue::{StorageKind, VerifiedApplication};
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
@@ -87,10 +87,14 @@ pub fn new_code() -> zeroize::Zeroizing<String> {
     zeroize::Zeroizing::new(format!("{:06}", u64::from_be_bytes(bytes) % 1_000_000))
 }
 
-/// Issue the certificates of application `id` (state approved → issued),
-/// marking the signer's older certificates as replaced so their expiry
-/// notices stop.
-pub fn issue_application(
+/// Issue the certificates of application `id`: approve it and issue in
+/// one transaction (confirmed → issued), or finish the issuance of one left
+/// approved (approved → issued; by an RA that stopped between the two
+/// before they were one transaction). Marks the citizen's older
+/// certificates of the same purposes as replaced, so their expiry notices
+/// stop. The state before; [`RegistryError::WrongState`] from any other
+/// state, including when another process issued it meanwhile.
+fn approve_and_issue(
     db: &Db,
     cas: &CaSet,
     public_url: &str,
@@ -98,9 +102,10 @@ pub fn issue_application(
     id: i64,
     actor: &str,
     now: OffsetDateTime,
-) -> Result<()> {
-    let (iin, state, p7s, storage): (String, ApplicationState, Vec<u8>, Option<String>) =
-        db.lock().query_row(
+) -> Result<ApplicationState> {
+    let (iin, state, p7s, storage): (String, ApplicationState, Vec<u8>, Option<String>) = db
+        .lock()
+        .query_row(
             "SELECT iin, state, p7s, storage FROM applications WHERE id = ?1",
             [id],
             |r| {
@@ -111,7 +116,15 @@ pub fn issue_application(
                     r.get(3)?,
                 ))
             },
-        )?;
+        )
+        .optional()?
+        .ok_or(RegistryError::NoSuchApplication(id))?;
+    if !matches!(
+        state,
+        ApplicationState::Confirmed | ApplicationState::Approved
+    ) {
+        return Err(RegistryError::WrongState(state));
+    }
     // An application submitted before the RA established storage (schema
     // 4) gets the validity of a key file: nothing backed a longer one.
     let storage = storage
@@ -119,17 +132,28 @@ pub fn issue_application(
         .and_then(StorageKind::from_token)
         .unwrap_or(StorageKind::File);
     let validity_days = policy.validity_days.for_storage(storage);
-    if state != ApplicationState::Approved {
-        return Err(RegistryError::WrongState(state));
-    }
     let verified = qoltanba_pki::reissue::verify_application(&p7s)
         .map_err(|e| RegistryError::Invalid(e.to_string()))?;
+    // Signing writes nothing: certificates signed by a run that dies (or
+    // loses the race below) are never recorded nor handed out.
     let mut issued = Vec::new();
     for csr in &verified.csrs {
         issued.push((csr.purpose, cas.issue(csr, now, validity_days, public_url)?));
     }
+    crate::crash::point("issue-signed");
     let mut conn = db.lock();
-    let tx = conn.transaction()?;
+    // IMMEDIATE: the state read below and the writes after it hold the
+    // write lock together, also against the operator's commands, which
+    // open the database from another process.
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let now_state = state_of(&tx, id)?;
+    if now_state != state {
+        return Err(RegistryError::WrongState(now_state));
+    }
+    if state == ApplicationState::Confirmed {
+        db::audit(&tx, unix(now), actor, "approve", &id.to_string(), None)?;
+        crate::crash::point("approved");
+    }
     // Every older certificate of the same purposes is superseded.
     for (purpose, _) in &issued {
         let covered: &[&str] = match purpose {
@@ -163,30 +187,39 @@ pub fn issue_application(
         )),
     )?;
     tx.commit()?;
-    Ok(())
+    crate::crash::point("issue-committed");
+    Ok(state)
 }
 
-/// Reject a confirmed application (the operator's decision), with a reason
-/// the citizen sees.
+/// Reject an application not yet issued (the operator's decision), with a
+/// reason the citizen sees: awaiting its code, confirmed, or approved but
+/// not issued (an RA that stopped in between).
 pub fn reject(db: &Db, id: i64, reason: &str, actor: &str, now: OffsetDateTime) -> Result<()> {
-    let conn = db.lock();
-    match state_of(&conn, id)? {
-        ApplicationState::Confirmed | ApplicationState::AwaitingCode => {}
+    let mut conn = db.lock();
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    match state_of(&tx, id)? {
+        ApplicationState::Confirmed
+        | ApplicationState::AwaitingCode
+        | ApplicationState::Approved => {}
         other => return Err(RegistryError::WrongState(other)),
     }
-    set_state(&conn, id, ApplicationState::Rejected, now)?;
+    set_state(&tx, id, ApplicationState::Rejected, now)?;
     db::audit(
-        &conn,
+        &tx,
         unix(now),
         actor,
         "reject",
         &id.to_string(),
         Some(reason),
     )?;
+    tx.commit()?;
     Ok(())
 }
 
-/// Approve a confirmed application (operator or auto-approval), then issue.
+/// Approve application `id` and issue its certificates, in one transaction
+/// (operator or auto-approval): a confirmed one is approved and issued; one
+/// left approved but not issued is issued (nothing else is written for its
+/// approval, which is already recorded). The state it was in.
 pub fn approve(
     db: &Db,
     cas: &CaSet,
@@ -195,17 +228,65 @@ pub fn approve(
     id: i64,
     actor: &str,
     now: OffsetDateTime,
-) -> Result<()> {
-    {
-        let conn = db.lock();
-        match state_of(&conn, id)? {
-            ApplicationState::Confirmed => {}
-            other => return Err(RegistryError::WrongState(other)),
-        }
-        set_state(&conn, id, ApplicationState::Approved, now)?;
-        db::audit(&conn, unix(now), actor, "approve", &id.to_string(), None)?;
+) -> Result<ApplicationState> {
+    approve_and_issue(db, cas, public_url, policy, id, actor, now)
+}
+
+/// Move application `id` on if it is between two states a renewal must not
+/// wait in: approved but not issued (always), or confirmed with the policy's
+/// auto-approval. Called after a confirmation, when a client follows the
+/// application, and for every such application when the RA starts, so one
+/// an RA left there when it was killed moves on by itself. Whether it was
+/// issued now; losing the race to another caller is not an error.
+pub fn finish_pending(
+    db: &Db,
+    cas: &CaSet,
+    public_url: &str,
+    policy: &Policy,
+    id: i64,
+    now: OffsetDateTime,
+) -> Result<bool> {
+    let actor = match state_of(&db.lock(), id)? {
+        ApplicationState::Approved => "recovery",
+        ApplicationState::Confirmed if policy.auto_approve => "policy",
+        _ => return Ok(false),
+    };
+    match approve_and_issue(db, cas, public_url, policy, id, actor, now) {
+        Ok(_) => Ok(true),
+        Err(RegistryError::WrongState(_)) => Ok(false),
+        Err(e) => Err(e),
     }
-    issue_application(db, cas, public_url, policy, id, actor, now)
+}
+
+/// [`finish_pending`] for every application that needs it, at the RA's
+/// start: the numbers issued now.
+pub fn finish_all_pending(
+    db: &Db,
+    cas: &CaSet,
+    public_url: &str,
+    policy: &Policy,
+    now: OffsetDateTime,
+) -> Result<Vec<i64>> {
+    let pending: Vec<i64> = {
+        let conn = db.lock();
+        let mut stmt =
+            conn.prepare("SELECT id FROM applications WHERE state IN (?1, ?2) ORDER BY id")?;
+        stmt.query_map(
+            params![
+                ApplicationState::Approved.token(),
+                ApplicationState::Confirmed.token()
+            ],
+            |r| r.get(0),
+        )?
+        .collect::<rusqlite::Result<_>>()?
+    };
+    let mut issued = Vec::new();
+    for id in pending {
+        if finish_pending(db, cas, public_url, policy, id, now)? {
+            issued.push(id);
+        }
+    }
+    Ok(issued)
 }
 
 /// The state of application `id`, whoever's it is.

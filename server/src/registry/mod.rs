@@ -11,8 +11,8 @@ mod revocation;
 mod time;
 
 pub use applications::{
-    approve, check_policy, code_hash, establish_storage, issue_application, new_code, reject,
-    set_state,
+    approve, check_policy, code_hash, establish_storage, finish_all_pending, finish_pending,
+    new_code, reject, set_state,
 };
 pub use certificates::{
     CertificateRecord, base64_std, certificate_by_serial, check_presented, list_certificates, pem,

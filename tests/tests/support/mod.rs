@@ -43,9 +43,10 @@ fn workspace_binary(package: &str, bin: &str) -> PathBuf {
         build.args(["--features", "pcsc"]);
     }
     // The RA as the workspace's tests build it (the test kit turns on its
-    // service-centre enrolment): `enroll --card-simulator` works.
+    // service-centre enrolment: `enroll --card-simulator` works; this
+    // crate its crash points, for ra_crash.rs).
     if package == "qoltanba-ra" {
-        build.args(["--features", "card-enrolment"]);
+        build.args(["--features", "card-enrolment,crash-points"]);
     }
     if dir.ends_with("release") {
         build.arg("--release");

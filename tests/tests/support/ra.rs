@@ -32,11 +32,11 @@ pub fn run_ra(args: &[&str]) -> String {
 
 impl Ra {
     pub fn start(auto_approve: bool) -> Ra {
-        Self::start_tuned(auto_approve, |_| {})
+        Ra::start_with(auto_approve, |config| config)
     }
 
-    /// [`start`](Self::start), with `tune` editing config.toml first.
-    pub fn start_tuned(auto_approve: bool, tune: impl FnOnce(&mut String)) -> Ra {
+    /// [`Ra::start`] with the home's config.toml changed by `edit` first.
+    pub fn start_with(auto_approve: bool, edit: impl FnOnce(String) -> String) -> Ra {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("pass"), PASSPHRASE).unwrap();
         std::fs::write(dir.path().join("current.pw"), CURRENT).unwrap();
@@ -49,10 +49,48 @@ impl Ra {
         if !auto_approve {
             text = text.replace("auto_approve = true", "auto_approve = false");
         }
-        tune(&mut text);
-        std::fs::write(config, text).unwrap();
+        std::fs::write(&config, edit(text)).unwrap();
         let (child, url) = serve(ra_binary(), &home, &pass);
         Ra { dir, url, child }
+    }
+
+    /// `kill -9` the server (SIGKILL) and reap it.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Whether the server has ended by itself (a crash point killed it),
+    /// waiting up to `timeout`; reaped if so.
+    pub fn ended_within(
+        &mut self,
+        timeout: std::time::Duration,
+    ) -> Option<std::process::ExitStatus> {
+        let until = std::time::Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return Some(status);
+            }
+            if std::time::Instant::now() >= until {
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    /// Start the (killed) server again on the same home and port, with
+    /// `env` added to its environment.
+    pub fn restart(&mut self, env: &[(&str, &str)]) {
+        let (child, url) = qoltanba_testkit::ra_process::serve(
+            ra_binary(),
+            &self.path("ra"),
+            &self.path("pass"),
+            |serve| {
+                serve.envs(env.iter().copied());
+            },
+        );
+        self.child = child;
+        self.url = url;
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
