@@ -543,6 +543,34 @@ mod tests {
     }
 
     #[test]
+    fn limits_of_zero_are_refused_and_older_files_still_load() {
+        let config = Config::new("127.0.0.1:8443".parse().unwrap(), true);
+        let text = config.to_toml();
+        for line in [
+            "challenges_per_minute = 60",
+            "connections_per_address = 128",
+            "max_connections = 10000",
+            "tls_handshake_timeout_seconds = 10",
+            "header_read_timeout_seconds = 10",
+            "body_read_timeout_seconds = 30",
+        ] {
+            assert!(text.contains(line), "{line} missing from\n{text}");
+            let (name, _) = line.split_once(" = ").unwrap();
+            let err = Config::from_toml(&text.replace(line, &format!("{name} = 0"))).unwrap_err();
+            assert!(
+                err.contains(&format!("limits.{name} is 0")) && err.contains("the default is"),
+                "{err}"
+            );
+        }
+        // A [limits] written before these limits existed gets their defaults.
+        let old = "listen = \"127.0.0.1:8443\"\npublic_url = \"https://x\"\n[limits]\nlogins_per_minute = 5\n";
+        let old = Config::from_toml(old).unwrap();
+        assert_eq!(old.limits.logins_per_minute, 5);
+        assert_eq!(old.limits.header_read_timeout_seconds, 10);
+        assert_eq!(old.limits.challenges_per_minute, 60);
+    }
+
+    #[test]
     fn attestation_defaults_are_spelled_out_and_older_files_still_load() {
         let config = Config::new("127.0.0.1:8443".parse().unwrap(), true);
         let text = config.to_toml();

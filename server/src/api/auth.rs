@@ -226,3 +226,32 @@ impl FromRequestParts<Arc<AppState>> for Session {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_are_checked_by_their_hmac_and_expiry() {
+        let key = ChallengeKey::generate();
+        let nonce = key.issue(1_000);
+        assert_eq!(nonce.len(), 75, "{nonce}");
+        assert_ne!(key.issue(1_000), nonce, "each nonce is random");
+        assert_eq!(key.check(&nonce, 999), Some(1_000));
+        assert_eq!(key.check(&nonce, 1_000), None, "expired");
+        // Another server's (or a restarted one's) nonce.
+        assert_eq!(ChallengeKey::generate().check(&nonce, 0), None);
+        // A later expiry written into the nonce breaks its HMAC.
+        let mut bytes = URL_SAFE_NO_PAD.decode(&nonce).unwrap();
+        bytes[NONCE_PAYLOAD - 1] ^= 0x40;
+        assert_eq!(key.check(&URL_SAFE_NO_PAD.encode(&bytes), 0), None);
+        for forged in [
+            "",
+            "a-nonce-we-never-issued",
+            "!!!",
+            &nonce[..NONCE_PAYLOAD],
+        ] {
+            assert_eq!(key.check(forged, 0), None, "{forged}");
+        }
+    }
+}
