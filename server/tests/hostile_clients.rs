@@ -405,7 +405,7 @@ fn slow_connections_and_challenge_floods_do_not_starve_the_ra() {
         );
 
         assert!(failures.is_empty(), "health stopped answering: {failures:?}");
-        assert!(answered.len() >= 20, "too few health checks ran");
+        assert!(answered.len() >= 10, "too few health checks ran");
         assert_eq!(still_open, 0, "slow connections the server never closed");
         let slowest = HEADER_TIMEOUT.max(BODY_TIMEOUT) + SLACK;
         assert!(
