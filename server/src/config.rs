@@ -251,6 +251,23 @@ pub struct Limits {
     pub submissions_per_hour: u32,
     /// Requests for the one-time code to be sent again, per IIN per hour.
     pub code_resends_per_hour: u32,
+    /// Login challenges per client address per minute (a login needs one).
+    pub challenges_per_minute: u32,
+    /// Open connections per client address; more are closed at once. Many
+    /// citizens may share one address behind a carrier's NAT, so this is
+    /// far above what one client needs (one or two).
+    pub connections_per_address: u32,
+    /// Open connections in all; more are closed at once. `serve` lowers it
+    /// to stay 64 below the process's open-file limit.
+    pub max_connections: u32,
+    /// How long a client may take to finish the TLS handshake.
+    pub tls_handshake_timeout_seconds: u64,
+    /// How long a client may take to send a request's line and headers;
+    /// also how long a kept-alive connection may wait for its next request.
+    pub header_read_timeout_seconds: u64,
+    /// How long a client may take to send a request's body, from the end of
+    /// its headers.
+    pub body_read_timeout_seconds: u64,
 }
 
 impl Default for Limits {
@@ -261,6 +278,61 @@ impl Default for Limits {
             codes_per_minute: 10,
             submissions_per_hour: 20,
             code_resends_per_hour: 3,
+            challenges_per_minute: 60,
+            connections_per_address: 128,
+            max_connections: 10_000,
+            tls_handshake_timeout_seconds: 10,
+            header_read_timeout_seconds: 10,
+            body_read_timeout_seconds: 30,
+        }
+    }
+}
+
+impl Limits {
+    /// What `from_toml` refuses: a limit of 0, which would refuse every
+    /// client or time out every request.
+    fn check(&self) -> Result<(), String> {
+        let d = Self::default();
+        let counts = [
+            (
+                "challenges_per_minute",
+                self.challenges_per_minute,
+                d.challenges_per_minute,
+            ),
+            (
+                "connections_per_address",
+                self.connections_per_address,
+                d.connections_per_address,
+            ),
+            ("max_connections", self.max_connections, d.max_connections),
+        ]
+        .map(|(name, value, default)| (name, u64::from(value), u64::from(default)));
+        let seconds = [
+            (
+                "tls_handshake_timeout_seconds",
+                self.tls_handshake_timeout_seconds,
+                d.tls_handshake_timeout_seconds,
+            ),
+            (
+                "header_read_timeout_seconds",
+                self.header_read_timeout_seconds,
+                d.header_read_timeout_seconds,
+            ),
+            (
+                "body_read_timeout_seconds",
+                self.body_read_timeout_seconds,
+                d.body_read_timeout_seconds,
+            ),
+        ];
+        match counts
+            .into_iter()
+            .chain(seconds)
+            .find(|(_, value, _)| *value == 0)
+        {
+            Some((name, _, default)) => Err(format!(
+                "limits.{name} is 0, which refuses every client; give a positive number (the default is {default})"
+            )),
+            None => Ok(()),
         }
     }
 }
@@ -420,6 +492,7 @@ impl Config {
     pub fn from_toml(text: &str) -> Result<Self, String> {
         let config: Self = toml::from_str(text).map_err(|e| e.to_string())?;
         config.notices.check()?;
+        config.limits.check()?;
         Ok(config)
     }
 
@@ -507,6 +580,34 @@ mod tests {
                 .unwrap_err();
             assert!(err.contains("notices.renew_link"), "{err}");
         }
+    }
+
+    #[test]
+    fn limits_of_zero_are_refused_and_older_files_still_load() {
+        let config = Config::new("127.0.0.1:8443".parse().unwrap(), true);
+        let text = config.to_toml();
+        for line in [
+            "challenges_per_minute = 60",
+            "connections_per_address = 128",
+            "max_connections = 10000",
+            "tls_handshake_timeout_seconds = 10",
+            "header_read_timeout_seconds = 10",
+            "body_read_timeout_seconds = 30",
+        ] {
+            assert!(text.contains(line), "{line} missing from\n{text}");
+            let (name, _) = line.split_once(" = ").unwrap();
+            let err = Config::from_toml(&text.replace(line, &format!("{name} = 0"))).unwrap_err();
+            assert!(
+                err.contains(&format!("limits.{name} is 0")) && err.contains("the default is"),
+                "{err}"
+            );
+        }
+        // A [limits] written before these limits existed gets their defaults.
+        let old = "listen = \"127.0.0.1:8443\"\npublic_url = \"https://x\"\n[limits]\nlogins_per_minute = 5\n";
+        let old = Config::from_toml(old).unwrap();
+        assert_eq!(old.limits.logins_per_minute, 5);
+        assert_eq!(old.limits.header_read_timeout_seconds, 10);
+        assert_eq!(old.limits.challenges_per_minute, 60);
     }
 
     #[test]

@@ -10,4 +10,5 @@ pub mod db;
 pub mod home;
 pub mod notify;
 pub mod registry;
+pub mod serve;
 pub mod tls;

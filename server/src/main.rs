@@ -11,10 +11,10 @@ use clap::{Parser, Subcommand};
 use qoltanba_pki::crypto::KeySpec;
 use qoltanba_pki::keyfile::{NewPassword, Password, Profile};
 use qoltanba_pki::protocol::ApplicationState;
-use qoltanba_ra::api::{self, AppState};
+use qoltanba_ra::api::AppState;
 use qoltanba_ra::home::Home;
 use qoltanba_ra::registry::{self, Enrolment};
-use qoltanba_ra::{attestation, notify, tls};
+use qoltanba_ra::{attestation, notify, serve, tls};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -405,19 +405,16 @@ fn run(command: Command) -> Result<(), String> {
                         _ = closed => {}
                     }
                 };
-                if tls_enabled {
-                    let config = tls::server_config(&identity).map_err(fail)?;
-                    println!("listening on https://{local}");
-                    use std::io::Write as _;
-                    let _ = std::io::stdout().flush();
-                    let listener = tls::TlsListener::new(tcp, config).map_err(fail)?;
-                    api::serve(listener, state, shutdown).await.map_err(fail)
+                let tls = if tls_enabled {
+                    Some(tls::server_config(&identity).map_err(fail)?)
                 } else {
-                    println!("listening on http://{local}");
-                    use std::io::Write as _;
-                    let _ = std::io::stdout().flush();
-                    api::serve(tcp, state, shutdown).await.map_err(fail)
-                }
+                    None
+                };
+                let scheme = if tls_enabled { "https" } else { "http" };
+                println!("listening on {scheme}://{local}");
+                use std::io::Write as _;
+                let _ = std::io::stdout().flush();
+                serve::serve(tcp, tls, state, shutdown).await.map_err(fail)
             })
         }
         Command::Applications { command } => match command {

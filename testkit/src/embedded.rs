@@ -17,14 +17,14 @@ use time::{Duration, OffsetDateTime};
 
 use crate::attestation::AttestationAuthority;
 use crate::http_fake::HttpFake;
-use qoltanba_ra::api::{self, AppState};
+use qoltanba_ra::api::AppState;
 use qoltanba_ra::ca::CaSet;
 use qoltanba_ra::config::{FcmConfig, Senders as SendersConfig};
 use qoltanba_ra::db::Db;
 use qoltanba_ra::home::Home;
 use qoltanba_ra::notify::{self, Senders};
 use qoltanba_ra::registry::{self, EnrolledKey, Enrolment};
-use qoltanba_ra::tls;
+use qoltanba_ra::{serve, tls};
 
 /// A running embedded RA. Dropping it stops the server.
 pub struct EmbeddedRa {
@@ -82,6 +82,7 @@ impl EmbeddedRa {
         home.config.limits.logins_per_minute = u32::MAX;
         home.config.limits.codes_per_minute = u32::MAX;
         home.config.limits.submissions_per_hour = u32::MAX;
+        home.config.limits.challenges_per_minute = u32::MAX;
         let attestation = AttestationAuthority::new().map_err(|e| e.to_string())?;
         home.config.attestation.roots.push(attestation.pin_entry());
         configure(&mut home.config)?;
@@ -114,13 +115,11 @@ impl EmbeddedRa {
         );
         let config = tls::server_config(&identity).map_err(|e| e.to_string())?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let listener = runtime.block_on(async {
-            let tcp = tokio::net::TcpListener::bind(addr).await?;
-            tls::TlsListener::new(tcp, config)
-        });
-        let listener = listener.map_err(|e| e.to_string())?;
+        let tcp = runtime
+            .block_on(tokio::net::TcpListener::bind(addr))
+            .map_err(|e| e.to_string())?;
         runtime.spawn(async move {
-            let _ = api::serve(listener, state, async {
+            let _ = serve::serve(tcp, Some(config), state, async {
                 let _ = stopped.await;
             })
             .await;

@@ -1,10 +1,14 @@
 //! Challenge/response login with an AUTH key.
 //!
 //! `POST /v1/auth/challenge` hands out a single-use nonce valid for a short
-//! time. The client signs it as a CMS message (`core::signed_message`, or
-//! `openssl cms -sign -nodetach`) with its AUTH key and posts the DER to
-//! `/v1/auth/login`. The server checks the nonce (known, unused, unexpired;
-//! it is burnt on the first try), the signature, the certificate (issued
+//! time. It stores nothing: the nonce carries its expiry and an HMAC of
+//! both under a key the server draws at start ([`ChallengeKey`]), so a
+//! flood of challenges costs no database rows; each client address may ask
+//! `limits.challenges_per_minute` times a minute. The client signs it as a
+//! CMS message (`core::signed_message`, or `openssl cms -sign -nodetach`)
+//! with its AUTH key and posts the DER to `/v1/auth/login`. The server
+//! checks the nonce (its HMAC, unexpired, unused: it is recorded as used on
+//! the first try, until it expires), the signature, the certificate (issued
 //! here, chains to the root now, not revoked, allows login) and answers with
 //! a short-lived bearer token bound to the certificate holder's IIN. The
 //! nonce of a successful login is remembered for the IIN: a key the phone
@@ -22,6 +26,7 @@ use qoltanba_pki::cert::Purpose;
 use qoltanba_pki::protocol::{Challenge, LoginAnswer};
 use qoltanba_pki::signed_message::verify_message;
 use qoltanba_pki::timestamp::rfc3339;
+use ring::hmac;
 use rusqlite::params;
 use sha2::{Digest, Sha256};
 use time::Duration;
@@ -42,28 +47,74 @@ fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
+/// The key login challenges are signed with, drawn when the server starts
+/// and never stored: a restart voids the challenges handed out before it
+/// (their login gets `bad-challenge`, and the client asks for a new one).
+///
+/// A nonce is base64url of 16 random bytes, its expiry (Unix seconds, 8
+/// bytes big-endian) and the HMAC-SHA256 of both (32 bytes): 75 characters.
+pub struct ChallengeKey(hmac::Key);
+
+/// Domain separation: this key signs nothing else, but say what is signed.
+const CHALLENGE_CONTEXT: &[u8] = b"qoltanba-ra login challenge v1\0";
+const NONCE_RANDOM: usize = 16;
+const NONCE_PAYLOAD: usize = NONCE_RANDOM + 8;
+
+impl ChallengeKey {
+    pub fn generate() -> Self {
+        let mut key = [0u8; 32];
+        getrandom::fill(&mut key).expect("the OS random number generator works");
+        let k = hmac::Key::new(hmac::HMAC_SHA256, &key);
+        zeroize::Zeroize::zeroize(&mut key);
+        Self(k)
+    }
+
+    fn tag(&self, payload: &[u8]) -> hmac::Tag {
+        let mut context = hmac::Context::with_key(&self.0);
+        context.update(CHALLENGE_CONTEXT);
+        context.update(payload);
+        context.sign()
+    }
+
+    /// A new nonce that expires at `expires` (Unix seconds).
+    pub fn issue(&self, expires: i64) -> String {
+        let mut nonce = [0u8; NONCE_PAYLOAD];
+        getrandom::fill(&mut nonce[..NONCE_RANDOM]).expect("the OS random number generator works");
+        nonce[NONCE_RANDOM..].copy_from_slice(&expires.to_be_bytes());
+        let tag = self.tag(&nonce);
+        URL_SAFE_NO_PAD.encode([&nonce[..], tag.as_ref()].concat())
+    }
+
+    /// When `nonce` expires, if this key issued it and it has not expired
+    /// at `now` (Unix seconds).
+    pub fn check(&self, nonce: &str, now: i64) -> Option<i64> {
+        let bytes = URL_SAFE_NO_PAD.decode(nonce).ok()?;
+        if bytes.len() <= NONCE_PAYLOAD {
+            return None;
+        }
+        let (payload, tag) = bytes.split_at(NONCE_PAYLOAD);
+        let mut signed = CHALLENGE_CONTEXT.to_vec();
+        signed.extend_from_slice(payload);
+        hmac::verify(&self.0, &signed, tag).ok()?;
+        let expires = i64::from_be_bytes(payload[NONCE_RANDOM..].try_into().ok()?);
+        (expires > now).then_some(expires)
+    }
+}
+
 pub async fn challenge(
     State(state): State<Arc<AppState>>,
+    ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
 ) -> Result<(StatusCode, Json<Challenge>), Problem> {
+    state
+        .limiter
+        .check(Bucket::Challenge, &peer.ip().to_string())
+        .map_err(Problem::too_many)?;
     let now = state.now();
-    let nonce = random_token();
     let expires = now + Duration::seconds(state.config.policy.challenge_ttl_seconds as i64);
-    {
-        let conn = state.db.lock();
-        // Forget long-expired challenges as new ones are made.
-        conn.execute(
-            "DELETE FROM challenges WHERE expires_at < ?1",
-            [unix(now) - 3600],
-        )?;
-        conn.execute(
-            "INSERT INTO challenges (nonce, expires_at) VALUES (?1, ?2)",
-            params![nonce, unix(expires)],
-        )?;
-    }
     Ok((
         StatusCode::CREATED,
         Json(Challenge {
-            nonce,
+            nonce: state.challenge_key.issue(unix(expires)),
             expires_at: rfc3339(expires),
         }),
     ))
@@ -85,10 +136,20 @@ pub async fn login(
         .map_err(|_| bad_challenge())?
         .trim()
         .to_string();
-    let burnt = state.db.lock().execute(
-        "UPDATE challenges SET used = 1 WHERE nonce = ?1 AND used = 0 AND expires_at > ?2",
-        params![nonce, unix(now)],
-    )?;
+    let expires = state
+        .challenge_key
+        .check(&nonce, unix(now))
+        .ok_or_else(bad_challenge)?;
+    // Burn the nonce: the one row a challenge ever costs, kept until it
+    // expires (an expired nonce fails the check above anyway).
+    let burnt = {
+        let conn = state.db.lock();
+        conn.execute("DELETE FROM challenges WHERE expires_at <= ?1", [unix(now)])?;
+        conn.execute(
+            "INSERT OR IGNORE INTO challenges (nonce, expires_at, used) VALUES (?1, ?2, 1)",
+            params![nonce, expires],
+        )?
+    };
     if burnt != 1 {
         return Err(bad_challenge());
     }
@@ -163,5 +224,34 @@ impl FromRequestParts<Arc<AppState>> for Session {
         iin.map(|iin| Session { iin }).ok_or_else(|| {
             Problem::unauthorized("the session is unknown or has expired; log in again")
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nonces_are_checked_by_their_hmac_and_expiry() {
+        let key = ChallengeKey::generate();
+        let nonce = key.issue(1_000);
+        assert_eq!(nonce.len(), 75, "{nonce}");
+        assert_ne!(key.issue(1_000), nonce, "each nonce is random");
+        assert_eq!(key.check(&nonce, 999), Some(1_000));
+        assert_eq!(key.check(&nonce, 1_000), None, "expired");
+        // Another server's (or a restarted one's) nonce.
+        assert_eq!(ChallengeKey::generate().check(&nonce, 0), None);
+        // A later expiry written into the nonce breaks its HMAC.
+        let mut bytes = URL_SAFE_NO_PAD.decode(&nonce).unwrap();
+        bytes[NONCE_PAYLOAD - 1] ^= 0x40;
+        assert_eq!(key.check(&URL_SAFE_NO_PAD.encode(&bytes), 0), None);
+        for forged in [
+            "",
+            "a-nonce-we-never-issued",
+            "!!!",
+            &nonce[..NONCE_PAYLOAD],
+        ] {
+            assert_eq!(key.check(forged, 0), None, "{forged}");
+        }
     }
 }

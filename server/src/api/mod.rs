@@ -21,9 +21,7 @@ use std::sync::{Arc, RwLock};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::extract::connect_info::Connected;
 use axum::routing::{delete, get, post};
-use axum::serve::IncomingStream;
 use spki::SubjectPublicKeyInfoOwned;
 use time::OffsetDateTime;
 
@@ -45,6 +43,8 @@ pub struct AppState {
     pub cas: CaSet,
     pub senders: Senders,
     pub limiter: RateLimiter,
+    /// Signs login challenges, so they need no database row until used.
+    pub challenge_key: auth::ChallengeKey,
     /// The current CRL of each issuing CA (DER), regenerated on revocation.
     pub crls: RwLock<HashMap<CaKind, Vec<u8>>>,
     /// The clock; tests may pin it.
@@ -70,6 +70,7 @@ impl AppState {
             cas,
             senders,
             limiter,
+            challenge_key: auth::ChallengeKey::generate(),
             crls: RwLock::new(HashMap::new()),
             clock: Box::new(OffsetDateTime::now_utc),
             attestation_roots,
@@ -159,35 +160,7 @@ async fn openapi() -> impl axum::response::IntoResponse {
     )
 }
 
-/// The client's address, for rate limits: axum provides connection info
-/// for its own TCP listener only, so this type covers the TLS listener too.
+/// The client's address, for rate limits; `serve` puts it in every
+/// request (`ConnectInfo<PeerAddr>`).
 #[derive(Debug, Clone, Copy)]
 pub struct PeerAddr(pub SocketAddr);
-
-impl Connected<IncomingStream<'_, tokio::net::TcpListener>> for PeerAddr {
-    fn connect_info(stream: IncomingStream<'_, tokio::net::TcpListener>) -> Self {
-        Self(*stream.remote_addr())
-    }
-}
-
-impl Connected<IncomingStream<'_, crate::tls::TlsListener>> for PeerAddr {
-    fn connect_info(stream: IncomingStream<'_, crate::tls::TlsListener>) -> Self {
-        Self(*stream.remote_addr())
-    }
-}
-
-/// Serve the API on `listener` (TLS or plain) until `shutdown` resolves.
-pub async fn serve<L>(
-    listener: L,
-    state: Arc<AppState>,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()>
-where
-    L: axum::serve::Listener<Addr = SocketAddr>,
-    PeerAddr: for<'a> Connected<IncomingStream<'a, L>>,
-{
-    let app = router(state).into_make_service_with_connect_info::<PeerAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
-}

@@ -1,5 +1,5 @@
-//! Fixed-window rate limits, in memory: logins per client address, code
-//! entries per IIN, submissions per IIN, code resends per IIN. A reference server on one machine
+//! Fixed-window rate limits, in memory: challenges and logins per client
+//! address, code entries, submissions and code resends per IIN. A reference server on one machine
 //! needs no shared store; a restart forgets the windows, which errs on the
 //! side of the citizen.
 
@@ -12,6 +12,7 @@ use crate::config::Limits;
 /// What is limited.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Bucket {
+    Challenge,
     Login,
     Code,
     Submit,
@@ -28,6 +29,10 @@ impl RateLimiter {
     pub fn new(limits: &Limits) -> Self {
         Self {
             limits: HashMap::from([
+                (
+                    Bucket::Challenge,
+                    (limits.challenges_per_minute, Duration::from_secs(60)),
+                ),
                 (
                     Bucket::Login,
                     (limits.logins_per_minute, Duration::from_secs(60)),
