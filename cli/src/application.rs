@@ -10,10 +10,10 @@ use qoltanba_pki::reissue::{self, ApplicationDetails, StorageKind};
 use serde_json::json;
 
 use crate::error::CliError;
-use crate::output::say;
 use crate::keys::{
     csr_file, current_password, key_file, new_password, require_valid_key, save_files,
 };
+use crate::output::say;
 use crate::{Context, output, read_file};
 
 const APPLICATION_FILE: &str = "application.p7s";

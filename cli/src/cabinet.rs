@@ -359,7 +359,9 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
             }
             say!(
                 "Certificate {} is revoked ({}) at {}.",
-                revoked.serial, revoked.reason, revoked.revoked_at
+                revoked.serial,
+                revoked.reason,
+                revoked.revoked_at
             );
             Ok(())
         }
@@ -494,7 +496,9 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
             }
             say!(
                 "The signature is valid: {} (IIN {}), certificate {}.",
-                check.signer_holder, check.signer_iin, check.signer_serial
+                check.signer_holder,
+                check.signer_iin,
+                check.signer_serial
             );
             say!(
                 "  certificate valid when signed: {}; chains to a trusted root: {}",

@@ -439,7 +439,11 @@ fn info(args: &CardArgs, cert_files: &[PathBuf], ctx: &Context) -> Result<(), Cl
         match &s.certificate {
             Some(c) => say!(
                 "slot {}: {alg}{roles}: {} ({}, serial {}, until {})",
-                s.slot, c.subject, c.purpose, c.serial, c.not_after
+                s.slot,
+                c.subject,
+                c.purpose,
+                c.serial,
+                c.not_after
             ),
             None => say!("slot {}: {alg}{roles}", s.slot),
         }
@@ -483,6 +487,7 @@ fn sign(
                 "the card has no {wanted} key with a certificate; for a kz-idcard give it with --cert"
             ))
         })?;
+    crate::keys::require_valid_key(&chosen.certificate, ctx)?;
     let key = CardKey::with_public_key(
         &shared,
         chosen.slot,

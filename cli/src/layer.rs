@@ -27,8 +27,8 @@ use serde_json::json;
 
 use crate::card::CardArgs;
 use crate::error::CliError;
-use crate::output::{say, tell};
 use crate::lang::say;
+use crate::output::{say, tell};
 use crate::renew::CliUi;
 use crate::{Context, output};
 

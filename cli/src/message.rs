@@ -200,7 +200,9 @@ mod tests {
     use super::*;
 
     fn fixture(rel: &str) -> PathBuf {
-        qoltanba_testkit::fixtures::root().join("nca-test").join(rel)
+        qoltanba_testkit::fixtures::root()
+            .join("nca-test")
+            .join(rel)
     }
 
     fn at() -> OffsetDateTime {

@@ -28,8 +28,8 @@ use serde_json::json;
 
 use crate::card::CardArgs;
 use crate::error::CliError;
-use crate::output::{note, say, tell};
 use crate::keys::{current_password, new_password};
+use crate::output::{note, say, tell};
 use crate::store::open_store;
 use crate::token::TokenArgs;
 use crate::{Context, output, read_file};
@@ -764,6 +764,7 @@ pub fn run_revoke(args: RevokeArgs, ctx: &Context) -> Result<(), CliError> {
     let file = KeyFile::open(&args.key, &password).map_err(CliError::said)?;
     let cert = KzCertificate::from_der(file.require_certificate().map_err(CliError::failed)?)
         .map_err(CliError::failed)?;
+    crate::keys::require_valid_key(&cert, ctx)?;
     let key = SoftwareKey::from_pkcs8_der(file.private_key_pkcs8()).map_err(CliError::failed)?;
     let client = RaClient::new(RaConfig::new(server, ca)).map_err(CliError::said)?;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::io("starting", e))?;
@@ -787,7 +788,9 @@ pub fn run_revoke(args: RevokeArgs, ctx: &Context) -> Result<(), CliError> {
     } else {
         say!(
             "Certificate {} revoked ({}) at {}.",
-            revoked.serial, revoked.reason, revoked.revoked_at
+            revoked.serial,
+            revoked.reason,
+            revoked.revoked_at
         );
         Ok(())
     }

@@ -101,7 +101,10 @@ pub fn list(
     }
     say!(
         "Token '{}' (serial {}, {} {})",
-        info.label, info.serial, info.manufacturer, info.model
+        info.label,
+        info.serial,
+        info.manufacturer,
+        info.model
     );
     if contents.keys.is_empty() {
         say!("No private keys.");

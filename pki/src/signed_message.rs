@@ -481,10 +481,7 @@ fn check_unsigned_fields(
     signer_info: &SignerInfo,
 ) -> Result<(), SignedMessageError> {
     use cms::content_info::CmsVersion;
-    let by_key_id = matches!(
-        signer_info.sid,
-        SignerIdentifier::SubjectKeyIdentifier(_)
-    );
+    let by_key_id = matches!(signer_info.sid, SignerIdentifier::SubjectKeyIdentifier(_));
     let signer_version = if by_key_id {
         CmsVersion::V3
     } else {
@@ -506,7 +503,11 @@ fn check_unsigned_fields(
     if listed.oid != signer_info.digest_alg.oid {
         return Err(SignedMessageError::Malformed);
     }
-    for id in [listed, &signer_info.digest_alg, &signer_info.signature_algorithm] {
+    for id in [
+        listed,
+        &signer_info.digest_alg,
+        &signer_info.signature_algorithm,
+    ] {
         let params_ok = match &id.parameters {
             None => true,
             Some(p) => der::Tagged::tag(p) == der::Tag::Null && p.value().is_empty(),

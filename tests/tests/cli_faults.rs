@@ -61,7 +61,12 @@ fn keys_show(dir: &Path) -> Command {
 fn keys_show_into_a_closed_pipe_exits_quietly_with_141() {
     let dir = tempfile::tempdir().unwrap();
     let out = with_closed_stdout(keys_show(dir.path()));
-    assert_eq!(out.status.code(), Some(BROKEN_PIPE_STATUS), "{}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(BROKEN_PIPE_STATUS),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(stderr(&out), "", "a broken pipe is not an error to report");
 }
 
@@ -82,12 +87,21 @@ fn json_output_into_a_closed_pipe_or_full_stdout_never_panics() {
     let mut json = keys_show(dir.path());
     json.arg("--json");
     let out = with_closed_stdout(json);
-    assert_eq!(out.status.code(), Some(BROKEN_PIPE_STATUS), "{}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(BROKEN_PIPE_STATUS),
+        "{}",
+        stderr(&out)
+    );
     let mut json = keys_show(dir.path());
     json.arg("--json");
     let out = with_full_stdout(json);
     assert_eq!(out.status.code(), Some(3), "{}", stderr(&out));
-    assert!(stderr(&out).contains("the disk is full"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("the disk is full"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 /// An RA home with one application in its database, for the operator's
@@ -124,7 +138,12 @@ fn ra_applications_list_into_a_closed_pipe_or_full_stdout_never_panics() {
     assert!(String::from_utf8_lossy(&listed.stdout).starts_with("1\t900101300811\tapproved"));
 
     let out = with_closed_stdout(list());
-    assert_eq!(out.status.code(), Some(BROKEN_PIPE_STATUS), "{}", stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(BROKEN_PIPE_STATUS),
+        "{}",
+        stderr(&out)
+    );
     assert_eq!(stderr(&out), "");
 
     let out = with_full_stdout(list());
@@ -144,7 +163,13 @@ impl SmallDisk {
     fn mount(kib: u32) -> Option<SmallDisk> {
         let dir = tempfile::tempdir().unwrap();
         let mounted = Command::new("mount")
-            .args(["-t", "tmpfs", "-o", &format!("size={kib}k,mode=0700"), "tmpfs"])
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={kib}k,mode=0700"),
+                "tmpfs",
+            ])
             .arg(dir.path())
             .stderr(Stdio::null())
             .status()
@@ -214,22 +239,28 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 
 fn application_build(out: &Path, pw: &Path) -> assert_cmd::Command {
     let mut cmd = qoltanba();
-    cmd.args(["--at", "2024-06-01T00:00:00Z", "application", "build", "--sign-key"])
-        .arg(nca("gokalkan/gost1.p12"))
-        .args([
-            "--email",
-            "test@example.kz",
-            "--locality",
-            "Astana",
-            "--storage",
-            "file",
-            "--out",
-        ])
-        .arg(out)
-        .arg("--password-file")
-        .arg(pw)
-        .arg("--new-password-file")
-        .arg(pw);
+    cmd.args([
+        "--at",
+        "2024-06-01T00:00:00Z",
+        "application",
+        "build",
+        "--sign-key",
+    ])
+    .arg(nca("gokalkan/gost1.p12"))
+    .args([
+        "--email",
+        "test@example.kz",
+        "--locality",
+        "Astana",
+        "--storage",
+        "file",
+        "--out",
+    ])
+    .arg(out)
+    .arg("--password-file")
+    .arg(pw)
+    .arg("--new-password-file")
+    .arg(pw);
     cmd
 }
 
@@ -242,6 +273,7 @@ fn application_build_on_a_full_disk_leaves_nothing_and_a_retry_no_orphan() {
     let pw = write_secret(secrets.path(), "pw", NCA_TEST_PASSWORD);
     let out = disk.path().join("renewal");
     let mut refused = 0;
+    let mut built = false;
     // From no room at all to room for all but the last file: every failure
     // names the full disk and leaves nothing behind.
     for pages in 0..6 {
@@ -249,10 +281,15 @@ fn application_build_on_a_full_disk_leaves_nothing_and_a_retry_no_orphan() {
         let run = application_build(&out, &pw).output().unwrap();
         let err = stderr(&run);
         if run.status.success() {
+            // The retry with room enough: the one that counts below.
+            built = true;
             break;
         }
         refused += 1;
-        assert!(err.contains("the disk is full"), "{pages} pages free: {err}");
+        assert!(
+            err.contains("the disk is full"),
+            "{pages} pages free: {err}"
+        );
         assert!(!err.contains("permission"), "{pages} pages free: {err}");
         let left = if out.exists() {
             files_under(&out)
@@ -267,9 +304,10 @@ fn application_build_on_a_full_disk_leaves_nothing_and_a_retry_no_orphan() {
         assert!(strays.is_empty(), "{pages} pages free left {strays:?}");
     }
     assert!(refused >= 2, "the disk was never full enough to test");
-    disk.free_all();
-    let run = application_build(&out, &pw).assert().success();
-    let _ = run;
+    if !built {
+        disk.free_all();
+        application_build(&out, &pw).assert().success();
+    }
     let names: Vec<String> = files_under(&out)
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
@@ -414,7 +452,13 @@ fn message_verify_never_prints_an_altered_iin_as_the_signer() {
     assert!(text.contains("challenge-42"), "{text}");
 
     let out = qoltanba()
-        .args(["--json", "--at", "2024-06-01T00:00:00Z", "message", "verify"])
+        .args([
+            "--json",
+            "--at",
+            "2024-06-01T00:00:00Z",
+            "message",
+            "verify",
+        ])
         .arg(&altered)
         .assert()
         .success();
@@ -424,7 +468,13 @@ fn message_verify_never_prints_an_altered_iin_as_the_signer() {
 
     // With the issuing CA the altered certificate is refused outright.
     let out = qoltanba()
-        .args(["--at", "2024-06-01T00:00:00Z", "message", "verify", "--trust"])
+        .args([
+            "--at",
+            "2024-06-01T00:00:00Z",
+            "message",
+            "verify",
+            "--trust",
+        ])
         .arg(nca("ncanode/ca/nca_gost2015_test.cer"))
         .arg(&altered)
         .assert()
@@ -433,7 +483,14 @@ fn message_verify_never_prints_an_altered_iin_as_the_signer() {
 
     // The unaltered message, with the CA: the signer is named.
     let out = qoltanba()
-        .args(["--json", "--at", "2024-06-01T00:00:00Z", "message", "verify", "--trust"])
+        .args([
+            "--json",
+            "--at",
+            "2024-06-01T00:00:00Z",
+            "message",
+            "verify",
+            "--trust",
+        ])
         .arg(nca("ncanode/ca/nca_gost2015_test.cer"))
         .arg(&signed)
         .assert()

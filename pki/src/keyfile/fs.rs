@@ -69,7 +69,10 @@ fn save_new_with(
 /// created is removed again on failure too: a failure leaves nothing, and a
 /// retry finds no orphan. Without hard links (FAT, exFAT) the staged files
 /// are renamed into place after the same check.
-pub fn save_new_set(dir: impl AsRef<Path>, files: &[(&str, &[u8])]) -> Result<Vec<PathBuf>, KeyFileError> {
+pub fn save_new_set(
+    dir: impl AsRef<Path>,
+    files: &[(&str, &[u8])],
+) -> Result<Vec<PathBuf>, KeyFileError> {
     let dir = dir.as_ref();
     for (i, (name, _)) in files.iter().enumerate() {
         if Path::new(name).file_name() != Some(name.as_ref()) || name.starts_with('.') {
