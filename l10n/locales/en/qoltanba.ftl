@@ -207,7 +207,7 @@ warning-card-slot-erase = Generate the new { $purpose } key in ID card key slot 
 cli-error = error: { $message }
 cli-disk-full = { $what }: the disk is full; free some space or choose another folder
 cli-key-expired = the key's certificate expired on { $date }; an expired key signs nothing (give --at to judge validity at another instant)
-cli-key-not-yet-valid = the key's certificate is not yet valid (valid from { $date }); check the computer's date and time, or give --at
+cli-key-not-yet-valid = the key's certificate is not yet valid: not valid before { $date }; check the computer's date and time, or give --at
 cli-out-not-utf8 = the --out name { $name } is not valid UTF-8; choose a name in UTF-8
 cli-renewal-resuming = Resuming renewal { $renewal }.
 # $home: card, keystore or file (where the new keys go).
