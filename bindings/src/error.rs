@@ -465,6 +465,7 @@ mod localized {
                 path: "a.p12".into(),
                 source: io(),
             },
+            KeyFileError::DiskFull("a.p12".into()),
             KeyFileError::Random,
         ];
         for e in &key_files {

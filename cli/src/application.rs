@@ -5,12 +5,15 @@ use std::path::{Path, PathBuf};
 use clap::{Subcommand, ValueEnum};
 use qoltanba_pki::cert::{KzCertificate, Purpose, TrustAnchors, validate};
 use qoltanba_pki::crypto::{KeySpec, PublicKeyAlgorithm, Signer, SoftwareKey, generate};
-use qoltanba_pki::keyfile::{KeyFile, Profile, save_new};
+use qoltanba_pki::keyfile::{KeyFile, Profile};
 use qoltanba_pki::reissue::{self, ApplicationDetails, StorageKind};
 use serde_json::json;
 
 use crate::error::CliError;
-use crate::keys::{current_password, new_password, save_csr, save_key};
+use crate::keys::{
+    csr_file, current_password, key_file, new_password, require_valid_key, save_files,
+};
+use crate::output::say;
 use crate::{Context, output, read_file};
 
 const APPLICATION_FILE: &str = "application.p7s";
@@ -91,6 +94,7 @@ pub fn run(cmd: ApplicationCommand, ctx: &Context) -> Result<(), CliError> {
             let current =
                 KzCertificate::from_der(file.require_certificate().map_err(CliError::failed)?)
                     .map_err(CliError::failed)?;
+            require_valid_key(&current, ctx)?;
             let signer =
                 SoftwareKey::from_pkcs8_der(file.private_key_pkcs8()).map_err(CliError::failed)?;
             let new_password = new_password(new_password_file.as_deref())?;
@@ -111,15 +115,24 @@ pub fn run(cmd: ApplicationCommand, ctx: &Context) -> Result<(), CliError> {
             let signed = reissue::build_application(&current, &signer, &requests, &details, ctx.at)
                 .map_err(CliError::failed)?;
 
-            // New keys first, so a failure later never loses a key.
-            let mut written = Vec::new();
+            // The key files, their requests and the application are written
+            // as one unit: a failure (a full disk) leaves none of them, so
+            // no key is ever without its application and a retry makes no
+            // orphan.
+            let mut files = Vec::new();
             for ((purpose, key), csr) in new_keys.iter().zip(&signed.csrs_der) {
-                let key_file = save_key(key, *purpose, &out, profile, &new_password)?;
-                let csr_file = save_csr(&out, &key_file, csr)?;
+                let key_file = key_file(key, *purpose, profile, &new_password)?;
+                files.push(csr_file(&key_file.0, csr));
+                files.push(key_file);
+            }
+            files.push((APPLICATION_FILE.to_string(), signed.p7s_der.clone()));
+            let saved = save_files(&out, &files)?;
+            let mut written = Vec::new();
+            for (i, (purpose, _)) in new_keys.iter().enumerate() {
+                let (csr_file, key_file) = (&saved[2 * i], &saved[2 * i + 1]);
                 written.push(json!({ "purpose": purpose, "key_file": key_file, "csr": csr_file }));
             }
-            let application =
-                save_new(&out, APPLICATION_FILE, &signed.p7s_der).map_err(CliError::said)?;
+            let application = &saved[saved.len() - 1];
             if ctx.json {
                 return output::json(&json!({
                     "application": application,
@@ -128,14 +141,14 @@ pub fn run(cmd: ApplicationCommand, ctx: &Context) -> Result<(), CliError> {
                 }));
             }
             for w in &written {
-                println!(
+                say!(
                     "New {} key: {}",
                     purpose_label(w["purpose"].as_str().unwrap_or("")),
                     w["key_file"].as_str().unwrap_or("")
                 );
             }
-            println!("Application: {}", application.display());
-            println!(
+            say!("Application: {}", application.display());
+            say!(
                 "Submit it to the registration authority, then install the issued certificates into the new key files."
             );
             Ok(())
@@ -242,7 +255,7 @@ fn verify(path: &Path, ca: &[PathBuf], ctx: &Context) -> Result<(), CliError> {
                 ),
             ));
         }
-        output::fields(&rows);
+        output::fields(&rows)?;
     }
     chain.map(|_| ()).map_err(CliError::failed)
 }

@@ -17,6 +17,7 @@ use serde_json::json;
 
 use crate::card::CardArgs;
 use crate::error::CliError;
+use crate::output::say;
 use crate::renew::{CliUi, ra_client};
 use crate::store::open_store;
 use crate::{Context, output, read_file};
@@ -256,10 +257,10 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
                 return output::json(&json!({ "keys": keys }));
             }
             if keys.is_empty() {
-                println!("No keys yet: renew, or import a key file.");
+                say!("No keys yet: renew, or import a key file.");
             }
             for k in &keys {
-                println!(
+                say!(
                     "{} {} {} ({}) {} — {}",
                     k.serial,
                     k.purpose,
@@ -274,7 +275,7 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
                     .map(|a| crate::lang::say(&a.text()))
                     .collect();
                 if !actions.is_empty() {
-                    println!("    can: {}", actions.join(", "));
+                    say!("    can: {}", actions.join(", "));
                 }
             }
             Ok(())
@@ -290,7 +291,7 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
                 return output::json(&json!({ "applications": list }));
             }
             for a in &list {
-                println!(
+                say!(
                     "application {}: {} (created {}), next: {}",
                     a.number,
                     a.state.token(),
@@ -311,7 +312,7 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
                 return output::json(&json!({ "certificates": list }));
             }
             for c in &list {
-                println!(
+                say!(
                     "{} {} {} until {} ({:?}){}",
                     c.serial,
                     c.purpose,
@@ -356,9 +357,11 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
             if ctx.json {
                 return output::json(&revoked);
             }
-            println!(
+            say!(
                 "Certificate {} is revoked ({}) at {}.",
-                revoked.serial, revoked.reason, revoked.revoked_at
+                revoked.serial,
+                revoked.reason,
+                revoked.revoked_at
             );
             Ok(())
         }
@@ -373,17 +376,17 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
             if ctx.json {
                 return output::json(&advice);
             }
-            println!("A key file's password cannot be recovered: NCA keeps no copy of the key.");
+            say!("A key file's password cannot be recovered: NCA keeps no copy of the key.");
             if advice.visit_service_centre {
-                println!(
+                say!(
                     "No other valid key of yours is on this device: revoke it and get new keys at a public service centre (ЦОН) or on egov.kz with your ID card."
                 );
             } else {
-                println!("Revoke it by logging in with another of your keys:");
+                say!("Revoke it by logging in with another of your keys:");
                 for k in &advice.can_revoke_with {
-                    println!("  {} {} ({})", k.serial, k.purpose, k.location);
+                    say!("  {} {} ({})", k.serial, k.purpose, k.location);
                 }
-                println!(
+                say!(
                     "  qoltanba cabinet revoke --serial {} --key OTHER_KEY (or --card-…)",
                     advice.serial
                 );
@@ -421,17 +424,17 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
             if ctx.json {
                 return output::json(&profile);
             }
-            println!("IIN {}", profile.iin);
-            println!(
+            say!("IIN {}", profile.iin);
+            say!(
                 "  notices by e-mail to: {}",
                 profile.notices_email.as_deref().unwrap_or("(none)")
             );
-            println!(
+            say!(
                 "  SMS to: {}",
                 profile.sms_to.as_deref().unwrap_or("(none)")
             );
             let n = profile.notifications;
-            println!(
+            say!(
                 "  channels: e-mail {}, SMS {}, push {}",
                 on(n.email),
                 on(n.sms),
@@ -466,7 +469,7 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
             if ctx.json {
                 return output::json(&json!({ "signed": out, "detached": detached }));
             }
-            println!("Signed {} into {}.", input.display(), out.display());
+            say!("Signed {} into {}.", input.display(), out.display());
             Ok(())
         }
         CabinetCommand::Verify {
@@ -491,11 +494,13 @@ pub fn run(cmd: CabinetCommand, ctx: &Context) -> Result<(), CliError> {
             if ctx.json {
                 return output::json(&check);
             }
-            println!(
+            say!(
                 "The signature is valid: {} (IIN {}), certificate {}.",
-                check.signer_holder, check.signer_iin, check.signer_serial
+                check.signer_holder,
+                check.signer_iin,
+                check.signer_serial
             );
-            println!(
+            say!(
                 "  certificate valid when signed: {}; chains to a trusted root: {}",
                 yes_no(check.certificate_valid_then),
                 yes_no(check.chains_to_trusted_root)

@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use crate::Context;
 use crate::error::CliError;
+use crate::output::{note, say, tell};
 use crate::secret_input::Secret;
 
 /// Which card, and how to get in.
@@ -207,7 +208,7 @@ pub fn open_with_pin(args: &CardArgs) -> Result<CardSession, CliError> {
 /// last try; a blocked PIN is then refused by the session without a VERIFY.
 fn warn_last_try(session: &mut CardSession) {
     if let Ok(PinStatus::TriesLeft(1)) = session.pin_status() {
-        eprintln!(
+        tell!(
             "{}",
             crate::lang::say(&qoltanba_l10n::Text::new("cli-warning-last-pin-try"))
         );
@@ -334,9 +335,9 @@ pub fn run(args: CardArgs, command: CardCommand, ctx: &Context) -> Result<(), Cl
 
 fn say(ctx: &Context, text: &str, json: serde_json::Value) {
     if ctx.json {
-        println!("{json}");
+        note!("{json}");
     } else {
-        println!("{text}");
+        note!("{text}");
     }
 }
 
@@ -344,12 +345,12 @@ fn say(ctx: &Context, text: &str, json: serde_json::Value) {
 fn readers(ctx: &Context) -> Result<(), CliError> {
     let names = qoltanba_card::pcsc::readers().map_err(CliError::said)?;
     if ctx.json {
-        println!("{}", serde_json::json!({ "readers": names }));
+        say!("{}", serde_json::json!({ "readers": names }));
     } else if names.is_empty() {
-        println!("no readers");
+        say!("no readers");
     } else {
         for n in names {
-            println!("{n}");
+            say!("{n}");
         }
     }
     Ok(())
@@ -417,17 +418,17 @@ fn info(args: &CardArgs, cert_files: &[PathBuf], ctx: &Context) -> Result<(), Cl
         slots,
     };
     if ctx.json {
-        println!("{}", serde_json::to_string(&view).expect("plain data"));
+        say!("{}", serde_json::to_string(&view).expect("plain data"));
         return Ok(());
     }
-    println!("profile: {}", view.profile);
+    say!("profile: {}", view.profile);
     if let Some(atr) = &view.atr {
-        println!("ATR: {atr}");
+        say!("ATR: {atr}");
     }
     if let Some(serial) = &view.serial {
-        println!("serial: {serial}");
+        say!("serial: {serial}");
     }
-    println!("PIN: {:?}", view.pin);
+    say!("PIN: {:?}", view.pin);
     for s in &view.slots {
         let alg = s.algorithm.as_deref().unwrap_or("empty");
         let roles = if s.roles.is_empty() {
@@ -436,11 +437,15 @@ fn info(args: &CardArgs, cert_files: &[PathBuf], ctx: &Context) -> Result<(), Cl
             format!(" [{}]", s.roles.join(", "))
         };
         match &s.certificate {
-            Some(c) => println!(
+            Some(c) => say!(
                 "slot {}: {alg}{roles}: {} ({}, serial {}, until {})",
-                s.slot, c.subject, c.purpose, c.serial, c.not_after
+                s.slot,
+                c.subject,
+                c.purpose,
+                c.serial,
+                c.not_after
             ),
-            None => println!("slot {}: {alg}{roles}", s.slot),
+            None => say!("slot {}: {alg}{roles}", s.slot),
         }
     }
     Ok(())
@@ -482,6 +487,7 @@ fn sign(
                 "the card has no {wanted} key with a certificate; for a kz-idcard give it with --cert"
             ))
         })?;
+    crate::keys::require_valid_key(&chosen.certificate, ctx)?;
     let key = CardKey::with_public_key(
         &shared,
         chosen.slot,
@@ -536,12 +542,12 @@ fn read_certs(
         written.push(path);
     }
     if ctx.json {
-        println!("{}", serde_json::json!({ "written": written }));
+        say!("{}", serde_json::json!({ "written": written }));
     } else if written.is_empty() {
-        println!("the card holds no certificates");
+        say!("the card holds no certificates");
     } else {
         for p in &written {
-            println!("{}", p.display());
+            say!("{}", p.display());
         }
     }
     Ok(())

@@ -23,6 +23,7 @@ use time::OffsetDateTime;
 
 use crate::Context;
 use crate::error::CliError;
+use crate::output::note;
 use crate::renew::print_summary;
 
 struct DemoUi<'a> {
@@ -56,7 +57,7 @@ impl RenewalUi for DemoUi<'_> {
     fn progress(&mut self, message: &Text) {
         let message = crate::lang::say(message);
         if !self.json {
-            println!(
+            note!(
                 "  [{:>5.1} s] {message}",
                 self.started.elapsed().as_secs_f64()
             );
@@ -64,7 +65,7 @@ impl RenewalUi for DemoUi<'_> {
     }
     fn committed(&mut self, step: Step) {
         if !self.json && step != Step::Done {
-            println!(
+            note!(
                 "  [{:>5.1} s] committed: {}",
                 self.started.elapsed().as_secs_f64(),
                 step.name()
@@ -79,7 +80,7 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
         tempfile::tempdir().map_err(|e| CliError::io("creating a temporary directory", e))?;
     let say = |m: &str| {
         if !ctx.json {
-            println!("{m}");
+            note!("{m}");
         }
     };
     say(&format!("qoltanba demo in {}", work.path().display()));

@@ -5,7 +5,9 @@ use std::fmt;
 use qoltanba_l10n::{Localize, Text};
 
 /// Exit codes: 1 the operation failed (bad key, wrong password, invalid
-/// application), 2 the command was used wrongly, 3 a file could not be read or written.
+/// application), 2 the command was used wrongly, 3 a file (or standard
+/// output) could not be read or written, 141 the reader of standard output
+/// went away (said nowhere: see `qoltanba_l10n::stdout`).
 pub struct CliError {
     message: Message,
     code: u8,
@@ -16,6 +18,8 @@ pub struct CliError {
 enum Message {
     Plain(String),
     Text(Text),
+    /// Standard output's reader went away: nothing to say.
+    Quiet,
 }
 
 impl CliError {
@@ -50,10 +54,43 @@ impl CliError {
         }
     }
     pub fn io(what: &str, e: std::io::Error) -> Self {
+        let message = if qoltanba_l10n::stdout::is_disk_full(&e) {
+            Message::Text(Text::new("cli-disk-full").arg("what", what.to_string()))
+        } else {
+            Message::Plain(format!("{what}: {e}"))
+        };
+        Self { message, code: 3 }
+    }
+    /// A key-file operation's failure: a full disk is a file that could
+    /// not be written (exit code 3), the rest failures of the operation.
+    pub fn key_file(e: qoltanba_pki::keyfile::KeyFileError) -> Self {
+        let code = match e {
+            qoltanba_pki::keyfile::KeyFileError::DiskFull(_)
+            | qoltanba_pki::keyfile::KeyFileError::Io { .. } => 3,
+            _ => 1,
+        };
         Self {
-            message: Message::Plain(format!("{what}: {e}")),
-            code: 3,
+            message: Message::Text(e.text()),
+            code,
         }
+    }
+    /// Standard output could not be written.
+    pub fn output(e: qoltanba_l10n::stdout::OutputError) -> Self {
+        use qoltanba_l10n::stdout::{BROKEN_PIPE_EXIT, OutputError};
+        match e {
+            OutputError::Closed => Self {
+                message: Message::Quiet,
+                code: BROKEN_PIPE_EXIT,
+            },
+            e => Self {
+                message: Message::Text(e.text()),
+                code: 3,
+            },
+        }
+    }
+    /// Nothing is to be said (the reader of standard output went away).
+    pub fn is_quiet(&self) -> bool {
+        matches!(self.message, Message::Quiet)
     }
     pub fn code(&self) -> u8 {
         self.code
@@ -72,6 +109,7 @@ impl fmt::Display for CliError {
         let message = match &self.message {
             Message::Plain(s) => s.clone(),
             Message::Text(t) => crate::lang::say(t),
+            Message::Quiet => String::new(),
         };
         // Keep it to one line whatever the source said.
         f.write_str(&message.replace('\n', " "))

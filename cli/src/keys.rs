@@ -7,12 +7,13 @@ use qoltanba_pki::cert::{KzCertificate, Purpose};
 use qoltanba_pki::crypto::{KeySpec, Signer, generate};
 use qoltanba_pki::keyfile::{
     KeyFile, KeyFileKind, NewPassword, Password, Profile, change_password, file_name, key_id,
-    save_new,
+    save_new_set,
 };
 use qoltanba_pki::reissue;
 use serde_json::json;
 
 use crate::error::CliError;
+use crate::output::say;
 use crate::secret_input::Secret;
 use crate::token::{self, TokenArgs};
 use crate::{Context, output, read_file};
@@ -125,7 +126,7 @@ pub fn run(cmd: KeysCommand, ctx: &Context) -> Result<(), CliError> {
             if ctx.json {
                 output::json(&json!({ "file": file, "changed": true }))
             } else {
-                println!("The password of {} was changed.", file.display());
+                say!("The password of {} was changed.", file.display());
                 Ok(())
             }
         }
@@ -145,29 +146,49 @@ pub fn run(cmd: KeysCommand, ctx: &Context) -> Result<(), CliError> {
             let subject =
                 reissue::renewal_subject(&current, email.as_deref()).map_err(CliError::failed)?;
             let csr = reissue::build_csr(&key, &subject, purpose).map_err(CliError::failed)?;
-            let saved = save_key(&key, purpose, &out, profile, &password)?;
-            let csr_path = save_csr(&out, &saved, &csr)?;
+            let key_file = key_file(&key, purpose, profile, &password)?;
+            let csr_file = csr_file(&key_file.0, &csr);
+            let saved = save_files(&out, &[key_file, csr_file])?;
+            let (saved, csr_path) = (&saved[0], &saved[1]);
             if ctx.json {
                 output::json(
                     &json!({ "key_file": saved, "csr": csr_path, "algorithm": algorithm.name(), "purpose": purpose }),
                 )
             } else {
-                println!("New {} key: {}", purpose, saved.display());
-                println!("Certificate request: {}", csr_path.display());
+                say!("New {} key: {}", purpose, saved.display());
+                say!("Certificate request: {}", csr_path.display());
                 Ok(())
             }
         }
     }
 }
 
-/// Save a new software key as a key-only file named as NCA names it.
-pub fn save_key(
+/// The one check every signing command makes before it signs: the key's
+/// certificate is valid at `ctx.at` (now, or the instant `--at` gives). An
+/// expired key signs nothing, a not yet valid one neither.
+pub fn require_valid_key(cert: &KzCertificate, ctx: &Context) -> Result<(), CliError> {
+    use qoltanba_l10n::Text;
+    use qoltanba_pki::cert::TimeStatus;
+    let date = |t| qoltanba_pki::timestamp::rfc3339(t);
+    match cert.time_status(ctx.at) {
+        TimeStatus::Valid => Ok(()),
+        TimeStatus::Expired => Err(CliError::text(
+            Text::new("cli-key-expired").arg("date", date(cert.not_after())),
+        )),
+        TimeStatus::NotYetValid => Err(CliError::text(
+            Text::new("cli-key-not-yet-valid").arg("date", date(cert.not_before())),
+        )),
+    }
+}
+
+/// A new software key as a key-only file named as NCA names it: the name and
+/// the bytes, for [`save_new_set`] with its request.
+pub fn key_file(
     key: &qoltanba_pki::crypto::SoftwareKey,
     purpose: Purpose,
-    out: &Path,
     profile: Profile,
     password: &NewPassword,
-) -> Result<PathBuf, CliError> {
+) -> Result<(String, Vec<u8>), CliError> {
     let id = key_id(key.public_key());
     let kind = KeyFileKind::for_key(&key.key_algorithm(), purpose).ok_or_else(|| {
         CliError::usage(format!(
@@ -178,17 +199,27 @@ pub fn save_key(
     let bytes = KeyFile::new(key.pkcs8_der(), None, &id)
         .to_bytes(profile, password)
         .map_err(CliError::said)?;
-    save_new(out, &file_name(kind, &id), &bytes).map_err(CliError::said)
+    Ok((file_name(kind, &id), bytes))
 }
 
-/// Save a CSR in PEM next to its key file, with the same stem.
-pub fn save_csr(out: &Path, key_file: &Path, csr_der: &[u8]) -> Result<PathBuf, CliError> {
-    let stem = key_file
+/// A CSR in PEM, named after its key file with the same stem.
+pub fn csr_file(key_file_name: &str, csr_der: &[u8]) -> (String, Vec<u8>) {
+    let stem = Path::new(key_file_name)
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("request");
     let pem = pem_encode("CERTIFICATE REQUEST", csr_der);
-    save_new(out, &format!("{stem}.csr"), pem.as_bytes()).map_err(CliError::said)
+    (format!("{stem}.csr"), pem.into_bytes())
+}
+
+/// Write new files into `out` as one unit: all of them, or (a full disk, a
+/// taken name) none, so a retry finds no orphan key.
+pub fn save_files(out: &Path, files: &[(String, Vec<u8>)]) -> Result<Vec<PathBuf>, CliError> {
+    let files: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+        .collect();
+    save_new_set(out, &files).map_err(CliError::key_file)
 }
 
 pub fn pem_encode(label: &str, der: &[u8]) -> String {
@@ -232,7 +263,7 @@ fn show(path: &Path, password_file: Option<&Path>, ctx: &Context) -> Result<(), 
                 .unwrap_or("?")
         ),
     ));
-    output::fields(&rows);
+    output::fields(&rows)?;
     Ok(())
 }
 
@@ -242,7 +273,7 @@ pub fn show_certificate_file(path: &Path, ctx: &Context) -> Result<(), CliError>
     if ctx.json {
         output::json(&summary)
     } else {
-        output::fields(&output::certificate_rows(&summary));
+        output::fields(&output::certificate_rows(&summary))?;
         Ok(())
     }
 }

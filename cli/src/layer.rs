@@ -28,6 +28,7 @@ use serde_json::json;
 use crate::card::CardArgs;
 use crate::error::CliError;
 use crate::lang::say;
+use crate::output::{say, tell};
 use crate::renew::CliUi;
 use crate::{Context, output};
 
@@ -111,7 +112,7 @@ pub fn run(home: HomeArgs, command: LayerCommand, ctx: &Context) -> Result<(), C
             if ctx.json {
                 return output::json(&json!({ "allowed": origin }));
             }
-            println!("{origin}");
+            say!("{origin}");
             Ok(())
         }
         LayerCommand::Disallow { origin } => {
@@ -127,7 +128,7 @@ pub fn run(home: HomeArgs, command: LayerCommand, ctx: &Context) -> Result<(), C
                 return output::json(&json!({ "origins": origins.list() }));
             }
             for o in origins.list() {
-                println!("{o}");
+                say!("{o}");
             }
             Ok(())
         }
@@ -157,7 +158,7 @@ fn run_serve(dir: &Path, args: ServeArgs, ctx: &Context) -> Result<(), CliError>
     let identity = LocalIdentity::load_or_create(dir).map_err(CliError::said)?;
     if identity.is_new() {
         // First use, or the old CA expired: no browser trusts this one yet.
-        eprintln!("{}", say(&Text::new("layer-trust-needed")));
+        tell!("{}", say(&Text::new("layer-trust-needed")));
     }
     let tls = identity.server_config().map_err(CliError::failed)?;
     let origins = Origins::load(dir).map_err(CliError::failed)?;
@@ -182,7 +183,7 @@ fn run_serve(dir: &Path, args: ServeArgs, ctx: &Context) -> Result<(), CliError>
         let addr = listener
             .local_addr()
             .map_err(|e| CliError::io("listening", e))?;
-        eprintln!(
+        tell!(
             "{}",
             say(&Text::new("layer-serving").arg("addr", addr.to_string()))
         );
@@ -486,7 +487,7 @@ impl Consent for TerminalConsent {
             return Answer::RefuseOrigin;
         }
         let Some(source) = chosen(&answer, request.sources.len()) else {
-            eprintln!("{}", say(&Text::new("layer-prompt-declined")));
+            tell!("{}", say(&Text::new("layer-prompt-declined")));
             return Answer::Decline;
         };
         let mut remember_origin = false;
@@ -510,24 +511,24 @@ impl Consent for TerminalConsent {
             qoltanba_layer::prompt::keys_prompt(crate::lang::locale(), keys, terminal_width());
         let answer = chosen(&ask_line(&prompt), keys.len());
         if answer.is_none() {
-            eprintln!("{}", say(&Text::new("layer-prompt-declined")));
+            tell!("{}", say(&Text::new("layer-prompt-declined")));
         }
         answer
     }
 
     fn tell(&mut self, message: &Text) {
-        eprintln!("!! {}", say(message));
+        tell!("!! {}", say(message));
     }
 
     fn show_key(&mut self, key: &KeyChoice) {
-        eprintln!(
+        tell!(
             "{}",
             qoltanba_layer::prompt::key_line(crate::lang::locale(), key, terminal_width())
         );
     }
 
     fn page_left(&mut self) {
-        eprintln!("{}", say(&Text::new("layer-prompt-page-left")));
+        tell!("{}", say(&Text::new("layer-prompt-page-left")));
     }
 }
 
@@ -553,7 +554,7 @@ fn run_trust(dir: &Path, args: TrustArgs, ctx: &Context) -> Result<(), CliError>
         trust::install(&identity, db).map_err(CliError::said)?;
         done.push(json!({"database": db.path, "trusted": nickname}));
         if !ctx.json {
-            println!(
+            say!(
                 "{}",
                 say(&Text::new("layer-trust-installed")
                     .arg("nickname", nickname.as_str())
@@ -574,12 +575,12 @@ fn run_trust(dir: &Path, args: TrustArgs, ctx: &Context) -> Result<(), CliError>
             "os_stores": os,
         }));
     }
-    println!();
+    say!();
     let intro =
         Text::new("layer-trust-os-add").arg("path", identity.ca_path().display().to_string());
-    println!("{}", say(&intro));
+    say!("{}", say(&intro));
     for store in &stores {
-        println!("  {}:\n    {}", store.system, store.add);
+        say!("  {}:\n    {}", store.system, store.add);
     }
     Ok(())
 }
@@ -591,7 +592,7 @@ fn remove(dbs: &[NssDb], ctx: &Context) -> Result<(), CliError> {
         let removed = trust::remove(db).map_err(CliError::said)?;
         done.push(json!({"database": db.path, "removed": removed}));
         if !ctx.json {
-            println!(
+            say!(
                 "{}",
                 say(&Text::new("layer-trust-removed")
                     .arg("count", removed)
@@ -608,10 +609,10 @@ fn remove(dbs: &[NssDb], ctx: &Context) -> Result<(), CliError> {
             .collect();
         return output::json(&json!({"databases": done, "os_stores": os}));
     }
-    println!();
-    println!("{}", say(&Text::new("layer-trust-os-remove")));
+    say!();
+    say!("{}", say(&Text::new("layer-trust-os-remove")));
     for store in &stores {
-        println!("  {}:\n    {}", store.system, store.remove);
+        say!("  {}:\n    {}", store.system, store.remove);
     }
     Ok(())
 }

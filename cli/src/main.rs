@@ -120,7 +120,12 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Renew(args) => match renew::run_renew(*args, &ctx) {
             Ok(0) => Ok(()),
-            Ok(code) => return ExitCode::from(code),
+            Ok(code) => {
+                return match output::take_failure() {
+                    Some(e) if e.is_quiet() => ExitCode::from(e.code()),
+                    _ => ExitCode::from(code),
+                };
+            }
             Err(e) => Err(e),
         },
         Command::Status => renew::run_status(&ctx),
@@ -136,11 +141,15 @@ fn main() -> ExitCode {
         Command::Layer { home, command } => layer::run(home, command, &ctx),
         Command::Cert { file } => keys::show_certificate_file(&file, &ctx),
     };
+    // A progress line that could not be written turns success into its
+    // failure: the work is done, the report of it was lost.
+    let result = result.and_then(|()| output::take_failure().map_or(Ok(()), Err));
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if e.is_quiet() => ExitCode::from(e.code()),
         Err(e) => {
             let line = qoltanba_l10n::Text::new("cli-error").arg("message", e.to_string());
-            eprintln!("{}", lang::say(&line));
+            qoltanba_l10n::stdout::print_error_line(&lang::say(&line));
             ExitCode::from(e.code())
         }
     }

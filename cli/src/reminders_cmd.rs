@@ -7,6 +7,7 @@ use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::error::CliError;
+use crate::output::say;
 use crate::{Context, output};
 
 fn line(r: &Reminder) -> String {
@@ -43,13 +44,13 @@ pub fn run(ctx: &Context) -> Result<(), CliError> {
         }));
     }
     if now_due.is_empty() {
-        println!("Nothing is due now.");
+        say!("Nothing is due now.");
     }
     for r in &now_due {
-        println!("due: {}", line(r));
+        say!("due: {}", line(r));
     }
     for r in upcoming.iter().take(6) {
-        println!("scheduled {}: {}", r.fire_at.date(), r.title);
+        say!("scheduled {}: {}", r.fire_at.date(), r.title);
     }
     Ok(())
 }

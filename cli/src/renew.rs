@@ -30,6 +30,7 @@ use serde_json::json;
 use crate::card::CardArgs;
 use crate::error::CliError;
 use crate::keys::{current_password, new_password};
+use crate::output::{note, say, tell};
 use crate::store::open_store;
 use crate::token::TokenArgs;
 use crate::{Context, output, read_file};
@@ -351,7 +352,7 @@ impl RenewalUi for CliUi {
 
     fn progress(&mut self, message: &Text) {
         if !self.json {
-            println!("  · {}", say(message));
+            note!("  · {}", say(message));
         }
     }
 
@@ -365,7 +366,7 @@ impl RenewalUi for CliUi {
         if !std::io::stdin().is_terminal() {
             return ReviewAnswer::Later;
         }
-        println!(
+        note!(
             "{} [y/N]",
             crate::lang::say(&qoltanba_l10n::Text::new("cli-review-question"))
         );
@@ -382,13 +383,13 @@ impl RenewalUi for CliUi {
             return true;
         }
         if !std::io::stdin().is_terminal() {
-            eprintln!(
+            tell!(
                 "{}",
                 say(&Text::new("cli-not-confirmed").arg("question", question))
             );
             return false;
         }
-        println!("{question} [y/N]");
+        note!("{question} [y/N]");
         let mut answer = String::new();
         std::io::stdin().read_line(&mut answer).is_ok() && answer.trim().eq_ignore_ascii_case("y")
     }
@@ -406,26 +407,26 @@ impl RenewalUi for CliUi {
 pub fn print_review(review: &Review) {
     use qoltanba_l10n::Text;
     let say = |text: Text| crate::lang::say(&text);
-    println!("{}", say(Text::new("cli-review-title")));
-    println!(
+    note!("{}", say(Text::new("cli-review-title")));
+    note!(
         "  {}",
         say(Text::new("cli-review-holder")
             .arg("name", review.holder.as_str())
             .arg("iin", review.iin.as_str()))
     );
-    println!(
+    note!(
         "  {}",
         say(Text::new("cli-review-email").arg("email", review.email.as_str()))
     );
-    println!(
+    note!(
         "  {}",
         say(Text::new("cli-review-locality").arg("locality", review.locality.as_str()))
     );
-    println!(
+    note!(
         "  {}",
         say(Text::new("cli-review-storage").arg("storage", storage_name(review.storage)))
     );
-    println!(
+    note!(
         "  {}",
         say(Text::new("cli-review-algorithm").arg("algorithm", review.algorithm.as_str()))
     );
@@ -433,13 +434,13 @@ pub fn print_review(review: &Review) {
         Some(days) => Text::new("cli-review-validity").arg("days", i64::from(days)),
         None => Text::new("cli-review-validity-unknown"),
     };
-    println!("  {}", say(validity));
-    println!(
+    note!("  {}", say(validity));
+    note!(
         "  {}",
         say(Text::new("cli-review-replaces").arg("serials", review.replaces.join(", ")))
     );
     for warning in &review.warnings {
-        println!("  ! {}", warning_text(*warning));
+        note!("  ! {}", warning_text(*warning));
     }
 }
 
@@ -457,15 +458,15 @@ pub fn print_summary(summary: &Summary, ctx: &Context) -> Result<(), CliError> {
     if ctx.json {
         return output::json(&json!({ "done": true, "summary": summary }));
     }
-    println!(
+    say!(
         "{}",
         say(&Text::new("cli-renewed")
             .arg("renewal", summary.renewal)
             .arg("application", summary.application))
     );
-    println!("  replaced: {}", summary.old_serials.join(", "));
+    say!("  replaced: {}", summary.old_serials.join(", "));
     for c in &summary.new {
-        println!(
+        say!(
             "  new {} certificate {} ({}), valid {} .. {}",
             c.purpose,
             c.serial,
@@ -473,7 +474,7 @@ pub fn print_summary(summary: &Summary, ctx: &Context) -> Result<(), CliError> {
             rfc3339(c.not_before),
             rfc3339(c.not_after)
         );
-        println!("      key: {}", c.file.display());
+        say!("      key: {}", c.file.display());
     }
     Ok(())
 }
@@ -513,7 +514,7 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
                     .ok_or_else(|| CliError::text(Text::new("cli-no-renewal-to-resume")))?
             };
             if !ctx.json {
-                println!(
+                say!(
                     "{}",
                     say(&Text::new("cli-renewal-resuming").arg("renewal", id))
                 );
@@ -566,7 +567,7 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
             let renewal = Renewal::start_with_home(&store, client, home, request, &mut ui)
                 .map_err(|e| ui.failed(e))?;
             if !ctx.json {
-                println!(
+                say!(
                     "{}",
                     say(&Text::new("cli-renewal-started")
                         .arg("renewal", renewal.id())
@@ -596,7 +597,7 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
                     "code_delivery": delivery,
                 }))?;
             } else {
-                println!("{}", say(&needs_code_text(number, delivery.as_ref())));
+                say!("{}", say(&needs_code_text(number, delivery.as_ref())));
             }
             Ok(EXIT_NEEDS_CODE)
         }
@@ -606,7 +607,7 @@ pub fn run_renew(args: RenewArgs, ctx: &Context) -> Result<u8, CliError> {
                     &json!({ "done": false, "needs_review": review, "renewal": renewal.id() }),
                 )?;
             } else {
-                println!(
+                say!(
                     "{}",
                     crate::lang::say(
                         &qoltanba_l10n::Text::new("cli-renewal-needs-review")
@@ -715,7 +716,7 @@ pub fn run_status(ctx: &Context) -> Result<(), CliError> {
         }));
     }
     match latest {
-        Some(r) => println!(
+        Some(r) => say!(
             "Renewal {}: {}{}",
             r.id,
             r.step,
@@ -725,7 +726,7 @@ pub fn run_status(ctx: &Context) -> Result<(), CliError> {
                 " (unfinished: qoltanba renew --resume)"
             }
         ),
-        None => println!("No renewal yet."),
+        None => say!("No renewal yet."),
     }
     for c in certs {
         let days = (c.not_after - now).div_euclid(86_400);
@@ -736,7 +737,7 @@ pub fn run_status(ctx: &Context) -> Result<(), CliError> {
         } else {
             format!("{days} days left")
         };
-        println!("  {} {} {} ({})", c.serial, c.purpose, c.location, state);
+        say!("  {} {} {} ({})", c.serial, c.purpose, c.location, state);
     }
     Ok(())
 }
@@ -791,6 +792,7 @@ pub fn run_revoke(args: RevokeArgs, ctx: &Context) -> Result<(), CliError> {
     let file = KeyFile::open(&args.key, &password).map_err(CliError::said)?;
     let cert = KzCertificate::from_der(file.require_certificate().map_err(CliError::failed)?)
         .map_err(CliError::failed)?;
+    crate::keys::require_valid_key(&cert, ctx)?;
     let key = SoftwareKey::from_pkcs8_der(file.private_key_pkcs8()).map_err(CliError::failed)?;
     let client = RaClient::new(RaConfig::new(server, ca)).map_err(CliError::said)?;
     let runtime = tokio::runtime::Runtime::new().map_err(|e| CliError::io("starting", e))?;
@@ -812,9 +814,11 @@ pub fn run_revoke(args: RevokeArgs, ctx: &Context) -> Result<(), CliError> {
     if ctx.json {
         output::json(&revoked)
     } else {
-        println!(
+        say!(
             "Certificate {} revoked ({}) at {}.",
-            revoked.serial, revoked.reason, revoked.revoked_at
+            revoked.serial,
+            revoked.reason,
+            revoked.revoked_at
         );
         Ok(())
     }

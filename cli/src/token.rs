@@ -11,6 +11,7 @@ use qoltanba_token::{Module, Pin, TokenSession};
 use serde_json::json;
 
 use crate::error::CliError;
+use crate::output::say;
 use crate::secret_input::Secret;
 use crate::{Context, output};
 
@@ -98,15 +99,18 @@ pub fn list(
             "certificates": certificates,
         }));
     }
-    println!(
+    say!(
         "Token '{}' (serial {}, {} {})",
-        info.label, info.serial, info.manufacturer, info.model
+        info.label,
+        info.serial,
+        info.manufacturer,
+        info.model
     );
     if contents.keys.is_empty() {
-        println!("No private keys.");
+        say!("No private keys.");
     }
     for k in &contents.keys {
-        println!();
+        say!();
         let mut rows = vec![
             ("Key", format!("token:{}/{}", info.serial, k.id_hex())),
             ("Label", k.label.clone()),
@@ -128,12 +132,12 @@ pub fn list(
             }
             None => rows.push(("Certificate", "(none)".into())),
         }
-        output::fields(&rows);
+        output::fields(&rows)?;
     }
-    println!();
-    println!("Certificates on the token: {}", contents.certificates.len());
+    say!();
+    say!("Certificates on the token: {}", contents.certificates.len());
     for c in &contents.certificates {
-        println!(
+        say!(
             "  {} {} ({}, until {})",
             c.certificate.serial_hex(),
             c.certificate.subject_name(),

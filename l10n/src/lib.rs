@@ -2,6 +2,7 @@
 
 mod catalog;
 mod locale;
+pub mod stdout;
 mod text;
 
 pub use catalog::{

@@ -423,6 +423,7 @@ pub(crate) fn verify_signed_data(
         (Some(info), None) => info,
         _ => return Err(SignedMessageError::SignerCount),
     };
+    check_unsigned_fields(&signed, signer_info)?;
     let signer = signer_certificate(&signed, signer_info)?;
     let attrs = signer_info
         .signed_attrs
@@ -465,6 +466,57 @@ pub(crate) fn verify_signed_data(
         content_type,
         signer_info: signer_info.clone(),
     })
+}
+
+/// The fields outside the signature hold what RFC 5652 says they must, so
+/// no byte of a message can change without the message being refused
+/// (issue 21's byte-flip test, `qoltanba message verify`): the versions
+/// (§5.1, §5.3: 1 with an issuer and serial number and id-data content, 3
+/// with a subject key identifier or other content), the digestAlgorithms
+/// set (exactly the signer's digest algorithm), and the algorithm
+/// parameters (absent or NULL for every digest and signature algorithm
+/// accepted here). openssl, NCA's Kalkan and qoltanba write exactly this.
+fn check_unsigned_fields(
+    signed: &SignedData,
+    signer_info: &SignerInfo,
+) -> Result<(), SignedMessageError> {
+    use cms::content_info::CmsVersion;
+    let by_key_id = matches!(signer_info.sid, SignerIdentifier::SubjectKeyIdentifier(_));
+    let signer_version = if by_key_id {
+        CmsVersion::V3
+    } else {
+        CmsVersion::V1
+    };
+    let data_version = if by_key_id || signed.encap_content_info.econtent_type != oid::CT_DATA {
+        CmsVersion::V3
+    } else {
+        CmsVersion::V1
+    };
+    if signer_info.version != signer_version || signed.version != data_version {
+        return Err(SignedMessageError::Malformed);
+    }
+    let mut digests = signed.digest_algorithms.iter();
+    let listed = match (digests.next(), digests.next()) {
+        (Some(listed), None) => listed,
+        _ => return Err(SignedMessageError::Malformed),
+    };
+    if listed.oid != signer_info.digest_alg.oid {
+        return Err(SignedMessageError::Malformed);
+    }
+    for id in [
+        listed,
+        &signer_info.digest_alg,
+        &signer_info.signature_algorithm,
+    ] {
+        let params_ok = match &id.parameters {
+            None => true,
+            Some(p) => der::Tagged::tag(p) == der::Tag::Null && p.value().is_empty(),
+        };
+        if !params_ok {
+            return Err(SignedMessageError::Malformed);
+        }
+    }
+    Ok(())
 }
 
 fn single<'a>(

@@ -1,7 +1,10 @@
 //! `qoltanba-ra`: the reference registration authority's command line.
 //!
 //! Exit codes: 0 success, 1 refused or failed (one line on stderr saying what
-//! to do), 2 usage.
+//! to do), 2 usage, 141 the reader of standard output went away (`| head`;
+//! nothing said). Standard output is written through
+//! `qoltanba_l10n::stdout` only (the [`say!`] macro): no write can panic,
+//! and a full disk is said as such.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -184,14 +187,51 @@ fn main() -> ExitCode {
         .init();
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("error: {message}");
+        Err(Failure::Closed) => ExitCode::from(qoltanba_l10n::stdout::BROKEN_PIPE_EXIT),
+        Err(Failure::Said(message)) => {
+            qoltanba_l10n::stdout::print_error_line(&format!("error: {message}"));
             ExitCode::from(1)
         }
     }
 }
 
-fn run(command: Command) -> Result<(), String> {
+/// How a command fails: a line for the operator, or standard output's
+/// reader went away (nothing to say, exit 141).
+enum Failure {
+    Said(String),
+    Closed,
+}
+
+impl From<String> for Failure {
+    fn from(message: String) -> Self {
+        Self::Said(message)
+    }
+}
+
+impl From<&str> for Failure {
+    fn from(message: &str) -> Self {
+        Self::Said(message.to_string())
+    }
+}
+
+impl From<qoltanba_l10n::stdout::OutputError> for Failure {
+    fn from(e: qoltanba_l10n::stdout::OutputError) -> Self {
+        match e {
+            qoltanba_l10n::stdout::OutputError::Closed => Self::Closed,
+            e => Self::Said(e.to_string()),
+        }
+    }
+}
+
+/// `say!("format", args…)`: one line on standard output, or return its
+/// failure from the enclosing function (see [`Failure`]).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        qoltanba_l10n::stdout::print_line(&format!($($arg)*))?
+    };
+}
+
+fn run(command: Command) -> Result<(), Failure> {
     match command {
         Command::Init {
             dir,
@@ -206,7 +246,7 @@ fn run(command: Command) -> Result<(), String> {
                 other => {
                     return Err(format!(
                         "unknown key-file profile '{other}'; use modern (real homes) or nca (throwaway homes)"
-                    ));
+                    ).into());
                 }
             };
             if plain_http && !listen.ip().is_loopback() {
@@ -225,8 +265,8 @@ fn run(command: Command) -> Result<(), String> {
                 profile,
             )
             .map_err(fail)?;
-            println!("Server created in {}", home.dir.display());
-            println!("HTTPS clients trust {}", Home::tls_ca_path(&dir).display());
+            say!("Server created in {}", home.dir.display());
+            say!("HTTPS clients trust {}", Home::tls_ca_path(&dir).display());
             Ok(())
         }
         Command::Enroll {
@@ -252,9 +292,9 @@ fn run(command: Command) -> Result<(), String> {
                 "p256" => KeySpec::P256,
                 "gost2015" => KeySpec::Gost512,
                 other => {
-                    return Err(format!(
-                        "unknown algorithm '{other}'; use rsa, p256 or gost2015"
-                    ));
+                    return Err(
+                        format!("unknown algorithm '{other}'; use rsa, p256 or gost2015").into(),
+                    );
                 }
             };
             let now = OffsetDateTime::now_utc();
@@ -299,7 +339,7 @@ fn run(command: Command) -> Result<(), String> {
                         now,
                     )
                     .map_err(fail)?;
-                    println!(
+                    say!(
                         "{}",
                         serde_json::to_string_pretty(
                             &serde_json::json!({ "iin": iin, "card": card, "keys": enrolled })
@@ -333,7 +373,7 @@ fn run(command: Command) -> Result<(), String> {
                 now,
             )
             .map_err(fail)?;
-            println!(
+            say!(
                 "{}",
                 serde_json::to_string_pretty(&serde_json::json!({ "iin": iin, "keys": written }))
                     .unwrap_or_default()
@@ -359,63 +399,65 @@ fn run(command: Command) -> Result<(), String> {
                 );
             }
             let runtime = tokio::runtime::Runtime::new().map_err(fail)?;
-            runtime.block_on(async move {
-                let senders = notify::Senders::from_config(&home.config.senders, home.db.clone())
-                    .map_err(fail)?;
-                // Clones share connections and the run lock.
-                let notices_senders = senders.clone();
-                let tls_enabled = home.config.tls;
-                let notices = home.config.notices.clone();
-                // The retry task of one-time codes (notify::code_delivery).
-                let codes = notify::code_delivery::run_forever(
-                    home.db.clone(),
-                    senders.clone(),
-                    home.config.code_delivery.clone(),
-                    home.config.policy.code_ttl_seconds,
-                );
-                let state = AppState::new(
-                    home.config,
-                    home.db.clone(),
-                    cas,
-                    senders,
-                    attestation_roots,
-                );
-                tokio::spawn(notify::run_forever(
-                    home.db.clone(),
-                    notices,
-                    notices_senders,
-                ));
-                tokio::spawn(codes);
-                let tcp = tokio::net::TcpListener::bind(listen)
-                    .await
-                    .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-                let local = tcp.local_addr().map_err(fail)?;
-                let (stdin_closed, closed) = tokio::sync::oneshot::channel::<()>();
-                if stop_on_stdin_eof {
-                    std::thread::spawn(move || {
-                        let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
-                        let _ = stdin_closed.send(());
-                    });
-                } else {
-                    std::mem::forget(stdin_closed);
-                }
-                let shutdown = async move {
-                    tokio::select! {
-                        _ = tokio::signal::ctrl_c() => {}
-                        _ = closed => {}
+            runtime
+                .block_on(async move {
+                    let senders =
+                        notify::Senders::from_config(&home.config.senders, home.db.clone())
+                            .map_err(fail)?;
+                    // Clones share connections and the run lock.
+                    let notices_senders = senders.clone();
+                    let tls_enabled = home.config.tls;
+                    let notices = home.config.notices.clone();
+                    // The retry task of one-time codes (notify::code_delivery).
+                    let codes = notify::code_delivery::run_forever(
+                        home.db.clone(),
+                        senders.clone(),
+                        home.config.code_delivery.clone(),
+                        home.config.policy.code_ttl_seconds,
+                    );
+                    let state = AppState::new(
+                        home.config,
+                        home.db.clone(),
+                        cas,
+                        senders,
+                        attestation_roots,
+                    );
+                    tokio::spawn(notify::run_forever(
+                        home.db.clone(),
+                        notices,
+                        notices_senders,
+                    ));
+                    tokio::spawn(codes);
+                    let tcp = tokio::net::TcpListener::bind(listen)
+                        .await
+                        .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+                    let local = tcp.local_addr().map_err(fail)?;
+                    let (stdin_closed, closed) = tokio::sync::oneshot::channel::<()>();
+                    if stop_on_stdin_eof {
+                        std::thread::spawn(move || {
+                            let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+                            let _ = stdin_closed.send(());
+                        });
+                    } else {
+                        std::mem::forget(stdin_closed);
                     }
-                };
-                let tls = if tls_enabled {
-                    Some(tls::server_config(&identity).map_err(fail)?)
-                } else {
-                    None
-                };
-                let scheme = if tls_enabled { "https" } else { "http" };
-                println!("listening on {scheme}://{local}");
-                use std::io::Write as _;
-                let _ = std::io::stdout().flush();
-                serve::serve(tcp, tls, state, shutdown).await.map_err(fail)
-            })
+                    let shutdown = async move {
+                        tokio::select! {
+                            _ = tokio::signal::ctrl_c() => {}
+                            _ = closed => {}
+                        }
+                    };
+                    let tls = if tls_enabled {
+                        Some(tls::server_config(&identity).map_err(fail)?)
+                    } else {
+                        None
+                    };
+                    let scheme = if tls_enabled { "https" } else { "http" };
+                    qoltanba_l10n::stdout::print_line(&format!("listening on {scheme}://{local}"))
+                        .map_err(|e| e.to_string())?;
+                    serve::serve(tcp, tls, state, shutdown).await.map_err(fail)
+                })
+                .map_err(Failure::from)
         }
         Command::Applications { command } => match command {
             ApplicationsCommand::List { dir } => {
@@ -442,7 +484,7 @@ fn run(command: Command) -> Result<(), String> {
                     let created = qoltanba_pki::timestamp::rfc3339_unix(created);
                     // The keys' attestation, e.g. "auth:tee sign:strongbox".
                     let keys = attestation::summary(&attestation::from_column(keys.as_deref()));
-                    println!("{id}\t{iin}\t{state}\t{created}\t{keys}");
+                    say!("{id}\t{iin}\t{state}\t{created}\t{keys}");
                 }
                 Ok(())
             }
@@ -460,7 +502,7 @@ fn run(command: Command) -> Result<(), String> {
                     OffsetDateTime::now_utc(),
                 )
                 .map_err(fail)?;
-                println!("Application {number} rejected.");
+                say!("Application {number} rejected.");
                 Ok(())
             }
             ApplicationsCommand::Approve {
@@ -483,11 +525,11 @@ fn run(command: Command) -> Result<(), String> {
                 )
                 .map_err(fail)?;
                 if was == ApplicationState::Approved {
-                    println!(
+                    say!(
                         "Application {number} was approved but not issued (the server stopped in between); its certificates are issued now."
                     );
                 } else {
-                    println!("Application {number} approved and issued.");
+                    say!("Application {number} approved and issued.");
                 }
                 Ok(())
             }
@@ -496,10 +538,10 @@ fn run(command: Command) -> Result<(), String> {
             let home = Home::open(&dir).map_err(fail)?;
             let entries = notify::outbox(&home.db, limit).map_err(fail)?;
             if json {
-                println!("{}", serde_json::to_string_pretty(&entries).map_err(fail)?);
+                say!("{}", serde_json::to_string_pretty(&entries).map_err(fail)?);
             } else {
                 for e in entries {
-                    println!("{e:?}");
+                    say!("{e:?}");
                 }
             }
             Ok(())

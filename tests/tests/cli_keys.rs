@@ -329,9 +329,18 @@ fn message_sign_and_verify_with_the_real_gost_key() {
         .arg(&pw)
         .assert()
         .success();
+    // The signer is named once its certificate chains to the issuing CA.
     let out = qoltanba()
-        .args(["--json", "message", "verify"])
+        .args([
+            "--json",
+            "--at",
+            "2024-06-01T00:00:00Z",
+            "message",
+            "verify",
+        ])
         .arg(&signed)
+        .arg("--trust")
+        .arg(nca("ncanode/ca/nca_gost2015_test.cer"))
         .assert()
         .success();
     let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();

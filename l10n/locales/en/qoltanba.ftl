@@ -16,6 +16,10 @@ error-key-file-no-certificate = the key file holds no certificate yet (a new key
 error-key-file-unsupported-algorithm = the key file uses an unsupported algorithm ({ $algorithm }); export it again with { -nca }'s algorithms or OpenSSL's default (AES-256)
 error-key-file-already-exists = { $path } already exists; a key file is never overwritten, choose another folder
 error-key-file-io = cannot access { $path } ({ $reason }); check the path and the folder's permissions
+error-output-closed = the output was closed before everything was written
+error-output-disk-full = cannot write the output: the disk is full; free some space or write elsewhere
+error-output-failed = cannot write the output ({ $reason })
+error-disk-full = cannot write { $path }: the disk is full; free some space or choose another folder
 error-random-failed = the system random number generator failed; try again
 
 ## Errors: the password rule for new key files
@@ -205,6 +209,10 @@ warning-card-slot-erase = Generate the new { $purpose } key in ID card key slot 
 ## The command line's own words (qoltanba-cli)
 
 cli-error = error: { $message }
+cli-disk-full = { $what }: the disk is full; free some space or choose another folder
+cli-key-expired = the key's certificate expired on { $date }; an expired key signs nothing (give --at to judge validity at another instant)
+cli-key-not-yet-valid = the key's certificate is not yet valid: not valid before { $date }; check the computer's date and time, or give --at
+cli-out-not-utf8 = the --out name { $name } is not valid UTF-8; choose a name in UTF-8
 cli-renewal-resuming = Resuming renewal { $renewal }.
 # $home: card, keystore or file (where the new keys go).
 cli-renewal-started = { $home ->

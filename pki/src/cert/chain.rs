@@ -172,7 +172,16 @@ fn check_link(cert: &KzCertificate, issuer: &KzCertificate) -> Result<(), ChainE
         .map_err(|_| ChainError::BadSignature {
             subject: cert.subject_name(),
         })?;
-    let signature = inner.signature().raw_bytes();
+    // RFC 5280 4.1.1.2: the outer algorithm is the signed one, the
+    // signature a whole number of bytes. Neither is covered by the
+    // signature, so anything else is an alteration that must not pass.
+    let altered = || ChainError::BadSignature {
+        subject: cert.subject_name(),
+    };
+    if inner.signature_algorithm() != inner.tbs_certificate().signature() {
+        return Err(altered());
+    }
+    let signature = inner.signature().as_bytes().ok_or_else(altered)?;
     verify_signature(
         issuer.public_key(),
         inner.signature_algorithm(),

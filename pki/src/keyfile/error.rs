@@ -49,12 +49,20 @@ pub enum KeyFileError {
         #[source]
         source: std::io::Error,
     },
+    /// ENOSPC or EDQUOT while writing: said as such, not as an access
+    /// problem (nothing is left behind: see `save_new`).
+    #[error("cannot write {}: the disk is full; free some space or choose another folder", .0.display())]
+    DiskFull(PathBuf),
     #[error("the system random number generator failed; try again")]
     Random,
 }
 
 impl KeyFileError {
+    /// A failed file operation on `path`; a full disk is [`Self::DiskFull`].
     pub(crate) fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        if qoltanba_l10n::stdout::is_disk_full(&source) {
+            return Self::DiskFull(path.into());
+        }
         Self::Io {
             path: path.into(),
             source,
@@ -85,6 +93,9 @@ impl qoltanba_l10n::Localize for KeyFileError {
             Self::Io { path, source } => Text::new("error-key-file-io")
                 .arg("path", path.display().to_string())
                 .arg("reason", source.to_string()),
+            Self::DiskFull(path) => {
+                Text::new("error-disk-full").arg("path", path.display().to_string())
+            }
             Self::Random => Text::new("error-random-failed"),
         }
     }

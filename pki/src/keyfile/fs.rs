@@ -56,6 +56,102 @@ fn save_new_with(
     Ok(target)
 }
 
+/// Write several new files into `dir` as one unit: all of them or none
+/// (a renewal's key files, their requests and the application). Each
+/// `(name, bytes)` becomes `dir/name` (mode 0600 on Unix); a taken name is
+/// `AlreadyExists` before anything is written.
+///
+/// The files are first written and synced into a hidden temporary folder in
+/// `dir`, so a full disk or any other failure strikes there; then each is
+/// hard-linked to its name (no clobbering, and no new space: the disk
+/// cannot fill up half way through), the folder is removed. Should a link
+/// fail, the names already made are removed again. A `dir` this call
+/// created is removed again on failure too: a failure leaves nothing, and a
+/// retry finds no orphan. Without hard links (FAT, exFAT) the staged files
+/// are renamed into place after the same check.
+pub fn save_new_set(
+    dir: impl AsRef<Path>,
+    files: &[(&str, &[u8])],
+) -> Result<Vec<PathBuf>, KeyFileError> {
+    let dir = dir.as_ref();
+    for (i, (name, _)) in files.iter().enumerate() {
+        if Path::new(name).file_name() != Some(name.as_ref()) || name.starts_with('.') {
+            return Err(KeyFileError::io(
+                dir.join(name),
+                io::Error::new(io::ErrorKind::InvalidInput, "not a plain file name"),
+            ));
+        }
+        if files[..i].iter().any(|(other, _)| other == name) {
+            return Err(KeyFileError::AlreadyExists(dir.join(name)));
+        }
+    }
+    let created_dir = !dir.exists();
+    fs::create_dir_all(dir).map_err(|e| KeyFileError::io(dir, e))?;
+    let result = stage_and_link(dir, files);
+    if result.is_err() && created_dir {
+        // Only an empty folder goes: remove_dir refuses anything else.
+        let _ = fs::remove_dir(dir);
+    }
+    result
+}
+
+fn stage_and_link(dir: &Path, files: &[(&str, &[u8])]) -> Result<Vec<PathBuf>, KeyFileError> {
+    for (name, _) in files {
+        let target = dir.join(name);
+        if target.symlink_metadata().is_ok() {
+            return Err(KeyFileError::AlreadyExists(target));
+        }
+    }
+    let suffix: [u8; 6] = super::random::random()?;
+    let staging = dir.join(format!(".qoltanba-{}.tmp", hex::encode(suffix)));
+    create_private_dir(&staging).map_err(|e| KeyFileError::io(&staging, e))?;
+    let result = (|| {
+        for (name, bytes) in files {
+            let path = staging.join(name);
+            let mut file = open_private(&path).map_err(|e| KeyFileError::io(&path, e))?;
+            file.write_all(bytes)
+                .and_then(|()| file.sync_all())
+                .map_err(|e| KeyFileError::io(dir.join(name), e))?;
+        }
+        let mut made: Vec<PathBuf> = Vec::new();
+        for (name, _) in files {
+            let (from, to) = (staging.join(name), dir.join(name));
+            let placed = match fs::hard_link(&from, &to) {
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    Err(KeyFileError::AlreadyExists(to.clone()))
+                }
+                Err(_) if to.symlink_metadata().is_err() => {
+                    fs::rename(&from, &to).map_err(|e| KeyFileError::io(&to, e))
+                }
+                Err(e) => Err(KeyFileError::io(&to, e)),
+                Ok(()) => Ok(()),
+            };
+            if let Err(e) = placed {
+                for path in &made {
+                    let _ = fs::remove_file(path);
+                }
+                return Err(e);
+            }
+            made.push(to);
+        }
+        Ok(made)
+    })();
+    let _ = fs::remove_dir_all(&staging);
+    sync_dir(dir);
+    result
+}
+
+/// Create a folder readable by its owner only.
+fn create_private_dir(path: &Path) -> io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(path)
+}
+
 /// Create `path` exclusively and write `bytes` to it; on failure remove it.
 fn write_in_place(path: &Path, bytes: &[u8]) -> Result<(), KeyFileError> {
     let mut file = open_private(path).map_err(|e| match e.kind() {
@@ -200,6 +296,30 @@ mod tests {
             );
         }
         assert_eq!(entries(dir.path()), 0);
+    }
+
+    #[test]
+    fn a_set_is_written_whole_or_not_at_all() {
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("out");
+        let made = save_new_set(&dir, &[("a.p12", b"key"), ("a.csr", b"csr")]).unwrap();
+        assert_eq!(made, vec![dir.join("a.p12"), dir.join("a.csr")]);
+        assert_eq!(fs::read(dir.join("a.csr")).unwrap(), b"csr");
+        assert_eq!(entries(&dir), 2, "no staging folder left");
+        #[cfg(unix)]
+        assert_eq!(mode(&dir.join("a.p12")), 0o600);
+        // One taken name: nothing of the set is written.
+        assert!(matches!(
+            save_new_set(&dir, &[("b.p12", b"key"), ("a.csr", b"other")]),
+            Err(KeyFileError::AlreadyExists(_))
+        ));
+        assert_eq!(entries(&dir), 2);
+        assert_eq!(fs::read(dir.join("a.csr")).unwrap(), b"csr");
+        // A failure in a folder the call made removes the folder again.
+        let fresh = root.path().join("fresh");
+        assert!(save_new_set(&fresh, &[("x", b"1"), ("x", b"2")]).is_err());
+        assert!(save_new_set(&fresh, &[("../x", b"1")]).is_err());
+        assert!(!fresh.exists());
     }
 
     #[cfg(unix)]

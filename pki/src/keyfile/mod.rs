@@ -28,6 +28,7 @@
 //! parse_file_name(&str) -> Option<(KeyFileKind, Vec<u8>)>
 //! key_id(&SubjectPublicKeyInfoOwned) -> [u8; 20]
 //! save_new(dir, name: &str, bytes: &[u8]) -> Result<PathBuf, KeyFileError> // never overwrites
+//! save_new_set(dir, &[(name, bytes)]) -> Result<Vec<PathBuf>, KeyFileError> // all or none
 //! replace(path, bytes: &[u8]) -> Result<(), KeyFileError>                 // atomic
 //! import_key_file(source, &Password, dir) -> Result<ImportedKeyFile, KeyFileError> // checked copy
 //!
@@ -49,7 +50,7 @@ pub mod pkcs12;
 mod random;
 
 pub use error::KeyFileError;
-pub use fs::{replace, save_new};
+pub use fs::{replace, save_new, save_new_set};
 pub use import::{ImportedKeyFile, import_key_file};
 pub use naming::{KeyFileKind, file_name, key_id, parse_file_name};
 pub use password::{
