@@ -531,6 +531,10 @@ fn simulator_card_through_pcscd_and_vpcd() {
             .env("QOLTANBA_LANG", "en")
             .args(["message", "verify", "--json"])
             .arg(&signed)
+            // The signer is named only once its certificate chains to the
+            // CA that issued it (the RA's RSA CA).
+            .arg("--trust")
+            .arg(ra_home.join("ca/rsa.cer"))
             .output()
             .unwrap();
         let verified = ok(&out, "qoltanba message verify");
