@@ -11,10 +11,9 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use qoltanba_pki::cert::{KzCertificate, Purpose};
-use qoltanba_pki::crypto::{KeySpec, Signer, SoftwareKey, generate};
+use qoltanba_pki::cert::Purpose;
+use qoltanba_pki::crypto::{KeySpec, Signer, generate};
 use qoltanba_pki::reissue::{ApplicationDetails, StorageKind, build_application};
-use qoltanba_pki::signed_message::sign_message;
 use qoltanba_testkit::http_fake::HttpFake;
 use serde_json::{Value, json};
 use support::*;
@@ -33,29 +32,12 @@ fn server(gateway: &HttpFake) -> Server {
     })
 }
 
-fn login(s: &Server, key: &SoftwareKey, cert: &KzCertificate) -> String {
-    let (status, body) = s.json("POST", "/v1/auth/challenge", None, None);
-    assert_eq!(status, 201, "{body}");
-    let nonce = body["nonce"].as_str().unwrap();
-    let signed = sign_message(nonce.as_bytes(), key, cert, OffsetDateTime::now_utc()).unwrap();
-    let (status, _, body) = s.request(
-        "POST",
-        "/v1/auth/login",
-        None,
-        &[("content-type", "application/cms")],
-        Some(&signed),
-    );
-    let body: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(status, 200, "{body}");
-    body["token"].as_str().unwrap().to_string()
-}
-
 /// A citizen `seq` enrolled with a GOST key, logged in, and a signed
 /// application for a new key: (token, application).
 fn citizen(s: &Server, seq: u32) -> (String, Vec<u8>) {
     let files = s.enroll(&iin(seq), "gost2015", &[]);
     let (key, cert) = open_key(&files[0]);
-    let token = login(s, &key, &cert);
+    let token = s.login(&key, &cert);
     let new = generate(KeySpec::Gost512).unwrap();
     let requests: Vec<(Purpose, &dyn Signer)> = vec![(Purpose::Both, &new as &dyn Signer)];
     let details = ApplicationDetails {

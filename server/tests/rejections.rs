@@ -10,10 +10,8 @@
 
 mod support;
 
-use qoltanba_pki::signed_message::sign_message;
 use serde_json::Value;
 use support::*;
-use time::OffsetDateTime;
 
 /// The server's body limit in this test (config `limits.max_body_bytes`).
 const MAX_BODY: usize = 4096;
@@ -42,20 +40,7 @@ fn token(s: &Server) -> String {
         })
         .unwrap();
     let (key, cert) = open_key(auth);
-    let (status, challenge) = s.json("POST", "/v1/auth/challenge", None, None);
-    assert_eq!(status, 201, "{challenge}");
-    let nonce = challenge["nonce"].as_str().unwrap();
-    let signed = sign_message(nonce.as_bytes(), &key, &cert, OffsetDateTime::now_utc()).unwrap();
-    let (status, _, body) = s.request(
-        "POST",
-        "/v1/auth/login",
-        None,
-        &[("content-type", "application/cms")],
-        Some(&signed),
-    );
-    let body: Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(status, 200, "{body}");
-    body["token"].as_str().unwrap().to_string()
+    s.login(&key, &cert)
 }
 
 /// The path with its parameters filled: integers with `number`, others with

@@ -217,6 +217,31 @@ impl Server {
             .unwrap_or_else(|| panic!("no code in {body:?}"))
             .to_string()
     }
+
+    /// Log in with `key` and `cert`: a challenge, signed and posted; the
+    /// session token.
+    pub fn login(&self, key: &SoftwareKey, cert: &KzCertificate) -> String {
+        let (status, challenge) = self.json("POST", "/v1/auth/challenge", None, None);
+        assert_eq!(status, 201, "{challenge}");
+        let nonce = challenge["nonce"].as_str().unwrap();
+        let signed = qoltanba_pki::signed_message::sign_message(
+            nonce.as_bytes(),
+            key,
+            cert,
+            time::OffsetDateTime::now_utc(),
+        )
+        .unwrap();
+        let (status, _, body) = self.request(
+            "POST",
+            "/v1/auth/login",
+            None,
+            &[("content-type", "application/cms")],
+            Some(&signed),
+        );
+        let body: Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(status, 200, "{body}");
+        body["token"].as_str().unwrap().to_string()
+    }
 }
 
 impl Drop for Server {
