@@ -434,6 +434,23 @@ pub struct Senders {
     pub sms: Option<SmsGatewayConfig>,
     pub fcm: Option<FcmConfig>,
     pub apns: Option<ApnsConfig>,
+    /// A PEM file of CA certificates the HTTP senders (SMS gateway, FCM and
+    /// its token endpoint, APNs) trust besides the system's roots: a
+    /// private relay's CA, or the tests' own.
+    pub ca_file: Option<String>,
+}
+
+/// How the SMTP connection is protected.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpSecurity {
+    /// Plain SMTP, then STARTTLS, which must succeed (port 587).
+    #[default]
+    Starttls,
+    /// TLS from the first byte, "SMTPS" (port 465).
+    Tls,
+    /// No TLS at all: only for a relay on the same host; refuses a login.
+    None,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -442,6 +459,21 @@ pub struct SmtpConfig {
     pub host: String,
     pub port: u16,
     pub from: String,
+    /// `starttls` (the default), `tls` or `none`.
+    #[serde(default)]
+    pub security: SmtpSecurity,
+    /// The login at the relay (SMTP AUTH PLAIN or LOGIN), with the password
+    /// in `password_file`; both or neither.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    /// A file holding the password on its first line (readable by the
+    /// server's user only), like the other senders' key files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password_file: Option<String>,
+    /// A PEM file of CA certificates trusted for the relay besides the
+    /// system's roots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -454,17 +486,19 @@ pub struct SmsGatewayConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FcmConfig {
-    /// e.g. https://fcm.googleapis.com
+    /// https://fcm.googleapis.com
     pub base_url: String,
     pub project_id: String,
-    /// File holding the OAuth bearer token to send with each request.
-    pub token_file: String,
+    /// The service account's key file (JSON, from the Firebase console):
+    /// the server mints its OAuth access tokens with it.
+    pub service_account_file: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ApnsConfig {
-    /// e.g. https://api.push.apple.com
+    /// https://api.push.apple.com (https://api.sandbox.push.apple.com for
+    /// development builds of the app)
     pub base_url: String,
     pub team_id: String,
     pub key_id: String,

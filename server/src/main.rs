@@ -180,8 +180,8 @@ fn main() -> ExitCode {
                 .unwrap_or_else(|_| "info".into())
                 // At trace level the HTTP client dumps whole requests (bearer
                 // tokens, SMS bodies with codes): never below warn.
-                .add_directive("ureq=warn".parse().expect("a valid directive"))
-                .add_directive("ureq_proto=warn".parse().expect("a valid directive")),
+                .add_directive("reqwest=warn".parse().expect("a valid directive"))
+                .add_directive("h2=warn".parse().expect("a valid directive")),
         )
         .with_writer(std::io::stderr)
         .init();

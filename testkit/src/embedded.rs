@@ -16,7 +16,7 @@ use qoltanba_pki::keyfile::{NewPassword, Password, Profile};
 use time::{Duration, OffsetDateTime};
 
 use crate::attestation::AttestationAuthority;
-use crate::http_fake::HttpFake;
+use crate::http_fake::{HttpFake, Protocols, TestCa, service_account};
 use qoltanba_ra::api::AppState;
 use qoltanba_ra::ca::CaSet;
 use qoltanba_ra::config::{FcmConfig, Senders as SendersConfig};
@@ -259,21 +259,32 @@ impl EmbeddedRa {
 
     /// Run the RA's expiry-notice scheduler once as if the clock read
     /// `at`, with its configured offsets, and answer the pushes it sent to
-    /// Android devices: FCM is a loopback stand-in ([`HttpFake`]) that
+    /// Android devices: FCM is a loopback stand-in ([`HttpFake`], over TLS
+    /// with its OAuth token endpoint beside it) that
     /// records each message, so what comes back is what FCM would have
     /// delivered. E-mail, SMS and iOS pushes go to the outbox as usual.
     /// Notices are recorded as sent, so a second run at the same instant
     /// sends nothing.
     pub async fn run_notifier(&self, at: OffsetDateTime) -> Result<Vec<SentPush>, String> {
-        let fcm = HttpFake::start().map_err(|e| e.to_string())?;
-        let token_file = self.home.dir.join("fcm-access-token");
-        std::fs::write(&token_file, "embedded-ra-access-token\n").map_err(|e| e.to_string())?;
+        // FCM and Google's token endpoint, over TLS with a test CA, as the
+        // sender requires; the token endpoint grants one access token.
+        let ca = TestCa::new()?;
+        let ca_file = self.home.dir.join("fcm-test-ca.pem");
+        ca.write_ca(&ca_file).map_err(|e| e.to_string())?;
+        let oauth = HttpFake::start_tls(&ca, Protocols::Http2AndHttp1).map_err(|e| e.to_string())?;
+        oauth.answer(
+            200,
+            r#"{"access_token":"embedded-ra-access-token","expires_in":3599,"token_type":"Bearer"}"#,
+        );
+        let fcm = HttpFake::start_tls(&ca, Protocols::Http2AndHttp1).map_err(|e| e.to_string())?;
+        let (account, _) = service_account(&self.home.dir, &format!("{}/token", oauth.url()))?;
         let config = SendersConfig {
             fcm: Some(FcmConfig {
                 base_url: fcm.url(),
                 project_id: "qoltanba-embedded".into(),
-                token_file: token_file.display().to_string(),
+                service_account_file: account.display().to_string(),
             }),
+            ca_file: Some(ca_file.display().to_string()),
             ..SendersConfig::default()
         };
         let senders =

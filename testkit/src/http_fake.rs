@@ -1,8 +1,13 @@
-//! A plain HTTP/1.1 service on a loopback port that records every request
-//! and answers with a status and JSON body the test chooses: the stand-in
-//! for the services the RA's senders call (FCM, the SMS gateway, APNs).
-//! The notify tests of the RA and the embedded RA's push capture
-//! ([`crate::embedded::EmbeddedRa::run_notifier`]) use it.
+//! A service on a loopback port that records every request and answers
+//! with a status and JSON body the test chooses: the stand-in for the
+//! services the RA's senders call. [`HttpFake::start`] speaks plain
+//! HTTP/1.1 (the SMS gateway); [`HttpFake::start_tls`] speaks TLS with a
+//! [`TestCa`]'s certificate, HTTP/2 only (APNs) or HTTP/2 and HTTP/1.1 by
+//! ALPN (FCM, Google's OAuth token endpoint), and records the protocol
+//! version of each request. [`service_account`] writes a Google
+//! service-account key file (RSA, made by the openssl binary). The notify
+//! tests of the RA and the embedded RA's push capture
+//! ([`crate::embedded::EmbeddedRa::run_notifier`]) use them.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -12,6 +17,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// One request the fake received. Header names are lower case.
 #[derive(Debug, Clone)]
 pub struct Request {
+    /// `HTTP/1.1` or `HTTP/2.0`.
+    pub version: String,
     pub method: String,
     pub path: String,
     pub headers: Vec<(String, String)>,
@@ -38,6 +45,8 @@ pub struct HttpFake {
     requests: Arc<Mutex<Vec<Request>>>,
     answer: Arc<Mutex<Answers>>,
     stopped: Arc<AtomicBool>,
+    /// Set for a TLS fake: https URLs, and the runtime thread to stop.
+    tls: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 /// The standing answer, and one-off answers given first, in order (a
@@ -72,6 +81,7 @@ impl HttpFake {
                 next: Default::default(),
             })),
             stopped: Arc::default(),
+            tls: None,
         };
         let (requests, answer, stopped) = (
             fake.requests.clone(),
@@ -92,7 +102,67 @@ impl HttpFake {
     }
 
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// Listen on a free loopback port with TLS (the certificate of `ca`
+    /// for 127.0.0.1), answering `200 {}` until told otherwise. With
+    /// [`Protocols::Http2Only`] it offers only `h2` by ALPN, as Apple's
+    /// gateways do: a client that cannot speak HTTP/2 fails the handshake.
+    pub fn start_tls(ca: &TestCa, protocols: Protocols) -> std::io::Result<HttpFake> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut config = rustls::ServerConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(std::io::Error::other)?
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![ca.server_cert.clone()],
+                rustls::pki_types::PrivateKeyDer::Pkcs8(ca.server_key.clone_key()),
+            )
+            .map_err(std::io::Error::other)?;
+        config.alpn_protocols = match protocols {
+            Protocols::Http2Only => vec![b"h2".to_vec()],
+            Protocols::Http2AndHttp1 => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+        };
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        listener.set_nonblocking(true)?;
+        let (stop, stopped_rx) = tokio::sync::oneshot::channel();
+        let fake = HttpFake {
+            addr: listener.local_addr()?,
+            requests: Arc::default(),
+            answer: Arc::new(Mutex::new(Answers {
+                standing: (200, "{}".to_owned()),
+                next: Default::default(),
+            })),
+            stopped: Arc::default(),
+            tls: Some(stop),
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let (requests, answer) = (fake.requests.clone(), fake.answer.clone());
+        std::thread::spawn(move || {
+            runtime.block_on(async move {
+                let Ok(listener) = tokio::net::TcpListener::from_std(listener) else {
+                    return;
+                };
+                tokio::select! {
+                    _ = stopped_rx => {}
+                    _ = tls_accept_loop(listener, acceptor, requests, answer) => {}
+                }
+            })
+        });
+        Ok(fake)
+    }
+
+    /// Answer the next request with this status and JSON body, before the
+    /// standing [`answer`](Self::answer) (one-off answers queue in order).
+    pub fn answer_next(&self, status: u16, body: &str) {
+        lock(&self.answer)
+            .next
+            .push_back((status, body.to_owned()));
     }
 
     /// Answer every following request with this status and JSON body.
@@ -123,6 +193,10 @@ impl HttpFake {
 
 impl Drop for HttpFake {
     fn drop(&mut self) {
+        if let Some(stop) = self.tls.take() {
+            let _ = stop.send(());
+            return;
+        }
         self.stopped.store(true, Ordering::Release);
         // Wake the accepting thread so it sees the flag and ends.
         let _ = TcpStream::connect(self.addr);
@@ -165,6 +239,7 @@ fn serve(stream: TcpStream, requests: &Mutex<Vec<Request>>, answer: &Mutex<Answe
         return;
     }
     lock(requests).push(Request {
+        version: "HTTP/1.1".to_owned(),
         method,
         path,
         headers,
@@ -178,6 +253,199 @@ fn serve(stream: TcpStream, requests: &Mutex<Vec<Request>>, answer: &Mutex<Answe
     let mut stream = stream;
     let _ = stream.write_all(reply.as_bytes());
     let _ = stream.flush();
+}
+
+/// What a TLS fake offers by ALPN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocols {
+    /// `h2` only (APNs).
+    Http2Only,
+    /// `h2` and `http/1.1` (Google's endpoints).
+    Http2AndHttp1,
+}
+
+/// A throw-away CA and a server certificate it issued for 127.0.0.1,
+/// ::1 and localhost (ECDSA P-256): what the TLS fakes present and what the
+/// client under test is told to trust (its PEM in a `ca_file`).
+pub struct TestCa {
+    /// The CA certificate, PEM.
+    pub ca_pem: String,
+    /// The server certificate and its key, PEM (for a peer in another
+    /// process, such as the tests' SMTP server).
+    pub server_cert_pem: String,
+    pub server_key_pem: String,
+    server_cert: rustls::pki_types::CertificateDer<'static>,
+    server_key: rustls::pki_types::PrivatePkcs8KeyDer<'static>,
+}
+
+impl TestCa {
+    pub fn new() -> Result<TestCa, String> {
+        use rcgen::{
+            BasicConstraints, CertificateParams, DnType, IsCa, KeyPair, KeyUsagePurpose,
+            PKCS_ECDSA_P256_SHA256, SanType,
+        };
+        let e = |e: rcgen::Error| e.to_string();
+        let ca_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(e)?;
+        let mut ca_params = CertificateParams::default();
+        ca_params
+            .distinguished_name
+            .push(DnType::CommonName, "qoltanba test CA");
+        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca_params.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
+        let ca = rcgen::CertifiedIssuer::self_signed(ca_params, &ca_key).map_err(e)?;
+        let server_key = KeyPair::generate_for(&PKCS_ECDSA_P256_SHA256).map_err(e)?;
+        let mut params = CertificateParams::default();
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "127.0.0.1");
+        params.subject_alt_names = vec![
+            SanType::IpAddress(std::net::Ipv4Addr::LOCALHOST.into()),
+            SanType::IpAddress(std::net::Ipv6Addr::LOCALHOST.into()),
+            SanType::DnsName("localhost".try_into().map_err(e)?),
+        ];
+        let server = params.signed_by(&server_key, &ca).map_err(e)?;
+        Ok(TestCa {
+            ca_pem: ca.pem(),
+            server_cert_pem: server.pem(),
+            server_key_pem: server_key.serialize_pem(),
+            server_cert: server.der().clone(),
+            server_key: rustls::pki_types::PrivatePkcs8KeyDer::from(server_key.serialize_der()),
+        })
+    }
+
+    /// Write the CA certificate as PEM to `path` (a `ca_file`).
+    pub fn write_ca(&self, path: &std::path::Path) -> std::io::Result<()> {
+        std::fs::write(path, &self.ca_pem)
+    }
+}
+
+async fn tls_accept_loop(
+    listener: tokio::net::TcpListener,
+    acceptor: tokio_rustls::TlsAcceptor,
+    requests: Arc<Mutex<Vec<Request>>>,
+    answer: Arc<Mutex<Answers>>,
+) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let (acceptor, requests, answer) = (acceptor.clone(), requests.clone(), answer.clone());
+        tokio::spawn(async move {
+            let Ok(tls) = acceptor.accept(stream).await else {
+                return;
+            };
+            let h2 = tls.get_ref().1.alpn_protocol() == Some(b"h2");
+            let io = hyper_util::rt::TokioIo::new(tls);
+            let service = hyper::service::service_fn(move |request| {
+                let (requests, answer) = (requests.clone(), answer.clone());
+                async move { Ok::<_, std::convert::Infallible>(respond(request, &requests, &answer).await) }
+            });
+            if h2 {
+                let _ = hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+                    .serve_connection(io, service)
+                    .await;
+            } else {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(io, service)
+                    .await;
+            }
+        });
+    }
+}
+
+async fn respond(
+    request: hyper::Request<hyper::body::Incoming>,
+    requests: &Mutex<Vec<Request>>,
+    answer: &Mutex<Answers>,
+) -> hyper::Response<http_body_util::Full<bytes::Bytes>> {
+    use http_body_util::BodyExt;
+    let (parts, body) = request.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes().to_vec())
+        .unwrap_or_default();
+    let mut headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_ascii_lowercase(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    if let Some(authority) = parts.uri.authority() {
+        headers.push((":authority".to_owned(), authority.to_string()));
+    }
+    lock(requests).push(Request {
+        version: format!("{:?}", parts.version),
+        method: parts.method.to_string(),
+        path: parts
+            .uri
+            .path_and_query()
+            .map(|p| p.to_string())
+            .unwrap_or_default(),
+        headers,
+        body,
+    });
+    let (status, text) = lock(answer).take();
+    let mut response = hyper::Response::new(http_body_util::Full::new(bytes::Bytes::from(text)));
+    *response.status_mut() =
+        hyper::StatusCode::from_u16(status).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    response.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("application/json"),
+    );
+    response
+}
+
+/// A Google service-account key file for `token_uri`, as the Firebase
+/// console hands out (an RSA 2048 key in PKCS#8 PEM, made by the openssl
+/// binary), written into `dir`. Returns its path and the key's public half
+/// (DER RSAPublicKey, for ring's `RSA_PKCS1_2048_8192_SHA256`).
+pub fn service_account(
+    dir: &std::path::Path,
+    token_uri: &str,
+) -> Result<(std::path::PathBuf, Vec<u8>), String> {
+    let key_path = dir.join("service-account-key.pem");
+    let out = std::process::Command::new("openssl")
+        .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"])
+        .arg(&key_path)
+        .output()
+        .map_err(|e| format!("the openssl binary cannot be run: {e}"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "openssl genpkey failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let pem = std::fs::read_to_string(&key_path).map_err(|e| e.to_string())?;
+    let _ = std::fs::remove_file(&key_path);
+    let body: String = pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    use base64::Engine;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .map_err(|e| e.to_string())?;
+    let pair = ring::signature::RsaKeyPair::from_pkcs8(&der).map_err(|e| e.to_string())?;
+    use ring::signature::KeyPair;
+    let public = pair.public_key().as_ref().to_vec();
+    let file = serde_json::json!({
+        "type": "service_account",
+        "project_id": "qoltanba-test",
+        "private_key_id": "0123456789abcdef",
+        "private_key": pem,
+        "client_email": "ra-notices@qoltanba-test.iam.gserviceaccount.com",
+        "client_id": "100000000000000000001",
+        "auth_uri": "https://accounts.google.com/o/oauth2/auth",
+        "token_uri": token_uri,
+    });
+    let path = dir.join("service-account.json");
+    std::fs::write(&path, file.to_string()).map_err(|e| e.to_string())?;
+    Ok((path, public))
 }
 
 #[cfg(test)]

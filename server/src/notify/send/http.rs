@@ -1,41 +1,114 @@
-//! The HTTP senders: the SMS gateway and FCM HTTP v1 (APNs, which also signs
-//! a JWT, lives in its own module). ureq is blocking, so every request runs
-//! on tokio's blocking pool; plain `http://` URLs work, which is how the
-//! tests reach their fakes on loopback.
+//! The senders' one HTTP client (reqwest, rustls with ring, HTTP/2 and
+//! HTTP/1.1 by ALPN) and the SMS gateway. FCM, its OAuth token endpoint and
+//! APNs use the same client, so they share its connection pool; APNs asks
+//! for HTTP/2 on each request and is refused rather than downgraded when a
+//! server offers only HTTP/1.1.
 
-use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use rustls_pki_types::CertificateDer;
+use rustls_pki_types::pem::PemObject;
+use serde_json::json;
 
-use super::{Push, SendError};
-use crate::config::{FcmConfig, SmsGatewayConfig};
+use super::SendError;
+use crate::config::SmsGatewayConfig;
 use crate::notify::{NotifyError, redact};
 
 /// Largest answer body read from a service; only a short reason is kept.
-const MAX_ANSWER: u64 = 64 * 1024;
+const MAX_ANSWER: usize = 64 * 1024;
 
-/// One agent for all HTTP senders: status codes are answers to read, not
-/// errors, and a stuck service cannot hold a run for more than 30 s.
-pub(crate) fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .timeout_global(Some(Duration::from_secs(30)))
+/// The client every HTTP sender uses: the platform's roots plus the CAs in
+/// `ca_file` (`[senders] ca_file`: a private relay or the tests' own CA),
+/// no redirects (a redirected push or token request would carry its bearer
+/// elsewhere), 10 s to connect and 30 s in all per request.
+pub(crate) fn client(ca_file: Option<&str>) -> Result<reqwest::Client, NotifyError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let extra = match ca_file {
+        Some(path) => read_roots(path).map_err(|why| NotifyError::Config {
+            what: "ca_file",
+            why,
+        })?,
+        None => Vec::new(),
+    };
+    let verifier =
+        rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())
+            .map_err(|e| NotifyError::Config {
+                what: "ca_file",
+                why: format!("the trust store cannot be built ({e})"),
+            })?;
+    let mut tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| NotifyError::Config {
+            what: "ca_file",
+            why: format!("TLS cannot be set up ({e})"),
+        })?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    // reqwest leaves ALPN to a preconfigured TLS: offer both, h2 first.
+    tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+    reqwest::Client::builder()
+        .tls_backend_preconfigured(tls)
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(30))
+        .pool_idle_timeout(Duration::from_secs(60))
+        .http2_keep_alive_interval(Duration::from_secs(30))
         .build()
-        .into()
+        .map_err(|e| NotifyError::Config {
+            what: "ca_file",
+            why: format!("the HTTP client cannot be built ({e})"),
+        })
 }
 
-/// Check that a configured URL is http(s) and drop a trailing slash.
-pub(crate) fn base_url(what: &'static str, url: &str) -> Result<String, NotifyError> {
+/// Every certificate in a PEM file; at least one.
+pub(crate) fn read_roots(path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    let text = std::fs::read(path).map_err(|e| format!("{path} cannot be read ({e})"))?;
+    let certs = CertificateDer::pem_slice_iter(&text)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("{path} is not a PEM file of certificates ({e})"))?;
+    if certs.is_empty() {
+        return Err(format!(
+            "{path} holds no certificate (-----BEGIN CERTIFICATE-----)"
+        ));
+    }
+    Ok(certs)
+}
+
+/// Which schemes a configured URL may use.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Schemes {
+    /// APNs, FCM, the OAuth token endpoint: bearer tokens and device
+    /// tokens travel in every request, so never in clear. The tests run
+    /// their fakes over TLS with a test CA (`ca_file`), as production does.
+    HttpsOnly,
+    /// The SMS gateway may be a relay on the same host.
+    HttpOrHttps,
+}
+
+/// Check that a configured URL has an allowed scheme and a host, and drop
+/// a trailing slash.
+pub(crate) fn base_url(
+    what: &'static str,
+    url: &str,
+    schemes: Schemes,
+) -> Result<String, NotifyError> {
     let url = url.trim().trim_end_matches('/');
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"));
+    let rest = url.strip_prefix("https://").or_else(|| match schemes {
+        Schemes::HttpOrHttps => url.strip_prefix("http://"),
+        Schemes::HttpsOnly => None,
+    });
     match rest {
-        Some(host) if !host.is_empty() => Ok(url.to_owned()),
+        Some(host) if !host.is_empty() && !host.chars().any(char::is_whitespace) => {
+            Ok(url.to_owned())
+        }
         _ => Err(NotifyError::Config {
             what,
-            why: format!("{url:?} is not an http:// or https:// URL"),
+            why: match schemes {
+                Schemes::HttpsOnly => format!("{url:?} is not an https:// URL (TLS is required)"),
+                Schemes::HttpOrHttps => format!("{url:?} is not an http:// or https:// URL"),
+            },
         }),
     }
 }
@@ -46,68 +119,90 @@ pub(crate) struct Answer {
     pub body: String,
 }
 
-/// POST `body` as JSON with extra headers, on the blocking pool. `secrets`
-/// are scrubbed from any transport error (ureq may quote the URL, and a
-/// device token is part of the APNs path).
-pub(crate) async fn post_json(
+impl Answer {
+    /// A short reason from a JSON body: `pick` finds it, at most 64 chars.
+    pub fn reason(&self, pick: impl FnOnce(&serde_json::Value) -> Option<&str>) -> String {
+        serde_json::from_str::<serde_json::Value>(&self.body)
+            .ok()
+            .as_ref()
+            .and_then(pick)
+            .map(|s| {
+                s.chars()
+                    .take(64)
+                    .filter(|c| !c.is_control())
+                    .collect::<String>()
+            })
+            .unwrap_or_default()
+    }
+}
+
+/// Send a request and read the answer. `secrets` (bearer tokens, device
+/// tokens, the message text) are scrubbed from any transport error, which
+/// names its causes in one line but never the URL.
+pub(crate) async fn send(
     sender: &'static str,
-    agent: &ureq::Agent,
-    url: String,
-    headers: Vec<(&'static str, String)>,
-    body: Value,
-    secrets: Vec<String>,
+    request: reqwest::RequestBuilder,
+    secrets: &[&str],
 ) -> Result<Answer, SendError> {
-    let agent = agent.clone();
-    let task = tokio::task::spawn_blocking(move || {
-        let mut request = agent.post(&url);
-        for (name, value) in &headers {
-            request = request.header(*name, value);
+    let scrub = |e: reqwest::Error| {
+        SendError::new(sender, redact::scrub(&error_chain(&e.without_url()), secrets))
+    };
+    let mut response = request.send().await.map_err(scrub)?;
+    let status = response.status().as_u16();
+    let mut body = Vec::new();
+    while body.len() < MAX_ANSWER {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            Ok(None) | Err(_) => break,
         }
-        let scrub = |e: ureq::Error| {
-            let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-            SendError::new(sender, redact::scrub(&e.to_string(), &secrets))
-        };
-        let mut response = request.send_json(&body).map_err(scrub)?;
-        let status = response.status().as_u16();
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(MAX_ANSWER)
-            .read_to_string()
-            .unwrap_or_default();
-        Ok(Answer { status, body })
-    });
-    task.await
-        .map_err(|e| SendError::new(sender, format!("the sending task failed: {e}")))?
+    }
+    body.truncate(MAX_ANSWER);
+    Ok(Answer {
+        status,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    })
+}
+
+/// An error and its causes in one line: reqwest's own message names only
+/// the outermost error, its causes say what failed (a refused connection,
+/// an unknown issuer, HTTP/2 refused).
+pub(crate) fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(cause) = source {
+        let line = cause.to_string();
+        if !text.contains(&line) {
+            text.push_str(": ");
+            text.push_str(&line);
+        }
+        source = cause.source();
+    }
+    text.replace(['\n', '\r'], " ")
 }
 
 /// The SMS gateway: `POST url` with `{"to": "+7…", "text": "…"}`; any 2xx
 /// answer means accepted. The answer body is never quoted in errors: a
 /// gateway may echo the text, and the text may be a one-time code.
 pub(crate) struct SmsGateway {
-    agent: ureq::Agent,
+    client: reqwest::Client,
     url: String,
 }
 
 impl SmsGateway {
-    pub fn new(config: &SmsGatewayConfig, agent: ureq::Agent) -> Result<Self, NotifyError> {
+    pub fn new(config: &SmsGatewayConfig, client: reqwest::Client) -> Result<Self, NotifyError> {
         Ok(Self {
-            agent,
-            url: base_url("sms.url", &config.url)?,
+            client,
+            url: base_url("sms.url", &config.url, Schemes::HttpOrHttps)?,
         })
     }
 
     pub async fn send(&self, to: &str, text: &str) -> Result<(), SendError> {
         const SENDER: &str = "SMS gateway";
-        let answer = post_json(
-            SENDER,
-            &self.agent,
-            self.url.clone(),
-            Vec::new(),
-            json!({ "to": to, "text": text }),
-            vec![to.to_owned(), text.to_owned()],
-        )
-        .await?;
+        let request = self
+            .client
+            .post(&self.url)
+            .json(&json!({ "to": to, "text": text }));
+        let answer = send(SENDER, request, &[to, text]).await?;
         if (200..300).contains(&answer.status) {
             Ok(())
         } else {
@@ -117,106 +212,4 @@ impl SmsGateway {
             ))
         }
     }
-}
-
-/// Firebase Cloud Messaging, HTTP v1 API. The OAuth access token is read
-/// from `token_file` for every message: such tokens live an hour, and the
-/// operator's refresher (e.g. a gcloud timer) rewrites the file.
-pub(crate) struct Fcm {
-    agent: ureq::Agent,
-    url: String,
-    token_file: PathBuf,
-}
-
-impl Fcm {
-    pub fn new(config: &FcmConfig, agent: ureq::Agent) -> Result<Self, NotifyError> {
-        let base = base_url("fcm.base_url", &config.base_url)?;
-        let project = config.project_id.trim();
-        if project.is_empty()
-            || !project
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(NotifyError::Config {
-                what: "fcm.project_id",
-                why: format!("{project:?} is not a Firebase project id"),
-            });
-        }
-        let fcm = Self {
-            agent,
-            url: format!("{base}/v1/projects/{project}/messages:send"),
-            token_file: PathBuf::from(&config.token_file),
-        };
-        read_token(&fcm.token_file).map_err(|why| NotifyError::Config {
-            what: "fcm.token_file",
-            why,
-        })?;
-        Ok(fcm)
-    }
-
-    pub async fn send(&self, push: &Push<'_>) -> Result<(), SendError> {
-        const SENDER: &str = "FCM";
-        let path = self.token_file.clone();
-        let bearer = tokio::task::spawn_blocking(move || read_token(&path))
-            .await
-            .map_err(|e| SendError::new(SENDER, format!("the sending task failed: {e}")))?
-            .map_err(|why| SendError::new(SENDER, why))?;
-        let mut message = json!({
-            "token": push.token,
-            "notification": { "title": push.title, "body": push.body },
-        });
-        if let (Some(data), Value::Object(map)) = (push.data, &mut message) {
-            // FCM data values must be strings; fcm_data() holds only strings.
-            map.insert("data".to_owned(), Value::Object(data.fcm_data()));
-        }
-        let body = json!({ "message": message });
-        let answer = post_json(
-            SENDER,
-            &self.agent,
-            self.url.clone(),
-            vec![("authorization", format!("Bearer {bearer}"))],
-            body,
-            vec![bearer.clone(), push.token.to_owned()],
-        )
-        .await?;
-        if answer.status == 200 {
-            return Ok(());
-        }
-        // {"error": {"code": 404, "status": "NOT_FOUND", "details": [{"errorCode": "UNREGISTERED"}]}}
-        let reason = serde_json::from_str::<Value>(&answer.body)
-            .ok()
-            .and_then(|v| {
-                let error = v.get("error")?;
-                let code = error
-                    .get("details")
-                    .and_then(|d| d.as_array())
-                    .and_then(|d| d.iter().find_map(|x| x.get("errorCode")?.as_str()));
-                code.or_else(|| error.get("status")?.as_str())
-                    .map(|s| s.chars().take(64).collect::<String>())
-            })
-            .unwrap_or_default();
-        Err(SendError::new(
-            SENDER,
-            format!(
-                "it answered HTTP {} {reason} for device {}",
-                answer.status,
-                redact::token(push.token)
-            )
-            .replace("  ", " "),
-        ))
-    }
-}
-
-/// The bearer token in a file, trimmed; the message never quotes it.
-fn read_token(path: &std::path::Path) -> Result<String, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{} cannot be read ({e})", path.display()))?;
-    let token = text.trim();
-    if token.is_empty() || token.chars().any(|c| c.is_control() || c == ' ') {
-        return Err(format!(
-            "{} must hold one OAuth access token on one line",
-            path.display()
-        ));
-    }
-    Ok(token.to_owned())
 }

@@ -9,6 +9,7 @@
 //! plug in real local peers through the same configuration the operator uses.
 
 mod apns;
+mod fcm;
 mod http;
 mod outbox;
 mod smtp;
@@ -30,6 +31,9 @@ use super::redact;
 pub(crate) struct SendError {
     pub sender: &'static str,
     pub why: String,
+    /// The service said the device token is no longer valid (APNs 410
+    /// Unregistered, FCM UNREGISTERED): the device is removed.
+    pub device_gone: bool,
 }
 
 impl SendError {
@@ -37,6 +41,14 @@ impl SendError {
         Self {
             sender,
             why: why.into(),
+            device_gone: false,
+        }
+    }
+
+    pub fn device_gone(sender: &'static str, why: impl Into<String>) -> Self {
+        Self {
+            device_gone: true,
+            ..Self::new(sender, why)
         }
     }
 }
@@ -84,7 +96,7 @@ pub struct Senders {
 struct Inner {
     email: EmailSender,
     sms: SmsSender,
-    fcm: Option<http::Fcm>,
+    fcm: Option<fcm::Fcm>,
     apns: Option<apns::Apns>,
     /// One scheduler run at a time per process: two overlapping runs would
     /// both see a notice as due and send it twice.
@@ -108,8 +120,10 @@ impl Senders {
         self.inner.run_lock.lock().await
     }
 
-    /// Build and check every configured sender: addresses parse, the FCM
-    /// token file is readable, the APNs key is a P-256 PKCS#8 key, and the
+    /// Build and check every configured sender: addresses parse, URLs are
+    /// https (the SMS gateway may be http), the CA and key files read, the
+    /// FCM service-account key is an RSA key, the APNs key is a P-256
+    /// PKCS#8 key, the SMTP password file reads, and the
     /// database the outbox sender writes to has its table. (Each operation
     /// then writes the outbox through the database handle it is given.)
     pub fn from_config(config: &config::Senders, db: Db) -> Result<Senders, NotifyError> {
@@ -117,21 +131,21 @@ impl Senders {
             .prepare("SELECT id, channel, recipient, subject, body, created_at FROM outbox")
             .map(drop)
             .map_err(NotifyError::db("checking the outbox table"))?;
-        let agent = http::agent();
+        let client = http::client(config.ca_file.as_deref())?;
         let email = match &config.email {
             Some(c) => EmailSender::Smtp(smtp::SmtpSender::new(c)?),
             None => EmailSender::Outbox,
         };
         let sms = match &config.sms {
-            Some(c) => SmsSender::Gateway(http::SmsGateway::new(c, agent.clone())?),
+            Some(c) => SmsSender::Gateway(http::SmsGateway::new(c, client.clone())?),
             None => SmsSender::Outbox,
         };
         let fcm = match &config.fcm {
-            Some(c) => Some(http::Fcm::new(c, agent.clone())?),
+            Some(c) => Some(fcm::Fcm::new(c, client.clone())?),
             None => None,
         };
         let apns = match &config.apns {
-            Some(c) => Some(apns::Apns::new(c, agent)?),
+            Some(c) => Some(apns::Apns::new(c, client)?),
             None => None,
         };
         Ok(Senders {
@@ -162,6 +176,16 @@ impl Senders {
                 (None, Some(_)) => "outbox+apns",
                 (None, None) => "outbox",
             },
+        }
+    }
+
+    /// Connect to the SMTP relay, start TLS and log in, without sending
+    /// anything: the operator's check of `[senders.email]`. `Ok(false)`
+    /// when e-mail goes to the outbox (nothing to check).
+    pub async fn check_email(&self) -> Result<bool, NotifyError> {
+        match &self.inner.email {
+            EmailSender::Smtp(s) => s.check().await.map(|()| true).map_err(Into::into),
+            EmailSender::Outbox => Ok(false),
         }
     }
 
@@ -202,7 +226,7 @@ impl Senders {
         push: &Push<'_>,
         at: i64,
     ) -> Result<(), SendError> {
-        match (platform, &self.inner.fcm, &self.inner.apns) {
+        let sent = match (platform, &self.inner.fcm, &self.inner.apns) {
             ("android", Some(fcm), _) => fcm.send(push).await,
             ("ios", _, Some(apns)) => apns.send(push).await,
             ("android" | "ios", _, _) => outbox::record(
@@ -222,6 +246,36 @@ impl Senders {
                     redact::token(push.token)
                 ),
             )),
+        };
+        if let Err(e) = &sent
+            && e.device_gone
+        {
+            forget_device(db, platform, push.token);
         }
+        sent
+    }
+}
+
+/// Remove a device whose token the push service declared gone, so no
+/// later notice goes to it; the app registers afresh when it runs again.
+/// A failure here only logs: the next notice tries (and fails) again.
+fn forget_device(db: &Db, platform: &str, token: &str) {
+    let removed = db.lock().execute(
+        "DELETE FROM devices WHERE platform = ?1 AND token = ?2",
+        rusqlite::params![platform, token],
+    );
+    match removed {
+        Ok(n) => tracing::info!(
+            platform,
+            device = %redact::token(token),
+            removed = n,
+            "device token unregistered by the push service; removed"
+        ),
+        Err(e) => tracing::warn!(
+            platform,
+            device = %redact::token(token),
+            error = %e,
+            "device token unregistered by the push service; removing it failed"
+        ),
     }
 }
