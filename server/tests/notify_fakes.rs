@@ -9,7 +9,7 @@ use qoltanba_ra::db::Db;
 use rusqlite::params;
 
 #[allow(unused_imports)] // not every test that includes this file talks HTTP
-pub use qoltanba_testkit::http_fake::HttpFake;
+pub use qoltanba_testkit::http_fake::{HttpFake, Request};
 
 /// The end of every test certificate: 2030-01-01T00:00:00Z.
 pub const END: i64 = 1_893_456_000;

@@ -1,9 +1,12 @@
-//! Push notices through FCM HTTP v1 and APNs, against local HTTP fakes that
-//! record each request: method, path, headers (the FCM bearer token from
-//! its file, apns-topic, apns-push-type, a provider JWT that verifies with
-//! the team key's public half) and the JSON body, whose data payload the
-//! core's `reminders::parse_push` reads back as the reminder the device
-//! schedules locally (docs/protocol.md, "Push payload").
+//! Push notices through FCM HTTP v1 and APNs, against local TLS fakes (a
+//! test CA the senders trust through `ca_file`) that record each request:
+//! protocol version (APNs: HTTP/2 only), method, path, headers (the FCM
+//! bearer token minted at the fake OAuth endpoint with an RS256 assertion
+//! that verifies with the service account's public key, apns-topic,
+//! apns-push-type, a provider JWT that verifies with the team key's public
+//! half) and the JSON body, whose data payload the core's
+//! `reminders::parse_push` reads back as the reminder the device schedules
+//! locally (docs/protocol.md, "Push payload").
 #![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 #[path = "notify_fakes.rs"]
@@ -12,6 +15,7 @@ mod fakes;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use fakes::{DAY, END, HttpFake, at, certificate, citizen, database, device};
+use qoltanba_testkit::http_fake::{Protocols, TestCa, service_account};
 use qoltanba_core::reminders::{
     DEFAULT_OFFSETS, Reminder, ReminderKind, TrackedCertificate, parse_push, schedule,
 };
@@ -22,7 +26,7 @@ use qoltanba_ra::notify::{self, NotifyError, Senders};
 use ring::rand::SystemRandom;
 use ring::signature::{
     ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair,
-    UnparsedPublicKey,
+    RSA_PKCS1_2048_8192_SHA256, UnparsedPublicKey,
 };
 use serde_json::{Value, json};
 
@@ -41,8 +45,11 @@ struct Setup {
     _dir: tempfile::TempDir,
     db: Db,
     fcm: HttpFake,
+    oauth: HttpFake,
     apns: HttpFake,
-    token_file: std::path::PathBuf,
+    account_file: std::path::PathBuf,
+    /// The service account's public key (RSAPublicKey DER).
+    account_key: Vec<u8>,
     /// The APNs key's public point (uncompressed).
     public_key: Vec<u8>,
     config: SendersConfig,
@@ -55,8 +62,6 @@ fn setup() -> Setup {
     device(&db, "900101300001", "android", "fcm-token-a", "kk-KZ");
     device(&db, "900101300001", "ios", IOS_TOKEN, "ru");
 
-    let token_file = dir.path().join("fcm-token");
-    std::fs::write(&token_file, "ya29.first-token\n").unwrap();
     let rng = SystemRandom::new();
     let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
     let public_key =
@@ -78,13 +83,21 @@ fn setup() -> Setup {
     let key_file = dir.path().join("AuthKey_KEY1234567.p8");
     std::fs::write(&key_file, pem).unwrap();
 
-    let (fcm, apns) = (HttpFake::start().unwrap(), HttpFake::start().unwrap());
+    let ca = TestCa::new().unwrap();
+    let ca_file = dir.path().join("test-ca.pem");
+    ca.write_ca(&ca_file).unwrap();
+    let fcm = HttpFake::start_tls(&ca, Protocols::Http2AndHttp1).unwrap();
+    let oauth = HttpFake::start_tls(&ca, Protocols::Http2AndHttp1).unwrap();
+    oauth.answer(200, &granted("ya29.first-token", 3599));
+    let apns = HttpFake::start_tls(&ca, Protocols::Http2Only).unwrap();
+    let (account_file, account_key) =
+        service_account(dir.path(), &format!("{}/token", oauth.url())).unwrap();
     let config = SendersConfig {
         fcm: Some(FcmConfig {
             // A trailing slash is tolerated.
             base_url: format!("{}/", fcm.url()),
             project_id: "qoltanba-test".into(),
-            token_file: token_file.display().to_string(),
+            service_account_file: account_file.display().to_string(),
         }),
         apns: Some(ApnsConfig {
             base_url: apns.url(),
@@ -93,17 +106,72 @@ fn setup() -> Setup {
             topic: "kz.qoltanba.app".into(),
             key_file: key_file.display().to_string(),
         }),
+        ca_file: Some(ca_file.display().to_string()),
         ..SendersConfig::default()
     };
     Setup {
         _dir: dir,
         db,
         fcm,
+        oauth,
         apns,
-        token_file,
+        account_file,
+        account_key,
         public_key,
         config,
     }
+}
+
+/// What Google's token endpoint answers.
+fn granted(token: &str, expires_in: u64) -> String {
+    json!({"access_token": token, "expires_in": expires_in, "token_type": "Bearer"}).to_string()
+}
+
+/// Check a request to the OAuth token endpoint exactly: the form body
+/// (grant type, the assertion and nothing else), the assertion's RS256
+/// signature against the service account's public key, and its claims.
+fn check_token_request(s: &Setup, request: &fakes::Request) {
+    assert_eq!(request.method, "POST");
+    assert_eq!(request.path, "/token");
+    assert_eq!(
+        request.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    let form = String::from_utf8(request.body.clone()).unwrap();
+    let mut fields = form.split('&');
+    assert_eq!(
+        fields.next(),
+        Some("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer")
+    );
+    let jwt = fields
+        .next()
+        .and_then(|f| f.strip_prefix("assertion="))
+        .expect("assertion=…");
+    assert_eq!(fields.next(), None, "{form}");
+    let parts: Vec<&str> = jwt.split('.').collect();
+    assert_eq!(parts.len(), 3, "{jwt}");
+    assert_eq!(
+        decode(parts[0]),
+        json!({"alg": "RS256", "typ": "JWT", "kid": "0123456789abcdef"})
+    );
+    let claims = decode(parts[1]);
+    let iat = claims["iat"].as_i64().unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    assert!((now - 120..=now + 5).contains(&iat), "iat {iat}, now {now}");
+    assert_eq!(
+        claims,
+        json!({
+            "iss": "ra-notices@qoltanba-test.iam.gserviceaccount.com",
+            "scope": "https://www.googleapis.com/auth/firebase.messaging",
+            "aud": format!("{}/token", s.oauth.url()),
+            "iat": iat,
+            "exp": iat + 3600,
+        })
+    );
+    let signature = URL_SAFE_NO_PAD.decode(parts[2]).unwrap();
+    UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &s.account_key)
+        .verify(format!("{}.{}", parts[0], parts[1]).as_bytes(), &signature)
+        .expect("the assertion verifies with the service account's key");
 }
 
 /// The reminder the device itself schedules for the test certificate
@@ -156,8 +224,13 @@ async fn push_goes_to_fcm_and_apns_with_the_right_requests() {
     let fcm = s.fcm.requests();
     assert_eq!(fcm.len(), 1);
     let request = &fcm[0];
+    assert_eq!(request.version, "HTTP/2.0", "h2 chosen by ALPN");
     assert_eq!(request.method, "POST");
     assert_eq!(request.path, "/v1/projects/qoltanba-test/messages:send");
+    assert_eq!(request.header("content-type"), Some("application/json"));
+    let tokens = s.oauth.requests();
+    assert_eq!(tokens.len(), 1, "one access token minted");
+    check_token_request(&s, &tokens[0]);
     assert_eq!(
         request.header("authorization"),
         Some("Bearer ya29.first-token")
@@ -196,10 +269,17 @@ async fn push_goes_to_fcm_and_apns_with_the_right_requests() {
     let apns = s.apns.requests();
     assert_eq!(apns.len(), 1);
     let request = &apns[0];
+    assert_eq!(request.version, "HTTP/2.0");
     assert_eq!(request.method, "POST");
     assert_eq!(request.path, format!("/3/device/{IOS_TOKEN}"));
     assert_eq!(request.header("apns-topic"), Some("kz.qoltanba.app"));
     assert_eq!(request.header("apns-push-type"), Some("alert"));
+    assert_eq!(request.header("apns-priority"), Some("10"));
+    assert_eq!(request.header("apns-collapse-id"), Some("expiry-5E0001"));
+    let expiration: i64 = request.header("apns-expiration").unwrap().parse().unwrap();
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    assert!((now + 86_400 - 120..=now + 86_400 + 5).contains(&expiration));
+    assert_eq!(request.header("content-type"), Some("application/json"));
     let jwt = check_jwt(request.header("authorization").unwrap(), &s.public_key);
     let body = request.json();
     let alert = &body["aps"]["alert"];
@@ -230,16 +310,16 @@ async fn push_goes_to_fcm_and_apns_with_the_right_requests() {
     assert_eq!(report.sent, 0);
     assert_eq!((s.fcm.requests().len(), s.apns.requests().len()), (1, 1));
 
-    // A refreshed FCM token is picked up; the APNs token is reused.
-    std::fs::write(&s.token_file, "ya29.second-token").unwrap();
+    // The access token is reused while valid; the APNs token too.
     let report = notify::run_once(&s.db, &push_only(), &senders, at(END - 14 * DAY))
         .await
         .unwrap();
     assert_eq!(report.sent, 1);
     assert_eq!(
         s.fcm.requests()[1].header("authorization"),
-        Some("Bearer ya29.second-token")
+        Some("Bearer ya29.first-token")
     );
+    assert_eq!(s.oauth.requests().len(), 1, "no second token while valid");
     // The 14-day notice carries its own days_left on both platforms.
     for body in [&s.fcm.requests()[1].body, &s.apns.requests()[1].body] {
         assert_eq!(parse_push(body).unwrap(), local_reminder(14));
@@ -281,15 +361,141 @@ async fn push_counts_when_one_device_took_it_and_is_retried_when_none_did() {
         .await
         .unwrap();
     assert_eq!((report.sent, report.failed), (0, 0), "{report:?}");
-    assert_eq!((s.fcm.requests().len(), s.apns.requests().len()), (2, 2));
+    // FCM said UNREGISTERED: the Android device was removed, so the second
+    // run asked FCM nothing; APNs (500) was asked again.
+    assert_eq!((s.fcm.requests().len(), s.apns.requests().len()), (1, 2));
+    assert_eq!(devices(&s.db), vec![("ios".to_owned(), IOS_TOKEN.to_owned())]);
 
     // An expired provider token (403) makes the sender sign a fresh one.
     s.apns.answer(403, r#"{"reason":"ExpiredProviderToken"}"#);
-    s.fcm.answer(200, "{}");
     notify::run_once(&s.db, &notices, &senders, at(END - 14 * DAY))
         .await
         .unwrap();
     assert_eq!(s.apns.requests().len(), 3);
+
+    // 410 Unregistered: the iPhone is removed too.
+    s.apns.answer(410, r#"{"reason":"Unregistered","timestamp":1700000000000}"#);
+    let report = notify::run_once(&s.db, &notices, &senders, at(END - 10 * DAY))
+        .await
+        .unwrap();
+    assert_eq!((report.sent, report.failed), (0, 1), "{report:?}");
+    assert!(devices(&s.db).is_empty());
+}
+
+/// The devices left in the database: (platform, token).
+fn devices(db: &Db) -> Vec<(String, String)> {
+    let conn = db.lock();
+    let mut stmt = conn
+        .prepare("SELECT platform, token FROM devices ORDER BY id")
+        .unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_access_token_is_minted_once_then_again_after_expiry_or_a_401() {
+    let s = setup();
+    // Three certificates of one citizen: three pushes per run, to the
+    // Android device only (without APNs the iPhone's would go to the outbox).
+    s.db.lock()
+        .execute("DELETE FROM devices WHERE platform = 'ios'", [])
+        .unwrap();
+    certificate(&s.db, 2, "900101300001", END, "valid");
+    certificate(&s.db, 3, "900101300001", END, "valid");
+    s.oauth.answer_next(200, &granted("ya29.short-lived", 2));
+    s.oauth.answer(200, &granted("ya29.next", 3599));
+    let config = SendersConfig {
+        apns: None,
+        ..s.config.clone()
+    };
+    let senders = Senders::from_config(&config, s.db.clone()).unwrap();
+    let report = notify::run_once(&s.db, &push_only(), &senders, at(END - 30 * DAY))
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 3, "{report:?}");
+    let bearers = |fake: &HttpFake| -> Vec<String> {
+        fake.requests()
+            .iter()
+            .map(|r| r.header("authorization").unwrap_or_default().to_owned())
+            .collect()
+    };
+    assert_eq!(bearers(&s.fcm), vec!["Bearer ya29.short-lived"; 3]);
+    assert_eq!(s.oauth.requests().len(), 1, "one token for three pushes");
+
+    // expires_in 2: renewed after 1 s (half of a short lifetime).
+    std::thread::sleep(std::time::Duration::from_millis(1200));
+    notify::run_once(&s.db, &push_only(), &senders, at(END - 14 * DAY))
+        .await
+        .unwrap();
+    let tokens = s.oauth.requests();
+    assert_eq!(tokens.len(), 2, "minted again after its expiry");
+    check_token_request(&s, &tokens[1]);
+    assert_eq!(bearers(&s.fcm)[3..], vec!["Bearer ya29.next"; 3]);
+
+    // FCM refuses the token (401): one fresh token, the message resent.
+    s.fcm.answer_next(401, r#"{"error":{"code":401,"status":"UNAUTHENTICATED"}}"#);
+    s.oauth.answer(200, &granted("ya29.third", 3599));
+    let report = notify::run_once(&s.db, &push_only(), &senders, at(END - 10 * DAY))
+        .await
+        .unwrap();
+    assert_eq!((report.sent, report.failed), (3, 0), "{report:?}");
+    assert_eq!(s.oauth.requests().len(), 3);
+    let all = bearers(&s.fcm);
+    assert_eq!(all[6], "Bearer ya29.next");
+    assert_eq!(all[7..], vec!["Bearer ya29.third"; 3]);
+
+    // The token endpoint refuses the key: a one-line reason, no assertion.
+    let senders = Senders::from_config(&config, s.db.clone()).unwrap();
+    s.oauth.answer(400, r#"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#);
+    let before = s.fcm.requests().len();
+    let report = notify::run_once(&s.db, &push_only(), &senders, at(END - 7 * DAY))
+        .await
+        .unwrap();
+    assert_eq!((report.sent, report.failed), (0, 3), "{report:?}");
+    assert_eq!(s.fcm.requests().len(), before, "nothing sent without a token");
+}
+
+#[tokio::test]
+async fn apns_refuses_http1_and_both_refuse_an_untrusted_certificate() {
+    let s = setup();
+    s.db.lock()
+        .execute("DELETE FROM devices WHERE platform = 'android'", [])
+        .unwrap();
+    let config = SendersConfig {
+        fcm: None,
+        ..s.config.clone()
+    };
+    // A TLS server that speaks only HTTP/1.1: the request is never made.
+    let ca = TestCa::new().unwrap();
+    let old = HttpFake::start_tls(&ca, Protocols::Http1Only).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    ca.write_ca(&ca_file).unwrap();
+    let mut http1 = config.clone();
+    http1.apns.as_mut().unwrap().base_url = old.url();
+    http1.ca_file = Some(ca_file.display().to_string());
+    let senders = Senders::from_config(&http1, s.db.clone()).unwrap();
+    let report = notify::run_once(&s.db, &push_only(), &senders, at(END - 30 * DAY))
+        .await
+        .unwrap();
+    assert_eq!((report.sent, report.failed), (0, 1), "{report:?}");
+    assert!(old.requests().is_empty(), "nothing sent over HTTP/1.1");
+
+    // The fakes' CA not trusted: the handshake fails, nothing is sent.
+    let untrusted = SendersConfig {
+        ca_file: None,
+        ..s.config.clone()
+    };
+    device(&s.db, "900101300001", "android", "fcm-token-a", "kk-KZ");
+    let senders = Senders::from_config(&untrusted, s.db.clone()).unwrap();
+    let report = notify::run_once(&s.db, &push_only(), &senders, at(END - 30 * DAY))
+        .await
+        .unwrap();
+    assert_eq!((report.sent, report.failed), (0, 1), "{report:?}");
+    assert!(s.apns.requests().is_empty() && s.fcm.requests().is_empty());
+    assert!(s.oauth.requests().is_empty());
 }
 
 #[tokio::test]
@@ -337,24 +543,69 @@ async fn bad_push_configuration_is_refused_at_start_in_one_line() {
     assert!(!text.contains('\n') && !text.contains("c2VjcmV0"), "{text}");
 
     let mut config = s.config.clone();
-    config.fcm.as_mut().unwrap().token_file = dir.path().join("missing").display().to_string();
+    config.fcm.as_mut().unwrap().service_account_file =
+        dir.path().join("missing").display().to_string();
     let err = Senders::from_config(&config, s.db.clone()).unwrap_err();
     assert!(
         matches!(
             err,
             NotifyError::Config {
-                what: "fcm.token_file",
+                what: "fcm.service_account_file",
                 ..
             }
         ),
         "{err}"
     );
 
-    std::fs::write(&s.token_file, "ya29.secret-token with spaces\n").unwrap();
-    let err = Senders::from_config(&s.config, s.db.clone())
+    // A key file whose private key is not RSA: refused, the key never quoted.
+    let account: Value =
+        serde_json::from_str(&std::fs::read_to_string(&s.account_file).unwrap()).unwrap();
+    let mut bad = account.clone();
+    bad["private_key"] = json!(
+        "-----BEGIN PRIVATE KEY-----\nc2VjcmV0c2VjcmV0\n-----END PRIVATE KEY-----\n"
+    );
+    let bad_file = dir.path().join("bad-account.json");
+    std::fs::write(&bad_file, bad.to_string()).unwrap();
+    config.fcm.as_mut().unwrap().service_account_file = bad_file.display().to_string();
+    let err = Senders::from_config(&config, s.db.clone())
         .unwrap_err()
         .to_string();
-    assert!(!err.contains("ya29.secret"), "{err}");
+    assert!(
+        err.contains("fcm.service_account_file") && !err.contains("c2VjcmV0") && !err.contains('\n'),
+        "{err}"
+    );
+    std::fs::write(&bad_file, "{\"client_email\": ").unwrap();
+    let err = Senders::from_config(&config, s.db.clone())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not a service-account key file"), "{err}");
+
+    // Plain http:// is refused for APNs, FCM and the token endpoint.
+    let mut config = s.config.clone();
+    config.apns.as_mut().unwrap().base_url = "http://127.0.0.1:1".into();
+    let err = Senders::from_config(&config, s.db.clone()).unwrap_err();
+    assert!(
+        matches!(err, NotifyError::Config { what: "apns.base_url", .. }),
+        "{err}"
+    );
+    let mut config = s.config.clone();
+    config.fcm.as_mut().unwrap().base_url = "http://127.0.0.1:1".into();
+    assert!(Senders::from_config(&config, s.db.clone()).is_err());
+    let mut plain = account.clone();
+    plain["token_uri"] = json!("http://127.0.0.1:1/token");
+    std::fs::write(&bad_file, plain.to_string()).unwrap();
+    let mut config = s.config.clone();
+    config.fcm.as_mut().unwrap().service_account_file = bad_file.display().to_string();
+    let err = Senders::from_config(&config, s.db.clone())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("token_uri") && err.contains("https"), "{err}");
+
+    // A CA file that holds no certificate.
+    let mut config = s.config.clone();
+    config.ca_file = Some(not_a_key.display().to_string());
+    let err = Senders::from_config(&config, s.db.clone()).unwrap_err();
+    assert!(matches!(err, NotifyError::Config { what: "ca_file", .. }), "{err}");
 
     let mut config = s.config.clone();
     config.apns.as_mut().unwrap().team_id = "TEAM 1".into();

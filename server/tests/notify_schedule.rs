@@ -276,7 +276,7 @@ async fn a_failed_send_is_not_recorded_and_is_retried_next_run() {
         );
         assert_eq!(
             request.header("content-type"),
-            Some("application/json; charset=utf-8")
+            Some("application/json")
         );
         let body = request.json();
         assert_eq!(body["to"], "+77011234567");

@@ -14,6 +14,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use fakes::{DAY, END, HttpFake, at, certificate, citizen, database, device};
+use qoltanba_testkit::http_fake::{Protocols, TestCa, service_account};
 use qoltanba_ra::config::{FcmConfig, Notices, Senders as SendersConfig, SmsGatewayConfig};
 use qoltanba_ra::notify::{self, NotifyError, Senders};
 
@@ -155,9 +156,18 @@ async fn push_logs_no_bearer_token_and_no_full_device_token() {
     certificate(&db, 1, "900101300001", END, "valid");
     let device_token = "dQw4w9WgXcQ-device-token-that-must-not-be-logged";
     device(&db, "900101300001", "android", device_token, "en");
-    let token_file = dir.path().join("token");
-    std::fs::write(&token_file, "ya29.bearer-that-must-not-be-logged").unwrap();
-    let fcm = HttpFake::start().unwrap();
+    // FCM and its token endpoint over TLS, the endpoint granting a bearer
+    // token that FCM then quotes in its refusal.
+    let ca = TestCa::new().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    ca.write_ca(&ca_file).unwrap();
+    let oauth = HttpFake::start_tls(&ca, Protocols::Http2AndHttp1).unwrap();
+    oauth.answer(
+        200,
+        r#"{"access_token":"ya29.bearer-that-must-not-be-logged","expires_in":3599}"#,
+    );
+    let (account, _) = service_account(dir.path(), &format!("{}/token", oauth.url())).unwrap();
+    let fcm = HttpFake::start_tls(&ca, Protocols::Http2AndHttp1).unwrap();
     fcm.answer(
         403,
         r#"{"error":{"status":"PERMISSION_DENIED","message":"token ya29.bearer-that-must-not-be-logged refused"}}"#,
@@ -166,8 +176,9 @@ async fn push_logs_no_bearer_token_and_no_full_device_token() {
         fcm: Some(FcmConfig {
             base_url: fcm.url(),
             project_id: "qoltanba-test".into(),
-            token_file: token_file.display().to_string(),
+            service_account_file: account.display().to_string(),
         }),
+        ca_file: Some(ca_file.display().to_string()),
         ..SendersConfig::default()
     };
     let senders = Senders::from_config(&config, db.clone()).unwrap();
@@ -181,4 +192,6 @@ async fn push_logs_no_bearer_token_and_no_full_device_token() {
     assert!(logs.contains("dQw4w9…"), "{logs}");
     assert!(!logs.contains("bearer-that-must-not-be-logged"), "{logs}");
     assert!(!logs.contains(device_token), "{logs}");
+    assert!(!logs.contains("PRIVATE KEY"), "{logs}");
+    assert_eq!(oauth.requests().len(), 1);
 }

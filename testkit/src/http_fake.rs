@@ -124,6 +124,7 @@ impl HttpFake {
         config.alpn_protocols = match protocols {
             Protocols::Http2Only => vec![b"h2".to_vec()],
             Protocols::Http2AndHttp1 => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+            Protocols::Http1Only => vec![b"http/1.1".to_vec()],
         };
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
         let listener = TcpListener::bind("127.0.0.1:0")?;
@@ -262,6 +263,8 @@ pub enum Protocols {
     Http2Only,
     /// `h2` and `http/1.1` (Google's endpoints).
     Http2AndHttp1,
+    /// `http/1.1` only: a server APNs requests must refuse.
+    Http1Only,
 }
 
 /// A throw-away CA and a server certificate it issued for 127.0.0.1,
