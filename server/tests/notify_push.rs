@@ -15,7 +15,6 @@ mod fakes;
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use fakes::{DAY, END, HttpFake, at, certificate, citizen, database, device};
-use qoltanba_testkit::http_fake::{Protocols, TestCa, service_account};
 use qoltanba_core::reminders::{
     DEFAULT_OFFSETS, Reminder, ReminderKind, TrackedCertificate, parse_push, schedule,
 };
@@ -23,6 +22,7 @@ use qoltanba_pki::cert::Purpose;
 use qoltanba_ra::config::{ApnsConfig, FcmConfig, Notices, Senders as SendersConfig};
 use qoltanba_ra::db::Db;
 use qoltanba_ra::notify::{self, NotifyError, Senders};
+use qoltanba_testkit::http_fake::{Protocols, TestCa, service_account};
 use ring::rand::SystemRandom;
 use ring::signature::{
     ECDSA_P256_SHA256_FIXED, ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair,
@@ -364,7 +364,10 @@ async fn push_counts_when_one_device_took_it_and_is_retried_when_none_did() {
     // FCM said UNREGISTERED: the Android device was removed, so the second
     // run asked FCM nothing; APNs (500) was asked again.
     assert_eq!((s.fcm.requests().len(), s.apns.requests().len()), (1, 2));
-    assert_eq!(devices(&s.db), vec![("ios".to_owned(), IOS_TOKEN.to_owned())]);
+    assert_eq!(
+        devices(&s.db),
+        vec![("ios".to_owned(), IOS_TOKEN.to_owned())]
+    );
 
     // An expired provider token (403) makes the sender sign a fresh one.
     s.apns.answer(403, r#"{"reason":"ExpiredProviderToken"}"#);
@@ -374,7 +377,10 @@ async fn push_counts_when_one_device_took_it_and_is_retried_when_none_did() {
     assert_eq!(s.apns.requests().len(), 3);
 
     // 410 Unregistered: the iPhone is removed too.
-    s.apns.answer(410, r#"{"reason":"Unregistered","timestamp":1700000000000}"#);
+    s.apns.answer(
+        410,
+        r#"{"reason":"Unregistered","timestamp":1700000000000}"#,
+    );
     let report = notify::run_once(&s.db, &notices, &senders, at(END - 10 * DAY))
         .await
         .unwrap();
@@ -435,7 +441,8 @@ async fn the_access_token_is_minted_once_then_again_after_expiry_or_a_401() {
     assert_eq!(bearers(&s.fcm)[3..], vec!["Bearer ya29.next"; 3]);
 
     // FCM refuses the token (401): one fresh token, the message resent.
-    s.fcm.answer_next(401, r#"{"error":{"code":401,"status":"UNAUTHENTICATED"}}"#);
+    s.fcm
+        .answer_next(401, r#"{"error":{"code":401,"status":"UNAUTHENTICATED"}}"#);
     s.oauth.answer(200, &granted("ya29.third", 3599));
     let report = notify::run_once(&s.db, &push_only(), &senders, at(END - 10 * DAY))
         .await
@@ -448,13 +455,20 @@ async fn the_access_token_is_minted_once_then_again_after_expiry_or_a_401() {
 
     // The token endpoint refuses the key: a one-line reason, no assertion.
     let senders = Senders::from_config(&config, s.db.clone()).unwrap();
-    s.oauth.answer(400, r#"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#);
+    s.oauth.answer(
+        400,
+        r#"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#,
+    );
     let before = s.fcm.requests().len();
     let report = notify::run_once(&s.db, &push_only(), &senders, at(END - 7 * DAY))
         .await
         .unwrap();
     assert_eq!((report.sent, report.failed), (0, 3), "{report:?}");
-    assert_eq!(s.fcm.requests().len(), before, "nothing sent without a token");
+    assert_eq!(
+        s.fcm.requests().len(),
+        before,
+        "nothing sent without a token"
+    );
 }
 
 #[tokio::test]
@@ -561,9 +575,8 @@ async fn bad_push_configuration_is_refused_at_start_in_one_line() {
     let account: Value =
         serde_json::from_str(&std::fs::read_to_string(&s.account_file).unwrap()).unwrap();
     let mut bad = account.clone();
-    bad["private_key"] = json!(
-        "-----BEGIN PRIVATE KEY-----\nc2VjcmV0c2VjcmV0\n-----END PRIVATE KEY-----\n"
-    );
+    bad["private_key"] =
+        json!("-----BEGIN PRIVATE KEY-----\nc2VjcmV0c2VjcmV0\n-----END PRIVATE KEY-----\n");
     let bad_file = dir.path().join("bad-account.json");
     std::fs::write(&bad_file, bad.to_string()).unwrap();
     config.fcm.as_mut().unwrap().service_account_file = bad_file.display().to_string();
@@ -571,7 +584,9 @@ async fn bad_push_configuration_is_refused_at_start_in_one_line() {
         .unwrap_err()
         .to_string();
     assert!(
-        err.contains("fcm.service_account_file") && !err.contains("c2VjcmV0") && !err.contains('\n'),
+        err.contains("fcm.service_account_file")
+            && !err.contains("c2VjcmV0")
+            && !err.contains('\n'),
         "{err}"
     );
     std::fs::write(&bad_file, "{\"client_email\": ").unwrap();
@@ -585,7 +600,13 @@ async fn bad_push_configuration_is_refused_at_start_in_one_line() {
     config.apns.as_mut().unwrap().base_url = "http://127.0.0.1:1".into();
     let err = Senders::from_config(&config, s.db.clone()).unwrap_err();
     assert!(
-        matches!(err, NotifyError::Config { what: "apns.base_url", .. }),
+        matches!(
+            err,
+            NotifyError::Config {
+                what: "apns.base_url",
+                ..
+            }
+        ),
         "{err}"
     );
     let mut config = s.config.clone();
@@ -605,7 +626,16 @@ async fn bad_push_configuration_is_refused_at_start_in_one_line() {
     let mut config = s.config.clone();
     config.ca_file = Some(not_a_key.display().to_string());
     let err = Senders::from_config(&config, s.db.clone()).unwrap_err();
-    assert!(matches!(err, NotifyError::Config { what: "ca_file", .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            NotifyError::Config {
+                what: "ca_file",
+                ..
+            }
+        ),
+        "{err}"
+    );
 
     let mut config = s.config.clone();
     config.apns.as_mut().unwrap().team_id = "TEAM 1".into();

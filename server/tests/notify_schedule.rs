@@ -274,10 +274,7 @@ async fn a_failed_send_is_not_recorded_and_is_retried_next_run() {
             (request.method.as_str(), request.path.as_str()),
             ("POST", "/send")
         );
-        assert_eq!(
-            request.header("content-type"),
-            Some("application/json")
-        );
+        assert_eq!(request.header("content-type"), Some("application/json"));
         let body = request.json();
         assert_eq!(body["to"], "+77011234567");
         assert!(body["text"].as_str().unwrap().contains("5E0001"), "{body}");

@@ -14,9 +14,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use fakes::{DAY, END, HttpFake, at, certificate, citizen, database, device};
-use qoltanba_testkit::http_fake::{Protocols, TestCa, service_account};
 use qoltanba_ra::config::{FcmConfig, Notices, Senders as SendersConfig, SmsGatewayConfig};
 use qoltanba_ra::notify::{self, NotifyError, Senders};
+use qoltanba_testkit::http_fake::{Protocols, TestCa, service_account};
 
 #[derive(Clone, Default)]
 struct Capture(Arc<Mutex<Vec<u8>>>);

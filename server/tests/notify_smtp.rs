@@ -14,18 +14,31 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 use fakes::{DAY, END, at, certificate, citizen, database};
-use qoltanba_ra::config::{Notices, Senders as SendersConfig, SmtpConfig};
+use qoltanba_ra::config::{Notices, Senders as SendersConfig, SmtpConfig, SmtpSecurity};
+use qoltanba_ra::notify::NotifyError;
 use qoltanba_ra::notify::{self, Senders};
+use qoltanba_testkit::http_fake::TestCa;
 
 const PYTHON: &str = "/usr/bin/python3";
 
 /// Accepts mail for anyone except local parts starting with "reject",
 /// which get 550 at RCPT; writes each message as NNNN.json into argv[1].
+/// argv[3] is the mode: `plain`, `starttls` (STARTTLS and AUTH required)
+/// or `tls` (implicit TLS, AUTH required), with the certificate and key
+/// in argv[4], argv[5]; the only login is qoltanba-ra / argv[6].
 const SERVER: &str = r#"
-import email, email.policy, json, os, sys
+import email, email.policy, json, os, ssl, sys
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
-out, port = sys.argv[1], int(sys.argv[2])
+out, port, mode = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+
+def authenticator(server, session, envelope, mechanism, auth_data):
+    ok = (isinstance(auth_data, LoginPassword) and auth_data.login == b"qoltanba-ra"
+          and auth_data.password == sys.argv[6].encode())
+    if not ok:
+        return AuthResult(success=False, handled=False)
+    return AuthResult(success=True, auth_data=auth_data.login.decode())
 
 class Handler:
     async def handle_RCPT(self, server, session, envelope, address, options):
@@ -44,6 +57,11 @@ class Handler:
             "subject": str(msg["subject"]),
             "content_type": msg.get_content_type(),
             "body": msg.get_content(),
+            # STARTTLS sets session.ssl; implicit TLS shows on the transport.
+            "tls": session.ssl is not None
+                   or server.transport.get_extra_info("ssl_object") is not None,
+            "authenticated": bool(session.authenticated),
+            "login": session.auth_data,
         }
         n = len([f for f in os.listdir(out) if f.endswith(".json")])
         tmp = os.path.join(out, "%04d.tmp" % n)
@@ -52,7 +70,19 @@ class Handler:
         os.rename(tmp, os.path.join(out, "%04d.json" % n))
         return "250 OK saved"
 
-controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+if mode == "plain":
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+else:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(sys.argv[4], sys.argv[5])
+    if mode == "starttls":
+        controller = Controller(Handler(), hostname="127.0.0.1", port=port,
+                                tls_context=context, require_starttls=True,
+                                authenticator=authenticator, auth_required=True)
+    else:
+        controller = Controller(Handler(), hostname="127.0.0.1", port=port,
+                                ssl_context=context, auth_require_tls=False,
+                                authenticator=authenticator, auth_required=True)
 controller.start()
 print("READY", flush=True)
 sys.stdin.read()
@@ -91,6 +121,30 @@ impl SmtpPeer {
 
 /// Start aiosmtpd, or explain how to get it (None = skip this test).
 fn smtp_peer(dir: &Path) -> Option<SmtpPeer> {
+    smtp_peer_with(dir, &["plain"])
+}
+
+/// The password of the TLS peers' only login.
+const PASSWORD: &str = "correct horse battery staple";
+
+/// aiosmtpd with TLS (`starttls` or `tls`) and AUTH required, presenting a
+/// certificate of `ca`.
+fn tls_peer(dir: &Path, mode: &str, ca: &TestCa) -> Option<SmtpPeer> {
+    let (cert, key) = (dir.join("smtp-cert.pem"), dir.join("smtp-key.pem"));
+    std::fs::write(&cert, &ca.server_cert_pem).unwrap();
+    std::fs::write(&key, &ca.server_key_pem).unwrap();
+    smtp_peer_with(
+        dir,
+        &[
+            mode,
+            cert.to_str().unwrap(),
+            key.to_str().unwrap(),
+            PASSWORD,
+        ],
+    )
+}
+
+fn smtp_peer_with(dir: &Path, args: &[&str]) -> Option<SmtpPeer> {
     let present = Command::new(PYTHON)
         .args(["-c", "import aiosmtpd"])
         .stderr(Stdio::null())
@@ -110,12 +164,13 @@ fn smtp_peer(dir: &Path) -> Option<SmtpPeer> {
         .local_addr()
         .unwrap()
         .port();
-    let mails = dir.join("mails");
+    let mails = dir.join(format!("mails-{}", args[0]));
     std::fs::create_dir(&mails).unwrap();
     let mut child = Command::new(PYTHON)
         .args(["-c", SERVER])
         .arg(&mails)
         .arg(port.to_string())
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()
@@ -147,6 +202,10 @@ async fn email_notices_reach_a_real_smtp_server_once() {
             host: "127.0.0.1".into(),
             port: peer.port,
             from: "qoltanba <noreply@qoltanba.kz>".into(),
+            security: SmtpSecurity::None,
+            username: None,
+            password_file: None,
+            ca_file: None,
         }),
         ..SendersConfig::default()
     };
@@ -202,4 +261,161 @@ async fn email_notices_reach_a_real_smtp_server_once() {
     assert!(mails[1]["body"].as_str().unwrap().contains("14 күн"));
     // Nothing went to the outbox.
     assert!(notify::outbox(&db, 10).unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn email_goes_over_starttls_or_tls_with_a_login() {
+    let (dir, db) = database();
+    let ca = TestCa::new().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    ca.write_ca(&ca_file).unwrap();
+    let password_file = dir.path().join("smtp-password");
+    std::fs::write(&password_file, format!("{PASSWORD}\n")).unwrap();
+    let wrong_file = dir.path().join("wrong-password");
+    std::fs::write(&wrong_file, "not-the-password-at-all\n").unwrap();
+    citizen(&db, "900101300001", Some("aigul@mail.kz"), None);
+    certificate(&db, 1, "900101300001", END, "valid");
+    let notices = Notices {
+        push_days: vec![],
+        ..Notices::default()
+    };
+    let mut offsets = [30, 14].into_iter();
+    for (mode, security) in [
+        ("starttls", SmtpSecurity::Starttls),
+        ("tls", SmtpSecurity::Tls),
+    ] {
+        let Some(peer) = tls_peer(dir.path(), mode, &ca) else {
+            return;
+        };
+        let smtp = SmtpConfig {
+            host: "127.0.0.1".into(),
+            port: peer.port,
+            from: "qoltanba <noreply@qoltanba.kz>".into(),
+            security,
+            username: Some("qoltanba-ra".into()),
+            password_file: Some(password_file.display().to_string()),
+            ca_file: Some(ca_file.display().to_string()),
+        };
+        let config = SendersConfig {
+            email: Some(smtp.clone()),
+            ..SendersConfig::default()
+        };
+        let senders = Senders::from_config(&config, db.clone()).unwrap();
+        assert!(senders.check_email().await.unwrap(), "{mode}");
+        let days = offsets.next().unwrap();
+        let report = notify::run_once(&db, &notices, &senders, at(END - days * DAY))
+            .await
+            .unwrap();
+        assert_eq!((report.sent, report.failed), (1, 0), "{mode}: {report:?}");
+        let mails = peer.messages();
+        assert_eq!(mails.len(), 1, "{mode}: {mails:?}");
+        assert_eq!(mails[0]["tls"], true, "{mode}");
+        assert_eq!(mails[0]["authenticated"], true, "{mode}");
+        assert_eq!(mails[0]["login"], "qoltanba-ra", "{mode}");
+        assert_eq!(mails[0]["rcpt_tos"], serde_json::json!(["aigul@mail.kz"]));
+        let body = mails[0]["body"].as_str().unwrap();
+        assert_eq!(body.matches("renew?serial=5E0001").count(), 2, "{body}");
+
+        // A wrong password: a typed, one-line error without the password.
+        let wrong = SendersConfig {
+            email: Some(SmtpConfig {
+                password_file: Some(wrong_file.display().to_string()),
+                ..smtp.clone()
+            }),
+            ..SendersConfig::default()
+        };
+        let err = Senders::from_config(&wrong, db.clone())
+            .unwrap()
+            .check_email()
+            .await
+            .unwrap_err();
+        assert!(matches!(err, NotifyError::Send { .. }), "{err}");
+        let text = err.to_string();
+        assert!(
+            text.contains("535") || text.contains("uthentication"),
+            "{text}"
+        );
+        assert!(
+            !text.contains('\n') && !text.contains("not-the-password"),
+            "{text}"
+        );
+
+        // The relay's certificate from a CA not trusted: refused.
+        let untrusted = SendersConfig {
+            email: Some(SmtpConfig {
+                ca_file: None,
+                ..smtp.clone()
+            }),
+            ..SendersConfig::default()
+        };
+        let err = Senders::from_config(&untrusted, db.clone())
+            .unwrap()
+            .check_email()
+            .await
+            .unwrap_err();
+        let text = err.to_string();
+        assert!(matches!(err, NotifyError::Send { .. }), "{text}");
+        assert!(text.to_lowercase().contains("certificate"), "{text}");
+        assert!(!text.contains('\n') && !text.contains(PASSWORD), "{text}");
+        assert_eq!(peer.messages().len(), 1, "nothing more was sent");
+    }
+
+    // A login over plain SMTP, or half a login, is refused at start.
+    let plain = SmtpConfig {
+        host: "127.0.0.1".into(),
+        port: 25,
+        from: "noreply@qoltanba.kz".into(),
+        security: SmtpSecurity::None,
+        username: Some("qoltanba-ra".into()),
+        password_file: Some(password_file.display().to_string()),
+        ca_file: None,
+    };
+    let refused = |smtp: SmtpConfig| {
+        let config = SendersConfig {
+            email: Some(smtp),
+            ..SendersConfig::default()
+        };
+        Senders::from_config(&config, db.clone()).unwrap_err()
+    };
+    let err = refused(plain.clone());
+    assert!(
+        matches!(
+            err,
+            NotifyError::Config {
+                what: "email.security",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = refused(SmtpConfig {
+        security: SmtpSecurity::Starttls,
+        password_file: None,
+        ..plain.clone()
+    });
+    assert!(
+        matches!(
+            err,
+            NotifyError::Config {
+                what: "email.username",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    let err = refused(SmtpConfig {
+        security: SmtpSecurity::Starttls,
+        password_file: Some(dir.path().join("missing").display().to_string()),
+        ..plain.clone()
+    });
+    assert!(
+        matches!(
+            err,
+            NotifyError::Config {
+                what: "email.password_file",
+                ..
+            }
+        ),
+        "{err}"
+    );
 }

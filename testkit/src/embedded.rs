@@ -271,7 +271,8 @@ impl EmbeddedRa {
         let ca = TestCa::new()?;
         let ca_file = self.home.dir.join("fcm-test-ca.pem");
         ca.write_ca(&ca_file).map_err(|e| e.to_string())?;
-        let oauth = HttpFake::start_tls(&ca, Protocols::Http2AndHttp1).map_err(|e| e.to_string())?;
+        let oauth =
+            HttpFake::start_tls(&ca, Protocols::Http2AndHttp1).map_err(|e| e.to_string())?;
         oauth.answer(
             200,
             r#"{"access_token":"embedded-ra-access-token","expires_in":3599,"token_type":"Bearer"}"#,

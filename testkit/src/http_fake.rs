@@ -161,9 +161,7 @@ impl HttpFake {
     /// Answer the next request with this status and JSON body, before the
     /// standing [`answer`](Self::answer) (one-off answers queue in order).
     pub fn answer_next(&self, status: u16, body: &str) {
-        lock(&self.answer)
-            .next
-            .push_back((status, body.to_owned()));
+        lock(&self.answer).next.push_back((status, body.to_owned()));
     }
 
     /// Answer every following request with this status and JSON body.
@@ -341,12 +339,15 @@ async fn tls_accept_loop(
             let io = hyper_util::rt::TokioIo::new(tls);
             let service = hyper::service::service_fn(move |request| {
                 let (requests, answer) = (requests.clone(), answer.clone());
-                async move { Ok::<_, std::convert::Infallible>(respond(request, &requests, &answer).await) }
+                async move {
+                    Ok::<_, std::convert::Infallible>(respond(request, &requests, &answer).await)
+                }
             });
             if h2 {
-                let _ = hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
-                    .serve_connection(io, service)
-                    .await;
+                let _ =
+                    hyper::server::conn::http2::Builder::new(hyper_util::rt::TokioExecutor::new())
+                        .serve_connection(io, service)
+                        .await;
             } else {
                 let _ = hyper::server::conn::http1::Builder::new()
                     .serve_connection(io, service)
@@ -413,7 +414,14 @@ pub fn service_account(
 ) -> Result<(std::path::PathBuf, Vec<u8>), String> {
     let key_path = dir.join("service-account-key.pem");
     let out = std::process::Command::new("openssl")
-        .args(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out"])
+        .args([
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            "rsa_keygen_bits:2048",
+            "-out",
+        ])
         .arg(&key_path)
         .output()
         .map_err(|e| format!("the openssl binary cannot be run: {e}"))?;
@@ -425,10 +433,7 @@ pub fn service_account(
     }
     let pem = std::fs::read_to_string(&key_path).map_err(|e| e.to_string())?;
     let _ = std::fs::remove_file(&key_path);
-    let body: String = pem
-        .lines()
-        .filter(|l| !l.starts_with("-----"))
-        .collect();
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     use base64::Engine;
     let der = base64::engine::general_purpose::STANDARD
         .decode(body)

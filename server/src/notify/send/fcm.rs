@@ -128,7 +128,12 @@ impl Fcm {
         );
         let mut signature = vec![0; self.key.public().modulus_len()];
         self.key
-            .sign(&RSA_PKCS1_SHA256, &self.rng, input.as_bytes(), &mut signature)
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &self.rng,
+                input.as_bytes(),
+                &mut signature,
+            )
             .map_err(|_| SendError::new(TOKEN_SENDER, "the assertion could not be signed"))?;
         Ok(Zeroizing::new(format!(
             "{input}.{}",
@@ -207,11 +212,7 @@ impl Fcm {
     }
 
     async fn post(&self, body: &Value, bearer: &str, push: &Push<'_>) -> Result<Answer, SendError> {
-        let request = self
-            .client
-            .post(&self.url)
-            .bearer_auth(bearer)
-            .json(body);
+        let request = self.client.post(&self.url).bearer_auth(bearer).json(body);
         send(SENDER, request, &[bearer, push.token]).await
     }
 }
@@ -293,7 +294,6 @@ fn read_rsa_key(pem: &str) -> Result<RsaKeyPair, String> {
             .decode(body.split_whitespace().collect::<String>())
             .map_err(|_| "its private_key has a damaged PEM body (not base64)".to_owned())?,
     );
-    RsaKeyPair::from_pkcs8(&der).map_err(|e| {
-        format!("its private_key is not an RSA key of 2048 bits or more ({e})")
-    })
+    RsaKeyPair::from_pkcs8(&der)
+        .map_err(|e| format!("its private_key is not an RSA key of 2048 bits or more ({e})"))
 }

@@ -32,11 +32,12 @@ pub(crate) fn client(ca_file: Option<&str>) -> Result<reqwest::Client, NotifyErr
         None => Vec::new(),
     };
     let verifier =
-        rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())
-            .map_err(|e| NotifyError::Config {
+        rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone()).map_err(
+            |e| NotifyError::Config {
                 what: "ca_file",
                 why: format!("the trust store cannot be built ({e})"),
-            })?;
+            },
+        )?;
     let mut tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| NotifyError::Config {
@@ -145,7 +146,10 @@ pub(crate) async fn send(
     secrets: &[&str],
 ) -> Result<Answer, SendError> {
     let scrub = |e: reqwest::Error| {
-        SendError::new(sender, redact::scrub(&error_chain(&e.without_url()), secrets))
+        SendError::new(
+            sender,
+            redact::scrub(&error_chain(&e.without_url()), secrets),
+        )
     };
     let mut response = request.send().await.map_err(scrub)?;
     let status = response.status().as_u16();

@@ -73,12 +73,10 @@ impl SmtpSender {
                         })?;
                     parameters = parameters.add_root_certificate(certificate);
                 }
-                let parameters = parameters
-                    .build_rustls()
-                    .map_err(|e| NotifyError::Config {
-                        what: "email.ca_file",
-                        why: format!("TLS cannot be set up ({})", error_chain(&e)),
-                    })?;
+                let parameters = parameters.build_rustls().map_err(|e| NotifyError::Config {
+                    what: "email.ca_file",
+                    why: format!("TLS cannot be set up ({})", error_chain(&e)),
+                })?;
                 Some(match config.security {
                     SmtpSecurity::Tls => Tls::Wrapper(parameters),
                     _ => Tls::Required(parameters),
@@ -150,12 +148,12 @@ impl SmtpSender {
 
 /// The password: the file's first line. The message never quotes it.
 fn read_password(path: &str) -> Result<Zeroizing<String>, NotifyError> {
-    let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| {
-        NotifyError::Config {
+    let text = Zeroizing::new(
+        std::fs::read_to_string(path).map_err(|e| NotifyError::Config {
             what: "email.password_file",
             why: format!("{path} cannot be read ({e})"),
-        }
-    })?);
+        })?,
+    );
     let line = text.lines().next().unwrap_or_default();
     if line.is_empty() {
         return Err(NotifyError::Config {
