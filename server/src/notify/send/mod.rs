@@ -75,7 +75,7 @@ pub(crate) struct Push<'a> {
 }
 
 enum EmailSender {
-    Smtp(smtp::SmtpSender),
+    Smtp(Box<smtp::SmtpSender>),
     Outbox,
 }
 
@@ -133,7 +133,7 @@ impl Senders {
             .map_err(NotifyError::db("checking the outbox table"))?;
         let client = http::client(config.ca_file.as_deref())?;
         let email = match &config.email {
-            Some(c) => EmailSender::Smtp(smtp::SmtpSender::new(c)?),
+            Some(c) => EmailSender::Smtp(Box::new(smtp::SmtpSender::new(c)?)),
             None => EmailSender::Outbox,
         };
         let sms = match &config.sms {
