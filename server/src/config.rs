@@ -346,22 +346,41 @@ pub struct Notices {
     pub push_days: Vec<u32>,
     /// How often the scheduler looks for due notices, in seconds.
     pub interval_seconds: u64,
-    /// The link every notice carries to open the renewal of its
-    /// certificate; `{serial}` becomes the serial (upper-case hex). The
-    /// default is the apps' deep link, which they parse
-    /// (`qoltanba_core::reminders::DeepLink`); an operator with a web
+    /// The link every e-mail and SMS notice carries to open the renewal of
+    /// its certificate; `{serial}` becomes the serial (upper-case hex) and
+    /// `{public_url}` the server's `public_url`. The default is the RA's
+    /// own page (`GET /renew/{serial}`): an https link the apps open as an
+    /// App Link / universal link, and which otherwise shows a page with a
+    /// button to the apps' scheme. The apps parse both forms
+    /// (`qoltanba_core::reminders::DeepLink`). An operator with a web
     /// cabinet may set its address instead, e.g.
     /// `https://cabinet.example.kz/renew?serial={serial}`.
     pub renew_link: String,
+    /// The server's `public_url`, for `{public_url}` (set when the
+    /// configuration is loaded, never written).
+    #[serde(skip)]
+    pub public_url: String,
 }
 
-/// The apps' deep link (docs/protocol.md, "Push payload").
-pub const DEFAULT_RENEW_LINK: &str = "qoltanba://renew?serial={serial}";
+/// The RA's renewal page (`GET /renew/{serial}`).
+pub const DEFAULT_RENEW_LINK: &str = "{public_url}/renew/{serial}";
+
+/// The apps' own scheme (docs/protocol.md, "Push payload"): the page's
+/// button, and the link when no public URL is known.
+pub const APP_RENEW_LINK: &str = "qoltanba://renew?serial={serial}";
 
 impl Notices {
     /// The renewal link for one certificate.
     pub fn renew_link_for(&self, serial: &str) -> String {
-        self.renew_link.replace("{serial}", serial)
+        let public_url = self.public_url.trim().trim_end_matches('/');
+        let template = if public_url.is_empty() && self.renew_link.contains("{public_url}") {
+            APP_RENEW_LINK
+        } else {
+            &self.renew_link
+        };
+        template
+            .replace("{public_url}", public_url)
+            .replace("{serial}", serial)
     }
 
     /// What `from_toml` refuses: a link that does not name the certificate.
@@ -387,6 +406,7 @@ impl Default for Notices {
             push_days: vec![30, 14, 10, 7, 3, 1],
             interval_seconds: 3600,
             renew_link: DEFAULT_RENEW_LINK.to_owned(),
+            public_url: String::new(),
         }
     }
 }
@@ -510,13 +530,17 @@ pub struct ApnsConfig {
 impl Config {
     pub fn new(listen: SocketAddr, tls: bool) -> Self {
         let scheme = if tls { "https" } else { "http" };
+        let public_url = format!("{scheme}://{listen}");
         Self {
             listen,
-            public_url: format!("{scheme}://{listen}"),
+            notices: Notices {
+                public_url: public_url.clone(),
+                ..Notices::default()
+            },
+            public_url,
             tls,
             policy: Policy::default(),
             limits: Limits::default(),
-            notices: Notices::default(),
             senders: Senders::default(),
             code_delivery: CodeDelivery::default(),
             attestation: Attestation::default(),
@@ -524,7 +548,8 @@ impl Config {
     }
 
     pub fn from_toml(text: &str) -> Result<Self, String> {
-        let config: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+        let mut config: Self = toml::from_str(text).map_err(|e| e.to_string())?;
+        config.notices.public_url = config.public_url.clone();
         config.notices.check()?;
         config.limits.check()?;
         Ok(config)
@@ -586,19 +611,33 @@ mod tests {
     }
 
     #[test]
-    fn the_renew_link_defaults_to_the_deep_link_and_must_name_the_serial() {
+    fn the_renew_link_defaults_to_the_renewal_page_and_must_name_the_serial() {
         let config = Config::new("127.0.0.1:8443".parse().unwrap(), true);
         let text = config.to_toml();
         assert!(
-            text.contains("renew_link = \"qoltanba://renew?serial={serial}\""),
+            text.contains("renew_link = \"{public_url}/renew/{serial}\""),
             "{text}"
         );
         assert_eq!(
             config.notices.renew_link_for("4A1B"),
+            "https://127.0.0.1:8443/renew/4A1B"
+        );
+        let moved = Config::from_toml(&text.replace(
+            "public_url = \"https://127.0.0.1:8443\"",
+            "public_url = \"https://ra.example.kz/\"",
+        ))
+        .unwrap();
+        assert_eq!(
+            moved.notices.renew_link_for("4A1B"),
+            "https://ra.example.kz/renew/4A1B"
+        );
+        // Without a known public URL (a bare Notices): the apps' scheme.
+        assert_eq!(
+            Notices::default().renew_link_for("4A1B"),
             "qoltanba://renew?serial=4A1B"
         );
         let cabinet = text.replace(
-            "qoltanba://renew?serial={serial}",
+            "{public_url}/renew/{serial}",
             "https://cabinet.example.kz/renew?serial={serial}",
         );
         let back = Config::from_toml(&cabinet).unwrap();
@@ -610,8 +649,8 @@ mod tests {
             "https://cabinet.example.kz/renew",
             "qoltanba://renew?serial={serial} x",
         ] {
-            let err = Config::from_toml(&text.replace("qoltanba://renew?serial={serial}", bad))
-                .unwrap_err();
+            let err =
+                Config::from_toml(&text.replace("{public_url}/renew/{serial}", bad)).unwrap_err();
             assert!(err.contains("notices.renew_link"), "{err}");
         }
     }

@@ -671,3 +671,49 @@ fn public_endpoints() {
     let (status, body) = s.json("GET", "/v1/nothing-here", None, None);
     assert_eq!((status, body["code"].as_str()), (404, Some("not-found")));
 }
+
+#[test]
+fn the_renewal_link_of_a_notice_opens_a_page_in_the_citizens_language() {
+    let s = server();
+    // The link as notices carry it (`{public_url}/renew/{serial}`).
+    let (status, headers, body) = s.request(
+        "GET",
+        "/renew/5e0001",
+        None,
+        &[("accept-language", "ru-RU,ru;q=0.9,en;q=0.8")],
+        None,
+    );
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "content-language"), Some("ru"));
+    assert!(
+        header(&headers, "content-type")
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        header(&headers, "content-security-policy")
+            .unwrap()
+            .contains("default-src 'none'")
+    );
+    let html = String::from_utf8(body).unwrap();
+    assert!(
+        html.contains("Продление") && html.contains("5E0001"),
+        "{html}"
+    );
+    assert!(
+        html.contains(r#"href="qoltanba://renew?serial=5E0001""#),
+        "{html}"
+    );
+    assert!(!html.contains("<script"), "{html}");
+    // No preference among kk, ru, en: Kazakh.
+    let (status, headers, body) = s.request("GET", "/renew/5E0001", None, &[], None);
+    assert_eq!(status, 200);
+    assert_eq!(header(&headers, "content-language"), Some("kk"));
+    assert!(String::from_utf8(body).unwrap().contains("жаңарту"));
+    // A serial that is not hex: a problem, nothing echoed.
+    let (status, _, body) = s.request("GET", "/renew/%3Cscript%3E", None, &[], None);
+    assert_eq!(status, 404);
+    let problem: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(problem["code"], "not-found");
+    assert!(!problem.to_string().contains("script"), "{problem}");
+}

@@ -236,8 +236,8 @@ async fn email_notices_reach_a_real_smtp_server_once() {
         body.contains("осталось 30 дней") && body.contains("qoltanba"),
         "{body}"
     );
-    // The link that opens the renewal of this certificate (the default
-    // `notices.renew_link`, the apps' deep link), in each language's part.
+    // The link that opens the renewal of this certificate (without a known
+    // public URL, the apps' own scheme), in each language's part.
     assert_eq!(
         body.matches("qoltanba://renew?serial=5E0001").count(),
         2,
@@ -277,6 +277,8 @@ async fn email_goes_over_starttls_or_tls_with_a_login() {
     certificate(&db, 1, "900101300001", END, "valid");
     let notices = Notices {
         push_days: vec![],
+        // As loaded with `public_url`: the link is the RA's renewal page.
+        public_url: "https://ra.example.kz".into(),
         ..Notices::default()
     };
     let mut offsets = [30, 14].into_iter();
@@ -314,7 +316,13 @@ async fn email_goes_over_starttls_or_tls_with_a_login() {
         assert_eq!(mails[0]["login"], "qoltanba-ra", "{mode}");
         assert_eq!(mails[0]["rcpt_tos"], serde_json::json!(["aigul@mail.kz"]));
         let body = mails[0]["body"].as_str().unwrap();
-        assert_eq!(body.matches("renew?serial=5E0001").count(), 2, "{body}");
+        // The link that opens the renewal of this certificate (GET on it
+        // answers the page: tests/api.rs), once per language.
+        assert_eq!(
+            body.matches("https://ra.example.kz/renew/5E0001").count(),
+            2,
+            "{body}"
+        );
 
         // A wrong password: a typed, one-line error without the password.
         let wrong = SendersConfig {

@@ -267,6 +267,9 @@ notice-email-body = { $days ->
    *[other] your { -eds } certificate ({ $purpose }, serial number { $serial }) expires on { $end } (Astana time); { $days } days are left. Renew it in a few steps in the qoltanba app: { $link }
 }
 notice-sms = { -eds } certificate { $serial } expires on { $end }; renew it
+notice-page-title = Renew your { -eds } certificate
+notice-page-body = This link opens the renewal of { -eds } certificate { $serial } in the qoltanba app on your phone. If the app did not open by itself, tap the button below; if it is not installed, install qoltanba from the App Store or Google Play first.
+notice-page-button = Open in qoltanba
 
 ## The review before signing, and its errors
 error-renewal-declined = the renewal was declined at the review; nothing was signed

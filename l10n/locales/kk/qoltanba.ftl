@@ -257,6 +257,9 @@ notice-email-greeting = Құрметті { $name }!
 notice-email-greeting-anonymous = Құрметті азамат!
 notice-email-body = Сіздің { -eds } тіркеу куәлігіңіздің ({ $purpose }, сериялық нөмірі { $serial }) қолданылу мерзімі { $end } (Астана уақыты) аяқталады, { $days } күн қалды. Оны qoltanba қосымшасында бірнеше қадаммен жаңартуға болады: { $link }
 notice-sms = { -eds } тіркеу куәлігі { $serial } { $end } аяқталады; жаңартыңыз
+notice-page-title = { -eds } тіркеу куәлігін жаңарту
+notice-page-body = Бұл сілтеме телефоныңыздағы qoltanba қосымшасында { -eds } тіркеу куәлігінің { $serial } жаңартуын ашады. Қосымша өзі ашылмаса, төмендегі түймені басыңыз; ол орнатылмаған болса, алдымен qoltanba қосымшасын App Store немесе Google Play дүкенінен орнатыңыз.
+notice-page-button = qoltanba қосымшасында ашу
 
 ## The review before signing, and its errors
 error-renewal-declined = жаңарту өтінішті тексеру кезінде бас тартылды; ештеңе қол қойылмады

@@ -13,6 +13,7 @@ mod policy;
 mod problem;
 mod profile;
 mod rate_limit;
+mod renew;
 mod status;
 
 use std::collections::HashMap;
@@ -140,6 +141,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/ocsp", post(status::ocsp))
         .route("/v1/devices", post(devices::register))
         .route("/v1/devices/{id}", delete(devices::remove))
+        .route("/renew/{serial}", get(renew::page))
         // After every route: it applies to the routes registered before it.
         .method_not_allowed_fallback(|| async {
             Problem::new(
