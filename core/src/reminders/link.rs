@@ -1,4 +1,8 @@
-//! The deep link a reminder opens: `qoltanba://renew?serial=HEX`.
+//! The deep link a reminder opens: `qoltanba://renew?serial=HEX`, or the
+//! https link an RA's e-mail or SMS notice carries,
+//! `https://RA-HOST/renew/HEX` (the RA's page, which the apps claim as an
+//! Android App Link / iOS universal link for their RA's host; the operating
+//! system checks the host before the link reaches the app).
 //!
 //! A link can come from anywhere (another app, a web page, a QR code), so it
 //! is parsed strictly: exactly this scheme, action and one query parameter,
@@ -28,7 +32,7 @@ pub enum DeepLink {
 pub enum DeepLinkError {
     #[error("the link is longer than {MAX_LINK} characters")]
     TooLong,
-    #[error("not a qoltanba link (expected qoltanba://…)")]
+    #[error("not a qoltanba link (expected qoltanba://… or https://…/renew/…)")]
     NotQoltanba,
     #[error("the link asks for {0}, which this app does not know (expected renew)")]
     UnknownAction(String),
@@ -39,12 +43,21 @@ pub enum DeepLinkError {
 }
 
 impl DeepLink {
-    /// Parse a link such as `qoltanba://renew?serial=4A1B`. The scheme is
-    /// compared without regard to case (RFC 3986 3.1); the rest is exact,
-    /// except that the serial may be lower-case hex.
+    /// Parse a link such as `qoltanba://renew?serial=4A1B` or
+    /// `https://ra.example.kz/renew/4A1B`. The scheme is compared without
+    /// regard to case (RFC 3986 3.1); the rest is exact, except that the
+    /// serial may be lower-case hex. The https form names any host without
+    /// user information: which hosts open the app is the operating
+    /// system's App Link check, and the link only opens a renewal, which
+    /// the app then runs against its own RA.
     pub fn parse(link: &str) -> Result<Self, DeepLinkError> {
         if link.len() > MAX_LINK {
             return Err(DeepLinkError::TooLong);
+        }
+        if let Some((scheme, rest)) = link.split_once("://")
+            && scheme.eq_ignore_ascii_case("https")
+        {
+            return Self::parse_https(rest);
         }
         let rest = link
             .split_once("://")
@@ -61,6 +74,26 @@ impl DeepLink {
             .strip_prefix("serial=")
             .filter(|s| !s.contains(['&', '#', '=', '%', ';']))
             .ok_or(DeepLinkError::BadQuery)?;
+        let serial = normalise_serial(serial).map_err(DeepLinkError::BadSerial)?;
+        Ok(DeepLink::Renew { serial })
+    }
+
+    /// `HOST[:PORT]/renew/HEX` after `https://`.
+    fn parse_https(rest: &str) -> Result<Self, DeepLinkError> {
+        let (authority, path) = rest.split_once('/').ok_or(DeepLinkError::NotQoltanba)?;
+        if authority.is_empty()
+            || authority.chars().any(|c| {
+                matches!(c, '@' | '?' | '#' | '%' | '\\') || c.is_whitespace() || c.is_control()
+            })
+        {
+            return Err(DeepLinkError::NotQoltanba);
+        }
+        let serial = path
+            .strip_prefix("renew/")
+            .ok_or(DeepLinkError::NotQoltanba)?;
+        if serial.contains(['/', '?', '#', '&', '=', '%', ';']) {
+            return Err(DeepLinkError::BadQuery);
+        }
         let serial = normalise_serial(serial).map_err(DeepLinkError::BadSerial)?;
         Ok(DeepLink::Renew { serial })
     }

@@ -246,6 +246,48 @@ fn deep_links_parse_strictly() {
     assert!(!err.to_string().contains('\n'), "{err}");
 }
 
+#[test]
+fn the_https_link_of_an_ra_notice_opens_the_same_renewal() {
+    // What the RA's notices carry by default: `{public_url}/renew/{serial}`.
+    for link in [
+        "https://ra.example.kz/renew/5e0001",
+        "HTTPS://ra.example.kz:8443/renew/5E0001",
+        "https://127.0.0.1:8443/renew/5E0001",
+    ] {
+        assert_eq!(
+            DeepLink::parse(link),
+            Ok(DeepLink::Renew {
+                serial: "5E0001".into()
+            }),
+            "{link}"
+        );
+    }
+    use DeepLinkError as E;
+    for (input, want) in [
+        ("https://ra.example.kz", E::NotQoltanba),
+        ("https://ra.example.kz/", E::NotQoltanba),
+        ("https://ra.example.kz/revoke/5E0001", E::NotQoltanba),
+        ("https://ra.example.kz/v1/renew/5E0001", E::NotQoltanba),
+        ("https:///renew/5E0001", E::NotQoltanba),
+        ("https://user@evil.example/renew/5E0001", E::NotQoltanba),
+        ("http://ra.example.kz/renew/5E0001", E::NotQoltanba),
+        ("https://ra.example.kz/renew/5E0001?x=1", E::BadQuery),
+        ("https://ra.example.kz/renew/5E0001/", E::BadQuery),
+        ("https://ra.example.kz/renew/5E0001#top", E::BadQuery),
+        ("https://ra.example.kz/renew/%35E", E::BadQuery),
+        (
+            "https://ra.example.kz/renew/",
+            E::BadSerial(SerialProblem::Empty),
+        ),
+        (
+            "https://ra.example.kz/renew/0G",
+            E::BadSerial(SerialProblem::NotHex),
+        ),
+    ] {
+        assert_eq!(DeepLink::parse(input), Err(want), "{input}");
+    }
+}
+
 fn notice() -> ExpiryPush {
     ExpiryPush::new("5e0001", Purpose::Sign, END, 7).unwrap()
 }

@@ -144,7 +144,7 @@ error-renewal-cancelled = the renewal was stopped after step { $step }; resume i
 ## Errors: links
 
 error-link-too-long = the link is longer than { $max } characters
-error-link-not-qoltanba = not a qoltanba link (expected qoltanba://…)
+error-link-not-qoltanba = not a qoltanba link (expected qoltanba://… or https://…/renew/…)
 error-link-unknown-action = the link asks for { $action }, which this app does not know (expected renew)
 error-link-bad-query = the link must carry exactly serial=HEX and nothing else
 error-link-bad-serial = the link's serial number is not usable: { $reason }

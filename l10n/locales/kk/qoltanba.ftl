@@ -141,7 +141,7 @@ error-renewal-cancelled = жаңарту «{ $step }» қадамынан кей
 ## Қателер: сілтемелер
 
 error-link-too-long = сілтеме { $max } таңбадан ұзын
-error-link-not-qoltanba = бұл qoltanba сілтемесі емес (qoltanba://… күтіледі)
+error-link-not-qoltanba = бұл qoltanba сілтемесі емес (qoltanba://… немесе https://…/renew/… күтіледі)
 error-link-unknown-action = сілтеме «{ $action }» сұрайды, бұл қосымша оны білмейді (renew күтіледі)
 error-link-bad-query = сілтемеде дәл serial=HEX болуы керек, басқа ештеңе болмауы керек
 error-link-bad-serial = сілтемедегі сериялық нөмір жарамсыз: { $reason }

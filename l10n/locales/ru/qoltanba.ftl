@@ -151,7 +151,7 @@ error-renewal-cancelled = продление остановлено после �
 ## Ошибки: ссылки
 
 error-link-too-long = ссылка длиннее { $max } символов
-error-link-not-qoltanba = это не ссылка qoltanba (ожидается qoltanba://…)
+error-link-not-qoltanba = это не ссылка qoltanba (ожидается qoltanba://… или https://…/renew/…)
 error-link-unknown-action = ссылка просит «{ $action }», а это приложение такого не знает (ожидается renew)
 error-link-bad-query = ссылка должна содержать ровно serial=HEX и ничего больше
 error-link-bad-serial = серийный номер в ссылке непригоден: { $reason }
