@@ -27,6 +27,10 @@ val raUrl: String = providers.gradleProperty("qoltanba.raUrl").getOrElse("").tri
 if (raUrl.isNotEmpty() && !raUrl.startsWith("https://")) {
     throw GradleException("qoltanba.raUrl must be an https:// URL, not '$raUrl'")
 }
+// The RA's host: the https renewal links of its notices (https://HOST/renew/HEX)
+// open the app as verified Android App Links (the RA's host serves
+// /.well-known/assetlinks.json, docs/operations.md section 4).
+val raHost: String = if (raUrl.isEmpty()) "ra.invalid" else java.net.URI(raUrl).host
 val raRootDerBase64: String = run {
     val path = providers.gradleProperty("qoltanba.raRootCertificate").getOrElse("").trim()
     if (path.isEmpty()) return@run ""
@@ -57,6 +61,7 @@ android {
         // libraries' resources are left out of the APK.
         resourceConfigurations += listOf("en", "kk", "ru")
         buildConfigField("String", "RA_URL", "\"$raUrl\"")
+        manifestPlaceholders["raHost"] = raHost
         buildConfigField("String", "RA_ROOT_DER_BASE64", "\"$raRootDerBase64\"")
         // Opens the app on the embedded RA for the instrumented tests
         // (src/androidTest: QoltanbaTestRunner).
