@@ -369,7 +369,8 @@ async fn push_counts_when_one_device_took_it_and_is_retried_when_none_did() {
         vec![("ios".to_owned(), IOS_TOKEN.to_owned())]
     );
 
-    // An expired provider token (403) makes the sender sign a fresh one.
+    // "Expired" for a provider token younger than 20 minutes: kept, since
+    // Apple refuses faster renewal (TooManyProviderTokenUpdates).
     s.apns.answer(403, r#"{"reason":"ExpiredProviderToken"}"#);
     notify::run_once(&s.db, &notices, &senders, at(END - 14 * DAY))
         .await
@@ -386,6 +387,12 @@ async fn push_counts_when_one_device_took_it_and_is_retried_when_none_did() {
         .unwrap();
     assert_eq!((report.sent, report.failed), (0, 1), "{report:?}");
     assert!(devices(&s.db).is_empty());
+    let apns = s.apns.requests();
+    assert_eq!(
+        apns[3].header("authorization"),
+        apns[2].header("authorization"),
+        "the young token was kept"
+    );
 }
 
 /// The devices left in the database: (platform, token).

@@ -1,10 +1,9 @@
 //! Secrets stay out of logs and errors: the one-time code given to
 //! `send_code` (through a gateway that works, fails, echoes the text or is
 //! unreachable, and through the outbox), the FCM bearer token and full
-//! device tokens. Every log line of the process is captured by a global
-//! subscriber at TRACE, the `log` records of the HTTP client included
-//! except ureq's own TRACE wire dump (ureq and ureq_proto at DEBUG), which
-//! hex-dumps whole requests and must stay off in production, too.
+//! device tokens, the APNs provider token. Every log line of the process is
+//! captured by a global subscriber at TRACE (reqwest, hyper, h2 and rustls
+//! included; the server itself keeps reqwest and h2 at WARN).
 #![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 #[path = "notify_fakes.rs"]
@@ -14,7 +13,9 @@ use std::io::Write;
 use std::sync::{Arc, Mutex, OnceLock};
 
 use fakes::{DAY, END, HttpFake, at, certificate, citizen, database, device};
-use qoltanba_ra::config::{FcmConfig, Notices, Senders as SendersConfig, SmsGatewayConfig};
+use qoltanba_ra::config::{
+    ApnsConfig, FcmConfig, Notices, Senders as SendersConfig, SmsGatewayConfig,
+};
 use qoltanba_ra::notify::{self, NotifyError, Senders};
 use qoltanba_testkit::http_fake::{Protocols, TestCa, service_account};
 
@@ -38,9 +39,7 @@ fn logs() -> String {
         let capture = Capture::default();
         let writer = capture.clone();
         tracing_subscriber::fmt()
-            .with_env_filter(tracing_subscriber::EnvFilter::new(
-                "trace,ureq=debug,ureq_proto=debug",
-            ))
+            .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
             .with_ansi(false)
             .with_writer(move || writer.clone())
             .try_init()
@@ -194,4 +193,67 @@ async fn push_logs_no_bearer_token_and_no_full_device_token() {
     assert!(!logs.contains(device_token), "{logs}");
     assert!(!logs.contains("PRIVATE KEY"), "{logs}");
     assert_eq!(oauth.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn refused_apns_connections_are_logged_with_their_cause_and_no_token() {
+    logs();
+    let (dir, db) = database();
+    citizen(&db, "900101300001", None, None);
+    certificate(&db, 1, "900101300001", END, "valid");
+    let device_token = "0123456789abcdef0123456789abcdef0123456789abcdef";
+    device(&db, "900101300001", "ios", device_token, "en");
+    let key = ring::signature::EcdsaKeyPair::generate_pkcs8(
+        &ring::signature::ECDSA_P256_SHA256_FIXED_SIGNING,
+        &ring::rand::SystemRandom::new(),
+    )
+    .unwrap();
+    use base64::Engine;
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        base64::engine::general_purpose::STANDARD.encode(key.as_ref())
+    );
+    let key_file = dir.path().join("AuthKey.p8");
+    std::fs::write(&key_file, pem).unwrap();
+    let ca = TestCa::new().unwrap();
+    let ca_file = dir.path().join("ca.pem");
+    ca.write_ca(&ca_file).unwrap();
+    let http1 = HttpFake::start_tls(&ca, Protocols::Http1Only).unwrap();
+    let apns = |base_url: String, ca_file: Option<String>| SendersConfig {
+        apns: Some(ApnsConfig {
+            base_url,
+            team_id: "TEAM123456".into(),
+            key_id: "KEY1234567".into(),
+            topic: "kz.qoltanba.app".into(),
+            key_file: key_file.display().to_string(),
+        }),
+        ca_file,
+        ..SendersConfig::default()
+    };
+    let notices = Notices::default();
+    // A server that speaks only HTTP/1.1, then one whose CA is not trusted.
+    let h2 = HttpFake::start_tls(&ca, Protocols::Http2Only).unwrap();
+    for (config, cause) in [
+        (
+            apns(http1.url(), Some(ca_file.display().to_string())),
+            "HTTP/2",
+        ),
+        (apns(h2.url(), None), "certificate"),
+    ] {
+        let senders = Senders::from_config(&config, db.clone()).unwrap();
+        let before = logs().len();
+        let report = notify::run_once(&db, &notices, &senders, at(END - 30 * DAY))
+            .await
+            .unwrap();
+        assert_eq!((report.sent, report.failed), (0, 1), "{report:?}");
+        let logs = logs();
+        let line = logs[before..]
+            .lines()
+            .find(|l| l.contains("expiry notice not sent"))
+            .unwrap_or_else(|| panic!("no failure line in {}", &logs[before..]));
+        assert!(line.contains("APNs") && line.contains(cause), "{line}");
+        assert!(!logs.contains(device_token), "{logs}");
+        assert!(!logs.contains("bearer ey"), "{logs}");
+    }
+    assert!(http1.requests().is_empty() && h2.requests().is_empty());
 }

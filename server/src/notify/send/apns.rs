@@ -8,7 +8,8 @@
 //! Apple's gateways speak HTTP/2 only: every request asks for HTTP/2 and a
 //! server that negotiates HTTP/1.1 is refused, not spoken to. Answers:
 //! 200 delivered; 410 Unregistered (the app is gone from the device: the
-//! token is removed); 403 ExpiredProviderToken (signed afresh next time);
+//! token is removed); 403 ExpiredProviderToken (signed afresh next time,
+//! once the token is 20 minutes old);
 //! 429 and 5xx (the notice is due again on the scheduler's next run).
 
 use std::sync::Mutex;
@@ -30,6 +31,9 @@ const SENDER: &str = "APNs";
 
 /// Renew the provider token after this many seconds (Apple: 20 to 60 min).
 const TOKEN_LIFETIME: u64 = 40 * 60;
+
+/// Apple answers TooManyProviderTokenUpdates to tokens renewed more often.
+const MIN_TOKEN_AGE: u64 = 20 * 60;
 
 /// `apns-expiration`: how long Apple stores a notice for a phone that is off.
 const EXPIRATION: u64 = 24 * 60 * 60;
@@ -111,8 +115,21 @@ impl Apns {
         Ok(token)
     }
 
-    fn forget_token(&self) {
-        *self.jwt.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    /// Drop the cached token so the next send signs a new one, unless it
+    /// is younger than Apple allows renewing (a token refused that young
+    /// means the clocks disagree; a new one would be refused as well).
+    fn forget_token(&self, now: u64) {
+        let mut cached = self.jwt.lock().unwrap_or_else(|e| e.into_inner());
+        if cached
+            .as_ref()
+            .is_some_and(|(iat, _)| now.saturating_sub(*iat) >= MIN_TOKEN_AGE)
+        {
+            *cached = None;
+        } else {
+            tracing::warn!(
+                "APNs refused a provider token younger than 20 minutes as expired; check the server's clock"
+            );
+        }
     }
 
     pub async fn send(&self, push: &Push<'_>) -> Result<(), SendError> {
@@ -159,7 +176,19 @@ impl Apns {
             // one on the lock screen (at most 64 bytes; serials are short hex).
             request = request.header("apns-collapse-id", format!("expiry-{}", data.serial()));
         }
-        let answer = send(SENDER, request, &[&jwt, push.token]).await?;
+        let answer = send(SENDER, request, &[&jwt, push.token])
+            .await
+            .map_err(|e| {
+                if e.why.contains("UserUnsupportedVersion") {
+                    // hyper's name for "the connection is HTTP/1.1".
+                    SendError::new(
+                        SENDER,
+                        "the server does not speak HTTP/2 (it chose HTTP/1.1 in the TLS handshake), which APNs requires; check apns.base_url",
+                    )
+                } else {
+                    e
+                }
+            })?;
         if answer.status == 200 {
             return Ok(());
         }
@@ -167,7 +196,7 @@ impl Apns {
         let reason = answer.reason(|v| v.get("reason")?.as_str());
         if answer.status == 403 && reason == "ExpiredProviderToken" {
             // Sign afresh next time (the clocks disagree).
-            self.forget_token();
+            self.forget_token(now);
         }
         let why = format!(
             "it answered HTTP {} {reason} for device {}",
