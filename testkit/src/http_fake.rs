@@ -5,7 +5,7 @@
 //! [`TestCa`]'s certificate, HTTP/2 only (APNs) or HTTP/2 and HTTP/1.1 by
 //! ALPN (FCM, Google's OAuth token endpoint), and records the protocol
 //! version of each request. [`service_account`] writes a Google
-//! service-account key file (RSA, made by the openssl binary). The notify
+//! service-account key file (a fresh RSA key). The notify
 //! tests of the RA and the embedded RA's push capture
 //! ([`crate::embedded::EmbeddedRa::run_notifier`]) use them.
 
@@ -405,41 +405,29 @@ async fn respond(
 }
 
 /// A Google service-account key file for `token_uri`, as the Firebase
-/// console hands out (an RSA 2048 key in PKCS#8 PEM, made by the openssl
-/// binary), written into `dir`. Returns its path and the key's public half
-/// (DER RSAPublicKey, for ring's `RSA_PKCS1_2048_8192_SHA256`).
+/// console hands out (a fresh RSA 2048 key in PKCS#8 PEM), written into
+/// `dir`. Returns its path and the key's public half (DER RSAPublicKey, for
+/// ring's `RSA_PKCS1_2048_8192_SHA256`).
 pub fn service_account(
     dir: &std::path::Path,
     token_uri: &str,
 ) -> Result<(std::path::PathBuf, Vec<u8>), String> {
-    let key_path = dir.join("service-account-key.pem");
-    let out = std::process::Command::new("openssl")
-        .args([
-            "genpkey",
-            "-algorithm",
-            "RSA",
-            "-pkeyopt",
-            "rsa_keygen_bits:2048",
-            "-out",
-        ])
-        .arg(&key_path)
-        .output()
-        .map_err(|e| format!("the openssl binary cannot be run: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "openssl genpkey failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    let pem = std::fs::read_to_string(&key_path).map_err(|e| e.to_string())?;
-    let _ = std::fs::remove_file(&key_path);
-    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     use base64::Engine;
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(body)
-        .map_err(|e| e.to_string())?;
-    let pair = ring::signature::RsaKeyPair::from_pkcs8(&der).map_err(|e| e.to_string())?;
     use ring::signature::KeyPair;
+    let key = qoltanba_pki::crypto::generate(qoltanba_pki::crypto::KeySpec::Rsa2048)
+        .map_err(|e| e.to_string())?;
+    let der = key.pkcs8_der();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .filter_map(|c| std::str::from_utf8(c).ok())
+        .collect();
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        lines.join("\n")
+    );
+    let pair = ring::signature::RsaKeyPair::from_pkcs8(der).map_err(|e| e.to_string())?;
     let public = pair.public_key().as_ref().to_vec();
     let file = serde_json::json!({
         "type": "service_account",
