@@ -44,7 +44,8 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 /usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
 # xmlsec1 and python3-lxml: independent XML-signature and C14N peers (pki's xmldsig tests);
 # libnss3-tools: certutil, the judge of `qoltanba layer trust`.
-for pkg in pcscd libpcsclite-dev vsmartcard-vpcd pkg-config softhsm2 xmlsec1 python3-lxml libnss3-tools; do
+# postgresql: the RA's production database, a throwaway cluster per test (testkit::postgres).
+for pkg in pcscd libpcsclite-dev vsmartcard-vpcd pkg-config softhsm2 xmlsec1 python3-lxml libnss3-tools postgresql; do
     installed "$pkg" || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
