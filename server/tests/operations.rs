@@ -1,6 +1,7 @@
 //! Operating the RA (issue 20, operations), against the real binary:
 //! SIGTERM and SIGINT stop it gracefully (an open request is answered, new
-//! connections are refused, exit 0; with a drain `/readyz` says 503 first);
+//! connections are refused, exit 0; with a drain `/readyz` says 503 first),
+//! telling systemd READY=1 and STOPPING=1 on `NOTIFY_SOCKET`;
 //! a renewal with the log at TRACE in JSON leaves none of its secrets in
 //! the log, and every line is JSON, one access line per request with the
 //! route template; the client address comes from X-Forwarded-For only
@@ -113,8 +114,22 @@ fn refused_within(to: SocketAddr, limit: Duration) -> Duration {
 
 fn stops_gracefully(which: rustix::process::Signal, name: &str, drain: u64) {
     let drain_line = format!("drain_seconds = {drain}");
-    let s = Server::start(|c| plain(c, &[("drain_seconds = 0", &drain_line)]));
+    // systemd's readiness socket (Type=notify in the unit).
+    let sockets = tempfile::tempdir().unwrap();
+    let notify_path = sockets.path().join("notify");
+    let systemd = std::os::unix::net::UnixDatagram::bind(&notify_path).unwrap();
+    systemd
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let s = Server::start_with(
+        |c| plain(c, &[("drain_seconds = 0", &drain_line)]),
+        "debug",
+        &[("NOTIFY_SOCKET", notify_path.as_os_str())],
+    );
     let to = addr(&s);
+    let mut datagram = [0u8; 64];
+    let n = systemd.recv(&mut datagram).unwrap();
+    assert_eq!(&datagram[..n], b"READY=1");
     let slow = start_slow_login(to);
     // The server has the request's headers and waits for its body.
     std::thread::sleep(Duration::from_millis(300));
@@ -127,6 +142,8 @@ fn stops_gracefully(which: rustix::process::Signal, name: &str, drain: u64) {
         assert!(ready.contains("\"code\":\"shutting-down\""), "{ready}");
         assert_eq!(status_of(&get(to, "/healthz")), 200);
     }
+    let n = systemd.recv(&mut datagram).unwrap();
+    assert_eq!(&datagram[..n], b"STOPPING=1");
     let took = refused_within(to, Duration::from_secs(drain + 5));
     if drain > 0 {
         assert!(

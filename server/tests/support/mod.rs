@@ -43,6 +43,15 @@ impl Server {
 
     /// [`Server::start`] with the log filter `level` (`QOLTANBA_RA_LOG`).
     pub fn start_logging(tune: impl FnOnce(&mut String), level: &str) -> Server {
+        Self::start_with(tune, level, &[])
+    }
+
+    /// [`Server::start_logging`] with more environment for the server.
+    pub fn start_with(
+        tune: impl FnOnce(&mut String),
+        level: &str,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let pass = dir.path().join("passphrase");
         std::fs::write(&pass, PASSPHRASE).unwrap();
@@ -59,6 +68,7 @@ impl Server {
                 // Everything the server logs, at its most talkative, goes to a
                 // file the tests scan for secrets.
                 serve.env("QOLTANBA_RA_LOG", level).stderr(log);
+                serve.envs(env.iter().copied());
             });
         let stdin = child.stdin.take().unwrap();
         let root = std::fs::read(home.join("tls/ca.pem")).unwrap();
