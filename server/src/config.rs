@@ -579,6 +579,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn operations_sections_load_and_a_bad_cidr_is_named() {
+        let base = "listen = \"127.0.0.1:8443\"\npublic_url = \"https://x\"\n";
+        let config = Config::from_toml(base).unwrap();
+        assert_eq!(config.log.format, LogFormat::Text);
+        assert!(config.metrics.listen.is_none());
+        assert!(config.proxy.trusted.is_empty());
+        assert_eq!(config.shutdown.drain_seconds, 0);
+        let config = Config::from_toml(&format!(
+            "{base}[log]\nformat = \"json\"\n[metrics]\nlisten = \"127.0.0.1:9464\"\n[proxy]\ntrusted = [\"10.0.0.0/8\", \"::1\"]\n[shutdown]\ndrain_seconds = 5\n"
+        ))
+        .unwrap();
+        assert_eq!(config.log.format, LogFormat::Json);
+        assert_eq!(
+            config.metrics.listen,
+            Some("127.0.0.1:9464".parse().unwrap())
+        );
+        assert_eq!(config.proxy.trusted.len(), 2);
+        assert_eq!(config.shutdown.drain_seconds, 5);
+        let back = Config::from_toml(&config.to_toml()).unwrap();
+        assert_eq!(back.proxy.trusted, config.proxy.trusted);
+        let err = Config::from_toml(&format!("{base}[proxy]\ntrusted = [\"10.0.0.0/33\"]\n"))
+            .unwrap_err();
+        assert!(err.contains("\"10.0.0.0/33\" is not a CIDR block"), "{err}");
+    }
+
+    #[test]
     fn round_trips_and_rejects_unknown_keys() {
         let config = Config::new("127.0.0.1:8443".parse().unwrap(), true);
         let text = config.to_toml();

@@ -15,12 +15,17 @@ use crate::config::{Log, LogFormat};
 /// The filter: the environment's, else `configured`; the HTTP client's
 /// dumps never below WARN.
 fn filter(configured: &str) -> Result<EnvFilter, String> {
-    let text = ["QOLTANBA_RA_LOG", "RUST_LOG"]
+    let (source, text) = ["QOLTANBA_RA_LOG", "RUST_LOG"]
         .iter()
-        .find_map(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
-        .unwrap_or_else(|| configured.to_owned());
+        .find_map(|name| {
+            std::env::var(name)
+                .ok()
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| (format!("the environment's {name}"), v))
+        })
+        .unwrap_or_else(|| ("[log] level".to_owned(), configured.to_owned()));
     let mut filter = EnvFilter::try_new(&text).map_err(|e| {
-        format!("the log level {text:?} is not a tracing filter ({e}); write e.g. \"info\" or \"info,qoltanba_ra=debug\"")
+        format!("{source} {text:?} is not a log filter ({e}); write e.g. \"info\" or \"info,qoltanba_ra=debug\"")
     })?;
     for quiet in ["ureq=warn", "ureq_proto=warn"] {
         filter = filter.add_directive(quiet.parse().map_err(|e| format!("{quiet}: {e}"))?);

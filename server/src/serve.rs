@@ -211,8 +211,10 @@ pub async fn serve(
         limits.per_address
     );
     let admission = Admission::new(limits);
-    let trusted: Arc<[Cidr]> = state.config.proxy.trusted.clone().into();
-    let router = api::router(state.clone());
+    let api = Api {
+        router: api::router(state.clone()),
+        trusted: state.config.proxy.trusted.clone().into(),
+    };
     let tls = tls.map(TlsAcceptor::from);
     // Connections watch `stop` to shut down gracefully; the loop waits on
     // `open` until every connection has dropped its receiver.
@@ -255,9 +257,8 @@ pub async fn serve(
             stream,
             peer,
             tls.clone(),
-            router.clone(),
+            api.clone(),
             limits,
-            trusted.clone(),
             stopping.clone(),
             (connection_open.clone(), admitted),
         ));
@@ -285,23 +286,30 @@ pub async fn serve(
     Ok(())
 }
 
+/// What answers a connection's requests: the API's routes, and the
+/// proxies whose X-Forwarded-For names the client.
+#[derive(Clone)]
+struct Api {
+    router: Router,
+    trusted: Arc<[Cidr]>,
+}
+
 /// One connection: the TLS handshake, then HTTP/1.1 until the client or a
 /// timeout ends it. `_held` keeps its place in the server until it ends.
 async fn connection(
     stream: TcpStream,
     peer: SocketAddr,
     tls: Option<TlsAcceptor>,
-    router: Router,
+    api: Api,
     limits: ConnectionLimits,
-    trusted: Arc<[Cidr]>,
     stopping: watch::Receiver<()>,
     _held: (watch::Receiver<()>, Admitted),
 ) {
     match tls {
-        None => http(stream, peer, router, limits, trusted, stopping).await,
+        None => http(stream, peer, api, limits, stopping).await,
         Some(acceptor) => {
             match tokio::time::timeout(limits.tls_handshake, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => http(tls, peer, router, limits, trusted, stopping).await,
+                Ok(Ok(tls)) => http(tls, peer, api, limits, stopping).await,
                 Ok(Err(e)) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
                 Err(_) => tracing::debug!("TLS handshake with {peer} timed out"),
             }
@@ -312,9 +320,8 @@ async fn connection(
 async fn http<I>(
     io: I,
     peer: SocketAddr,
-    router: Router,
+    api: Api,
     limits: ConnectionLimits,
-    trusted: Arc<[Cidr]>,
     mut stopping: watch::Receiver<()>,
 ) where
     I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -322,9 +329,9 @@ async fn http<I>(
     let body_read = limits.body_read;
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         let mut request = request.map(|body| Body::new(DeadlineBody::new(body, body_read)));
-        let client = ClientAddr::resolve(peer, request.headers(), &trusted);
+        let client = ClientAddr::resolve(peer, request.headers(), &api.trusted);
         request.extensions_mut().insert(client);
-        router.clone().oneshot(request)
+        api.router.clone().oneshot(request)
     });
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
