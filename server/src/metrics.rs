@@ -76,6 +76,12 @@ fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
 /// `/v1/applications/{number}`, `unmatched` for no route), status and
 /// time taken.
 pub fn request(method: &str, route: &str, status: u16, took: Duration) {
+    // A client may send any method name: the label takes the standard ones
+    // only, so no client can grow the registry without bound.
+    let method = match method {
+        "GET" | "HEAD" | "POST" | "PUT" | "DELETE" | "PATCH" | "OPTIONS" => method,
+        _ => "other",
+    };
     with(|c| {
         *c.requests
             .entry((method.to_owned(), route.to_owned(), status))
@@ -331,6 +337,8 @@ mod tests {
         request("GET", "/v1/test-route", 200, Duration::from_millis(30));
         request("GET", "/v1/test-route", 200, Duration::from_secs(40));
         rate_limited("test\"bucket");
+        request("BREW", "unmatched", 405, Duration::from_millis(1));
+        request("X-RANDOM-1", "unmatched", 405, Duration::from_millis(1));
         let text = render(Some(&[("confirmed".into(), 3)]));
         assert!(text.contains(
             "qoltanba_ra_http_requests_total{method=\"GET\",route=\"/v1/test-route\",status=\"200\"} 2"
@@ -343,6 +351,10 @@ mod tests {
         ));
         assert!(text.contains("qoltanba_ra_rate_limited_total{bucket=\"test\\\"bucket\"} 1"));
         assert!(text.contains("qoltanba_ra_applications{state=\"confirmed\"} 3"));
+        assert!(text.contains(
+            "qoltanba_ra_http_requests_total{method=\"other\",route=\"unmatched\",status=\"405\"} 2"
+        ));
+        assert!(!text.contains("BREW"));
         assert!(text.contains("qoltanba_ra_database_up 1"));
         assert!(render(None).contains("qoltanba_ra_database_up 0"));
     }
