@@ -451,5 +451,18 @@ mod tests {
         drop(first);
         let _again = admission.admit(a).unwrap();
         assert_eq!(admission.counts(), (3, 2));
+        // The refusals reach the metrics by cap (other tests of this
+        // process count too: at least ours).
+        let metrics = crate::metrics::render(None);
+        for cap in ["per_address", "total"] {
+            let line = format!("qoltanba_ra_connections_refused_total{{cap=\"{cap}\"}} ");
+            let n: u64 = metrics
+                .lines()
+                .find_map(|l| l.strip_prefix(&line))
+                .unwrap_or_else(|| panic!("no {line}in {metrics}"))
+                .parse()
+                .unwrap();
+            assert!(n >= 1, "{metrics}");
+        }
     }
 }
