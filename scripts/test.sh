@@ -3,7 +3,8 @@
 # exactly this (.ci/run). Needs only Rust, gcc, Python, Node and Java 17:
 # it installs the rest.
 #
-# Installs what the tests need as real interop peers: the openssl binary,
+# Installs what the tests need as real interop peers (and systemd-analyze
+# for the RA's unit, scripts/deploy-check.sh): the openssl binary,
 # gostcrypto (PyPI) as an independent GOST R 34.10-2012 implementation,
 # Debian's python3-aiosmtpd as a real SMTP server for the RA's e-mail notices,
 # and a real PC/SC stack for the card: pcscd with vsmartcard's vpcd driver
@@ -42,9 +43,12 @@ stage() {
 missing=()
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 /usr/bin/python3 -c "import aiosmtpd" >/dev/null 2>&1 || missing+=(python3-aiosmtpd)
+# systemd-analyze (Debian's systemd) checks the RA's unit (scripts/deploy-check.sh).
+command -v systemd-analyze >/dev/null 2>&1 || missing+=(systemd)
 # xmlsec1 and python3-lxml: independent XML-signature and C14N peers (pki's xmldsig tests);
 # libnss3-tools: certutil, the judge of `qoltanba layer trust`.
-for pkg in pcscd libpcsclite-dev vsmartcard-vpcd pkg-config softhsm2 xmlsec1 python3-lxml libnss3-tools; do
+# postgresql: the RA's production database, a throwaway cluster per test (testkit::postgres).
+for pkg in pcscd libpcsclite-dev vsmartcard-vpcd pkg-config softhsm2 xmlsec1 python3-lxml libnss3-tools postgresql; do
     installed "$pkg" || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] || apt_install "${missing[@]}"
@@ -122,6 +126,12 @@ stage "contract"
 # built: every check, the stateful phase over the document's links; any
 # undocumented status, content type or body fails (about 25 s).
 scripts/schemathesis.sh
+
+stage "deployment files"
+# The RA's systemd unit (systemd-analyze verify and security, with the
+# binary the tests just built) and its Containerfile (hadolint, PyPI); the
+# image is not built here (about 2 s).
+scripts/deploy-check.sh
 
 stage "fuzz smoke"
 # Every cargo-fuzz target of fuzz/ (a crate outside the workspace) for 20 s,

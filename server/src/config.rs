@@ -30,6 +30,14 @@ pub struct Config {
     pub code_delivery: CodeDelivery,
     #[serde(default)]
     pub attestation: Attestation,
+    #[serde(default)]
+    pub log: Log,
+    #[serde(default)]
+    pub metrics: Metrics,
+    #[serde(default)]
+    pub proxy: Proxy,
+    #[serde(default)]
+    pub shutdown: Shutdown,
 }
 
 fn yes() -> bool {
@@ -527,6 +535,67 @@ pub struct ApnsConfig {
     pub key_file: String,
 }
 
+/// How the server logs (`[log]`; docs/operations.md, "Logs").
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Log {
+    /// `text` (one human line per event) or `json` (one JSON object per
+    /// line, for a log collector).
+    pub format: LogFormat,
+    /// The tracing filter, e.g. `info` or `info,qoltanba_ra=debug`; the
+    /// environment's `QOLTANBA_RA_LOG`, else `RUST_LOG`, overrides it.
+    pub level: String,
+}
+
+impl Default for Log {
+    fn default() -> Self {
+        Self {
+            format: LogFormat::Text,
+            level: "info".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Prometheus metrics (`[metrics]`): off unless `listen` is set; served as
+/// plain HTTP at `/metrics` on that address, which should be an internal
+/// one (docs/operations.md, "Metrics").
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Metrics {
+    /// e.g. `127.0.0.1:9464`.
+    pub listen: Option<SocketAddr>,
+}
+
+/// The reverse proxies in front of the RA (`[proxy]`): only a connection
+/// from one of these may name the client in `X-Forwarded-For`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Proxy {
+    /// CIDR blocks, e.g. `["10.0.0.0/8", "::1/128"]`; empty: the TCP peer
+    /// is always the client.
+    pub trusted: Vec<crate::client_addr::Cidr>,
+}
+
+/// How `serve` stops on SIGTERM or SIGINT (`[shutdown]`): it keeps
+/// accepting for `drain_seconds` while `/readyz` answers 503, so a load
+/// balancer that polls it stops sending new clients, then stops accepting
+/// and lets open requests finish (at most 30 s, `serve::SHUTDOWN_GRACE`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Shutdown {
+    /// 0 (the default) stops accepting at once, right for a single node
+    /// or a balancer that notices a closed port; behind one that polls
+    /// `/readyz`, its polling interval times its failure threshold.
+    pub drain_seconds: u64,
+}
+
 impl Config {
     pub fn new(listen: SocketAddr, tls: bool) -> Self {
         let scheme = if tls { "https" } else { "http" };
@@ -544,6 +613,10 @@ impl Config {
             senders: Senders::default(),
             code_delivery: CodeDelivery::default(),
             attestation: Attestation::default(),
+            log: Log::default(),
+            metrics: Metrics::default(),
+            proxy: Proxy::default(),
+            shutdown: Shutdown::default(),
         }
     }
 
@@ -563,6 +636,32 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn operations_sections_load_and_a_bad_cidr_is_named() {
+        let base = "listen = \"127.0.0.1:8443\"\npublic_url = \"https://x\"\n";
+        let config = Config::from_toml(base).unwrap();
+        assert_eq!(config.log.format, LogFormat::Text);
+        assert!(config.metrics.listen.is_none());
+        assert!(config.proxy.trusted.is_empty());
+        assert_eq!(config.shutdown.drain_seconds, 0);
+        let config = Config::from_toml(&format!(
+            "{base}[log]\nformat = \"json\"\n[metrics]\nlisten = \"127.0.0.1:9464\"\n[proxy]\ntrusted = [\"10.0.0.0/8\", \"::1\"]\n[shutdown]\ndrain_seconds = 5\n"
+        ))
+        .unwrap();
+        assert_eq!(config.log.format, LogFormat::Json);
+        assert_eq!(
+            config.metrics.listen,
+            Some("127.0.0.1:9464".parse().unwrap())
+        );
+        assert_eq!(config.proxy.trusted.len(), 2);
+        assert_eq!(config.shutdown.drain_seconds, 5);
+        let back = Config::from_toml(&config.to_toml()).unwrap();
+        assert_eq!(back.proxy.trusted, config.proxy.trusted);
+        let err = Config::from_toml(&format!("{base}[proxy]\ntrusted = [\"10.0.0.0/33\"]\n"))
+            .unwrap_err();
+        assert!(err.contains("\"10.0.0.0/33\" is not a CIDR block"), "{err}");
+    }
 
     #[test]
     fn round_trips_and_rejects_unknown_keys() {

@@ -203,6 +203,22 @@ impl Db {
         // transaction rolls back on drop), so a poisoned lock is still usable.
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// Whether the database answers a trivial query (`/readyz`).
+    pub fn ping(&self) -> Result<(), DbError> {
+        self.lock()
+            .query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?;
+        Ok(())
+    }
+
+    /// How many applications are in each state (the metrics' gauge).
+    pub fn applications_by_state(&self) -> Result<Vec<(String, i64)>, DbError> {
+        let conn = self.lock();
+        let mut stmt =
+            conn.prepare_cached("SELECT state, COUNT(*) FROM applications GROUP BY state")?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
 }
 
 fn migrate(conn: &Connection) -> Result<(), DbError> {

@@ -17,7 +17,7 @@ use qoltanba_pki::protocol::ApplicationState;
 use qoltanba_ra::api::AppState;
 use qoltanba_ra::home::Home;
 use qoltanba_ra::registry::{self, Enrolment};
-use qoltanba_ra::{attestation, notify, serve, tls};
+use qoltanba_ra::{attestation, metrics, notify, sd_notify, serve, tls};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -174,17 +174,10 @@ fn passphrase(file: Option<&Path>) -> Result<Password, String> {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("QOLTANBA_RA_LOG")
-                .unwrap_or_else(|_| "info".into())
-                // At trace level the HTTP client dumps whole requests (bearer
-                // tokens, SMS bodies with codes): never below warn.
-                .add_directive("reqwest=warn".parse().expect("a valid directive"))
-                .add_directive("h2=warn".parse().expect("a valid directive")),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    // `serve` logs as its configuration says (`[log]`), once it has read it.
+    if !matches!(cli.command, Command::Serve { .. }) {
+        let _ = qoltanba_ra::logging::init(&qoltanba_ra::config::Log::default());
+    }
     match run(cli.command) {
         Ok(()) => ExitCode::SUCCESS,
         Err(Failure::Closed) => ExitCode::from(qoltanba_l10n::stdout::BROKEN_PIPE_EXIT),
@@ -387,9 +380,11 @@ fn run(command: Command) -> Result<(), Failure> {
             stop_on_stdin_eof,
         } => {
             let home = Home::open(&dir).map_err(fail)?;
+            qoltanba_ra::logging::init(&home.config.log)?;
             let pass = passphrase(passphrase_file.as_deref())?;
             let cas = home.unlock_cas(&pass).map_err(fail)?;
             let identity = home.unlock_tls(&pass).map_err(fail)?;
+            drop(pass);
             let listen = listen.unwrap_or(home.config.listen);
             let attestation_roots =
                 attestation::load_roots(&home.config.attestation.roots, &home.dir)?;
@@ -401,13 +396,18 @@ fn run(command: Command) -> Result<(), Failure> {
             let runtime = tokio::runtime::Runtime::new().map_err(fail)?;
             runtime
                 .block_on(async move {
+                    // Before anything can take a while: a signal from now on
+                    // stops the server gracefully instead of killing it.
+                    let shutdown = shutdown_signal(stop_on_stdin_eof)?;
                     let senders =
                         notify::Senders::from_config(&home.config.senders, home.db.clone())
                             .map_err(fail)?;
                     // Clones share connections and the run lock.
                     let notices_senders = senders.clone();
+                    let stop_senders = senders.clone();
                     let tls_enabled = home.config.tls;
                     let notices = home.config.notices.clone();
+                    let metrics_listen = home.config.metrics.listen;
                     // The retry task of one-time codes (notify::code_delivery).
                     let codes = notify::code_delivery::run_forever(
                         home.db.clone(),
@@ -422,31 +422,26 @@ fn run(command: Command) -> Result<(), Failure> {
                         senders,
                         attestation_roots,
                     );
-                    tokio::spawn(notify::run_forever(
-                        home.db.clone(),
-                        notices,
-                        notices_senders,
-                    ));
-                    tokio::spawn(codes);
                     let tcp = tokio::net::TcpListener::bind(listen)
                         .await
                         .map_err(|e| format!("cannot listen on {listen}: {e}"))?;
                     let local = tcp.local_addr().map_err(fail)?;
-                    let (stdin_closed, closed) = tokio::sync::oneshot::channel::<()>();
-                    if stop_on_stdin_eof {
-                        std::thread::spawn(move || {
-                            let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
-                            let _ = stdin_closed.send(());
-                        });
-                    } else {
-                        std::mem::forget(stdin_closed);
-                    }
-                    let shutdown = async move {
-                        tokio::select! {
-                            _ = tokio::signal::ctrl_c() => {}
-                            _ = closed => {}
+                    let metrics_task = match metrics_listen {
+                        Some(at) => {
+                            let tcp = tokio::net::TcpListener::bind(at).await.map_err(|e| {
+                                format!("cannot listen for metrics on {at} ([metrics] listen): {e}")
+                            })?;
+                            tracing::info!("metrics at http://{at}/metrics");
+                            Some(tokio::spawn(metrics::serve(tcp, state.clone())))
                         }
+                        None => None,
                     };
+                    let scheduler = tokio::spawn(notify::run_forever(
+                        home.db.clone(),
+                        notices,
+                        notices_senders,
+                    ));
+                    let retries = tokio::spawn(codes);
                     let tls = if tls_enabled {
                         Some(tls::server_config(&identity).map_err(fail)?)
                     } else {
@@ -455,7 +450,21 @@ fn run(command: Command) -> Result<(), Failure> {
                     let scheme = if tls_enabled { "https" } else { "http" };
                     qoltanba_l10n::stdout::print_line(&format!("listening on {scheme}://{local}"))
                         .map_err(|e| e.to_string())?;
-                    serve::serve(tcp, tls, state, shutdown).await.map_err(fail)
+                    sd_notify::notify("READY=1");
+                    let served = serve::serve(tcp, tls, state, shutdown).await;
+                    // The requests are answered; a notice run in progress
+                    // finishes, then the background tasks end (a code
+                    // delivery cut off here is sent again at the next start).
+                    if !notify::wait_for_run(&stop_senders, serve::SHUTDOWN_GRACE).await {
+                        tracing::warn!("stopped during an expiry-notice run; the next run sends what it did not");
+                    }
+                    scheduler.abort();
+                    retries.abort();
+                    if let Some(task) = metrics_task {
+                        task.abort();
+                    }
+                    tracing::info!("stopped");
+                    served.map_err(fail)
                 })
                 .map_err(Failure::from)
         }
@@ -546,6 +555,50 @@ fn run(command: Command) -> Result<(), Failure> {
             }
             Ok(())
         }
+    }
+}
+
+/// What stops `serve`: SIGTERM (systemd, a container runtime), SIGINT
+/// (Ctrl-C) or, with `--stop-on-stdin-eof`, standard input closing. The
+/// signal handlers are installed now, before the server listens.
+fn shutdown_signal(
+    stop_on_stdin_eof: bool,
+) -> Result<impl std::future::Future<Output = ()> + Send + 'static, String> {
+    let (stdin_closed, closed) = tokio::sync::oneshot::channel::<()>();
+    if stop_on_stdin_eof {
+        std::thread::spawn(move || {
+            let _ = std::io::copy(&mut std::io::stdin(), &mut std::io::sink());
+            let _ = stdin_closed.send(());
+        });
+    } else {
+        std::mem::forget(stdin_closed);
+    }
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term =
+            signal(SignalKind::terminate()).map_err(|e| format!("cannot handle SIGTERM: {e}"))?;
+        let mut int =
+            signal(SignalKind::interrupt()).map_err(|e| format!("cannot handle SIGINT: {e}"))?;
+        Ok(async move {
+            let why = tokio::select! {
+                _ = term.recv() => "SIGTERM",
+                _ = int.recv() => "SIGINT",
+                _ = closed => "standard input closed",
+            };
+            tracing::info!("{why}: stopping");
+            sd_notify::notify("STOPPING=1");
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async move {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = closed => {}
+            }
+            tracing::info!("stopping");
+        })
     }
 }
 

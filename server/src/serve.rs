@@ -24,7 +24,6 @@ use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::ConnectInfo;
 use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -35,7 +34,8 @@ use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
 
-use crate::api::{self, AppState, PeerAddr};
+use crate::api::{self, AppState};
+use crate::client_addr::{Cidr, ClientAddr};
 use crate::config::Limits;
 
 /// Descriptors kept free below the open-file limit for everything that is
@@ -47,7 +47,7 @@ const SPARE_FILES: u64 = 64;
 const REPORT_EVERY: Duration = Duration::from_secs(10);
 
 /// How long a shutdown waits for open requests to finish.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// The bounds on connections, from `[limits]` and the open-file limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,6 +133,11 @@ impl Admission {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         let from_ip = state.by_address.get(&ip).copied().unwrap_or(0);
         if state.open >= self.limits.total || from_ip >= self.limits.per_address {
+            crate::metrics::connection_refused(if from_ip >= self.limits.per_address {
+                "per_address"
+            } else {
+                "total"
+            });
             state.refused_total += 1;
             state.refused_since_report += 1;
             let now = Instant::now();
@@ -156,6 +161,7 @@ impl Admission {
             return None;
         }
         state.open += 1;
+        crate::metrics::connection_opened();
         *state.by_address.entry(ip).or_insert(0) += 1;
         Some(Admitted {
             admission: self.clone(),
@@ -178,6 +184,7 @@ impl Drop for Admitted {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         state.open = state.open.saturating_sub(1);
+        crate::metrics::connection_closed();
         if let Some(n) = state.by_address.get_mut(&self.ip) {
             *n -= 1;
             if *n == 0 {
@@ -188,8 +195,9 @@ impl Drop for Admitted {
 }
 
 /// Serve the API on `tcp`, through TLS with `tls` (plain HTTP without),
-/// until `shutdown` resolves; then let open requests finish (for at most
-/// 30 s).
+/// until `shutdown` resolves; then stop accepting (new connections are
+/// refused), mark the state as shutting down (`/readyz` answers 503) and
+/// let open requests finish (for at most [`SHUTDOWN_GRACE`]).
 pub async fn serve(
     tcp: TcpListener,
     tls: Option<Arc<rustls::ServerConfig>>,
@@ -203,15 +211,34 @@ pub async fn serve(
         limits.per_address
     );
     let admission = Admission::new(limits);
-    let router = api::router(state);
+    let api = Api {
+        router: api::router(state.clone()),
+        trusted: state.config.proxy.trusted.clone().into(),
+    };
     let tls = tls.map(TlsAcceptor::from);
     // Connections watch `stop` to shut down gracefully; the loop waits on
     // `open` until every connection has dropped its receiver.
     let (stop, stopping) = watch::channel(());
     let (open, connection_open) = watch::channel(());
     let mut shutdown = std::pin::pin!(shutdown);
+    let drain = Duration::from_secs(state.config.shutdown.drain_seconds);
+    // Set when the shutdown signal came: accept until then (the drain).
+    let mut drained: Option<tokio::time::Instant> = None;
     loop {
         let (stream, peer) = tokio::select! {
+            () = &mut shutdown, if drained.is_none() => {
+                state.shutting_down.store(true, std::sync::atomic::Ordering::Relaxed);
+                if drain.is_zero() {
+                    break;
+                }
+                tracing::info!(
+                    "shutting down: /readyz answers 503; accepting for {} s more ([shutdown] drain_seconds)",
+                    drain.as_secs()
+                );
+                drained = Some(tokio::time::Instant::now() + drain);
+                continue;
+            }
+            () = tokio::time::sleep_until(drained.unwrap_or_else(tokio::time::Instant::now)), if drained.is_some() => break,
             accepted = tcp.accept() => match accepted {
                 Ok(accepted) => accepted,
                 Err(e) => {
@@ -221,7 +248,6 @@ pub async fn serve(
                     continue;
                 }
             },
-            () = &mut shutdown => break,
         };
         let Some(admitted) = admission.admit(peer.ip()) else {
             drop(stream);
@@ -231,13 +257,20 @@ pub async fn serve(
             stream,
             peer,
             tls.clone(),
-            router.clone(),
+            api.clone(),
             limits,
             stopping.clone(),
             (connection_open.clone(), admitted),
         ));
     }
     drop(tcp);
+    state
+        .shutting_down
+        .store(true, std::sync::atomic::Ordering::Relaxed);
+    tracing::info!(
+        "shutting down: no new connections; open requests have {} s to finish",
+        SHUTDOWN_GRACE.as_secs()
+    );
     drop(stopping);
     drop(connection_open);
     drop(stop);
@@ -253,22 +286,30 @@ pub async fn serve(
     Ok(())
 }
 
+/// What answers a connection's requests: the API's routes, and the
+/// proxies whose X-Forwarded-For names the client.
+#[derive(Clone)]
+struct Api {
+    router: Router,
+    trusted: Arc<[Cidr]>,
+}
+
 /// One connection: the TLS handshake, then HTTP/1.1 until the client or a
 /// timeout ends it. `_held` keeps its place in the server until it ends.
 async fn connection(
     stream: TcpStream,
     peer: SocketAddr,
     tls: Option<TlsAcceptor>,
-    router: Router,
+    api: Api,
     limits: ConnectionLimits,
     stopping: watch::Receiver<()>,
     _held: (watch::Receiver<()>, Admitted),
 ) {
     match tls {
-        None => http(stream, peer, router, limits, stopping).await,
+        None => http(stream, peer, api, limits, stopping).await,
         Some(acceptor) => {
             match tokio::time::timeout(limits.tls_handshake, acceptor.accept(stream)).await {
-                Ok(Ok(tls)) => http(tls, peer, router, limits, stopping).await,
+                Ok(Ok(tls)) => http(tls, peer, api, limits, stopping).await,
                 Ok(Err(e)) => tracing::debug!("TLS handshake with {peer} failed: {e}"),
                 Err(_) => tracing::debug!("TLS handshake with {peer} timed out"),
             }
@@ -279,7 +320,7 @@ async fn connection(
 async fn http<I>(
     io: I,
     peer: SocketAddr,
-    router: Router,
+    api: Api,
     limits: ConnectionLimits,
     mut stopping: watch::Receiver<()>,
 ) where
@@ -288,8 +329,9 @@ async fn http<I>(
     let body_read = limits.body_read;
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
         let mut request = request.map(|body| Body::new(DeadlineBody::new(body, body_read)));
-        request.extensions_mut().insert(ConnectInfo(PeerAddr(peer)));
-        router.clone().oneshot(request)
+        let client = ClientAddr::resolve(peer, request.headers(), &api.trusted);
+        request.extensions_mut().insert(client);
+        api.router.clone().oneshot(request)
     });
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
@@ -409,5 +451,18 @@ mod tests {
         drop(first);
         let _again = admission.admit(a).unwrap();
         assert_eq!(admission.counts(), (3, 2));
+        // The refusals reach the metrics by cap (other tests of this
+        // process count too: at least ours).
+        let metrics = crate::metrics::render(None);
+        for cap in ["per_address", "total"] {
+            let line = format!("qoltanba_ra_connections_refused_total{{cap=\"{cap}\"}} ");
+            let n: u64 = metrics
+                .lines()
+                .find_map(|l| l.strip_prefix(&line))
+                .unwrap_or_else(|| panic!("no {line}in {metrics}"))
+                .parse()
+                .unwrap();
+            assert!(n >= 1, "{metrics}");
+        }
     }
 }

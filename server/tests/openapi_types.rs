@@ -177,6 +177,8 @@ fn cases() -> Vec<Case> {
             },
         ),
         plain("Health", Health::ok()),
+        plain("Alive", qoltanba_ra::api::Alive { status: "alive" }),
+        plain("Readiness", qoltanba_ra::api::Readiness::READY),
         plain(
             "Challenge",
             Challenge {

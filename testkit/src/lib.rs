@@ -10,6 +10,7 @@ pub mod nss;
 pub mod openapi;
 pub mod openssl;
 pub mod pki;
+pub mod postgres;
 pub mod ra_process;
 pub mod softhsm;
 pub mod tsa;

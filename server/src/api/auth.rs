@@ -17,7 +17,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use base64::Engine;
@@ -33,7 +33,8 @@ use time::Duration;
 
 use super::extract::Body;
 use super::rate_limit::Bucket;
-use super::{AppState, PeerAddr, Problem};
+use super::{AppState, Problem};
+use crate::client_addr::ClientAddr;
 use crate::db;
 use crate::registry::{self, RegistryError, unix};
 
@@ -103,11 +104,11 @@ impl ChallengeKey {
 
 pub async fn challenge(
     State(state): State<Arc<AppState>>,
-    ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
+    client: ClientAddr,
 ) -> Result<(StatusCode, Json<Challenge>), Problem> {
     state
         .limiter
-        .check(Bucket::Challenge, &peer.ip().to_string())
+        .check(Bucket::Challenge, &client.to_string())
         .map_err(Problem::too_many)?;
     let now = state.now();
     let expires = now + Duration::seconds(state.config.policy.challenge_ttl_seconds as i64);
@@ -122,12 +123,12 @@ pub async fn challenge(
 
 pub async fn login(
     State(state): State<Arc<AppState>>,
-    ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
+    client: ClientAddr,
     Body(body): Body,
 ) -> Result<Json<LoginAnswer>, Problem> {
     state
         .limiter
-        .check(Bucket::Login, &peer.ip().to_string())
+        .check(Bucket::Login, &client.to_string())
         .map_err(Problem::too_many)?;
     let now = state.now();
     let message = verify_message(&body)
@@ -167,7 +168,14 @@ pub async fn login(
             "INSERT INTO sessions (token_hash, iin, expires_at) VALUES (?1, ?2, ?3)",
             params![token_hash(&token), iin, unix(expires)],
         )?;
-        db::audit(&conn, unix(now), &iin, "login", &record.serial, None)?;
+        db::audit(
+            &conn,
+            unix(now),
+            &iin,
+            "login",
+            &record.serial,
+            Some(&format!("from {client}")),
+        )?;
         // The nonce a key made in this session carries as its attestation
         // challenge.
         crate::attestation::remember_login(&conn, &iin, &nonce, &state.config.attestation, now)?;

@@ -4,11 +4,13 @@
 //! One module per resource; each handler only adapts HTTP to `registry`.
 //! Errors are RFC 9457 problem details with a stable `code`.
 
+mod access_log;
 mod applications;
 mod auth;
 mod certificates;
 mod devices;
 mod extract;
+mod health;
 mod policy;
 mod problem;
 mod profile;
@@ -17,7 +19,7 @@ mod renew;
 mod status;
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, RwLock};
 
 use axum::Router;
@@ -31,6 +33,7 @@ use crate::config::Config;
 use crate::db::Db;
 use crate::notify::Senders;
 
+pub use health::{Alive, Readiness};
 pub use problem::Problem;
 pub use rate_limit::RateLimiter;
 
@@ -52,6 +55,9 @@ pub struct AppState {
     pub clock: Box<dyn Fn() -> OffsetDateTime + Send + Sync>,
     /// The pinned roots of Android key attestation (`attestation.roots`).
     pub attestation_roots: Vec<SubjectPublicKeyInfoOwned>,
+    /// Set when the server begins to shut down: `/readyz` then answers 503
+    /// so a load balancer drains this node while open requests finish.
+    pub shutting_down: AtomicBool,
 }
 
 impl AppState {
@@ -75,6 +81,7 @@ impl AppState {
             crls: RwLock::new(HashMap::new()),
             clock: Box::new(OffsetDateTime::now_utc),
             attestation_roots,
+            shutting_down: AtomicBool::new(false),
         });
         for kind in CaKind::ISSUING {
             if let Err(e) = status::publish_crl(&state, kind) {
@@ -108,6 +115,8 @@ impl AppState {
 pub fn router(state: Arc<AppState>) -> Router {
     let max_body = state.config.limits.max_body_bytes;
     Router::new()
+        .route("/healthz", get(health::alive))
+        .route("/readyz", get(health::ready))
         .route(
             "/v1/health",
             get(|| async { axum::Json(qoltanba_pki::protocol::Health::ok()) }),
@@ -152,6 +161,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         })
         .fallback(|| async { Problem::not_found("no such endpoint; see /v1/openapi.json") })
         .layer(DefaultBodyLimit::max(max_body))
+        // Outermost: it sees every answer, the extractors' refusals too.
+        .layer(axum::middleware::from_fn(access_log::access_log))
         .with_state(state)
 }
 
@@ -161,8 +172,3 @@ async fn openapi() -> impl axum::response::IntoResponse {
         OPENAPI,
     )
 }
-
-/// The client's address, for rate limits; `serve` puts it in every
-/// request (`ConnectInfo<PeerAddr>`).
-#[derive(Debug, Clone, Copy)]
-pub struct PeerAddr(pub SocketAddr);

@@ -20,6 +20,19 @@ pub enum Bucket {
     CodeResend,
 }
 
+impl Bucket {
+    /// Its name in the metrics (`qoltanba_ra_rate_limited_total`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Challenge => "challenge",
+            Self::Login => "login",
+            Self::Code => "code",
+            Self::Submit => "submit",
+            Self::CodeResend => "code_resend",
+        }
+    }
+}
+
 pub struct RateLimiter {
     limits: HashMap<Bucket, (u32, Duration)>,
     windows: Mutex<HashMap<(Bucket, String), (Instant, u32)>>,
@@ -68,6 +81,7 @@ impl RateLimiter {
             *entry = (now, 0);
         }
         if entry.1 >= max {
+            crate::metrics::rate_limited(bucket.name());
             let left = window.saturating_sub(now.duration_since(entry.0));
             return Err(left.as_secs().max(1));
         }

@@ -223,6 +223,7 @@ pub async fn run_once(
         match deliver(db, senders, job, now, notices).await {
             Ok(to) => match record(db, job, now, &to) {
                 Ok(()) => {
+                    crate::metrics::notice_sent(job.due.channel.as_str());
                     report.sent += 1;
                     report.skipped += job.due.skipped.len();
                     tracing::info!(
@@ -236,6 +237,7 @@ pub async fn run_once(
                 }
                 Err(e) => {
                     // Sent but not recorded: it will go out once more.
+                    crate::metrics::notice_failed(job.due.channel.as_str());
                     report.failed += 1;
                     tracing::error!(
                         serial = %job.serial,
@@ -247,6 +249,7 @@ pub async fn run_once(
                 }
             },
             Err(why) => {
+                crate::metrics::notice_failed(job.due.channel.as_str());
                 report.failed += 1;
                 tracing::warn!(
                     serial = %job.serial,
@@ -284,6 +287,15 @@ pub async fn run_forever(db: Db, notices: config::Notices, senders: Senders) {
             Err(e) => tracing::error!(error = %e, "expiry-notice run failed"),
         }
     }
+}
+
+/// Wait until a notice run in progress has ended, for at most `grace`
+/// (a stopping server lets the run it is in finish before ending the
+/// scheduler's task); whether it ended in time.
+pub async fn wait_for_run(senders: &Senders, grace: Duration) -> bool {
+    tokio::time::timeout(grace, senders.lock_run())
+        .await
+        .is_ok()
 }
 
 /// A due notice with what it takes to send it.

@@ -43,6 +43,9 @@ pub fn record_certificate(
             storage.token(),
         ],
     )?;
+    // Counted in the transaction that records it: a rollback after this
+    // (rare: the transaction's own failure) over-counts by one.
+    crate::metrics::certificate_issued(ca.name());
     Ok(conn.last_insert_rowid())
 }
 

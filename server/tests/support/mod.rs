@@ -38,6 +38,20 @@ pub fn ra(args: &[&str]) -> String {
 impl Server {
     /// Init and serve; `tune` may edit config.toml before serving.
     pub fn start(tune: impl FnOnce(&mut String)) -> Server {
+        Self::start_logging(tune, "debug")
+    }
+
+    /// [`Server::start`] with the log filter `level` (`QOLTANBA_RA_LOG`).
+    pub fn start_logging(tune: impl FnOnce(&mut String), level: &str) -> Server {
+        Self::start_with(tune, level, &[])
+    }
+
+    /// [`Server::start_logging`] with more environment for the server.
+    pub fn start_with(
+        tune: impl FnOnce(&mut String),
+        level: &str,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let pass = dir.path().join("passphrase");
         std::fs::write(&pass, PASSPHRASE).unwrap();
@@ -53,7 +67,8 @@ impl Server {
             qoltanba_testkit::ra_process::serve(&bin(), &home, &pass, |serve| {
                 // Everything the server logs, at its most talkative, goes to a
                 // file the tests scan for secrets.
-                serve.env("QOLTANBA_RA_LOG", "debug").stderr(log);
+                serve.env("QOLTANBA_RA_LOG", level).stderr(log);
+                serve.envs(env.iter().copied());
             });
         let stdin = child.stdin.take().unwrap();
         let root = std::fs::read(home.join("tls/ca.pem")).unwrap();
@@ -80,6 +95,24 @@ impl Server {
     /// What the server has logged so far.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// The server's process id (to signal it).
+    pub fn pid(&self) -> u32 {
+        self.child.lock().unwrap().id()
+    }
+
+    /// Wait at most `limit` for the server to exit: its status, or `None`.
+    pub fn wait_exit(&self, limit: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let started = std::time::Instant::now();
+        let mut child = self.child.lock().unwrap();
+        while started.elapsed() < limit {
+            if let Some(status) = child.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        None
     }
 
     pub fn home(&self) -> PathBuf {
