@@ -118,6 +118,12 @@ enum Command {
         #[command(subcommand)]
         command: ApplicationsCommand,
     },
+    /// Check the configured notice senders without sending anything
+    /// (docs/operations.md section 4); exits 1 when one fails.
+    CheckSenders {
+        #[arg(long)]
+        dir: PathBuf,
+    },
     /// What the outbox sender recorded (e-mail, SMS, push).
     Outbox {
         #[arg(long)]
@@ -543,6 +549,32 @@ fn run(command: Command) -> Result<(), Failure> {
                 Ok(())
             }
         },
+        Command::CheckSenders { dir } => {
+            let home = Home::open(&dir).map_err(fail)?;
+            let runtime = tokio::runtime::Runtime::new().map_err(fail)?;
+            let checked = runtime.block_on(async {
+                let senders = notify::Senders::from_config(&home.config.senders, home.db.clone())
+                    .map_err(fail)?;
+                Ok::<_, String>(senders.check().await)
+            })?;
+            let mut failed = 0;
+            for (channel, result) in checked {
+                match result {
+                    Ok(what) => say!("{channel}: ok, {what}"),
+                    Err(e) => {
+                        failed += 1;
+                        say!("{channel}: FAILED, {e}");
+                    }
+                }
+            }
+            if failed > 0 {
+                return Err(fail(format!(
+                    "{failed} sender(s) failed the check; fix [senders] in config.toml"
+                ))
+                .into());
+            }
+            Ok(())
+        }
         Command::Outbox { dir, limit, json } => {
             let home = Home::open(&dir).map_err(fail)?;
             let entries = notify::outbox(&home.db, limit).map_err(fail)?;

@@ -663,3 +663,30 @@ async fn a_malformed_device_token_never_reaches_the_apns_path() {
     let paths: Vec<String> = s.apns.requests().iter().map(|r| r.path.clone()).collect();
     assert_eq!(paths, vec![format!("/3/device/{IOS_TOKEN}")]);
 }
+
+#[tokio::test]
+async fn the_operators_check_mints_a_token_and_signs_a_provider_token() {
+    let s = setup();
+    let senders = Senders::from_config(&s.config, s.db.clone()).unwrap();
+    let checked = senders.check().await;
+    let channels: Vec<&str> = checked.iter().map(|(c, _)| *c).collect();
+    assert_eq!(channels, ["email", "sms", "fcm", "apns"]);
+    for (channel, result) in &checked {
+        assert!(result.is_ok(), "{channel}: {result:?}");
+    }
+    let tokens = s.oauth.requests();
+    assert_eq!(tokens.len(), 1, "the check minted a token");
+    check_token_request(&s, &tokens[0]);
+    assert!(s.fcm.requests().is_empty() && s.apns.requests().is_empty());
+
+    // A key the endpoint refuses: FCM fails the check in one line.
+    s.oauth.answer(400, r#"{"error":"invalid_grant"}"#);
+    let senders = Senders::from_config(&s.config, s.db.clone()).unwrap();
+    let checked = senders.check().await;
+    let (_, fcm) = checked.iter().find(|(c, _)| *c == "fcm").unwrap();
+    let err = fcm.as_ref().unwrap_err().to_string();
+    assert!(
+        err.contains("HTTP 400 invalid_grant") && !err.contains('\n'),
+        "{err}"
+    );
+}

@@ -304,6 +304,24 @@ async fn email_goes_over_starttls_or_tls_with_a_login() {
         };
         let senders = Senders::from_config(&config, db.clone()).unwrap();
         assert!(senders.check_email().await.unwrap(), "{mode}");
+        // The operator's check: `qoltanba-ra check-senders`, good and bad.
+        let (out, code) = check_senders(dir.path(), &config);
+        assert_eq!(code, Some(0), "{out}");
+        assert!(out.contains("email: ok, the SMTP relay accepted"), "{out}");
+        let wrong_login = SendersConfig {
+            email: Some(SmtpConfig {
+                password_file: Some(wrong_file.display().to_string()),
+                ..smtp.clone()
+            }),
+            ..SendersConfig::default()
+        };
+        let (out, code) = check_senders(dir.path(), &wrong_login);
+        assert_eq!(code, Some(1), "{out}");
+        assert!(
+            out.contains("email: FAILED, the SMTP relay did not take"),
+            "{out}"
+        );
+        assert!(!out.contains("not-the-password"), "{out}");
         let days = offsets.next().unwrap();
         let report = notify::run_once(&db, &notices, &senders, at(END - days * DAY))
             .await
@@ -426,4 +444,25 @@ async fn email_goes_over_starttls_or_tls_with_a_login() {
         ),
         "{err}"
     );
+}
+
+/// Run `qoltanba-ra check-senders` on a home whose config.toml holds
+/// `senders`: its standard output and error, and its exit code.
+fn check_senders(dir: &Path, senders: &SendersConfig) -> (String, Option<i32>) {
+    let home = dir.join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let mut config = qoltanba_ra::config::Config::new("127.0.0.1:8443".parse().unwrap(), true);
+    config.senders = senders.clone();
+    std::fs::write(home.join("config.toml"), config.to_toml()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_qoltanba-ra"))
+        .args(["check-senders", "--dir"])
+        .arg(&home)
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (text, out.status.code())
 }

@@ -132,6 +132,11 @@ impl Apns {
         }
     }
 
+    /// Sign (or reuse) the provider token.
+    pub fn check(&self) -> Result<(), SendError> {
+        self.provider_token().map(drop)
+    }
+
     pub async fn send(&self, push: &Push<'_>) -> Result<(), SendError> {
         // Device tokens are hex; anything else must not reach the URL path.
         if push.token.is_empty()

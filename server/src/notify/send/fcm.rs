@@ -170,6 +170,11 @@ impl Fcm {
         Ok(token)
     }
 
+    /// Get an access token (the cached one if still valid).
+    pub async fn check(&self) -> Result<(), SendError> {
+        self.access_token(None).await.map(drop)
+    }
+
     pub async fn send(&self, push: &Push<'_>) -> Result<(), SendError> {
         let mut message = json!({
             "token": push.token,

@@ -179,6 +179,55 @@ impl Senders {
         }
     }
 
+    /// Check every configured service without sending a message: SMTP
+    /// connects, starts TLS and logs in; FCM's token endpoint grants an
+    /// access token for the service-account key; APNs' provider token is
+    /// signed (Apple offers no call that checks it without a device). One
+    /// line per channel: what was checked, or the one-line error.
+    /// `qoltanba-ra check-senders` prints them.
+    pub async fn check(&self) -> Vec<(&'static str, Result<&'static str, NotifyError>)> {
+        let mut checked = Vec::new();
+        checked.push((
+            "email",
+            match self.check_email().await {
+                Ok(true) => Ok("the SMTP relay accepted the connection, TLS and the login"),
+                Ok(false) => Ok("no SMTP relay configured: messages go to the outbox"),
+                Err(e) => Err(e),
+            },
+        ));
+        checked.push((
+            "sms",
+            Ok(match self.inner.sms {
+                SmsSender::Gateway(_) => {
+                    "the SMS gateway is configured (not called: it would send a message)"
+                }
+                SmsSender::Outbox => "no SMS gateway configured: messages go to the outbox",
+            }),
+        ));
+        checked.push((
+            "fcm",
+            match &self.inner.fcm {
+                Some(fcm) => fcm
+                    .check()
+                    .await
+                    .map(|()| "the OAuth token endpoint granted an access token")
+                    .map_err(Into::into),
+                None => Ok("not configured: Android pushes go to the outbox"),
+            },
+        ));
+        checked.push((
+            "apns",
+            match &self.inner.apns {
+                Some(apns) => apns
+                    .check()
+                    .map(|()| "the provider token was signed with the key")
+                    .map_err(Into::into),
+                None => Ok("not configured: iOS pushes go to the outbox"),
+            },
+        ));
+        checked
+    }
+
     /// Connect to the SMTP relay, start TLS and log in, without sending
     /// anything: the operator's check of `[senders.email]`. `Ok(false)`
     /// when e-mail goes to the outbox (nothing to check).
