@@ -18,6 +18,14 @@ pub struct Config {
     /// HTTP, which `serve` allows only on a loopback address.
     #[serde(default = "yes")]
     pub tls: bool,
+    /// This node's name among several API nodes on one database
+    /// (docs/operations.md, section 3): what holds an in-flight one-time
+    /// code's delivery, so that a restarted node resends what it was cut off
+    /// sending and leaves the other nodes' deliveries alone. Unset: the
+    /// host's name and the listening address, stable across restarts; set
+    /// it when that pair is not unique (nodes in containers with one name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
     #[serde(default)]
     pub policy: Policy,
     #[serde(default)]
@@ -243,8 +251,14 @@ impl Default for Attestation {
 pub struct Limits {
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
-    /// Login attempts per client address per minute.
+    /// Login attempts per client address per minute. Every citizen behind
+    /// one carrier's NAT or proxy shares an address, so size it for the
+    /// busiest such address, not for one phone (docs/operations.md,
+    /// section 6); one citizen is held back by `logins_per_iin_per_minute`.
     pub logins_per_minute: u32,
+    /// Logins per citizen (IIN) per minute, counted once the login is
+    /// signed by that citizen's key over a fresh challenge, failed or not.
+    pub logins_per_iin_per_minute: u32,
     /// Code entries per IIN per minute.
     pub codes_per_minute: u32,
     /// Applications per IIN per hour.
@@ -274,7 +288,8 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_body_bytes: 256 * 1024,
-            logins_per_minute: 30,
+            logins_per_minute: 600,
+            logins_per_iin_per_minute: 10,
             codes_per_minute: 10,
             submissions_per_hour: 20,
             code_resends_per_hour: 3,
@@ -480,6 +495,7 @@ impl Config {
             listen,
             public_url: format!("{scheme}://{listen}"),
             tls,
+            node: None,
             policy: Policy::default(),
             limits: Limits::default(),
             notices: Notices::default(),
@@ -498,6 +514,20 @@ impl Config {
 
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).expect("the configuration always serialises")
+    }
+
+    /// This node's name ([`Config::node`]): the configured one, else the
+    /// host's name and the address it listens on.
+    pub fn node_name(&self) -> String {
+        if let Some(node) = self.node.as_deref().filter(|n| !n.trim().is_empty()) {
+            return node.trim().to_string();
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "localhost".into());
+        format!("{host}/{}", self.listen)
     }
 }
 

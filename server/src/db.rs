@@ -155,6 +155,35 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX code_deliveries_due ON code_deliveries(state, next_attempt_at);
     "#,
+    // 6: several API nodes on one database (docs/operations.md, section 3):
+    // nothing that matters lives in one process. The secrets every node
+    // shares (the login challenges' HMAC key), the rate-limit windows, the
+    // leases on expiry notices being sent, and which node holds an
+    // in-flight code delivery.
+    r#"
+    CREATE TABLE server_secrets (
+        name        TEXT PRIMARY KEY,
+        value       BLOB NOT NULL,
+        created_at  INTEGER NOT NULL
+    );
+    CREATE TABLE rate_windows (
+        bucket       TEXT NOT NULL,             -- challenge | login | login-iin | code | submit | code-resend
+        subject      TEXT NOT NULL,             -- a client address or an IIN
+        window_start INTEGER NOT NULL,          -- Unix seconds, a multiple of the window
+        hits         INTEGER NOT NULL,
+        PRIMARY KEY (bucket, subject, window_start)
+    );
+    CREATE INDEX rate_windows_start ON rate_windows(window_start);
+    CREATE TABLE notice_leases (
+        certificate_id INTEGER NOT NULL REFERENCES certificates(id),
+        channel        TEXT NOT NULL,
+        days_before    INTEGER NOT NULL,
+        holder         TEXT NOT NULL,           -- the scheduler run sending it
+        expires_at     INTEGER NOT NULL,        -- then another node may take it over
+        PRIMARY KEY (certificate_id, channel, days_before)
+    );
+    ALTER TABLE code_deliveries ADD COLUMN holder TEXT;
+    "#,
 ];
 
 /// The database, shared by the server's tasks. rusqlite connections are not

@@ -386,11 +386,13 @@ fn run(command: Command) -> Result<(), Failure> {
             passphrase_file,
             stop_on_stdin_eof,
         } => {
-            let home = Home::open(&dir).map_err(fail)?;
+            let mut home = Home::open(&dir).map_err(fail)?;
             let pass = passphrase(passphrase_file.as_deref())?;
             let cas = home.unlock_cas(&pass).map_err(fail)?;
             let identity = home.unlock_tls(&pass).map_err(fail)?;
             let listen = listen.unwrap_or(home.config.listen);
+            // The node's default name is its host and this address.
+            home.config.listen = listen;
             let attestation_roots =
                 attestation::load_roots(&home.config.attestation.roots, &home.dir)?;
             if !home.config.tls && !listen.ip().is_loopback() {
@@ -414,6 +416,7 @@ fn run(command: Command) -> Result<(), Failure> {
                         senders.clone(),
                         home.config.code_delivery.clone(),
                         home.config.policy.code_ttl_seconds,
+                        home.config.node_name(),
                     );
                     let state = AppState::new(
                         home.config,
@@ -421,7 +424,8 @@ fn run(command: Command) -> Result<(), Failure> {
                         cas,
                         senders,
                         attestation_roots,
-                    );
+                    )
+                    .map_err(|e| format!("the database cannot give the server's secrets: {e}"))?;
                     tokio::spawn(notify::run_forever(
                         home.db.clone(),
                         notices,

@@ -105,6 +105,7 @@ impl EmbeddedRa {
             senders.clone(),
             home.config.code_delivery.clone(),
             home.config.policy.code_ttl_seconds,
+            home.config.node_name(),
         ));
         let state = AppState::new(
             home.config.clone(),
@@ -112,7 +113,8 @@ impl EmbeddedRa {
             serving,
             senders,
             attestation_roots,
-        );
+        )
+        .map_err(|e| e.to_string())?;
         let config = tls::server_config(&identity).map_err(|e| e.to_string())?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let tcp = runtime

@@ -135,36 +135,14 @@ pub async fn submit(
         })
         .transpose()?;
     // A retry with the same key returns the application it made.
-    if let Some(key) = &idempotency_key {
-        let existing: Option<(i64, Vec<u8>)> = state
-            .db
-            .lock()
-            .query_row(
-                "SELECT id, p7s FROM applications WHERE iin = ?1 AND idempotency_key = ?2",
-                params![session.iin, key],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        if let Some((id, p7s)) = existing {
-            if p7s != body.as_ref() {
-                return Err(Problem::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "idempotency-key-reused",
-                    "this Idempotency-Key was used for another application; use a new key",
-                ));
-            }
-            let row = load(&state, &session.iin, id)?;
-            let mut response = (StatusCode::OK, Json(status_body(&state, &row)?)).into_response();
-            response
-                .headers_mut()
-                .insert(header::LOCATION, location(id));
-            return Ok(response);
-        }
+    if let Some(key) = &idempotency_key
+        && let Some(response) = replay(&state, &session.iin, key, &body)?
+    {
+        return Ok(response);
     }
     state
         .limiter
-        .check(Bucket::Submit, &session.iin)
-        .map_err(Problem::too_many)?;
+        .check(Bucket::Submit, &session.iin, unix(state.now()))?;
 
     let verified = verify_application(&body)
         .map_err(|e| Problem::bad_request("bad-application", e.to_string()))?;
@@ -210,11 +188,12 @@ pub async fn submit(
     let (id, attempt) = {
         let mut conn = state.db.lock();
         let tx = conn.transaction()?;
-        tx.execute(
+        let inserted = tx.query_row(
             "INSERT INTO applications (iin, state, p7s, email, locality, signer_serial, idempotency_key,
                  code_expires_at, code_tries_left, created_at, updated_at, attestation,
                  storage_claimed, storage)
-             VALUES (?1, ?11, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?12, ?13)",
+             VALUES (?1, ?11, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?12, ?13)
+             RETURNING id",
             params![
                 session.iin,
                 body.as_ref(),
@@ -230,8 +209,25 @@ pub async fn submit(
                 claimed.token(),
                 storage.token(),
             ],
-        )?;
-        let id = tx.last_insert_rowid();
+            |r| r.get::<_, i64>(0),
+        );
+        let id = match inserted {
+            Ok(id) => id,
+            // The same key submitted at the same time through another
+            // node (or connection) won: answer with its application, read
+            // in a fresh transaction (on PostgreSQL the violation aborted
+            // this one).
+            Err(e) if idempotency_key.is_some() && is_unique_violation(&e) => {
+                drop(tx);
+                drop(conn);
+                let key = idempotency_key.as_deref().unwrap_or_default();
+                return match replay(&state, &session.iin, key, &body)? {
+                    Some(response) => Ok(response),
+                    None => Err(e.into()),
+                };
+            }
+            Err(e) => return Err(e.into()),
+        };
         tx.execute(
             "UPDATE applications SET code_hash = ?1 WHERE id = ?2",
             params![registry::code_hash(id, &code), id],
@@ -239,7 +235,7 @@ pub async fn submit(
         // The code's delivery is recorded with the application: if the
         // send below fails, or the process dies before it, the retry task
         // sends a code later (notify::code_delivery).
-        let attempt = code_delivery::begin(&tx, id, &phone, code, unix(now))?;
+        let attempt = code_delivery::begin(&tx, id, &phone, code, &state.node, unix(now))?;
         db::audit(
             &tx,
             unix(now),
@@ -284,6 +280,58 @@ pub async fn submit(
     Ok(response)
 }
 
+/// The answer to a submission whose Idempotency-Key `key` citizen `iin`
+/// used before: 200 with the application it made (the body must be the
+/// same application), `None` if the key is new.
+fn replay(
+    state: &AppState,
+    iin: &str,
+    key: &str,
+    body: &[u8],
+) -> Result<Option<Response>, Problem> {
+    let existing: Option<(i64, Vec<u8>)> = state
+        .db
+        .lock()
+        .query_row(
+            "SELECT id, p7s FROM applications WHERE iin = ?1 AND idempotency_key = ?2",
+            params![iin, key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((id, p7s)) = existing else {
+        return Ok(None);
+    };
+    if p7s != body {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency-key-reused",
+            "this Idempotency-Key was used for another application; use a new key",
+        ));
+    }
+    let row = load(state, iin, id)?;
+    let mut response = (StatusCode::OK, Json(status_body(state, &row)?)).into_response();
+    response
+        .headers_mut()
+        .insert(header::LOCATION, location(id));
+    Ok(Some(response))
+}
+
+/// Whether `e` is a UNIQUE (or primary key) violation: the insert lost a
+/// race. (The storage layer's PostgreSQL back-end reports SQLSTATE 23505
+/// as the same.)
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(
+        e,
+        rusqlite::Error::SqliteFailure(f, _)
+            if f.code == rusqlite::ErrorCode::ConstraintViolation
+                && matches!(
+                    f.extended_code,
+                    rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                        | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+                )
+    )
+}
+
 /// `POST /v1/applications/{number}/resend-code`: a new code, sent now to
 /// the number on record, in a new round of attempts (rate limited per
 /// citizen). The code of any earlier SMS stops working.
@@ -300,8 +348,7 @@ pub async fn resend_code(
     }
     state
         .limiter
-        .check(Bucket::CodeResend, &session.iin)
-        .map_err(Problem::too_many)?;
+        .check(Bucket::CodeResend, &session.iin, unix(state.now()))?;
     let citizen = db::citizen(&state.db.lock(), &session.iin)?
         .ok_or_else(|| RegistryError::UnknownCitizen(session.iin.clone()))?;
     let phone = citizen.phone.ok_or(RegistryError::NoPhone)?;
@@ -319,6 +366,7 @@ pub async fn resend_code(
         id,
         round,
         state.config.policy.code_ttl_seconds,
+        &state.node,
         now,
     )?
     // Confirmed or locked since it was loaded.
@@ -341,8 +389,7 @@ pub async fn confirm(
 ) -> Result<Response, Problem> {
     state
         .limiter
-        .check(Bucket::Code, &session.iin)
-        .map_err(Problem::too_many)?;
+        .check(Bucket::Code, &session.iin, unix(state.now()))?;
     let code = zeroize::Zeroizing::new(confirmation.code);
     let now = state.now();
     let row = load(&state, &session.iin, id)?;

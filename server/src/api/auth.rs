@@ -2,8 +2,9 @@
 //!
 //! `POST /v1/auth/challenge` hands out a single-use nonce valid for a short
 //! time. It stores nothing: the nonce carries its expiry and an HMAC of
-//! both under a key the server draws at start ([`ChallengeKey`]), so a
-//! flood of challenges costs no database rows; each client address may ask
+//! both under a key every node on the database shares ([`ChallengeKey`]),
+//! so a flood of challenges costs no database rows and a challenge from one
+//! node is good at another; each client address may ask
 //! `limits.challenges_per_minute` times a minute. The client signs it as a
 //! CMS message (`core::signed_message`, or `openssl cms -sign -nodetach`)
 //! with its AUTH key and posts the DER to `/v1/auth/login`. The server
@@ -13,6 +14,17 @@
 //! a short-lived bearer token bound to the certificate holder's IIN. The
 //! nonce of a successful login is remembered for the IIN: a key the phone
 //! makes in this session carries it as its attestation challenge.
+//!
+//! Logins are limited per client address (`limits.logins_per_minute`, for
+//! everyone behind it: size it for a carrier's NAT) and per citizen
+//! (`limits.logins_per_iin_per_minute`). The per-IIN count is taken once
+//! the message's signature verifies and its nonce is fresh and unused, and
+//! then counts the login whether it succeeds or fails (a revoked or
+//! replaced certificate, an unknown citizen): only the holder of that
+//! citizen's key can be held back by it. Counting earlier would let anyone
+//! who knows an IIN, or replays an old signed login, lock the citizen out;
+//! counting only successes would let a stolen key of a revoked certificate
+//! try without bound.
 
 use std::sync::Arc;
 
@@ -47,9 +59,11 @@ fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-/// The key login challenges are signed with, drawn when the server starts
-/// and never stored: a restart voids the challenges handed out before it
-/// (their login gets `bad-challenge`, and the client asks for a new one).
+/// The key login challenges are signed with: 32 random bytes drawn once
+/// per database and kept in `server_secrets` (name `challenge-hmac`), so
+/// every node shares it and a restart voids no challenge. Whoever reads the
+/// database can mint challenges, which buys nothing: a login still needs
+/// the citizen's signature over one, and each is accepted once.
 ///
 /// A nonce is base64url of 16 random bytes, its expiry (Unix seconds, 8
 /// bytes big-endian) and the HMAC-SHA256 of both (32 bytes): 75 characters.
@@ -60,13 +74,48 @@ const CHALLENGE_CONTEXT: &[u8] = b"qoltanba-ra login challenge v1\0";
 const NONCE_RANDOM: usize = 16;
 const NONCE_PAYLOAD: usize = NONCE_RANDOM + 8;
 
+/// The key's name in `server_secrets`.
+const CHALLENGE_SECRET: &str = "challenge-hmac";
+const CHALLENGE_KEY_BYTES: usize = 32;
+
 impl ChallengeKey {
-    pub fn generate() -> Self {
-        let mut key = [0u8; 32];
-        getrandom::fill(&mut key).expect("the OS random number generator works");
-        let k = hmac::Key::new(hmac::HMAC_SHA256, &key);
-        zeroize::Zeroize::zeroize(&mut key);
-        Self(k)
+    /// The database's key: the first node to start draws and stores it
+    /// (`ON CONFLICT DO NOTHING`, so nodes starting together agree on the
+    /// one that landed), every node reads it back.
+    pub fn shared(db: &crate::db::Db, now: i64) -> rusqlite::Result<Self> {
+        let mut fresh = zeroize::Zeroizing::new([0u8; CHALLENGE_KEY_BYTES]);
+        getrandom::fill(fresh.as_mut()).expect("the OS random number generator works");
+        let conn = db.lock();
+        conn.execute(
+            "INSERT INTO server_secrets (name, value, created_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name) DO NOTHING",
+            params![CHALLENGE_SECRET, &fresh[..], now],
+        )?;
+        let stored: zeroize::Zeroizing<Vec<u8>> = zeroize::Zeroizing::new(conn.query_row(
+            "SELECT value FROM server_secrets WHERE name = ?1",
+            [CHALLENGE_SECRET],
+            |r| r.get(0),
+        )?);
+        if stored.len() != CHALLENGE_KEY_BYTES {
+            // Only a hand-edited database gets here; say which row.
+            return Err(rusqlite::Error::FromSqlConversionFailure(
+                0,
+                rusqlite::types::Type::Blob,
+                format!(
+                    "server_secrets '{CHALLENGE_SECRET}' holds {} bytes, not {CHALLENGE_KEY_BYTES}; delete the row and restart every node",
+                    stored.len()
+                )
+                .into(),
+            ));
+        }
+        Ok(Self(hmac::Key::new(hmac::HMAC_SHA256, &stored)))
+    }
+
+    #[cfg(test)]
+    fn generate() -> Self {
+        let mut key = zeroize::Zeroizing::new([0u8; CHALLENGE_KEY_BYTES]);
+        getrandom::fill(key.as_mut()).expect("the OS random number generator works");
+        Self(hmac::Key::new(hmac::HMAC_SHA256, key.as_ref()))
     }
 
     fn tag(&self, payload: &[u8]) -> hmac::Tag {
@@ -105,11 +154,10 @@ pub async fn challenge(
     State(state): State<Arc<AppState>>,
     ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
 ) -> Result<(StatusCode, Json<Challenge>), Problem> {
+    let now = state.now();
     state
         .limiter
-        .check(Bucket::Challenge, &peer.ip().to_string())
-        .map_err(Problem::too_many)?;
-    let now = state.now();
+        .check(Bucket::Challenge, &peer.ip().to_string(), unix(now))?;
     let expires = now + Duration::seconds(state.config.policy.challenge_ttl_seconds as i64);
     Ok((
         StatusCode::CREATED,
@@ -125,11 +173,10 @@ pub async fn login(
     ConnectInfo(PeerAddr(peer)): ConnectInfo<PeerAddr>,
     Body(body): Body,
 ) -> Result<Json<LoginAnswer>, Problem> {
+    let now = state.now();
     state
         .limiter
-        .check(Bucket::Login, &peer.ip().to_string())
-        .map_err(Problem::too_many)?;
-    let now = state.now();
+        .check(Bucket::Login, &peer.ip().to_string(), unix(now))?;
     let message = verify_message(&body)
         .map_err(|e| Problem::bad_request("bad-signed-message", e.to_string()))?;
     let nonce = std::str::from_utf8(&message.content)
@@ -146,12 +193,23 @@ pub async fn login(
         let conn = state.db.lock();
         conn.execute("DELETE FROM challenges WHERE expires_at <= ?1", [unix(now)])?;
         conn.execute(
-            "INSERT OR IGNORE INTO challenges (nonce, expires_at, used) VALUES (?1, ?2, 1)",
+            "INSERT INTO challenges (nonce, expires_at, used) VALUES (?1, ?2, 1)
+             ON CONFLICT (nonce) DO NOTHING",
             params![nonce, expires],
         )?
     };
     if burnt != 1 {
         return Err(bad_challenge());
+    }
+    // A fresh challenge signed with the key of a certificate this RA
+    // issued: the holder's own login, which now counts against the citizen,
+    // failed or not (the module's comment says why only now). A certificate
+    // made elsewhere with someone's IIN in it counts against nobody.
+    let holder = registry::certificate_by_serial(&state.db.lock(), &message.signer.serial_hex())?
+        .filter(|r| r.der == message.signer.der())
+        .map(|r| r.iin);
+    if let Some(holder) = &holder {
+        state.limiter.check(Bucket::LoginIin, holder, unix(now))?;
     }
     let (iin, record) =
         registry::check_presented(&state.db, &state.cas, &message.signer, Purpose::Auth, now)?;

@@ -42,9 +42,14 @@ pub struct AppState {
     pub db: Db,
     pub cas: CaSet,
     pub senders: Senders,
+    /// Rate-limit windows, in the database (shared by every node).
     pub limiter: RateLimiter,
-    /// Signs login challenges, so they need no database row until used.
+    /// Signs login challenges, so they need no database row until used;
+    /// one key per database, so any node checks any node's challenge.
     pub challenge_key: auth::ChallengeKey,
+    /// This node's name ([`Config::node_name`]): what holds its in-flight
+    /// code deliveries.
+    pub node: String,
     /// The current CRL of each issuing CA (DER), regenerated on revocation.
     pub crls: RwLock<HashMap<CaKind, Vec<u8>>>,
     /// The clock; tests may pin it.
@@ -55,22 +60,27 @@ pub struct AppState {
 
 impl AppState {
     /// `attestation_roots`: `config.attestation.roots` loaded
-    /// ([`crate::attestation::load_roots`]).
+    /// ([`crate::attestation::load_roots`]). Fails only when the database
+    /// cannot give the shared challenge key.
     pub fn new(
         config: Config,
         db: Db,
         cas: CaSet,
         senders: Senders,
         attestation_roots: Vec<SubjectPublicKeyInfoOwned>,
-    ) -> Arc<Self> {
-        let limiter = RateLimiter::new(&config.limits);
+    ) -> Result<Arc<Self>, rusqlite::Error> {
+        let limiter = RateLimiter::new(&config.limits, db.clone());
+        let challenge_key =
+            auth::ChallengeKey::shared(&db, OffsetDateTime::now_utc().unix_timestamp())?;
+        let node = config.node_name();
         let state = Arc::new(Self {
             config,
             db,
             cas,
             senders,
             limiter,
-            challenge_key: auth::ChallengeKey::generate(),
+            challenge_key,
+            node,
             crls: RwLock::new(HashMap::new()),
             clock: Box::new(OffsetDateTime::now_utc),
             attestation_roots,
@@ -95,7 +105,7 @@ impl AppState {
             Ok(_) => {}
             Err(e) => tracing::error!("cannot finish the applications left unissued: {e}"),
         }
-        state
+        Ok(state)
     }
 
     pub fn now(&self) -> OffsetDateTime {
