@@ -407,3 +407,82 @@ async fn overlapping_runs_through_cloned_senders_send_once() {
     assert_eq!(a.unwrap().sent + b.unwrap().sent, 3);
     assert_eq!(outbox_counts(&db), (1, 0, 3));
 }
+
+/// Two API nodes: two schedulers, each with its own connection to one
+/// database and its own senders (so no run lock between them), running at
+/// once over 300 certificates with a notice due. Each notice goes out
+/// once; what one run planned and the other sent first, it counts as
+/// taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_schedulers_on_one_database_send_each_due_notice_once() {
+    const CERTIFICATES: i64 = 300;
+    let (dir, db_a) = database();
+    for id in 1..=CERTIFICATES {
+        let iin = format!("9001013{id:05}");
+        citizen(&db_a, &iin, Some("aigul@mail.kz"), None);
+        certificate(&db_a, id, &iin, END, "valid");
+    }
+    let db_b = Db::open(&dir.path().join("ra.db")).unwrap();
+    let senders_a = Senders::from_config(&SendersConfig::default(), db_a.clone()).unwrap();
+    let senders_b = Senders::from_config(&SendersConfig::default(), db_b.clone()).unwrap();
+    // E-mail only: push has no devices, so it is unreachable.
+    let schedule = Notices {
+        push_days: vec![],
+        ..Notices::default()
+    };
+    let now = at(END - 30 * DAY);
+    let (a, b) = tokio::join!(
+        notify::run_once(&db_a, &schedule, &senders_a, now),
+        notify::run_once(&db_b, &schedule, &senders_b, now),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    println!("node A {a:?}\nnode B {b:?}");
+    let n = CERTIFICATES as usize;
+    assert_eq!(a.sent + b.sent, n, "each notice sent once: {a:?} {b:?}");
+    assert_eq!((a.failed, b.failed), (0, 0));
+    // Every notice a run planned it sent, or found taken by the other.
+    assert_eq!(a.due, a.sent + a.taken);
+    assert_eq!(b.due, b.sent + b.taken);
+    assert_eq!(outbox_counts(&db_a), (CERTIFICATES, 0, 0));
+    assert_eq!(notices(&db_a).len(), n);
+    assert_eq!(
+        count(
+            &db_a,
+            "SELECT count(*) FROM audit WHERE action = 'notice.sent'"
+        ),
+        CERTIFICATES
+    );
+    assert_eq!(count(&db_a, "SELECT count(*) FROM notice_leases"), 0);
+    // Another pass by either node finds nothing left.
+    let again = notify::run_once(&db_b, &schedule, &senders_b, now)
+        .await
+        .unwrap();
+    assert_eq!((again.due, again.sent), (0, 0), "{again:?}");
+}
+
+/// A node claimed a notice and died before sending it: other runs leave it
+/// while the lease holds, and the first run after it ends sends it.
+#[tokio::test]
+async fn a_notice_held_by_a_dead_node_is_taken_over_when_its_lease_ends() {
+    let (_dir, db) = database();
+    population(&db);
+    let senders = Senders::from_config(&SendersConfig::default(), db.clone()).unwrap();
+    let now = END - 30 * DAY;
+    db.lock()
+        .execute(
+            "INSERT INTO notice_leases (certificate_id, channel, days_before, holder, expires_at)
+             VALUES (1, 'email', 30, 'a node that died', ?1)",
+            [now + 60],
+        )
+        .unwrap();
+    let report = run(&db, &senders, now).await;
+    assert_eq!((report.sent, report.taken), (2, 1), "{report:?}");
+    assert_eq!(outbox_counts(&db), (0, 0, 3));
+    let report = run(&db, &senders, now + 59).await;
+    assert_eq!((report.sent, report.taken), (0, 1), "{report:?}");
+    let report = run(&db, &senders, now + 60).await;
+    assert_eq!((report.sent, report.taken), (1, 0), "{report:?}");
+    assert_eq!(outbox_counts(&db), (1, 0, 3));
+    assert!(notices(&db).contains(&n("5E0001", "email", 30)));
+    assert_eq!(count(&db, "SELECT count(*) FROM notice_leases"), 0);
+}

@@ -18,8 +18,11 @@ pub use qoltanba_testkit::ra_process::OPERATOR_PASSPHRASE as PASSPHRASE;
 pub const CITIZEN_PASSWORD: &str = "Citiz3nPass";
 
 pub struct Server {
-    pub dir: tempfile::TempDir,
+    /// Shared by the nodes serving one home ([`Server::another_node`]).
+    pub dir: Arc<tempfile::TempDir>,
     pub base: String,
+    /// The file the server logs to, in `dir`.
+    log_name: String,
     agent: ureq::Agent,
     child: Mutex<Child>,
     // Held open: closing it stops the server.
@@ -47,13 +50,28 @@ impl Server {
         let mut config = std::fs::read_to_string(&config_path).unwrap();
         tune(&mut config);
         std::fs::write(&config_path, config).unwrap();
+        Self::serve(Arc::new(dir), "server.log", None)
+    }
 
-        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+    /// A second API node: `serve` of this server's home (one database) on
+    /// another loopback port, logging to `log_name`.
+    pub fn another_node(&self, log_name: &str) -> Server {
+        let listen = format!("127.0.0.1:{}", qoltanba_testkit::ra_process::free_port());
+        Self::serve(self.dir.clone(), log_name, Some(&listen))
+    }
+
+    fn serve(dir: Arc<tempfile::TempDir>, log_name: &str, listen: Option<&str>) -> Server {
+        let home = dir.path().join("home");
+        let pass = dir.path().join("passphrase");
+        let log = std::fs::File::create(dir.path().join(log_name)).unwrap();
         let (mut child, base) =
             qoltanba_testkit::ra_process::serve(&bin(), &home, &pass, |serve| {
                 // Everything the server logs, at its most talkative, goes to a
                 // file the tests scan for secrets.
                 serve.env("QOLTANBA_RA_LOG", "debug").stderr(log);
+                if let Some(listen) = listen {
+                    serve.args(["--listen", listen]);
+                }
             });
         let stdin = child.stdin.take().unwrap();
         let root = std::fs::read(home.join("tls/ca.pem")).unwrap();
@@ -71,6 +89,7 @@ impl Server {
         Server {
             dir,
             base,
+            log_name: log_name.to_string(),
             agent,
             child: Mutex::new(child),
             _stdin: Mutex::new(stdin),
@@ -79,7 +98,14 @@ impl Server {
 
     /// What the server has logged so far.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+        std::fs::read_to_string(self.dir.path().join(&self.log_name)).unwrap_or_default()
+    }
+
+    /// `kill -9` the server (SIGKILL) and reap it.
+    pub fn kill(&self) {
+        let mut child = self.child.lock().unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
     }
 
     pub fn home(&self) -> PathBuf {
@@ -140,6 +166,20 @@ impl Server {
         headers: &[(&str, &str)],
         body: Option<&[u8]>,
     ) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        self.try_request(method, path, token, headers, body)
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+    }
+
+    /// [`Server::request`], with a failed connection (the server is down)
+    /// an error rather than a panic.
+    pub fn try_request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Result<(u16, Vec<(String, String)>, Vec<u8>), ureq::Error> {
         let url = format!("{}{path}", self.base);
         let mut builder = ureq::http::Request::builder().method(method).uri(&url);
         if let Some(token) = token {
@@ -151,7 +191,7 @@ impl Server {
         let request = builder
             .body(body.map(<[u8]>::to_vec).unwrap_or_default())
             .unwrap();
-        let mut response = self.agent.run(request).unwrap();
+        let mut response = self.agent.run(request)?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -162,8 +202,7 @@ impl Server {
             .body_mut()
             .with_config()
             .limit(10 << 20)
-            .read_to_vec()
-            .unwrap();
+            .read_to_vec()?;
         let content_type = response
             .headers()
             .get("content-type")
@@ -171,7 +210,7 @@ impl Server {
             .unwrap_or("")
             .to_string();
         check_contract(method, path, status, &content_type, &body);
-        (status, headers, body)
+        Ok((status, headers, body))
     }
 
     pub fn json(
