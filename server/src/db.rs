@@ -159,7 +159,7 @@ const MIGRATIONS: &[&str] = &[
     // nothing that matters lives in one process. The secrets every node
     // shares (the login challenges' HMAC key), the rate-limit windows, the
     // leases on expiry notices being sent, and which node holds an
-    // in-flight code delivery.
+    // in-flight code delivery, and the published CRLs.
     r#"
     CREATE TABLE server_secrets (
         name        TEXT PRIMARY KEY,
@@ -183,6 +183,14 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (certificate_id, channel, days_before)
     );
     ALTER TABLE code_deliveries ADD COLUMN holder TEXT;
+    -- The CRL each CA publishes, so every node serves the newest one (a
+    -- revocation through one node is on all nodes' CRLs at once).
+    CREATE TABLE crls (
+        ca          TEXT PRIMARY KEY,
+        number      INTEGER NOT NULL,
+        next_update INTEGER NOT NULL,
+        der         BLOB NOT NULL
+    );
     "#,
 ];
 

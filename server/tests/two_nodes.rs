@@ -520,3 +520,57 @@ fn rate_limits_are_shared_by_the_nodes_and_a_citizen_limit_holds_back_only_that_
     }
     assert_eq!(failovers.load(Ordering::SeqCst), 0);
 }
+
+/// The serials a CRL lists.
+fn crl_serials(der: &[u8]) -> Vec<String> {
+    use der::Decode;
+    let crl: x509_cert::crl::CertificateList =
+        x509_cert::crl::CertificateList::from_der(der).unwrap();
+    crl.tbs_cert_list
+        .revoked_certificates
+        .unwrap_or_default()
+        .iter()
+        .map(|r| qoltanba_pki::cert::serial_hex(r.serial_number.as_bytes()))
+        .collect()
+}
+
+#[test]
+fn a_revocation_through_one_node_is_on_the_crl_of_the_other() {
+    let (a, b) = two_nodes(|_| {});
+    let files = a.enroll(&iin(961), "gost2015", &[]);
+    let (key, cert) = open_key(&files[0]);
+    let failovers = AtomicUsize::new(0);
+    let lb = Balancer {
+        nodes: [&a, &b],
+        failovers: &failovers,
+    };
+    // Node B has served (and kept) its CRL before the revocation.
+    let (status, _, before) = b.request("GET", "/v1/crl/gost.crl", None, &[], None);
+    assert_eq!(status, 200);
+    assert!(!crl_serials(&before).contains(&cert.serial_hex()));
+    let token = lb.login(0, &key, &cert);
+    let request = json!({ "serial": cert.serial_hex(), "reason": "keyCompromise" }).to_string();
+    let signed = qoltanba_pki::signed_message::sign_message(
+        request.as_bytes(),
+        &key,
+        &cert,
+        OffsetDateTime::now_utc(),
+    )
+    .unwrap();
+    let (status, _, body) = a.request(
+        "POST",
+        "/v1/revocations",
+        Some(&token),
+        &[("content-type", "application/cms")],
+        Some(&signed),
+    );
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let (status, _, after) = b.request("GET", "/v1/crl/gost.crl", None, &[], None);
+    assert_eq!(status, 200);
+    assert!(
+        crl_serials(&after).contains(&cert.serial_hex()),
+        "node B serves node A's newer CRL"
+    );
+    let (_, _, from_a) = a.request("GET", "/v1/crl/gost.crl", None, &[], None);
+    assert_eq!(from_a, after, "one CRL, whichever node serves it");
+}

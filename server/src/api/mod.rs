@@ -50,8 +50,10 @@ pub struct AppState {
     /// This node's name ([`Config::node_name`]): what holds its in-flight
     /// code deliveries.
     pub node: String,
-    /// The current CRL of each issuing CA (DER), regenerated on revocation.
-    pub crls: RwLock<HashMap<CaKind, Vec<u8>>>,
+    /// This node's copy of each issuing CA's CRL (its number and DER):
+    /// the database's `crls` holds the published one, and a request serves
+    /// the copy only while its number is the database's.
+    pub crls: RwLock<HashMap<CaKind, (i64, Vec<u8>)>>,
     /// The clock; tests may pin it.
     pub clock: Box<dyn Fn() -> OffsetDateTime + Send + Sync>,
     /// The pinned roots of Android key attestation (`attestation.roots`).
@@ -86,7 +88,9 @@ impl AppState {
             attestation_roots,
         });
         for kind in CaKind::ISSUING {
-            if let Err(e) = status::publish_crl(&state, kind) {
+            // Published already by another node (or this one's last run)
+            // unless none is, or it nears its end.
+            if let Err(e) = status::current_crl(&state, kind) {
                 tracing::error!("cannot publish the {} CRL: {e}", kind.name());
             }
         }
