@@ -265,7 +265,8 @@ pub struct Limits {
     pub submissions_per_hour: u32,
     /// Requests for the one-time code to be sent again, per IIN per hour.
     pub code_resends_per_hour: u32,
-    /// Login challenges per client address per minute (a login needs one).
+    /// Login challenges per client address per minute (a login needs one):
+    /// sized, as `logins_per_minute`, for everyone behind one address.
     pub challenges_per_minute: u32,
     /// Open connections per client address; more are closed at once. Many
     /// citizens may share one address behind a carrier's NAT, so this is
@@ -293,7 +294,7 @@ impl Default for Limits {
             codes_per_minute: 10,
             submissions_per_hour: 20,
             code_resends_per_hour: 3,
-            challenges_per_minute: 60,
+            challenges_per_minute: 600,
             connections_per_address: 128,
             max_connections: 10_000,
             tls_handshake_timeout_seconds: 10,
@@ -313,6 +314,11 @@ impl Limits {
                 "challenges_per_minute",
                 self.challenges_per_minute,
                 d.challenges_per_minute,
+            ),
+            (
+                "logins_per_iin_per_minute",
+                self.logins_per_iin_per_minute,
+                d.logins_per_iin_per_minute,
             ),
             (
                 "connections_per_address",
@@ -617,7 +623,8 @@ mod tests {
         let config = Config::new("127.0.0.1:8443".parse().unwrap(), true);
         let text = config.to_toml();
         for line in [
-            "challenges_per_minute = 60",
+            "challenges_per_minute = 600",
+            "logins_per_iin_per_minute = 10",
             "connections_per_address = 128",
             "max_connections = 10000",
             "tls_handshake_timeout_seconds = 10",
@@ -637,7 +644,8 @@ mod tests {
         let old = Config::from_toml(old).unwrap();
         assert_eq!(old.limits.logins_per_minute, 5);
         assert_eq!(old.limits.header_read_timeout_seconds, 10);
-        assert_eq!(old.limits.challenges_per_minute, 60);
+        assert_eq!(old.limits.challenges_per_minute, 600);
+        assert_eq!(old.limits.logins_per_iin_per_minute, 10);
     }
 
     #[test]

@@ -329,7 +329,7 @@ fn two_nodes_one_database_renewals_fail_over_and_nothing_is_lost_or_doubled() {
     let started = Instant::now();
     let (a, b) = two_nodes(|config| {
         *config = config.replace(
-            "challenges_per_minute = 60",
+            "challenges_per_minute = 600",
             "challenges_per_minute = 10000",
         );
     });
@@ -465,7 +465,7 @@ fn away_from_a_minute_boundary() {
 fn rate_limits_are_shared_by_the_nodes_and_a_citizen_limit_holds_back_only_that_citizen() {
     let (a, b) = two_nodes(|config| {
         *config = config
-            .replace("challenges_per_minute = 60", "challenges_per_minute = 8")
+            .replace("challenges_per_minute = 600", "challenges_per_minute = 8")
             .replace(
                 "logins_per_iin_per_minute = 10",
                 "logins_per_iin_per_minute = 2",
