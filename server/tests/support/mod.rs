@@ -17,6 +17,9 @@ use serde_json::Value;
 pub use qoltanba_testkit::ra_process::OPERATOR_PASSPHRASE as PASSPHRASE;
 pub const CITIZEN_PASSWORD: &str = "Citiz3nPass";
 
+/// An answer: its status, headers and body.
+pub type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+
 pub struct Server {
     /// Shared by the nodes serving one home ([`Server::another_node`]).
     pub dir: Arc<tempfile::TempDir>,
@@ -179,7 +182,7 @@ impl Server {
         token: Option<&str>,
         headers: &[(&str, &str)],
         body: Option<&[u8]>,
-    ) -> Result<(u16, Vec<(String, String)>, Vec<u8>), ureq::Error> {
+    ) -> Result<Answer, ureq::Error> {
         let url = format!("{}{path}", self.base);
         let mut builder = ureq::http::Request::builder().method(method).uri(&url);
         if let Some(token) = token {
