@@ -290,6 +290,31 @@ mod tests {
     use super::*;
 
     #[test]
+    fn every_node_and_every_restart_shares_the_databases_challenge_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ra.db");
+        let (a, b) = (
+            crate::db::Db::open(&path).unwrap(),
+            crate::db::Db::open(&path).unwrap(),
+        );
+        let node_a = ChallengeKey::shared(&a, 1).unwrap();
+        let node_b = ChallengeKey::shared(&b, 2).unwrap();
+        let nonce = node_a.issue(1_000);
+        assert_eq!(node_b.check(&nonce, 0), Some(1_000), "node A's at node B");
+        drop((node_a, node_b, a, b));
+        let restarted = ChallengeKey::shared(&crate::db::Db::open(&path).unwrap(), 3).unwrap();
+        assert_eq!(restarted.check(&nonce, 0), Some(1_000), "after a restart");
+        // Another database, another key.
+        let other = tempfile::tempdir().unwrap();
+        let elsewhere = ChallengeKey::shared(
+            &crate::db::Db::open(&other.path().join("ra.db")).unwrap(),
+            1,
+        )
+        .unwrap();
+        assert_eq!(elsewhere.check(&nonce, 0), None);
+    }
+
+    #[test]
     fn nonces_are_checked_by_their_hmac_and_expiry() {
         let key = ChallengeKey::generate();
         let nonce = key.issue(1_000);

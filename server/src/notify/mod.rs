@@ -234,6 +234,14 @@ pub async fn run_once(
         declined,
         ..RunReport::default()
     };
+    // Leases of runs that died long ago on notices no longer due (their
+    // certificate was renewed or revoked meanwhile) are of no use.
+    db.lock()
+        .execute(
+            "DELETE FROM notice_leases WHERE expires_at < ?1",
+            [now - plan::DAY],
+        )
+        .map_err(NotifyError::db("clearing old notice leases"))?;
     // This run's name on its leases.
     let holder = {
         let mut bytes = [0u8; 12];
