@@ -182,6 +182,23 @@ fn code_for(home: &Path, number: i64, wait: Duration) -> Option<String> {
     }
 }
 
+/// An application for a new GOST key, signed with `key`.
+fn application(
+    key: &qoltanba_pki::crypto::SoftwareKey,
+    cert: &qoltanba_pki::cert::KzCertificate,
+) -> Vec<u8> {
+    let new = generate(KeySpec::Gost512).unwrap();
+    let requests: Vec<(Purpose, &dyn Signer)> = vec![(Purpose::Both, &new as &dyn Signer)];
+    let details = ApplicationDetails {
+        email: "testov@example.kz".into(),
+        locality: "Астана".into(),
+        storage: StorageKind::File,
+    };
+    build_application(cert, key, &requests, &details, OffsetDateTime::now_utc())
+        .unwrap()
+        .p7s_der
+}
+
 /// Citizen `seq`'s renewal over both nodes with the key file `key_file`:
 /// the issued serials.
 fn renew(
@@ -195,16 +212,7 @@ fn renew(
     let started = Instant::now();
     // Login: the challenge from one node, the signed login at the other.
     let token = lb.login(seq as usize % 2, &key, &cert);
-    let new = generate(KeySpec::Gost512).unwrap();
-    let requests: Vec<(Purpose, &dyn Signer)> = vec![(Purpose::Both, &new as &dyn Signer)];
-    let details = ApplicationDetails {
-        email: "testov@example.kz".into(),
-        locality: "Астана".into(),
-        storage: StorageKind::File,
-    };
-    let p7s = build_application(&cert, &key, &requests, &details, OffsetDateTime::now_utc())
-        .unwrap()
-        .p7s_der;
+    let p7s = application(&key, &cert);
     let idempotency_key = format!("two-nodes-{seq}");
     let headers = [
         ("content-type", "application/cms"),
@@ -573,4 +581,79 @@ fn a_revocation_through_one_node_is_on_the_crl_of_the_other() {
     );
     let (_, _, from_a) = a.request("GET", "/v1/crl/gost.crl", None, &[], None);
     assert_eq!(from_a, after, "one CRL, whichever node serves it");
+}
+
+/// Wrong codes sent at once through both nodes: each costs one try (the
+/// default three), so two are told so and the third locks the application;
+/// the rest find it locked. None slips past the count.
+#[test]
+fn wrong_codes_sent_at_once_to_both_nodes_cost_one_try_each() {
+    let (a, b) = two_nodes(|_| {});
+    let files = a.enroll(&iin(971), "gost2015", &[]);
+    let (key, cert) = open_key(&files[0]);
+    let failovers = AtomicUsize::new(0);
+    let lb = Balancer {
+        nodes: [&a, &b],
+        failovers: &failovers,
+    };
+    let token = lb.login(0, &key, &cert);
+    let p7s = application(&key, &cert);
+    let (status, _, body) = lb.request(
+        1,
+        "POST",
+        "/v1/applications",
+        Some(&token),
+        &[("content-type", "application/cms")],
+        Some(&p7s),
+    );
+    assert_eq!(status, 202, "{body}");
+    let number = body["number"].as_i64().unwrap();
+    let code = code_for(&a.home(), number, Duration::from_secs(10)).unwrap();
+    let wrong = format!("{:06}", (code.parse::<u32>().unwrap() + 1) % 1_000_000);
+    let statuses: Vec<(u16, String)> = std::thread::scope(|scope| {
+        let sends: Vec<_> = (0..8)
+            .map(|i| {
+                let (lb, token, wrong) = (&lb, &token, &wrong);
+                scope.spawn(move || {
+                    let (status, body) = lb.json(
+                        i % 2,
+                        "POST",
+                        &format!("/v1/applications/{number}/confirm"),
+                        token,
+                        &json!({ "code": wrong }),
+                    );
+                    (
+                        status,
+                        body["code"].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+            })
+            .collect();
+        sends.into_iter().map(|s| s.join().unwrap()).collect()
+    });
+    let told = statuses
+        .iter()
+        .filter(|(s, c)| *s == 422 && c == "wrong-code")
+        .count();
+    let locked = statuses
+        .iter()
+        .filter(|(s, c)| *s == 423 && c == "application-locked")
+        .count();
+    assert_eq!((told, locked), (2, 6), "{statuses:?}");
+    assert_eq!(
+        count(
+            &a.home(),
+            &format!("SELECT COUNT(*) FROM audit WHERE action = 'lock' AND subject = '{number}'")
+        ),
+        1
+    );
+    // The right code no longer helps.
+    let (status, body) = lb.json(
+        0,
+        "POST",
+        &format!("/v1/applications/{number}/confirm"),
+        &token,
+        &json!({ "code": code }),
+    );
+    assert_eq!(status, 423, "{body}");
 }

@@ -47,7 +47,6 @@ struct Row {
     state: ApplicationState,
     code_hash: Option<Vec<u8>>,
     code_expires_at: Option<i64>,
-    code_tries_left: u32,
     created_at: i64,
     updated_at: i64,
     attestation: Option<String>,
@@ -58,8 +57,7 @@ fn load(state: &AppState, iin: &str, id: i64) -> Result<Row, Problem> {
         .db
         .lock()
         .query_row(
-            "SELECT id, iin, state, code_hash, code_expires_at, code_tries_left, created_at, updated_at,
-                 attestation
+            "SELECT id, iin, state, code_hash, code_expires_at, created_at, updated_at, attestation
              FROM applications WHERE id = ?1",
             [id],
             |r| {
@@ -69,10 +67,9 @@ fn load(state: &AppState, iin: &str, id: i64) -> Result<Row, Problem> {
                     state: db::token_column(r, 2, ApplicationState::from_token)?,
                     code_hash: r.get(3)?,
                     code_expires_at: r.get(4)?,
-                    code_tries_left: r.get(5)?,
-                    created_at: r.get(6)?,
-                    updated_at: r.get(7)?,
-                    attestation: r.get(8)?,
+                    created_at: r.get(5)?,
+                    updated_at: r.get(6)?,
+                    attestation: r.get(7)?,
                 })
             },
         )
@@ -404,24 +401,7 @@ pub async fn confirm(
     let expected = row.code_hash.clone().unwrap_or_default();
     let given = registry::code_hash(id, code.trim());
     if !bool::from(expected.ct_eq(&given)) {
-        let left = row.code_tries_left.saturating_sub(1);
-        let mut conn = state.db.lock();
-        if left == 0 {
-            // The lock and its audit row together, or neither.
-            let tx = conn.transaction()?;
-            tx.execute(
-                "UPDATE applications SET state = ?3, code_hash = NULL, code_tries_left = 0, updated_at = ?1 WHERE id = ?2",
-                params![unix(now), id, ApplicationState::Locked.token()],
-            )?;
-            db::audit(&tx, unix(now), &session.iin, "lock", &id.to_string(), None)?;
-            tx.commit()?;
-            return Err(RegistryError::Locked.into());
-        }
-        conn.execute(
-            "UPDATE applications SET code_tries_left = ?1, updated_at = ?2 WHERE id = ?3",
-            params![left, unix(now), id],
-        )?;
-        return Err(RegistryError::WrongCode(left).into());
+        return Err(wrong_code(&state, &session.iin, id, unix(now)));
     }
     {
         // The confirmation and its audit row together; only while the
@@ -455,6 +435,55 @@ pub async fn confirm(
     // or the client's next look at the application would.
     let row = follow(&state, &session.iin, id)?;
     respond_with_state(&state, &row)
+}
+
+/// A wrong code for application `id`: one try fewer, and the application
+/// locked with the last. The decrement is one statement in the database: a
+/// read and a write would let wrong codes sent at once (to one node or to
+/// several) each find the same tries left. The refusal to answer with.
+fn wrong_code(state: &AppState, iin: &str, id: i64, now: i64) -> Problem {
+    let outcome = (|| -> Result<RegistryError, rusqlite::Error> {
+        let mut conn = state.db.lock();
+        let tx = conn.transaction()?;
+        let left: Option<i64> = tx
+            .query_row(
+                "UPDATE applications SET code_tries_left = code_tries_left - 1, updated_at = ?1
+                 WHERE id = ?2 AND state = ?3 AND code_tries_left > 0
+                 RETURNING code_tries_left",
+                params![now, id, ApplicationState::AwaitingCode.token()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(left) = left.filter(|&left| left > 0) {
+            tx.commit()?;
+            return Ok(RegistryError::WrongCode(u32::try_from(left).unwrap_or(0)));
+        }
+        // The last try went, or none was left; or the application moved on
+        // since it was loaded (confirmed, locked, rejected).
+        let now_state: ApplicationState =
+            tx.query_row("SELECT state FROM applications WHERE id = ?1", [id], |r| {
+                db::token_column(r, 0, ApplicationState::from_token)
+            })?;
+        if now_state != ApplicationState::AwaitingCode {
+            return Ok(match now_state {
+                ApplicationState::Locked => RegistryError::Locked,
+                other => RegistryError::WrongState(other),
+            });
+        }
+        // The lock and its audit row together, or neither.
+        tx.execute(
+            "UPDATE applications SET state = ?3, code_hash = NULL, code_tries_left = 0, updated_at = ?1
+             WHERE id = ?2",
+            params![now, id, ApplicationState::Locked.token()],
+        )?;
+        db::audit(&tx, now, iin, "lock", &id.to_string(), None)?;
+        tx.commit()?;
+        Ok(RegistryError::Locked)
+    })();
+    match outcome {
+        Ok(refusal) => refusal.into(),
+        Err(e) => e.into(),
+    }
 }
 
 /// Load application `id` of `iin`, moving it on first if an RA that was
