@@ -23,7 +23,7 @@
 //! # Crashes and races
 //! A claimed attempt is `in_flight` until its outcome is recorded, held by
 //! the node that claimed it (`holder`, [`crate::config::Config::node_name`])
-//! until its lease ends (`next_attempt_at`, [`LEASE_SECONDS`] after the
+//! until its lease ends (`next_attempt_at`, `LEASE_SECONDS` after the
 //! claim). Several API nodes share the database: a claim is one `UPDATE …
 //! WHERE … RETURNING` under the write lock, so two nodes never claim the
 //! same attempt; when a node restarts, its retry task releases the attempts
