@@ -18,10 +18,11 @@
 //! Logins are limited per client address (`limits.logins_per_minute`, for
 //! everyone behind it: size it for a carrier's NAT) and per citizen
 //! (`limits.logins_per_iin_per_minute`). The per-IIN count is taken once
-//! the message's signature verifies and its nonce is fresh and unused, and
-//! then counts the login whether it succeeds or fails (a revoked or
-//! replaced certificate, an unknown citizen): only the holder of that
-//! citizen's key can be held back by it. Counting earlier would let anyone
+//! the message's signature verifies, its nonce is fresh and unused and its
+//! signer's certificate is one this RA issued, and then counts the login
+//! whether it succeeds or fails (a revoked or expired certificate, a
+//! SIGN-only key): only the holder of that citizen's key can be held back
+//! by it. Counting earlier would let anyone
 //! who knows an IIN, or replays an old signed login, lock the citizen out;
 //! counting only successes would let a stolen key of a revoked certificate
 //! try without bound.
