@@ -11,8 +11,9 @@
 //! limit holds back no one else behind the same address.
 //!
 //! The database is the home's SQLite file in WAL mode (two processes on
-//! one file, which SQLite supports); the home made by `Server::start` is
-//! the one place a switch to PostgreSQL goes.
+//! one file, which SQLite supports), or with `QOLTANBA_TEST_DATABASE=postgres`
+//! a PostgreSQL database both nodes' homes point to (the test kit's
+//! switch); the test reads it through the RA's storage layer either way.
 #![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 mod support;
@@ -24,6 +25,7 @@ use std::time::{Duration, Instant};
 use qoltanba_pki::cert::Purpose;
 use qoltanba_pki::crypto::{KeySpec, Signer, generate};
 use qoltanba_pki::reissue::{ApplicationDetails, StorageKind, build_application};
+use qoltanba_ra::params;
 use serde_json::{Value, json};
 use support::*;
 use time::OffsetDateTime;
@@ -50,14 +52,16 @@ fn two_nodes(tune: impl FnOnce(&mut String)) -> (Server, Server) {
     (a, b)
 }
 
-fn db(home: &Path) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(home.join("ra.db")).unwrap();
-    conn.busy_timeout(Duration::from_secs(10)).unwrap();
-    conn
+/// The nodes' database (SQLite or PostgreSQL, as the home says).
+fn db(home: &Path) -> qoltanba_ra::db::Db {
+    qoltanba_testkit::ra_process::db(home)
 }
 
 fn count(home: &Path, sql: &str) -> i64 {
-    db(home).query_row(sql, [], |r| r.get(0)).unwrap()
+    db(home)
+        .conn()
+        .query_row(sql, params![], |r| r.get(0))
+        .unwrap()
 }
 
 /// The nodes as a client behind a load balancer sees them: each request
@@ -166,9 +170,10 @@ fn code_for(home: &Path, number: i64, wait: Duration) -> Option<String> {
     let until = Instant::now() + wait;
     loop {
         let body: Option<String> = db(home)
+            .conn()
             .query_row(
                 "SELECT body FROM outbox WHERE channel = 'sms' AND body LIKE ?1 ORDER BY id DESC LIMIT 1",
-                [format!("qoltanba: application {number},%")],
+                params![format!("qoltanba: application {number},%")],
                 |r| r.get(0),
             )
             .ok();
@@ -311,7 +316,8 @@ fn renew(
 /// Certificates of other citizens (e-mail only) ending in ten days: an
 /// e-mail notice each is due at once.
 fn seed_due_notices(home: &Path) {
-    let conn = db(home);
+    let store = db(home);
+    let conn = store.conn();
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let end = now + 10 * 86_400;
     for id in 1..=DUE_NOTICES {
@@ -319,14 +325,20 @@ fn seed_due_notices(home: &Path) {
         conn.execute(
             "INSERT INTO citizens (iin, surname, name, email, created_at)
              VALUES (?1, 'Сейітова', 'Айгүл', 'aigul@mail.kz', 0)",
-            [&iin],
+            params![iin],
         )
         .unwrap();
         conn.execute(
             "INSERT INTO certificates (serial, iin, ca, purpose, algorithm, not_before,
                  not_after, der)
-             VALUES (?1, ?2, 'ecdsa', 'sign', 'P-256', ?3, ?4, x'3000')",
-            rusqlite::params![format!("7E{id:04X}"), iin, end - 365 * 86_400, end],
+             VALUES (?1, ?2, 'ecdsa', 'sign', 'P-256', ?3, ?4, ?5)",
+            params![
+                format!("7E{id:04X}"),
+                iin,
+                end - 365 * 86_400,
+                end,
+                vec![0x30u8, 0x00]
+            ],
         )
         .unwrap();
     }
@@ -381,13 +393,14 @@ fn two_nodes_one_database_renewals_fail_over_and_nothing_is_lost_or_doubled() {
 
     // Every renewal finished with its own certificate: one application per
     // citizen (the submissions to both nodes made one), unique serials.
-    let conn = db(&home);
+    let store = db(&home);
+    let conn = store.conn();
     for (i, serials) in serials.iter().enumerate() {
         let citizen = iin(901 + i as u32);
         let applications: Vec<(i64, String)> = conn
             .prepare("SELECT id, state FROM applications WHERE iin = ?1")
             .unwrap()
-            .query_map([&citizen], |r| Ok((r.get(0)?, r.get(1)?)))
+            .query_map(params![citizen], |r| Ok((r.get(0)?, r.get(1)?)))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
@@ -397,7 +410,7 @@ fn two_nodes_one_database_renewals_fail_over_and_nothing_is_lost_or_doubled() {
         let recorded: Vec<String> = conn
             .prepare("SELECT serial FROM certificates WHERE application_id = ?1")
             .unwrap()
-            .query_map([number], |r| r.get(0))
+            .query_map(params![number], |r| r.get(0))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();
@@ -406,7 +419,7 @@ fn two_nodes_one_database_renewals_fail_over_and_nothing_is_lost_or_doubled() {
             let rows: i64 = conn
                 .query_row(
                     "SELECT COUNT(*) FROM audit WHERE action = ?1 AND subject = ?2",
-                    rusqlite::params![action, number.to_string()],
+                    params![action, number.to_string()],
                     |r| r.get(0),
                 )
                 .unwrap();
@@ -416,7 +429,7 @@ fn two_nodes_one_database_renewals_fail_over_and_nothing_is_lost_or_doubled() {
     assert_eq!(
         count(
             &home,
-            "SELECT COUNT(*) FROM (SELECT serial FROM certificates GROUP BY serial HAVING COUNT(*) > 1)"
+            "SELECT COUNT(*) FROM (SELECT serial FROM certificates GROUP BY serial HAVING COUNT(*) > 1) AS duplicates"
         ),
         0,
         "duplicate serials"

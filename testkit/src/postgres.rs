@@ -299,6 +299,75 @@ fn running_as_root() -> bool {
         .unwrap_or(false)
 }
 
+/// The database a test's RA runs on, chosen by the environment:
+/// `QOLTANBA_TEST_DATABASE=postgres` puts it on a fresh database of a
+/// throwaway [`Postgres`] cluster of its own (kept as long as this value);
+/// unset or `sqlite`, on SQLite in the RA's home as by default. The API and
+/// notice suites run once each way (scripts/test.sh).
+pub struct TestDatabase {
+    postgres: Option<(Postgres, String)>,
+}
+
+impl TestDatabase {
+    /// The name of the variable that picks the back-end.
+    pub const VARIABLE: &'static str = "QOLTANBA_TEST_DATABASE";
+
+    /// As `QOLTANBA_TEST_DATABASE` says; a PostgreSQL asked for but not
+    /// installed fails the test.
+    pub fn from_env() -> Self {
+        match std::env::var(Self::VARIABLE).as_deref() {
+            Ok("postgres") => {
+                let pg = Postgres::start()
+                    .unwrap_or_else(|e| panic!("{} = postgres: {e}", Self::VARIABLE));
+                let url = pg
+                    .database("ra")
+                    .unwrap_or_else(|e| panic!("{} = postgres: {e}", Self::VARIABLE));
+                Self {
+                    postgres: Some((pg, url)),
+                }
+            }
+            Ok("sqlite") | Err(std::env::VarError::NotPresent) => Self { postgres: None },
+            Ok(other) => panic!("{} = {other:?}: use postgres or sqlite", Self::VARIABLE),
+            Err(e) => panic!("{}: {e}", Self::VARIABLE),
+        }
+    }
+
+    /// The cluster, when on PostgreSQL.
+    pub fn postgres(&self) -> Option<&Postgres> {
+        self.postgres.as_ref().map(|(pg, _)| pg)
+    }
+
+    /// config.toml's `[database]` for it (`None`: SQLite in the home).
+    pub fn config(&self) -> Option<qoltanba_ra::config::DatabaseConfig> {
+        self.postgres
+            .as_ref()
+            .map(|(pg, url)| qoltanba_ra::config::DatabaseConfig {
+                url: url.clone(),
+                password_file: Some(pg.password_file()),
+                pool_size: 8,
+            })
+    }
+
+    /// The arguments of `qoltanba-ra init` that put the home on it.
+    pub fn init_args(&self) -> Vec<String> {
+        match &self.postgres {
+            Some((pg, url)) => vec![
+                "--database".into(),
+                url.clone(),
+                "--database-password-file".into(),
+                pg.password_file().to_string_lossy().into_owned(),
+            ],
+            None => Vec::new(),
+        }
+    }
+
+    /// Open it for an RA home in `dir` (SQLite: `dir/ra.db`), migrated.
+    pub fn open(&self, dir: &Path) -> qoltanba_ra::db::Db {
+        qoltanba_ra::db::Db::open_home(dir, self.config().as_ref())
+            .unwrap_or_else(|e| panic!("the test database does not open: {e}"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use crate::db::{OptionalExtension, params};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -22,7 +23,6 @@ use qoltanba_pki::protocol::{
 use qoltanba_pki::reissue::verify_application;
 use qoltanba_pki::timestamp::rfc3339;
 use qoltanba_pki::timestamp::rfc3339_unix;
-use rusqlite::{OptionalExtension, params};
 use subtle::ConstantTimeEq;
 use time::Duration;
 
@@ -55,7 +55,7 @@ struct Row {
 fn load(state: &AppState, iin: &str, id: i64) -> Result<Row, Problem> {
     let row = state
         .db
-        .lock()
+        .conn()
         .query_row(
             "SELECT id, iin, state, code_hash, code_expires_at, created_at, updated_at, attestation
              FROM applications WHERE id = ?1",
@@ -82,7 +82,7 @@ fn load(state: &AppState, iin: &str, id: i64) -> Result<Row, Problem> {
 fn status_body(state: &AppState, row: &Row) -> Result<ApplicationStatus, Problem> {
     // Where the code is matters only while it is awaited.
     let code_delivery = if row.state == ApplicationState::AwaitingCode {
-        code_delivery::view(&state.db.lock(), row.id)?
+        code_delivery::view(&state.db.conn(), row.id)?
     } else {
         None
     };
@@ -150,7 +150,7 @@ pub async fn submit(
     }
     registry::check_policy(&verified, &state.config.policy)?;
     let challenges = attestation::accepted_challenges(
-        &state.db.lock(),
+        &state.db.conn(),
         &session.iin,
         &state.config.attestation,
         now,
@@ -171,7 +171,7 @@ pub async fn submit(
             "a storage claim the RA cannot back gets the validity of a key file"
         );
     }
-    let citizen = db::citizen(&state.db.lock(), &session.iin)?
+    let citizen = db::citizen(&state.db.conn(), &session.iin)?
         .ok_or_else(|| RegistryError::UnknownCitizen(session.iin.clone()))?;
     let phone = citizen.phone.clone().ok_or(RegistryError::NoPhone)?;
     // A number no gateway can take is refused before anything is recorded.
@@ -183,7 +183,7 @@ pub async fn submit(
     let code = registry::new_code();
     let expires = now + Duration::seconds(state.config.policy.code_ttl_seconds as i64);
     let (id, attempt) = {
-        let mut conn = state.db.lock();
+        let mut conn = state.db.conn();
         let tx = conn.transaction()?;
         let inserted = tx.query_row(
             "INSERT INTO applications (iin, state, p7s, email, locality, signer_serial, idempotency_key,
@@ -214,7 +214,7 @@ pub async fn submit(
             // node (or connection) won: answer with its application, read
             // in a fresh transaction (on PostgreSQL the violation aborted
             // this one).
-            Err(e) if idempotency_key.is_some() && is_unique_violation(&e) => {
+            Err(e) if idempotency_key.is_some() && e.is_unique_violation() => {
                 drop(tx);
                 drop(conn);
                 let key = idempotency_key.as_deref().unwrap_or_default();
@@ -288,7 +288,7 @@ fn replay(
 ) -> Result<Option<Response>, Problem> {
     let existing: Option<(i64, Vec<u8>)> = state
         .db
-        .lock()
+        .conn()
         .query_row(
             "SELECT id, p7s FROM applications WHERE iin = ?1 AND idempotency_key = ?2",
             params![iin, key],
@@ -313,22 +313,6 @@ fn replay(
     Ok(Some(response))
 }
 
-/// Whether `e` is a UNIQUE (or primary key) violation: the insert lost a
-/// race. (The storage layer's PostgreSQL back-end reports SQLSTATE 23505
-/// as the same.)
-fn is_unique_violation(e: &rusqlite::Error) -> bool {
-    matches!(
-        e,
-        rusqlite::Error::SqliteFailure(f, _)
-            if f.code == rusqlite::ErrorCode::ConstraintViolation
-                && matches!(
-                    f.extended_code,
-                    rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                        | rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
-                )
-    )
-}
-
 /// `POST /v1/applications/{number}/resend-code`: a new code, sent now to
 /// the number on record, in a new round of attempts (rate limited per
 /// citizen). The code of any earlier SMS stops working.
@@ -346,7 +330,7 @@ pub async fn resend_code(
     state
         .limiter
         .check(Bucket::CodeResend, &session.iin, unix(state.now()))?;
-    let citizen = db::citizen(&state.db.lock(), &session.iin)?
+    let citizen = db::citizen(&state.db.conn(), &session.iin)?
         .ok_or_else(|| RegistryError::UnknownCitizen(session.iin.clone()))?;
     let phone = citizen.phone.ok_or(RegistryError::NoPhone)?;
     crate::notify::check_phone(&phone).map_err(|e| {
@@ -407,7 +391,7 @@ pub async fn confirm(
         // The confirmation and its audit row together; only while the
         // application still awaits its code (a concurrent confirmation
         // with the same code changes nothing).
-        let mut conn = state.db.lock();
+        let mut conn = state.db.conn();
         let tx = conn.transaction()?;
         let changed = tx.execute(
             "UPDATE applications SET state = ?3, code_hash = NULL, updated_at = ?1 WHERE id = ?2 AND state = ?4",
@@ -442,8 +426,8 @@ pub async fn confirm(
 /// read and a write would let wrong codes sent at once (to one node or to
 /// several) each find the same tries left. The refusal to answer with.
 fn wrong_code(state: &AppState, iin: &str, id: i64, now: i64) -> Problem {
-    let outcome = (|| -> Result<RegistryError, rusqlite::Error> {
-        let mut conn = state.db.lock();
+    let outcome = (|| -> Result<RegistryError, db::Error> {
+        let mut conn = state.db.conn();
         let tx = conn.transaction()?;
         let left: Option<i64> = tx
             .query_row(
@@ -460,10 +444,13 @@ fn wrong_code(state: &AppState, iin: &str, id: i64, now: i64) -> Problem {
         }
         // The last try went, or none was left; or the application moved on
         // since it was loaded (confirmed, locked, rejected).
-        let now_state: ApplicationState =
-            tx.query_row("SELECT state FROM applications WHERE id = ?1", [id], |r| {
-                db::token_column(r, 0, ApplicationState::from_token)
-            })?;
+        let sql = format!(
+            "SELECT state FROM applications WHERE id = ?1{}",
+            tx.for_update()
+        );
+        let now_state: ApplicationState = tx.query_row(&sql, [id], |r| {
+            db::token_column(r, 0, ApplicationState::from_token)
+        })?;
         if now_state != ApplicationState::AwaitingCode {
             return Ok(match now_state {
                 ApplicationState::Locked => RegistryError::Locked,
@@ -529,7 +516,7 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     session: Session,
 ) -> Result<Json<ApplicationList>, Problem> {
-    let conn = state.db.lock();
+    let conn = state.db.conn();
     let mut stmt = conn.prepare(
         "SELECT id, state, created_at, updated_at, attestation FROM applications WHERE iin = ?1 ORDER BY id DESC",
     )?;
@@ -545,7 +532,7 @@ pub async fn list(
                 code_delivery: None,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::Result<Vec<_>>>()?;
     Ok(Json(ApplicationList { applications: rows }))
 }
 
@@ -562,7 +549,7 @@ pub async fn certificates(
         }
         other => return Err(RegistryError::WrongState(other).into()),
     }
-    let conn = state.db.lock();
+    let conn = state.db.conn();
     let mut stmt = conn.prepare(
         "SELECT serial, purpose, ca, der FROM certificates WHERE application_id = ?1 ORDER BY id",
     )?;
@@ -577,7 +564,7 @@ pub async fn certificates(
                 der,
             ))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?
+        .collect::<crate::db::Result<Vec<_>>>()?
         .into_iter()
         .map(|(serial, purpose, ca, der)| {
             let kind = CaKind::from_name(&ca).unwrap_or(CaKind::Rsa);
@@ -596,7 +583,7 @@ pub async fn certificates(
             }
         })
         .collect::<Vec<_>>();
-    drop(stmt);
+    drop(conn);
     Ok((
         StatusCode::OK,
         Json(IssuedCertificates {

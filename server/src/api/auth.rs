@@ -29,6 +29,7 @@
 
 use std::sync::Arc;
 
+use crate::db::params;
 use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::StatusCode;
@@ -40,7 +41,6 @@ use qoltanba_pki::protocol::{Challenge, LoginAnswer};
 use qoltanba_pki::signed_message::verify_message;
 use qoltanba_pki::timestamp::rfc3339;
 use ring::hmac;
-use rusqlite::params;
 use sha2::{Digest, Sha256};
 use time::Duration;
 
@@ -83,10 +83,10 @@ impl ChallengeKey {
     /// The database's key: the first node to start draws and stores it
     /// (`ON CONFLICT DO NOTHING`, so nodes starting together agree on the
     /// one that landed), every node reads it back.
-    pub fn shared(db: &crate::db::Db, now: i64) -> rusqlite::Result<Self> {
+    pub fn shared(db: &crate::db::Db, now: i64) -> crate::db::Result<Self> {
         let mut fresh = zeroize::Zeroizing::new([0u8; CHALLENGE_KEY_BYTES]);
         getrandom::fill(fresh.as_mut()).expect("the OS random number generator works");
-        let conn = db.lock();
+        let conn = db.conn();
         conn.execute(
             "INSERT INTO server_secrets (name, value, created_at) VALUES (?1, ?2, ?3)
              ON CONFLICT (name) DO NOTHING",
@@ -99,15 +99,13 @@ impl ChallengeKey {
         )?);
         if stored.len() != CHALLENGE_KEY_BYTES {
             // Only a hand-edited database gets here; say which row.
-            return Err(rusqlite::Error::FromSqlConversionFailure(
-                0,
-                rusqlite::types::Type::Blob,
-                format!(
+            return Err(crate::db::Error::Conversion {
+                index: 0,
+                detail: format!(
                     "server_secrets '{CHALLENGE_SECRET}' holds {} bytes, not {CHALLENGE_KEY_BYTES}; delete the row and restart every node",
                     stored.len()
-                )
-                .into(),
-            ));
+                ),
+            });
         }
         Ok(Self(hmac::Key::new(hmac::HMAC_SHA256, &stored)))
     }
@@ -191,7 +189,7 @@ pub async fn login(
     // Burn the nonce: the one row a challenge ever costs, kept until it
     // expires (an expired nonce fails the check above anyway).
     let burnt = {
-        let conn = state.db.lock();
+        let conn = state.db.conn();
         conn.execute("DELETE FROM challenges WHERE expires_at <= ?1", [unix(now)])?;
         conn.execute(
             "INSERT INTO challenges (nonce, expires_at, used) VALUES (?1, ?2, 1)
@@ -206,7 +204,7 @@ pub async fn login(
     // issued: the holder's own login, which now counts against the citizen,
     // failed or not (the module's comment says why only now). A certificate
     // made elsewhere with someone's IIN in it counts against nobody.
-    let holder = registry::certificate_by_serial(&state.db.lock(), &message.signer.serial_hex())?
+    let holder = registry::certificate_by_serial(&state.db.conn(), &message.signer.serial_hex())?
         .filter(|r| r.der == message.signer.der())
         .map(|r| r.iin);
     if let Some(holder) = &holder {
@@ -214,13 +212,13 @@ pub async fn login(
     }
     let (iin, record) =
         registry::check_presented(&state.db, &state.cas, &message.signer, Purpose::Auth, now)?;
-    if db::citizen(&state.db.lock(), &iin)?.is_none() {
+    if db::citizen(&state.db.conn(), &iin)?.is_none() {
         return Err(RegistryError::UnknownCitizen(iin).into());
     }
     let token = random_token();
     let expires = now + Duration::seconds(state.config.policy.session_ttl_seconds as i64);
     {
-        let conn = state.db.lock();
+        let conn = state.db.conn();
         conn.execute("DELETE FROM sessions WHERE expires_at < ?1", [unix(now)])?;
         conn.execute(
             "INSERT INTO sessions (token_hash, iin, expires_at) VALUES (?1, ?2, ?3)",
@@ -269,10 +267,10 @@ impl FromRequestParts<Arc<AppState>> for Session {
             })?;
         let now = unix(state.now());
         let iin: Option<String> = {
-            use rusqlite::OptionalExtension;
+            use crate::db::OptionalExtension;
             state
                 .db
-                .lock()
+                .conn()
                 .query_row(
                     "SELECT iin FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
                     params![token_hash(token.trim()), now],

@@ -70,7 +70,7 @@ impl AppState {
         cas: CaSet,
         senders: Senders,
         attestation_roots: Vec<SubjectPublicKeyInfoOwned>,
-    ) -> Result<Arc<Self>, rusqlite::Error> {
+    ) -> Result<Arc<Self>, crate::db::Error> {
         let limiter = RateLimiter::new(&config.limits, db.clone());
         let challenge_key =
             auth::ChallengeKey::shared(&db, OffsetDateTime::now_utc().unix_timestamp())?;

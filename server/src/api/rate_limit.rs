@@ -13,7 +13,7 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use rusqlite::params;
+use crate::db::params;
 
 use super::Problem;
 use crate::config::Limits;
@@ -89,10 +89,10 @@ impl RateLimiter {
     /// Count one request of `bucket` by `who` at `now` (Unix seconds):
     /// `Ok(None)` within the limit, `Ok(Some(seconds))` over it, with the
     /// time until the window ends.
-    pub fn count(&self, bucket: Bucket, who: &str, now: i64) -> rusqlite::Result<Option<u64>> {
+    pub fn count(&self, bucket: Bucket, who: &str, now: i64) -> crate::db::Result<Option<u64>> {
         let (max, window) = self.limit(bucket);
         let start = now - now.rem_euclid(window);
-        let conn = self.db.lock();
+        let conn = self.db.conn();
         let last = self.last_pruned.load(Ordering::Relaxed);
         if now - last >= PRUNE_EVERY
             && self
@@ -169,8 +169,8 @@ mod tests {
         let later = now + LONGEST_WINDOW + 60;
         assert_eq!(a.count(Bucket::Login, "10.0.0.1", later).unwrap(), None);
         let rows: i64 =
-            a.db.lock()
-                .query_row("SELECT COUNT(*) FROM rate_windows", [], |r| r.get(0))
+            a.db.conn()
+                .query_row("SELECT COUNT(*) FROM rate_windows", params![], |r| r.get(0))
                 .unwrap();
         assert_eq!(rows, 1, "only the current window is left");
     }

@@ -43,12 +43,12 @@ pub fn publish_crl(state: &AppState, kind: CaKind) -> Result<Vec<u8>, RegistryEr
     )
     .map_err(|e| RegistryError::Ca(e.into()))?;
     let number = i64::try_from(number).unwrap_or(i64::MAX);
-    state.db.lock().execute(
+    state.db.conn().execute(
         "INSERT INTO crls (ca, number, next_update, der) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (ca) DO UPDATE
              SET number = excluded.number, next_update = excluded.next_update, der = excluded.der
              WHERE crls.number < excluded.number",
-        rusqlite::params![kind.name(), number, registry::unix(now + CRL_VALIDITY), der],
+        crate::db::params![kind.name(), number, registry::unix(now + CRL_VALIDITY), der],
     )?;
     state
         .crls
@@ -62,11 +62,11 @@ pub fn publish_crl(state: &AppState, kind: CaKind) -> Result<Vec<u8>, RegistryEr
 /// its number is the database's), issued anew first when there is none yet
 /// or it nears its end.
 pub fn current_crl(state: &AppState, kind: CaKind) -> Result<Vec<u8>, RegistryError> {
-    use rusqlite::OptionalExtension;
+    use crate::db::OptionalExtension;
     let renew_after = registry::unix(state.now() + CRL_RENEW_BEFORE);
     let published: Option<(i64, i64)> = state
         .db
-        .lock()
+        .conn()
         .query_row(
             "SELECT number, next_update FROM crls WHERE ca = ?1",
             [kind.name()],
@@ -87,9 +87,9 @@ pub fn current_crl(state: &AppState, kind: CaKind) -> Result<Vec<u8>, RegistryEr
         return Ok(der.clone());
     }
     // Another node published a newer one: take it.
-    let der: Vec<u8> = state.db.lock().query_row(
+    let der: Vec<u8> = state.db.conn().query_row(
         "SELECT der FROM crls WHERE ca = ?1 AND number = ?2",
-        rusqlite::params![kind.name(), number],
+        crate::db::params![kind.name(), number],
         |r| r.get(0),
     )?;
     state
@@ -197,13 +197,13 @@ pub async fn ocsp(State(state): State<Arc<AppState>>, Body(body): Body) -> Respo
     let cas: &CaSet = &state.cas;
     let status_of = |kind: CaKind, serial: &[u8]| -> CertStatus {
         let record =
-            registry::certificate_by_serial(&db.lock(), &qoltanba_pki::cert::serial_hex(serial));
+            registry::certificate_by_serial(&db.conn(), &qoltanba_pki::cert::serial_hex(serial));
         match record {
             Ok(Some(r)) if r.ca == kind => match r.revoked_at {
                 None => CertStatus::Good,
                 Some(at) => {
                     let reason: Option<u8> = db
-                        .lock()
+                        .conn()
                         .query_row(
                             "SELECT revocation_reason FROM certificates WHERE id = ?1",
                             [r.id],

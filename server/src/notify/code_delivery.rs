@@ -36,9 +36,9 @@
 
 use std::time::Duration;
 
+use crate::db::{Conn, OptionalExtension, params};
 use qoltanba_pki::protocol::{ApplicationState, CodeDelivery, CodeDeliveryState};
 use qoltanba_pki::timestamp::rfc3339_unix;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
@@ -86,13 +86,13 @@ fn text(application_id: i64, code: &str) -> Zeroizing<String> {
 /// by node `holder` for its first attempt, in `tx` (the transaction that
 /// creates the application and stores the code's hash).
 pub fn begin(
-    tx: &Connection,
+    tx: &Conn,
     application_id: i64,
     phone: &str,
     code: Zeroizing<String>,
     holder: &str,
     now: i64,
-) -> rusqlite::Result<Attempt> {
+) -> crate::db::Result<Attempt> {
     tx.execute(
         "INSERT INTO code_deliveries (application_id, phone, state, attempts, claim, in_flight,
              next_attempt_at, updated_at, holder)
@@ -121,14 +121,16 @@ pub fn claim(
     code_ttl: u64,
     holder: &str,
     now: i64,
-) -> rusqlite::Result<Option<Attempt>> {
-    let mut conn = db.lock();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let state: Option<String> = tx
-        .query_row("SELECT state FROM applications WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .optional()?;
+) -> crate::db::Result<Option<Attempt>> {
+    let mut conn = db.conn();
+    let tx = conn.transaction()?;
+    // Locked until the commit (PostgreSQL; SQLite's transaction holds the
+    // write lock): a confirmation or rejection cannot slip in between.
+    let sql = format!(
+        "SELECT state FROM applications WHERE id = ?1{}",
+        tx.for_update()
+    );
+    let state: Option<String> = tx.query_row(&sql, [id], |r| r.get(0)).optional()?;
     if state.as_deref() != Some(ApplicationState::AwaitingCode.token()) {
         return Ok(None);
     }
@@ -202,7 +204,7 @@ pub async fn attempt(
     db: &Db,
     settings: &config::CodeDelivery,
     attempt: Attempt,
-) -> rusqlite::Result<CodeDelivery> {
+) -> crate::db::Result<CodeDelivery> {
     let message = text(attempt.application_id, attempt.code.as_str());
     let sent = super::send_code(senders, db, &attempt.phone, &message).await;
     drop(message);
@@ -224,15 +226,15 @@ fn record(
     claim: i64,
     failure: Option<&str>,
     now: i64,
-) -> rusqlite::Result<CodeDelivery> {
-    let mut conn = db.lock();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+) -> crate::db::Result<CodeDelivery> {
+    let mut conn = db.conn();
+    let tx = conn.transaction()?;
+    let sql = format!(
+        "SELECT claim, attempts FROM code_deliveries WHERE application_id = ?1{}",
+        tx.for_update()
+    );
     let current: Option<(i64, u32)> = tx
-        .query_row(
-            "SELECT claim, attempts FROM code_deliveries WHERE application_id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row(&sql, [id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     match (current, failure) {
         // A newer claim (a resend) owns the row now: its outcome counts.
@@ -291,12 +293,12 @@ fn record(
     }
     let view = view(&tx, id)?;
     tx.commit()?;
-    view.ok_or(rusqlite::Error::QueryReturnedNoRows)
+    view.ok_or(crate::db::Error::NoRow)
 }
 
 /// Application `id`'s code delivery as the citizen is shown it; `None` for
 /// an application made before deliveries were recorded.
-pub fn view(conn: &Connection, id: i64) -> rusqlite::Result<Option<CodeDelivery>> {
+pub fn view(conn: &Conn, id: i64) -> crate::db::Result<Option<CodeDelivery>> {
     conn.query_row(
         "SELECT state, phone, attempts, next_attempt_at FROM code_deliveries
          WHERE application_id = ?1",
@@ -321,8 +323,8 @@ pub fn view(conn: &Connection, id: i64) -> rusqlite::Result<Option<CodeDelivery>
 /// mid-attempt) are due now; other nodes' are theirs until their lease
 /// ends. (Rows from before schema 6 have no holder: one process then.)
 /// Called once when the retry task starts.
-fn release_interrupted(db: &Db, holder: &str, now: i64) -> rusqlite::Result<usize> {
-    db.lock().execute(
+fn release_interrupted(db: &Db, holder: &str, now: i64) -> crate::db::Result<usize> {
+    db.conn().execute(
         "UPDATE code_deliveries SET in_flight = 0, next_attempt_at = ?1, updated_at = ?1
          WHERE in_flight = 1 AND state = 'pending' AND (holder = ?2 OR holder IS NULL)",
         params![now, holder],
@@ -331,8 +333,8 @@ fn release_interrupted(db: &Db, holder: &str, now: i64) -> rusqlite::Result<usiz
 
 /// The applications whose delivery is due at `now`: waiting for a retry,
 /// or in flight at a node whose lease ended (it died or hangs).
-fn due(db: &Db, now: i64) -> rusqlite::Result<Vec<i64>> {
-    let conn = db.lock();
+fn due(db: &Db, now: i64) -> crate::db::Result<Vec<i64>> {
+    let conn = db.conn();
     let mut stmt = conn.prepare_cached(
         "SELECT d.application_id FROM code_deliveries d
              JOIN applications a ON a.id = d.application_id
@@ -356,7 +358,7 @@ pub async fn retry_due(
     settings: &config::CodeDelivery,
     code_ttl: u64,
     holder: &str,
-) -> rusqlite::Result<usize> {
+) -> crate::db::Result<usize> {
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let mut sends = tokio::task::JoinSet::new();
     for id in due(db, now)? {
@@ -417,11 +419,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("ra.db")).unwrap();
         {
-            let mut conn = db.lock();
+            let mut conn = db.conn();
             conn.execute(
                 "INSERT INTO citizens (iin, surname, name, phone, created_at)
                  VALUES ('900101300001', 'Сейітова', 'Айгүл', '+77011234567', 0)",
-                [],
+                params![],
             )
             .unwrap();
             let tx = conn.transaction().unwrap();
@@ -430,7 +432,7 @@ mod tests {
                      code_hash, code_expires_at, code_tries_left, created_at, updated_at)
                  VALUES (1, '900101300001', 'awaiting_code', x'30', 'a@b.kz', 'Астана', '5E',
                      x'00', 600, 3, 0, 0)",
-                [],
+                params![],
             )
             .unwrap();
             let attempt = begin(&tx, 1, "+77011234567", registry::new_code(), "node-a", 0).unwrap();
@@ -452,20 +454,22 @@ mod tests {
         assert_eq!(release_interrupted(&db, "node-a", 10).unwrap(), 1);
         assert_eq!(due(&db, 10).unwrap(), vec![1]);
         let hash_before: Vec<u8> = db
-            .lock()
-            .query_row("SELECT code_hash FROM applications WHERE id = 1", [], |r| {
-                r.get(0)
-            })
+            .conn()
+            .query_row(
+                "SELECT code_hash FROM applications WHERE id = 1",
+                params![],
+                |r| r.get(0),
+            )
             .unwrap();
         let attempt = claim(&db, 1, Round::Retry, 600, "node-a", 10)
             .unwrap()
             .unwrap();
         assert_eq!(attempt.claim, 2);
         let (hash, expires): (Vec<u8>, i64) = db
-            .lock()
+            .conn()
             .query_row(
                 "SELECT code_hash, code_expires_at FROM applications WHERE id = 1",
-                [],
+                params![],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .unwrap();
@@ -506,10 +510,10 @@ mod tests {
             .unwrap();
         assert_eq!(taken.claim, 2);
         let holder: String = db
-            .lock()
+            .conn()
             .query_row(
                 "SELECT holder FROM code_deliveries WHERE application_id = 1",
-                [],
+                params![],
                 |r| r.get(0),
             )
             .unwrap();

@@ -49,10 +49,10 @@ mod send;
 
 use std::time::Duration;
 
+use crate::db::{Conn, OptionalExtension, params};
 use qoltanba_pki::cert::Purpose;
 use qoltanba_pki::protocol::push::ExpiryPush;
 use qoltanba_pki::timestamp::rfc3339_unix;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -79,7 +79,7 @@ pub enum NotifyError {
     )]
     Db {
         doing: &'static str,
-        source: rusqlite::Error,
+        source: crate::db::Error,
     },
     #[error(
         "the {sender} did not take the message: {why}; check [senders] in config.toml and that the service is reachable"
@@ -93,7 +93,7 @@ pub enum NotifyError {
 
 impl NotifyError {
     /// `map_err` helper naming what the database was doing.
-    pub(crate) fn db(doing: &'static str) -> impl FnOnce(rusqlite::Error) -> NotifyError {
+    pub(crate) fn db(doing: &'static str) -> impl FnOnce(crate::db::Error) -> NotifyError {
         move |source| NotifyError::Db { doing, source }
     }
 }
@@ -143,7 +143,7 @@ pub struct OutboxEntry {
 /// The newest `limit` outbox messages, newest first.
 pub fn outbox(db: &Db, limit: usize) -> Result<Vec<OutboxEntry>, NotifyError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let conn = db.lock();
+    let conn = db.conn();
     let mut stmt = conn
         .prepare(
             "SELECT id, channel, recipient, subject, body, created_at
@@ -236,7 +236,7 @@ pub async fn run_once(
     };
     // Leases of runs that died long ago on notices no longer due (their
     // certificate was renewed or revoked meanwhile) are of no use.
-    db.lock()
+    db.conn()
         .execute(
             "DELETE FROM notice_leases WHERE expires_at < ?1",
             [now - plan::DAY],
@@ -387,7 +387,7 @@ fn prepare(db: &Db, schedule: &Schedule, now: i64) -> Result<Prepared, NotifyErr
     let mut push_iins = std::collections::HashSet::new();
     let mut push_jobs: Vec<(String, Job)> = Vec::new();
     for batch in plan.due.chunks(1000) {
-        let conn = db.lock();
+        let conn = db.conn();
         let mut last: Option<(i64, Option<Details>)> = None;
         for due in batch {
             if last.as_ref().map(|(id, _)| *id) != Some(due.certificate_id) {
@@ -452,7 +452,7 @@ fn prepare(db: &Db, schedule: &Schedule, now: i64) -> Result<Prepared, NotifyErr
 }
 
 /// The certificate's facts and its holder's addresses, if it is still valid.
-fn details(conn: &Connection, id: i64) -> rusqlite::Result<Option<Details>> {
+fn details(conn: &Conn, id: i64) -> crate::db::Result<Option<Details>> {
     conn.prepare_cached(
         "SELECT c.serial, c.iin, c.purpose, z.name, z.patronymic,
              COALESCE(NULLIF(TRIM(p.contact_email), ''), z.email), z.phone,
@@ -494,11 +494,11 @@ fn details(conn: &Connection, id: i64) -> rusqlite::Result<Option<Details>> {
 fn devices_of(
     db: &Db,
     iins: &std::collections::HashSet<String>,
-) -> rusqlite::Result<std::collections::HashMap<String, Vec<Device>>> {
+) -> crate::db::Result<std::collections::HashMap<String, Vec<Device>>> {
     let mut found: std::collections::HashMap<String, Vec<Device>> = Default::default();
     let mut after = i64::MIN;
     loop {
-        let conn = db.lock();
+        let conn = db.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT id, iin, platform, token, locale FROM devices
              WHERE id > ?1 ORDER BY id LIMIT 50000",
@@ -609,27 +609,21 @@ fn expiry_push(job: &Job, facts: &message::Facts<'_>) -> Option<ExpiryPush> {
     .ok()
 }
 
-/// On PostgreSQL, where a claim locks the lease row it looks at:
-/// `FOR UPDATE SKIP LOCKED`, so a run passes over the notices another run
-/// is claiming instead of waiting for it. SQLite has one writer and needs
-/// nothing (the storage layer provides `for_update_skip_locked()`).
-fn skip_locked_clause() -> &'static str {
-    ""
-}
-
 /// Claim `job` for run `holder`: whether it is this run's to send. Not
 /// when another run holds an unexpired lease on it, nor when it (or a more
 /// urgent notice of its channel) was recorded since this run planned.
-fn claim(db: &Db, job: &Job, holder: &str, now: i64) -> rusqlite::Result<bool> {
+fn claim(db: &Db, job: &Job, holder: &str, now: i64) -> crate::db::Result<bool> {
     let channel = job.due.channel.as_str();
-    let mut conn = db.lock();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut conn = db.conn();
+    let tx = conn.transaction()?;
     let held: Option<i64> = tx
         .query_row(
             &format!(
                 "SELECT expires_at FROM notice_leases
                  WHERE certificate_id = ?1 AND channel = ?2 AND days_before = ?3{}",
-                skip_locked_clause()
+                // PostgreSQL: a lease another run is claiming right now
+                // is passed over rather than waited for.
+                tx.for_update_skip_locked()
             ),
             params![job.due.certificate_id, channel, job.due.days_before],
             |r| r.get(0),
@@ -673,8 +667,8 @@ fn claim(db: &Db, job: &Job, holder: &str, now: i64) -> rusqlite::Result<bool> {
 }
 
 /// Drop run `holder`'s lease on `job` (its send failed: due again).
-fn release(db: &Db, job: &Job, holder: &str) -> rusqlite::Result<()> {
-    db.lock().execute(
+fn release(db: &Db, job: &Job, holder: &str) -> crate::db::Result<()> {
+    db.conn().execute(
         "DELETE FROM notice_leases
          WHERE certificate_id = ?1 AND channel = ?2 AND days_before = ?3 AND holder = ?4",
         params![
@@ -691,24 +685,27 @@ fn release(db: &Db, job: &Job, holder: &str) -> rusqlite::Result<()> {
 /// and drop run `holder`'s lease on it, in one transaction. A notice
 /// recorded already (a run that took over an expired lease while this one
 /// was still sending) is left as it is.
-fn record(db: &Db, job: &Job, holder: &str, now: i64, to: &str) -> rusqlite::Result<()> {
-    let mut conn = db.lock();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+fn record(db: &Db, job: &Job, holder: &str, now: i64, to: &str) -> crate::db::Result<()> {
+    let mut conn = db.conn();
+    let tx = conn.transaction()?;
     {
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO notices (certificate_id, channel, days_before, sent_at)
-             VALUES (?1, ?2, ?3, ?4)
-             ON CONFLICT (certificate_id, channel, days_before) DO NOTHING",
-        )?;
+        let insert = |params: Vec<db::Value>| {
+            tx.execute(
+                "INSERT INTO notices (certificate_id, channel, days_before, sent_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (certificate_id, channel, days_before) DO NOTHING",
+                params,
+            )
+        };
         let channel = job.due.channel.as_str();
-        insert.execute(params![
+        insert(params![
             job.due.certificate_id,
             channel,
             job.due.days_before,
             now
         ])?;
         for skipped in &job.due.skipped {
-            insert.execute(params![job.due.certificate_id, channel, skipped, now])?;
+            insert(params![job.due.certificate_id, channel, skipped, now])?;
         }
     }
     let mut detail = format!(

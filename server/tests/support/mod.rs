@@ -30,6 +30,9 @@ pub struct Server {
     child: Mutex<Child>,
     // Held open: closing it stops the server.
     _stdin: Mutex<ChildStdin>,
+    // Last: the database (PostgreSQL under QOLTANBA_TEST_DATABASE)
+    // outlives the server (and is shared by the nodes on one home).
+    _database: Arc<qoltanba_testkit::ra_process::TestDatabase>,
 }
 
 fn bin() -> PathBuf {
@@ -48,22 +51,32 @@ impl Server {
         let pass = dir.path().join("passphrase");
         std::fs::write(&pass, PASSPHRASE).unwrap();
         let home = dir.path().join("home");
-        qoltanba_testkit::ra_process::init(&bin(), &home, &pass);
+        let database = qoltanba_testkit::ra_process::init(&bin(), &home, &pass);
         let config_path = home.join("config.toml");
         let mut config = std::fs::read_to_string(&config_path).unwrap();
         tune(&mut config);
         std::fs::write(&config_path, config).unwrap();
-        Self::serve(Arc::new(dir), "server.log", None)
+        Self::serve(Arc::new(dir), Arc::new(database), "server.log", None)
     }
 
     /// A second API node: `serve` of this server's home (one database) on
     /// another loopback port, logging to `log_name`.
     pub fn another_node(&self, log_name: &str) -> Server {
         let listen = format!("127.0.0.1:{}", qoltanba_testkit::ra_process::free_port());
-        Self::serve(self.dir.clone(), log_name, Some(&listen))
+        Self::serve(
+            self.dir.clone(),
+            self._database.clone(),
+            log_name,
+            Some(&listen),
+        )
     }
 
-    fn serve(dir: Arc<tempfile::TempDir>, log_name: &str, listen: Option<&str>) -> Server {
+    fn serve(
+        dir: Arc<tempfile::TempDir>,
+        database: Arc<qoltanba_testkit::ra_process::TestDatabase>,
+        log_name: &str,
+        listen: Option<&str>,
+    ) -> Server {
         let home = dir.path().join("home");
         let pass = dir.path().join("passphrase");
         let log = std::fs::File::create(dir.path().join(log_name)).unwrap();
@@ -87,6 +100,12 @@ impl Server {
         let agent = ureq::Agent::config_builder()
             .tls_config(tls)
             .http_status_as_error(false)
+            // A connection per request: the server closes a connection
+            // after answering a request whose body it did not read (413,
+            // 415), and a pooled connection reused before its close arrives
+            // fails with "Peer disconnected" (rejections.rs failed so, more
+            // often under load and on PostgreSQL).
+            .max_idle_connections(0)
             .build()
             .new_agent();
         Server {
@@ -96,6 +115,7 @@ impl Server {
             agent,
             child: Mutex::new(child),
             _stdin: Mutex::new(stdin),
+            _database: database,
         }
     }
 
@@ -170,7 +190,14 @@ impl Server {
         body: Option<&[u8]>,
     ) -> (u16, Vec<(String, String)>, Vec<u8>) {
         self.try_request(method, path, token, headers, body)
-            .unwrap_or_else(|e| panic!("{method} {path}: {e}"))
+            .unwrap_or_else(|e| {
+                let log = self.log();
+                let tail: Vec<&str> = log.lines().rev().take(20).collect();
+                panic!(
+                    "{method} {path}: {e}; the server's log ends:\n{}",
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                )
+            })
     }
 
     /// [`Server::request`], with a failed connection (the server is down)
@@ -244,13 +271,20 @@ impl Server {
         (status, value)
     }
 
+    /// The server's database (SQLite or PostgreSQL, as its home says), to
+    /// read or arrange what a test needs.
+    pub fn db(&self) -> qoltanba_ra::db::Db {
+        qoltanba_testkit::ra_process::db(&self.home())
+    }
+
     /// The latest one-time code the outbox holds for SMS.
     pub fn last_code(&self) -> String {
-        let conn = rusqlite::Connection::open(self.home().join("ra.db")).unwrap();
-        let body: String = conn
+        let body: String = self
+            .db()
+            .conn()
             .query_row(
                 "SELECT body FROM outbox WHERE channel = 'sms' ORDER BY id DESC LIMIT 1",
-                [],
+                qoltanba_ra::params![],
                 |r| r.get(0),
             )
             .unwrap();
