@@ -23,6 +23,10 @@ use std::time::{Duration, Instant};
 
 /// A running throwaway PostgreSQL cluster.
 pub struct Postgres {
+    /// The watchdog's standard input: when this process ends, even without
+    /// dropping this value (a server kept in a `static` by a test binary),
+    /// the pipe closes and the watchdog stops the cluster and deletes it.
+    _watchdog: Option<std::process::ChildStdin>,
     dir: tempfile::TempDir,
     bin: PathBuf,
     port: u16,
@@ -71,7 +75,8 @@ impl Postgres {
         let mut password = [0u8; 18];
         getrandom::fill(&mut password).map_err(|e| step("a random password", e))?;
         let password = hex::encode(password);
-        let pg = Self {
+        let mut pg = Self {
+            _watchdog: None,
             dir,
             bin,
             port: crate::ra_process::free_port(),
@@ -117,7 +122,41 @@ impl Postgres {
             ],
         )?;
         pg.wait_ready()?;
+        pg._watchdog = Some(pg.watchdog()?);
         Ok(pg)
+    }
+
+    /// A shell that waits for its standard input to close, then stops the
+    /// cluster at once and deletes its directory.
+    fn watchdog(&self) -> Result<std::process::ChildStdin, PostgresError> {
+        let pg_ctl = self.path_str(&self.bin.join("pg_ctl"));
+        let stop = if self.as_postgres_user {
+            "runuser -u postgres -- \"$1\" -D \"$2/data\" -m immediate -w stop"
+        } else {
+            "\"$1\" -D \"$2/data\" -m immediate -w stop"
+        };
+        let mut watchdog = Command::new("sh");
+        // A process group of its own: a test runner that kills the test's
+        // group when it ends (nextest does) must not take the watchdog too.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut watchdog, 0);
+        let mut child = watchdog
+            .args([
+                "-c",
+                &format!("cat >/dev/null; {stop} >/dev/null 2>&1; rm -rf \"$2\""),
+                "qoltanba-pg-watchdog",
+                &pg_ctl,
+                &self.path_str(self.dir.path()),
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| step("the watchdog", e))?;
+        child
+            .stdin
+            .take()
+            .ok_or_else(|| step("the watchdog", "no standard input"))
     }
 
     /// [`Postgres::start`], or `None` with a notice on stderr when

@@ -100,12 +100,6 @@ impl Server {
         let agent = ureq::Agent::config_builder()
             .tls_config(tls)
             .http_status_as_error(false)
-            // A connection per request: the server closes a connection
-            // after answering a request whose body it did not read (413,
-            // 415), and a pooled connection reused before its close arrives
-            // fails with "Peer disconnected" (rejections.rs failed so, more
-            // often under load and on PostgreSQL).
-            .max_idle_connections(0)
             .build()
             .new_agent();
         Server {
