@@ -18,6 +18,14 @@ pub struct Config {
     /// HTTP, which `serve` allows only on a loopback address.
     #[serde(default = "yes")]
     pub tls: bool,
+    /// This node's name among several API nodes on one database
+    /// (docs/operations.md, section 3): what holds an in-flight one-time
+    /// code's delivery, so that a restarted node resends what it was cut off
+    /// sending and leaves the other nodes' deliveries alone. Unset: the
+    /// host's name and the listening address, stable across restarts; set
+    /// it when that pair is not unique (nodes in containers with one name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
     #[serde(default)]
     pub policy: Policy,
     #[serde(default)]
@@ -38,6 +46,32 @@ pub struct Config {
     pub proxy: Proxy,
     #[serde(default)]
     pub shutdown: Shutdown,
+    /// PostgreSQL instead of the home's SQLite `ra.db` (db/mod.rs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<DatabaseConfig>,
+}
+
+/// `[database]`: the RA's PostgreSQL database. Absent: SQLite in the home.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `postgres://USER@HOST:PORT/NAME`, never with a password.
+    pub url: String,
+    /// The file holding the role's password (relative: in the home); never
+    /// the password itself.
+    #[serde(default)]
+    pub password_file: Option<std::path::PathBuf>,
+    /// Connections this process keeps at most.
+    #[serde(default = "default_pool_size")]
+    pub pool_size: usize,
+}
+
+impl DatabaseConfig {
+    pub const DEFAULT_POOL_SIZE: usize = 16;
+}
+
+fn default_pool_size() -> usize {
+    DatabaseConfig::DEFAULT_POOL_SIZE
 }
 
 fn yes() -> bool {
@@ -251,15 +285,22 @@ impl Default for Attestation {
 pub struct Limits {
     /// Largest request body accepted, in bytes.
     pub max_body_bytes: usize,
-    /// Login attempts per client address per minute.
+    /// Login attempts per client address per minute. Every citizen behind
+    /// one carrier's NAT or proxy shares an address, so size it for the
+    /// busiest such address, not for one phone (docs/operations.md,
+    /// section 6); one citizen is held back by `logins_per_iin_per_minute`.
     pub logins_per_minute: u32,
+    /// Logins per citizen (IIN) per minute, counted once the login is
+    /// signed by that citizen's key over a fresh challenge, failed or not.
+    pub logins_per_iin_per_minute: u32,
     /// Code entries per IIN per minute.
     pub codes_per_minute: u32,
     /// Applications per IIN per hour.
     pub submissions_per_hour: u32,
     /// Requests for the one-time code to be sent again, per IIN per hour.
     pub code_resends_per_hour: u32,
-    /// Login challenges per client address per minute (a login needs one).
+    /// Login challenges per client address per minute (a login needs one):
+    /// sized, as `logins_per_minute`, for everyone behind one address.
     pub challenges_per_minute: u32,
     /// Open connections per client address; more are closed at once. Many
     /// citizens may share one address behind a carrier's NAT, so this is
@@ -282,11 +323,12 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_body_bytes: 256 * 1024,
-            logins_per_minute: 30,
+            logins_per_minute: 600,
+            logins_per_iin_per_minute: 10,
             codes_per_minute: 10,
             submissions_per_hour: 20,
             code_resends_per_hour: 3,
-            challenges_per_minute: 60,
+            challenges_per_minute: 600,
             connections_per_address: 128,
             max_connections: 10_000,
             tls_handshake_timeout_seconds: 10,
@@ -306,6 +348,11 @@ impl Limits {
                 "challenges_per_minute",
                 self.challenges_per_minute,
                 d.challenges_per_minute,
+            ),
+            (
+                "logins_per_iin_per_minute",
+                self.logins_per_iin_per_minute,
+                d.logins_per_iin_per_minute,
             ),
             (
                 "connections_per_address",
@@ -608,6 +655,7 @@ impl Config {
             },
             public_url,
             tls,
+            node: None,
             policy: Policy::default(),
             limits: Limits::default(),
             senders: Senders::default(),
@@ -617,6 +665,7 @@ impl Config {
             metrics: Metrics::default(),
             proxy: Proxy::default(),
             shutdown: Shutdown::default(),
+            database: None,
         }
     }
 
@@ -630,6 +679,20 @@ impl Config {
 
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).expect("the configuration always serialises")
+    }
+
+    /// This node's name ([`Config::node`]): the configured one, else the
+    /// host's name and the address it listens on.
+    pub fn node_name(&self) -> String {
+        if let Some(node) = self.node.as_deref().filter(|n| !n.trim().is_empty()) {
+            return node.trim().to_string();
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|h| h.trim().to_string())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "localhost".into());
+        format!("{host}/{}", self.listen)
     }
 }
 
@@ -759,7 +822,8 @@ mod tests {
         let config = Config::new("127.0.0.1:8443".parse().unwrap(), true);
         let text = config.to_toml();
         for line in [
-            "challenges_per_minute = 60",
+            "challenges_per_minute = 600",
+            "logins_per_iin_per_minute = 10",
             "connections_per_address = 128",
             "max_connections = 10000",
             "tls_handshake_timeout_seconds = 10",
@@ -779,7 +843,8 @@ mod tests {
         let old = Config::from_toml(old).unwrap();
         assert_eq!(old.limits.logins_per_minute, 5);
         assert_eq!(old.limits.header_read_timeout_seconds, 10);
-        assert_eq!(old.limits.challenges_per_minute, 60);
+        assert_eq!(old.limits.challenges_per_minute, 600);
+        assert_eq!(old.limits.logins_per_iin_per_minute, 10);
     }
 
     #[test]

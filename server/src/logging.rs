@@ -27,7 +27,15 @@ fn filter(configured: &str) -> Result<EnvFilter, String> {
     let mut filter = EnvFilter::try_new(&text).map_err(|e| {
         format!("{source} {text:?} is not a log filter ({e}); write e.g. \"info\" or \"info,qoltanba_ra=debug\"")
     })?;
-    for quiet in ["reqwest=warn", "hyper_util=warn", "h2=warn"] {
+    // At debug level the PostgreSQL client logs every statement's
+    // parameters (code hashes, outbox bodies with codes): never below warn.
+    for quiet in [
+        "reqwest=warn",
+        "hyper_util=warn",
+        "h2=warn",
+        "tokio_postgres=warn",
+        "postgres=warn",
+    ] {
         filter = filter.add_directive(quiet.parse().map_err(|e| format!("{quiet}: {e}"))?);
     }
     Ok(filter)

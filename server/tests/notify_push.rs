@@ -42,7 +42,7 @@ fn push_only() -> Notices {
 }
 
 struct Setup {
-    _dir: tempfile::TempDir,
+    _dir: fakes::Scratch,
     db: Db,
     fcm: HttpFake,
     oauth: HttpFake,
@@ -397,11 +397,11 @@ async fn push_counts_when_one_device_took_it_and_is_retried_when_none_did() {
 
 /// The devices left in the database: (platform, token).
 fn devices(db: &Db) -> Vec<(String, String)> {
-    let conn = db.lock();
+    let conn = db.conn();
     let mut stmt = conn
         .prepare("SELECT platform, token FROM devices ORDER BY id")
         .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+    stmt.query_map(qoltanba_ra::params![], |r| Ok((r.get(0)?, r.get(1)?)))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap()
@@ -412,8 +412,11 @@ async fn the_access_token_is_minted_once_then_again_after_expiry_or_a_401() {
     let s = setup();
     // Three certificates of one citizen: three pushes per run, to the
     // Android device only (without APNs the iPhone's would go to the outbox).
-    s.db.lock()
-        .execute("DELETE FROM devices WHERE platform = 'ios'", [])
+    s.db.conn()
+        .execute(
+            "DELETE FROM devices WHERE platform = 'ios'",
+            qoltanba_ra::params![],
+        )
         .unwrap();
     certificate(&s.db, 2, "900101300001", END, "valid");
     certificate(&s.db, 3, "900101300001", END, "valid");
@@ -481,8 +484,11 @@ async fn the_access_token_is_minted_once_then_again_after_expiry_or_a_401() {
 #[tokio::test]
 async fn apns_refuses_http1_and_both_refuse_an_untrusted_certificate() {
     let s = setup();
-    s.db.lock()
-        .execute("DELETE FROM devices WHERE platform = 'android'", [])
+    s.db.conn()
+        .execute(
+            "DELETE FROM devices WHERE platform = 'android'",
+            qoltanba_ra::params![],
+        )
         .unwrap();
     let config = SendersConfig {
         fcm: None,

@@ -7,6 +7,7 @@
 #[path = "notify_fakes.rs"]
 mod fakes;
 
+use qoltanba_ra::db::params;
 use std::collections::BTreeSet;
 
 use fakes::{DAY, END, HttpFake, at, certificate, citizen, database, device};
@@ -22,21 +23,21 @@ type Step = (i64, Vec<Notice>, (i64, i64, i64));
 
 /// The notices table as (serial, channel, days_before).
 fn notices(db: &Db) -> BTreeSet<Notice> {
-    let conn = db.lock();
+    let conn = db.conn();
     let mut stmt = conn
         .prepare(
             "SELECT c.serial, n.channel, n.days_before
              FROM notices n JOIN certificates c ON c.id = n.certificate_id",
         )
         .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    stmt.query_map(params![], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap()
 }
 
 fn count(db: &Db, sql: &str) -> i64 {
-    db.lock().query_row(sql, [], |r| r.get(0)).unwrap()
+    db.conn().query_row(sql, params![], |r| r.get(0)).unwrap()
 }
 
 /// Outbox rows per channel: (email, sms, push).
@@ -142,7 +143,7 @@ async fn exactly_the_right_notices_once_across_a_restart() {
         assert_eq!(again.sent, 0, "{days} days before, second run: {again:?}");
         drop(senders);
         drop(db);
-        db = Db::open(&dir.path().join("ra.db")).unwrap();
+        db = dir.open();
         senders = Senders::from_config(&SendersConfig::default(), db.clone()).unwrap();
         let restarted = run(&db, &senders, now).await;
         assert_eq!(
@@ -175,10 +176,12 @@ async fn after_downtime_only_the_most_urgent_notice_goes_out() {
     assert_eq!(report.skipped, 2 + 3 + 3, "{report:?}");
     assert_eq!(outbox_counts(&db), (1, 1, 3));
     let body: String = db
-        .lock()
-        .query_row("SELECT body FROM outbox WHERE channel = 'email'", [], |r| {
-            r.get(0)
-        })
+        .conn()
+        .query_row(
+            "SELECT body FROM outbox WHERE channel = 'email'",
+            params![],
+            |r| r.get(0),
+        )
         .unwrap();
     assert!(body.contains(a) && body.contains("qoltanba"), "{body}");
     let mut expected = BTreeSet::new();
@@ -193,7 +196,7 @@ async fn after_downtime_only_the_most_urgent_notice_goes_out() {
     }
     assert_eq!(notices(&db), expected);
     let detail: String = db
-        .lock()
+        .conn()
         .query_row(
             "SELECT detail FROM audit WHERE subject = ?1 AND detail LIKE 'email%'",
             [a],
@@ -215,13 +218,13 @@ async fn a_reissue_or_revocation_stops_the_notices() {
     population(&db);
     let senders = Senders::from_config(&SendersConfig::default(), db.clone()).unwrap();
     assert_eq!(run(&db, &senders, END - 30 * DAY).await.sent, 3);
-    db.lock()
+    db.conn()
         .execute(
             "UPDATE certificates SET replaced_at = ?1 WHERE id = 1",
             [END - 20 * DAY],
         )
         .unwrap();
-    db.lock()
+    db.conn()
         .execute(
             "UPDATE certificates SET revoked_at = ?1 WHERE id = 2",
             [END - 20 * DAY],
@@ -403,4 +406,84 @@ async fn overlapping_runs_through_cloned_senders_send_once() {
     );
     assert_eq!(a.unwrap().sent + b.unwrap().sent, 3);
     assert_eq!(outbox_counts(&db), (1, 0, 3));
+}
+
+/// Two API nodes: two schedulers, each with its own connection to one
+/// database and its own senders (so no run lock between them), running at
+/// once over 300 certificates with a notice due. Each notice goes out
+/// once; what one run planned and the other sent first, it counts as
+/// taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_schedulers_on_one_database_send_each_due_notice_once() {
+    const CERTIFICATES: i64 = 300;
+    let (dir, db_a) = database();
+    for id in 1..=CERTIFICATES {
+        let iin = format!("9001013{id:05}");
+        citizen(&db_a, &iin, Some("aigul@mail.kz"), None);
+        certificate(&db_a, id, &iin, END, "valid");
+    }
+    // Node B's own connection (pool, on PostgreSQL) to the same database.
+    let db_b = dir.open();
+    let senders_a = Senders::from_config(&SendersConfig::default(), db_a.clone()).unwrap();
+    let senders_b = Senders::from_config(&SendersConfig::default(), db_b.clone()).unwrap();
+    // E-mail only: push has no devices, so it is unreachable.
+    let schedule = Notices {
+        push_days: vec![],
+        ..Notices::default()
+    };
+    let now = at(END - 30 * DAY);
+    let (a, b) = tokio::join!(
+        notify::run_once(&db_a, &schedule, &senders_a, now),
+        notify::run_once(&db_b, &schedule, &senders_b, now),
+    );
+    let (a, b) = (a.unwrap(), b.unwrap());
+    println!("node A {a:?}\nnode B {b:?}");
+    let n = CERTIFICATES as usize;
+    assert_eq!(a.sent + b.sent, n, "each notice sent once: {a:?} {b:?}");
+    assert_eq!((a.failed, b.failed), (0, 0));
+    // Every notice a run planned it sent, or found taken by the other.
+    assert_eq!(a.due, a.sent + a.taken);
+    assert_eq!(b.due, b.sent + b.taken);
+    assert_eq!(outbox_counts(&db_a), (CERTIFICATES, 0, 0));
+    assert_eq!(notices(&db_a).len(), n);
+    assert_eq!(
+        count(
+            &db_a,
+            "SELECT count(*) FROM audit WHERE action = 'notice.sent'"
+        ),
+        CERTIFICATES
+    );
+    assert_eq!(count(&db_a, "SELECT count(*) FROM notice_leases"), 0);
+    // Another pass by either node finds nothing left.
+    let again = notify::run_once(&db_b, &schedule, &senders_b, now)
+        .await
+        .unwrap();
+    assert_eq!((again.due, again.sent), (0, 0), "{again:?}");
+}
+
+/// A node claimed a notice and died before sending it: other runs leave it
+/// while the lease holds, and the first run after it ends sends it.
+#[tokio::test]
+async fn a_notice_held_by_a_dead_node_is_taken_over_when_its_lease_ends() {
+    let (_dir, db) = database();
+    population(&db);
+    let senders = Senders::from_config(&SendersConfig::default(), db.clone()).unwrap();
+    let now = END - 30 * DAY;
+    db.conn()
+        .execute(
+            "INSERT INTO notice_leases (certificate_id, channel, days_before, holder, expires_at)
+             VALUES (1, 'email', 30, 'a node that died', ?1)",
+            qoltanba_ra::params![now + 60],
+        )
+        .unwrap();
+    let report = run(&db, &senders, now).await;
+    assert_eq!((report.sent, report.taken), (2, 1), "{report:?}");
+    assert_eq!(outbox_counts(&db), (0, 0, 3));
+    let report = run(&db, &senders, now + 59).await;
+    assert_eq!((report.sent, report.taken), (0, 1), "{report:?}");
+    let report = run(&db, &senders, now + 60).await;
+    assert_eq!((report.sent, report.taken), (1, 0), "{report:?}");
+    assert_eq!(outbox_counts(&db), (1, 0, 3));
+    assert!(notices(&db).contains(&n("5E0001", "email", 30)));
+    assert_eq!(count(&db, "SELECT count(*) FROM notice_leases"), 0);
 }

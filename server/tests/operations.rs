@@ -510,11 +510,12 @@ fn a_renewal_logs_json_without_secrets_and_the_metrics_and_client_address_follow
         assert!(!log.contains(spoofed), "{spoofed} was believed:\n{log}");
     }
     // The audit records where the login came from.
-    let conn = rusqlite::Connection::open(s.home().join("ra.db")).unwrap();
-    let from: String = conn
+    let db = qoltanba_testkit::ra_process::db(&s.home());
+    let from: String = db
+        .conn()
         .query_row(
             "SELECT detail FROM audit WHERE action = 'login' AND actor = ?1",
-            [&iin],
+            qoltanba_ra::params![iin],
             |r| r.get(0),
         )
         .unwrap();

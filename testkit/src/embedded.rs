@@ -36,6 +36,8 @@ pub struct EmbeddedRa {
     pub root_der: Vec<u8>,
     attestation: AttestationAuthority,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Last: the database outlives the home's connections to it.
+    _database: crate::postgres::TestDatabase,
 }
 
 /// A password meeting NCA's rule, random, for generated identities.
@@ -69,6 +71,8 @@ impl EmbeddedRa {
         // iterations) rather than the modern one (600 000, for a real
         // operator's disk), which made every start take half a minute in
         // the tests' debug builds.
+        // SQLite in the home, or PostgreSQL under QOLTANBA_TEST_DATABASE.
+        let database = crate::postgres::TestDatabase::from_env();
         let mut home = Home::init_in_profile(
             dir,
             addr,
@@ -76,6 +80,7 @@ impl EmbeddedRa {
             &passphrase,
             OffsetDateTime::now_utc(),
             Profile::Nca,
+            database.config(),
         )
         .map_err(|e| e.to_string())?;
         // One machine, many clients: the abuse limits are not the point here.
@@ -105,6 +110,7 @@ impl EmbeddedRa {
             senders.clone(),
             home.config.code_delivery.clone(),
             home.config.policy.code_ttl_seconds,
+            home.config.node_name(),
         ));
         let state = AppState::new(
             home.config.clone(),
@@ -112,7 +118,8 @@ impl EmbeddedRa {
             serving,
             senders,
             attestation_roots,
-        );
+        )
+        .map_err(|e| e.to_string())?;
         let config = tls::server_config(&identity).map_err(|e| e.to_string())?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let tcp = runtime
@@ -132,6 +139,7 @@ impl EmbeddedRa {
             root_der,
             attestation,
             stop: Some(stop),
+            _database: database,
         })
     }
 
@@ -228,7 +236,7 @@ impl EmbeddedRa {
         let body: String = self
             .home
             .db
-            .lock()
+            .conn()
             .query_row(
                 "SELECT body FROM outbox WHERE channel = 'sms' AND body LIKE ?1 ORDER BY id DESC LIMIT 1",
                 [format!("qoltanba: application {number},%")],
@@ -243,7 +251,7 @@ impl EmbeddedRa {
     pub fn attestation_of(&self, number: i64) -> Option<String> {
         self.home
             .db
-            .lock()
+            .conn()
             .query_row(
                 "SELECT attestation FROM applications WHERE id = ?1",
                 [number],

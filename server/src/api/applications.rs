@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use crate::db::{OptionalExtension, params};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -22,7 +23,6 @@ use qoltanba_pki::protocol::{
 use qoltanba_pki::reissue::verify_application;
 use qoltanba_pki::timestamp::rfc3339;
 use qoltanba_pki::timestamp::rfc3339_unix;
-use rusqlite::{OptionalExtension, params};
 use subtle::ConstantTimeEq;
 use time::Duration;
 
@@ -47,7 +47,6 @@ struct Row {
     state: ApplicationState,
     code_hash: Option<Vec<u8>>,
     code_expires_at: Option<i64>,
-    code_tries_left: u32,
     created_at: i64,
     updated_at: i64,
     attestation: Option<String>,
@@ -56,10 +55,9 @@ struct Row {
 fn load(state: &AppState, iin: &str, id: i64) -> Result<Row, Problem> {
     let row = state
         .db
-        .lock()
+        .conn()
         .query_row(
-            "SELECT id, iin, state, code_hash, code_expires_at, code_tries_left, created_at, updated_at,
-                 attestation
+            "SELECT id, iin, state, code_hash, code_expires_at, created_at, updated_at, attestation
              FROM applications WHERE id = ?1",
             [id],
             |r| {
@@ -69,10 +67,9 @@ fn load(state: &AppState, iin: &str, id: i64) -> Result<Row, Problem> {
                     state: db::token_column(r, 2, ApplicationState::from_token)?,
                     code_hash: r.get(3)?,
                     code_expires_at: r.get(4)?,
-                    code_tries_left: r.get(5)?,
-                    created_at: r.get(6)?,
-                    updated_at: r.get(7)?,
-                    attestation: r.get(8)?,
+                    created_at: r.get(5)?,
+                    updated_at: r.get(6)?,
+                    attestation: r.get(7)?,
                 })
             },
         )
@@ -85,7 +82,7 @@ fn load(state: &AppState, iin: &str, id: i64) -> Result<Row, Problem> {
 fn status_body(state: &AppState, row: &Row) -> Result<ApplicationStatus, Problem> {
     // Where the code is matters only while it is awaited.
     let code_delivery = if row.state == ApplicationState::AwaitingCode {
-        code_delivery::view(&state.db.lock(), row.id)?
+        code_delivery::view(&state.db.conn(), row.id)?
     } else {
         None
     };
@@ -135,36 +132,14 @@ pub async fn submit(
         })
         .transpose()?;
     // A retry with the same key returns the application it made.
-    if let Some(key) = &idempotency_key {
-        let existing: Option<(i64, Vec<u8>)> = state
-            .db
-            .lock()
-            .query_row(
-                "SELECT id, p7s FROM applications WHERE iin = ?1 AND idempotency_key = ?2",
-                params![session.iin, key],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-        if let Some((id, p7s)) = existing {
-            if p7s != body.as_ref() {
-                return Err(Problem::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "idempotency-key-reused",
-                    "this Idempotency-Key was used for another application; use a new key",
-                ));
-            }
-            let row = load(&state, &session.iin, id)?;
-            let mut response = (StatusCode::OK, Json(status_body(&state, &row)?)).into_response();
-            response
-                .headers_mut()
-                .insert(header::LOCATION, location(id));
-            return Ok(response);
-        }
+    if let Some(key) = &idempotency_key
+        && let Some(response) = replay(&state, &session.iin, key, &body)?
+    {
+        return Ok(response);
     }
     state
         .limiter
-        .check(Bucket::Submit, &session.iin)
-        .map_err(Problem::too_many)?;
+        .check(Bucket::Submit, &session.iin, unix(state.now()))?;
 
     let verified = verify_application(&body)
         .map_err(|e| Problem::bad_request("bad-application", e.to_string()))?;
@@ -175,7 +150,7 @@ pub async fn submit(
     }
     registry::check_policy(&verified, &state.config.policy)?;
     let challenges = attestation::accepted_challenges(
-        &state.db.lock(),
+        &state.db.conn(),
         &session.iin,
         &state.config.attestation,
         now,
@@ -196,7 +171,7 @@ pub async fn submit(
             "a storage claim the RA cannot back gets the validity of a key file"
         );
     }
-    let citizen = db::citizen(&state.db.lock(), &session.iin)?
+    let citizen = db::citizen(&state.db.conn(), &session.iin)?
         .ok_or_else(|| RegistryError::UnknownCitizen(session.iin.clone()))?;
     let phone = citizen.phone.clone().ok_or(RegistryError::NoPhone)?;
     // A number no gateway can take is refused before anything is recorded.
@@ -208,13 +183,14 @@ pub async fn submit(
     let code = registry::new_code();
     let expires = now + Duration::seconds(state.config.policy.code_ttl_seconds as i64);
     let (id, attempt) = {
-        let mut conn = state.db.lock();
+        let mut conn = state.db.conn();
         let tx = conn.transaction()?;
-        tx.execute(
+        let inserted = tx.query_row(
             "INSERT INTO applications (iin, state, p7s, email, locality, signer_serial, idempotency_key,
                  code_expires_at, code_tries_left, created_at, updated_at, attestation,
                  storage_claimed, storage)
-             VALUES (?1, ?11, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?12, ?13)",
+             VALUES (?1, ?11, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?12, ?13)
+             RETURNING id",
             params![
                 session.iin,
                 body.as_ref(),
@@ -230,8 +206,25 @@ pub async fn submit(
                 claimed.token(),
                 storage.token(),
             ],
-        )?;
-        let id = tx.last_insert_rowid();
+            |r| r.get::<_, i64>(0),
+        );
+        let id = match inserted {
+            Ok(id) => id,
+            // The same key submitted at the same time through another
+            // node (or connection) won: answer with its application, read
+            // in a fresh transaction (on PostgreSQL the violation aborted
+            // this one).
+            Err(e) if idempotency_key.is_some() && e.is_unique_violation() => {
+                drop(tx);
+                drop(conn);
+                let key = idempotency_key.as_deref().unwrap_or_default();
+                return match replay(&state, &session.iin, key, &body)? {
+                    Some(response) => Ok(response),
+                    None => Err(e.into()),
+                };
+            }
+            Err(e) => return Err(e.into()),
+        };
         tx.execute(
             "UPDATE applications SET code_hash = ?1 WHERE id = ?2",
             params![registry::code_hash(id, &code), id],
@@ -239,7 +232,7 @@ pub async fn submit(
         // The code's delivery is recorded with the application: if the
         // send below fails, or the process dies before it, the retry task
         // sends a code later (notify::code_delivery).
-        let attempt = code_delivery::begin(&tx, id, &phone, code, unix(now))?;
+        let attempt = code_delivery::begin(&tx, id, &phone, code, &state.node, unix(now))?;
         db::audit(
             &tx,
             unix(now),
@@ -284,6 +277,42 @@ pub async fn submit(
     Ok(response)
 }
 
+/// The answer to a submission whose Idempotency-Key `key` citizen `iin`
+/// used before: 200 with the application it made (the body must be the
+/// same application), `None` if the key is new.
+fn replay(
+    state: &AppState,
+    iin: &str,
+    key: &str,
+    body: &[u8],
+) -> Result<Option<Response>, Problem> {
+    let existing: Option<(i64, Vec<u8>)> = state
+        .db
+        .conn()
+        .query_row(
+            "SELECT id, p7s FROM applications WHERE iin = ?1 AND idempotency_key = ?2",
+            params![iin, key],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let Some((id, p7s)) = existing else {
+        return Ok(None);
+    };
+    if p7s != body {
+        return Err(Problem::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "idempotency-key-reused",
+            "this Idempotency-Key was used for another application; use a new key",
+        ));
+    }
+    let row = load(state, iin, id)?;
+    let mut response = (StatusCode::OK, Json(status_body(state, &row)?)).into_response();
+    response
+        .headers_mut()
+        .insert(header::LOCATION, location(id));
+    Ok(Some(response))
+}
+
 /// `POST /v1/applications/{number}/resend-code`: a new code, sent now to
 /// the number on record, in a new round of attempts (rate limited per
 /// citizen). The code of any earlier SMS stops working.
@@ -300,9 +329,8 @@ pub async fn resend_code(
     }
     state
         .limiter
-        .check(Bucket::CodeResend, &session.iin)
-        .map_err(Problem::too_many)?;
-    let citizen = db::citizen(&state.db.lock(), &session.iin)?
+        .check(Bucket::CodeResend, &session.iin, unix(state.now()))?;
+    let citizen = db::citizen(&state.db.conn(), &session.iin)?
         .ok_or_else(|| RegistryError::UnknownCitizen(session.iin.clone()))?;
     let phone = citizen.phone.ok_or(RegistryError::NoPhone)?;
     crate::notify::check_phone(&phone).map_err(|e| {
@@ -319,6 +347,7 @@ pub async fn resend_code(
         id,
         round,
         state.config.policy.code_ttl_seconds,
+        &state.node,
         now,
     )?
     // Confirmed or locked since it was loaded.
@@ -341,8 +370,7 @@ pub async fn confirm(
 ) -> Result<Response, Problem> {
     state
         .limiter
-        .check(Bucket::Code, &session.iin)
-        .map_err(Problem::too_many)?;
+        .check(Bucket::Code, &session.iin, unix(state.now()))?;
     let code = zeroize::Zeroizing::new(confirmation.code);
     let now = state.now();
     let row = load(&state, &session.iin, id)?;
@@ -357,30 +385,13 @@ pub async fn confirm(
     let expected = row.code_hash.clone().unwrap_or_default();
     let given = registry::code_hash(id, code.trim());
     if !bool::from(expected.ct_eq(&given)) {
-        let left = row.code_tries_left.saturating_sub(1);
-        let mut conn = state.db.lock();
-        if left == 0 {
-            // The lock and its audit row together, or neither.
-            let tx = conn.transaction()?;
-            tx.execute(
-                "UPDATE applications SET state = ?3, code_hash = NULL, code_tries_left = 0, updated_at = ?1 WHERE id = ?2",
-                params![unix(now), id, ApplicationState::Locked.token()],
-            )?;
-            db::audit(&tx, unix(now), &session.iin, "lock", &id.to_string(), None)?;
-            tx.commit()?;
-            return Err(RegistryError::Locked.into());
-        }
-        conn.execute(
-            "UPDATE applications SET code_tries_left = ?1, updated_at = ?2 WHERE id = ?3",
-            params![left, unix(now), id],
-        )?;
-        return Err(RegistryError::WrongCode(left).into());
+        return Err(wrong_code(&state, &session.iin, id, unix(now)));
     }
     {
         // The confirmation and its audit row together; only while the
         // application still awaits its code (a concurrent confirmation
         // with the same code changes nothing).
-        let mut conn = state.db.lock();
+        let mut conn = state.db.conn();
         let tx = conn.transaction()?;
         let changed = tx.execute(
             "UPDATE applications SET state = ?3, code_hash = NULL, updated_at = ?1 WHERE id = ?2 AND state = ?4",
@@ -408,6 +419,58 @@ pub async fn confirm(
     // or the client's next look at the application would.
     let row = follow(&state, &session.iin, id)?;
     respond_with_state(&state, &row)
+}
+
+/// A wrong code for application `id`: one try fewer, and the application
+/// locked with the last. The decrement is one statement in the database: a
+/// read and a write would let wrong codes sent at once (to one node or to
+/// several) each find the same tries left. The refusal to answer with.
+fn wrong_code(state: &AppState, iin: &str, id: i64, now: i64) -> Problem {
+    let outcome = (|| -> Result<RegistryError, db::Error> {
+        let mut conn = state.db.conn();
+        let tx = conn.transaction()?;
+        let left: Option<i64> = tx
+            .query_row(
+                "UPDATE applications SET code_tries_left = code_tries_left - 1, updated_at = ?1
+                 WHERE id = ?2 AND state = ?3 AND code_tries_left > 0
+                 RETURNING code_tries_left",
+                params![now, id, ApplicationState::AwaitingCode.token()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(left) = left.filter(|&left| left > 0) {
+            tx.commit()?;
+            return Ok(RegistryError::WrongCode(u32::try_from(left).unwrap_or(0)));
+        }
+        // The last try went, or none was left; or the application moved on
+        // since it was loaded (confirmed, locked, rejected).
+        let sql = format!(
+            "SELECT state FROM applications WHERE id = ?1{}",
+            tx.for_update()
+        );
+        let now_state: ApplicationState = tx.query_row(&sql, [id], |r| {
+            db::token_column(r, 0, ApplicationState::from_token)
+        })?;
+        if now_state != ApplicationState::AwaitingCode {
+            return Ok(match now_state {
+                ApplicationState::Locked => RegistryError::Locked,
+                other => RegistryError::WrongState(other),
+            });
+        }
+        // The lock and its audit row together, or neither.
+        tx.execute(
+            "UPDATE applications SET state = ?3, code_hash = NULL, code_tries_left = 0, updated_at = ?1
+             WHERE id = ?2",
+            params![now, id, ApplicationState::Locked.token()],
+        )?;
+        db::audit(&tx, now, iin, "lock", &id.to_string(), None)?;
+        tx.commit()?;
+        Ok(RegistryError::Locked)
+    })();
+    match outcome {
+        Ok(refusal) => refusal.into(),
+        Err(e) => e.into(),
+    }
 }
 
 /// Load application `id` of `iin`, moving it on first if an RA that was
@@ -453,7 +516,7 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     session: Session,
 ) -> Result<Json<ApplicationList>, Problem> {
-    let conn = state.db.lock();
+    let conn = state.db.conn();
     let mut stmt = conn.prepare(
         "SELECT id, state, created_at, updated_at, attestation FROM applications WHERE iin = ?1 ORDER BY id DESC",
     )?;
@@ -469,7 +532,7 @@ pub async fn list(
                 code_delivery: None,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::Result<Vec<_>>>()?;
     Ok(Json(ApplicationList { applications: rows }))
 }
 
@@ -486,7 +549,7 @@ pub async fn certificates(
         }
         other => return Err(RegistryError::WrongState(other).into()),
     }
-    let conn = state.db.lock();
+    let conn = state.db.conn();
     let mut stmt = conn.prepare(
         "SELECT serial, purpose, ca, der FROM certificates WHERE application_id = ?1 ORDER BY id",
     )?;
@@ -501,7 +564,7 @@ pub async fn certificates(
                 der,
             ))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?
+        .collect::<crate::db::Result<Vec<_>>>()?
         .into_iter()
         .map(|(serial, purpose, ca, der)| {
             let kind = CaKind::from_name(&ca).unwrap_or(CaKind::Rsa);
@@ -520,7 +583,7 @@ pub async fn certificates(
             }
         })
         .collect::<Vec<_>>();
-    drop(stmt);
+    drop(conn);
     Ok((
         StatusCode::OK,
         Json(IssuedCertificates {

@@ -2,8 +2,9 @@
 //!
 //! `POST /v1/auth/challenge` hands out a single-use nonce valid for a short
 //! time. It stores nothing: the nonce carries its expiry and an HMAC of
-//! both under a key the server draws at start ([`ChallengeKey`]), so a
-//! flood of challenges costs no database rows; each client address may ask
+//! both under a key every node on the database shares ([`ChallengeKey`]),
+//! so a flood of challenges costs no database rows and a challenge from one
+//! node is good at another; each client address may ask
 //! `limits.challenges_per_minute` times a minute. The client signs it as a
 //! CMS message (`core::signed_message`, or `openssl cms -sign -nodetach`)
 //! with its AUTH key and posts the DER to `/v1/auth/login`. The server
@@ -13,9 +14,22 @@
 //! a short-lived bearer token bound to the certificate holder's IIN. The
 //! nonce of a successful login is remembered for the IIN: a key the phone
 //! makes in this session carries it as its attestation challenge.
+//!
+//! Logins are limited per client address (`limits.logins_per_minute`, for
+//! everyone behind it: size it for a carrier's NAT) and per citizen
+//! (`limits.logins_per_iin_per_minute`). The per-IIN count is taken once
+//! the message's signature verifies, its nonce is fresh and unused and its
+//! signer's certificate is one this RA issued, and then counts the login
+//! whether it succeeds or fails (a revoked or expired certificate, a
+//! SIGN-only key): only the holder of that citizen's key can be held back
+//! by it. Counting earlier would let anyone
+//! who knows an IIN, or replays an old signed login, lock the citizen out;
+//! counting only successes would let a stolen key of a revoked certificate
+//! try without bound.
 
 use std::sync::Arc;
 
+use crate::db::params;
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::StatusCode;
@@ -27,7 +41,6 @@ use qoltanba_pki::protocol::{Challenge, LoginAnswer};
 use qoltanba_pki::signed_message::verify_message;
 use qoltanba_pki::timestamp::rfc3339;
 use ring::hmac;
-use rusqlite::params;
 use sha2::{Digest, Sha256};
 use time::Duration;
 
@@ -48,9 +61,11 @@ fn token_hash(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
-/// The key login challenges are signed with, drawn when the server starts
-/// and never stored: a restart voids the challenges handed out before it
-/// (their login gets `bad-challenge`, and the client asks for a new one).
+/// The key login challenges are signed with: 32 random bytes drawn once
+/// per database and kept in `server_secrets` (name `challenge-hmac`), so
+/// every node shares it and a restart voids no challenge. Whoever reads the
+/// database can mint challenges, which buys nothing: a login still needs
+/// the citizen's signature over one, and each is accepted once.
 ///
 /// A nonce is base64url of 16 random bytes, its expiry (Unix seconds, 8
 /// bytes big-endian) and the HMAC-SHA256 of both (32 bytes): 75 characters.
@@ -61,13 +76,46 @@ const CHALLENGE_CONTEXT: &[u8] = b"qoltanba-ra login challenge v1\0";
 const NONCE_RANDOM: usize = 16;
 const NONCE_PAYLOAD: usize = NONCE_RANDOM + 8;
 
+/// The key's name in `server_secrets`.
+const CHALLENGE_SECRET: &str = "challenge-hmac";
+const CHALLENGE_KEY_BYTES: usize = 32;
+
 impl ChallengeKey {
-    pub fn generate() -> Self {
-        let mut key = [0u8; 32];
-        getrandom::fill(&mut key).expect("the OS random number generator works");
-        let k = hmac::Key::new(hmac::HMAC_SHA256, &key);
-        zeroize::Zeroize::zeroize(&mut key);
-        Self(k)
+    /// The database's key: the first node to start draws and stores it
+    /// (`ON CONFLICT DO NOTHING`, so nodes starting together agree on the
+    /// one that landed), every node reads it back.
+    pub fn shared(db: &crate::db::Db, now: i64) -> crate::db::Result<Self> {
+        let mut fresh = zeroize::Zeroizing::new([0u8; CHALLENGE_KEY_BYTES]);
+        getrandom::fill(fresh.as_mut()).expect("the OS random number generator works");
+        let conn = db.conn();
+        conn.execute(
+            "INSERT INTO server_secrets (name, value, created_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (name) DO NOTHING",
+            params![CHALLENGE_SECRET, &fresh[..], now],
+        )?;
+        let stored: zeroize::Zeroizing<Vec<u8>> = zeroize::Zeroizing::new(conn.query_row(
+            "SELECT value FROM server_secrets WHERE name = ?1",
+            [CHALLENGE_SECRET],
+            |r| r.get(0),
+        )?);
+        if stored.len() != CHALLENGE_KEY_BYTES {
+            // Only a hand-edited database gets here; say which row.
+            return Err(crate::db::Error::Conversion {
+                index: 0,
+                detail: format!(
+                    "server_secrets '{CHALLENGE_SECRET}' holds {} bytes, not {CHALLENGE_KEY_BYTES}; delete the row and restart every node",
+                    stored.len()
+                ),
+            });
+        }
+        Ok(Self(hmac::Key::new(hmac::HMAC_SHA256, &stored)))
+    }
+
+    #[cfg(test)]
+    fn generate() -> Self {
+        let mut key = zeroize::Zeroizing::new([0u8; CHALLENGE_KEY_BYTES]);
+        getrandom::fill(key.as_mut()).expect("the OS random number generator works");
+        Self(hmac::Key::new(hmac::HMAC_SHA256, key.as_ref()))
     }
 
     fn tag(&self, payload: &[u8]) -> hmac::Tag {
@@ -106,11 +154,10 @@ pub async fn challenge(
     State(state): State<Arc<AppState>>,
     client: ClientAddr,
 ) -> Result<(StatusCode, Json<Challenge>), Problem> {
+    let now = state.now();
     state
         .limiter
-        .check(Bucket::Challenge, &client.to_string())
-        .map_err(Problem::too_many)?;
-    let now = state.now();
+        .check(Bucket::Challenge, &client.to_string(), unix(now))?;
     let expires = now + Duration::seconds(state.config.policy.challenge_ttl_seconds as i64);
     Ok((
         StatusCode::CREATED,
@@ -126,11 +173,10 @@ pub async fn login(
     client: ClientAddr,
     Body(body): Body,
 ) -> Result<Json<LoginAnswer>, Problem> {
+    let now = state.now();
     state
         .limiter
-        .check(Bucket::Login, &client.to_string())
-        .map_err(Problem::too_many)?;
-    let now = state.now();
+        .check(Bucket::Login, &client.to_string(), unix(now))?;
     let message = verify_message(&body)
         .map_err(|e| Problem::bad_request("bad-signed-message", e.to_string()))?;
     let nonce = std::str::from_utf8(&message.content)
@@ -144,25 +190,36 @@ pub async fn login(
     // Burn the nonce: the one row a challenge ever costs, kept until it
     // expires (an expired nonce fails the check above anyway).
     let burnt = {
-        let conn = state.db.lock();
+        let conn = state.db.conn();
         conn.execute("DELETE FROM challenges WHERE expires_at <= ?1", [unix(now)])?;
         conn.execute(
-            "INSERT OR IGNORE INTO challenges (nonce, expires_at, used) VALUES (?1, ?2, 1)",
+            "INSERT INTO challenges (nonce, expires_at, used) VALUES (?1, ?2, 1)
+             ON CONFLICT (nonce) DO NOTHING",
             params![nonce, expires],
         )?
     };
     if burnt != 1 {
         return Err(bad_challenge());
     }
+    // A fresh challenge signed with the key of a certificate this RA
+    // issued: the holder's own login, which now counts against the citizen,
+    // failed or not (the module's comment says why only now). A certificate
+    // made elsewhere with someone's IIN in it counts against nobody.
+    let holder = registry::certificate_by_serial(&state.db.conn(), &message.signer.serial_hex())?
+        .filter(|r| r.der == message.signer.der())
+        .map(|r| r.iin);
+    if let Some(holder) = &holder {
+        state.limiter.check(Bucket::LoginIin, holder, unix(now))?;
+    }
     let (iin, record) =
         registry::check_presented(&state.db, &state.cas, &message.signer, Purpose::Auth, now)?;
-    if db::citizen(&state.db.lock(), &iin)?.is_none() {
+    if db::citizen(&state.db.conn(), &iin)?.is_none() {
         return Err(RegistryError::UnknownCitizen(iin).into());
     }
     let token = random_token();
     let expires = now + Duration::seconds(state.config.policy.session_ttl_seconds as i64);
     {
-        let conn = state.db.lock();
+        let conn = state.db.conn();
         conn.execute("DELETE FROM sessions WHERE expires_at < ?1", [unix(now)])?;
         conn.execute(
             "INSERT INTO sessions (token_hash, iin, expires_at) VALUES (?1, ?2, ?3)",
@@ -218,10 +275,10 @@ impl FromRequestParts<Arc<AppState>> for Session {
             })?;
         let now = unix(state.now());
         let iin: Option<String> = {
-            use rusqlite::OptionalExtension;
+            use crate::db::OptionalExtension;
             state
                 .db
-                .lock()
+                .conn()
                 .query_row(
                     "SELECT iin FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
                     params![token_hash(token.trim()), now],
@@ -238,6 +295,31 @@ impl FromRequestParts<Arc<AppState>> for Session {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_node_and_every_restart_shares_the_databases_challenge_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ra.db");
+        let (a, b) = (
+            crate::db::Db::open(&path).unwrap(),
+            crate::db::Db::open(&path).unwrap(),
+        );
+        let node_a = ChallengeKey::shared(&a, 1).unwrap();
+        let node_b = ChallengeKey::shared(&b, 2).unwrap();
+        let nonce = node_a.issue(1_000);
+        assert_eq!(node_b.check(&nonce, 0), Some(1_000), "node A's at node B");
+        drop((node_a, node_b, a, b));
+        let restarted = ChallengeKey::shared(&crate::db::Db::open(&path).unwrap(), 3).unwrap();
+        assert_eq!(restarted.check(&nonce, 0), Some(1_000), "after a restart");
+        // Another database, another key.
+        let other = tempfile::tempdir().unwrap();
+        let elsewhere = ChallengeKey::shared(
+            &crate::db::Db::open(&other.path().join("ra.db")).unwrap(),
+            1,
+        )
+        .unwrap();
+        assert_eq!(elsewhere.check(&nonce, 0), None);
+    }
 
     #[test]
     fn nonces_are_checked_by_their_hmac_and_expiry() {

@@ -46,11 +46,18 @@ pub struct AppState {
     pub db: Db,
     pub cas: CaSet,
     pub senders: Senders,
+    /// Rate-limit windows, in the database (shared by every node).
     pub limiter: RateLimiter,
-    /// Signs login challenges, so they need no database row until used.
+    /// Signs login challenges, so they need no database row until used;
+    /// one key per database, so any node checks any node's challenge.
     pub challenge_key: auth::ChallengeKey,
-    /// The current CRL of each issuing CA (DER), regenerated on revocation.
-    pub crls: RwLock<HashMap<CaKind, Vec<u8>>>,
+    /// This node's name ([`Config::node_name`]): what holds its in-flight
+    /// code deliveries.
+    pub node: String,
+    /// This node's copy of each issuing CA's CRL (its number and DER):
+    /// the database's `crls` holds the published one, and a request serves
+    /// the copy only while its number is the database's.
+    pub crls: RwLock<HashMap<CaKind, (i64, Vec<u8>)>>,
     /// The clock; tests may pin it.
     pub clock: Box<dyn Fn() -> OffsetDateTime + Send + Sync>,
     /// The pinned roots of Android key attestation (`attestation.roots`).
@@ -62,29 +69,36 @@ pub struct AppState {
 
 impl AppState {
     /// `attestation_roots`: `config.attestation.roots` loaded
-    /// ([`crate::attestation::load_roots`]).
+    /// ([`crate::attestation::load_roots`]). Fails only when the database
+    /// cannot give the shared challenge key.
     pub fn new(
         config: Config,
         db: Db,
         cas: CaSet,
         senders: Senders,
         attestation_roots: Vec<SubjectPublicKeyInfoOwned>,
-    ) -> Arc<Self> {
-        let limiter = RateLimiter::new(&config.limits);
+    ) -> Result<Arc<Self>, crate::db::Error> {
+        let limiter = RateLimiter::new(&config.limits, db.clone());
+        let challenge_key =
+            auth::ChallengeKey::shared(&db, OffsetDateTime::now_utc().unix_timestamp())?;
+        let node = config.node_name();
         let state = Arc::new(Self {
             config,
             db,
             cas,
             senders,
             limiter,
-            challenge_key: auth::ChallengeKey::generate(),
+            challenge_key,
+            node,
             crls: RwLock::new(HashMap::new()),
             clock: Box::new(OffsetDateTime::now_utc),
             attestation_roots,
             shutting_down: AtomicBool::new(false),
         });
         for kind in CaKind::ISSUING {
-            if let Err(e) = status::publish_crl(&state, kind) {
+            // Published already by another node (or this one's last run)
+            // unless none is, or it nears its end.
+            if let Err(e) = status::current_crl(&state, kind) {
                 tracing::error!("cannot publish the {} CRL: {e}", kind.name());
             }
         }
@@ -103,7 +117,7 @@ impl AppState {
             Ok(_) => {}
             Err(e) => tracing::error!("cannot finish the applications left unissued: {e}"),
         }
-        state
+        Ok(state)
     }
 
     pub fn now(&self) -> OffsetDateTime {

@@ -1,92 +1,142 @@
-//! Fixed-window rate limits, in memory: challenges and logins per client
-//! address, code entries, submissions and code resends per IIN. A reference server on one machine
-//! needs no shared store; a restart forgets the windows, which errs on the
-//! side of the citizen.
+//! Fixed-window rate limits, in the database so that every API node on it
+//! counts together (docs/operations.md, sections 3 and 6): challenges and
+//! logins per client address, logins, code entries, submissions and code
+//! resends per IIN.
+//!
+//! A window is a row (bucket, subject, window start) whose `hits` an upsert
+//! bumps and returns in one statement, so two nodes counting at once never
+//! lose a hit. Windows start at multiples of their length (a client may
+//! squeeze up to twice the limit around a window's edge, the usual price of
+//! fixed windows for one row per subject). Ended windows are pruned now and
+//! then by whichever node counts; a refused request counts too, which costs
+//! nothing and keeps the statement one upsert.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::sync::atomic::{AtomicI64, Ordering};
 
+use crate::db::params;
+
+use super::Problem;
 use crate::config::Limits;
+use crate::db::Db;
 
-/// What is limited.
+/// What is limited, and by what subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Bucket {
+    /// Login challenges, per client address.
     Challenge,
+    /// Login attempts, per client address (sized for a carrier's NAT).
     Login,
+    /// Logins of one citizen, per IIN: counted once the login is signed by
+    /// the citizen's key over a fresh challenge (auth.rs says why).
+    LoginIin,
+    /// Code entries, per IIN.
     Code,
+    /// Applications, per IIN.
     Submit,
-    /// Asking for the one-time code again (`resend-code`).
+    /// Asking for the one-time code again (`resend-code`), per IIN.
     CodeResend,
 }
 
 impl Bucket {
-    /// Its name in the metrics (`qoltanba_ra_rate_limited_total`).
-    pub fn name(self) -> &'static str {
+    /// The name in `rate_windows.bucket`.
+    pub fn as_str(self) -> &'static str {
         match self {
-            Self::Challenge => "challenge",
-            Self::Login => "login",
-            Self::Code => "code",
-            Self::Submit => "submit",
-            Self::CodeResend => "code_resend",
+            Bucket::Challenge => "challenge",
+            Bucket::Login => "login",
+            Bucket::LoginIin => "login-iin",
+            Bucket::Code => "code",
+            Bucket::Submit => "submit",
+            Bucket::CodeResend => "code-resend",
         }
     }
 }
 
+/// The longest window: rows older than this are of no use.
+const LONGEST_WINDOW: i64 = 3600;
+/// How often (seconds) one node prunes ended windows.
+const PRUNE_EVERY: i64 = 60;
+
 pub struct RateLimiter {
-    limits: HashMap<Bucket, (u32, Duration)>,
-    windows: Mutex<HashMap<(Bucket, String), (Instant, u32)>>,
+    db: Db,
+    limits: Limits,
+    /// When this node last pruned: only to spread the work, not state that
+    /// matters (another node, or a restart, prunes as well).
+    last_pruned: AtomicI64,
 }
 
 impl RateLimiter {
-    pub fn new(limits: &Limits) -> Self {
+    pub fn new(limits: &Limits, db: Db) -> Self {
         Self {
-            limits: HashMap::from([
-                (
-                    Bucket::Challenge,
-                    (limits.challenges_per_minute, Duration::from_secs(60)),
-                ),
-                (
-                    Bucket::Login,
-                    (limits.logins_per_minute, Duration::from_secs(60)),
-                ),
-                (
-                    Bucket::Code,
-                    (limits.codes_per_minute, Duration::from_secs(60)),
-                ),
-                (
-                    Bucket::Submit,
-                    (limits.submissions_per_hour, Duration::from_secs(3600)),
-                ),
-                (
-                    Bucket::CodeResend,
-                    (limits.code_resends_per_hour, Duration::from_secs(3600)),
-                ),
-            ]),
-            windows: Mutex::new(HashMap::new()),
+            db,
+            limits: limits.clone(),
+            last_pruned: AtomicI64::new(0),
         }
     }
 
-    /// Count one request of `bucket` by `who`; `Err(seconds)` when over the
-    /// limit, with the time until the window ends.
-    pub fn check(&self, bucket: Bucket, who: &str) -> Result<(), u64> {
-        let (max, window) = self.limits[&bucket];
-        let now = Instant::now();
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        if windows.len() > 100_000 {
-            windows.retain(|(b, _), (start, _)| now.duration_since(*start) < self.limits[b].1);
+    /// The limit and window (seconds) of `bucket`.
+    fn limit(&self, bucket: Bucket) -> (u32, i64) {
+        let l = &self.limits;
+        match bucket {
+            Bucket::Challenge => (l.challenges_per_minute, 60),
+            Bucket::Login => (l.logins_per_minute, 60),
+            Bucket::LoginIin => (l.logins_per_iin_per_minute, 60),
+            Bucket::Code => (l.codes_per_minute, 60),
+            Bucket::Submit => (l.submissions_per_hour, 3600),
+            Bucket::CodeResend => (l.code_resends_per_hour, 3600),
         }
-        let entry = windows.entry((bucket, who.to_string())).or_insert((now, 0));
-        if now.duration_since(entry.0) >= window {
-            *entry = (now, 0);
+    }
+
+    /// Count one request of `bucket` by `who` at `now` (Unix seconds):
+    /// `Ok(None)` within the limit, `Ok(Some(seconds))` over it, with the
+    /// time until the window ends.
+    pub fn count(&self, bucket: Bucket, who: &str, now: i64) -> crate::db::Result<Option<u64>> {
+        let (max, window) = self.limit(bucket);
+        let start = now - now.rem_euclid(window);
+        let conn = self.db.conn();
+        let last = self.last_pruned.load(Ordering::Relaxed);
+        if now - last >= PRUNE_EVERY
+            && self
+                .last_pruned
+                .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                .is_ok()
+        {
+            conn.execute(
+                "DELETE FROM rate_windows WHERE window_start < ?1",
+                [now - LONGEST_WINDOW],
+            )?;
         }
-        if entry.1 >= max {
-            crate::metrics::rate_limited(bucket.name());
-            let left = window.saturating_sub(now.duration_since(entry.0));
-            return Err(left.as_secs().max(1));
+        let hits: i64 = conn.query_row(
+            "INSERT INTO rate_windows (bucket, subject, window_start, hits) VALUES (?1, ?2, ?3, 1)
+             ON CONFLICT (bucket, subject, window_start)
+                 DO UPDATE SET hits = rate_windows.hits + 1
+             RETURNING hits",
+            params![bucket.as_str(), who, start],
+            |r| r.get(0),
+        )?;
+        if hits > i64::from(max) {
+            Ok(Some(
+                u64::try_from(start + window - now).unwrap_or(1).max(1),
+            ))
+        } else {
+            Ok(None)
         }
-        entry.1 += 1;
-        Ok(())
+    }
+
+    /// [`RateLimiter::count`] now, as the handlers want it: a 429
+    /// problem with Retry-After over the limit.
+    pub fn check(&self, bucket: Bucket, who: &str, now: i64) -> Result<(), Problem> {
+        match self.count(bucket, who, now)? {
+            None => Ok(()),
+            Some(wait) => {
+                crate::metrics::rate_limited(bucket.as_str());
+                tracing::info!(
+                    bucket = bucket.as_str(),
+                    retry_after = wait,
+                    "request refused by a rate limit"
+                );
+                Err(Problem::too_many(wait))
+            }
+        }
     }
 }
 
@@ -95,16 +145,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn limits_per_key_and_bucket() {
-        let limiter = RateLimiter::new(&Limits {
+    fn limits_per_subject_and_bucket_shared_by_every_handle_on_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ra.db");
+        let limits = Limits {
             logins_per_minute: 2,
             ..Limits::default()
-        });
-        assert!(limiter.check(Bucket::Login, "a").is_ok());
-        assert!(limiter.check(Bucket::Login, "a").is_ok());
-        let wait = limiter.check(Bucket::Login, "a").unwrap_err();
-        assert!((1..=60).contains(&wait));
-        assert!(limiter.check(Bucket::Login, "b").is_ok());
-        assert!(limiter.check(Bucket::Code, "a").is_ok());
+        };
+        // Two nodes: two connections to one database.
+        let a = RateLimiter::new(&limits, Db::open(&path).unwrap());
+        let b = RateLimiter::new(&limits, Db::open(&path).unwrap());
+        let now = 60 * 16_666_667 + 30;
+        assert_eq!(a.count(Bucket::Login, "10.0.0.1", now).unwrap(), None);
+        assert_eq!(b.count(Bucket::Login, "10.0.0.1", now).unwrap(), None);
+        // The window started at a multiple of 60: 30 s left.
+        assert_eq!(
+            a.count(Bucket::Login, "10.0.0.1", now).unwrap(),
+            Some(30),
+            "the third of the minute over both nodes"
+        );
+        assert_eq!(b.count(Bucket::Login, "10.0.0.2", now).unwrap(), None);
+        assert_eq!(b.count(Bucket::Code, "10.0.0.1", now).unwrap(), None);
+        // The next window counts afresh, and the ended ones are pruned.
+        let later = now + LONGEST_WINDOW + 60;
+        assert_eq!(a.count(Bucket::Login, "10.0.0.1", later).unwrap(), None);
+        let rows: i64 =
+            a.db.conn()
+                .query_row("SELECT COUNT(*) FROM rate_windows", params![], |r| r.get(0))
+                .unwrap();
+        assert_eq!(rows, 1, "only the current window is left");
     }
 }

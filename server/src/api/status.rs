@@ -20,9 +20,17 @@ use crate::ca::ocsp::{CertStatus, respond};
 use crate::ca::{CaKind, CaSet};
 use crate::registry::{self, RegistryError, from_unix};
 
-/// Regenerate and publish the CRL of `kind` (valid one day; regenerated on
-/// every revocation and at start).
-pub fn publish_crl(state: &AppState, kind: CaKind) -> Result<(), RegistryError> {
+/// How long a CRL is valid.
+const CRL_VALIDITY: time::Duration = time::Duration::days(1);
+/// A CRL with less than this left is issued anew when next asked for, so
+/// one is never served expired, however long a node runs.
+const CRL_RENEW_BEFORE: time::Duration = time::Duration::hours(12);
+
+/// Issue and publish a new CRL of `kind` (on every revocation, and when
+/// the published one nears its end): into the database's `crls`, where
+/// every node finds it (a higher number replaces a lower one, so two nodes
+/// publishing at once leave the newer), and into this node's copy. Its DER.
+pub fn publish_crl(state: &AppState, kind: CaKind) -> Result<Vec<u8>, RegistryError> {
     let now = state.now();
     let entries = registry::revoked_entries(&state.db, kind)?;
     let number = registry::next_crl_number(&state.db, kind)?;
@@ -31,15 +39,65 @@ pub fn publish_crl(state: &AppState, kind: CaKind) -> Result<(), RegistryError> 
         &entries,
         number,
         now,
-        now + time::Duration::days(1),
+        now + CRL_VALIDITY,
     )
     .map_err(|e| RegistryError::Ca(e.into()))?;
+    let number = i64::try_from(number).unwrap_or(i64::MAX);
+    state.db.conn().execute(
+        "INSERT INTO crls (ca, number, next_update, der) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (ca) DO UPDATE
+             SET number = excluded.number, next_update = excluded.next_update, der = excluded.der
+             WHERE crls.number < excluded.number",
+        crate::db::params![kind.name(), number, registry::unix(now + CRL_VALIDITY), der],
+    )?;
     state
         .crls
         .write()
         .unwrap_or_else(|e| e.into_inner())
-        .insert(kind, der);
-    Ok(())
+        .insert(kind, (number, der.clone()));
+    Ok(der)
+}
+
+/// The CRL of `kind` to serve: the published one (this node's copy while
+/// its number is the database's), issued anew first when there is none yet
+/// or it nears its end.
+pub fn current_crl(state: &AppState, kind: CaKind) -> Result<Vec<u8>, RegistryError> {
+    use crate::db::OptionalExtension;
+    let renew_after = registry::unix(state.now() + CRL_RENEW_BEFORE);
+    let published: Option<(i64, i64)> = state
+        .db
+        .conn()
+        .query_row(
+            "SELECT number, next_update FROM crls WHERE ca = ?1",
+            [kind.name()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let number = match published {
+        Some((number, next_update)) if next_update > renew_after => number,
+        _ => return publish_crl(state, kind),
+    };
+    if let Some((copy, der)) = state
+        .crls
+        .read()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&kind)
+        && *copy == number
+    {
+        return Ok(der.clone());
+    }
+    // Another node published a newer one: take it.
+    let der: Vec<u8> = state.db.conn().query_row(
+        "SELECT der FROM crls WHERE ca = ?1 AND number = ?2",
+        crate::db::params![kind.name(), number],
+        |r| r.get(0),
+    )?;
+    state
+        .crls
+        .write()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(kind, (number, der.clone()));
+    Ok(der)
 }
 
 /// `POST /v1/revocations`: a CMS signed message (signed by any valid key of
@@ -114,13 +172,7 @@ pub async fn crl(
     let kind = ca_from_file(&file, ".crl")
         .filter(|k| *k != CaKind::Root)
         .ok_or_else(|| Problem::not_found("CRLs are rsa.crl, ecdsa.crl and gost.crl"))?;
-    let der = state
-        .crls
-        .read()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&kind)
-        .cloned()
-        .ok_or_else(Problem::internal)?;
+    let der = current_crl(&state, kind)?;
     Ok(der_response("application/pkix-crl", der))
 }
 
@@ -145,13 +197,13 @@ pub async fn ocsp(State(state): State<Arc<AppState>>, Body(body): Body) -> Respo
     let cas: &CaSet = &state.cas;
     let status_of = |kind: CaKind, serial: &[u8]| -> CertStatus {
         let record =
-            registry::certificate_by_serial(&db.lock(), &qoltanba_pki::cert::serial_hex(serial));
+            registry::certificate_by_serial(&db.conn(), &qoltanba_pki::cert::serial_hex(serial));
         match record {
             Ok(Some(r)) if r.ca == kind => match r.revoked_at {
                 None => CertStatus::Good,
                 Some(at) => {
                     let reason: Option<u8> = db
-                        .lock()
+                        .conn()
                         .query_row(
                             "SELECT revocation_reason FROM certificates WHERE id = ?1",
                             [r.id],

@@ -21,18 +21,24 @@
 //! code included: showing it to a test server's operator is its purpose.)
 //!
 //! # Crashes and races
-//! A claimed attempt is `in_flight` until its outcome is recorded; the
-//! retry task releases such rows when it starts (one process per
-//! database), so an attempt cut off by a crash is made again after the
-//! restart. Each claim bumps `claim`, and an outcome is recorded only for
-//! the claim it belongs to, so a resend racing a retry cannot have the
-//! older attempt's outcome overwrite the newer one's.
+//! A claimed attempt is `in_flight` until its outcome is recorded, held by
+//! the node that claimed it (`holder`, [`crate::config::Config::node_name`])
+//! until its lease ends (`next_attempt_at`, `LEASE_SECONDS` after the
+//! claim). Several API nodes share the database: a claim is one `UPDATE …
+//! WHERE … RETURNING` under the write lock, so two nodes never claim the
+//! same attempt; when a node restarts, its retry task releases the attempts
+//! *it* held (cut off by its crash: made again at once), and an attempt
+//! whose node never comes back is taken over by any node once its lease
+//! ends. Each claim bumps `claim`, and an outcome is recorded only for the
+//! claim it belongs to, so a resend racing a retry (or a node that was
+//! presumed dead) cannot have the older attempt's outcome overwrite the
+//! newer one's.
 
 use std::time::Duration;
 
+use crate::db::{Conn, OptionalExtension, params};
 use qoltanba_pki::protocol::{ApplicationState, CodeDelivery, CodeDeliveryState};
 use qoltanba_pki::timestamp::rfc3339_unix;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
@@ -77,20 +83,21 @@ fn text(application_id: i64, code: &str) -> Zeroizing<String> {
 }
 
 /// Record the delivery of a new application's `code` to `phone`, claimed
-/// for its first attempt, in `tx` (the transaction that creates the
-/// application and stores the code's hash).
+/// by node `holder` for its first attempt, in `tx` (the transaction that
+/// creates the application and stores the code's hash).
 pub fn begin(
-    tx: &Connection,
+    tx: &Conn,
     application_id: i64,
     phone: &str,
     code: Zeroizing<String>,
+    holder: &str,
     now: i64,
-) -> rusqlite::Result<Attempt> {
+) -> crate::db::Result<Attempt> {
     tx.execute(
         "INSERT INTO code_deliveries (application_id, phone, state, attempts, claim, in_flight,
-             next_attempt_at, updated_at)
-         VALUES (?1, ?2, 'pending', 1, 1, 1, ?3, ?4)",
-        params![application_id, phone, now + LEASE_SECONDS, now],
+             next_attempt_at, updated_at, holder)
+         VALUES (?1, ?2, 'pending', 1, 1, 1, ?3, ?4, ?5)",
+        params![application_id, phone, now + LEASE_SECONDS, now, holder],
     )?;
     Ok(Attempt {
         application_id,
@@ -100,26 +107,30 @@ pub fn begin(
     })
 }
 
-/// Claim the next attempt of application `id`'s delivery: a fresh code
-/// whose hash replaces the application's and which lives `code_ttl`
-/// seconds. `None` when the application no longer awaits its code, or
-/// (for a retry) when the delivery is not due. A resend also creates the
-/// delivery of an application made before deliveries were recorded, and
-/// is audited.
+/// Claim the next attempt of application `id`'s delivery for node
+/// `holder`: a fresh code whose hash replaces the application's and which
+/// lives `code_ttl` seconds. `None` when the application no longer awaits
+/// its code, or (for a retry) when the delivery is not due: waiting for its
+/// backoff, or in flight at a node whose lease has not ended. A resend also
+/// creates the delivery of an application made before deliveries were
+/// recorded, and is audited.
 pub fn claim(
     db: &Db,
     id: i64,
     round: Round<'_>,
     code_ttl: u64,
+    holder: &str,
     now: i64,
-) -> rusqlite::Result<Option<Attempt>> {
-    let mut conn = db.lock();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let state: Option<String> = tx
-        .query_row("SELECT state FROM applications WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .optional()?;
+) -> crate::db::Result<Option<Attempt>> {
+    let mut conn = db.conn();
+    let tx = conn.transaction()?;
+    // Locked until the commit (PostgreSQL; SQLite's transaction holds the
+    // write lock): a confirmation or rejection cannot slip in between.
+    let sql = format!(
+        "SELECT state FROM applications WHERE id = ?1{}",
+        tx.for_update()
+    );
+    let state: Option<String> = tx.query_row(&sql, [id], |r| r.get(0)).optional()?;
     if state.as_deref() != Some(ApplicationState::AwaitingCode.token()) {
         return Ok(None);
     }
@@ -128,25 +139,26 @@ pub fn claim(
             .query_row(
                 "UPDATE code_deliveries
                  SET attempts = attempts + 1, claim = claim + 1, in_flight = 1,
-                     next_attempt_at = ?2, updated_at = ?3
-                 WHERE application_id = ?1 AND state = 'pending' AND in_flight = 0
+                     next_attempt_at = ?2, updated_at = ?3, holder = ?4
+                 WHERE application_id = ?1 AND state = 'pending'
                      AND next_attempt_at <= ?3
                  RETURNING claim, phone",
-                params![id, now + LEASE_SECONDS, now],
+                params![id, now + LEASE_SECONDS, now, holder],
                 |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
             )
             .optional()?,
         Round::Resend { phone, by } => {
             let claim = tx.query_row(
                 "INSERT INTO code_deliveries (application_id, phone, state, attempts, claim,
-                     in_flight, next_attempt_at, updated_at)
-                 VALUES (?1, ?2, 'pending', 1, 1, 1, ?3, ?4)
+                     in_flight, next_attempt_at, updated_at, holder)
+                 VALUES (?1, ?2, 'pending', 1, 1, 1, ?3, ?4, ?5)
                  ON CONFLICT (application_id) DO UPDATE SET
                      phone = excluded.phone, state = 'pending', attempts = 1,
-                     claim = claim + 1, in_flight = 1, next_attempt_at = excluded.next_attempt_at,
-                     last_error = NULL, updated_at = excluded.updated_at
+                     claim = code_deliveries.claim + 1, in_flight = 1,
+                     next_attempt_at = excluded.next_attempt_at,
+                     last_error = NULL, updated_at = excluded.updated_at, holder = excluded.holder
                  RETURNING claim",
-                params![id, phone, now + LEASE_SECONDS, now],
+                params![id, phone, now + LEASE_SECONDS, now, holder],
                 |r| r.get::<_, i64>(0),
             )?;
             db::audit(
@@ -192,7 +204,7 @@ pub async fn attempt(
     db: &Db,
     settings: &config::CodeDelivery,
     attempt: Attempt,
-) -> rusqlite::Result<CodeDelivery> {
+) -> crate::db::Result<CodeDelivery> {
     let message = text(attempt.application_id, attempt.code.as_str());
     let sent = super::send_code(senders, db, &attempt.phone, &message).await;
     drop(message);
@@ -214,15 +226,15 @@ fn record(
     claim: i64,
     failure: Option<&str>,
     now: i64,
-) -> rusqlite::Result<CodeDelivery> {
-    let mut conn = db.lock();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+) -> crate::db::Result<CodeDelivery> {
+    let mut conn = db.conn();
+    let tx = conn.transaction()?;
+    let sql = format!(
+        "SELECT claim, attempts FROM code_deliveries WHERE application_id = ?1{}",
+        tx.for_update()
+    );
     let current: Option<(i64, u32)> = tx
-        .query_row(
-            "SELECT claim, attempts FROM code_deliveries WHERE application_id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row(&sql, [id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     match (current, failure) {
         // A newer claim (a resend) owns the row now: its outcome counts.
@@ -281,12 +293,12 @@ fn record(
     }
     let view = view(&tx, id)?;
     tx.commit()?;
-    view.ok_or(rusqlite::Error::QueryReturnedNoRows)
+    view.ok_or(crate::db::Error::NoRow)
 }
 
 /// Application `id`'s code delivery as the citizen is shown it; `None` for
 /// an application made before deliveries were recorded.
-pub fn view(conn: &Connection, id: i64) -> rusqlite::Result<Option<CodeDelivery>> {
+pub fn view(conn: &Conn, id: i64) -> crate::db::Result<Option<CodeDelivery>> {
     conn.query_row(
         "SELECT state, phone, attempts, next_attempt_at FROM code_deliveries
          WHERE application_id = ?1",
@@ -307,23 +319,26 @@ pub fn view(conn: &Connection, id: i64) -> rusqlite::Result<Option<CodeDelivery>
     .optional()
 }
 
-/// Deliveries an earlier process left in flight (it died mid-attempt) are
-/// due now. Called once when the retry task starts.
-fn release_interrupted(db: &Db, now: i64) -> rusqlite::Result<usize> {
-    db.lock().execute(
+/// Deliveries this node's earlier run left in flight (it died
+/// mid-attempt) are due now; other nodes' are theirs until their lease
+/// ends. (Rows from before schema 6 have no holder: one process then.)
+/// Called once when the retry task starts.
+fn release_interrupted(db: &Db, holder: &str, now: i64) -> crate::db::Result<usize> {
+    db.conn().execute(
         "UPDATE code_deliveries SET in_flight = 0, next_attempt_at = ?1, updated_at = ?1
-         WHERE in_flight = 1 AND state = 'pending'",
-        [now],
+         WHERE in_flight = 1 AND state = 'pending' AND (holder = ?2 OR holder IS NULL)",
+        params![now, holder],
     )
 }
 
-/// The applications whose delivery is due at `now`.
-fn due(db: &Db, now: i64) -> rusqlite::Result<Vec<i64>> {
-    let conn = db.lock();
+/// The applications whose delivery is due at `now`: waiting for a retry,
+/// or in flight at a node whose lease ended (it died or hangs).
+fn due(db: &Db, now: i64) -> crate::db::Result<Vec<i64>> {
+    let conn = db.conn();
     let mut stmt = conn.prepare_cached(
         "SELECT d.application_id FROM code_deliveries d
              JOIN applications a ON a.id = d.application_id
-         WHERE d.state = 'pending' AND d.in_flight = 0 AND d.next_attempt_at <= ?1
+         WHERE d.state = 'pending' AND d.next_attempt_at <= ?1
              AND a.state = ?2
          ORDER BY d.next_attempt_at LIMIT ?3",
     )?;
@@ -334,18 +349,20 @@ fn due(db: &Db, now: i64) -> rusqlite::Result<Vec<i64>> {
     rows.collect()
 }
 
-/// One pass of the retry task: claim and send every due delivery (the
-/// sends run side by side); how many were tried.
+/// One pass of node `holder`'s retry task: claim and send every due
+/// delivery another node has not claimed first (the sends run side by
+/// side); how many were tried.
 pub async fn retry_due(
     db: &Db,
     senders: &Senders,
     settings: &config::CodeDelivery,
     code_ttl: u64,
-) -> rusqlite::Result<usize> {
+    holder: &str,
+) -> crate::db::Result<usize> {
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let mut sends = tokio::task::JoinSet::new();
     for id in due(db, now)? {
-        if let Some(claimed) = claim(db, id, Round::Retry, code_ttl, now)? {
+        if let Some(claimed) = claim(db, id, Round::Retry, code_ttl, holder, now)? {
             let (db, senders, settings) = (db.clone(), senders.clone(), settings.clone());
             sends.spawn(async move { attempt(&senders, &db, &settings, claimed).await });
         }
@@ -362,11 +379,18 @@ pub async fn retry_due(
     Ok(tried)
 }
 
-/// The retry task: release what a crash left in flight, then every second
-/// retry the deliveries that are due, until the task is dropped.
-pub async fn run_forever(db: Db, senders: Senders, settings: config::CodeDelivery, code_ttl: u64) {
+/// Node `holder`'s retry task: release what its crash left in flight, then
+/// every second retry the deliveries that are due, until the task is
+/// dropped.
+pub async fn run_forever(
+    db: Db,
+    senders: Senders,
+    settings: config::CodeDelivery,
+    code_ttl: u64,
+    holder: String,
+) {
     let now = OffsetDateTime::now_utc().unix_timestamp();
-    match release_interrupted(&db, now) {
+    match release_interrupted(&db, &holder, now) {
         Ok(0) => {}
         Ok(n) => tracing::warn!(
             deliveries = n,
@@ -378,7 +402,7 @@ pub async fn run_forever(db: Db, senders: Senders, settings: config::CodeDeliver
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        if let Err(e) = retry_due(&db, &senders, &settings, code_ttl).await {
+        if let Err(e) = retry_due(&db, &senders, &settings, code_ttl, &holder).await {
             tracing::error!(error = %e, "retrying code deliveries failed");
         }
     }
@@ -395,11 +419,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("ra.db")).unwrap();
         {
-            let mut conn = db.lock();
+            let mut conn = db.conn();
             conn.execute(
                 "INSERT INTO citizens (iin, surname, name, phone, created_at)
                  VALUES ('900101300001', 'Сейітова', 'Айгүл', '+77011234567', 0)",
-                [],
+                params![],
             )
             .unwrap();
             let tx = conn.transaction().unwrap();
@@ -408,10 +432,10 @@ mod tests {
                      code_hash, code_expires_at, code_tries_left, created_at, updated_at)
                  VALUES (1, '900101300001', 'awaiting_code', x'30', 'a@b.kz', 'Астана', '5E',
                      x'00', 600, 3, 0, 0)",
-                [],
+                params![],
             )
             .unwrap();
-            let attempt = begin(&tx, 1, "+77011234567", registry::new_code(), 0).unwrap();
+            let attempt = begin(&tx, 1, "+77011234567", registry::new_code(), "node-a", 0).unwrap();
             tx.commit().unwrap();
             drop(attempt); // never sent: the crash
         }
@@ -423,21 +447,29 @@ mod tests {
         let (_dir, db) = interrupted();
         // Before the restart the lease holds it: not due.
         assert!(due(&db, 10).unwrap().is_empty());
-        assert_eq!(release_interrupted(&db, 10).unwrap(), 1);
+        // Another node starting leaves node A's attempt alone…
+        assert_eq!(release_interrupted(&db, "node-b", 10).unwrap(), 0);
+        assert!(due(&db, 10).unwrap().is_empty());
+        // … node A restarting releases it.
+        assert_eq!(release_interrupted(&db, "node-a", 10).unwrap(), 1);
         assert_eq!(due(&db, 10).unwrap(), vec![1]);
         let hash_before: Vec<u8> = db
-            .lock()
-            .query_row("SELECT code_hash FROM applications WHERE id = 1", [], |r| {
-                r.get(0)
-            })
+            .conn()
+            .query_row(
+                "SELECT code_hash FROM applications WHERE id = 1",
+                params![],
+                |r| r.get(0),
+            )
             .unwrap();
-        let attempt = claim(&db, 1, Round::Retry, 600, 10).unwrap().unwrap();
+        let attempt = claim(&db, 1, Round::Retry, 600, "node-a", 10)
+            .unwrap()
+            .unwrap();
         assert_eq!(attempt.claim, 2);
         let (hash, expires): (Vec<u8>, i64) = db
-            .lock()
+            .conn()
             .query_row(
                 "SELECT code_hash, code_expires_at FROM applications WHERE id = 1",
-                [],
+                params![],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .unwrap();
@@ -446,7 +478,11 @@ mod tests {
         assert_eq!(expires, 610, "with a fresh lifetime");
         // Claimed: neither due nor claimable twice.
         assert!(due(&db, 10).unwrap().is_empty());
-        assert!(claim(&db, 1, Round::Retry, 600, 10).unwrap().is_none());
+        assert!(
+            claim(&db, 1, Round::Retry, 600, "node-b", 10)
+                .unwrap()
+                .is_none()
+        );
         // The outcome of the older claim is ignored; its own counts.
         let settings = config::CodeDelivery::default();
         let view = record(&db, &settings, 1, 1, None, 11).unwrap();
@@ -455,6 +491,38 @@ mod tests {
         assert_eq!(view.state, CodeDeliveryState::Sent);
         assert_eq!(view.attempts, 2);
         assert_eq!(view.sent_to, "+7******4567");
+    }
+
+    #[test]
+    fn an_attempt_of_a_node_that_never_returns_is_taken_over_when_its_lease_ends() {
+        let (_dir, db) = interrupted();
+        // Node A claimed at 0 and died; node B runs on.
+        assert!(due(&db, LEASE_SECONDS - 1).unwrap().is_empty());
+        assert!(
+            claim(&db, 1, Round::Retry, 600, "node-b", LEASE_SECONDS - 1)
+                .unwrap()
+                .is_none(),
+            "held by node A's lease"
+        );
+        assert_eq!(due(&db, LEASE_SECONDS).unwrap(), vec![1]);
+        let taken = claim(&db, 1, Round::Retry, 600, "node-b", LEASE_SECONDS)
+            .unwrap()
+            .unwrap();
+        assert_eq!(taken.claim, 2);
+        let holder: String = db
+            .conn()
+            .query_row(
+                "SELECT holder FROM code_deliveries WHERE application_id = 1",
+                params![],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(holder, "node-b");
+        // Node A back from the dead releases nothing of B's.
+        assert_eq!(
+            release_interrupted(&db, "node-a", LEASE_SECONDS).unwrap(),
+            0
+        );
     }
 
     #[test]

@@ -11,17 +11,24 @@
 //! downtime (only the most urgent due notice per channel goes out; larger
 //! ones are recorded as done without sending).
 //!
-//! # Exactly once
+//! # Exactly once, across nodes
 //! The `notices` table, keyed by (certificate, channel, days before), is the
-//! scheduler's only state, so a restart loses nothing. A notice is recorded,
-//! together with the skipped larger offsets and an audit row, in one
-//! transaction right after its send succeeded; a failed send is logged and
-//! simply due again on the next run. The database is never locked across a
-//! send. What remains is the classic window between a successful send and
-//! the commit of its record: a crash exactly there resends that one notice
-//! after the restart (at-least-once at the edge, exactly-once otherwise).
-//! Within a process, runs never overlap ([`Senders`] holds a run lock); two
-//! server processes must not share one database.
+//! scheduler's only state, so a restart loses nothing. Every API node runs
+//! the scheduler; before sending a due notice a run claims it with a lease
+//! (`notice_leases`: the run's random name and an expiry, [`LEASE_SECONDS`]
+//! on), one upsert that succeeds only when no unexpired lease exists, and,
+//! in the same transaction, checks that no run recorded it (or a more
+//! urgent notice of the channel) since it planned. A notice is then sent,
+//! and recorded, together with the skipped larger offsets and an audit row,
+//! in one transaction that also drops the lease; a failed send drops the
+//! lease and is simply due again on the next run. A node that dies between
+//! claim and record leaves its lease to expire, and the next run of any
+//! node takes the notice over. The database is never locked across a send.
+//! What remains is the classic window between a successful send and the
+//! commit of its record: a node dying exactly there has the notice sent
+//! once more after its lease ends (at-least-once at that edge, exactly-once
+//! otherwise). Within a process, runs also never overlap ([`Senders`] holds
+//! a run lock), which saves planning twice.
 //!
 //! # The citizen's choices
 //! The profile a citizen keeps in the cabinet (`GET/PUT /v1/profile`, table
@@ -42,10 +49,10 @@ mod send;
 
 use std::time::Duration;
 
+use crate::db::{Conn, OptionalExtension, params};
 use qoltanba_pki::cert::Purpose;
 use qoltanba_pki::protocol::push::ExpiryPush;
 use qoltanba_pki::timestamp::rfc3339_unix;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -72,7 +79,7 @@ pub enum NotifyError {
     )]
     Db {
         doing: &'static str,
-        source: rusqlite::Error,
+        source: crate::db::Error,
     },
     #[error(
         "the {sender} did not take the message: {why}; check [senders] in config.toml and that the service is reachable"
@@ -86,7 +93,7 @@ pub enum NotifyError {
 
 impl NotifyError {
     /// `map_err` helper naming what the database was doing.
-    pub(crate) fn db(doing: &'static str) -> impl FnOnce(rusqlite::Error) -> NotifyError {
+    pub(crate) fn db(doing: &'static str) -> impl FnOnce(crate::db::Error) -> NotifyError {
         move |source| NotifyError::Db { doing, source }
     }
 }
@@ -111,7 +118,15 @@ pub struct RunReport {
     pub unreachable: usize,
     /// Due notices on a channel the citizen switched off in the profile.
     pub declined: usize,
+    /// Due notices another run (this node's or another's) was sending or
+    /// had sent since this one planned.
+    pub taken: usize,
 }
+
+/// How long a claimed notice is held by the run sending it: far longer
+/// than a send may take (the HTTP senders give up after 30 s), so a live
+/// run's lease never ends under it.
+pub const LEASE_SECONDS: i64 = 300;
 
 /// One message the outbox sender recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -128,7 +143,7 @@ pub struct OutboxEntry {
 /// The newest `limit` outbox messages, newest first.
 pub fn outbox(db: &Db, limit: usize) -> Result<Vec<OutboxEntry>, NotifyError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let conn = db.lock();
+    let conn = db.conn();
     let mut stmt = conn
         .prepare(
             "SELECT id, channel, recipient, subject, body, created_at
@@ -219,9 +234,35 @@ pub async fn run_once(
         declined,
         ..RunReport::default()
     };
+    // Leases of runs that died long ago on notices no longer due (their
+    // certificate was renewed or revoked meanwhile) are of no use.
+    db.conn()
+        .execute(
+            "DELETE FROM notice_leases WHERE expires_at < ?1",
+            [now - plan::DAY],
+        )
+        .map_err(NotifyError::db("clearing old notice leases"))?;
+    // This run's name on its leases.
+    let holder = {
+        let mut bytes = [0u8; 12];
+        getrandom::fill(&mut bytes).expect("the OS random number generator works");
+        hex::encode(bytes)
+    };
     for job in &jobs {
+        match claim(db, job, &holder, now) {
+            Ok(true) => {}
+            Ok(false) => {
+                report.taken += 1;
+                continue;
+            }
+            Err(e) => {
+                report.failed += 1;
+                tracing::error!(serial = %job.serial, error = %e, "claiming an expiry notice failed");
+                continue;
+            }
+        }
         match deliver(db, senders, job, now, notices).await {
-            Ok(to) => match record(db, job, now, &to) {
+            Ok(to) => match record(db, job, &holder, now, &to) {
                 Ok(()) => {
                     crate::metrics::notice_sent(job.due.channel.as_str());
                     report.sent += 1;
@@ -251,6 +292,10 @@ pub async fn run_once(
             Err(why) => {
                 crate::metrics::notice_failed(job.due.channel.as_str());
                 report.failed += 1;
+                if let Err(e) = release(db, job, &holder) {
+                    // Its lease ends by itself; the notice waits until then.
+                    tracing::error!(serial = %job.serial, error = %e, "releasing an expiry notice failed");
+                }
                 tracing::warn!(
                     serial = %job.serial,
                     channel = job.due.channel.as_str(),
@@ -354,7 +399,7 @@ fn prepare(db: &Db, schedule: &Schedule, now: i64) -> Result<Prepared, NotifyErr
     let mut push_iins = std::collections::HashSet::new();
     let mut push_jobs: Vec<(String, Job)> = Vec::new();
     for batch in plan.due.chunks(1000) {
-        let conn = db.lock();
+        let conn = db.conn();
         let mut last: Option<(i64, Option<Details>)> = None;
         for due in batch {
             if last.as_ref().map(|(id, _)| *id) != Some(due.certificate_id) {
@@ -419,7 +464,7 @@ fn prepare(db: &Db, schedule: &Schedule, now: i64) -> Result<Prepared, NotifyErr
 }
 
 /// The certificate's facts and its holder's addresses, if it is still valid.
-fn details(conn: &Connection, id: i64) -> rusqlite::Result<Option<Details>> {
+fn details(conn: &Conn, id: i64) -> crate::db::Result<Option<Details>> {
     conn.prepare_cached(
         "SELECT c.serial, c.iin, c.purpose, z.name, z.patronymic,
              COALESCE(NULLIF(TRIM(p.contact_email), ''), z.email), z.phone,
@@ -461,11 +506,11 @@ fn details(conn: &Connection, id: i64) -> rusqlite::Result<Option<Details>> {
 fn devices_of(
     db: &Db,
     iins: &std::collections::HashSet<String>,
-) -> rusqlite::Result<std::collections::HashMap<String, Vec<Device>>> {
+) -> crate::db::Result<std::collections::HashMap<String, Vec<Device>>> {
     let mut found: std::collections::HashMap<String, Vec<Device>> = Default::default();
     let mut after = i64::MIN;
     loop {
-        let conn = db.lock();
+        let conn = db.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT id, iin, platform, token, locale FROM devices
              WHERE id > ?1 ORDER BY id LIMIT 50000",
@@ -576,26 +621,103 @@ fn expiry_push(job: &Job, facts: &message::Facts<'_>) -> Option<ExpiryPush> {
     .ok()
 }
 
-/// Record a sent notice, the offsets it made redundant and an audit row, in
-/// one transaction. `INSERT OR IGNORE` keeps a duplicate (another process on
-/// the same database) from failing the whole record.
-fn record(db: &Db, job: &Job, now: i64, to: &str) -> rusqlite::Result<()> {
-    let mut conn = db.lock();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+/// Claim `job` for run `holder`: whether it is this run's to send. Not
+/// when another run holds an unexpired lease on it, nor when it (or a more
+/// urgent notice of its channel) was recorded since this run planned.
+fn claim(db: &Db, job: &Job, holder: &str, now: i64) -> crate::db::Result<bool> {
+    let channel = job.due.channel.as_str();
+    let mut conn = db.conn();
+    let tx = conn.transaction()?;
+    let held: Option<i64> = tx
+        .query_row(
+            &format!(
+                "SELECT expires_at FROM notice_leases
+                 WHERE certificate_id = ?1 AND channel = ?2 AND days_before = ?3{}",
+                // PostgreSQL: a lease another run is claiming right now
+                // is passed over rather than waited for.
+                tx.for_update_skip_locked()
+            ),
+            params![job.due.certificate_id, channel, job.due.days_before],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if held.is_some_and(|expires| expires > now) {
+        return Ok(false);
+    }
+    // Taken over when expired: its run died between claim and record.
+    let claimed = tx.execute(
+        "INSERT INTO notice_leases (certificate_id, channel, days_before, holder, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (certificate_id, channel, days_before) DO UPDATE
+             SET holder = excluded.holder, expires_at = excluded.expires_at
+             WHERE notice_leases.expires_at <= ?6",
+        params![
+            job.due.certificate_id,
+            channel,
+            job.due.days_before,
+            holder,
+            now + LEASE_SECONDS,
+            now
+        ],
+    )?;
+    if claimed != 1 {
+        return Ok(false);
+    }
+    // After the lease, so a record committed before it is seen here.
+    let recorded: i64 = tx.query_row(
+        "SELECT COUNT(*) FROM notices
+         WHERE certificate_id = ?1 AND channel = ?2 AND days_before <= ?3",
+        params![job.due.certificate_id, channel, job.due.days_before],
+        |r| r.get(0),
+    )?;
+    if recorded > 0 {
+        // Rolled back with the lease: sent already.
+        return Ok(false);
+    }
+    tx.commit()?;
+    Ok(true)
+}
+
+/// Drop run `holder`'s lease on `job` (its send failed: due again).
+fn release(db: &Db, job: &Job, holder: &str) -> crate::db::Result<()> {
+    db.conn().execute(
+        "DELETE FROM notice_leases
+         WHERE certificate_id = ?1 AND channel = ?2 AND days_before = ?3 AND holder = ?4",
+        params![
+            job.due.certificate_id,
+            job.due.channel.as_str(),
+            job.due.days_before,
+            holder
+        ],
+    )?;
+    Ok(())
+}
+
+/// Record a sent notice, the offsets it made redundant and an audit row,
+/// and drop run `holder`'s lease on it, in one transaction. A notice
+/// recorded already (a run that took over an expired lease while this one
+/// was still sending) is left as it is.
+fn record(db: &Db, job: &Job, holder: &str, now: i64, to: &str) -> crate::db::Result<()> {
+    let mut conn = db.conn();
+    let tx = conn.transaction()?;
     {
-        let mut insert = tx.prepare_cached(
-            "INSERT OR IGNORE INTO notices (certificate_id, channel, days_before, sent_at)
-             VALUES (?1, ?2, ?3, ?4)",
-        )?;
+        let insert = |params: Vec<db::Value>| {
+            tx.execute(
+                "INSERT INTO notices (certificate_id, channel, days_before, sent_at)
+                 VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (certificate_id, channel, days_before) DO NOTHING",
+                params,
+            )
+        };
         let channel = job.due.channel.as_str();
-        insert.execute(params![
+        insert(params![
             job.due.certificate_id,
             channel,
             job.due.days_before,
             now
         ])?;
         for skipped in &job.due.skipped {
-            insert.execute(params![job.due.certificate_id, channel, skipped, now])?;
+            insert(params![job.due.certificate_id, channel, skipped, now])?;
         }
     }
     let mut detail = format!(
@@ -613,6 +735,16 @@ fn record(db: &Db, job: &Job, now: i64, to: &str) -> rusqlite::Result<()> {
         "notice.sent",
         &job.serial,
         Some(&detail),
+    )?;
+    tx.execute(
+        "DELETE FROM notice_leases
+         WHERE certificate_id = ?1 AND channel = ?2 AND days_before = ?3 AND holder = ?4",
+        params![
+            job.due.certificate_id,
+            job.due.channel.as_str(),
+            job.due.days_before,
+            holder
+        ],
     )?;
     tx.commit()
 }

@@ -17,13 +17,22 @@ use serde_json::Value;
 pub use qoltanba_testkit::ra_process::OPERATOR_PASSPHRASE as PASSPHRASE;
 pub const CITIZEN_PASSWORD: &str = "Citiz3nPass";
 
+/// An answer: its status, headers and body.
+pub type Answer = (u16, Vec<(String, String)>, Vec<u8>);
+
 pub struct Server {
-    pub dir: tempfile::TempDir,
+    /// Shared by the nodes serving one home ([`Server::another_node`]).
+    pub dir: Arc<tempfile::TempDir>,
     pub base: String,
+    /// The file the server logs to, in `dir`.
+    log_name: String,
     agent: ureq::Agent,
     child: Mutex<Child>,
     // Held open: closing it stops the server.
     _stdin: Mutex<ChildStdin>,
+    // Last: the database (PostgreSQL under QOLTANBA_TEST_DATABASE)
+    // outlives the server (and is shared by the nodes on one home).
+    _database: Arc<qoltanba_testkit::ra_process::TestDatabase>,
 }
 
 fn bin() -> PathBuf {
@@ -56,19 +65,55 @@ impl Server {
         let pass = dir.path().join("passphrase");
         std::fs::write(&pass, PASSPHRASE).unwrap();
         let home = dir.path().join("home");
-        qoltanba_testkit::ra_process::init(&bin(), &home, &pass);
+        let database = qoltanba_testkit::ra_process::init(&bin(), &home, &pass);
         let config_path = home.join("config.toml");
         let mut config = std::fs::read_to_string(&config_path).unwrap();
         tune(&mut config);
         std::fs::write(&config_path, config).unwrap();
+        Self::serve(
+            Arc::new(dir),
+            Arc::new(database),
+            "server.log",
+            None,
+            level,
+            env,
+        )
+    }
 
-        let log = std::fs::File::create(dir.path().join("server.log")).unwrap();
+    /// A second API node: `serve` of this server's home (one database) on
+    /// another loopback port, logging to `log_name`.
+    pub fn another_node(&self, log_name: &str) -> Server {
+        let listen = format!("127.0.0.1:{}", qoltanba_testkit::ra_process::free_port());
+        Self::serve(
+            self.dir.clone(),
+            self._database.clone(),
+            log_name,
+            Some(&listen),
+            "debug",
+            &[],
+        )
+    }
+
+    fn serve(
+        dir: Arc<tempfile::TempDir>,
+        database: Arc<qoltanba_testkit::ra_process::TestDatabase>,
+        log_name: &str,
+        listen: Option<&str>,
+        level: &str,
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Server {
+        let home = dir.path().join("home");
+        let pass = dir.path().join("passphrase");
+        let log = std::fs::File::create(dir.path().join(log_name)).unwrap();
         let (mut child, base) =
             qoltanba_testkit::ra_process::serve(&bin(), &home, &pass, |serve| {
                 // Everything the server logs, at its most talkative, goes to a
                 // file the tests scan for secrets.
                 serve.env("QOLTANBA_RA_LOG", level).stderr(log);
                 serve.envs(env.iter().copied());
+                if let Some(listen) = listen {
+                    serve.args(["--listen", listen]);
+                }
             });
         let stdin = child.stdin.take().unwrap();
         let root = std::fs::read(home.join("tls/ca.pem")).unwrap();
@@ -86,15 +131,24 @@ impl Server {
         Server {
             dir,
             base,
+            log_name: log_name.to_string(),
             agent,
             child: Mutex::new(child),
             _stdin: Mutex::new(stdin),
+            _database: database,
         }
     }
 
     /// What the server has logged so far.
     pub fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+        std::fs::read_to_string(self.dir.path().join(&self.log_name)).unwrap_or_default()
+    }
+
+    /// `kill -9` the server (SIGKILL) and reap it.
+    pub fn kill(&self) {
+        let mut child = self.child.lock().unwrap();
+        let _ = child.kill();
+        let _ = child.wait();
     }
 
     /// The server's process id (to signal it).
@@ -173,6 +227,27 @@ impl Server {
         headers: &[(&str, &str)],
         body: Option<&[u8]>,
     ) -> (u16, Vec<(String, String)>, Vec<u8>) {
+        self.try_request(method, path, token, headers, body)
+            .unwrap_or_else(|e| {
+                let log = self.log();
+                let tail: Vec<&str> = log.lines().rev().take(20).collect();
+                panic!(
+                    "{method} {path}: {e}; the server's log ends:\n{}",
+                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                )
+            })
+    }
+
+    /// [`Server::request`], with a failed connection (the server is down)
+    /// an error rather than a panic.
+    pub fn try_request(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        headers: &[(&str, &str)],
+        body: Option<&[u8]>,
+    ) -> Result<Answer, ureq::Error> {
         let url = format!("{}{path}", self.base);
         let mut builder = ureq::http::Request::builder().method(method).uri(&url);
         if let Some(token) = token {
@@ -184,7 +259,7 @@ impl Server {
         let request = builder
             .body(body.map(<[u8]>::to_vec).unwrap_or_default())
             .unwrap();
-        let mut response = self.agent.run(request).unwrap();
+        let mut response = self.agent.run(request)?;
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -195,8 +270,7 @@ impl Server {
             .body_mut()
             .with_config()
             .limit(10 << 20)
-            .read_to_vec()
-            .unwrap();
+            .read_to_vec()?;
         let content_type = response
             .headers()
             .get("content-type")
@@ -204,7 +278,7 @@ impl Server {
             .unwrap_or("")
             .to_string();
         check_contract(method, path, status, &content_type, &body);
-        (status, headers, body)
+        Ok((status, headers, body))
     }
 
     pub fn json(
@@ -235,13 +309,20 @@ impl Server {
         (status, value)
     }
 
+    /// The server's database (SQLite or PostgreSQL, as its home says), to
+    /// read or arrange what a test needs.
+    pub fn db(&self) -> qoltanba_ra::db::Db {
+        qoltanba_testkit::ra_process::db(&self.home())
+    }
+
     /// The latest one-time code the outbox holds for SMS.
     pub fn last_code(&self) -> String {
-        let conn = rusqlite::Connection::open(self.home().join("ra.db")).unwrap();
-        let body: String = conn
+        let body: String = self
+            .db()
+            .conn()
             .query_row(
                 "SELECT body FROM outbox WHERE channel = 'sms' ORDER BY id DESC LIMIT 1",
-                [],
+                qoltanba_ra::params![],
                 |r| r.get(0),
             )
             .unwrap();

@@ -127,7 +127,7 @@ impl Senders {
     /// database the outbox sender writes to has its table. (Each operation
     /// then writes the outbox through the database handle it is given.)
     pub fn from_config(config: &config::Senders, db: Db) -> Result<Senders, NotifyError> {
-        db.lock()
+        db.conn()
             .prepare("SELECT id, channel, recipient, subject, body, created_at FROM outbox")
             .map(drop)
             .map_err(NotifyError::db("checking the outbox table"))?;
@@ -309,9 +309,9 @@ impl Senders {
 /// later notice goes to it; the app registers afresh when it runs again.
 /// A failure here only logs: the next notice tries (and fails) again.
 fn forget_device(db: &Db, platform: &str, token: &str) {
-    let removed = db.lock().execute(
+    let removed = db.conn().execute(
         "DELETE FROM devices WHERE platform = ?1 AND token = ?2",
-        rusqlite::params![platform, token],
+        crate::db::params![platform, token],
     );
     match removed {
         Ok(n) => tracing::info!(
