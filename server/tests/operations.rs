@@ -267,7 +267,7 @@ fn a_renewal_logs_json_without_secrets_and_the_metrics_and_client_address_follow
                     ("[metrics]\n", &metrics_line),
                     ("format = \"text\"", "format = \"json\""),
                     ("trusted = []", "trusted = [\"127.0.0.1/32\"]"),
-                    ("challenges_per_minute = 60", "challenges_per_minute = 2"),
+                    ("challenges_per_minute = 600", "challenges_per_minute = 2"),
                     // The scheduler's pass comes every second.
                     ("interval_seconds = 3600", "interval_seconds = 1"),
                 ],
