@@ -21,9 +21,9 @@ use std::time::Instant;
 
 use qoltanba_ra::config::{Notices, Senders as SendersConfig};
 use qoltanba_ra::db::Db;
+use qoltanba_ra::db::params;
 use qoltanba_ra::notify::plan::{self, DAY, Schedule};
 use qoltanba_ra::notify::{self, Channel, Senders};
-use rusqlite::params;
 
 /// 2030-01-01T00:00:00Z, the pinned "now".
 const NOW: i64 = 1_893_456_000;
@@ -141,7 +141,7 @@ fn row(
 
 /// N citizens, each with one valid certificate ending within `span_days`.
 fn populate(db: &Db, n: i64, span_days: i64) {
-    let mut conn = db.lock();
+    let mut conn = db.conn();
     let tx = conn.transaction().expect("transaction");
     {
         let mut citizen = tx
@@ -192,7 +192,7 @@ fn populate(db: &Db, n: i64, span_days: i64) {
 
 /// Record every due notice and its skipped offsets, as sends would.
 fn record(db: &Db, due: &[notify::DueNotice]) {
-    let mut conn = db.lock();
+    let mut conn = db.conn();
     let tx = conn.transaction().expect("transaction");
     {
         let mut insert = tx

@@ -30,6 +30,32 @@ pub struct Config {
     pub code_delivery: CodeDelivery,
     #[serde(default)]
     pub attestation: Attestation,
+    /// PostgreSQL instead of the home's SQLite `ra.db` (db/mod.rs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub database: Option<DatabaseConfig>,
+}
+
+/// `[database]`: the RA's PostgreSQL database. Absent: SQLite in the home.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `postgres://USER@HOST:PORT/NAME`, never with a password.
+    pub url: String,
+    /// The file holding the role's password (relative: in the home); never
+    /// the password itself.
+    #[serde(default)]
+    pub password_file: Option<std::path::PathBuf>,
+    /// Connections this process keeps at most.
+    #[serde(default = "default_pool_size")]
+    pub pool_size: usize,
+}
+
+impl DatabaseConfig {
+    pub const DEFAULT_POOL_SIZE: usize = 16;
+}
+
+fn default_pool_size() -> usize {
+    DatabaseConfig::DEFAULT_POOL_SIZE
 }
 
 fn yes() -> bool {
@@ -486,6 +512,7 @@ impl Config {
             senders: Senders::default(),
             code_delivery: CodeDelivery::default(),
             attestation: Attestation::default(),
+            database: None,
         }
     }
 

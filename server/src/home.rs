@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! DIR/config.toml        configuration (config.rs)
-//! DIR/ra.db              the SQLite database
+//! DIR/ra.db              the SQLite database (unless config.toml's
+//!                        [database] names a PostgreSQL one)
 //! DIR/ca/<ca>.p12        CA keys + certificates, encrypted (modern profile)
 //! DIR/ca/<ca>.cer        CA certificates (DER), public
 //! DIR/tls/server.p12     the TLS key + certificate, encrypted
@@ -21,7 +22,7 @@ use qoltanba_pki::keyfile::{KeyFile, NewPassword, Password, Profile, key_id};
 use time::OffsetDateTime;
 
 use crate::ca::{CaError, CaSet};
-use crate::config::Config;
+use crate::config::{Config, DatabaseConfig};
 use crate::db::{Db, DbError};
 
 #[derive(Debug, thiserror::Error)]
@@ -96,12 +97,14 @@ impl Home {
         passphrase: &NewPassword,
         now: OffsetDateTime,
     ) -> Result<Home, HomeError> {
-        Self::init_in_profile(dir, listen, tls, passphrase, now, Profile::Modern)
+        Self::init_in_profile(dir, listen, tls, passphrase, now, Profile::Modern, None)
     }
 
     /// [`Self::init`] with the key files in `profile`: `Nca` (cheap to open)
     /// only for a throwaway home (the embedded test RA's, the tests' and
-    /// demos' `init --key-file-profile nca`).
+    /// demos' `init --key-file-profile nca`); on the PostgreSQL `database`
+    /// (connected and migrated first, so wrong settings leave no home
+    /// behind) rather than SQLite in the home.
     pub fn init_in_profile(
         dir: &Path,
         listen: SocketAddr,
@@ -109,11 +112,17 @@ impl Home {
         passphrase: &NewPassword,
         now: OffsetDateTime,
         profile: Profile,
+        database: Option<DatabaseConfig>,
     ) -> Result<Home, HomeError> {
         if Self::config_path(dir).exists() {
             return Err(HomeError::AlreadyInitialised(dir.to_path_buf()));
         }
-        let config = Config::new(listen, tls);
+        let mut config = Config::new(listen, tls);
+        config.database = database;
+        let postgres = match &config.database {
+            Some(database) => Some(Db::open_home(dir, Some(database))?),
+            None => None,
+        };
         let cas = CaSet::create_in_profile(dir, passphrase, now, profile)?;
         let hosts = vec![listen.ip().to_string(), "localhost".to_string()];
         let (key, cert) = cas.issue_tls(&hosts, now)?;
@@ -137,7 +146,10 @@ impl Home {
                 detail: e.to_string(),
             })?;
         write(&Self::tls_ca_path(dir), pem.as_bytes())?;
-        let db = Db::open(&dir.join("ra.db"))?;
+        let db = match postgres {
+            Some(db) => db,
+            None => Db::open(&dir.join("ra.db"))?,
+        };
         // The configuration last: its presence marks a complete home.
         write(&Self::config_path(dir), config.to_toml().as_bytes())?;
         Ok(Home {
@@ -161,7 +173,7 @@ impl Home {
             path: path.clone(),
             detail,
         })?;
-        let db = Db::open(&dir.join("ra.db"))?;
+        let db = Db::open_home(dir, config.database.as_ref())?;
         Ok(Home {
             dir: dir.to_path_buf(),
             config,

@@ -15,6 +15,7 @@ use qoltanba_pki::crypto::KeySpec;
 use qoltanba_pki::keyfile::{NewPassword, Password, Profile};
 use qoltanba_pki::protocol::ApplicationState;
 use qoltanba_ra::api::AppState;
+use qoltanba_ra::db::params;
 use qoltanba_ra::home::Home;
 use qoltanba_ra::registry::{self, Enrolment};
 use qoltanba_ra::{attestation, notify, serve, tls};
@@ -55,6 +56,14 @@ enum Command {
         /// a test's or a demo's.
         #[arg(long, value_name = "PROFILE", default_value = "modern")]
         key_file_profile: String,
+        /// Keep the RA's data in this PostgreSQL database,
+        /// postgres://USER@HOST:PORT/NAME (no password in it), instead of
+        /// SQLite in the home (docs/operations.md, section 2).
+        #[arg(long, value_name = "URL")]
+        database: Option<String>,
+        /// The file holding the database role's password.
+        #[arg(long, value_name = "FILE", requires = "database")]
+        database_password_file: Option<PathBuf>,
     },
     /// Register a citizen and issue their first certificates into key files.
     Enroll {
@@ -239,6 +248,8 @@ fn run(command: Command) -> Result<(), Failure> {
             plain_http,
             passphrase_file,
             key_file_profile,
+            database,
+            database_password_file,
         } => {
             let profile = match key_file_profile.as_str() {
                 "modern" => Profile::Modern,
@@ -256,6 +267,19 @@ fn run(command: Command) -> Result<(), Failure> {
             }
             let pass = NewPassword::new(passphrase(passphrase_file.as_deref())?)
                 .map_err(|e| format!("the operator passphrase is too weak: {e}"))?;
+            // config.toml keeps the password file's absolute path: `serve`
+            // may start in another directory.
+            let database_password_file = database_password_file
+                .map(|f| {
+                    std::path::absolute(&f)
+                        .map_err(|e| format!("--database-password-file {}: {e}", f.display()))
+                })
+                .transpose()?;
+            let database = database.map(|url| qoltanba_ra::config::DatabaseConfig {
+                url,
+                password_file: database_password_file,
+                pool_size: qoltanba_ra::config::DatabaseConfig::DEFAULT_POOL_SIZE,
+            });
             let home = Home::init_in_profile(
                 &dir,
                 listen,
@@ -263,6 +287,7 @@ fn run(command: Command) -> Result<(), Failure> {
                 &pass,
                 OffsetDateTime::now_utc(),
                 profile,
+                database,
             )
             .map_err(fail)?;
             say!("Server created in {}", home.dir.display());
@@ -462,14 +487,14 @@ fn run(command: Command) -> Result<(), Failure> {
         Command::Applications { command } => match command {
             ApplicationsCommand::List { dir } => {
                 let home = Home::open(&dir).map_err(fail)?;
-                let conn = home.db.lock();
+                let conn = home.db.conn();
                 let mut stmt = conn
                     .prepare(
                         "SELECT id, iin, state, created_at, attestation FROM applications ORDER BY id DESC",
                     )
                     .map_err(fail)?;
                 let rows = stmt
-                    .query_map([], |r| {
+                    .query_map(params![], |r| {
                         Ok((
                             r.get::<_, i64>(0)?,
                             r.get::<_, String>(1)?,

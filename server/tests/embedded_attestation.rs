@@ -120,7 +120,7 @@ fn a_stand_in_keystore_minting_with_the_embedded_authority_is_accepted() {
     // established and what the certificates will say.
     let (claimed, established): (String, String) = ra
         .db()
-        .lock()
+        .conn()
         .query_row(
             "SELECT storage_claimed, storage FROM applications WHERE id = ?1",
             [submitted.number],

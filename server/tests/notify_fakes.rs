@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used)] // a test or bench: a failed unwrap is a failed run
 
 use qoltanba_ra::db::Db;
-use rusqlite::params;
+use qoltanba_ra::db::params;
 
 #[allow(unused_imports)] // not every test that includes this file talks HTTP
 pub use qoltanba_testkit::http_fake::HttpFake;
@@ -23,7 +23,7 @@ pub fn database() -> (tempfile::TempDir, Db) {
 }
 
 pub fn citizen(db: &Db, iin: &str, email: Option<&str>, phone: Option<&str>) {
-    db.lock()
+    db.conn()
         .execute(
             "INSERT INTO citizens (iin, surname, name, patronymic, email, phone, created_at)
              VALUES (?1, 'Сейітова', 'Айгүл', 'Серікқызы', ?2, ?3, 0)",
@@ -40,7 +40,7 @@ pub fn certificate(db: &Db, id: i64, iin: &str, not_after: i64, state: &str) {
         "replaced" => (Some(END - 100 * DAY), None),
         other => panic!("unknown state {other}"),
     };
-    db.lock()
+    db.conn()
         .execute(
             "INSERT INTO certificates (id, serial, iin, ca, purpose, algorithm, not_before,
                  not_after, der, replaced_at, revoked_at)
@@ -59,7 +59,7 @@ pub fn certificate(db: &Db, id: i64, iin: &str, not_after: i64, state: &str) {
 }
 
 pub fn device(db: &Db, iin: &str, platform: &str, token: &str, locale: &str) {
-    db.lock()
+    db.conn()
         .execute(
             "INSERT INTO devices (iin, platform, token, locale, created_at)
              VALUES (?1, ?2, ?3, ?4, 0)",

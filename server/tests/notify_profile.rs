@@ -23,7 +23,7 @@ async fn run(db: &Db, senders: &Senders, unix: i64) -> RunReport {
 
 /// The outbox rows of `channel` as their recipients, oldest first.
 fn recipients(db: &Db, channel: &str) -> Vec<String> {
-    let conn = db.lock();
+    let conn = db.conn();
     let mut stmt = conn
         .prepare("SELECT recipient FROM outbox WHERE channel = ?1 ORDER BY id")
         .unwrap();
@@ -35,13 +35,13 @@ fn recipients(db: &Db, channel: &str) -> Vec<String> {
 
 /// What `PUT /v1/profile` stores.
 fn set_profile(db: &Db, email: Option<&str>, on: (bool, bool, bool)) {
-    db.lock()
+    db.conn()
         .execute(
             "INSERT INTO profiles (iin, contact_email, notify_email, notify_sms, notify_push, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, 0)
              ON CONFLICT(iin) DO UPDATE SET contact_email = ?2, notify_email = ?3,
                  notify_sms = ?4, notify_push = ?5",
-            rusqlite::params![IIN, email, on.0, on.1, on.2],
+            qoltanba_ra::params![IIN, email, on.0, on.1, on.2],
         )
         .unwrap();
 }

@@ -7,6 +7,7 @@
 #[path = "notify_fakes.rs"]
 mod fakes;
 
+use qoltanba_ra::db::params;
 use std::collections::BTreeSet;
 
 use fakes::{DAY, END, HttpFake, at, certificate, citizen, database, device};
@@ -22,21 +23,21 @@ type Step = (i64, Vec<Notice>, (i64, i64, i64));
 
 /// The notices table as (serial, channel, days_before).
 fn notices(db: &Db) -> BTreeSet<Notice> {
-    let conn = db.lock();
+    let conn = db.conn();
     let mut stmt = conn
         .prepare(
             "SELECT c.serial, n.channel, n.days_before
              FROM notices n JOIN certificates c ON c.id = n.certificate_id",
         )
         .unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+    stmt.query_map(params![], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
         .unwrap()
         .collect::<Result<_, _>>()
         .unwrap()
 }
 
 fn count(db: &Db, sql: &str) -> i64 {
-    db.lock().query_row(sql, [], |r| r.get(0)).unwrap()
+    db.conn().query_row(sql, params![], |r| r.get(0)).unwrap()
 }
 
 /// Outbox rows per channel: (email, sms, push).
@@ -175,8 +176,8 @@ async fn after_downtime_only_the_most_urgent_notice_goes_out() {
     assert_eq!(report.skipped, 2 + 3 + 3, "{report:?}");
     assert_eq!(outbox_counts(&db), (1, 1, 3));
     let body: String = db
-        .lock()
-        .query_row("SELECT body FROM outbox WHERE channel = 'email'", [], |r| {
+        .conn()
+        .query_row("SELECT body FROM outbox WHERE channel = 'email'", params![], |r| {
             r.get(0)
         })
         .unwrap();
@@ -193,7 +194,7 @@ async fn after_downtime_only_the_most_urgent_notice_goes_out() {
     }
     assert_eq!(notices(&db), expected);
     let detail: String = db
-        .lock()
+        .conn()
         .query_row(
             "SELECT detail FROM audit WHERE subject = ?1 AND detail LIKE 'email%'",
             [a],
@@ -215,13 +216,13 @@ async fn a_reissue_or_revocation_stops_the_notices() {
     population(&db);
     let senders = Senders::from_config(&SendersConfig::default(), db.clone()).unwrap();
     assert_eq!(run(&db, &senders, END - 30 * DAY).await.sent, 3);
-    db.lock()
+    db.conn()
         .execute(
             "UPDATE certificates SET replaced_at = ?1 WHERE id = 1",
             [END - 20 * DAY],
         )
         .unwrap();
-    db.lock()
+    db.conn()
         .execute(
             "UPDATE certificates SET revoked_at = ?1 WHERE id = 2",
             [END - 20 * DAY],

@@ -76,6 +76,7 @@ impl EmbeddedRa {
             &passphrase,
             OffsetDateTime::now_utc(),
             Profile::Nca,
+            None,
         )
         .map_err(|e| e.to_string())?;
         // One machine, many clients: the abuse limits are not the point here.
@@ -228,7 +229,7 @@ impl EmbeddedRa {
         let body: String = self
             .home
             .db
-            .lock()
+            .conn()
             .query_row(
                 "SELECT body FROM outbox WHERE channel = 'sms' AND body LIKE ?1 ORDER BY id DESC LIMIT 1",
                 [format!("qoltanba: application {number},%")],
@@ -243,7 +244,7 @@ impl EmbeddedRa {
     pub fn attestation_of(&self, number: i64) -> Option<String> {
         self.home
             .db
-            .lock()
+            .conn()
             .query_row(
                 "SELECT attestation FROM applications WHERE id = ?1",
                 [number],

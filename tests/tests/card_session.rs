@@ -122,6 +122,7 @@ fn issuer() -> &'static Mutex<Issuer> {
             &passphrase,
             OffsetDateTime::now_utc(),
             qoltanba_pki::keyfile::Profile::Nca,
+            None,
         )
         .unwrap();
         let cas = home.unlock_cas(passphrase.as_password()).unwrap();

@@ -10,6 +10,7 @@
 
 use std::sync::Arc;
 
+use crate::db::{OptionalExtension, params};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -22,7 +23,6 @@ use qoltanba_pki::protocol::{
 use qoltanba_pki::reissue::verify_application;
 use qoltanba_pki::timestamp::rfc3339;
 use qoltanba_pki::timestamp::rfc3339_unix;
-use rusqlite::{OptionalExtension, params};
 use subtle::ConstantTimeEq;
 use time::Duration;
 
@@ -56,7 +56,7 @@ struct Row {
 fn load(state: &AppState, iin: &str, id: i64) -> Result<Row, Problem> {
     let row = state
         .db
-        .lock()
+        .conn()
         .query_row(
             "SELECT id, iin, state, code_hash, code_expires_at, code_tries_left, created_at, updated_at,
                  attestation
@@ -85,7 +85,7 @@ fn load(state: &AppState, iin: &str, id: i64) -> Result<Row, Problem> {
 fn status_body(state: &AppState, row: &Row) -> Result<ApplicationStatus, Problem> {
     // Where the code is matters only while it is awaited.
     let code_delivery = if row.state == ApplicationState::AwaitingCode {
-        code_delivery::view(&state.db.lock(), row.id)?
+        code_delivery::view(&state.db.conn(), row.id)?
     } else {
         None
     };
@@ -138,7 +138,7 @@ pub async fn submit(
     if let Some(key) = &idempotency_key {
         let existing: Option<(i64, Vec<u8>)> = state
             .db
-            .lock()
+            .conn()
             .query_row(
                 "SELECT id, p7s FROM applications WHERE iin = ?1 AND idempotency_key = ?2",
                 params![session.iin, key],
@@ -175,7 +175,7 @@ pub async fn submit(
     }
     registry::check_policy(&verified, &state.config.policy)?;
     let challenges = attestation::accepted_challenges(
-        &state.db.lock(),
+        &state.db.conn(),
         &session.iin,
         &state.config.attestation,
         now,
@@ -196,7 +196,7 @@ pub async fn submit(
             "a storage claim the RA cannot back gets the validity of a key file"
         );
     }
-    let citizen = db::citizen(&state.db.lock(), &session.iin)?
+    let citizen = db::citizen(&state.db.conn(), &session.iin)?
         .ok_or_else(|| RegistryError::UnknownCitizen(session.iin.clone()))?;
     let phone = citizen.phone.clone().ok_or(RegistryError::NoPhone)?;
     // A number no gateway can take is refused before anything is recorded.
@@ -208,13 +208,13 @@ pub async fn submit(
     let code = registry::new_code();
     let expires = now + Duration::seconds(state.config.policy.code_ttl_seconds as i64);
     let (id, attempt) = {
-        let mut conn = state.db.lock();
+        let mut conn = state.db.conn();
         let tx = conn.transaction()?;
-        tx.execute(
+        let id: i64 = tx.query_row(
             "INSERT INTO applications (iin, state, p7s, email, locality, signer_serial, idempotency_key,
                  code_expires_at, code_tries_left, created_at, updated_at, attestation,
                  storage_claimed, storage)
-             VALUES (?1, ?11, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?12, ?13)",
+             VALUES (?1, ?11, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?12, ?13) RETURNING id",
             params![
                 session.iin,
                 body.as_ref(),
@@ -230,8 +230,8 @@ pub async fn submit(
                 claimed.token(),
                 storage.token(),
             ],
+            |r| r.get(0),
         )?;
-        let id = tx.last_insert_rowid();
         tx.execute(
             "UPDATE applications SET code_hash = ?1 WHERE id = ?2",
             params![registry::code_hash(id, &code), id],
@@ -302,7 +302,7 @@ pub async fn resend_code(
         .limiter
         .check(Bucket::CodeResend, &session.iin)
         .map_err(Problem::too_many)?;
-    let citizen = db::citizen(&state.db.lock(), &session.iin)?
+    let citizen = db::citizen(&state.db.conn(), &session.iin)?
         .ok_or_else(|| RegistryError::UnknownCitizen(session.iin.clone()))?;
     let phone = citizen.phone.ok_or(RegistryError::NoPhone)?;
     crate::notify::check_phone(&phone).map_err(|e| {
@@ -358,7 +358,7 @@ pub async fn confirm(
     let given = registry::code_hash(id, code.trim());
     if !bool::from(expected.ct_eq(&given)) {
         let left = row.code_tries_left.saturating_sub(1);
-        let mut conn = state.db.lock();
+        let mut conn = state.db.conn();
         if left == 0 {
             // The lock and its audit row together, or neither.
             let tx = conn.transaction()?;
@@ -380,7 +380,7 @@ pub async fn confirm(
         // The confirmation and its audit row together; only while the
         // application still awaits its code (a concurrent confirmation
         // with the same code changes nothing).
-        let mut conn = state.db.lock();
+        let mut conn = state.db.conn();
         let tx = conn.transaction()?;
         let changed = tx.execute(
             "UPDATE applications SET state = ?3, code_hash = NULL, updated_at = ?1 WHERE id = ?2 AND state = ?4",
@@ -453,7 +453,7 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     session: Session,
 ) -> Result<Json<ApplicationList>, Problem> {
-    let conn = state.db.lock();
+    let conn = state.db.conn();
     let mut stmt = conn.prepare(
         "SELECT id, state, created_at, updated_at, attestation FROM applications WHERE iin = ?1 ORDER BY id DESC",
     )?;
@@ -469,7 +469,7 @@ pub async fn list(
                 code_delivery: None,
             })
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        .collect::<crate::db::Result<Vec<_>>>()?;
     Ok(Json(ApplicationList { applications: rows }))
 }
 
@@ -486,7 +486,7 @@ pub async fn certificates(
         }
         other => return Err(RegistryError::WrongState(other).into()),
     }
-    let conn = state.db.lock();
+    let conn = state.db.conn();
     let mut stmt = conn.prepare(
         "SELECT serial, purpose, ca, der FROM certificates WHERE application_id = ?1 ORDER BY id",
     )?;
@@ -501,7 +501,7 @@ pub async fn certificates(
                 der,
             ))
         })?
-        .collect::<rusqlite::Result<Vec<_>>>()?
+        .collect::<crate::db::Result<Vec<_>>>()?
         .into_iter()
         .map(|(serial, purpose, ca, der)| {
             let kind = CaKind::from_name(&ca).unwrap_or(CaKind::Rsa);
@@ -520,7 +520,7 @@ pub async fn certificates(
             }
         })
         .collect::<Vec<_>>();
-    drop(stmt);
+    drop(conn);
     Ok((
         StatusCode::OK,
         Json(IssuedCertificates {

@@ -16,6 +16,7 @@
 
 use std::sync::Arc;
 
+use crate::db::params;
 use axum::Json;
 use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::StatusCode;
@@ -27,7 +28,6 @@ use qoltanba_pki::protocol::{Challenge, LoginAnswer};
 use qoltanba_pki::signed_message::verify_message;
 use qoltanba_pki::timestamp::rfc3339;
 use ring::hmac;
-use rusqlite::params;
 use sha2::{Digest, Sha256};
 use time::Duration;
 
@@ -143,10 +143,11 @@ pub async fn login(
     // Burn the nonce: the one row a challenge ever costs, kept until it
     // expires (an expired nonce fails the check above anyway).
     let burnt = {
-        let conn = state.db.lock();
+        let conn = state.db.conn();
         conn.execute("DELETE FROM challenges WHERE expires_at <= ?1", [unix(now)])?;
         conn.execute(
-            "INSERT OR IGNORE INTO challenges (nonce, expires_at, used) VALUES (?1, ?2, 1)",
+            "INSERT INTO challenges (nonce, expires_at, used) VALUES (?1, ?2, 1)
+             ON CONFLICT DO NOTHING",
             params![nonce, expires],
         )?
     };
@@ -155,13 +156,13 @@ pub async fn login(
     }
     let (iin, record) =
         registry::check_presented(&state.db, &state.cas, &message.signer, Purpose::Auth, now)?;
-    if db::citizen(&state.db.lock(), &iin)?.is_none() {
+    if db::citizen(&state.db.conn(), &iin)?.is_none() {
         return Err(RegistryError::UnknownCitizen(iin).into());
     }
     let token = random_token();
     let expires = now + Duration::seconds(state.config.policy.session_ttl_seconds as i64);
     {
-        let conn = state.db.lock();
+        let conn = state.db.conn();
         conn.execute("DELETE FROM sessions WHERE expires_at < ?1", [unix(now)])?;
         conn.execute(
             "INSERT INTO sessions (token_hash, iin, expires_at) VALUES (?1, ?2, ?3)",
@@ -210,10 +211,10 @@ impl FromRequestParts<Arc<AppState>> for Session {
             })?;
         let now = unix(state.now());
         let iin: Option<String> = {
-            use rusqlite::OptionalExtension;
+            use crate::db::OptionalExtension;
             state
                 .db
-                .lock()
+                .conn()
                 .query_row(
                     "SELECT iin FROM sessions WHERE token_hash = ?1 AND expires_at > ?2",
                     params![token_hash(token.trim()), now],

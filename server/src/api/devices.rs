@@ -2,11 +2,11 @@
 
 use std::sync::Arc;
 
+use crate::db::params;
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use qoltanba_pki::protocol::{DeviceCreated, NewDevice};
-use rusqlite::params;
 
 use super::auth::Session;
 use super::extract::{self, Path};
@@ -46,7 +46,7 @@ pub async fn register(
         ));
     }
     let now = unix(state.now());
-    let conn = state.db.lock();
+    let conn = state.db.conn();
     // A token moves to whoever registers it last (a phone changes hands).
     conn.execute(
         "INSERT INTO devices (iin, platform, token, locale, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
@@ -80,7 +80,7 @@ pub async fn remove(
     session: Session,
     Path(id): Path<i64>,
 ) -> Result<StatusCode, Problem> {
-    let conn = state.db.lock();
+    let conn = state.db.conn();
     let removed = conn.execute(
         "DELETE FROM devices WHERE id = ?1 AND iin = ?2",
         params![id, session.iin],

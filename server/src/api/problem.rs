@@ -105,8 +105,8 @@ impl From<RegistryError> for Problem {
     }
 }
 
-impl From<rusqlite::Error> for Problem {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::db::Error> for Problem {
+    fn from(e: crate::db::Error) -> Self {
         tracing::error!("database error: {e}");
         Problem::internal()
     }

@@ -4,11 +4,11 @@
 
 use std::sync::Arc;
 
+use crate::db::{OptionalExtension, params};
 use axum::Json;
 use axum::extract::State;
 use qoltanba_pki::protocol::{NotificationPreferences, Profile, ProfileUpdate};
 use qoltanba_pki::reissue::{MAX_EMAIL_LEN, is_valid_email};
-use rusqlite::{OptionalExtension, params};
 
 use super::auth::Session;
 use super::extract;
@@ -18,9 +18,9 @@ use crate::registry::{RegistryError, unix};
 
 /// What the `profiles` table holds for a citizen, defaults when nothing.
 fn stored(
-    conn: &rusqlite::Connection,
+    conn: &crate::db::Conn,
     iin: &str,
-) -> rusqlite::Result<(Option<String>, NotificationPreferences)> {
+) -> crate::db::Result<(Option<String>, NotificationPreferences)> {
     Ok(conn
         .query_row(
             "SELECT contact_email, notify_email, notify_sms, notify_push FROM profiles WHERE iin = ?1",
@@ -41,7 +41,7 @@ fn stored(
 }
 
 fn profile_of(state: &AppState, iin: &str) -> Result<Profile, Problem> {
-    let conn = state.db.lock();
+    let conn = state.db.conn();
     let citizen =
         db::citizen(&conn, iin)?.ok_or_else(|| RegistryError::UnknownCitizen(iin.to_string()))?;
     let (contact_email, notifications) = stored(&conn, iin)?;
@@ -91,7 +91,7 @@ pub async fn update(
     }
     let now = unix(state.now());
     {
-        let mut conn = state.db.lock();
+        let mut conn = state.db.conn();
         if db::citizen(&conn, &session.iin)?.is_none() {
             return Err(RegistryError::UnknownCitizen(session.iin.clone()).into());
         }

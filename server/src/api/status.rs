@@ -145,13 +145,13 @@ pub async fn ocsp(State(state): State<Arc<AppState>>, Body(body): Body) -> Respo
     let cas: &CaSet = &state.cas;
     let status_of = |kind: CaKind, serial: &[u8]| -> CertStatus {
         let record =
-            registry::certificate_by_serial(&db.lock(), &qoltanba_pki::cert::serial_hex(serial));
+            registry::certificate_by_serial(&db.conn(), &qoltanba_pki::cert::serial_hex(serial));
         match record {
             Ok(Some(r)) if r.ca == kind => match r.revoked_at {
                 None => CertStatus::Good,
                 Some(at) => {
                     let reason: Option<u8> = db
-                        .lock()
+                        .conn()
                         .query_row(
                             "SELECT revocation_reason FROM certificates WHERE id = ?1",
                             [r.id],

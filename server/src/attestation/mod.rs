@@ -15,13 +15,13 @@
 
 use std::path::Path;
 
+use crate::db::{Conn, params};
 use base64::Engine;
 use der::{Decode, Encode};
 use qoltanba_pki::attestation::{AttestationError, AttestationResult, verify_android_attestation};
 use qoltanba_pki::cert::Purpose;
 use qoltanba_pki::protocol::KeyAttestation;
 use qoltanba_pki::reissue::VerifiedApplication;
-use rusqlite::{Connection, params};
 use spki::SubjectPublicKeyInfoOwned;
 use time::OffsetDateTime;
 use x509_cert::Certificate;
@@ -104,18 +104,19 @@ pub fn pin_entry(key: &SubjectPublicKeyInfoOwned) -> String {
 /// Remember the nonce of a successful login of `iin`, and forget those
 /// older than the challenge window.
 pub fn remember_login(
-    conn: &Connection,
+    conn: &Conn,
     iin: &str,
     nonce: &str,
     config: &Attestation,
     now: OffsetDateTime,
-) -> rusqlite::Result<()> {
+) -> crate::db::Result<()> {
     conn.execute(
         "DELETE FROM login_nonces WHERE logged_in_at < ?1",
         [unix(now).saturating_sub(window(config))],
     )?;
     conn.execute(
-        "INSERT OR IGNORE INTO login_nonces (iin, nonce, logged_in_at) VALUES (?1, ?2, ?3)",
+        "INSERT INTO login_nonces (iin, nonce, logged_in_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
         params![iin, nonce, unix(now)],
     )?;
     Ok(())
@@ -129,11 +130,11 @@ fn window(config: &Attestation) -> i64 {
 /// nonces of its logins within the window, the newest 1000 (a bound on the
 /// work a submit does, far above what a renewal needs).
 pub fn accepted_challenges(
-    conn: &Connection,
+    conn: &Conn,
     iin: &str,
     config: &Attestation,
     now: OffsetDateTime,
-) -> rusqlite::Result<Vec<Vec<u8>>> {
+) -> crate::db::Result<Vec<Vec<u8>>> {
     let mut stmt = conn.prepare(
         "SELECT nonce FROM login_nonces WHERE iin = ?1 AND logged_in_at >= ?2
          ORDER BY logged_in_at DESC LIMIT 1000",
@@ -258,7 +259,7 @@ mod tests {
     fn login_nonces_expire_with_the_window() {
         let dir = tempfile::tempdir().unwrap();
         let db = crate::db::Db::open(&dir.path().join("ra.db")).unwrap();
-        let conn = db.lock();
+        let conn = db.conn();
         let config = Attestation {
             challenge_window_seconds: 100,
             ..Attestation::default()
@@ -282,7 +283,7 @@ mod tests {
         let left: Vec<String> = conn
             .prepare("SELECT nonce FROM login_nonces")
             .unwrap()
-            .query_map([], |r| r.get(0))
+            .query_map(params![], |r| r.get(0))
             .unwrap()
             .collect::<Result<_, _>>()
             .unwrap();

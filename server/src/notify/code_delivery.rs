@@ -30,9 +30,9 @@
 
 use std::time::Duration;
 
+use crate::db::{Conn, OptionalExtension, params};
 use qoltanba_pki::protocol::{ApplicationState, CodeDelivery, CodeDeliveryState};
 use qoltanba_pki::timestamp::rfc3339_unix;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use time::OffsetDateTime;
 use zeroize::Zeroizing;
 
@@ -80,12 +80,12 @@ fn text(application_id: i64, code: &str) -> Zeroizing<String> {
 /// for its first attempt, in `tx` (the transaction that creates the
 /// application and stores the code's hash).
 pub fn begin(
-    tx: &Connection,
+    tx: &Conn,
     application_id: i64,
     phone: &str,
     code: Zeroizing<String>,
     now: i64,
-) -> rusqlite::Result<Attempt> {
+) -> crate::db::Result<Attempt> {
     tx.execute(
         "INSERT INTO code_deliveries (application_id, phone, state, attempts, claim, in_flight,
              next_attempt_at, updated_at)
@@ -112,9 +112,9 @@ pub fn claim(
     round: Round<'_>,
     code_ttl: u64,
     now: i64,
-) -> rusqlite::Result<Option<Attempt>> {
-    let mut conn = db.lock();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+) -> crate::db::Result<Option<Attempt>> {
+    let mut conn = db.conn();
+    let tx = conn.transaction()?;
     let state: Option<String> = tx
         .query_row("SELECT state FROM applications WHERE id = ?1", [id], |r| {
             r.get(0)
@@ -192,7 +192,7 @@ pub async fn attempt(
     db: &Db,
     settings: &config::CodeDelivery,
     attempt: Attempt,
-) -> rusqlite::Result<CodeDelivery> {
+) -> crate::db::Result<CodeDelivery> {
     let message = text(attempt.application_id, attempt.code.as_str());
     let sent = super::send_code(senders, db, &attempt.phone, &message).await;
     drop(message);
@@ -214,9 +214,9 @@ fn record(
     claim: i64,
     failure: Option<&str>,
     now: i64,
-) -> rusqlite::Result<CodeDelivery> {
-    let mut conn = db.lock();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+) -> crate::db::Result<CodeDelivery> {
+    let mut conn = db.conn();
+    let tx = conn.transaction()?;
     let current: Option<(i64, u32)> = tx
         .query_row(
             "SELECT claim, attempts FROM code_deliveries WHERE application_id = ?1",
@@ -281,12 +281,12 @@ fn record(
     }
     let view = view(&tx, id)?;
     tx.commit()?;
-    view.ok_or(rusqlite::Error::QueryReturnedNoRows)
+    view.ok_or(crate::db::Error::NoRow)
 }
 
 /// Application `id`'s code delivery as the citizen is shown it; `None` for
 /// an application made before deliveries were recorded.
-pub fn view(conn: &Connection, id: i64) -> rusqlite::Result<Option<CodeDelivery>> {
+pub fn view(conn: &Conn, id: i64) -> crate::db::Result<Option<CodeDelivery>> {
     conn.query_row(
         "SELECT state, phone, attempts, next_attempt_at FROM code_deliveries
          WHERE application_id = ?1",
@@ -309,8 +309,8 @@ pub fn view(conn: &Connection, id: i64) -> rusqlite::Result<Option<CodeDelivery>
 
 /// Deliveries an earlier process left in flight (it died mid-attempt) are
 /// due now. Called once when the retry task starts.
-fn release_interrupted(db: &Db, now: i64) -> rusqlite::Result<usize> {
-    db.lock().execute(
+fn release_interrupted(db: &Db, now: i64) -> crate::db::Result<usize> {
+    db.conn().execute(
         "UPDATE code_deliveries SET in_flight = 0, next_attempt_at = ?1, updated_at = ?1
          WHERE in_flight = 1 AND state = 'pending'",
         [now],
@@ -318,8 +318,8 @@ fn release_interrupted(db: &Db, now: i64) -> rusqlite::Result<usize> {
 }
 
 /// The applications whose delivery is due at `now`.
-fn due(db: &Db, now: i64) -> rusqlite::Result<Vec<i64>> {
-    let conn = db.lock();
+fn due(db: &Db, now: i64) -> crate::db::Result<Vec<i64>> {
+    let conn = db.conn();
     let mut stmt = conn.prepare_cached(
         "SELECT d.application_id FROM code_deliveries d
              JOIN applications a ON a.id = d.application_id
@@ -341,7 +341,7 @@ pub async fn retry_due(
     senders: &Senders,
     settings: &config::CodeDelivery,
     code_ttl: u64,
-) -> rusqlite::Result<usize> {
+) -> crate::db::Result<usize> {
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let mut sends = tokio::task::JoinSet::new();
     for id in due(db, now)? {
@@ -395,11 +395,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("ra.db")).unwrap();
         {
-            let mut conn = db.lock();
+            let mut conn = db.conn();
             conn.execute(
                 "INSERT INTO citizens (iin, surname, name, phone, created_at)
                  VALUES ('900101300001', 'Сейітова', 'Айгүл', '+77011234567', 0)",
-                [],
+                params![],
             )
             .unwrap();
             let tx = conn.transaction().unwrap();
@@ -408,7 +408,7 @@ mod tests {
                      code_hash, code_expires_at, code_tries_left, created_at, updated_at)
                  VALUES (1, '900101300001', 'awaiting_code', x'30', 'a@b.kz', 'Астана', '5E',
                      x'00', 600, 3, 0, 0)",
-                [],
+                params![],
             )
             .unwrap();
             let attempt = begin(&tx, 1, "+77011234567", registry::new_code(), 0).unwrap();
@@ -426,18 +426,20 @@ mod tests {
         assert_eq!(release_interrupted(&db, 10).unwrap(), 1);
         assert_eq!(due(&db, 10).unwrap(), vec![1]);
         let hash_before: Vec<u8> = db
-            .lock()
-            .query_row("SELECT code_hash FROM applications WHERE id = 1", [], |r| {
-                r.get(0)
-            })
+            .conn()
+            .query_row(
+                "SELECT code_hash FROM applications WHERE id = 1",
+                params![],
+                |r| r.get(0),
+            )
             .unwrap();
         let attempt = claim(&db, 1, Round::Retry, 600, 10).unwrap().unwrap();
         assert_eq!(attempt.claim, 2);
         let (hash, expires): (Vec<u8>, i64) = db
-            .lock()
+            .conn()
             .query_row(
                 "SELECT code_hash, code_expires_at FROM applications WHERE id = 1",
-                [],
+                params![],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .unwrap();

@@ -42,10 +42,10 @@ mod send;
 
 use std::time::Duration;
 
+use crate::db::{Conn, OptionalExtension, params};
 use qoltanba_pki::cert::Purpose;
 use qoltanba_pki::protocol::push::ExpiryPush;
 use qoltanba_pki::timestamp::rfc3339_unix;
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -72,7 +72,7 @@ pub enum NotifyError {
     )]
     Db {
         doing: &'static str,
-        source: rusqlite::Error,
+        source: crate::db::Error,
     },
     #[error(
         "the {sender} did not take the message: {why}; check [senders] in config.toml and that the service is reachable"
@@ -86,7 +86,7 @@ pub enum NotifyError {
 
 impl NotifyError {
     /// `map_err` helper naming what the database was doing.
-    pub(crate) fn db(doing: &'static str) -> impl FnOnce(rusqlite::Error) -> NotifyError {
+    pub(crate) fn db(doing: &'static str) -> impl FnOnce(crate::db::Error) -> NotifyError {
         move |source| NotifyError::Db { doing, source }
     }
 }
@@ -128,7 +128,7 @@ pub struct OutboxEntry {
 /// The newest `limit` outbox messages, newest first.
 pub fn outbox(db: &Db, limit: usize) -> Result<Vec<OutboxEntry>, NotifyError> {
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-    let conn = db.lock();
+    let conn = db.conn();
     let mut stmt = conn
         .prepare(
             "SELECT id, channel, recipient, subject, body, created_at
@@ -342,7 +342,7 @@ fn prepare(db: &Db, schedule: &Schedule, now: i64) -> Result<Prepared, NotifyErr
     let mut push_iins = std::collections::HashSet::new();
     let mut push_jobs: Vec<(String, Job)> = Vec::new();
     for batch in plan.due.chunks(1000) {
-        let conn = db.lock();
+        let conn = db.conn();
         let mut last: Option<(i64, Option<Details>)> = None;
         for due in batch {
             if last.as_ref().map(|(id, _)| *id) != Some(due.certificate_id) {
@@ -407,7 +407,7 @@ fn prepare(db: &Db, schedule: &Schedule, now: i64) -> Result<Prepared, NotifyErr
 }
 
 /// The certificate's facts and its holder's addresses, if it is still valid.
-fn details(conn: &Connection, id: i64) -> rusqlite::Result<Option<Details>> {
+fn details(conn: &Conn, id: i64) -> crate::db::Result<Option<Details>> {
     conn.prepare_cached(
         "SELECT c.serial, c.iin, c.purpose, z.name, z.patronymic,
              COALESCE(NULLIF(TRIM(p.contact_email), ''), z.email), z.phone,
@@ -449,11 +449,11 @@ fn details(conn: &Connection, id: i64) -> rusqlite::Result<Option<Details>> {
 fn devices_of(
     db: &Db,
     iins: &std::collections::HashSet<String>,
-) -> rusqlite::Result<std::collections::HashMap<String, Vec<Device>>> {
+) -> crate::db::Result<std::collections::HashMap<String, Vec<Device>>> {
     let mut found: std::collections::HashMap<String, Vec<Device>> = Default::default();
     let mut after = i64::MIN;
     loop {
-        let conn = db.lock();
+        let conn = db.conn();
         let mut stmt = conn.prepare_cached(
             "SELECT id, iin, platform, token, locale FROM devices
              WHERE id > ?1 ORDER BY id LIMIT 50000",
@@ -565,25 +565,28 @@ fn expiry_push(job: &Job, facts: &message::Facts<'_>) -> Option<ExpiryPush> {
 }
 
 /// Record a sent notice, the offsets it made redundant and an audit row, in
-/// one transaction. `INSERT OR IGNORE` keeps a duplicate (another process on
+/// one transaction. `ON CONFLICT DO NOTHING` keeps a duplicate (another process on
 /// the same database) from failing the whole record.
-fn record(db: &Db, job: &Job, now: i64, to: &str) -> rusqlite::Result<()> {
-    let mut conn = db.lock();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+fn record(db: &Db, job: &Job, now: i64, to: &str) -> crate::db::Result<()> {
+    let mut conn = db.conn();
+    let tx = conn.transaction()?;
     {
-        let mut insert = tx.prepare_cached(
-            "INSERT OR IGNORE INTO notices (certificate_id, channel, days_before, sent_at)
-             VALUES (?1, ?2, ?3, ?4)",
-        )?;
+        let insert = |params: Vec<db::Value>| {
+            tx.execute(
+                "INSERT INTO notices (certificate_id, channel, days_before, sent_at)
+                 VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+                params,
+            )
+        };
         let channel = job.due.channel.as_str();
-        insert.execute(params![
+        insert(params![
             job.due.certificate_id,
             channel,
             job.due.days_before,
             now
         ])?;
         for skipped in &job.due.skipped {
-            insert.execute(params![job.due.certificate_id, channel, skipped, now])?;
+            insert(params![job.due.certificate_id, channel, skipped, now])?;
         }
     }
     let mut detail = format!(

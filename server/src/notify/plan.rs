@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use rusqlite::{Connection, params};
+use crate::db::{Conn, params};
 use serde::Serialize;
 
 use super::NotifyError;
@@ -197,7 +197,7 @@ pub fn plan(db: &Db, schedule: &Schedule, now: i64) -> Result<Plan, NotifyError>
     // (implicitly ending in the rowid) serves in order.
     let mut after: (i64, i64) = (now, i64::MAX);
     loop {
-        let conn = db.lock();
+        let conn = db.conn();
         let chunk = read_chunk(&conn, now, horizon, after).map_err(NotifyError::db("planning"))?;
         let Some(last) = chunk.last() else { break };
         let last_key = (last.not_after, last.id);
@@ -251,11 +251,11 @@ struct Candidate {
 }
 
 fn read_chunk(
-    conn: &Connection,
+    conn: &Conn,
     now: i64,
     horizon: i64,
     after: (i64, i64),
-) -> rusqlite::Result<Vec<Candidate>> {
+) -> crate::db::Result<Vec<Candidate>> {
     let mut stmt = conn.prepare_cached(
         "SELECT c.id, c.not_after, z.email IS NOT NULL, z.phone IS NOT NULL
          FROM certificates c LEFT JOIN citizens z ON z.iin = c.iin
@@ -279,11 +279,11 @@ fn read_chunk(
 /// The recorded notices of the certificates with keys in `(from, to]`, as
 /// one bit mask per channel.
 fn read_done(
-    conn: &Connection,
+    conn: &Conn,
     schedule: &Schedule,
     from: (i64, i64),
     to: (i64, i64),
-) -> rusqlite::Result<HashMap<i64, [u64; 3]>> {
+) -> crate::db::Result<HashMap<i64, [u64; 3]>> {
     let mut stmt = conn.prepare_cached(
         "SELECT n.certificate_id, n.channel, n.days_before
          FROM certificates c JOIN notices n ON n.certificate_id = c.id

@@ -2,11 +2,11 @@
 //! policy it must meet, its one-time code (stored only as a hash), the
 //! operator's or the policy's approval, issuance, rejection.
 
+use crate::db::{Conn, OptionalExtension, params};
 use qoltanba_pki::cert::Purpose;
 use qoltanba_pki::crypto::PublicKeyAlgorithm;
 use qoltanba_pki::protocol::{ApplicationState, KeyAttestation};
 use qoltanba_pki::reissue::{StorageKind, VerifiedApplication};
-use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
@@ -104,7 +104,7 @@ fn approve_and_issue(
     now: OffsetDateTime,
 ) -> Result<ApplicationState> {
     let (iin, state, p7s, storage): (String, ApplicationState, Vec<u8>, Option<String>) = db
-        .lock()
+        .conn()
         .query_row(
             "SELECT iin, state, p7s, storage FROM applications WHERE id = ?1",
             [id],
@@ -141,11 +141,11 @@ fn approve_and_issue(
         issued.push((csr.purpose, cas.issue(csr, now, validity_days, public_url)?));
     }
     crate::crash::point("issue-signed");
-    let mut conn = db.lock();
+    let mut conn = db.conn();
     // IMMEDIATE: the state read below and the writes after it hold the
     // write lock together, also against the operator's commands, which
     // open the database from another process.
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let tx = conn.transaction()?;
     let now_state = state_of(&tx, id)?;
     if now_state != state {
         return Err(RegistryError::WrongState(now_state));
@@ -195,8 +195,8 @@ fn approve_and_issue(
 /// reason the citizen sees: awaiting its code, confirmed, or approved but
 /// not issued (an RA that stopped in between).
 pub fn reject(db: &Db, id: i64, reason: &str, actor: &str, now: OffsetDateTime) -> Result<()> {
-    let mut conn = db.lock();
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let mut conn = db.conn();
+    let tx = conn.transaction()?;
     match state_of(&tx, id)? {
         ApplicationState::Confirmed
         | ApplicationState::AwaitingCode
@@ -246,7 +246,7 @@ pub fn finish_pending(
     id: i64,
     now: OffsetDateTime,
 ) -> Result<bool> {
-    let actor = match state_of(&db.lock(), id)? {
+    let actor = match state_of(&db.conn(), id)? {
         ApplicationState::Approved => "recovery",
         ApplicationState::Confirmed if policy.auto_approve => "policy",
         _ => return Ok(false),
@@ -268,7 +268,7 @@ pub fn finish_all_pending(
     now: OffsetDateTime,
 ) -> Result<Vec<i64>> {
     let pending: Vec<i64> = {
-        let conn = db.lock();
+        let conn = db.conn();
         let mut stmt =
             conn.prepare("SELECT id FROM applications WHERE state IN (?1, ?2) ORDER BY id")?;
         stmt.query_map(
@@ -278,7 +278,7 @@ pub fn finish_all_pending(
             ],
             |r| r.get(0),
         )?
-        .collect::<rusqlite::Result<_>>()?
+        .collect::<crate::db::Result<_>>()?
     };
     let mut issued = Vec::new();
     for id in pending {
@@ -290,7 +290,7 @@ pub fn finish_all_pending(
 }
 
 /// The state of application `id`, whoever's it is.
-fn state_of(conn: &Connection, id: i64) -> Result<ApplicationState> {
+fn state_of(conn: &Conn, id: i64) -> Result<ApplicationState> {
     conn.query_row("SELECT state FROM applications WHERE id = ?1", [id], |r| {
         db::token_column(r, 0, ApplicationState::from_token)
     })
@@ -299,12 +299,7 @@ fn state_of(conn: &Connection, id: i64) -> Result<ApplicationState> {
 }
 
 /// Move application `id` to `state` as of `now`.
-pub fn set_state(
-    conn: &Connection,
-    id: i64,
-    state: ApplicationState,
-    now: OffsetDateTime,
-) -> Result<()> {
+pub fn set_state(conn: &Conn, id: i64, state: ApplicationState, now: OffsetDateTime) -> Result<()> {
     conn.execute(
         "UPDATE applications SET state = ?1, updated_at = ?2 WHERE id = ?3",
         params![state.token(), unix(now), id],

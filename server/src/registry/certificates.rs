@@ -3,11 +3,11 @@
 //! list with each certificate's status, and the encodings the API hands
 //! certificates out in.
 
+use crate::db::{Conn, OptionalExtension, params};
 use qoltanba_pki::cert::{KzCertificate, Purpose, TrustAnchors, validate};
 use qoltanba_pki::protocol::{CertificateInfo, CertificateStatus};
 use qoltanba_pki::reissue::StorageKind;
 use qoltanba_pki::timestamp::rfc3339_unix;
-use rusqlite::{Connection, OptionalExtension, params};
 use time::OffsetDateTime;
 
 use super::{RegistryError, Result, unix};
@@ -19,7 +19,7 @@ use crate::db::{self, Db};
 /// Store an issued certificate, with where the RA established its key lives.
 #[allow(clippy::too_many_arguments)] // one column each; a struct would only rename them
 pub fn record_certificate(
-    conn: &Connection,
+    conn: &Conn,
     iin: &str,
     ca: CaKind,
     purpose: Purpose,
@@ -27,9 +27,9 @@ pub fn record_certificate(
     application_id: Option<i64>,
     storage: StorageKind,
 ) -> Result<i64> {
-    conn.execute(
+    Ok(conn.query_row(
         "INSERT INTO certificates (serial, iin, ca, purpose, algorithm, not_before, not_after, der, application_id, storage)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) RETURNING id",
         params![
             cert.serial_hex(),
             iin,
@@ -42,8 +42,8 @@ pub fn record_certificate(
             application_id,
             storage.token(),
         ],
-    )?;
-    Ok(conn.last_insert_rowid())
+        |r| r.get(0),
+    )?)
 }
 
 /// A certificate the RA issued, as its records hold it.
@@ -61,7 +61,7 @@ pub struct CertificateRecord {
     pub storage: Option<StorageKind>,
 }
 
-pub fn certificate_by_serial(conn: &Connection, serial: &str) -> Result<Option<CertificateRecord>> {
+pub fn certificate_by_serial(conn: &Conn, serial: &str) -> Result<Option<CertificateRecord>> {
     Ok(conn
         .query_row(
             "SELECT id, serial, iin, ca, purpose, revoked_at, replaced_at, der, storage
@@ -97,7 +97,7 @@ pub fn check_presented(
     purpose: Purpose,
     now: OffsetDateTime,
 ) -> Result<(String, CertificateRecord)> {
-    let record = certificate_by_serial(&db.lock(), &cert.serial_hex())?
+    let record = certificate_by_serial(&db.conn(), &cert.serial_hex())?
         .filter(|r| r.der == cert.der())
         .ok_or(RegistryError::UnknownCertificate)?;
     let anchors = TrustAnchors::new(vec![cas.root.cert.clone()]);
@@ -129,7 +129,7 @@ pub fn list_certificates(
     policy: &Policy,
     now: OffsetDateTime,
 ) -> Result<Vec<CertificateInfo>> {
-    let conn = db.lock();
+    let conn = db.conn();
     let mut stmt = conn.prepare(
         "SELECT serial, purpose, algorithm, ca, not_before, not_after, revoked_at, replaced_at, der,
              revocation_reason, storage
@@ -172,7 +172,7 @@ pub fn list_certificates(
             certificate: base64_std(&der),
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::db::Result<_>>()?)
 }
 
 pub fn base64_std(bytes: &[u8]) -> String {

@@ -4,6 +4,7 @@
 //! card personalised through its own commands (`enroll_card`, with the
 //! card-enrolment feature).
 
+use crate::db::params;
 use qoltanba_pki::cert::{KzCertificate, Purpose};
 use qoltanba_pki::crypto::{KeySpec, Signer, SoftwareKey, generate};
 use qoltanba_pki::keyfile::{
@@ -11,7 +12,6 @@ use qoltanba_pki::keyfile::{
 };
 use qoltanba_pki::reissue::{StorageKind, build_csr, individual_subject, verify_csr};
 use qoltanba_pki::timestamp::rfc3339;
-use rusqlite::params;
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -127,7 +127,7 @@ pub fn enroll_keys(
         issued.push((*purpose, ca, cert));
     }
     {
-        let mut conn = db.lock();
+        let mut conn = db.conn();
         let tx = conn.transaction()?;
         tx.execute(
             "INSERT INTO citizens (iin, surname, name, patronymic, email, phone, created_at)

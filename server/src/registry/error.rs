@@ -55,7 +55,7 @@ pub enum RegistryError {
     #[error(transparent)]
     Ca(#[from] CaError),
     #[error("database error: {0}")]
-    Db(#[from] rusqlite::Error),
+    Db(#[from] crate::db::Error),
     #[error("the key file could not be written: {0}")]
     KeyFile(String),
 }

@@ -1,7 +1,7 @@
 //! Revocation: revoking a citizen's certificate, and what each CA's CRL
 //! lists and numbers.
 
-use rusqlite::params;
+use crate::db::params;
 use time::OffsetDateTime;
 
 use super::{RegistryError, Result, certificate_by_serial, from_unix, unix};
@@ -18,7 +18,7 @@ pub fn revoke(
     actor: &str,
     now: OffsetDateTime,
 ) -> Result<CaKind> {
-    let conn = db.lock();
+    let conn = db.conn();
     let record = certificate_by_serial(&conn, serial)?
         .filter(|r| r.iin == iin)
         .ok_or_else(|| RegistryError::NoSuchCertificate(serial.to_string()))?;
@@ -42,7 +42,7 @@ pub fn revoke(
 
 /// The revoked certificates of one CA, for its CRL.
 pub fn revoked_entries(db: &Db, ca: CaKind) -> Result<Vec<RevokedEntry>> {
-    let conn = db.lock();
+    let conn = db.conn();
     let mut stmt = conn.prepare(
         "SELECT serial, revoked_at, revocation_reason FROM certificates
          WHERE ca = ?1 AND revoked_at IS NOT NULL ORDER BY revoked_at",
@@ -67,7 +67,7 @@ pub fn revoked_entries(db: &Db, ca: CaKind) -> Result<Vec<RevokedEntry>> {
 
 /// The next CRL number of `ca`.
 pub fn next_crl_number(db: &Db, ca: CaKind) -> Result<u64> {
-    let conn = db.lock();
+    let conn = db.conn();
     conn.execute(
         "INSERT INTO crl_numbers (ca, next) VALUES (?1, 1)
          ON CONFLICT(ca) DO UPDATE SET next = next + 1",

@@ -113,7 +113,7 @@ impl Senders {
     /// database the outbox sender writes to has its table. (Each operation
     /// then writes the outbox through the database handle it is given.)
     pub fn from_config(config: &config::Senders, db: Db) -> Result<Senders, NotifyError> {
-        db.lock()
+        db.conn()
             .prepare("SELECT id, channel, recipient, subject, body, created_at FROM outbox")
             .map(drop)
             .map_err(NotifyError::db("checking the outbox table"))?;

@@ -3,7 +3,7 @@
 //! operator of a test server is the outbox's purpose); the log line names
 //! only the channel, a masked recipient and the row's id.
 
-use rusqlite::params;
+use crate::db::params;
 
 use super::SendError;
 use crate::db::Db;
@@ -20,16 +20,14 @@ pub(crate) fn record(
     at: i64,
 ) -> Result<i64, SendError> {
     let id = {
-        let conn = db.lock();
-        conn.execute(
+        let conn = db.conn();
+        conn.query_row(
             "INSERT INTO outbox (channel, recipient, subject, body, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                 VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
             params![channel.as_str(), recipient, subject, body, at],
+            |r| r.get::<_, i64>(0),
         )
-        .map_err(|e| {
-            SendError::new("outbox", format!("the outbox table cannot be written: {e}"))
-        })?;
-        conn.last_insert_rowid()
+        .map_err(|e| SendError::new("outbox", format!("the outbox table cannot be written: {e}")))?
     };
     tracing::info!(
         channel = channel.as_str(),
