@@ -708,7 +708,7 @@ impl NoticePopulation {
     fn load(pg: &Postgres, n: i64) -> Self {
         let name = "notices";
         let url = pg.database(name).unwrap();
-        migrate_postgres(&url, &pg.password_file());
+        drop(open_postgres(pg, &url));
         let population = Self { db: name.into(), n };
         println!();
         println!(
@@ -888,7 +888,7 @@ impl NoticePopulation {
         // The first night's planning, nothing recorded yet.
         self.auto_explain(pg, 0, 1.0);
         let mark = pg.log().len();
-        let db = open_postgres(&url, &pg.password_file());
+        let db = open_postgres(pg, &url);
         let t0 = Instant::now();
         let first = notify::plan::plan(&db, &schedule, NOW - DAY).unwrap();
         let first_plan = t0.elapsed();
@@ -909,7 +909,7 @@ impl NoticePopulation {
         // records written server-side when that would take too long.
         self.auto_explain(pg, 0, 0.001);
         let mark = pg.log().len();
-        let db = open_postgres(&url, &pg.password_file());
+        let db = open_postgres(pg, &url);
         let senders = notify::Senders::from_config(&Default::default(), db.clone()).unwrap();
         match first_night {
             FirstNight::Send => {
@@ -944,7 +944,7 @@ impl NoticePopulation {
         // The steady state: tonight, with last night's notices recorded.
         self.auto_explain(pg, 0, 1.0);
         let mark = pg.log().len();
-        let db = open_postgres(&url, &pg.password_file());
+        let db = open_postgres(pg, &url);
         let t0 = Instant::now();
         let steady = notify::plan::plan(&db, &schedule, NOW).unwrap();
         pass_row(
@@ -961,7 +961,7 @@ impl NoticePopulation {
         ));
         self.auto_explain(pg, 0, 0.001);
         let mark = pg.log().len();
-        let db = open_postgres(&url, &pg.password_file());
+        let db = open_postgres(pg, &url);
         let senders = notify::Senders::from_config(&Default::default(), db.clone()).unwrap();
         let t0 = Instant::now();
         let report = runtime
@@ -1251,13 +1251,12 @@ fn pgbench(pg: &Postgres, db: &str, script: &Path, clients: usize) -> f64 {
         .unwrap()
 }
 
-/// Apply the RA's migrations to the PostgreSQL database at `url`.
-fn migrate_postgres(url: &str, password_file: &Path) {
-    drop(open_postgres(url, password_file));
-}
-
-/// The RA's database on PostgreSQL, as `serve` opens it.
-fn open_postgres(url: &str, password_file: &Path) -> Db {
-    let _ = (url, password_file);
-    unimplemented!("the PostgreSQL storage layer is not merged yet");
+/// The RA's database on PostgreSQL, migrated, as `serve` opens it.
+fn open_postgres(pg: &Postgres, url: &str) -> Db {
+    Db::open_postgres(qoltanba_ra::db::postgres::Options {
+        url: url.to_string(),
+        password: Some(zeroize::Zeroizing::new(pg.password().to_string())),
+        pool_size: 4,
+    })
+    .unwrap()
 }
