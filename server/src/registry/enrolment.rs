@@ -133,7 +133,7 @@ pub fn enroll_keys(
             "INSERT INTO citizens (iin, surname, name, patronymic, email, phone, created_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
              ON CONFLICT(iin) DO UPDATE SET surname = ?2, name = ?3, patronymic = ?4,
-                 email = COALESCE(?5, email), phone = COALESCE(?6, phone)",
+                 email = COALESCE(?5, citizens.email), phone = COALESCE(?6, citizens.phone)",
             params![
                 who.iin,
                 who.surname,
