@@ -7,7 +7,7 @@
 //!
 //! `cargo bench -p qoltanba-ra --bench national_scale`, with
 //! - `NATIONAL_N`: certificates in the notice population (default 200 000;
-//!   20 000 000 is the national figure: about 25 minutes and 9 GB of disk
+//!   20 000 000 is the national figure: about 10 minutes and 7 GB of disk
 //!   on 2 cores, see docs/operations.md section 7);
 //! - `NATIONAL_CLIENTS`, `NATIONAL_APPS`: client threads and applications
 //!   each for the issuance rounds (default 8 and 10);
