@@ -118,6 +118,14 @@ stage "tests"
 cargo nextest run --workspace --locked --features "$features" --no-fail-fast
 cargo test --workspace --locked --features "$features" --doc
 
+stage "tests on PostgreSQL"
+# The RA's API and notice suites again, each RA on a fresh database of a
+# throwaway PostgreSQL cluster of its own (testkit::postgres::TestDatabase);
+# the stage above ran them on SQLite. The same build as that stage (the
+# workspace with its features, filtered), so nothing is compiled again.
+QOLTANBA_TEST_DATABASE=postgres cargo nextest run --workspace --locked --features "$features" \
+    --no-fail-fast -E 'package(qoltanba-ra)'
+
 stage "contract"
 # schemathesis (PyPI, pinned) against the real RA binary the tests just
 # built: every check, the stateful phase over the document's links; any

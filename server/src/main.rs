@@ -190,7 +190,11 @@ fn main() -> ExitCode {
                 // At trace level the HTTP client dumps whole requests (bearer
                 // tokens, SMS bodies with codes): never below warn.
                 .add_directive("ureq=warn".parse().expect("a valid directive"))
-                .add_directive("ureq_proto=warn".parse().expect("a valid directive")),
+                .add_directive("ureq_proto=warn".parse().expect("a valid directive"))
+                // At debug level the PostgreSQL client logs every statement's
+                // parameters (code hashes, outbox bodies with codes): never
+                // below warn either.
+                .add_directive("tokio_postgres=warn".parse().expect("a valid directive")),
         )
         .with_writer(std::io::stderr)
         .init();

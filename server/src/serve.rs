@@ -18,6 +18,7 @@ use std::future::Future;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -287,9 +288,24 @@ async fn http<I>(
 {
     let body_read = limits.body_read;
     let service = hyper::service::service_fn(move |request: hyper::Request<Incoming>| {
-        let mut request = request.map(|body| Body::new(DeadlineBody::new(body, body_read)));
+        let read_out = Arc::new(AtomicBool::new(false));
+        let mut request =
+            request.map(|body| Body::new(DeadlineBody::new(body, body_read, read_out.clone())));
         request.extensions_mut().insert(ConnectInfo(PeerAddr(peer)));
-        router.clone().oneshot(request)
+        let answer = router.clone().oneshot(request);
+        async move {
+            let mut response = answer.await?;
+            // hyper closes a connection whose request body was not read out
+            // (a refusal before the body: 401, 413, 415…); say so, or the
+            // client sends its next request into the closing connection.
+            if !read_out.load(Ordering::Relaxed) {
+                response.headers_mut().insert(
+                    hyper::header::CONNECTION,
+                    hyper::header::HeaderValue::from_static("close"),
+                );
+            }
+            Ok::<_, std::convert::Infallible>(response)
+        }
     });
     let conn = http1::Builder::new()
         .timer(TokioTimer::new())
@@ -318,15 +334,21 @@ async fn http<I>(
 /// error and hyper closes the connection, whose body was not read out).
 struct DeadlineBody {
     inner: Incoming,
+    /// Set once the body has been read to its end.
+    read_out: Arc<AtomicBool>,
     deadline: tokio::time::Instant,
     timer: Option<Pin<Box<tokio::time::Sleep>>>,
     allowed: Duration,
 }
 
 impl DeadlineBody {
-    fn new(inner: Incoming, allowed: Duration) -> Self {
+    fn new(inner: Incoming, allowed: Duration, read_out: Arc<AtomicBool>) -> Self {
+        if http_body::Body::is_end_stream(&inner) {
+            read_out.store(true, Ordering::Relaxed);
+        }
         Self {
             inner,
+            read_out,
             deadline: tokio::time::Instant::now() + allowed,
             timer: None,
             allowed,
@@ -349,6 +371,9 @@ impl http_body::Body for DeadlineBody {
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let this = &mut *self;
         if let Poll::Ready(frame) = Pin::new(&mut this.inner).poll_frame(cx) {
+            if frame.is_none() || this.inner.is_end_stream() {
+                this.read_out.store(true, Ordering::Relaxed);
+            }
             return Poll::Ready(frame.map(|f| f.map_err(Into::into)));
         }
         let deadline = this.deadline;

@@ -233,7 +233,7 @@ fn a_gateway_that_always_fails_is_reported_and_a_resend_is_rate_limited() {
     assert_eq!(body["code"], "wrong-state");
 
     // The audit shows the resend and the round given up.
-    let conn = rusqlite::Connection::open(s.home().join("ra.db")).unwrap();
+    let conn = s.db().conn();
     let actions: Vec<String> = conn
         .prepare("SELECT action FROM audit WHERE subject = ?1 ORDER BY id")
         .unwrap()

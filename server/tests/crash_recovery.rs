@@ -62,7 +62,7 @@ fn confirmed_application(s: &Server, seq: u32) -> (i64, String) {
 /// What the RA that died between approval and issuance left: the
 /// approval and its audit row, nothing issued.
 fn leave_approved(s: &Server, number: i64) {
-    let conn = rusqlite::Connection::open(s.home().join("ra.db")).unwrap();
+    let conn = s.db().conn();
     conn.execute(
         "UPDATE applications SET state = 'approved' WHERE id = ?1",
         [number],
@@ -77,7 +77,7 @@ fn leave_approved(s: &Server, number: i64) {
 
 /// The application's state, its certificates and its audit actions.
 fn record(s: &Server, number: i64) -> (String, i64, Vec<String>) {
-    let conn = rusqlite::Connection::open(s.home().join("ra.db")).unwrap();
+    let conn = s.db().conn();
     let state = conn
         .query_row(
             "SELECT state FROM applications WHERE id = ?1",

@@ -251,7 +251,7 @@ fn slow_connections_and_challenge_floods_do_not_starve_the_ra() {
     let pass = dir.path().join("passphrase");
     std::fs::write(&pass, qoltanba_testkit::ra_process::OPERATOR_PASSPHRASE).unwrap();
     let home = dir.path().join("home");
-    qoltanba_testkit::ra_process::init(&bin(), &home, &pass);
+    let _database = qoltanba_testkit::ra_process::init(&bin(), &home, &pass);
     let config_path = home.join("config.toml");
     let mut config = std::fs::read_to_string(&config_path).unwrap();
     for (key, value) in [
@@ -376,9 +376,13 @@ fn slow_connections_and_challenge_floods_do_not_starve_the_ra() {
         let (mut answered, failures, rss_peak) = checker.await.unwrap();
         let rss_end = rss_kib(pid);
         answered.sort();
-        let rows: i64 = rusqlite::Connection::open(home.join("ra.db"))
-            .unwrap()
-            .query_row("SELECT count(*) FROM challenges", [], |r| r.get(0))
+        let rows: i64 = qoltanba_testkit::ra_process::db(&home)
+            .conn()
+            .query_row(
+                "SELECT count(*) FROM challenges",
+                qoltanba_ra::params![],
+                |r| r.get(0),
+            )
             .unwrap();
 
         println!("slow connections: {SLOW_CONNECTIONS} slow headers from {SLOW_FROM}, {SLOW_BODIES} slow bodies from {SLOW_BODIES_FROM}");

@@ -15,11 +15,32 @@ pub use qoltanba_testkit::http_fake::HttpFake;
 pub const END: i64 = 1_893_456_000;
 pub const DAY: i64 = 86_400;
 
-/// A temporary database (kept alive by the returned directory).
-pub fn database() -> (tempfile::TempDir, Db) {
-    let dir = tempfile::tempdir().unwrap();
-    let db = Db::open(&dir.path().join("ra.db")).unwrap();
-    (dir, db)
+/// A temporary directory and the test's database (SQLite in it, or
+/// PostgreSQL under QOLTANBA_TEST_DATABASE), kept as long as this value.
+pub struct Scratch {
+    dir: tempfile::TempDir,
+    database: qoltanba_testkit::postgres::TestDatabase,
+}
+
+impl Scratch {
+    pub fn path(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    /// The database opened afresh (as after a restart).
+    pub fn open(&self) -> Db {
+        self.database.open(self.dir.path())
+    }
+}
+
+/// A temporary database (kept alive by the returned [`Scratch`]).
+pub fn database() -> (Scratch, Db) {
+    let scratch = Scratch {
+        dir: tempfile::tempdir().unwrap(),
+        database: qoltanba_testkit::postgres::TestDatabase::from_env(),
+    };
+    let db = scratch.open();
+    (scratch, db)
 }
 
 pub fn citizen(db: &Db, iin: &str, email: Option<&str>, phone: Option<&str>) {
@@ -44,7 +65,7 @@ pub fn certificate(db: &Db, id: i64, iin: &str, not_after: i64, state: &str) {
         .execute(
             "INSERT INTO certificates (id, serial, iin, ca, purpose, algorithm, not_before,
                  not_after, der, replaced_at, revoked_at)
-             VALUES (?1, ?2, ?3, 'ecdsa', 'sign', 'P-256', ?4, ?5, x'3000', ?6, ?7)",
+             VALUES (?1, ?2, ?3, 'ecdsa', 'sign', 'P-256', ?4, ?5, ?8, ?6, ?7)",
             params![
                 id,
                 format!("5E{id:04X}"),
@@ -52,7 +73,8 @@ pub fn certificate(db: &Db, id: i64, iin: &str, not_after: i64, state: &str) {
                 not_after - 365 * DAY,
                 not_after,
                 replaced,
-                revoked
+                revoked,
+                vec![0x30u8, 0]
             ],
         )
         .unwrap();

@@ -38,7 +38,7 @@ fn push_only() -> Notices {
 }
 
 struct Setup {
-    _dir: tempfile::TempDir,
+    _dir: fakes::Scratch,
     db: Db,
     fcm: HttpFake,
     apns: HttpFake,

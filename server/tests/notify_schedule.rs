@@ -143,7 +143,7 @@ async fn exactly_the_right_notices_once_across_a_restart() {
         assert_eq!(again.sent, 0, "{days} days before, second run: {again:?}");
         drop(senders);
         drop(db);
-        db = Db::open(&dir.path().join("ra.db")).unwrap();
+        db = dir.open();
         senders = Senders::from_config(&SendersConfig::default(), db.clone()).unwrap();
         let restarted = run(&db, &senders, now).await;
         assert_eq!(
@@ -177,9 +177,11 @@ async fn after_downtime_only_the_most_urgent_notice_goes_out() {
     assert_eq!(outbox_counts(&db), (1, 1, 3));
     let body: String = db
         .conn()
-        .query_row("SELECT body FROM outbox WHERE channel = 'email'", params![], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT body FROM outbox WHERE channel = 'email'",
+            params![],
+            |r| r.get(0),
+        )
         .unwrap();
     assert!(body.contains(a) && body.contains("qoltanba"), "{body}");
     let mut expected = BTreeSet::new();

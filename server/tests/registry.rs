@@ -10,7 +10,6 @@ use qoltanba_pki::reissue::{
 };
 use qoltanba_ra::ca::CaSet;
 use qoltanba_ra::config::Policy;
-use qoltanba_ra::db::Db;
 use qoltanba_ra::registry::{self, Enrolment, RegistryError};
 use time::OffsetDateTime;
 
@@ -36,7 +35,8 @@ fn presented_certificates_and_policy() {
         qoltanba_pki::keyfile::Profile::Nca,
     )
     .unwrap();
-    let db = Db::open(&dir.path().join("ra.db")).unwrap();
+    let database = qoltanba_testkit::postgres::TestDatabase::from_env();
+    let db = database.open(dir.path());
     let iin = qoltanba_pki::cert::with_control_digit("90010130001").unwrap();
     let enrol = |algorithm, out: &str| {
         registry::enroll(

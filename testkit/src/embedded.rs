@@ -36,6 +36,8 @@ pub struct EmbeddedRa {
     pub root_der: Vec<u8>,
     attestation: AttestationAuthority,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// Last: the database outlives the home's connections to it.
+    _database: crate::postgres::TestDatabase,
 }
 
 /// A password meeting NCA's rule, random, for generated identities.
@@ -69,6 +71,8 @@ impl EmbeddedRa {
         // iterations) rather than the modern one (600 000, for a real
         // operator's disk), which made every start take half a minute in
         // the tests' debug builds.
+        // SQLite in the home, or PostgreSQL under QOLTANBA_TEST_DATABASE.
+        let database = crate::postgres::TestDatabase::from_env();
         let mut home = Home::init_in_profile(
             dir,
             addr,
@@ -76,7 +80,7 @@ impl EmbeddedRa {
             &passphrase,
             OffsetDateTime::now_utc(),
             Profile::Nca,
-            None,
+            database.config(),
         )
         .map_err(|e| e.to_string())?;
         // One machine, many clients: the abuse limits are not the point here.
@@ -133,6 +137,7 @@ impl EmbeddedRa {
             root_der,
             attestation,
             stop: Some(stop),
+            _database: database,
         })
     }
 

@@ -23,6 +23,10 @@ use std::time::{Duration, Instant};
 
 /// A running throwaway PostgreSQL cluster.
 pub struct Postgres {
+    /// The watchdog's standard input: when this process ends, even without
+    /// dropping this value (a server kept in a `static` by a test binary),
+    /// the pipe closes and the watchdog stops the cluster and deletes it.
+    _watchdog: Option<std::process::ChildStdin>,
     dir: tempfile::TempDir,
     bin: PathBuf,
     port: u16,
@@ -71,7 +75,8 @@ impl Postgres {
         let mut password = [0u8; 18];
         getrandom::fill(&mut password).map_err(|e| step("a random password", e))?;
         let password = hex::encode(password);
-        let pg = Self {
+        let mut pg = Self {
+            _watchdog: None,
             dir,
             bin,
             port: crate::ra_process::free_port(),
@@ -117,7 +122,41 @@ impl Postgres {
             ],
         )?;
         pg.wait_ready()?;
+        pg._watchdog = Some(pg.watchdog()?);
         Ok(pg)
+    }
+
+    /// A shell that waits for its standard input to close, then stops the
+    /// cluster at once and deletes its directory.
+    fn watchdog(&self) -> Result<std::process::ChildStdin, PostgresError> {
+        let pg_ctl = self.path_str(&self.bin.join("pg_ctl"));
+        let stop = if self.as_postgres_user {
+            "runuser -u postgres -- \"$1\" -D \"$2/data\" -m immediate -w stop"
+        } else {
+            "\"$1\" -D \"$2/data\" -m immediate -w stop"
+        };
+        let mut watchdog = Command::new("sh");
+        // A process group of its own: a test runner that kills the test's
+        // group when it ends (nextest does) must not take the watchdog too.
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut watchdog, 0);
+        let mut child = watchdog
+            .args([
+                "-c",
+                &format!("cat >/dev/null; {stop} >/dev/null 2>&1; rm -rf \"$2\""),
+                "qoltanba-pg-watchdog",
+                &pg_ctl,
+                &self.path_str(self.dir.path()),
+            ])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .map_err(|e| step("the watchdog", e))?;
+        child
+            .stdin
+            .take()
+            .ok_or_else(|| step("the watchdog", "no standard input"))
     }
 
     /// [`Postgres::start`], or `None` with a notice on stderr when
@@ -297,6 +336,75 @@ fn running_as_root() -> bool {
                 .and_then(|l| l.split_whitespace().nth(2).map(|euid| euid == "0"))
         })
         .unwrap_or(false)
+}
+
+/// The database a test's RA runs on, chosen by the environment:
+/// `QOLTANBA_TEST_DATABASE=postgres` puts it on a fresh database of a
+/// throwaway [`Postgres`] cluster of its own (kept as long as this value);
+/// unset or `sqlite`, on SQLite in the RA's home as by default. The API and
+/// notice suites run once each way (scripts/test.sh).
+pub struct TestDatabase {
+    postgres: Option<(Postgres, String)>,
+}
+
+impl TestDatabase {
+    /// The name of the variable that picks the back-end.
+    pub const VARIABLE: &'static str = "QOLTANBA_TEST_DATABASE";
+
+    /// As `QOLTANBA_TEST_DATABASE` says; a PostgreSQL asked for but not
+    /// installed fails the test.
+    pub fn from_env() -> Self {
+        match std::env::var(Self::VARIABLE).as_deref() {
+            Ok("postgres") => {
+                let pg = Postgres::start()
+                    .unwrap_or_else(|e| panic!("{} = postgres: {e}", Self::VARIABLE));
+                let url = pg
+                    .database("ra")
+                    .unwrap_or_else(|e| panic!("{} = postgres: {e}", Self::VARIABLE));
+                Self {
+                    postgres: Some((pg, url)),
+                }
+            }
+            Ok("sqlite") | Err(std::env::VarError::NotPresent) => Self { postgres: None },
+            Ok(other) => panic!("{} = {other:?}: use postgres or sqlite", Self::VARIABLE),
+            Err(e) => panic!("{}: {e}", Self::VARIABLE),
+        }
+    }
+
+    /// The cluster, when on PostgreSQL.
+    pub fn postgres(&self) -> Option<&Postgres> {
+        self.postgres.as_ref().map(|(pg, _)| pg)
+    }
+
+    /// config.toml's `[database]` for it (`None`: SQLite in the home).
+    pub fn config(&self) -> Option<qoltanba_ra::config::DatabaseConfig> {
+        self.postgres
+            .as_ref()
+            .map(|(pg, url)| qoltanba_ra::config::DatabaseConfig {
+                url: url.clone(),
+                password_file: Some(pg.password_file()),
+                pool_size: 8,
+            })
+    }
+
+    /// The arguments of `qoltanba-ra init` that put the home on it.
+    pub fn init_args(&self) -> Vec<String> {
+        match &self.postgres {
+            Some((pg, url)) => vec![
+                "--database".into(),
+                url.clone(),
+                "--database-password-file".into(),
+                pg.password_file().to_string_lossy().into_owned(),
+            ],
+            None => Vec::new(),
+        }
+    }
+
+    /// Open it for an RA home in `dir` (SQLite: `dir/ra.db`), migrated.
+    pub fn open(&self, dir: &Path) -> qoltanba_ra::db::Db {
+        qoltanba_ra::db::Db::open_home(dir, self.config().as_ref())
+            .unwrap_or_else(|e| panic!("the test database does not open: {e}"))
+    }
 }
 
 #[cfg(test)]

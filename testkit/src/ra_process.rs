@@ -7,6 +7,8 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
+pub use crate::postgres::TestDatabase;
+
 /// The operator passphrase of the test homes.
 pub const OPERATOR_PASSPHRASE: &str = "Operat0rPass";
 
@@ -34,27 +36,42 @@ pub fn free_port() -> u16 {
 }
 
 /// `qoltanba-ra init` of a home in `home`, listening on a free loopback
-/// port, under the passphrase in `passphrase_file`. A throwaway home: its
-/// key files are in NCA's cheap profile (`--key-file-profile nca`), which
-/// makes `init` and every `serve` seconds faster in the tests' debug builds.
-pub fn init(binary: &Path, home: &Path, passphrase_file: &Path) {
+/// port, under the passphrase in `passphrase_file`, on the database
+/// `QOLTANBA_TEST_DATABASE` picks ([`TestDatabase`]); keep what it returns
+/// as long as the RA runs (on PostgreSQL it is the cluster). A throwaway
+/// home: its key files are in NCA's cheap profile (`--key-file-profile
+/// nca`), which makes `init` and every `serve` seconds faster in the tests'
+/// debug builds.
+#[must_use = "on PostgreSQL the database lives as long as this value"]
+pub fn init(binary: &Path, home: &Path, passphrase_file: &Path) -> TestDatabase {
+    let database = TestDatabase::from_env();
     let listen = format!("127.0.0.1:{}", free_port());
     let home = home.to_str().expect("a UTF-8 temporary path");
     let pass = passphrase_file.to_str().expect("a UTF-8 temporary path");
-    run(
-        binary,
-        &[
-            "init",
-            "--dir",
-            home,
-            "--listen",
-            &listen,
-            "--passphrase-file",
-            pass,
-            "--key-file-profile",
-            "nca",
-        ],
-    );
+    let mut args: Vec<String> = [
+        "init",
+        "--dir",
+        home,
+        "--listen",
+        &listen,
+        "--passphrase-file",
+        pass,
+        "--key-file-profile",
+        "nca",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    args.extend(database.init_args());
+    run(binary, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    database
+}
+
+/// The database of the RA home `home` (SQLite or PostgreSQL, as its
+/// config.toml says), to read what the RA wrote.
+pub fn db(home: &Path) -> qoltanba_ra::db::Db {
+    qoltanba_ra::home::Home::open(home)
+        .unwrap_or_else(|e| panic!("the RA home {} does not open: {e}", home.display()))
+        .db
 }
 
 /// `qoltanba-ra serve` of `home` in a child process that stops when its
@@ -95,8 +112,8 @@ pub fn serve(
 /// The one-time code the outbox of the RA home `home` holds for
 /// application `number` (the newest, if it was sent again).
 pub fn code_in(home: &Path, number: i64) -> String {
-    let conn = rusqlite::Connection::open(home.join("ra.db")).expect("the RA's database opens");
-    let body: String = conn
+    let body: String = db(home)
+        .conn()
         .query_row(
             "SELECT body FROM outbox WHERE channel = 'sms' AND body LIKE ?1 ORDER BY id DESC LIMIT 1",
             [format!("qoltanba: application {number},%")],

@@ -107,28 +107,32 @@ fn json_output_into_a_closed_pipe_or_full_stdout_never_panics() {
 
 /// An RA home with one application in its database, for the operator's
 /// `applications list`.
-fn ra_home_with_an_application(dir: &Path) -> PathBuf {
+/// `applications list`. The database is kept as long as the returned value.
+fn ra_home_with_an_application(
+    dir: &Path,
+) -> (PathBuf, qoltanba_testkit::ra_process::TestDatabase) {
     let home = dir.join("ra");
     let pass = dir.join("pass");
     std::fs::write(&pass, support::ra::PASSPHRASE).unwrap();
-    qoltanba_testkit::ra_process::init(ra_binary(), &home, &pass);
-    let db = rusqlite::Connection::open(home.join("ra.db")).unwrap();
-    db.execute_batch(
-        "INSERT INTO citizens (iin, surname, name, created_at)
+    let database = qoltanba_testkit::ra_process::init(ra_binary(), &home, &pass);
+    let db = qoltanba_testkit::ra_process::db(&home);
+    db.conn()
+        .execute_batch(
+            "INSERT INTO citizens (iin, surname, name, created_at)
          VALUES ('900101300811', 'ТЕСТОВ', 'ТЕСТ', 1700000000);
          INSERT INTO applications (id, iin, state, p7s, email, locality, signer_serial,
              code_tries_left, created_at, updated_at)
          VALUES (1, '900101300811', 'approved', x'30', 'a@example.kz', 'Astana', '01', 3,
              1700000000, 1700000000);",
-    )
-    .unwrap();
-    home
+        )
+        .unwrap();
+    (home, database)
 }
 
 #[test]
 fn ra_applications_list_into_a_closed_pipe_or_full_stdout_never_panics() {
     let dir = tempfile::tempdir().unwrap();
-    let home = ra_home_with_an_application(dir.path());
+    let (home, _database) = ra_home_with_an_application(dir.path());
     let list = || {
         let mut cmd = Command::new(ra_binary());
         cmd.args(["applications", "list", "--dir"]).arg(&home);

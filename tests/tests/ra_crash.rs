@@ -147,6 +147,11 @@ impl Renewal {
 
 /// The one-time code the outbox holds for citizen `iin`'s newest
 /// application, if any.
+///
+/// SQLite-only, as the whole campaign here: it reads the database while
+/// the RA is killed at random instants, which is SQLite's crash story (a
+/// PostgreSQL server outlives its clients); qoltanba-ra's crash_recovery
+/// runs on both.
 fn latest_code(home: &Path, iin: &str) -> Option<String> {
     let conn = rusqlite::Connection::open(home.join("ra.db")).ok()?;
     let number: i64 = conn

@@ -31,9 +31,11 @@
 //! PostgreSQL the migration holds an advisory lock, so nodes starting at
 //! once migrate in turn.
 //!
-//! From async code: every call blocks its thread for the statement (as
-//! SQLite's mutex did); [`Db::run`] moves a unit of work onto tokio's
-//! blocking threads.
+//! From async code: every call blocks its thread for the statement. On
+//! PostgreSQL, on a worker of a multi-threaded runtime, the wait is
+//! `block_in_place` (the worker's other tasks move on meanwhile); SQLite's
+//! statements are short local calls, as before. [`Db::run`] moves a whole
+//! unit of work onto tokio's blocking threads.
 //!
 //! Times are Unix seconds (UTC). Every state change also writes an `audit`
 //! row in the same transaction.

@@ -7,9 +7,10 @@
 //! and a synchronous client that starts its own runtime panics inside the
 //! server's tasks. Here each statement is a task on the layer's runtime
 //! and the caller waits for its result on a channel, which works from any
-//! thread, inside the server's runtime or not (the caller's thread waits,
-//! as it did on SQLite's mutex; [`super::Db::run`] moves a unit of work
-//! off the async workers).
+//! thread, inside the server's runtime or not. On a worker of a
+//! multi-threaded runtime the wait is `block_in_place`, so the worker's
+//! other tasks move to another thread meanwhile ([`super::Db::run`] moves
+//! a whole unit of work off the async workers).
 //!
 //! Statements keep SQLite's `?N` placeholders; [`rewrite_placeholders`]
 //! turns them into `$N`. Each connection keeps its prepared statements, so
@@ -290,7 +291,17 @@ impl Pool {
         self.handle.spawn(async move {
             let _ = tx.send(fut.await);
         });
-        rx.recv()
+        let wait = || rx.recv();
+        // On a worker of a multi-threaded runtime (the server's handlers),
+        // hand the worker's other tasks to another thread while this one
+        // waits, as spawn_blocking would; elsewhere just wait.
+        let answer = match tokio::runtime::Handle::try_current() {
+            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(wait)
+            }
+            _ => wait(),
+        };
+        answer
             .map_err(|_| Error::Unavailable("the database client's runtime has stopped".into()))?
     }
 

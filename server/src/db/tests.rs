@@ -158,6 +158,30 @@ fn postgres_does_what_the_call_sites_rely_on() {
         direct + via_run
     });
     assert_eq!(n, 2);
+    // In a task on a multi-threaded runtime (the server's): the wait is
+    // block_in_place, and a task spawned next to it still runs meanwhile.
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let counted = server.block_on({
+        let db = db.clone();
+        async move {
+            // On the worker (a task), not on block_on's own thread.
+            let on_worker = tokio::spawn(async move {
+                let other = tokio::spawn(async { 1i64 });
+                let n: i64 = db
+                    .conn()
+                    .query_row("SELECT COUNT(*) FROM citizens", params![], |r| r.get(0))
+                    .unwrap();
+                n + other.await.unwrap()
+            });
+            on_worker.await.unwrap()
+        }
+    });
+    assert_eq!(counted, 2);
+    drop(server);
     // Dropped inside a task: no panic from the layer's runtime.
     runtime.block_on(async move { drop(db) });
 }

@@ -6,12 +6,27 @@ use super::Error;
 
 /// One SQL value, as SQLite has them (less REAL, which the schema has
 /// none of). Flags are integers 0/1 on both back-ends.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its `Debug` shows the kind and size only: the PostgreSQL client logs
+/// each statement's parameters at debug level, and parameters carry
+/// secrets (an outbox body with a one-time code, a code's hash).
+#[derive(Clone, PartialEq, Eq)]
 pub enum Value {
     Null,
     Int(i64),
     Text(String),
     Blob(Vec<u8>),
+}
+
+impl std::fmt::Debug for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Null => f.write_str("Null"),
+            Value::Int(_) => f.write_str("Int(..)"),
+            Value::Text(s) => write!(f, "Text({} bytes)", s.len()),
+            Value::Blob(b) => write!(f, "Blob({} bytes)", b.len()),
+        }
+    }
 }
 
 impl Value {

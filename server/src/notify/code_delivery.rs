@@ -115,11 +115,13 @@ pub fn claim(
 ) -> crate::db::Result<Option<Attempt>> {
     let mut conn = db.conn();
     let tx = conn.transaction()?;
-    let state: Option<String> = tx
-        .query_row("SELECT state FROM applications WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
-        .optional()?;
+    // Locked until the commit (PostgreSQL; SQLite's transaction holds the
+    // write lock): a confirmation or rejection cannot slip in between.
+    let sql = format!(
+        "SELECT state FROM applications WHERE id = ?1{}",
+        tx.for_update()
+    );
+    let state: Option<String> = tx.query_row(&sql, [id], |r| r.get(0)).optional()?;
     if state.as_deref() != Some(ApplicationState::AwaitingCode.token()) {
         return Ok(None);
     }
@@ -143,7 +145,7 @@ pub fn claim(
                  VALUES (?1, ?2, 'pending', 1, 1, 1, ?3, ?4)
                  ON CONFLICT (application_id) DO UPDATE SET
                      phone = excluded.phone, state = 'pending', attempts = 1,
-                     claim = claim + 1, in_flight = 1, next_attempt_at = excluded.next_attempt_at,
+                     claim = code_deliveries.claim + 1, in_flight = 1, next_attempt_at = excluded.next_attempt_at,
                      last_error = NULL, updated_at = excluded.updated_at
                  RETURNING claim",
                 params![id, phone, now + LEASE_SECONDS, now],
@@ -217,12 +219,12 @@ fn record(
 ) -> crate::db::Result<CodeDelivery> {
     let mut conn = db.conn();
     let tx = conn.transaction()?;
+    let sql = format!(
+        "SELECT claim, attempts FROM code_deliveries WHERE application_id = ?1{}",
+        tx.for_update()
+    );
     let current: Option<(i64, u32)> = tx
-        .query_row(
-            "SELECT claim, attempts FROM code_deliveries WHERE application_id = ?1",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+        .query_row(&sql, [id], |r| Ok((r.get(0)?, r.get(1)?)))
         .optional()?;
     match (current, failure) {
         // A newer claim (a resend) owns the row now: its outcome counts.

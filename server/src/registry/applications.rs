@@ -142,9 +142,9 @@ fn approve_and_issue(
     }
     crate::crash::point("issue-signed");
     let mut conn = db.conn();
-    // IMMEDIATE: the state read below and the writes after it hold the
-    // write lock together, also against the operator's commands, which
-    // open the database from another process.
+    // The state read below and the writes after it hold the lock together
+    // (SQLite: the write lock from BEGIN IMMEDIATE; PostgreSQL: the row's,
+    // FOR UPDATE), also against the operator's commands and other nodes.
     let tx = conn.transaction()?;
     let now_state = state_of(&tx, id)?;
     if now_state != state {
@@ -289,9 +289,16 @@ pub fn finish_all_pending(
     Ok(issued)
 }
 
-/// The state of application `id`, whoever's it is.
+/// The state of application `id`, whoever's it is. Inside a transaction
+/// the row stays locked until it ends (PostgreSQL's `FOR UPDATE`; SQLite's
+/// transactions hold the write lock anyway), so a decision on the state
+/// read is still right at the commit, also against another node.
 fn state_of(conn: &Conn, id: i64) -> Result<ApplicationState> {
-    conn.query_row("SELECT state FROM applications WHERE id = ?1", [id], |r| {
+    let sql = format!(
+        "SELECT state FROM applications WHERE id = ?1{}",
+        conn.for_update()
+    );
+    conn.query_row(&sql, [id], |r| {
         db::token_column(r, 0, ApplicationState::from_token)
     })
     .optional()?

@@ -68,13 +68,11 @@ pub fn revoked_entries(db: &Db, ca: CaKind) -> Result<Vec<RevokedEntry>> {
 /// The next CRL number of `ca`.
 pub fn next_crl_number(db: &Db, ca: CaKind) -> Result<u64> {
     let conn = db.conn();
-    conn.execute(
-        "INSERT INTO crl_numbers (ca, next) VALUES (?1, 1)
-         ON CONFLICT(ca) DO UPDATE SET next = next + 1",
-        [ca.name()],
-    )?;
+    // One statement: two nodes numbering at once get different numbers.
     let n: i64 = conn.query_row(
-        "SELECT next FROM crl_numbers WHERE ca = ?1",
+        "INSERT INTO crl_numbers (ca, next) VALUES (?1, 1)
+         ON CONFLICT(ca) DO UPDATE SET next = crl_numbers.next + 1
+         RETURNING next",
         [ca.name()],
         |r| r.get(0),
     )?;

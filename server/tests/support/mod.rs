@@ -24,6 +24,9 @@ pub struct Server {
     child: Mutex<Child>,
     // Held open: closing it stops the server.
     _stdin: Mutex<ChildStdin>,
+    // Last: the database (PostgreSQL under QOLTANBA_TEST_DATABASE)
+    // outlives the server.
+    _database: qoltanba_testkit::ra_process::TestDatabase,
 }
 
 fn bin() -> PathBuf {
@@ -42,7 +45,7 @@ impl Server {
         let pass = dir.path().join("passphrase");
         std::fs::write(&pass, PASSPHRASE).unwrap();
         let home = dir.path().join("home");
-        qoltanba_testkit::ra_process::init(&bin(), &home, &pass);
+        let database = qoltanba_testkit::ra_process::init(&bin(), &home, &pass);
         let config_path = home.join("config.toml");
         let mut config = std::fs::read_to_string(&config_path).unwrap();
         tune(&mut config);
@@ -74,6 +77,7 @@ impl Server {
             agent,
             child: Mutex::new(child),
             _stdin: Mutex::new(stdin),
+            _database: database,
         }
     }
 
@@ -151,7 +155,14 @@ impl Server {
         let request = builder
             .body(body.map(<[u8]>::to_vec).unwrap_or_default())
             .unwrap();
-        let mut response = self.agent.run(request).unwrap();
+        let mut response = self.agent.run(request).unwrap_or_else(|e| {
+            let log = self.log();
+            let tail: Vec<&str> = log.lines().rev().take(20).collect();
+            panic!(
+                "{method} {path}: {e}; the server's log ends:\n{}",
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            )
+        });
         let status = response.status().as_u16();
         let headers = response
             .headers()
@@ -202,13 +213,20 @@ impl Server {
         (status, value)
     }
 
+    /// The server's database (SQLite or PostgreSQL, as its home says), to
+    /// read or arrange what a test needs.
+    pub fn db(&self) -> qoltanba_ra::db::Db {
+        qoltanba_testkit::ra_process::db(&self.home())
+    }
+
     /// The latest one-time code the outbox holds for SMS.
     pub fn last_code(&self) -> String {
-        let conn = rusqlite::Connection::open(self.home().join("ra.db")).unwrap();
-        let body: String = conn
+        let body: String = self
+            .db()
+            .conn()
             .query_row(
                 "SELECT body FROM outbox WHERE channel = 'sms' ORDER BY id DESC LIMIT 1",
-                [],
+                qoltanba_ra::params![],
                 |r| r.get(0),
             )
             .unwrap();

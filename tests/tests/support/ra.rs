@@ -17,6 +17,9 @@ pub struct Ra {
     pub dir: tempfile::TempDir,
     pub url: String,
     child: Child,
+    /// Last: the database (PostgreSQL under QOLTANBA_TEST_DATABASE)
+    /// outlives the server.
+    _database: qoltanba_testkit::ra_process::TestDatabase,
 }
 
 impl Drop for Ra {
@@ -43,7 +46,7 @@ impl Ra {
         std::fs::write(dir.path().join("new.pw"), NEW).unwrap();
         let home = dir.path().join("ra");
         let pass = dir.path().join("pass");
-        qoltanba_testkit::ra_process::init(ra_binary(), &home, &pass);
+        let database = qoltanba_testkit::ra_process::init(ra_binary(), &home, &pass);
         let config = home.join("config.toml");
         let mut text = std::fs::read_to_string(&config).unwrap();
         if !auto_approve {
@@ -51,7 +54,12 @@ impl Ra {
         }
         std::fs::write(&config, edit(text)).unwrap();
         let (child, url) = serve(ra_binary(), &home, &pass);
-        Ra { dir, url, child }
+        Ra {
+            dir,
+            url,
+            child,
+            _database: database,
+        }
     }
 
     /// `kill -9` the server (SIGKILL) and reap it.
@@ -198,9 +206,14 @@ impl Ra {
         code_in(&self.path("ra"), number)
     }
 
+    /// The RA's database (SQLite or PostgreSQL, as its home says).
+    pub fn db(&self) -> qoltanba_ra::db::Db {
+        qoltanba_testkit::ra_process::db(&self.path("ra"))
+    }
+
     /// The numbers of citizen `iin`'s applications, oldest first.
     pub fn applications_of(&self, iin: &str) -> Vec<i64> {
-        let conn = rusqlite::Connection::open(self.path("ra/ra.db")).unwrap();
+        let conn = self.db().conn();
         let mut stmt = conn
             .prepare("SELECT id FROM applications WHERE iin = ?1 ORDER BY id")
             .unwrap();
@@ -213,8 +226,7 @@ impl Ra {
     /// Where the RA recorded certificate `serial`'s key lives, and its
     /// validity in whole days.
     pub fn certificate_storage_and_days(&self, serial: &str) -> (Option<String>, i64) {
-        let conn = rusqlite::Connection::open(self.path("ra/ra.db")).unwrap();
-        conn.query_row(
+        self.db().conn().query_row(
             "SELECT storage, (not_after - not_before) / 86400 FROM certificates WHERE serial = ?1",
             [serial],
             |r| Ok((r.get(0)?, r.get(1)?)),
@@ -223,8 +235,13 @@ impl Ra {
     }
 
     pub fn applications(&self) -> i64 {
-        let conn = rusqlite::Connection::open(self.path("ra/ra.db")).unwrap();
-        conn.query_row("SELECT COUNT(*) FROM applications", [], |r| r.get(0))
+        self.db()
+            .conn()
+            .query_row(
+                "SELECT COUNT(*) FROM applications",
+                qoltanba_ra::params![],
+                |r| r.get(0),
+            )
             .unwrap()
     }
 }
