@@ -234,6 +234,8 @@ struct ProcessHome {
     dir: PathBuf,
     passphrase_file: PathBuf,
     root_der: Vec<u8>,
+    /// What `init` set up for the home (nothing on SQLite).
+    _database: ra_process::TestDatabase,
 }
 
 /// A running `qoltanba-ra serve`; stops when dropped (its standard input
@@ -258,7 +260,8 @@ impl ProcessHome {
         let passphrase_file = dir.join("passphrase");
         std::fs::write(&passphrase_file, OPERATOR_PASSPHRASE).unwrap();
         let home = dir.join("home");
-        ra_process::init(binary, &home, &passphrase_file);
+        // The SQLite peer must be SQLite: leave QOLTANBA_TEST_DATABASE unset.
+        let database = ra_process::init(binary, &home, &passphrase_file);
         let config_path = home.join("config.toml");
         let mut config: toml::Table = std::fs::read_to_string(&config_path)
             .unwrap()
@@ -285,6 +288,7 @@ impl ProcessHome {
             dir: home,
             passphrase_file,
             root_der,
+            _database: database,
         }
     }
 
