@@ -184,9 +184,11 @@ pub struct Plan {
 
 /// Read the valid certificates near their end and decide, per channel,
 /// what is due at `now` (Unix seconds). E-mail and SMS are planned only for
-/// citizens with an address or a number; push is planned for everyone and
-/// resolved to devices when sending (the `devices` table has no index by
-/// IIN, so one scan per run is cheaper than one per certificate).
+/// citizens with an address or a number, push only for citizens with a
+/// registered device (resolved to the devices when sending). Planning push
+/// for everyone made every device-less holder near an end a due notice
+/// again each night: at national scale over a million lookups a night that
+/// ended as `unreachable` (docs/operations.md section 7).
 pub fn plan(db: &Db, schedule: &Schedule, now: i64) -> Result<Plan, NotifyError> {
     let horizon = now.saturating_add(i64::from(schedule.horizon_days()) * DAY);
     let mut result = Plan::default();
@@ -211,7 +213,7 @@ pub fn plan(db: &Db, schedule: &Schedule, now: i64) -> Result<Plan, NotifyError>
                 let reachable = match channel {
                     Channel::Email => candidate.has_email,
                     Channel::Sms => candidate.has_phone,
-                    Channel::Push => true,
+                    Channel::Push => candidate.has_device,
                 };
                 if !reachable {
                     continue;
@@ -248,6 +250,7 @@ struct Candidate {
     not_after: i64,
     has_email: bool,
     has_phone: bool,
+    has_device: bool,
 }
 
 fn read_chunk(
@@ -257,7 +260,8 @@ fn read_chunk(
     after: (i64, i64),
 ) -> crate::db::Result<Vec<Candidate>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT c.id, c.not_after, z.email IS NOT NULL, z.phone IS NOT NULL
+        "SELECT c.id, c.not_after, z.email IS NOT NULL, z.phone IS NOT NULL,
+             EXISTS (SELECT 1 FROM devices d WHERE d.iin = c.iin)
          FROM certificates c LEFT JOIN citizens z ON z.iin = c.iin
          WHERE c.not_after > ?1 AND c.not_after <= ?2
            AND c.not_after >= ?3 AND (c.not_after, c.id) > (?3, ?4)
@@ -271,6 +275,7 @@ fn read_chunk(
             not_after: r.get(1)?,
             has_email: r.get(2)?,
             has_phone: r.get(3)?,
+            has_device: r.get(4)?,
         })
     })?;
     rows.collect()
