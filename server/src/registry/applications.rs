@@ -187,6 +187,9 @@ fn approve_and_issue(
         )),
     )?;
     tx.commit()?;
+    for (_, (ca, _)) in &issued {
+        crate::metrics::certificate_issued(ca.name());
+    }
     crate::crash::point("issue-committed");
     Ok(state)
 }

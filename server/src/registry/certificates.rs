@@ -44,9 +44,8 @@ pub fn record_certificate(
         ],
         |r| r.get(0),
     )?;
-    // Counted in the transaction that records it: a rollback after this
-    // (rare: the transaction's own failure) over-counts by one.
-    crate::metrics::certificate_issued(ca.name());
+    // The caller counts it (metrics::certificate_issued) once its
+    // transaction has committed: a rollback issues nothing.
     Ok(id)
 }
 

@@ -156,6 +156,9 @@ pub fn enroll_keys(
             )?;
         }
         tx.commit()?;
+        for (_, ca, _) in &issued {
+            crate::metrics::certificate_issued(ca.name());
+        }
     }
     Ok(issued.into_iter().map(|(_, ca, cert)| (ca, cert)).collect())
 }
