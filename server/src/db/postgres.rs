@@ -292,11 +292,19 @@ impl Pool {
             }),
             available: Condvar::new(),
         });
-        let conn = PgConn::checkout(&pool).map_err(|e| DbError::Open {
-            what: pool.target.clone(),
-            detail: format!(
-                "{e}; check [database] url and password_file in config.toml and that the server accepts this host"
-            ),
+        let conn = PgConn::checkout(&pool).map_err(|e| {
+            // A TLS fault's message already names the setting to fix.
+            let e = e.to_string();
+            DbError::Open {
+                what: pool.target.clone(),
+                detail: if e.contains("[database]") {
+                    e
+                } else {
+                    format!(
+                        "{e}; check [database] url and password_file in config.toml and that the server accepts this host"
+                    )
+                },
+            }
         })?;
         migrate(&conn)?;
         Ok(pool)
@@ -467,7 +475,7 @@ fn explain_connect_error(e: tokio_postgres::Error, verify: bool) -> Error {
     {
         "the database server's certificate is not for the host in [database] url: use a host name the certificate carries"
     } else if verify && message.contains("invalid peer certificate") {
-        "the database server's certificate is not acceptable (expired, or not a server certificate): renew it on the database server"
+        "the database server's certificate is not acceptable (expired, or not a server certificate): renew it on the database server ([database] tls)"
     } else {
         return Error::Postgres {
             message,
