@@ -1263,6 +1263,8 @@ fn open_postgres(pg: &Postgres, url: &str) -> Db {
         url: url.to_string(),
         password: Some(zeroize::Zeroizing::new(pg.password().to_string())),
         pool_size: 4,
+        tls: None,
+        ca_file: None,
     })
     .unwrap()
 }

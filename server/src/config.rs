@@ -64,6 +64,29 @@ pub struct DatabaseConfig {
     /// Connections this process keeps at most.
     #[serde(default = "default_pool_size")]
     pub pool_size: usize,
+    /// TLS to the server. Absent: `verify-full` unless the URL's host is a
+    /// loopback address, `localhost` or a Unix socket (then `off`), so a
+    /// remote database is never reached in clear by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<DatabaseTls>,
+    /// PEM file of the CA(s) that issued the server's certificate
+    /// (relative: in the home). Absent: the system's roots.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca_file: Option<std::path::PathBuf>,
+}
+
+/// `[database] tls`. There is deliberately no libpq-like `require`
+/// (encrypt without checking who answers): it stops nobody who can
+/// redirect the connection, and would read as safe in a config.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DatabaseTls {
+    /// Plain TCP: only for a server on this host or a trusted private link.
+    Off,
+    /// TLS; the server's certificate must chain to `ca_file` (or the
+    /// system's roots) and carry the URL's host name (libpq's
+    /// `sslmode=verify-full`).
+    VerifyFull,
 }
 
 impl DatabaseConfig {

@@ -64,6 +64,14 @@ enum Command {
         /// The file holding the database role's password.
         #[arg(long, value_name = "FILE", requires = "database")]
         database_password_file: Option<PathBuf>,
+        /// TLS to the database: `verify-full` or `off`. Left out: `off` for
+        /// a loopback host, `verify-full` for any other.
+        #[arg(long, value_name = "MODE", requires = "database")]
+        database_tls: Option<String>,
+        /// PEM file of the CA that issued the database server's
+        /// certificate (else the system's roots).
+        #[arg(long, value_name = "FILE", requires = "database")]
+        database_ca_file: Option<PathBuf>,
     },
     /// Register a citizen and issue their first certificates into key files.
     Enroll {
@@ -249,6 +257,8 @@ fn run(command: Command) -> Result<(), Failure> {
             key_file_profile,
             database,
             database_password_file,
+            database_tls,
+            database_ca_file,
         } => {
             let profile = match key_file_profile.as_str() {
                 "modern" => Profile::Modern,
@@ -274,10 +284,27 @@ fn run(command: Command) -> Result<(), Failure> {
                         .map_err(|e| format!("--database-password-file {}: {e}", f.display()))
                 })
                 .transpose()?;
+            let database_tls = database_tls
+                .map(|mode| match mode.as_str() {
+                    "off" => Ok(qoltanba_ra::config::DatabaseTls::Off),
+                    "verify-full" => Ok(qoltanba_ra::config::DatabaseTls::VerifyFull),
+                    other => Err(format!(
+                        "--database-tls {other} is not a mode; use verify-full or off"
+                    )),
+                })
+                .transpose()?;
+            let database_ca_file = database_ca_file
+                .map(|f| {
+                    std::path::absolute(&f)
+                        .map_err(|e| format!("--database-ca-file {}: {e}", f.display()))
+                })
+                .transpose()?;
             let database = database.map(|url| qoltanba_ra::config::DatabaseConfig {
                 url,
                 password_file: database_password_file,
                 pool_size: qoltanba_ra::config::DatabaseConfig::DEFAULT_POOL_SIZE,
+                tls: database_tls,
+                ca_file: database_ca_file,
             });
             let home = Home::init_in_profile(
                 &dir,

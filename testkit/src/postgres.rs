@@ -13,6 +13,13 @@
 //! tests) the server runs as the `postgres` user Debian's package creates,
 //! through `runuser`; otherwise as the calling user.
 //!
+//! [`Postgres::start_tls`] starts one that speaks TLS only, as a national
+//! RA's database cluster would: `ssl = on` with a server certificate for
+//! `127.0.0.1` (an IP address only, so a connection to `localhost` is a
+//! name mismatch) issued by a test CA made with the openssl binary
+//! ([`Postgres::ca_file`]), and pg_hba `hostssl … scram-sha-256` lines
+//! only, so plain TCP is refused.
+//!
 //! Where the binaries are missing, [`Postgres::start`] says so: a test
 //! skips, or fails under `QOLTANBA_REQUIRE_PEERS` as other peer tests do
 //! ([`Postgres::start_or_skip`]).
@@ -32,6 +39,8 @@ pub struct Postgres {
     port: u16,
     password: String,
     as_postgres_user: bool,
+    /// TLS only, with the test CA's certificate at this path.
+    ca_file: Option<PathBuf>,
 }
 
 /// Why the cluster could not be had.
@@ -64,8 +73,18 @@ impl Postgres {
         versions.pop().map(|(_, bin)| bin)
     }
 
-    /// Start a fresh cluster.
+    /// Start a fresh cluster, plain TCP.
     pub fn start() -> Result<Self, PostgresError> {
+        Self::start_with(false)
+    }
+
+    /// Start a fresh cluster that accepts TLS connections only (the module's
+    /// documentation says how).
+    pub fn start_tls() -> Result<Self, PostgresError> {
+        Self::start_with(true)
+    }
+
+    fn start_with(tls: bool) -> Result<Self, PostgresError> {
         let bin = Self::find_bin().ok_or(PostgresError::Missing)?;
         let as_postgres_user = running_as_root();
         let dir = tempfile::Builder::new()
@@ -82,8 +101,12 @@ impl Postgres {
             port: crate::ra_process::free_port(),
             password,
             as_postgres_user,
+            ca_file: None,
         };
         std::fs::write(pg.pwfile(), &pg.password).map_err(|e| step("the password file", e))?;
+        if tls {
+            pg.ca_file = Some(pg.make_certificates()?);
+        }
         if as_postgres_user {
             pg.run_plain(
                 "chown",
@@ -109,11 +132,25 @@ impl Postgres {
                 "-N",
             ],
         )?;
-        let options = format!(
+        let mut options = format!(
             "-c listen_addresses=127.0.0.1 -c port={} -c unix_socket_directories={} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200",
             pg.port,
             pg.path_str(pg.dir.path()),
         );
+        if tls {
+            // Only TLS over TCP; the Unix socket stays trusted for psql.
+            std::fs::write(
+                pg.data().join("pg_hba.conf"),
+                "local all all trust\n\
+                 hostssl all all 127.0.0.1/32 scram-sha-256\n\
+                 hostssl all all ::1/128 scram-sha-256\n",
+            )
+            .map_err(|e| step("pg_hba.conf", e))?;
+            let tls_dir = pg.path_str(&pg.dir.path().join("tls"));
+            options.push_str(&format!(
+                " -c ssl=on -c ssl_cert_file={tls_dir}/server.pem -c ssl_key_file={tls_dir}/server.key"
+            ));
+        }
         let log = pg.path_str(&pg.dir.path().join("server.log"));
         pg.run_server_tool(
             "pg_ctl",
@@ -124,6 +161,90 @@ impl Postgres {
         pg.wait_ready()?;
         pg._watchdog = Some(pg.watchdog()?);
         Ok(pg)
+    }
+
+    /// The test CA and the server's key and certificate (for the IP
+    /// address 127.0.0.1 only) in `tls/`; the CA's certificate's path.
+    fn make_certificates(&self) -> Result<PathBuf, PostgresError> {
+        let dir = self.dir.path().join("tls");
+        std::fs::create_dir(&dir).map_err(|e| step("the TLS directory", e))?;
+        let openssl = |args: &[&str]| {
+            let out = crate::openssl::run(&dir, args);
+            if out.status.success() {
+                Ok(())
+            } else {
+                Err(step("openssl (the test CA)", crate::openssl::text(&out)))
+            }
+        };
+        let ec = ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"];
+        openssl(&[&["genpkey"][..], &ec, &["-out", "ca.key"]].concat())?;
+        openssl(&[
+            "req",
+            "-x509",
+            "-new",
+            "-key",
+            "ca.key",
+            "-subj",
+            "/CN=qoltanba test PostgreSQL CA",
+            "-days",
+            "2",
+            "-out",
+            "ca.pem",
+            "-addext",
+            "basicConstraints=critical,CA:TRUE",
+            "-addext",
+            "keyUsage=critical,keyCertSign,cRLSign",
+        ])?;
+        openssl(&[&["genpkey"][..], &ec, &["-out", "server.key"]].concat())?;
+        openssl(&[
+            "req",
+            "-new",
+            "-key",
+            "server.key",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-out",
+            "server.csr",
+        ])?;
+        std::fs::write(
+            dir.join("server.ext"),
+            "basicConstraints=critical,CA:FALSE\n\
+             keyUsage=critical,digitalSignature\n\
+             extendedKeyUsage=serverAuth\n\
+             subjectAltName=IP:127.0.0.1\n",
+        )
+        .map_err(|e| step("the server certificate's extensions", e))?;
+        openssl(&[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+            "-out",
+            "server.pem",
+        ])?;
+        // The server refuses a key others may read.
+        #[cfg(unix)]
+        std::fs::set_permissions(
+            dir.join("server.key"),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .map_err(|e| step("the server key's mode", e))?;
+        Ok(dir.join("ca.pem"))
+    }
+
+    /// The PEM of the CA that issued the server's certificate, when the
+    /// cluster speaks TLS ([`Postgres::start_tls`]).
+    pub fn ca_file(&self) -> Option<PathBuf> {
+        self.ca_file.clone()
     }
 
     /// A shell that waits for its standard input to close, then stops the
@@ -163,7 +284,16 @@ impl Postgres {
     /// PostgreSQL is not installed; under `QOLTANBA_REQUIRE_PEERS` a
     /// missing server fails the test instead.
     pub fn start_or_skip() -> Option<Self> {
-        match Self::start() {
+        Self::skip_if_missing(Self::start())
+    }
+
+    /// [`Postgres::start_tls`], or `None` as [`Postgres::start_or_skip`].
+    pub fn start_tls_or_skip() -> Option<Self> {
+        Self::skip_if_missing(Self::start_tls())
+    }
+
+    fn skip_if_missing(started: Result<Self, PostgresError>) -> Option<Self> {
+        match started {
             Ok(pg) => Some(pg),
             Err(PostgresError::Missing) if std::env::var_os("QOLTANBA_REQUIRE_PEERS").is_none() => {
                 eprintln!("skipped: {}", PostgresError::Missing);
@@ -340,7 +470,8 @@ fn running_as_root() -> bool {
 
 /// The database a test's RA runs on, chosen by the environment:
 /// `QOLTANBA_TEST_DATABASE=postgres` puts it on a fresh database of a
-/// throwaway [`Postgres`] cluster of its own (kept as long as this value);
+/// throwaway [`Postgres`] cluster of its own (kept as long as this value),
+/// over TLS only with `[database] tls = "verify-full"` and the test CA;
 /// unset or `sqlite`, on SQLite in the RA's home as by default. The API and
 /// notice suites run once each way (scripts/test.sh).
 pub struct TestDatabase {
@@ -356,7 +487,7 @@ impl TestDatabase {
     pub fn from_env() -> Self {
         match std::env::var(Self::VARIABLE).as_deref() {
             Ok("postgres") => {
-                let pg = Postgres::start()
+                let pg = Postgres::start_tls()
                     .unwrap_or_else(|e| panic!("{} = postgres: {e}", Self::VARIABLE));
                 let url = pg
                     .database("ra")
@@ -384,18 +515,31 @@ impl TestDatabase {
                 url: url.clone(),
                 password_file: Some(pg.password_file()),
                 pool_size: 8,
+                tls: Some(qoltanba_ra::config::DatabaseTls::VerifyFull),
+                ca_file: pg.ca_file(),
             })
     }
 
     /// The arguments of `qoltanba-ra init` that put the home on it.
     pub fn init_args(&self) -> Vec<String> {
         match &self.postgres {
-            Some((pg, url)) => vec![
-                "--database".into(),
-                url.clone(),
-                "--database-password-file".into(),
-                pg.password_file().to_string_lossy().into_owned(),
-            ],
+            Some((pg, url)) => {
+                let mut args = vec![
+                    "--database".into(),
+                    url.clone(),
+                    "--database-password-file".into(),
+                    pg.password_file().to_string_lossy().into_owned(),
+                    "--database-tls".into(),
+                    "verify-full".into(),
+                ];
+                if let Some(ca) = pg.ca_file() {
+                    args.extend([
+                        "--database-ca-file".into(),
+                        ca.to_string_lossy().into_owned(),
+                    ]);
+                }
+                args
+            }
             None => Vec::new(),
         }
     }

@@ -194,6 +194,8 @@ impl Db {
             url: config.url.clone(),
             password,
             pool_size: config.pool_size,
+            tls: config.tls,
+            ca_file: config.ca_file.as_ref().map(|file| dir.join(file)),
         })
     }
 

@@ -26,6 +26,8 @@ use bytes::BytesMut;
 use tokio_postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use zeroize::Zeroizing;
 
+use crate::config::DatabaseTls;
+
 use super::migrations;
 use super::value::{Row, Value};
 use super::{DbError, Error};
@@ -43,6 +45,10 @@ pub struct Options {
     pub url: String,
     pub password: Option<Zeroizing<String>>,
     pub pool_size: usize,
+    /// `[database] tls`; `None`: by the host (see [`DatabaseTls`]).
+    pub tls: Option<DatabaseTls>,
+    /// `[database] ca_file`, already made absolute.
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 /// `?N` (and bare `?`) placeholders to PostgreSQL's `$N`, outside string
@@ -207,6 +213,8 @@ pub(super) struct Pool {
     runtime: Option<tokio::runtime::Runtime>,
     handle: tokio::runtime::Handle,
     config: tokio_postgres::Config,
+    /// `Some` when `[database] tls` is `verify-full`.
+    tls: Option<tokio_postgres_rustls::MakeRustlsConnect>,
     /// `host:port/name` for messages: never the password.
     target: String,
     size: usize,
@@ -237,12 +245,23 @@ impl Pool {
                 "[database] url holds a password: remove it from the URL and put it in the file [database] password_file names".into(),
             ));
         }
-        if config.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+        // The URL's sslmode would say less than [database] tls does
+        // (tokio-postgres's `require` checks no certificate): one place.
+        if config.get_ssl_mode() != tokio_postgres::config::SslMode::Prefer {
             return Err(DbError::Config(
-                "[database] url asks for sslmode=require, which this build does not support: connect over loopback or a private network (docs/operations.md, section 2)".into(),
+                "[database] url sets sslmode: remove it and set [database] tls = \"verify-full\" (or \"off\") instead (docs/operations.md, section 2)".into(),
             ));
         }
-        config.ssl_mode(tokio_postgres::config::SslMode::Disable);
+        let tls = match options.tls.unwrap_or_else(|| default_tls(&config)) {
+            DatabaseTls::Off => {
+                config.ssl_mode(tokio_postgres::config::SslMode::Disable);
+                None
+            }
+            DatabaseTls::VerifyFull => {
+                config.ssl_mode(tokio_postgres::config::SslMode::Require);
+                Some(tls_connector(options.ca_file.as_deref())?)
+            }
+        };
         if let Some(password) = &options.password {
             config.password(password.as_bytes());
         }
@@ -264,6 +283,7 @@ impl Pool {
             handle: runtime.handle().clone(),
             runtime: Some(runtime),
             config,
+            tls,
             target,
             size: options.pool_size.max(1),
             idle: Mutex::new(Idle {
@@ -272,11 +292,19 @@ impl Pool {
             }),
             available: Condvar::new(),
         });
-        let conn = PgConn::checkout(&pool).map_err(|e| DbError::Open {
-            what: pool.target.clone(),
-            detail: format!(
-                "{e}; check [database] url and password_file in config.toml and that the server accepts this host"
-            ),
+        let conn = PgConn::checkout(&pool).map_err(|e| {
+            // A TLS fault's message already names the setting to fix.
+            let e = e.to_string();
+            DbError::Open {
+                what: pool.target.clone(),
+                detail: if e.contains("[database]") {
+                    e
+                } else {
+                    format!(
+                        "{e}; check [database] url and password_file in config.toml and that the server accepts this host"
+                    )
+                },
+            }
         })?;
         migrate(&conn)?;
         Ok(pool)
@@ -307,19 +335,156 @@ impl Pool {
 
     fn connect(&self) -> Result<Arc<Client>, Error> {
         let config = self.config.clone();
-        let (client, connection) =
-            self.block_on(async move { Ok(config.connect(tokio_postgres::NoTls).await?) })?;
-        self.handle.spawn(async move {
-            // Ends when the client is dropped or the server goes away; the
-            // next statement on this client then fails and it is discarded.
-            if let Err(e) = connection.await {
-                tracing::warn!(error = %flatten(&e.to_string()), "a database connection ended");
-            }
-        });
+        let tls = self.tls.clone();
+        let verify = tls.is_some();
+        let client = self.block_on(async move {
+            let explain = |e| explain_connect_error(e, verify);
+            let client = match tls {
+                Some(tls) => {
+                    let (client, connection) = config.connect(tls).await.map_err(explain)?;
+                    tokio::spawn(drive(connection));
+                    client
+                }
+                None => {
+                    let (client, connection) = config
+                        .connect(tokio_postgres::NoTls)
+                        .await
+                        .map_err(explain)?;
+                    tokio::spawn(drive(connection));
+                    client
+                }
+            };
+            Ok(client)
+        })?;
         Ok(Arc::new(Client {
             client,
             statements: Mutex::new(HashMap::new()),
         }))
+    }
+}
+
+/// Drive one connection until its client is dropped or the server goes
+/// away; the next statement on that client then fails and it is discarded.
+async fn drive<S, T>(connection: tokio_postgres::Connection<S, T>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    if let Err(e) = connection.await {
+        tracing::warn!(error = %flatten(&e.to_string()), "a database connection ended");
+    }
+}
+
+/// `[database] tls` when the config leaves it out: `off` for a server on
+/// this host (loopback, `localhost`, a Unix socket), where TLS protects
+/// nothing, and `verify-full` for any other, so that a remote database is
+/// never reached in clear by default.
+fn default_tls(config: &tokio_postgres::Config) -> DatabaseTls {
+    let local = config.get_hosts().iter().all(|host| match host {
+        tokio_postgres::config::Host::Tcp(name) => {
+            name.eq_ignore_ascii_case("localhost")
+                || name
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        }
+        #[cfg(unix)]
+        tokio_postgres::config::Host::Unix(_) => true,
+    });
+    if local {
+        DatabaseTls::Off
+    } else {
+        DatabaseTls::VerifyFull
+    }
+}
+
+/// rustls (ring) checking the server's certificate against `ca_file`
+/// alone when given (a private CA must not be widened to every public
+/// one), else the system's roots, and against the URL's host name.
+fn tls_connector(
+    ca_file: Option<&std::path::Path>,
+) -> Result<tokio_postgres_rustls::MakeRustlsConnect, DbError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| DbError::Config(format!("[database] tls cannot be set up ({e})")))?;
+    let config = match ca_file {
+        Some(path) => {
+            let certs = crate::notify::send::http::read_roots(&path.to_string_lossy()).map_err(
+                |why| {
+                    DbError::Config(format!(
+                        "[database] ca_file: {why}; name the PEM file of the CA that issued the database server's certificate"
+                    ))
+                },
+            )?;
+            let mut roots = rustls::RootCertStore::empty();
+            for cert in certs {
+                roots.add(cert).map_err(|e| {
+                    DbError::Config(format!(
+                        "[database] ca_file {} holds a certificate that is not a CA rustls accepts ({e}); name the CA's PEM file",
+                        path.display()
+                    ))
+                })?;
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        }
+        None => {
+            let verifier = rustls_platform_verifier::Verifier::new(provider).map_err(|e| {
+                DbError::Config(format!(
+                    "[database] tls: the system's roots cannot be loaded ({e}); set [database] ca_file to the database server's CA"
+                ))
+            })?;
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verifier))
+                .with_no_client_auth()
+        }
+    };
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+/// A failed connection in one line saying what to do, for the faults of
+/// TLS an operator meets when setting it up. The rest pass unchanged.
+fn explain_connect_error(e: tokio_postgres::Error, verify: bool) -> Error {
+    // tokio-postgres's own text stops at "error performing TLS handshake":
+    // the why (rustls's verdict) is in the chain of sources.
+    let mut chain = e.to_string();
+    let mut source = std::error::Error::source(&e);
+    while let Some(cause) = source {
+        chain.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    let e = Error::from(e);
+    let Error::Postgres { message, code } = &e else {
+        return e;
+    };
+    let message = if message.contains("TLS") || message.contains("tls") {
+        flatten(&chain)
+    } else {
+        message.clone()
+    };
+    let hint = if !verify && code.as_deref() == Some("28000") && message.contains("no encryption") {
+        "the database server requires TLS: set [database] tls = \"verify-full\" (and ca_file to its CA)"
+    } else if verify && message.contains("server does not support TLS") {
+        "the database server does not offer TLS: turn on ssl in its postgresql.conf, or set [database] tls = \"off\" if it is on this host or a trusted private link"
+    } else if verify && message.contains("UnknownIssuer") {
+        "the database server's certificate is not issued by a CA this RA trusts: set [database] ca_file to the PEM of the CA that issued it"
+    } else if verify
+        && (message.contains("NotValidForName") || message.contains("not valid for name"))
+    {
+        "the database server's certificate is not for the host in [database] url: use a host name the certificate carries"
+    } else if verify && message.contains("invalid peer certificate") {
+        "the database server's certificate is not acceptable (expired, or not a server certificate): renew it on the database server ([database] tls)"
+    } else {
+        return Error::Postgres {
+            message,
+            code: code.clone(),
+        };
+    };
+    Error::Postgres {
+        message: format!("{hint} ({message})"),
+        code: code.clone(),
     }
 }
 
@@ -546,6 +711,27 @@ impl From<tokio_postgres::Error> for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tls_defaults_to_verify_full_unless_the_host_is_this_one() {
+        let tls = |url: &str| default_tls(&tokio_postgres::Config::from_str(url).unwrap());
+        assert_eq!(tls("postgres://ra@127.0.0.1:5432/ra"), DatabaseTls::Off);
+        assert_eq!(tls("postgres://ra@localhost/ra"), DatabaseTls::Off);
+        assert_eq!(tls("postgres://ra@[::1]:5432/ra"), DatabaseTls::Off);
+        assert_eq!(
+            tls("postgres://ra@%2Frun%2Fpostgresql/ra"),
+            DatabaseTls::Off
+        );
+        assert_eq!(
+            tls("postgres://ra@db.example.kz/ra"),
+            DatabaseTls::VerifyFull
+        );
+        assert_eq!(tls("postgres://ra@10.0.0.5/ra"), DatabaseTls::VerifyFull);
+        assert_eq!(
+            tls("postgres://ra@127.0.0.1,db.example.kz/ra"),
+            DatabaseTls::VerifyFull
+        );
+    }
 
     #[test]
     fn placeholders_become_dollars_outside_literals_and_comments() {

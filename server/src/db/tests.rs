@@ -2,6 +2,8 @@
 //! PostgreSQL server (testkit's throwaway cluster on loopback).
 
 use super::*;
+use crate::config::DatabaseTls;
+use qoltanba_testkit::pki::CaKey;
 use qoltanba_testkit::postgres::Postgres;
 
 /// What every call site relies on, on either back-end.
@@ -120,16 +122,133 @@ fn sqlite_does_what_the_call_sites_rely_on() {
     exercise(&db);
 }
 
-/// A fresh PostgreSQL database and the `[database]` of a home using it.
+/// A fresh database on a TLS-only PostgreSQL cluster and the `[database]`
+/// of a home using it (verify-full with the cluster's test CA).
 fn postgres(name: &str) -> Option<(Postgres, DatabaseConfig)> {
-    let pg = Postgres::start_or_skip()?;
+    let pg = Postgres::start_tls_or_skip()?;
     let url = pg.database(name).unwrap();
     let config = DatabaseConfig {
         url,
         password_file: Some(pg.password_file()),
         pool_size: 4,
+        tls: Some(DatabaseTls::VerifyFull),
+        ca_file: pg.ca_file(),
     };
     Some((pg, config))
+}
+
+/// The refusal of opening `config`: one line, without the password.
+fn refusal(dir: &std::path::Path, pg: &Postgres, config: &DatabaseConfig) -> String {
+    let message = Db::open_home(dir, Some(config))
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(!message.contains(pg.password()), "{message}");
+    assert!(!message.contains('\n'), "{message}");
+    message
+}
+
+#[test]
+fn postgres_over_tls_is_encrypted_and_checks_the_server() {
+    let Some((pg, config)) = postgres("tls") else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    // The test CA: connects, and the session really is encrypted.
+    let db = Db::open_home(dir.path(), Some(&config)).unwrap();
+    let ssl: bool = db
+        .conn()
+        .query_row(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            params![],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(ssl, "the connection is not encrypted");
+    drop(db);
+
+    // A certificate another CA signed.
+    let other = dir.path().join("other-ca");
+    std::fs::create_dir(&other).unwrap();
+    qoltanba_testkit::pki::make_ca(&other, CaKey::P256, "/CN=another CA", 2);
+    let message = refusal(
+        dir.path(),
+        &pg,
+        &DatabaseConfig {
+            ca_file: Some(other.join("ca.pem")),
+            ..config.clone()
+        },
+    );
+    assert!(
+        message.contains("not issued by a CA this RA trusts") && message.contains("ca_file"),
+        "{message}"
+    );
+
+    // The certificate is for 127.0.0.1 only: "localhost" is another name.
+    let message = refusal(
+        dir.path(),
+        &pg,
+        &DatabaseConfig {
+            url: config.url.replace("127.0.0.1", "localhost"),
+            ..config.clone()
+        },
+    );
+    assert!(
+        message.contains("not for the host in [database] url"),
+        "{message}"
+    );
+
+    // Without TLS, the TLS-only cluster refuses, and the RA says why.
+    let message = refusal(
+        dir.path(),
+        &pg,
+        &DatabaseConfig {
+            tls: Some(DatabaseTls::Off),
+            ..config.clone()
+        },
+    );
+    assert!(
+        message.contains("requires TLS") && message.contains("verify-full"),
+        "{message}"
+    );
+
+    // A ca_file that is not there, or holds no certificate.
+    let message = refusal(
+        dir.path(),
+        &pg,
+        &DatabaseConfig {
+            ca_file: Some("missing-ca.pem".into()),
+            ..config.clone()
+        },
+    );
+    assert!(
+        message.contains("ca_file") && message.contains("cannot be read"),
+        "{message}"
+    );
+}
+
+#[test]
+fn postgres_verify_full_refuses_a_server_without_tls() {
+    let Some(pg) = Postgres::start_or_skip() else {
+        return;
+    };
+    let url = pg.database("plain").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca");
+    std::fs::create_dir(&ca).unwrap();
+    qoltanba_testkit::pki::make_ca(&ca, CaKey::P256, "/CN=some CA", 2);
+    let config = DatabaseConfig {
+        url,
+        password_file: Some(pg.password_file()),
+        pool_size: 1,
+        tls: Some(DatabaseTls::VerifyFull),
+        ca_file: Some(ca.join("ca.pem")),
+    };
+    let message = refusal(dir.path(), &pg, &config);
+    assert!(
+        message.contains("does not offer TLS") && message.contains("ssl"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -45,7 +45,7 @@ pub mod code_delivery;
 mod message;
 pub mod plan;
 mod redact;
-mod send;
+pub(crate) mod send;
 
 use std::time::Duration;
 

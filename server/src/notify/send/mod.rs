@@ -10,7 +10,7 @@
 
 mod apns;
 mod fcm;
-mod http;
+pub(crate) mod http;
 mod outbox;
 mod smtp;
 
