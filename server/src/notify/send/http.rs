@@ -22,6 +22,30 @@ const MAX_ANSWER: usize = 64 * 1024;
 /// `ca_file` (`[senders] ca_file`: a private relay or the tests' own CA),
 /// no redirects (a redirected push or token request would carry its bearer
 /// elsewhere), 10 s to connect and 30 s in all per request.
+/// The platform's verifier with `extra` roots besides its own.
+#[cfg(not(target_os = "android"))]
+fn platform_verifier(
+    extra: Vec<CertificateDer<'static>>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<rustls_platform_verifier::Verifier, String> {
+    rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider)
+        .map_err(|e| format!("the trust store cannot be built ({e})"))
+}
+
+/// On Android (where the RA runs only embedded in the instrumented tests)
+/// the platform's verifier takes no extra roots: a `ca_file` is refused.
+#[cfg(target_os = "android")]
+fn platform_verifier(
+    extra: Vec<CertificateDer<'static>>,
+    provider: Arc<rustls::crypto::CryptoProvider>,
+) -> Result<rustls_platform_verifier::Verifier, String> {
+    if !extra.is_empty() {
+        return Err("extra CAs are not supported on Android; remove ca_file".into());
+    }
+    rustls_platform_verifier::Verifier::new(provider)
+        .map_err(|e| format!("the trust store cannot be built ({e})"))
+}
+
 pub(crate) fn client(ca_file: Option<&str>) -> Result<reqwest::Client, NotifyError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let extra = match ca_file {
@@ -32,12 +56,10 @@ pub(crate) fn client(ca_file: Option<&str>) -> Result<reqwest::Client, NotifyErr
         None => Vec::new(),
     };
     let verifier =
-        rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone()).map_err(
-            |e| NotifyError::Config {
-                what: "ca_file",
-                why: format!("the trust store cannot be built ({e})"),
-            },
-        )?;
+        platform_verifier(extra, provider.clone()).map_err(|why| NotifyError::Config {
+            what: "ca_file",
+            why,
+        })?;
     let mut tls = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| NotifyError::Config {
