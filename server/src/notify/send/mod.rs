@@ -131,21 +131,32 @@ impl Senders {
             .prepare("SELECT id, channel, recipient, subject, body, created_at FROM outbox")
             .map(drop)
             .map_err(NotifyError::db("checking the outbox table"))?;
-        let client = http::client(config.ca_file.as_deref())?;
+        // The HTTP client only when an HTTP sender needs it: building it
+        // reads the system's roots, which a machine without any (a
+        // minimal chroot or container running the embedded RA) lacks.
+        let mut client: Option<reqwest::Client> = None;
+        let mut http_client = || -> Result<reqwest::Client, NotifyError> {
+            if let Some(c) = &client {
+                return Ok(c.clone());
+            }
+            let c = http::client(config.ca_file.as_deref())?;
+            client = Some(c.clone());
+            Ok(c)
+        };
         let email = match &config.email {
             Some(c) => EmailSender::Smtp(Box::new(smtp::SmtpSender::new(c)?)),
             None => EmailSender::Outbox,
         };
         let sms = match &config.sms {
-            Some(c) => SmsSender::Gateway(http::SmsGateway::new(c, client.clone())?),
+            Some(c) => SmsSender::Gateway(http::SmsGateway::new(c, http_client()?)?),
             None => SmsSender::Outbox,
         };
         let fcm = match &config.fcm {
-            Some(c) => Some(fcm::Fcm::new(c, client.clone())?),
+            Some(c) => Some(fcm::Fcm::new(c, http_client()?)?),
             None => None,
         };
         let apns = match &config.apns {
-            Some(c) => Some(apns::Apns::new(c, client)?),
+            Some(c) => Some(apns::Apns::new(c, http_client()?)?),
             None => None,
         };
         Ok(Senders {
