@@ -292,7 +292,7 @@ pub async fn run_once(
             Err(why) => {
                 crate::metrics::notice_failed(job.due.channel.as_str());
                 report.failed += 1;
-                if let Err(e) = release(db, job, &holder) {
+                if let Err(e) = release(&db.conn(), job, &holder) {
                     // Its lease ends by itself; the notice waits until then.
                     tracing::error!(serial = %job.serial, error = %e, "releasing an expiry notice failed");
                 }
@@ -678,9 +678,10 @@ fn claim(db: &Db, job: &Job, holder: &str, now: i64) -> crate::db::Result<bool> 
     Ok(true)
 }
 
-/// Drop run `holder`'s lease on `job` (its send failed: due again).
-fn release(db: &Db, job: &Job, holder: &str) -> crate::db::Result<()> {
-    db.conn().execute(
+/// Drop run `holder`'s lease on `job`: after a failed send (due again), or
+/// in the transaction that records the notice sent.
+fn release(conn: &crate::db::Conn, job: &Job, holder: &str) -> crate::db::Result<()> {
+    conn.execute(
         "DELETE FROM notice_leases
          WHERE certificate_id = ?1 AND channel = ?2 AND days_before = ?3 AND holder = ?4",
         params![
@@ -736,15 +737,6 @@ fn record(db: &Db, job: &Job, holder: &str, now: i64, to: &str) -> crate::db::Re
         &job.serial,
         Some(&detail),
     )?;
-    tx.execute(
-        "DELETE FROM notice_leases
-         WHERE certificate_id = ?1 AND channel = ?2 AND days_before = ?3 AND holder = ?4",
-        params![
-            job.due.certificate_id,
-            job.due.channel.as_str(),
-            job.due.days_before,
-            holder
-        ],
-    )?;
+    release(&tx, job, holder)?;
     tx.commit()
 }
