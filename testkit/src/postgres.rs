@@ -496,10 +496,17 @@ impl TestDatabase {
                     postgres: Some((pg, url)),
                 }
             }
-            Ok("sqlite") | Err(std::env::VarError::NotPresent) => Self { postgres: None },
+            Ok("sqlite") | Err(std::env::VarError::NotPresent) => Self::sqlite(),
             Ok(other) => panic!("{} = {other:?}: use postgres or sqlite", Self::VARIABLE),
             Err(e) => panic!("{}: {e}", Self::VARIABLE),
         }
+    }
+
+    /// SQLite in the RA's home, whatever the environment says: for a test
+    /// about SQLite itself (the e2e crash campaign reads the file while the
+    /// RA is killed).
+    pub fn sqlite() -> Self {
+        Self { postgres: None }
     }
 
     /// The cluster, when on PostgreSQL.

@@ -44,7 +44,18 @@ pub fn free_port() -> u16 {
 /// debug builds.
 #[must_use = "on PostgreSQL the database lives as long as this value"]
 pub fn init(binary: &Path, home: &Path, passphrase_file: &Path) -> TestDatabase {
-    let database = TestDatabase::from_env();
+    init_on(binary, home, passphrase_file, TestDatabase::from_env())
+}
+
+/// [`init`] on the given `database` rather than the one the environment
+/// picks.
+#[must_use = "on PostgreSQL the database lives as long as this value"]
+pub fn init_on(
+    binary: &Path,
+    home: &Path,
+    passphrase_file: &Path,
+    database: TestDatabase,
+) -> TestDatabase {
     let listen = format!("127.0.0.1:{}", free_port());
     let home = home.to_str().expect("a UTF-8 temporary path");
     let pass = passphrase_file.to_str().expect("a UTF-8 temporary path");

@@ -10,6 +10,7 @@ mod support;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+use qoltanba_ra::params;
 use support::*;
 
 /// The status a process killed by SIGPIPE shows in a shell (128 + 13): what
@@ -116,16 +117,23 @@ fn ra_home_with_an_application(
     std::fs::write(&pass, support::ra::PASSPHRASE).unwrap();
     let database = qoltanba_testkit::ra_process::init(ra_binary(), &home, &pass);
     let db = qoltanba_testkit::ra_process::db(&home);
-    db.conn()
-        .execute_batch(
-            "INSERT INTO citizens (iin, surname, name, created_at)
-         VALUES ('900101300811', 'ТЕСТОВ', 'ТЕСТ', 1700000000);
-         INSERT INTO applications (id, iin, state, p7s, email, locality, signer_serial,
+    let conn = db.conn();
+    conn.execute(
+        "INSERT INTO citizens (iin, surname, name, created_at)
+         VALUES ('900101300811', 'ТЕСТОВ', 'ТЕСТ', 1700000000)",
+        params![],
+    )
+    .unwrap();
+    // The blob as a parameter: x'30' is a blob to SQLite, a bit string to
+    // PostgreSQL.
+    conn.execute(
+        "INSERT INTO applications (id, iin, state, p7s, email, locality, signer_serial,
              code_tries_left, created_at, updated_at)
-         VALUES (1, '900101300811', 'approved', x'30', 'a@example.kz', 'Astana', '01', 3,
-             1700000000, 1700000000);",
-        )
-        .unwrap();
+         VALUES (1, '900101300811', 'approved', ?1, 'a@example.kz', 'Astana', '01', 3,
+             1700000000, 1700000000)",
+        params![vec![0x30u8]],
+    )
+    .unwrap();
     (home, database)
 }
 

@@ -17,6 +17,7 @@ use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
+use qoltanba_testkit::ra_process::TestDatabase;
 use support::ra::*;
 use support::*;
 
@@ -29,9 +30,10 @@ const RENEWAL_DEADLINE: Duration = Duration::from_secs(240);
 
 /// The RA for the campaign: auto-approval (issuance right after the code),
 /// a one-second Retry-After, and no login limit (every CLI run logs in
-/// again from 127.0.0.1).
+/// again from 127.0.0.1). On SQLite whatever QOLTANBA_TEST_DATABASE says
+/// (see [`latest_code`]).
 fn crash_ra() -> Ra {
-    Ra::start_with(true, |config| {
+    Ra::start_on(TestDatabase::sqlite(), true, |config| {
         config
             .lines()
             .map(|line| {

@@ -40,13 +40,27 @@ impl Ra {
 
     /// [`Ra::start`] with the home's config.toml changed by `edit` first.
     pub fn start_with(auto_approve: bool, edit: impl FnOnce(String) -> String) -> Ra {
+        Ra::start_on(
+            qoltanba_testkit::ra_process::TestDatabase::from_env(),
+            auto_approve,
+            edit,
+        )
+    }
+
+    /// [`Ra::start_with`] on `database` rather than the one
+    /// QOLTANBA_TEST_DATABASE picks.
+    pub fn start_on(
+        database: qoltanba_testkit::ra_process::TestDatabase,
+        auto_approve: bool,
+        edit: impl FnOnce(String) -> String,
+    ) -> Ra {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("pass"), PASSPHRASE).unwrap();
         std::fs::write(dir.path().join("current.pw"), CURRENT).unwrap();
         std::fs::write(dir.path().join("new.pw"), NEW).unwrap();
         let home = dir.path().join("ra");
         let pass = dir.path().join("pass");
-        let database = qoltanba_testkit::ra_process::init(ra_binary(), &home, &pass);
+        let database = qoltanba_testkit::ra_process::init_on(ra_binary(), &home, &pass, database);
         let config = home.join("config.toml");
         let mut text = std::fs::read_to_string(&config).unwrap();
         if !auto_approve {
