@@ -705,3 +705,58 @@ async fn the_operators_check_mints_a_token_and_signs_a_provider_token() {
         "{err}"
     );
 }
+
+/// Where the system has no CA certificates at all (a minimal container, the
+/// Swift stage's chroot), the CAs of `ca_file` alone are trusted: the FCM
+/// check mints its token through them. Without `ca_file` the senders refuse
+/// to start, in one line that says what to install or set. Runs again in a
+/// child process of this test binary whose SSL_CERT_FILE and SSL_CERT_DIR
+/// name an empty file and an empty directory, so the system has no roots;
+/// the refusal without `ca_file` shows that it really had none.
+#[tokio::test]
+async fn without_the_systems_roots_the_ca_file_alone_is_trusted() {
+    const CHILD: &str = "QOLTANBA_TEST_NO_SYSTEM_ROOTS";
+    const NAME: &str = "without_the_systems_roots_the_ca_file_alone_is_trusted";
+    if std::env::var_os(CHILD).is_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let no_file = dir.path().join("no-roots.pem");
+        std::fs::write(&no_file, "").unwrap();
+        let no_dir = dir.path().join("no-roots");
+        std::fs::create_dir(&no_dir).unwrap();
+        let child = std::process::Command::new(std::env::current_exe().unwrap())
+            .args([NAME, "--exact", "--nocapture", "--test-threads=1"])
+            .env("SSL_CERT_FILE", &no_file)
+            .env("SSL_CERT_DIR", &no_dir)
+            .env(CHILD, "1")
+            .output()
+            .unwrap();
+        let stdout = String::from_utf8_lossy(&child.stdout);
+        let stderr = String::from_utf8_lossy(&child.stderr);
+        assert!(
+            child.status.success(),
+            "the child failed:\n{stdout}\n{stderr}"
+        );
+        assert!(
+            stdout.contains("1 passed"),
+            "the child ran no test:\n{stdout}"
+        );
+        return;
+    }
+    let s = setup();
+    let senders = Senders::from_config(&s.config, s.db.clone()).unwrap();
+    let checked = senders.check().await;
+    let (_, fcm) = checked.iter().find(|(c, _)| *c == "fcm").unwrap();
+    assert!(fcm.is_ok(), "{fcm:?}");
+    assert_eq!(s.oauth.requests().len(), 1, "the token minted over TLS");
+
+    let mut without = s.config.clone();
+    without.ca_file = None;
+    let err = match Senders::from_config(&without, s.db.clone()) {
+        Ok(_) => panic!("the senders started without any CA to trust"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("ca-certificates") && err.contains("ca_file") && !err.contains('\n'),
+        "{err}"
+    );
+}

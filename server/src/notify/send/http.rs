@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use rustls::client::danger::ServerCertVerifier;
 use rustls_pki_types::CertificateDer;
 use rustls_pki_types::pem::PemObject;
 use serde_json::json;
@@ -18,18 +19,39 @@ use crate::notify::{NotifyError, redact};
 /// Largest answer body read from a service; only a short reason is kept.
 const MAX_ANSWER: usize = 64 * 1024;
 
-/// The client every HTTP sender uses: the platform's roots plus the CAs in
-/// `ca_file` (`[senders] ca_file`: a private relay or the tests' own CA),
-/// no redirects (a redirected push or token request would carry its bearer
-/// elsewhere), 10 s to connect and 30 s in all per request.
-/// The platform's verifier with `extra` roots besides its own.
+/// The platform's verifier with `extra` roots besides its own. Where the
+/// system has no CA certificates at all (a minimal container or chroot
+/// without ca-certificates) and `ca_file` names some, those CAs alone are
+/// the trust store, with a warning; without `ca_file` that is an error
+/// saying what to install or set.
 #[cfg(not(target_os = "android"))]
 fn platform_verifier(
     extra: Vec<CertificateDer<'static>>,
     provider: Arc<rustls::crypto::CryptoProvider>,
-) -> Result<rustls_platform_verifier::Verifier, String> {
-    rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider)
-        .map_err(|e| format!("the trust store cannot be built ({e})"))
+) -> Result<Arc<dyn ServerCertVerifier>, String> {
+    match rustls_platform_verifier::Verifier::new_with_extra_roots(extra.clone(), provider.clone())
+    {
+        Ok(verifier) => Ok(Arc::new(verifier)),
+        Err(system) if !extra.is_empty() => {
+            let mut roots = rustls::RootCertStore::empty();
+            for root in extra {
+                roots
+                    .add(root)
+                    .map_err(|e| format!("a certificate in it is not a usable CA ({e})"))?;
+            }
+            let verifier =
+                rustls::client::WebPkiServerVerifier::builder_with_provider(roots.into(), provider)
+                    .build()
+                    .map_err(|e| format!("the trust store cannot be built ({e})"))?;
+            tracing::warn!(
+                "the system's CA certificates cannot be read ({system}): the senders trust the CAs of [senders] ca_file alone"
+            );
+            Ok(verifier)
+        }
+        Err(e) => Err(format!(
+            "the trust store cannot be built ({e}); install the system's CA certificates (Debian: ca-certificates) or name your CAs in ca_file"
+        )),
+    }
 }
 
 /// On Android (where the RA runs only embedded in the instrumented tests)
@@ -38,14 +60,19 @@ fn platform_verifier(
 fn platform_verifier(
     extra: Vec<CertificateDer<'static>>,
     provider: Arc<rustls::crypto::CryptoProvider>,
-) -> Result<rustls_platform_verifier::Verifier, String> {
+) -> Result<Arc<dyn ServerCertVerifier>, String> {
     if !extra.is_empty() {
         return Err("extra CAs are not supported on Android; remove ca_file".into());
     }
     rustls_platform_verifier::Verifier::new(provider)
+        .map(|verifier| Arc::new(verifier) as Arc<dyn ServerCertVerifier>)
         .map_err(|e| format!("the trust store cannot be built ({e})"))
 }
 
+/// The client every HTTP sender uses: the platform's roots plus the CAs in
+/// `ca_file` (`[senders] ca_file`: a private relay or the tests' own CA),
+/// no redirects (a redirected push or token request would carry its bearer
+/// elsewhere), 10 s to connect and 30 s in all per request.
 pub(crate) fn client(ca_file: Option<&str>) -> Result<reqwest::Client, NotifyError> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let extra = match ca_file {
@@ -67,7 +94,7 @@ pub(crate) fn client(ca_file: Option<&str>) -> Result<reqwest::Client, NotifyErr
             why: format!("TLS cannot be set up ({e})"),
         })?
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
     // reqwest leaves ALPN to a preconfigured TLS: offer both, h2 first.
     tls.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
