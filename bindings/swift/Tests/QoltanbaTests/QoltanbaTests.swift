@@ -237,6 +237,17 @@ final class CollectingSink: LogSink, @unchecked Sendable {
 
 // MARK: - Renewal helpers
 
+/// A write to a connection the peer has closed raises SIGPIPE unless the
+/// process ignores it. Rust's std sends with MSG_NOSIGNAL on Linux but its
+/// vectored writes (writev, which hyper uses) cannot carry that flag; a Rust
+/// program ignores SIGPIPE from its start, a Swift test process does not, so
+/// the embedded RA's answer to a client that had gone could kill the run
+/// ("Exited with unexpected signal code 13"). On Apple platforms std and mio
+/// set SO_NOSIGPIPE on every socket, so the app does not need this.
+func ignoreSigpipe() {
+    signal(SIGPIPE, SIG_IGN)
+}
+
 /// One reference RA for the renewal tests (starting one creates its CAs:
 /// most of their time); the dropped-server test starts and stops its own.
 enum SharedServer {
@@ -247,6 +258,7 @@ enum SharedServer {
         lock.lock()
         defer { lock.unlock() }
         if let server { return server }
+        ignoreSigpipe()
         let started = try EmbeddedServer.start()
         server = started
         return started
@@ -464,6 +476,7 @@ final class QoltanbaTests: XCTestCase {
 
     func testRenewalDroppedServerIsRaUnreachableBadInputsAreInvalidInput() async throws {
         // A server of its own: this test stops it.
+        ignoreSigpipe()
         let server = try EmbeddedServer.start()
         let dir = try tempDir("dropped")
         let password = "Citizen2026a"

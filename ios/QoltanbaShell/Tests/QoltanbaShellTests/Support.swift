@@ -34,6 +34,17 @@ final class Locked<Value>: @unchecked Sendable {
     }
 }
 
+/// A write to a connection the peer has closed raises SIGPIPE unless the
+/// process ignores it. Rust's std sends with MSG_NOSIGNAL on Linux but its
+/// vectored writes (writev, which hyper uses) cannot carry that flag; a Rust
+/// program ignores SIGPIPE from its start, a Swift test process does not, so
+/// the embedded RA's answer to a client that had gone killed the run now and
+/// then ("Exited with unexpected signal code 13"). On Apple platforms std and
+/// mio set SO_NOSIGPIPE on every socket, so the app does not need this.
+func ignoreSigpipe() {
+    signal(SIGPIPE, SIG_IGN)
+}
+
 /// One reference RA on loopback for every test of the run (starting one makes its CAs).
 enum Ra {
     private static let lock = NSLock()
@@ -44,6 +55,7 @@ enum Ra {
         lock.lock()
         defer { lock.unlock() }
         if let started { return started }
+        ignoreSigpipe()
         let server = try EmbeddedServer.start()
         started = server
         return server
