@@ -418,15 +418,12 @@ fn tls_connector(
                     ))
                 },
             )?;
-            let mut roots = rustls::RootCertStore::empty();
-            for cert in certs {
-                roots.add(cert).map_err(|e| {
-                    DbError::Config(format!(
-                        "[database] ca_file {} holds a certificate that is not a CA rustls accepts ({e}); name the CA's PEM file",
-                        path.display()
-                    ))
-                })?;
-            }
+            let roots = crate::notify::send::http::root_store(certs).map_err(|e| {
+                DbError::Config(format!(
+                    "[database] ca_file {} holds a certificate that is not a CA rustls accepts ({e}); name the CA's PEM file",
+                    path.display()
+                ))
+            })?;
             builder.with_root_certificates(roots).with_no_client_auth()
         }
         None => {

@@ -33,12 +33,8 @@ fn platform_verifier(
     {
         Ok(verifier) => Ok(Arc::new(verifier)),
         Err(system) if !extra.is_empty() => {
-            let mut roots = rustls::RootCertStore::empty();
-            for root in extra {
-                roots
-                    .add(root)
-                    .map_err(|e| format!("a certificate in it is not a usable CA ({e})"))?;
-            }
+            let roots = root_store(extra)
+                .map_err(|e| format!("a certificate in it is not a usable CA ({e})"))?;
             let verifier =
                 rustls::client::WebPkiServerVerifier::builder_with_provider(roots.into(), provider)
                     .build()
@@ -124,6 +120,18 @@ pub(crate) fn read_roots(path: &str) -> Result<Vec<CertificateDer<'static>>, Str
         ));
     }
     Ok(certs)
+}
+
+/// A root store of exactly `certs` (from [`read_roots`]): the senders'
+/// `ca_file` where the system has no roots, and `[database] ca_file`.
+pub(crate) fn root_store(
+    certs: Vec<CertificateDer<'static>>,
+) -> Result<rustls::RootCertStore, rustls::Error> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in certs {
+        roots.add(cert)?;
+    }
+    Ok(roots)
 }
 
 /// Which schemes a configured URL may use.
